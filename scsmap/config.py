@@ -1,0 +1,465 @@
+"""Region configuration: pydantic models, YAML loading with ``extends:``, clear errors.
+
+A region config is a YAML file that usually ``extends:`` ``configs/defaults.yaml``
+and overrides what the region needs: its boundary, its input layers (each with the
+units its file stores), how missing soil properties are filled, and where the
+outputs go. :func:`load_config` merges the files, resolves relative paths and
+validates everything at once, so that ``scsmap validate`` can report *every*
+problem with its YAML path and a hint.
+
+Relative input paths are resolved against ``data_dir`` when it is set, else
+against the directory of the config file; ``data_dir`` itself is relative to the
+config file that declares it. ``${VAR}`` and ``${VAR:-default}`` are expanded in
+paths from the environment.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .layers import LAYERS
+
+RESAMPLING = Literal["auto", "nearest", "bilinear", "cubic", "average", "mode", "min", "max", "med"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class BoundaryConfig(_Model):
+    """Where the region's boundary polygon comes from.
+
+    Give ``path`` (any vector file GDAL reads; all its features are dissolved,
+    or those matching ``where``), or ``countries`` (a countries file) and the
+    region's ``iso3`` code is looked up in ``iso3_fields``.
+    """
+
+    path: Path | None = Field(None, description="polygon file (GeoPackage, GeoJSON, shapefile, zip://...)")
+    countries: Path | None = Field(None, description="countries file in which the region's ISO3 code is looked up")
+    iso3_fields: list[str] = Field(["ISO_A3", "ADM0_A3", "ISO3", "GID_0"],
+                                   description="attribute names tried, in order, for the ISO3 lookup")
+    where: dict[str, str] | None = Field(None, description="attribute filter on `path`, e.g. {NAME: Skopje}")
+    layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "BoundaryConfig":
+        if (self.path is None) == (self.countries is None):
+            raise ValueError("give exactly one of `path` (a polygon file) or `countries` (ISO3 lookup)")
+        return self
+
+
+class RegionConfig(_Model):
+    """The region: its name, ISO3 code and extent."""
+
+    name: str = Field(..., description="human-readable region name")
+    iso3: str = Field(..., pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code, e.g. MKD")
+    boundary: BoundaryConfig | None = Field(None, description="boundary polygon; outputs are masked to it")
+    bbox: tuple[float, float, float, float] | None = Field(
+        None, description="lon/lat bounding box (min_lon, min_lat, max_lon, max_lat) in EPSG:4326; "
+        "used for the grid when there is no boundary, or to clip it")
+
+    @model_validator(mode="after")
+    def _extent(self) -> "RegionConfig":
+        if self.boundary is None and self.bbox is None:
+            raise ValueError("give a `boundary` or a `bbox`")
+        if self.bbox is not None:
+            x0, y0, x1, y1 = self.bbox
+            if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+                raise ValueError("bbox must be (min_lon, min_lat, max_lon, max_lat) within -180..180, -90..90")
+        return self
+
+
+class GridConfig(_Model):
+    """The one grid every layer is warped into."""
+
+    crs: str = Field("EPSG:4326", description="CRS of the region grid (EPSG code or WKT); equal-area CRSs allowed")
+    resolution: float = Field(1 / 120, gt=0, description="pixel size in CRS units (degrees for EPSG:4326; "
+                              "default 1/120 degree = 30 arc-seconds, the GSOCseq grid)")
+    like: str | None = Field(None, description="use the native grid of this input layer (e.g. soc_stock) "
+                             "instead of crs/resolution, cropped to the region")
+    snap: Literal["global", "none"] = Field(
+        "global", description="'global': pixel edges on multiples of the resolution from the CRS origin "
+        "(the global 30-arc-second grid); 'none': edges start at the region's corner")
+    chunk_size: int = Field(1024, ge=64, le=16384, description="dask chunk size in pixels (y and x)")
+
+
+class InputConfig(_Model):
+    """One input layer: file(s), band(s), units and how to resample it."""
+
+    path: Path | list[Path] = Field(..., description="raster file; for monthly layers one 12-band file, "
+                                    "a list of 12 files, or a pattern with {month:02d}")
+    bands: list[int] | None = Field(None, description="1-based band numbers (default: 1, or 1-12 for monthly layers)")
+    units: str = Field(..., description="units the file stores after scale/offset (e.g. 't ha-1', 'g kg-1', 'K')")
+    scale: float = Field(1.0, description="raw values are multiplied by this first (e.g. 0.1)")
+    offset: float = Field(0.0, description="then this is added")
+    nodata: float | Literal["none"] | None = Field(
+        None, description="nodata override: a value, or 'none' to ignore the file's own nodata; default: the file's")
+    crs: str | None = Field(None, description="CRS to assign when the file has none (or to override a wrong one)")
+    kind: Literal["continuous", "categorical"] | None = Field(None, description="default: the layer's kind")
+    resampling: RESAMPLING = Field("auto", description="'auto': average when coarsening, bilinear otherwise "
+                                   "(continuous); mode / nearest (categorical)")
+
+
+class FillConfig(_Model):
+    """How a soil property is filled where a region has no raster for it."""
+
+    constant: float | None = Field(None, description="a constant value in the layer's canonical unit")
+    ptf: Literal["manrique_jones_1991", "alexander_1980"] | None = Field(
+        None, description="pedotransfer function (bulk density from organic carbon %)")
+    source: str | None = Field(None, description="where the constant or the choice comes from")
+
+    @model_validator(mode="after")
+    def _one(self) -> "FillConfig":
+        if (self.constant is None) == (self.ptf is None):
+            raise ValueError("give exactly one of `constant` or `ptf`")
+        return self
+
+
+class SaturationConfig(_Model):
+    """Mineral-associated OC (MAOC) capacity and its use (methods §4)."""
+
+    method: Literal["georgiou2022", "hassink1997"] = Field("georgiou2022", description="capacity model")
+    f_maoc: float = Field(0.66, gt=0, le=1, description="share of SOC that is mineral-associated "
+                          "(Georgiou et al. 2022: 0.66 of topsoil SOC); 1 for a conservative cap")
+    georgiou_slope_hac: float = Field(0.86, gt=0, description="g C kg-1 per % (clay+silt), 2:1 clays")
+    georgiou_slope_lac: float = Field(0.48, gt=0, description="g C kg-1 per % (clay+silt), 1:1 clays")
+    hassink_intercept: float = Field(4.09, description="g C kg-1 (Hassink 1997)")
+    hassink_slope: float = Field(0.37, description="g C kg-1 per % of particles < 20 um (Hassink 1997)")
+    hassink_silt_share: float = Field(0.5, ge=0, le=1, description="share of the silt fraction counted as "
+                                      "< 20 um (0.5 for 2-50 um silt; 1 where silt is 2-20 um)")
+
+
+class ParametersConfig(_Model):
+    """Model parameters shared by the rules."""
+
+    depth_cm: float = Field(30.0, gt=0, le=100, description="soil depth of the SOC stock, cm")
+    horizon_years: int = Field(20, ge=1, le=200, description="time horizon of potentials, years")
+    rate_4p1000: float = Field(0.004, gt=0, lt=1, description="4 per 1000 target rate, yr-1")
+    lst_bias_c: float = Field(0.0, description="added to (LST day + LST night)/2 when monthly air temperature "
+                              "is derived from land-surface temperature, degC")
+    saturation: SaturationConfig = Field(default_factory=SaturationConfig)
+
+
+class TablesConfig(_Model):
+    """Lookup tables (packaged names or paths to CSV files)."""
+
+    land_cover_reclass: str = Field("esa_cci_to_fao", description="land cover -> land-use class table: a packaged "
+                                    "name or a CSV path with columns code,land_use")
+
+
+class OutputsConfig(_Model):
+    """Where and how products are written."""
+
+    dir: Path | None = Field(None, description="output directory (default: out/<config name>)")
+    naming: Literal["scsmap", "gsocseq"] = Field("scsmap", description="file naming preset")
+    overwrite: bool = Field(False, description="replace existing outputs")
+    products: list[str] | None = Field(None, description="product ids to write (default: all that the inputs allow)")
+    nodata: float = Field(-9999.0, description="nodata value of float products")
+    tile_size: int = Field(512, description="COG tile size in pixels")
+
+
+class Config(_Model):
+    """A complete, validated region configuration."""
+
+    region: RegionConfig
+    data_dir: Path | None = Field(None, description="base directory of relative input paths")
+    grid: GridConfig = Field(default_factory=GridConfig)
+    inputs: dict[str, InputConfig] = Field(default_factory=dict, description="input layers by canonical name")
+    fill: dict[str, FillConfig] = Field(default_factory=dict, description="fills for soil properties a region "
+                                        "lacks: silt, bulk_density, coarse_fragments, clay_activity")
+    parameters: ParametersConfig = Field(default_factory=ParametersConfig)
+    tables: TablesConfig = Field(default_factory=TablesConfig)
+    outputs: OutputsConfig = Field(default_factory=OutputsConfig)
+
+    # set by the loader, not by users
+    source: Path | None = Field(None, exclude=True, description="config file this was loaded from")
+
+    @field_validator("inputs")
+    @classmethod
+    def _known_layers(cls, v: dict[str, InputConfig]) -> dict[str, InputConfig]:
+        unknown = [k for k in v if k not in LAYERS]
+        if unknown:
+            raise ValueError("unknown input layer(s): " + ", ".join(
+                f"{k!r}{_did_you_mean(k, LAYERS)}" for k in unknown) + f"; known layers: {', '.join(LAYERS)}")
+        for name, spec in v.items():
+            if spec.units not in LAYERS[name].units:
+                raise ValueError(f"{name}: units {spec.units!r} not understood; accepted: "
+                                 f"{', '.join(LAYERS[name].units)}")
+        return v
+
+    @field_validator("fill")
+    @classmethod
+    def _known_fills(cls, v: dict[str, FillConfig]) -> dict[str, FillConfig]:
+        allowed = ("silt", "bulk_density", "coarse_fragments", "clay_activity")
+        unknown = [k for k in v if k not in allowed]
+        if unknown:
+            raise ValueError("cannot fill " + ", ".join(f"{k!r}{_did_you_mean(k, allowed)}" for k in unknown)
+                             + f"; fillable: {', '.join(allowed)}")
+        for k, f in v.items():
+            if f.ptf is not None and k != "bulk_density":
+                raise ValueError(f"{k}: pedotransfer functions exist only for bulk_density")
+        return v
+
+    @model_validator(mode="after")
+    def _cross(self) -> "Config":
+        if self.grid.like is not None and self.grid.like not in self.inputs:
+            raise ValueError(f"grid.like = {self.grid.like!r} is not one of the inputs "
+                             f"({', '.join(self.inputs) or 'none'})")
+        return self
+
+    @property
+    def region_id(self) -> str:
+        """Short id of the run: the config file's stem (e.g. ``mkd``), else the ISO3 code."""
+        return self.source.stem if self.source else self.region.iso3.lower()
+
+    @property
+    def output_dir(self) -> Path:
+        """Output directory: ``outputs.dir`` or ``out/<region_id>``."""
+        return self.outputs.dir if self.outputs.dir is not None else Path("out") / self.region_id
+
+    def digest(self) -> str:
+        """sha256 of the validated config (JSON, sorted keys): identifies a run's settings."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+# --------------------------------------------------------------------------- loading
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand(value: str) -> str:
+    return _ENV.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, not {type(data).__name__}")
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Make the paths a file declares absolute relative to that file (before merging)."""
+    data = dict(data)
+    if isinstance(data.get("data_dir"), str):
+        data["data_dir"] = str((base / _expand(data["data_dir"])).resolve())
+    region = data.get("region")
+    if isinstance(region, dict) and isinstance(region.get("boundary"), dict):
+        b = dict(region["boundary"])
+        for key in ("path", "countries"):
+            if isinstance(b.get(key), str):
+                b[key] = _anchor_one(b[key], base, data.get("data_dir"))
+        data["region"] = {**region, "boundary": b}
+    tables = data.get("tables")
+    if isinstance(tables, dict):
+        data["tables"] = {k: (_anchor_one(v, base, None) if isinstance(v, str) and v.endswith(".csv") else v)
+                          for k, v in tables.items()}
+    return data
+
+
+def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
+    p = _expand(p)
+    if p.startswith(("zip://", "/vsi", "http://", "https://", "s3://")) or os.path.isabs(p):
+        return p
+    return str(((Path(data_dir) if data_dir else base) / p).resolve())
+
+
+def load_raw(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a config file and the chain of files it ``extends:``, merged (no validation).
+
+    Raises
+    ------
+    ConfigError
+        If a file is missing, not YAML, or the ``extends`` chain loops.
+    """
+    path = Path(path).resolve()
+    if path in _seen:
+        raise ConfigError(f"`extends` loops back to {path}")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    data = _anchor_paths(data, path.parent)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: `extends` must be a path to another YAML file")
+    base = load_raw(path.parent / _expand(parent), _seen + (path,))
+    return _merge(base, data)
+
+
+def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
+    inputs = raw.get("inputs")
+    if not isinstance(inputs, dict):
+        return
+    base = Path(raw["data_dir"]) if isinstance(raw.get("data_dir"), str) else config_dir
+    for spec in inputs.values():
+        if not isinstance(spec, dict):
+            continue
+        p = spec.get("path")
+        if isinstance(p, str):
+            spec["path"] = _anchor_one(p, base, None)
+        elif isinstance(p, list):
+            spec["path"] = [_anchor_one(q, base, None) if isinstance(q, str) else q for q in p]
+
+
+def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    typ = err["type"]
+    if typ == "extra_forbidden":
+        parent = _model_at(err["loc"][:-1])
+        key = str(err["loc"][-1])
+        hint = _did_you_mean(key, parent.model_fields) if parent else ""
+        valid = f"; valid keys here: {', '.join(parent.model_fields)}" if parent else ""
+        return f"{loc}: unknown key{hint}{valid}"
+    if typ == "missing":
+        return f"{loc}: required key is missing"
+    got = err.get("input")
+    shown = "" if isinstance(got, dict) else f" (got {got!r})"
+    return f"{loc}: {err['msg']}{shown}"
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Config
+    for part in loc:
+        if model is None:
+            return None
+        field = model.model_fields.get(str(part))
+        if field is None:
+            # dict entries (inputs.<name>, fill.<name>)
+            if model is Config:
+                return None
+            continue
+        ann = field.annotation
+        model = _first_model(ann)
+        if model is None and str(part) in ("inputs",):
+            model = InputConfig
+        elif model is None and str(part) in ("fill",):
+            model = FillConfig
+    return model
+
+
+def _first_model(ann) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for a in getattr(ann, "__args__", ()) or ():
+        m = _first_model(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _check_files(cfg: Config) -> list[str]:
+    problems = []
+    for name, spec in cfg.inputs.items():
+        for i, p in enumerate(input_paths(spec)):
+            if not _exists(p):
+                where = f"inputs.{name}.path" + (f"[{i}]" if isinstance(spec.path, list) else "")
+                problems.append(f"{where}: file not found: {p}")
+    b = cfg.region.boundary
+    if b is not None:
+        for key in ("path", "countries"):
+            p = getattr(b, key)
+            if p is not None and not _exists(p):
+                problems.append(f"region.boundary.{key}: file not found: {p}")
+    return problems
+
+
+def _exists(p: Path) -> bool:
+    s = str(p)
+    if s.startswith(("zip://", "/vsi", "http://", "https://", "s3://")):
+        inner = s.removeprefix("zip://").split("!")[0]
+        return not s.startswith("zip://") or Path(inner).exists()
+    return Path(s).exists()
+
+
+def input_paths(spec: InputConfig) -> list[Path]:
+    """The file paths of an input, with a ``{month}`` pattern expanded to 12 files."""
+    if isinstance(spec.path, list):
+        return list(spec.path)
+    s = str(spec.path)
+    if "{month" in s:
+        return [Path(s.format(month=m)) for m in range(1, 13)]
+    return [spec.path]
+
+
+def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None,
+                check_files: bool = True) -> Config:
+    """Load, merge, resolve and validate a region config.
+
+    Parameters
+    ----------
+    path : path-like
+        The region YAML file (it may ``extends:`` a defaults file).
+    overrides : dict, optional
+        Dotted keys to set after merging, e.g. ``{"outputs.dir": "out/x"}``.
+    check_files : bool
+        Also check that every input and boundary file exists.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each with its YAML path and a hint.
+    """
+    path = Path(path)
+    raw = load_raw(path)
+    for key, value in (overrides or {}).items():
+        node = raw
+        *parents, last = key.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+    _resolve_inputs(raw, path.resolve().parent)
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([_format_error(e, raw) for e in exc.errors()], source=str(path)) from None
+    cfg.source = path.resolve()
+    if check_files:
+        problems = _check_files(cfg)
+        if problems:
+            raise ConfigError(problems, source=str(path))
+    return cfg
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON schema of the region config (``scsmap schema``)."""
+    schema = Config.model_json_schema()
+    schema.get("properties", {}).pop("source", None)
+    schema["title"] = "scsmap region configuration"
+    return schema

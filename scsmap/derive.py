@@ -1,0 +1,149 @@
+"""Derived layers of a run, resolved from inputs and fills, with provenance.
+
+:class:`Derived` answers "give me clay / silt / bulk density / SOC stock / land use
+/ monthly temperature ..." for a run. Each answer comes from an input layer, a
+documented derivation (SOC stock from content, air temperature from LST, land use
+from land cover) or a fill declared in the config, and the choice is recorded in
+:attr:`Derived.provenance`, which goes into the products' tags.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import xarray as xr
+
+from .climate import air_temperature_from_lst, annual_precipitation, mean_annual_temperature
+from .config import Config
+from .inputs import AlignedInputs, empty_like_grid
+from .landuse import load_reclass_table, reclassify
+from .soil import bulk_density_ptf, soc_stock_from_content
+
+
+class Unavailable(Exception):
+    """A derived layer cannot be made from this region's inputs (message says why)."""
+
+
+class Derived:
+    """Lazy, cached derived layers of one run.
+
+    Parameters
+    ----------
+    cfg : Config
+    inputs : AlignedInputs
+    """
+
+    def __init__(self, cfg: Config, inputs: AlignedInputs):
+        self.cfg = cfg
+        self.inputs = inputs
+        self.provenance: dict[str, str] = {}
+        self._cache: dict[str, xr.DataArray] = {}
+        self._rules: dict[str, Callable[[], xr.DataArray]] = {
+            "soc_stock": self._soc_stock,
+            "clay": lambda: self._layer("clay"),
+            "silt": lambda: self._layer_or_fill("silt"),
+            "sand": lambda: self._layer("sand"),
+            "organic_carbon": lambda: self._layer("organic_carbon"),
+            "bulk_density": self._bulk_density,
+            "coarse_fragments": lambda: self._layer_or_fill("coarse_fragments"),
+            "clay_activity": lambda: self._layer_or_fill("clay_activity"),
+            "elevation": lambda: self._layer("elevation"),
+            "precipitation": lambda: self._layer("precipitation"),
+            "temperature": self._temperature,
+            "mat": lambda: mean_annual_temperature(self.get("temperature")),
+            "map": lambda: annual_precipitation(self.get("precipitation")),
+            "land_use": self._land_use,
+        }
+
+    # -- public
+    def get(self, name: str) -> xr.DataArray:
+        """The layer ``name`` on the region grid.
+
+        Raises
+        ------
+        Unavailable
+            If neither an input nor a derivation nor a fill provides it.
+        KeyError
+            For an unknown name.
+        """
+        if name not in self._cache:
+            self._cache[name] = self._rules[name]()
+        return self._cache[name]
+
+    def missing(self, names) -> str | None:
+        """Why some of ``names`` are unavailable (None when all are available)."""
+        for n in names:
+            try:
+                self.get(n)
+            except Unavailable as exc:
+                return str(exc)
+        return None
+
+    # -- rules
+    def _layer(self, name: str) -> xr.DataArray:
+        if name not in self.inputs.layers:
+            raise Unavailable(f"no `{name}` input layer")
+        src = self.inputs.sources[name]
+        self.provenance.setdefault(name, f"input layer {', '.join(src.paths)} ({src.units_declared}"
+                                         f" -> {src.unit}; resampling {self.inputs.resampling[name]})")
+        return self.inputs.layers[name]
+
+    def _fill(self, name: str) -> xr.DataArray:
+        fill = self.cfg.fill.get(name)
+        if fill is None:
+            raise Unavailable(f"no `{name}` input layer and no `fill.{name}` in the config")
+        if fill.constant is not None:
+            self.provenance[name] = f"constant {fill.constant:g}" + (f" ({fill.source})" if fill.source else "")
+            return empty_like_grid(self.inputs.geobox, self.inputs.chunks, fill.constant).where(self.inputs.mask)
+        raise Unavailable(f"fill.{name}: only constants are supported for {name}")
+
+    def _layer_or_fill(self, name: str) -> xr.DataArray:
+        if name in self.inputs.layers:
+            return self._layer(name)
+        return self._fill(name)
+
+    def _soc_stock(self) -> xr.DataArray:
+        if "soc_stock" in self.inputs.layers:
+            return self._layer("soc_stock")
+        if "organic_carbon" not in self.inputs.layers:
+            raise Unavailable("no `soc_stock` layer and no `organic_carbon` layer to derive it from")
+        oc = self._layer("organic_carbon")
+        bd = self.get("bulk_density")
+        cf = self.get("coarse_fragments")
+        depth = self.cfg.parameters.depth_cm
+        soc = soc_stock_from_content(oc, bd, depth, cf)
+        self.provenance["soc_stock"] = (f"derived: organic_carbon[%] x bulk_density[g cm-3] x {depth:g} cm x "
+                                        "(1 - coarse_fragments/100)")
+        soc.attrs = {"units": "t ha-1"}
+        return soc
+
+    def _bulk_density(self) -> xr.DataArray:
+        if "bulk_density" in self.inputs.layers:
+            return self._layer("bulk_density")
+        fill = self.cfg.fill.get("bulk_density")
+        if fill is not None and fill.ptf is not None:
+            if "organic_carbon" not in self.inputs.layers:
+                raise Unavailable(f"fill.bulk_density.ptf = {fill.ptf} needs an `organic_carbon` input layer")
+            oc = self._layer("organic_carbon")
+            self.provenance["bulk_density"] = f"pedotransfer function {fill.ptf} from organic_carbon"
+            return bulk_density_ptf(oc, fill.ptf)
+        return self._fill("bulk_density")
+
+    def _temperature(self) -> xr.DataArray:
+        if "temperature" in self.inputs.layers:
+            return self._layer("temperature")
+        if "lst_day" in self.inputs.layers and "lst_night" in self.inputs.layers:
+            bias = self.cfg.parameters.lst_bias_c
+            t = air_temperature_from_lst(self._layer("lst_day"), self._layer("lst_night"), bias)
+            self.provenance["temperature"] = (f"proxy: (MODIS LST day + night)/2 {bias:+g} degC "
+                                              "(land-surface, not air temperature; see docs/methods/climate.md)")
+            return t
+        raise Unavailable("no `temperature` layer and no `lst_day` + `lst_night` layers to derive it from")
+
+    def _land_use(self) -> xr.DataArray:
+        if "land_cover" not in self.inputs.layers:
+            raise Unavailable("no `land_cover` input layer")
+        table = load_reclass_table(self.cfg.tables.land_cover_reclass)
+        self._layer("land_cover")
+        self.provenance["land_use"] = f"land_cover reclassified with table {table.name}"
+        return reclassify(self.inputs.layers["land_cover"], table)

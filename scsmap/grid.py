@@ -1,0 +1,167 @@
+"""The region grid (one odc-geo GeoBox per run), boundary masks and cell areas.
+
+Every layer of a run is warped into one :class:`odc.geo.geobox.GeoBox`. By default it
+is EPSG:4326 at 1/120 degree with pixel edges on the global 30-arc-second grid, as in
+GSOCseq (methods §0.1); ``grid.like`` uses an input's native grid instead.
+"""
+
+from __future__ import annotations
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+from odc.geo.geobox import GeoBox
+from odc.geo.geom import BoundingBox, Geometry, box
+from pyproj import CRS, Geod, Proj
+from odc.geo.xr import xr_coords
+from rasterio.features import geometry_mask
+
+from .config import GridConfig, RegionConfig
+from .errors import ConfigError, InputError
+
+_GEOD = Geod(ellps="WGS84")
+
+
+def region_extent(region: RegionConfig, boundary: Geometry | None) -> Geometry:
+    """The region's footprint: boundary ∩ bbox, the boundary alone, or the bbox alone."""
+    bbox = box(*region.bbox, crs="EPSG:4326") if region.bbox is not None else None
+    if boundary is None:
+        assert bbox is not None
+        return bbox
+    if bbox is None:
+        return boundary
+    clipped = boundary.to_crs("EPSG:4326") & bbox
+    if clipped.is_empty:
+        raise ConfigError("region.bbox does not overlap the region's boundary")
+    return clipped
+
+
+def region_geobox(grid: GridConfig, footprint: Geometry, like: GeoBox | None = None) -> GeoBox:
+    """Build the region grid.
+
+    Parameters
+    ----------
+    grid : GridConfig
+        CRS, resolution and snapping.
+    footprint : Geometry
+        Region polygon (any CRS).
+    like : GeoBox, optional
+        Native grid of the ``grid.like`` layer; the result is that grid cropped to
+        the footprint (pixel for pixel, no resampling of that layer).
+
+    Returns
+    -------
+    GeoBox
+
+    Raises
+    ------
+    InputError
+        If the footprint does not overlap the ``like`` grid.
+    """
+    if like is not None:
+        fp = footprint.to_crs(like.crs)
+        if not fp.intersects(like.extent):
+            raise InputError("the region does not overlap the grid of the `grid.like` layer",
+                             "check region.boundary / region.bbox and the layer's extent")
+        x0, y0, x1, y1 = fp.boundingbox
+        inv = ~like.affine
+        cols, rows = zip(*(inv * (x, y) for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))))
+        ny, nx = like.shape.yx
+        c0, c1 = max(0, int(np.floor(min(cols)))), min(nx, int(np.ceil(max(cols))))
+        r0, r1 = max(0, int(np.floor(min(rows)))), min(ny, int(np.ceil(max(rows))))
+        return like[r0:r1, c0:c1]
+    try:
+        crs = CRS.from_user_input(grid.crs)
+    except Exception as exc:
+        raise ConfigError(f"grid.crs: cannot parse {grid.crs!r}: {exc}") from None
+    fp = footprint.to_crs(crs)
+    anchor = "edge" if grid.snap == "global" else "floating"
+    return GeoBox.from_geopolygon(fp, resolution=grid.resolution, crs=crs, anchor=anchor)
+
+
+def yx_coords(geobox: GeoBox) -> dict:
+    """xarray coordinates of a grid with dimensions named ``y`` and ``x`` (and spatial_ref)."""
+    return xr_coords(geobox, always_yx=True)
+
+
+def chunks_for(geobox: GeoBox, chunk_size: int) -> tuple[int, int]:
+    """Chunk shape (y, x) for a grid: ``chunk_size`` squared, shrunk to the grid."""
+    ny, nx = geobox.shape.yx
+    return (min(chunk_size, ny), min(chunk_size, nx))
+
+
+def _block_geobox(geobox: GeoBox, block_info) -> GeoBox:
+    (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
+    return geobox[y0:y1, x0:x1]
+
+
+def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, int]) -> xr.DataArray:
+    """Lazy boolean mask, True inside the boundary (pixel centres), on ``geobox``.
+
+    Computed block by block, so memory is bounded by the chunk size.
+    """
+    geom = None if boundary is None else boundary.to_crs(geobox.crs)
+
+    def block(x, block_info=None):
+        gb = _block_geobox(geobox, block_info)
+        if geom is None:
+            return np.ones(gb.shape.yx, dtype=bool)
+        if not geom.intersects(gb.extent):
+            return np.zeros(gb.shape.yx, dtype=bool)
+        return geometry_mask([geom.geom], out_shape=gb.shape.yx, transform=gb.affine, invert=True)
+
+    template = da.empty(geobox.shape.yx, chunks=chunks, dtype=bool)
+    data = da.map_blocks(block, template, dtype=bool)
+    return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="boundary_mask")
+
+
+def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
+    """Lazy geodesic area of each cell on the WGS84 ellipsoid, in ha.
+
+    For geographic grids the area of a row of cells is exact
+    (``pyproj.Geod.polygon_area_perimeter`` on the cell polygon). For projected
+    grids it is ``|res_x res_y| / areal_scale`` with pyproj's areal scale factor at
+    the cell centre (exact for equal-area projections).
+
+    Returns
+    -------
+    xarray.DataArray
+        float64, shape (y, x), ha.
+    """
+    crs = CRS.from_user_input(geobox.crs.to_wkt()) if not isinstance(geobox.crs, CRS) else geobox.crs
+    aff = geobox.affine
+
+    if crs.is_geographic:
+        def block(x, block_info=None):
+            (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
+            out = np.empty((y1 - y0, x1 - x0))
+            dx = aff.a
+            for i, row in enumerate(range(y0, y1)):
+                top = aff.f + aff.e * row
+                bot = top + aff.e
+                lons = [0.0, dx, dx, 0.0]
+                lats = [bot, bot, top, top]
+                a, _ = _GEOD.polygon_area_perimeter(lons, lats)
+                out[i, :] = abs(a) / 1e4
+            return out
+    else:
+        proj = Proj(crs)
+        to_ll = None
+
+        def block(x, block_info=None):
+            nonlocal to_ll
+            from pyproj import Transformer
+            if to_ll is None:
+                to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+            (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
+            cols = np.arange(x0, x1) + 0.5
+            rows = np.arange(y0, y1) + 0.5
+            xs, ys = np.meshgrid(aff.c + aff.a * cols, aff.f + aff.e * rows)
+            lon, lat = to_ll.transform(xs, ys)
+            f = proj.get_factors(lon, lat)
+            return abs(aff.a * aff.e) / np.asarray(f.areal_scale) / 1e4
+
+    template = da.empty(geobox.shape.yx, chunks=chunks, dtype="f8")
+    data = da.map_blocks(block, template, dtype="f8")
+    return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="cell_area",
+                        attrs={"units": "ha"})

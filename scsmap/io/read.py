@@ -1,0 +1,260 @@
+"""Lazy reading of input layers: bands, nodata, CRS, units, physical-range checks.
+
+:func:`open_layer` returns a dask-backed ``DataArray`` (band, y, x) in float32 with
+NaN for nodata and values in the layer's canonical unit, on the file's own grid.
+:func:`preflight` reads a decimated window over the region first, so that a wrong
+unit, an all-nodata layer or a file outside the region is refused before any
+output is written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import rasterio.windows
+import rioxarray
+import xarray as xr
+from odc.geo.geobox import GeoBox
+from odc.geo.geom import Geometry
+from rasterio.crs import CRS as RioCRS
+from rasterio.enums import Resampling
+
+from ..config import InputConfig, input_paths
+from ..errors import InputError
+from ..layers import LAYERS
+
+
+@dataclass
+class SourceInfo:
+    """What was read for one layer (goes into the alignment report)."""
+
+    layer: str
+    paths: list[str]
+    bands: list[int]
+    crs: str
+    resolution: tuple[float, float]
+    shape: tuple[int, int]
+    dtype: str
+    nodata: float | None
+    units_declared: str
+    unit: str
+    conversion: str
+    geobox: GeoBox = field(repr=False)
+    preflight: dict[str, Any] = field(default_factory=dict)
+
+    def report(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "geobox"}
+        d["nodata"] = None if self.nodata is None or (isinstance(self.nodata, float) and math.isnan(self.nodata)) \
+            else self.nodata
+        return d
+
+
+def _crs_name(crs: RioCRS) -> str:
+    epsg = crs.to_epsg()
+    if epsg:
+        return f"EPSG:{epsg}"
+    return f"{crs.to_string()[:80]} (no EPSG code)"
+
+
+def _open(path: Path, layer: str):
+    try:
+        return rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        if not Path(path).exists():
+            raise InputError(f"layer {layer!r}: file not found: {path}",
+                             f"fix inputs.{layer}.path (relative paths are resolved against data_dir "
+                             "or the config file's folder)") from None
+        raise InputError(f"layer {layer!r}: cannot read {path}: {exc}",
+                         "the file is corrupt, truncated or not a raster GDAL can read") from None
+
+
+def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path, int]]:
+    months = LAYERS[layer].months
+    want = 12 if months else 1
+    if len(paths) > 1:
+        if len(paths) != want:
+            raise InputError(f"layer {layer!r}: {len(paths)} files given, {want} expected",
+                             f"monthly layers need 12 files (January..December) or one 12-band file")
+        band = (spec.bands or [1])[0]
+        return [(p, band) for p in paths]
+    bands = spec.bands or (list(range(1, 13)) if months else [1])
+    if len(bands) != want:
+        raise InputError(f"layer {layer!r}: {len(bands)} band(s) selected, {want} expected",
+                         f"set inputs.{layer}.bands to {want} band number(s)")
+    return [(paths[0], b) for b in bands]
+
+
+def _resolve_nodata(spec: InputConfig, file_nodata: float | None) -> float | None:
+    if spec.nodata == "none":
+        return None
+    if spec.nodata is not None:
+        return float(spec.nodata)
+    return file_nodata
+
+
+def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputConfig, layer: str):
+    """Mask nodata, apply scale/offset and the unit conversion; float32 out (numpy or dask)."""
+    factor, shift = LAYERS[layer].units[spec.units]
+    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+        if np.issubdtype(dtype, np.floating):
+            nod = np.asarray(nodata).astype(dtype)
+            invalid = (raw == nod) | (abs(raw - nod) <= abs(nod) * 1e-6)
+        else:
+            invalid = raw == nodata
+    else:
+        invalid = None
+    x = raw.astype("float32")
+    if invalid is not None:
+        x = xr.where(invalid, np.float32(np.nan), x) if isinstance(x, xr.DataArray) \
+            else np.where(invalid, np.float32(np.nan), x)
+    a = np.float32(spec.scale * factor)
+    b = np.float32(spec.offset * factor + shift)
+    if a != 1 or b != 0:
+        x = x * a + b
+    if isinstance(x, np.ndarray):
+        x[~np.isfinite(x)] = np.nan
+        return x
+    return x.where(np.isfinite(x))
+
+
+def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[xr.DataArray, SourceInfo]:
+    """Open one input layer lazily in canonical units.
+
+    Parameters
+    ----------
+    layer : str
+        Canonical layer name (see :mod:`scsmap.layers`).
+    spec : InputConfig
+        The layer's entry in the config.
+    chunk_size : int
+        dask chunk size in y and x.
+
+    Returns
+    -------
+    data : xarray.DataArray
+        float32, dims (band, y, x), NaN where nodata; 12 bands for monthly layers.
+    info : SourceInfo
+        CRS, resolution, nodata and conversion, for the alignment report.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, no CRS, bands out of range, grids of monthly
+        files that differ.
+    """
+    paths = input_paths(spec)
+    pairs = _bands(layer, spec, paths)
+    arrays = []
+    first = None
+    for path, band in pairs:
+        with _open(path, layer) as src:
+            if band < 1 or band > src.count:
+                raise InputError(f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
+                                 f"fix inputs.{layer}.bands")
+            crs = RioCRS.from_user_input(spec.crs) if spec.crs else src.crs
+            if crs is None:
+                raise InputError(f"layer {layer!r}: {path} has no CRS",
+                                 f"set inputs.{layer}.crs (e.g. 'EPSG:4326') if you know the file's CRS")
+            if src.transform.is_identity:
+                raise InputError(f"layer {layer!r}: {path} has no georeferencing (identity transform)",
+                                 "georeference the file (e.g. gdal_translate -a_ullr) before using it")
+            sig = (src.shape, tuple(round(v, 9) for v in src.transform[:6]))
+            if first is None:
+                first = dict(sig=sig, crs=crs, res=src.res, shape=src.shape, dtype=src.dtypes[band - 1],
+                             nodata=_resolve_nodata(spec, src.nodata), transform=src.transform)
+            elif sig != first["sig"]:
+                raise InputError(f"layer {layer!r}: {path} is not on the same grid as {pairs[0][0]}",
+                                 "monthly files of one layer must share one grid")
+        da = rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunk_size, "x": chunk_size},
+                                     masked=False, lock=False, cache=False)
+        arrays.append(da.sel(band=[band]))
+    assert first is not None
+    raw = xr.concat(arrays, dim="band") if len(arrays) > 1 else arrays[0]
+    raw = raw.assign_coords(band=np.arange(1, len(pairs) + 1))
+    dtype = np.dtype(first["dtype"])
+    data = _to_canonical(raw, dtype, first["nodata"], spec, layer)
+    data = data.rio.write_crs(first["crs"]).rio.write_nodata(np.nan, encoded=False)
+    data.attrs = {"units": LAYERS[layer].unit, "long_name": LAYERS[layer].description}
+    data.name = layer
+    geobox = GeoBox(first["shape"], first["transform"], first["crs"].to_wkt())
+    factor, shift = LAYERS[layer].units[spec.units]
+    info = SourceInfo(
+        layer=layer, paths=[str(p) for p in dict.fromkeys(p for p, _ in pairs)], bands=[b for _, b in pairs],
+        crs=_crs_name(first["crs"]) + (" (assigned in config)" if spec.crs else ""),
+        resolution=(abs(first["res"][0]), abs(first["res"][1])), shape=tuple(first["shape"]), dtype=str(dtype),
+        nodata=first["nodata"], units_declared=spec.units, unit=LAYERS[layer].unit,
+        conversion=f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}", geobox=geobox)
+    return data, info
+
+
+def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixels: int = 2048) -> dict[str, Any]:
+    """Check a layer over the region before anything is computed.
+
+    Reads the window of each file that covers the region (decimated to at most
+    ``max_pixels`` per side), converts to canonical units and checks overlap,
+    valid pixels and the physical range.
+
+    Returns
+    -------
+    dict
+        ``min``, ``max``, ``valid_fraction`` of the decimated window.
+
+    Raises
+    ------
+    InputError
+        If the file does not overlap the region, has no valid pixel over it, or
+        holds values outside the layer's physical range (a unit mistake).
+    """
+    layer = info.layer
+    lspec = LAYERS[layer]
+    fp = footprint.to_crs(info.geobox.crs)
+    gbox = info.geobox
+    if not fp.intersects(gbox.extent):
+        b = gbox.extent.to_crs("EPSG:4326").boundingbox
+        r = footprint.to_crs("EPSG:4326").boundingbox
+        raise InputError(
+            f"layer {layer!r}: {info.paths[0]} does not overlap the region "
+            f"(file covers lon {b.left:.3f}..{b.right:.3f}, lat {b.bottom:.3f}..{b.top:.3f}; "
+            f"region lon {r.left:.3f}..{r.right:.3f}, lat {r.bottom:.3f}..{r.top:.3f})",
+            "check that the file is for this region and that its CRS is right")
+    bb = (fp & gbox.extent).boundingbox
+    lo, hi, n_valid, n_total = math.inf, -math.inf, 0, 0
+    for path in info.paths:
+        bands = info.bands if len(info.paths) == 1 else [info.bands[0]]
+        with rasterio.open(path) as src:
+            win = rasterio.windows.from_bounds(*bb, transform=src.transform).round_offsets().round_lengths()
+            win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+            step = max(1, math.ceil(max(win.width, win.height) / max_pixels))
+            out_shape = (len(bands), max(1, int(win.height // step)), max(1, int(win.width // step)))
+            raw = src.read(bands, window=win, out_shape=out_shape, resampling=Resampling.nearest)
+        vals = _to_canonical(raw, raw.dtype, info.nodata, spec, layer)
+        ok = np.isfinite(vals)
+        n_valid += int(ok.sum())
+        n_total += vals.size
+        if ok.any():
+            lo, hi = min(lo, float(np.nanmin(vals))), max(hi, float(np.nanmax(vals)))
+    if n_valid == 0:
+        raise InputError(f"layer {layer!r}: no valid pixel over the region in {info.paths[0]} "
+                         f"(nodata = {info.nodata})",
+                         f"check inputs.{layer}.nodata and that the file covers the region")
+    if lspec.valid_range is not None:
+        vmin, vmax = lspec.valid_range
+        if lo < vmin or hi > vmax:
+            raise InputError(
+                f"layer {layer!r}: values {lo:g}..{hi:g} {lspec.unit} (after converting from the declared "
+                f"{spec.units!r}, scale {spec.scale}, offset {spec.offset}) fall outside the physical range "
+                f"{vmin:g}..{vmax:g} {lspec.unit} in {info.paths[0]}",
+                f"declare the units the file really stores in inputs.{layer}.units "
+                f"(accepted: {', '.join(lspec.units)}), or set inputs.{layer}.scale / nodata")
+    if lspec.kind == "categorical" and spec.kind != "continuous":
+        finite = vals[np.isfinite(vals)]
+        if finite.size and not np.all(finite == np.round(finite)):
+            raise InputError(f"layer {layer!r}: class codes in {info.paths[0]} are not whole numbers",
+                             "a class map must hold integer codes; check the band and the scale")
+    info.preflight = {"min": lo, "max": hi, "valid_fraction_sampled": n_valid / max(n_total, 1)}
+    return info.preflight

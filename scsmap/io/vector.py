@@ -1,0 +1,77 @@
+"""Region boundary polygons from vector files (via geopandas/pyogrio)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+from odc.geo.geom import Geometry
+
+from ..config import BoundaryConfig, RegionConfig
+from ..errors import InputError
+
+
+def _read(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types
+        raise InputError(f"cannot read boundary file {path}: {exc}",
+                         "check the path and that GDAL can read the format") from None
+    if gdf.crs is None:
+        raise InputError(f"boundary file {path} has no CRS", "add a .prj / CRS to the file (e.g. with ogr2ogr -a_srs)")
+    return gdf
+
+
+def load_boundary(region: RegionConfig) -> Geometry | None:
+    """Return the region's boundary as one (multi)polygon, or None when only a bbox is given.
+
+    Parameters
+    ----------
+    region : RegionConfig
+        ``region.boundary`` names a polygon file or a countries file with an ISO3 lookup.
+
+    Returns
+    -------
+    odc.geo.geom.Geometry or None
+        The dissolved boundary in the file's CRS.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, has no CRS, no feature matches, or the
+        geometry is empty or not polygonal.
+    """
+    b: BoundaryConfig | None = region.boundary
+    if b is None:
+        return None
+    if b.countries is not None:
+        src = str(b.countries)
+        gdf = _read(src, b.layer)
+        fields = [f for f in b.iso3_fields if f in gdf.columns]
+        if not fields:
+            raise InputError(f"countries file {src} has none of the attribute fields {b.iso3_fields}",
+                             "set region.boundary.iso3_fields to the field holding ISO3 codes")
+        sel = None
+        for f in fields:
+            hit = gdf[gdf[f].astype(str).str.upper() == region.iso3]
+            if len(hit):
+                sel = hit
+                break
+        if sel is None:
+            raise InputError(f"no feature with ISO3 code {region.iso3} in {src} (fields tried: {fields})",
+                             "check region.iso3 or region.boundary.iso3_fields")
+        gdf = sel
+    else:
+        src = str(b.path)
+        gdf = _read(src, b.layer)
+        for key, value in (b.where or {}).items():
+            if key not in gdf.columns:
+                raise InputError(f"boundary file {src} has no attribute {key!r}",
+                                 f"available attributes: {', '.join(map(str, gdf.columns))}")
+            gdf = gdf[gdf[key].astype(str) == str(value)]
+        if not len(gdf):
+            raise InputError(f"no feature in {src} matches region.boundary.where = {b.where}")
+    geom = gdf.geometry.union_all() if hasattr(gdf.geometry, "union_all") else gdf.geometry.unary_union
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise InputError(f"boundary from {src} is empty or not a polygon ({getattr(geom, 'geom_type', None)})")
+    if not geom.is_valid:
+        geom = geom.buffer(0)
+    return Geometry(geom, crs=gdf.crs)

@@ -1,0 +1,105 @@
+"""The input layers scsmap knows: canonical units, accepted units, physical ranges.
+
+Each input in a region config is declared under one of these names with the units
+its file stores. At ingest the values are converted to the canonical unit
+(``value_canonical = (raw * scale + offset) * factor + shift``) and checked
+against the layer's physical range, so that a file in g kg-1 declared as % or a
+temperature in K declared as degC is refused with a clear message instead of
+producing wrong maps.
+
+Units strings follow the project convention (design §3): ``t ha-1``,
+``g cm-3``, ``mm month-1``, ``degC``. Carbon is stated in descriptions, never as a
+bare ``C`` in a unit string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["continuous", "categorical"]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Static description of one canonical input layer.
+
+    Attributes
+    ----------
+    name : str
+        Canonical layer name used in configs and code.
+    description : str
+        What the layer holds, with its depth where relevant.
+    unit : str
+        Canonical unit inside scsmap.
+    units : dict of str to (float, float)
+        Accepted declared units mapped to ``(factor, shift)`` so that
+        ``canonical = declared * factor + shift``.
+    valid_range : (float, float) or None
+        Physical range in the canonical unit; values outside it are refused.
+    kind : {"continuous", "categorical"}
+        Default resampling family.
+    months : bool
+        True for monthly layers (12 bands, January to December).
+    """
+
+    name: str
+    description: str
+    unit: str
+    units: dict[str, tuple[float, float]]
+    valid_range: tuple[float, float] | None
+    kind: Kind = "continuous"
+    months: bool = False
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+
+_PERCENT = {"%": (1.0, 0.0), "g kg-1": (0.1, 0.0), "g/kg": (0.1, 0.0), "permille": (0.1, 0.0),
+            "fraction": (100.0, 0.0)}
+_TEMPERATURE = {"degC": (1.0, 0.0), "°C": (1.0, 0.0), "K": (1.0, -273.15)}
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in [
+        LayerSpec("soc_stock", "SOC stock 0-30 cm (t C per ha)", "t ha-1",
+                  {"t ha-1": (1.0, 0.0), "Mg ha-1": (1.0, 0.0), "kg m-2": (10.0, 0.0),
+                   "g m-2": (0.01, 0.0)}, (0.0, 1000.0)),
+        LayerSpec("organic_carbon", "soil organic carbon content of the fine earth, 0-30 cm", "%",
+                  {**_PERCENT, "dg kg-1": (0.01, 0.0)}, (0.0, 60.0)),
+        LayerSpec("bulk_density", "bulk density of the fine earth, 0-30 cm", "g cm-3",
+                  {"g cm-3": (1.0, 0.0), "t m-3": (1.0, 0.0), "kg dm-3": (1.0, 0.0),
+                   "cg cm-3": (0.01, 0.0), "kg m-3": (0.001, 0.0)}, (0.05, 2.65)),
+        LayerSpec("coarse_fragments", "coarse fragments (> 2 mm), 0-30 cm, volume share", "%",
+                  {"%": (1.0, 0.0), "cm3 dm-3": (0.1, 0.0), "permille": (0.1, 0.0),
+                   "fraction": (100.0, 0.0)}, (0.0, 100.0)),
+        LayerSpec("clay", "clay (< 2 um) share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
+        LayerSpec("silt", "silt share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
+        LayerSpec("sand", "sand share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
+        LayerSpec("clay_activity", "dominant clay mineralogy: 1 = high-activity 2:1 clays (HAC), "
+                  "0 = low-activity 1:1 clays (LAC); a share in between is allowed", "1",
+                  {"1": (1.0, 0.0), "%": (0.01, 0.0)}, (0.0, 1.0)),
+        LayerSpec("precipitation", "monthly precipitation (12 bands, Jan-Dec)", "mm month-1",
+                  {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0), "cm month-1": (10.0, 0.0),
+                   "m month-1": (1000.0, 0.0)}, (0.0, 3000.0), months=True),
+        LayerSpec("temperature", "monthly mean air temperature (12 bands, Jan-Dec)", "degC",
+                  dict(_TEMPERATURE), (-70.0, 50.0), months=True),
+        LayerSpec("lst_day", "monthly mean daytime land-surface temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-80.0, 90.0), months=True),
+        LayerSpec("lst_night", "monthly mean night-time land-surface temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-90.0, 60.0), months=True),
+        LayerSpec("land_cover", "land-cover class codes (e.g. ESA CCI LC)", "class",
+                  {"class": (1.0, 0.0)}, None, kind="categorical"),
+        LayerSpec("elevation", "elevation above sea level", "m",
+                  {"m": (1.0, 0.0), "km": (1000.0, 0.0)}, (-500.0, 9000.0)),
+    ]
+}
+
+
+def layer_spec(name: str) -> LayerSpec:
+    """Return the :class:`LayerSpec` of a canonical layer.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a known layer.
+    """
+    return LAYERS[name]

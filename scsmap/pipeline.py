@@ -1,0 +1,321 @@
+"""The run: config → grid → aligned inputs → products → COGs, manifest and reports.
+
+:func:`run` is the only entry point the CLI and the Makefile use. It computes all
+products in one dask graph (each input is read and warped once), writes them into
+a staging directory next to the outputs and moves them into place only when every
+file is complete, so that a failed run leaves existing outputs untouched and no
+half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import threading
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+import rasterio.errors
+import xarray as xr
+
+from . import __version__
+from .config import Config
+from .derive import Derived, Unavailable
+from .errors import ConfigError, OutputError
+from .inputs import AlignedInputs, assemble_inputs
+from .io.write import (BlockTarget, RasterSpec, finish_stats, hex_to_rgba, open_tiled, set_statistics, sha256,
+                       to_cog)
+from .landuse import land_use_classes
+from .products import PRODUCTS, Product
+
+log = logging.getLogger("scsmap")
+
+MANIFEST = "manifest.json"
+ALIGNMENT = "alignment_report.json"
+
+
+@dataclass
+class RunResult:
+    """What a run wrote and its headline numbers."""
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.manifest["summary"]
+
+
+def select_products(cfg: Config, derived: Derived) -> tuple[list[Product], dict[str, str]]:
+    """Products to write: those asked for (or all), minus those whose inputs are missing.
+
+    Raises
+    ------
+    ConfigError
+        An unknown product id, or an explicitly requested product that cannot be made.
+    """
+    wanted = cfg.outputs.products
+    if wanted is not None:
+        unknown = [p for p in wanted if p not in PRODUCTS]
+        if unknown:
+            import difflib
+            hints = [f"{p!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(p, PRODUCTS, 1))
+                                 else "") for p in unknown]
+            raise ConfigError(f"outputs.products: unknown product(s) {', '.join(hints)}; "
+                              f"known: {', '.join(PRODUCTS)}")
+    chosen, skipped = [], {}
+    for pid, product in PRODUCTS.items():
+        if wanted is not None and pid not in wanted:
+            continue
+        reason = derived.missing(product.requires)
+        if reason:
+            if wanted is not None:
+                raise ConfigError(f"outputs.products: {pid} cannot be made: {reason}")
+            skipped[pid] = reason
+        else:
+            chosen.append(product)
+    if not chosen:
+        raise ConfigError("no product can be made from the configured inputs: " +
+                          "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    return chosen, skipped
+
+
+def _colormap() -> dict[int, tuple[int, int, int, int]]:
+    return {int(r.code): hex_to_rgba(r.color) for r in land_use_classes().itertuples()}
+
+
+def _partials(arr: da.Array, total: int) -> dict[str, Any]:
+    ok = da.isfinite(arr)
+    x = da.where(ok, arr, 0).astype("f8")
+    return {"count": ok.sum(), "sum": x.sum(), "sumsq": (x * x).sum(), "total": total,
+            "min": da.nanmin(arr), "max": da.nanmax(arr)}
+
+
+def _summary_terms(derived: Derived, inputs: AlignedInputs, cfg: Config, arrays: dict[str, xr.DataArray]):
+    area = inputs.cell_area.data
+    terms: dict[str, Any] = {"region_area_ha": da.where(inputs.mask.data, area, 0).sum()}
+    if "soc_t0" in arrays:
+        soc = arrays["soc_t0"].data
+        ok = da.isfinite(soc)
+        terms["valid_area_ha"] = da.where(ok, area, 0).sum()
+        terms["soc_area_sum"] = da.where(ok, soc * area, 0).sum()
+    for pid in ("target_4p1000", "saturation_ratio", "saturation_capacity", "saturation_deficit"):
+        if pid in arrays:
+            v = arrays[pid].data
+            ok = da.isfinite(v)
+            terms[f"{pid}_area"] = da.where(ok, area, 0).sum()
+            terms[f"{pid}_area_sum"] = da.where(ok, v.astype("f8") * area, 0).sum()
+    return terms
+
+
+def _finish_summary(t: dict[str, Any]) -> dict[str, Any]:
+    s: dict[str, Any] = {"region_area_ha": float(t["region_area_ha"])}
+    if "valid_area_ha" in t:
+        va = float(t["valid_area_ha"])
+        s["valid_area_ha"] = va
+        s["soc_stock_mean_t_ha"] = float(t["soc_area_sum"]) / va if va else None
+        s["soc_stock_total_Mt"] = float(t["soc_area_sum"]) / 1e6
+    for pid, key in (("target_4p1000", "target_4p1000_mean_t_ha_yr"),
+                     ("saturation_ratio", "saturation_ratio_mean_percent"),
+                     ("saturation_capacity", "saturation_capacity_mean_t_ha"),
+                     ("saturation_deficit", "saturation_deficit_mean_t_ha")):
+        if f"{pid}_area" in t:
+            a = float(t[f"{pid}_area"])
+            s[key] = float(t[f"{pid}_area_sum"]) / a if a else None
+    if "target_4p1000_area_sum" in t:
+        s["target_4p1000_total_Mt_yr"] = float(t["target_4p1000_area_sum"]) / 1e6
+    return s
+
+
+def _check_out_dir(out_dir: Path, names: list[str], overwrite: bool) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output directory {out_dir}: {exc.strerror}",
+                          "choose another directory with --out or outputs.dir") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise OutputError(f"output directory {out_dir} is not writable",
+                          "choose another directory with --out or outputs.dir")
+    existing = [n for n in names if (out_dir / n).exists()]
+    if existing and not overwrite:
+        shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
+        raise OutputError(f"outputs exist already in {out_dir}: {shown}",
+                          "pass --overwrite (or outputs.overwrite: true) to replace them, or choose --out")
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n", encoding="utf-8")
+
+
+def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool | None = None,
+        progress: bool = False) -> RunResult:
+    """Run a region: write every product, the manifest and the alignment report.
+
+    Parameters
+    ----------
+    cfg : Config
+        Validated configuration (:func:`scsmap.config.load_config`).
+    out_dir : path-like, optional
+        Overrides ``outputs.dir``.
+    overwrite : bool, optional
+        Overrides ``outputs.overwrite``.
+    progress : bool
+        Show a progress bar on stderr during the computation.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ConfigError, InputError, OutputError
+        With a message naming the file, layer or config field. Nothing already in
+        ``out_dir`` is changed when an error is raised.
+    """
+    # odc-geo warps numpy blocks with explicit transforms; rasterio still warns about them
+    warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning)
+    out = Path(out_dir) if out_dir is not None else cfg.output_dir
+    overwrite = cfg.outputs.overwrite if overwrite is None else overwrite
+
+    log.info("reading and checking %d input layer(s)", len(cfg.inputs))
+    inputs = assemble_inputs(cfg)
+    derived = Derived(cfg, inputs)
+    products, skipped = select_products(cfg, derived)
+    for pid, why in skipped.items():
+        log.info("skipping %s: %s", pid, why)
+    names = [p.filename(cfg) for p in products] + [MANIFEST, ALIGNMENT]
+    _check_out_dir(out, names, overwrite)
+    gb = inputs.geobox
+    log.info("grid %s x %s pixels (%s), chunks %s", gb.shape.y, gb.shape.x,
+             f"EPSG:{gb.crs.epsg}" if gb.crs.epsg else "custom CRS", inputs.chunks)
+
+    arrays = {p.id: p.compute(derived, cfg).where(inputs.mask) for p in products}
+    staging = out / f".staging-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
+    datasets = []
+    try:
+        sources, targets, partials = [], [], {}
+        total = int(np.prod(gb.shape.yx))
+        provenance = {f"SOURCE_{k}": v for k, v in sorted(derived.provenance.items())}
+        for p in products:
+            spec = RasterSpec(
+                path=staging / (p.filename(cfg) + ".tmp.tif"), dtype=p.dtype, nodata=p.nodata,
+                description=p.long_name, units=p.units,
+                tags={"PRODUCT_ID": p.id, "UNITS": p.units, "REGION": cfg.region.name, "ISO3": cfg.region.iso3,
+                      "SCSMAP_VERSION": __version__, "CONFIG_SHA256": cfg.digest(), "REFERENCES": p.references,
+                      **({"SATURATION_METHOD": cfg.parameters.saturation.method,
+                          "F_MAOC": str(cfg.parameters.saturation.f_maoc)} if p.family in ("stock", "ratio")
+                         and p.id.startswith("saturation") else {}),
+                      **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in _needs(p, derived)}},
+                colormap=_colormap() if p.id == "land_use" else None,
+                resampling="nearest" if p.is_class_map else "average")
+            ds = open_tiled(spec, gb, cfg.outputs.tile_size)
+            datasets.append((p, spec, ds))
+            arr = arrays[p.id].data
+            partials[p.id] = _partials(arr, total)
+            if p.is_class_map:
+                arr = da.where(da.isfinite(arr), arr, p.nodata).astype(p.dtype)
+            else:
+                arr = da.where(da.isfinite(arr), arr, np.float32(p.nodata)).astype(p.dtype)
+            sources.append(arr)
+            targets.append(BlockTarget(ds, threading.Lock()))
+        store = da.store(sources, targets, lock=False, compute=False)
+        summary_terms = _summary_terms(derived, inputs, cfg, arrays)
+        log.info("computing %d product(s)", len(products))
+        with _progress(progress):
+            _, parts, terms, counts = dask.compute(store, partials, summary_terms, inputs.counts)
+        for _, _, ds in datasets:
+            ds.close()
+        datasets = []
+
+        entries = []
+        for p in products:
+            tmp = staging / (p.filename(cfg) + ".tmp.tif")
+            stats = finish_stats(parts[p.id])
+            set_statistics(tmp, stats)
+            final_tmp = staging / p.filename(cfg)
+            to_cog(tmp, final_tmp, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
+            tmp.unlink()
+            entries.append({"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
+                            "dtype": p.dtype, "nodata": p.nodata, "sha256": sha256(final_tmp),
+                            "statistics": stats, "valid_range": p.valid_range})
+        counts = {k: {kk: int(vv) for kk, vv in v.items()} for k, v in counts.items()}
+        alignment = inputs.alignment_report(counts)
+        summary = _finish_summary(terms)
+        summary["products_written"] = [p.id for p in products]
+        manifest = {
+            "scsmap_version": __version__,
+            "region": {"name": cfg.region.name, "iso3": cfg.region.iso3, "id": cfg.region_id},
+            "config": str(cfg.source) if cfg.source else None,
+            "config_sha256": cfg.digest(),
+            "grid": alignment["grid"],
+            "products": entries,
+            "skipped_products": skipped,
+            "layer_sources": dict(sorted(derived.provenance.items())),
+            "summary": summary,
+            "alignment_report": ALIGNMENT,
+        }
+        _write_json(staging / ALIGNMENT, alignment)
+        _write_json(staging / MANIFEST, manifest)
+        # move into place: products first, the manifest last
+        for name in [e["path"] for e in entries] + [ALIGNMENT, MANIFEST]:
+            os.replace(staging / name, out / name)
+    except BaseException:
+        for _, _, ds in datasets:
+            try:
+                ds.close()
+            except Exception:  # pragma: no cover - best effort
+                pass
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RunResult(out_dir=out, manifest=manifest, skipped=skipped)
+
+
+def _needs(p: Product, derived: Derived) -> set[str]:
+    needs = set(p.requires)
+    if "soc_stock" in needs:
+        needs |= {"organic_carbon", "bulk_density", "coarse_fragments"}
+    if "temperature" in needs:
+        needs |= {"lst_day", "lst_night"}
+    if "land_use" in needs:
+        needs |= {"land_cover"}
+    return needs
+
+
+class _progress:
+    def __init__(self, on: bool):
+        self.on = on
+        self.bar = None
+
+    def __enter__(self):
+        if self.on:
+            from dask.diagnostics import ProgressBar
+            self.bar = ProgressBar(out=sys.stderr, dt=0.2)
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False

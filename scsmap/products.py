@@ -1,0 +1,113 @@
+"""The product registry: what scsmap writes, with ids, units, nodata, style and compute rule.
+
+A :class:`Product` owns the metadata of one output map; its ``compute`` function
+turns the run's :class:`~scsmap.derive.Derived` layers into a DataArray by calling
+the pure rule functions. The writer maps the metadata to the file (band
+description, unit, nodata, tags, colour table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import xarray as xr
+
+from .config import Config
+from .derive import Derived
+from .rules.fourp1000 import target_4p1000
+from .rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
+
+
+@dataclass(frozen=True)
+class Product:
+    """Metadata and compute rule of one output map.
+
+    Attributes
+    ----------
+    id : str
+        Fixed product id (file stem under the ``scsmap`` naming preset).
+    long_name : str
+        Band description.
+    units : str
+        Band unit (``t ha-1``, ``t ha-1 yr-1``, ``%``, ``class``...).
+    dtype : str
+        ``float32`` or ``uint8`` (class maps).
+    nodata : float
+        Declared nodata value in the file.
+    valid_range : (float, float) or None
+        Plausible range, for QA.
+    family : str
+        Style family (shared legend across regions).
+    requires : tuple of str
+        Derived layers needed.
+    compute : callable
+        ``compute(derived, cfg) -> DataArray``.
+    gsocseq_stem : str or None
+        Name under the ``gsocseq`` naming preset (``{ISO}_GSOCseq_{stem}.tif``).
+    """
+
+    id: str
+    long_name: str
+    units: str
+    dtype: str
+    nodata: float
+    valid_range: tuple[float, float] | None
+    family: str
+    requires: tuple[str, ...]
+    compute: Callable[[Derived, Config], xr.DataArray]
+    gsocseq_stem: str | None = None
+    references: str = ""
+
+    @property
+    def is_class_map(self) -> bool:
+        return self.dtype == "uint8"
+
+    def filename(self, cfg: Config) -> str:
+        """File name under the config's naming preset."""
+        if cfg.outputs.naming == "gsocseq":
+            if self.gsocseq_stem:
+                return f"{cfg.region.iso3}_GSOCseq_{self.gsocseq_stem}.tif"
+            return f"{cfg.region.iso3}_{self.id}.tif"
+        return f"{self.id}.tif"
+
+
+def _capacity(d: Derived, cfg: Config) -> xr.DataArray:
+    s = cfg.parameters.saturation
+    args = dict(clay=d.get("clay"), silt=d.get("silt"), bulk_density=d.get("bulk_density"),
+                depth_cm=cfg.parameters.depth_cm, coarse_fragments=d.get("coarse_fragments"))
+    if s.method == "hassink1997":
+        return capacity_hassink(**args, silt_share=s.hassink_silt_share, intercept=s.hassink_intercept,
+                                slope=s.hassink_slope)
+    return capacity_georgiou(**args, hac_share=d.get("clay_activity"), slope_hac=s.georgiou_slope_hac,
+                             slope_lac=s.georgiou_slope_lac)
+
+
+_SAT_NEEDS = ("soc_stock", "clay", "silt", "bulk_density", "coarse_fragments", "clay_activity")
+_F = "methods §4.3 (f_MAOC); Georgiou et al. 2022 Nat Commun 13:3797 or Hassink 1997 Plant Soil 191:77"
+
+PRODUCTS: dict[str, Product] = {p.id: p for p in [
+    Product("soc_t0", "SOC stock 0-30 cm at T0 (t C per ha)", "t ha-1", "float32", -9999.0, (0.0, 800.0),
+            "stock", ("soc_stock",), lambda d, c: d.get("soc_stock"), gsocseq_stem="T0_Map030",
+            references="GSOCseq Technical Manual ch. 6 (initial SOC); methods §1.2"),
+    Product("target_4p1000", "4 per 1000 target: 0.004 x SOC stock at T0 (t C per ha per year)", "t ha-1 yr-1",
+            "float32", -9999.0, (0.0, 4.0), "rate", ("soc_stock",),
+            lambda d, c: target_4p1000(d.get("soc_stock"), c.parameters.rate_4p1000),
+            references="methods §5; Minasny et al. 2017 Geoderma 292:59"),
+    Product("saturation_capacity", "mineral-associated OC capacity 0-30 cm (t C per ha)", "t ha-1", "float32",
+            -9999.0, (0.0, 500.0), "stock", _SAT_NEEDS[1:], _capacity, references=_F),
+    Product("saturation_ratio", "saturation of the MAOC capacity: 100 x f_MAOC x SOC / capacity", "%", "float32",
+            -9999.0, (0.0, 300.0), "ratio", _SAT_NEEDS,
+            lambda d, c: saturation_ratio(d.get("soc_stock"), _capacity(d, c), c.parameters.saturation.f_maoc),
+            references=_F),
+    Product("saturation_deficit", "saturation deficit: max(0, capacity - f_MAOC x SOC) (t C per ha)", "t ha-1",
+            "float32", -9999.0, (0.0, 500.0), "stock", _SAT_NEEDS,
+            lambda d, c: saturation_deficit(d.get("soc_stock"), _capacity(d, c), c.parameters.saturation.f_maoc),
+            references=_F),
+    Product("land_use", "land-use class (FAO GSOCseq classes)", "class", "uint8", 255, (0, 13), "land_use",
+            ("land_use",), lambda d, c: d.get("land_use"), references="methods §1.3"),
+    Product("mat", "mean annual air temperature", "degC", "float32", -9999.0, (-40.0, 35.0), "temperature",
+            ("temperature",), lambda d, c: d.get("mat"), references="mean of 12 monthly means"),
+    Product("map", "mean annual precipitation", "mm yr-1", "float32", -9999.0, (0.0, 12000.0), "precipitation",
+            ("precipitation",), lambda d, c: d.get("map"), references="sum of 12 monthly totals"),
+]}

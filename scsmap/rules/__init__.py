@@ -1,0 +1,1 @@
+"""Per-pixel rules: pure functions on arrays with units in their docstrings."""

@@ -1,0 +1,28 @@
+"""The 4 per 1000 indicator (methods §5)."""
+
+from __future__ import annotations
+
+
+def target_4p1000(soc_stock, rate: float = 0.004):
+    """Annual SOC gain that meets the 4 per 1000 aspiration.
+
+    ``target = rate · SOC_T0``
+
+    Parameters
+    ----------
+    soc_stock : array_like
+        SOC stock at T0, 0-30 cm [t ha-1].
+    rate : float, default 0.004
+        Relative rate [yr-1] (4 per 1000 = 0.4 % per year).
+
+    Returns
+    -------
+    array_like
+        [t ha-1 yr-1].
+
+    References
+    ----------
+    4 per 1000 initiative (2015); Minasny et al. (2017) Geoderma 292:59-86.
+    scsmap keeps the 0-30 cm stock of GSOCseq and IPCC (methods §5).
+    """
+    return soc_stock * rate
