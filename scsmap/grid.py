@@ -12,14 +12,13 @@ import numpy as np
 import xarray as xr
 from odc.geo.geobox import GeoBox
 from odc.geo.geom import BoundingBox, Geometry, box
-from pyproj import CRS, Geod, Proj
+from pyproj import CRS, Proj
 from odc.geo.xr import xr_coords
 from rasterio.features import geometry_mask
 
 from .config import GridConfig, RegionConfig
 from .errors import ConfigError, InputError
 
-_GEOD = Geod(ellps="WGS84")
 
 
 def region_extent(region: RegionConfig, boundary: Geometry | None) -> Geometry:
@@ -115,11 +114,49 @@ def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, 
     return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="boundary_mask")
 
 
+def parallel_band_area(lat1, lat2, dlon_deg, a: float = 6378137.0, b: float = 6356752.314245179):
+    """Exact area of ellipsoidal cells bounded by two parallels and two meridians.
+
+    ``A = b² · Δλ / 2 · [q(φ2) − q(φ1)]``, ``q(φ) = sin φ / (1 − e² sin² φ) +
+    1/(2e) · ln((1 + e sin φ) / (1 − e sin φ))``.
+
+    Parameters
+    ----------
+    lat1, lat2 : array_like
+        Latitudes of the cell edges [degrees]; the sign of the result follows lat2 − lat1.
+    dlon_deg : float
+        Cell width [degrees].
+    a, b : float
+        Semi-major and semi-minor axes [m] (default WGS84).
+
+    Returns
+    -------
+    numpy.ndarray
+        Area [m2] (absolute value).
+
+    References
+    ----------
+    Snyder, J.P. (1987) Map Projections — A Working Manual. USGS Prof. Paper 1395,
+    eq. (3-12) for q (authalic latitude), with A = a²(1 − e²)/2 · Δλ · Δq.
+    """
+    e2 = 1 - (b / a) ** 2
+    if e2 <= 0:
+        s1, s2 = np.sin(np.radians(lat1)), np.sin(np.radians(lat2))
+        return np.abs(a * a * np.radians(dlon_deg) * (s2 - s1))
+    e = np.sqrt(e2)
+
+    def q(lat):
+        s = np.sin(np.radians(np.asarray(lat, dtype="f8")))
+        return s / (1 - e2 * s * s) + np.log((1 + e * s) / (1 - e * s)) / (2 * e)
+
+    return np.abs(b * b * np.radians(dlon_deg) / 2 * (q(lat2) - q(lat1)))
+
+
 def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
     """Lazy geodesic area of each cell on the WGS84 ellipsoid, in ha.
 
-    For geographic grids the area of a row of cells is exact
-    (``pyproj.Geod.polygon_area_perimeter`` on the cell polygon). For projected
+    For geographic grids the area of each cell is exact on the grid CRS's ellipsoid
+    (:func:`parallel_band_area`, cells bounded by parallels and meridians). For projected
     grids it is ``|res_x res_y| / areal_scale`` with pyproj's areal scale factor at
     the cell centre (exact for equal-area projections).
 
@@ -132,18 +169,15 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
     aff = geobox.affine
 
     if crs.is_geographic:
+        ellps = crs.ellipsoid
+        a, inv_f = ellps.semi_major_metre, ellps.inverse_flattening
+        b = a * (1 - 1 / inv_f) if inv_f else a
+
         def block(x, block_info=None):
             (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
-            out = np.empty((y1 - y0, x1 - x0))
-            dx = aff.a
-            for i, row in enumerate(range(y0, y1)):
-                top = aff.f + aff.e * row
-                bot = top + aff.e
-                lons = [0.0, dx, dx, 0.0]
-                lats = [bot, bot, top, top]
-                a, _ = _GEOD.polygon_area_perimeter(lons, lats)
-                out[i, :] = abs(a) / 1e4
-            return out
+            edges = aff.f + aff.e * np.arange(y0, y1 + 1)
+            rows = parallel_band_area(edges[1:], edges[:-1], abs(aff.a), a, b) / 1e4
+            return np.repeat(rows[:, None], x1 - x0, axis=1)
     else:
         proj = Proj(crs)
         to_ll = None
