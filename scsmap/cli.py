@@ -84,8 +84,9 @@ def run(config, out_dir, overwrite, overrides, verbose, quiet):
 
     _setup_logging(verbose, quiet)
     t0 = time.perf_counter()
+    settings = _parse_set(overrides)  # a malformed --set is a usage error (exit 2), raised by click
     try:
-        cfg = load_config(config, overrides=_parse_set(overrides))
+        cfg = load_config(config, overrides=settings)
         result = run_region(cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet)
     except ScsmapError as exc:
         _fail(exc, verbose)

@@ -334,6 +334,39 @@ def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
             spec["path"] = [_anchor_one(q, base, None) if isinstance(q, str) else q for q in p]
 
 
+def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
+    """Problems under ``inputs`` found on the raw dict, one line each (names, units, files).
+
+    Run before schema validation so that a schema error elsewhere never hides them.
+    """
+    inputs = raw.get("inputs")
+    if not isinstance(inputs, dict):
+        return []
+    problems = []
+    base = raw.get("data_dir")
+    where = f"data_dir {base}" if isinstance(base, str) else "the config file's folder"
+    for name, spec in inputs.items():
+        if name not in LAYERS:
+            problems.append(f"inputs.{name}: unknown input layer {name!r}{_did_you_mean(name, LAYERS)}; "
+                            f"known layers: {', '.join(LAYERS)}")
+            continue
+        if not isinstance(spec, dict):
+            continue
+        units = spec.get("units")
+        if isinstance(units, str) and units not in LAYERS[name].units:
+            problems.append(f"inputs.{name}.units: {units!r} not understood for {name}; accepted: "
+                            f"{', '.join(LAYERS[name].units)}")
+        p = spec.get("path")
+        paths = p if isinstance(p, list) else [p] if isinstance(p, str) else []
+        if isinstance(p, str) and "{month" in p:
+            paths = [p.format(month=m) for m in range(1, 13)]
+        for i, q in enumerate(paths):
+            if isinstance(q, str) and not _exists(Path(q)):
+                at = f"inputs.{name}.path" + (f"[{i}]" if isinstance(p, list) else "")
+                problems.append(f"{at}: file not found: {q} (relative paths are resolved against {where})")
+    return problems
+
+
 def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     typ = err["type"]
@@ -347,7 +380,8 @@ def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
         return f"{loc}: required key is missing"
     got = err.get("input")
     shown = "" if isinstance(got, dict) else f" (got {got!r})"
-    return f"{loc}: {err['msg']}{shown}"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{loc}: {msg}{shown}"
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -382,11 +416,6 @@ def _first_model(ann) -> type[BaseModel] | None:
 
 def _check_files(cfg: Config) -> list[str]:
     problems = []
-    for name, spec in cfg.inputs.items():
-        for i, p in enumerate(input_paths(spec)):
-            if not _exists(p):
-                where = f"inputs.{name}.path" + (f"[{i}]" if isinstance(spec.path, list) else "")
-                problems.append(f"{where}: file not found: {p}")
     b = cfg.region.boundary
     if b is not None:
         for key in ("path", "countries"):
@@ -445,15 +474,20 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
             node = node.setdefault(p, {})
         node[last] = value
     _resolve_inputs(raw, path.resolve().parent)
+    pre = _precheck_inputs(raw)
+    if not check_files:
+        pre = [p for p in pre if "file not found" not in p]
     try:
         cfg = Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError([_format_error(e, raw) for e in exc.errors()], source=str(path)) from None
+        errors = exc.errors()
+        if pre:  # the inputs validator repeats what the precheck already said, line by line
+            errors = [e for e in errors if tuple(e["loc"]) != ("inputs",)]
+        raise ConfigError(pre + [_format_error(e, raw) for e in errors], source=str(path)) from None
     cfg.source = path.resolve()
-    if check_files:
-        problems = _check_files(cfg)
-        if problems:
-            raise ConfigError(problems, source=str(path))
+    problems = pre + (_check_files(cfg) if check_files else [])
+    if problems:
+        raise ConfigError(problems, source=str(path))
     return cfg
 
 

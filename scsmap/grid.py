@@ -31,7 +31,11 @@ def region_extent(region: RegionConfig, boundary: Geometry | None) -> Geometry:
         return boundary
     clipped = boundary.to_crs("EPSG:4326") & bbox
     if clipped.is_empty:
-        raise ConfigError("region.bbox does not overlap the region's boundary")
+        b = boundary.to_crs("EPSG:4326").boundingbox
+        src = region.boundary.path or region.boundary.countries if region.boundary else None
+        raise ConfigError(f"region.bbox {tuple(region.bbox)} does not overlap the region boundary {src} "
+                          f"(lon {b.left:.2f}..{b.right:.2f}, lat {b.bottom:.2f}..{b.top:.2f}); "
+                          "fix region.bbox or remove it")
     return clipped
 
 

@@ -30,8 +30,9 @@ import xarray as xr
 from . import __version__
 from .config import Config
 from .derive import Derived, Unavailable
-from .errors import ConfigError, OutputError
+from .errors import ConfigError, InputError, OutputError
 from .inputs import AlignedInputs, assemble_inputs
+from .io.read import CORRUPT_HINT
 from .io.write import (BlockTarget, RasterSpec, finish_stats, hex_to_rgba, open_tiled, set_statistics, sha256,
                        to_cog)
 from .landuse import land_use_classes
@@ -242,8 +243,13 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         store = da.store(sources, targets, lock=False, compute=False)
         summary_terms = _summary_terms(derived, inputs, cfg, arrays)
         log.info("computing %d product(s)", len(products))
-        with _progress(progress):
-            _, parts, terms, counts = dask.compute(store, partials, summary_terms, inputs.counts)
+        try:
+            with _progress(progress):
+                _, parts, terms, counts = dask.compute(store, partials, summary_terms, inputs.counts)
+        except rasterio.errors.RasterioIOError as exc:
+            files = ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc)) \
+                or "one of the input files"
+            raise InputError(f"reading {files} failed during the computation: {exc}", CORRUPT_HINT) from None
         for _, _, ds in datasets:
             ds.close()
         datasets = []

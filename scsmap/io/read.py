@@ -29,6 +29,9 @@ from ..errors import InputError
 from ..layers import LAYERS
 
 
+CORRUPT_HINT = "the file is corrupt, truncated or not a raster GDAL can read (check it with gdalinfo -checksum)"
+
+
 @dataclass
 class SourceInfo:
     """What was read for one layer (goes into the alignment report)."""
@@ -69,8 +72,7 @@ def _open(path: Path, layer: str):
             raise InputError(f"layer {layer!r}: file not found: {path}",
                              f"fix inputs.{layer}.path (relative paths are resolved against data_dir "
                              "or the config file's folder)") from None
-        raise InputError(f"layer {layer!r}: cannot read {path}: {exc}",
-                         "the file is corrupt, truncated or not a raster GDAL can read") from None
+        raise InputError(f"layer {layer!r}: cannot read {path}: {exc}", CORRUPT_HINT) from None
 
 
 def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path, int]]:
@@ -226,12 +228,15 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
     lo, hi, n_valid, n_total = math.inf, -math.inf, 0, 0
     for path in info.paths:
         bands = info.bands if len(info.paths) == 1 else [info.bands[0]]
-        with rasterio.open(path) as src:
-            win = rasterio.windows.from_bounds(*bb, transform=src.transform).round_offsets().round_lengths()
-            win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
-            step = max(1, math.ceil(max(win.width, win.height) / max_pixels))
-            out_shape = (len(bands), max(1, int(win.height // step)), max(1, int(win.width // step)))
-            raw = src.read(bands, window=win, out_shape=out_shape, resampling=Resampling.nearest)
+        try:
+            with rasterio.open(path) as src:
+                win = rasterio.windows.from_bounds(*bb, transform=src.transform).round_offsets().round_lengths()
+                win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+                step = max(1, math.ceil(max(win.width, win.height) / max_pixels))
+                out_shape = (len(bands), max(1, int(win.height // step)), max(1, int(win.width // step)))
+                raw = src.read(bands, window=win, out_shape=out_shape, resampling=Resampling.nearest)
+        except rasterio.errors.RasterioError as exc:
+            raise InputError(f"layer {layer!r}: cannot read {path}: {exc}", CORRUPT_HINT) from None
         vals = _to_canonical(raw, raw.dtype, info.nodata, spec, layer)
         ok = np.isfinite(vals)
         n_valid += int(ok.sum())
