@@ -14,7 +14,7 @@ from .errors import ScsmapError
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     logging.getLogger("scsmap").setLevel(level)
     for noisy in ("rasterio", "fiona", "pyogrio", "distributed"):
@@ -67,7 +67,8 @@ def main() -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config value, e.g. --set grid.resolution=0.01 --set grid.chunk_size=512 "
                    "(repeatable; VALUE is parsed as YAML).")
-@click.option("-v", "--verbose", count=True, help="More messages (-vv: debug, with tracebacks).")
+@click.option("-v", "--verbose", count=True, help="-v: report each step (grid, layers, skipped products); "
+              "-vv: debug, with tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar, no summary.")
 def run(config, out_dir, overwrite, overrides, verbose, quiet):
     """Run the region described by CONFIG and write its maps.

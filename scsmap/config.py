@@ -239,7 +239,8 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 def _expand(value: str) -> str:
-    return _ENV.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+    # ${VAR:-default}: the default also when VAR is set but empty (shell semantics)
+    return _ENV.sub(lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""), value)
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -276,13 +277,6 @@ def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     data = dict(data)
     if isinstance(data.get("data_dir"), str):
         data["data_dir"] = str((base / _expand(data["data_dir"])).resolve())
-    region = data.get("region")
-    if isinstance(region, dict) and isinstance(region.get("boundary"), dict):
-        b = dict(region["boundary"])
-        for key in ("path", "countries"):
-            if isinstance(b.get(key), str):
-                b[key] = _anchor_one(b[key], base, data.get("data_dir"))
-        data["region"] = {**region, "boundary": b}
     tables = data.get("tables")
     if isinstance(tables, dict):
         data["tables"] = {k: (_anchor_one(v, base, None) if isinstance(v, str) and v.endswith(".csv") else v)
@@ -320,10 +314,17 @@ def load_raw(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[str,
 
 
 def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
+    """Resolve relative input and boundary paths against ``data_dir`` (merged) or the config folder."""
+    base = Path(raw["data_dir"]) if isinstance(raw.get("data_dir"), str) else config_dir
+    region = raw.get("region")
+    if isinstance(region, dict) and isinstance(region.get("boundary"), dict):
+        b = region["boundary"]
+        for key in ("path", "countries"):
+            if isinstance(b.get(key), str):
+                b[key] = _anchor_one(b[key], base, None)
     inputs = raw.get("inputs")
     if not isinstance(inputs, dict):
         return
-    base = Path(raw["data_dir"]) if isinstance(raw.get("data_dir"), str) else config_dir
     for spec in inputs.values():
         if not isinstance(spec, dict):
             continue

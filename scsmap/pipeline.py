@@ -215,12 +215,13 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
     staging.mkdir()
     datasets = []
     try:
-        sources, targets, partials = [], [], {}
+        sources, targets, partials, spec_nodata = [], [], {}, {}
         total = int(np.prod(gb.shape.yx))
         provenance = {f"SOURCE_{k}": v for k, v in sorted(derived.provenance.items())}
         for p in products:
+            nodata = p.nodata if p.is_class_map else cfg.outputs.nodata
             spec = RasterSpec(
-                path=staging / (p.filename(cfg) + ".tmp.tif"), dtype=p.dtype, nodata=p.nodata,
+                path=staging / (p.filename(cfg) + ".tmp.tif"), dtype=p.dtype, nodata=nodata,
                 description=p.long_name, units=p.units,
                 tags={"PRODUCT_ID": p.id, "UNITS": p.units, "REGION": cfg.region.name, "ISO3": cfg.region.iso3,
                       "SCSMAP_VERSION": __version__, "CONFIG_SHA256": cfg.digest(), "REFERENCES": p.references,
@@ -230,6 +231,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                       **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in _needs(p, derived)}},
                 colormap=_colormap() if p.id == "land_use" else None,
                 resampling="nearest" if p.is_class_map else "average")
+            spec_nodata[p.id] = nodata
             ds = open_tiled(spec, gb, cfg.outputs.tile_size)
             datasets.append((p, spec, ds))
             arr = arrays[p.id].data
@@ -237,7 +239,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             if p.is_class_map:
                 arr = da.where(da.isfinite(arr), arr, p.nodata).astype(p.dtype)
             else:
-                arr = da.where(da.isfinite(arr), arr, np.float32(p.nodata)).astype(p.dtype)
+                arr = da.where(da.isfinite(arr), arr, np.float32(nodata)).astype(p.dtype)
             sources.append(arr)
             targets.append(BlockTarget(ds, threading.Lock()))
         store = da.store(sources, targets, lock=False, compute=False)
@@ -263,7 +265,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             to_cog(tmp, final_tmp, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
             tmp.unlink()
             entries.append({"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
-                            "dtype": p.dtype, "nodata": p.nodata, "sha256": sha256(final_tmp),
+                            "dtype": p.dtype, "nodata": spec_nodata[p.id], "sha256": sha256(final_tmp),
                             "statistics": stats, "valid_range": p.valid_range})
         counts = {k: {kk: int(vv) for kk, vv in v.items()} for k, v in counts.items()}
         alignment = inputs.alignment_report(counts)

@@ -179,3 +179,15 @@ def test_equal_area_grid_gives_same_national_totals(tmp_path, demo_run):
     assert a["soc_stock_total_Mt"] == pytest.approx(b["soc_stock_total_Mt"], rel=0.005)
     with rasterio.open(tmp_path / "soc_t0.tif") as ds:
         assert ds.crs.to_epsg() == 3035 and ds.res == (1000.0, 1000.0)
+
+
+def test_outputs_nodata_is_written(tmp_path):
+    cfg = load_config(CONFIGS / "regions" / "demo.yaml",
+                      overrides={"outputs.nodata": -1.0, "outputs.products": ["soc_t0", "land_use"]})
+    res = run(cfg, out_dir=tmp_path)
+    with rasterio.open(tmp_path / "soc_t0.tif") as ds:
+        assert ds.nodata == -1.0
+        assert (ds.read(1) == -1.0).sum() > 0  # outside the boundary
+    with rasterio.open(tmp_path / "land_use.tif") as ds:
+        assert ds.nodata == 255  # class maps keep 255
+    assert {e["id"]: e["nodata"] for e in res.manifest["products"]} == {"soc_t0": -1.0, "land_use": 255}

@@ -114,8 +114,10 @@ def saturation_ratio(soc_stock, capacity, f_maoc=0.66):
     ----------
     methods §4.3 steps 2-3.
     """
-    cap = np.where(capacity > 0, capacity, np.nan) if isinstance(capacity, np.ndarray) else \
-        capacity.where(capacity > 0)
+    if hasattr(capacity, "where") and not isinstance(capacity, np.ndarray):  # xarray / dask-backed
+        cap = capacity.where(capacity > 0)
+    else:
+        cap = np.where(np.asarray(capacity) > 0, capacity, np.nan)
     return 100.0 * f_maoc * soc_stock / cap
 
 
@@ -140,4 +142,6 @@ def saturation_deficit(soc_stock, capacity, f_maoc=0.66):
     methods §4.3 step 3.
     """
     d = capacity - f_maoc * soc_stock
-    return np.maximum(d, 0.0) if isinstance(d, np.ndarray) else d.clip(min=0.0)
+    if hasattr(d, "clip") and not isinstance(d, (np.ndarray, np.generic)):  # xarray
+        return d.clip(min=0.0)
+    return np.maximum(d, 0.0)
