@@ -150,6 +150,27 @@ class ParametersConfig(_Model):
     saturation: SaturationConfig = Field(default_factory=SaturationConfig)
 
 
+class RothCConfig(_Model):
+    """RothC / GSOCseq protocol settings (methods §1, §2)."""
+
+    ssm_increase: tuple[float, float, float] = Field(
+        (0.05, 0.10, 0.20), description="relative C-input increase of SSM1, SSM2, SSM3 (GSOCseq: 5, 10, 20 %)")
+    uncertainty: bool = Field(True, description="run GSOCseq's min/max chains and write the uncertainty maps (%)")
+    temperature_function: Literal["rothamsted", "soilr"] = Field(
+        "rothamsted", description="RothC temperature factor: Rothamsted (0 below -5 degC) or SoilR/GSOCseq variant")
+    cropland_bare_months: list[int] = Field(
+        default_factory=list, description="months (1-12) in which cropland is bare, for the cover fallback rule "
+        "used when no `cover` layer is given")
+    moisture_depth_cm: float = Field(30.0, gt=0, description="topsoil depth of the moisture-deficit routine, cm")
+
+    @field_validator("cropland_bare_months")
+    @classmethod
+    def _months(cls, v: list[int]) -> list[int]:
+        if any(m < 1 or m > 12 for m in v):
+            raise ValueError("months are 1..12")
+        return v
+
+
 class TablesConfig(_Model):
     """Lookup tables (packaged names or paths to CSV files)."""
 
@@ -178,6 +199,7 @@ class Config(_Model):
     fill: dict[str, FillConfig] = Field(default_factory=dict, description="fills for soil properties a region "
                                         "lacks: silt, bulk_density, coarse_fragments, clay_activity")
     parameters: ParametersConfig = Field(default_factory=ParametersConfig)
+    rothc: RothCConfig = Field(default_factory=RothCConfig)
     tables: TablesConfig = Field(default_factory=TablesConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
 

@@ -13,7 +13,11 @@ from typing import Callable
 
 import xarray as xr
 
-from .climate import air_temperature_from_lst, annual_precipitation, mean_annual_temperature
+import numpy as np
+
+from .climate import air_temperature_from_lst, annual_precipitation, mean_annual_temperature, pet_thornthwaite
+from .grid import latitude
+from .rothc.gsocseq import cover_fallback
 from .config import Config
 from .inputs import AlignedInputs, empty_like_grid
 from .landuse import load_reclass_table, reclassify
@@ -53,6 +57,13 @@ class Derived:
             "mat": lambda: mean_annual_temperature(self.get("temperature")),
             "map": lambda: annual_precipitation(self.get("precipitation")),
             "land_use": self._land_use,
+            "pet": self._pet,
+            "cover": self._cover,
+            "temperature_spinup": lambda: self._spinup("temperature"),
+            "precipitation_spinup": lambda: self._spinup("precipitation"),
+            "pet_spinup": lambda: self._spinup("pet"),
+            "gsocseq": self._gsocseq,
+            "gsocseq_uncertainty": self._gsocseq_uncertainty,
         }
 
     # -- public
@@ -140,9 +151,78 @@ class Derived:
             return t
         raise Unavailable("no `temperature` layer and no `lst_day` + `lst_night` layers to derive it from")
 
+    def _pet(self) -> xr.DataArray:
+        if "pet" in self.inputs.layers:
+            return self._layer("pet")
+        t = self.get("temperature")
+        lat = latitude(self.inputs.geobox, self.inputs.chunks)
+        def thornthwaite_last(tt, la):  # month axis last inside apply_ufunc
+            return np.moveaxis(pet_thornthwaite(np.moveaxis(tt, -1, 0), la), 0, -1)
+
+        pet = xr.apply_ufunc(thornthwaite_last, t.chunk(month=-1), lat, input_core_dims=[["month"], []],
+                             output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"])
+        pet = pet.transpose("month", "y", "x").astype("float32")
+        self.provenance["pet"] = "Thornthwaite (1948) from monthly temperature and latitude"
+        return pet
+
+    def _cover(self) -> xr.DataArray:
+        if "cover" in self.inputs.layers:
+            return self._layer("cover")
+        months = tuple(self.cfg.rothc.cropland_bare_months)
+        lu = self.get("land_use")
+        cov = xr.apply_ufunc(lambda a: np.moveaxis(cover_fallback(a, months), 0, -1), lu,
+                             output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"],
+                             dask_gufunc_kwargs={"output_sizes": {"month": 12}})
+        self.provenance["cover"] = (f"GSOCseq fallback rule: 0.6 vegetated, 1 bare soil and cropland in months "
+                                    f"{list(months) or 'none'} (methods §1.4)")
+        return cov.transpose("month", "y", "x").astype("float32")
+
+    def _spinup(self, name: str) -> xr.DataArray:
+        if f"{name}_spinup" in self.inputs.layers:
+            return self._layer(f"{name}_spinup")
+        self.provenance.setdefault(f"{name}_spinup", f"same as the forward {name} (no {name}_spinup layer)")
+        return self.get(name)
+
+    def _gsocseq(self) -> xr.DataArray:
+        from .rothc.gsocseq import OUTPUTS, gsocseq_pixels, load_land_use_params
+
+        names = ["soc_stock", "clay", "land_use", "temperature", "precipitation", "pet", "temperature_spinup",
+                 "precipitation_spinup", "pet_spinup", "cover"]
+        arrays = [self.get(n) for n in names]
+        rc, years = self.cfg.rothc, self.cfg.parameters.horizon_years
+        params = load_land_use_params()
+
+        def block(soc, clay, lu, t, p, e, ts, ps, es, cov):
+            shape = soc.shape
+            m = lambda a: np.moveaxis(a, -1, 0).reshape(12, -1).astype("f8")  # noqa: E731
+            out = gsocseq_pixels(soc.reshape(-1).astype("f8"), clay.reshape(-1).astype("f8"),
+                                 np.stack([m(ts), m(ps), m(es)]), np.stack([m(t), m(p), m(e)]),
+                                 lu.reshape(-1), m(cov), years=years, ssm=rc.ssm_increase,
+                                 uncertainty=rc.uncertainty, temperature=rc.temperature_function,
+                                 depth=rc.moisture_depth_cm, params=params)
+            return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
+
+        core = [[] if a.ndim == 2 else ["month"] for a in arrays]
+        arrays = [a if a.ndim == 2 else a.chunk(month=-1) for a in arrays]
+        res = xr.apply_ufunc(block, *arrays, input_core_dims=core, output_core_dims=[["gsocseq_output"]],
+                             dask="parallelized", output_dtypes=["float32"],
+                             dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(OUTPUTS)}})
+        res = res.assign_coords(gsocseq_output=list(OUTPUTS))
+        self.provenance["gsocseq"] = (f"RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to "
+                                      f"the SOC map, no warm-up, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
+                                      f"temperature function {rc.temperature_function}")
+        return res
+
+    def _gsocseq_uncertainty(self) -> xr.DataArray:
+        if not self.cfg.rothc.uncertainty:
+            raise Unavailable("rothc.uncertainty is false")
+        return self.get("gsocseq")
+
     def _land_use(self) -> xr.DataArray:
+        if "land_use" in self.inputs.layers:
+            return self._layer("land_use")
         if "land_cover" not in self.inputs.layers:
-            raise Unavailable("no `land_cover` input layer")
+            raise Unavailable("no `land_cover` or `land_use` input layer")
         table = load_reclass_table(self.cfg.tables.land_cover_reclass)
         self._layer("land_cover")
         self.provenance["land_use"] = f"land_cover reclassified with table {table.name}"

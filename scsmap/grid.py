@@ -203,3 +203,22 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
     data = da.map_blocks(block, template, dtype="f8")
     return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="cell_area",
                         attrs={"units": "ha"})
+
+
+def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
+    """Lazy latitude of each cell centre [degrees north], float64 (y, x)."""
+    crs = CRS.from_user_input(geobox.crs.to_wkt())
+    aff = geobox.affine
+
+    def block(x, block_info=None):
+        from pyproj import Transformer
+        (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
+        xs, ys = np.meshgrid(aff.c + aff.a * (np.arange(x0, x1) + 0.5), aff.f + aff.e * (np.arange(y0, y1) + 0.5))
+        if crs.is_geographic:
+            return ys
+        _, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+        return np.asarray(lat)
+
+    template = da.empty(geobox.shape.yx, chunks=chunks, dtype="f8")
+    return xr.DataArray(da.map_blocks(block, template, dtype="f8"), coords=yx_coords(geobox), dims=("y", "x"),
+                        name="latitude", attrs={"units": "degrees_north"})

@@ -111,3 +111,58 @@ PRODUCTS: dict[str, Product] = {p.id: p for p in [
     Product("map", "mean annual precipitation", "mm yr-1", "float32", -9999.0, (0.0, 12000.0), "precipitation",
             ("precipitation",), lambda d, c: d.get("map"), references="sum of 12 monthly totals"),
 ]}
+
+
+# --------------------------------------------------------------------------- RothC / GSOCseq (methods §1.9)
+
+_G = "GSOCseq Technical Manual (FAO 2020) ch. 5-6, 12; Coleman & Jenkinson RothC-26.3; methods §1.6-§1.9"
+_SC = {"bau": "BAU", "ssm1": "SSM1", "ssm2": "SSM2", "ssm3": "SSM3"}
+
+
+def _gsocseq_product(out: str, pid: str, long_name: str, units: str, family: str, stem: str | None,
+                     valid: tuple[float, float], uncertainty: bool = False) -> Product:
+    need = ("gsocseq_uncertainty",) if uncertainty else ("gsocseq",)
+    key = "gsocseq_uncertainty" if uncertainty else "gsocseq"
+    return Product(pid, long_name, units, "float32", -9999.0, valid, family, need,
+                   lambda d, c: d.get(key).sel(gsocseq_output=out, drop=True), gsocseq_stem=stem, references=_G)
+
+
+_GSOCSEQ: list[Product] = []
+for _s, _S in _SC.items():
+    _GSOCSEQ.append(_gsocseq_product(f"final_{_s}", f"soc_final_{_s}", f"SOC stock 0-30 cm after the horizon, "
+                                     f"{_S} (t C per ha)", "t ha-1", "stock", f"finalSOC_{_S}_Map030", (0, 800)))
+for _s, _S in _SC.items():
+    _GSOCSEQ.append(_gsocseq_product(f"absdiff_{_s}", f"absdiff_{_s}", f"absolute SOC difference final - T0, {_S} "
+                                     "(t C per ha)", "t ha-1", "difference", f"AbsDiff_{_S}_Map030", (-80, 80)))
+for _s, _S in _SC.items():
+    _GSOCSEQ.append(_gsocseq_product(f"asr_{_s}", f"asr_{_s}", f"absolute sequestration rate (final - T0)/horizon, "
+                                     f"{_S} (t C per ha per year)", "t ha-1 yr-1", "rate", f"ASR_{_S}_Map030",
+                                     (-4, 4)))
+for _s in ("ssm1", "ssm2", "ssm3"):
+    _S = _SC[_s]
+    _GSOCSEQ.append(_gsocseq_product(f"reldiff_{_s}", f"reldiff_{_s}", f"relative SOC difference {_S} - BAU at the "
+                                     "horizon (t C per ha)", "t ha-1", "difference", f"RelDiff_{_S}_Map030", (0, 80)))
+for _s in ("ssm1", "ssm2", "ssm3"):
+    _S = _SC[_s]
+    _GSOCSEQ.append(_gsocseq_product(f"rsr_{_s}", f"rsr_{_s}", f"relative sequestration rate ({_S} - BAU)/horizon "
+                                     "(t C per ha per year)", "t ha-1 yr-1", "rate", f"RSR_{_S}_Map030", (0, 4)))
+_GSOCSEQ += [
+    _gsocseq_product("unc_t0", "uncertainty_t0", "uncertainty of T0: 100 (max - min)/(2 mean)", "%", "ratio",
+                     "T0_UncertaintyMap030", (0, 200), True),
+    _gsocseq_product("unc_bau", "uncertainty_bau", "uncertainty of final SOC, BAU", "%", "ratio",
+                     "BAU_UncertaintyMap030", (0, 200), True),
+    _gsocseq_product("unc_ssm", "uncertainty_ssm", "uncertainty of final SOC, SSM (from SSM2, used for all SSM)",
+                     "%", "ratio", "SSM_UncertaintyMap030", (0, 200), True),
+]
+for _s, _S in _SC.items():
+    _GSOCSEQ.append(_gsocseq_product(f"unc_asr_{_s}", f"uncertainty_asr_{_s}", f"uncertainty of ASR {_S} "
+                                     "(GSOCseq propagation)", "%", "ratio", f"ASR_{_S}_UncertaintyMap030", (0, 200),
+                                     True))
+for _s in ("ssm1", "ssm2", "ssm3"):
+    _S = _SC[_s]
+    _GSOCSEQ.append(_gsocseq_product(f"unc_rsr_{_s}", f"uncertainty_rsr_{_s}", f"uncertainty of RSR {_S} "
+                                     "(GSOCseq propagation)", "%", "ratio", f"RSR_{_S}_UncertaintyMap030", (0, 200),
+                                     True))
+_GSOCSEQ.append(_gsocseq_product("c_input_bau", "cinput_bau", "plant C input holding SOC at T0 in the spin-up "
+                                 "climate = BAU input (t C per ha per year)", "t ha-1 yr-1", "rate", None, (0, 30)))
+PRODUCTS.update({p.id: p for p in _GSOCSEQ})

@@ -122,7 +122,14 @@ def test_chunked_equals_unchunked(tmp_path):
     b = run(cfg_one, out_dir=tmp_path / "one")
     xa, xb = _arrays(a.out_dir, a.manifest), _arrays(b.out_dir, b.manifest)
     for pid in xa:
-        assert np.array_equal(xa[pid], xb[pid], equal_nan=True), pid
+        if PRODUCTS[pid].requires[0].startswith("gsocseq"):
+            # RothC runs: equal to float64 round-off. Pixels whose moisture deficit has not settled are
+            # stepped in sub-batches whose size depends on the dask block, and numpy's vectorised exp can
+            # differ in the last bit between batch sizes; seen: 1.4e-14 t/ha on BAU differences of ~0.
+            np.testing.assert_allclose(xa[pid], xb[pid], rtol=1e-12, atol=1e-12, err_msg=pid)
+            assert np.array_equal(np.isnan(xa[pid]), np.isnan(xb[pid])), pid
+        else:
+            assert np.array_equal(xa[pid], xb[pid], equal_nan=True), pid
     for key, value in a.summary.items():
         if isinstance(value, float):
             assert value == pytest.approx(b.summary[key], rel=1e-12), key

@@ -1,0 +1,235 @@
+"""The GSOCseq protocol on rasters (methods §1): spin-up, forward BAU/SSM1-3, min/max uncertainty.
+
+Per pixel of a target land use:
+
+1. **Spin-up** — the exact periodic equilibrium of the Rothamsted discrete engine under
+   the spin-up climatology (:func:`scsmap.rothc.kernel.equilibrium_exact`), scaled so
+   that total SOC equals the SOC map (pools are linear in the C input, so
+   ``C_eq = (SOC₀ − IOM)/SOC_active(1 t C ha-1 yr-1)``). IOM after Falloon et al. (1998).
+   This replaces GSOCseq's analytic ODE spin-up with mean modifier ξ̄ (methods §1.7) by the
+   steady state of the engine that runs the forward years, so a pixel whose climate and
+   input do not change stays exactly at its SOC (no spurious drift).
+2. **Warm-up** — skipped: the SOC map is taken as T0, as the GSOCseq manual allows when
+   the map represents 2015-2020 (methods §1.7). A year-by-year warm-up is not yet implemented.
+3. **Forward** — ``years`` years under the forward climatology with BAU input ``C_eq`` and
+   SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (methods §1.6 step 5), through the annual
+   affine map (:func:`scsmap.rothc.kernel.forward_periodic`).
+4. **Uncertainty** — GSOCseq's min/max chains (methods §1.8): T ×1.02/×0.98, P ×0.95/×1.05,
+   clay ×0.9/×1.1, SOC ×0.8/×1.2, medium SSM input ×(1.10 ∓ 0.15); each chain repeats
+   spin-up and forward, with its own IOM (methods §1.11 #9).
+   ``U% = 100 (max − min) / (2 mean)``; rate uncertainties by the propagation coded in the
+   GSOCseq scripts (sum of stocks in the denominator, methods §1.8).
+
+Moisture: PET is supplied, so the deficit uses ``P − 1.0·PET`` (pE = 1, methods §1.5);
+the soil is "bare" for the moisture routine where the cover factor exceeds 0.8 (methods §1.4).
+Depth of the moisture routine: 30 cm (GSOCseq).
+
+All functions here are pure numpy on pixel vectors; :mod:`scsmap.products` maps them onto
+the region grid block by block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from . import kernel as K
+from . import params as P
+
+#: outputs of :func:`gsocseq_pixels`, in order (scsmap product ids without prefix)
+SCENARIOS = ("bau", "ssm1", "ssm2", "ssm3")
+OUTPUTS = (
+    ["final_" + s for s in SCENARIOS] + ["absdiff_" + s for s in SCENARIOS] + ["asr_" + s for s in SCENARIOS]
+    + ["reldiff_" + s for s in SCENARIOS[1:]] + ["rsr_" + s for s in SCENARIOS[1:]]
+    + ["unc_t0", "unc_bau", "unc_ssm"] + ["unc_asr_" + s for s in SCENARIOS] + ["unc_rsr_" + s for s in SCENARIOS[1:]]
+    + ["c_input_bau"]
+)
+
+
+@dataclass(frozen=True)
+class LandUseParams:
+    """RothC parameters per FAO land-use class (``scsmap/data/land_use_rothc.csv``)."""
+
+    dr: np.ndarray          # (256,) DPM/RPM ratio, NaN where undefined
+    spinup: np.ndarray      # (256,) bool
+    forward: np.ndarray     # (256,) bool
+    paddy: np.ndarray       # (256,) decomposition factor
+
+
+def load_land_use_params() -> LandUseParams:
+    """Per-class DR, spin-up/forward target flags and paddy factor (methods §1.1, §1.3, §1.5)."""
+    with resources.files("scsmap.data").joinpath("land_use_rothc.csv").open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh)
+    dr = np.full(256, np.nan)
+    spin = np.zeros(256, bool)
+    fwd = np.zeros(256, bool)
+    pad = np.ones(256)
+    code = df["code"].to_numpy(int)
+    dr[code] = df["dr"].to_numpy(float)
+    spin[code] = df["spinup"].to_numpy(bool)
+    fwd[code] = df["forward"].to_numpy(bool)
+    pad[code] = df["paddy_factor"].to_numpy(float)
+    return LandUseParams(dr, spin, fwd, pad)
+
+
+def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
+    """Monthly cover factor c without NDVI: the GSOCseq manual's fallback rule.
+
+    c = 0.6 for vegetated land (trees, tree crops, grassland, shrubs, crop months) and
+    c = 1.0 for bare soil (class 9) and for the cropland months listed as bare/fallow.
+
+    Parameters
+    ----------
+    land_use : array_like
+        FAO land-use class, shape S.
+    cropland_bare_months : sequence of int
+        Months (1-12) in which cropland (class 2, 13) is bare.
+
+    Returns
+    -------
+    numpy.ndarray
+        (12, *S) cover factor [-].
+
+    References
+    ----------
+    GSOCseq Technical Manual ch. 6 "Monthly vegetation cover" (methods §1.4).
+    """
+    lu = np.asarray(land_use)
+    c = np.where(lu == 9, 1.0, 0.6)
+    out = np.repeat(c[None], 12, axis=0).astype("f8")
+    crop = (lu == 2) | (lu == 13)
+    for m in cropland_bare_months:
+        out[m - 1] = np.where(crop, 1.0, out[m - 1])
+    return out
+
+
+def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperature, depth):
+    """One spin-up + forward chain for pixel vectors; returns finals (4, n), c_eq, T0."""
+    covered12 = cover12 <= 0.8
+    iom = P.falloon_iom(soc)
+    gd = dr / (1.0 + dr)
+    unit = np.repeat(np.stack([gd / 12.0, (1.0 - gd) / 12.0, np.zeros_like(gd), np.zeros_like(gd)])[None], 12,
+                     axis=0)  # (12, 4, n): 1 t C ha-1 yr-1 in equal monthly parts
+    eq = K.equilibrium_exact(tmp12=spin[0], rain12=spin[1], evap12=spin[2], covered12=covered12, clay=clay,
+                             depth=depth, inputs12=unit, iom=iom, cover12=cover12, factor=paddy, evap_coeff=1.0,
+                             temperature=temperature)
+    act1 = eq.pools[:4].sum(axis=0)
+    c_eq = np.where(act1 > 0, (soc - iom) / act1, np.nan)
+    pools = np.concatenate([eq.pools[:4] * c_eq, iom[None]], axis=0)
+    t0 = pools.sum(axis=0)
+    n = soc.shape[0]
+    k = len(increases)
+    rep = lambda a: np.tile(a, k) if a.ndim == 1 else np.tile(a, (1,) * (a.ndim - 1) + (k,))  # noqa: E731
+    scale = np.concatenate([np.full(n, 1.0 + d) for d in increases])
+    fin, _ = K.forward_periodic(rep(pools), rep(np.asarray(eq.swc)), years=years, tmp12=rep(fwd[0]),
+                                rain12=rep(fwd[1]), evap12=rep(fwd[2]), covered12=rep(covered12), clay=rep(clay),
+                                depth=depth, inputs12=rep(unit) * rep(c_eq) * scale, cover12=rep(cover12),
+                                factor=rep(paddy), evap_coeff=1.0, temperature=temperature)
+    return fin.sum(axis=0).reshape(k, n), c_eq, t0
+
+
+def _u(lo, hi):
+    mean = (lo + hi) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * (hi - lo) / (2.0 * np.abs(mean))
+
+
+def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
+                   uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams | None = None,
+                   batch: int = 16384):
+    """GSOCseq products for a vector of pixels.
+
+    Parameters
+    ----------
+    soc : numpy.ndarray
+        (n,) SOC stock at T0, 0-30 cm [t C ha-1].
+    clay : numpy.ndarray
+        (n,) clay [%].
+    spin, fwd : numpy.ndarray
+        (3, 12, n) spin-up and forward climatologies: temperature [degC], precipitation
+        [mm month-1], PET [mm month-1].
+    land_use : numpy.ndarray
+        (n,) FAO land-use class.
+    cover12 : numpy.ndarray
+        (12, n) cover factor c [-].
+    years : int
+        Forward horizon [yr].
+    ssm : tuple of 3 float
+        Relative C-input increase of SSM1-3.
+    uncertainty : bool
+        Run the min/max chains (otherwise uncertainty outputs are NaN).
+    temperature : {"rothamsted", "soilr"}
+    depth : float
+        Depth of the moisture routine [cm].
+    params : LandUseParams, optional
+    batch : int
+        Pixels processed at once: memory is bounded by the batch, not by ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(OUTPUTS), n) in the order of :data:`OUTPUTS`: finals [t C ha-1], AbsDiff
+        [t C ha-1], ASR [t C ha-1 yr-1], RelDiff, RSR, uncertainties [%], BAU input
+        [t C ha-1 yr-1]. NaN for pixels whose land use is not a forward target.
+
+    References
+    ----------
+    GSOCseq Technical Manual (FAO 2020) ch. 5, 6, 12; scripts v1.2 (methods §1.5-§1.9).
+    """
+    params = params or load_land_use_params()
+    lu = np.nan_to_num(land_use, nan=0).astype(int).clip(0, 255)
+    ok = params.forward[lu] & np.isfinite(soc) & np.isfinite(clay) & (soc > 0)
+    ok &= np.isfinite(spin).all(axis=(0, 1)) & np.isfinite(fwd).all(axis=(0, 1)) & np.isfinite(cover12).all(axis=0)
+    out = np.full((len(OUTPUTS), soc.shape[0]), np.nan)
+    idx = np.flatnonzero(ok)
+    for start in range(0, idx.size, batch):
+        sel = idx[start:start + batch]
+        out[:, sel] = _pixels(soc[sel], clay[sel], spin[:, :, sel], fwd[:, :, sel], lu[sel], cover12[:, sel],
+                              years, ssm, uncertainty, temperature, depth, params)
+    return out
+
+
+def _pixels(s, c, sp, fw, lu_ok, cv, years, ssm, uncertainty, temperature, depth, params):
+    """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
+    dr, paddy = params.dr[lu_ok], params.paddy[lu_ok]
+    common = dict(years=years, temperature=temperature, depth=depth)
+    fin, c_eq, t0 = _chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), **common)
+    r = {f"final_{k}": fin[i] for i, k in enumerate(SCENARIOS)}
+    for k in SCENARIOS:
+        r[f"absdiff_{k}"] = r[f"final_{k}"] - t0
+        r[f"asr_{k}"] = r[f"absdiff_{k}"] / years
+    for k in SCENARIOS[1:]:
+        r[f"reldiff_{k}"] = r[f"final_{k}"] - r["final_bau"]
+        r[f"rsr_{k}"] = r[f"reldiff_{k}"] / years
+    r["c_input_bau"] = c_eq
+    if uncertainty:
+        med = ssm[1]
+        lo_sp = sp * np.array([1.02, 0.95, 1.0])[:, None, None]
+        hi_sp = sp * np.array([0.98, 1.05, 1.0])[:, None, None]
+        lo_fw = fw * np.array([1.02, 0.95, 1.0])[:, None, None]
+        hi_fw = fw * np.array([0.98, 1.05, 1.0])[:, None, None]
+        fin_lo, _, t0_lo = _chain(s * 0.8, c * 0.9, lo_sp, lo_fw, dr, cv, paddy, increases=(0.0, med - 0.15),
+                                  **common)
+        fin_hi, _, t0_hi = _chain(s * 1.2, c * 1.1, hi_sp, hi_fw, dr, cv, paddy, increases=(0.0, med + 0.15),
+                                  **common)
+        u_t0 = _u(t0_lo, t0_hi)
+        u_bau = _u(fin_lo[0], fin_hi[0])
+        u_ssm = _u(fin_lo[1], fin_hi[1])
+        r.update(unc_t0=u_t0, unc_bau=u_bau, unc_ssm=u_ssm)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for k in SCENARIOS:
+                x = r[f"final_{k}"]
+                ux = u_bau if k == "bau" else u_ssm
+                r[f"unc_asr_{k}"] = np.sqrt((ux * x) ** 2 + (u_t0 * t0) ** 2) / np.abs(t0 + x)
+            bau = r["final_bau"]
+            for k in SCENARIOS[1:]:
+                x = r[f"final_{k}"]
+                r[f"unc_rsr_{k}"] = np.sqrt((u_ssm * x) ** 2 + (u_bau * bau) ** 2) / np.abs(bau + x)
+    out = np.full((len(OUTPUTS), s.shape[0]), np.nan)
+    for i, name in enumerate(OUTPUTS):
+        if name in r:
+            out[i] = r[name]
+    return out
