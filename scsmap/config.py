@@ -357,6 +357,42 @@ def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
             spec["path"] = [_anchor_one(q, base, None) if isinstance(q, str) else q for q in p]
 
 
+#: GSOCseq 52-band stack layout (methods §1.2): layer -> 1-based bands
+GSOCSEQ_STACK_BANDS = {"soc_stock": [1], "clay": [2], "temperature": list(range(3, 15)),
+                       "precipitation": list(range(15, 27)), "pet": list(range(27, 39)), "dr": [39],
+                       "land_use": [40], "cover": list(range(41, 53))}
+_STACK_UNITS = {"soc_stock": "t ha-1", "clay": "%", "temperature": "degC", "precipitation": "mm month-1",
+                "pet": "mm month-1", "dr": "1", "land_use": "class", "cover": "1"}
+
+
+def _expand_gsocseq_stacks(raw: dict[str, Any]) -> None:
+    """Turn ``gsocseq_stacks: {spinup: PATH, forward: PATH}`` into input entries.
+
+    The spin-up stack gives SOC, clay, DR, land use, cover and the *_spinup climate; the
+    forward stack the forward climate (and, without a spin-up stack, everything). Inputs
+    written explicitly in the config win.
+    """
+    stacks = raw.pop("gsocseq_stacks", None)
+    if stacks is None:
+        return
+    if not isinstance(stacks, dict) or not set(stacks) <= {"spinup", "forward"} or not stacks:
+        raise ConfigError("gsocseq_stacks: give `spinup` and/or `forward`, each the path of a 52-band GSOCseq stack")
+    inputs = raw.setdefault("inputs", {})
+    climate = ("temperature", "precipitation", "pet")
+    for kind in ("forward", "spinup"):
+        path = stacks.get(kind)
+        if path is None:
+            continue
+        for layer, bands in GSOCSEQ_STACK_BANDS.items():
+            if kind == "spinup" and layer in climate:
+                name = f"{layer}_spinup"
+            elif kind == "forward" and "spinup" in stacks and layer not in climate:
+                continue
+            else:
+                name = layer
+            inputs.setdefault(name, {"path": path, "bands": bands, "units": _STACK_UNITS[layer]})
+
+
 def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
     """Problems under ``inputs`` found on the raw dict, one line each (names, units, files).
 
@@ -496,6 +532,7 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
         for p in parents:
             node = node.setdefault(p, {})
         node[last] = value
+    _expand_gsocseq_stacks(raw)
     _resolve_inputs(raw, path.resolve().parent)
     pre = _precheck_inputs(raw)
     if not check_files:

@@ -189,17 +189,22 @@ class Derived:
         names = ["soc_stock", "clay", "land_use", "temperature", "precipitation", "pet", "temperature_spinup",
                  "precipitation_spinup", "pet_spinup", "cover"]
         arrays = [self.get(n) for n in names]
+        if "dr" in self.inputs.layers:
+            arrays.append(self._layer("dr"))
+        else:
+            self.provenance["dr"] = "land-use table scsmap/data/land_use_rothc.csv (methods §1.3)"
         rc, years = self.cfg.rothc, self.cfg.parameters.horizon_years
         params = load_land_use_params()
 
-        def block(soc, clay, lu, t, p, e, ts, ps, es, cov):
+        def block(soc, clay, lu, t, p, e, ts, ps, es, cov, dr=None):
             shape = soc.shape
             m = lambda a: np.moveaxis(a, -1, 0).reshape(12, -1).astype("f8")  # noqa: E731
             out = gsocseq_pixels(soc.reshape(-1).astype("f8"), clay.reshape(-1).astype("f8"),
                                  np.stack([m(ts), m(ps), m(es)]), np.stack([m(t), m(p), m(e)]),
                                  lu.reshape(-1), m(cov), years=years, ssm=rc.ssm_increase,
                                  uncertainty=rc.uncertainty, temperature=rc.temperature_function,
-                                 depth=rc.moisture_depth_cm, params=params)
+                                 depth=rc.moisture_depth_cm, params=params,
+                                 dr=None if dr is None else dr.reshape(-1).astype("f8"))
             return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
 
         core = [[] if a.ndim == 2 else ["month"] for a in arrays]

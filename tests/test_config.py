@@ -91,3 +91,20 @@ def test_schema_is_json_and_documents_sections():
     json.dumps(schema)
     assert {"region", "grid", "inputs", "fill", "parameters", "outputs"} <= set(schema["properties"])
     assert "source" not in schema["properties"]
+
+
+def test_gsocseq_stacks_expand_to_inputs(tmp_path):
+    for name in ("spin.tif", "fwd.tif"):
+        (tmp_path / name).write_bytes(b"")
+    raw = {"region": {"name": "x", "iso3": "ABC", "bbox": [0, 0, 1, 1]},
+           "gsocseq_stacks": {"spinup": "spin.tif", "forward": "fwd.tif"},
+           "inputs": {"clay": {"path": "spin.tif", "bands": [2], "units": "g kg-1"}}}
+    p = tmp_path / "r.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    cfg = load_config(p)
+    ins = cfg.inputs
+    assert ins["soc_stock"].bands == [1] and Path(ins["soc_stock"].path).name == "spin.tif"
+    assert ins["temperature_spinup"].bands == list(range(3, 15))
+    assert Path(ins["temperature"].path).name == "fwd.tif" and ins["pet"].bands == list(range(27, 39))
+    assert ins["cover"].bands == list(range(41, 53)) and ins["land_use"].bands == [40] and ins["dr"].bands == [39]
+    assert ins["clay"].units == "g kg-1"  # an explicit input wins

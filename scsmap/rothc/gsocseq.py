@@ -139,7 +139,7 @@ def _u(lo, hi):
 
 def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
                    uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams | None = None,
-                   batch: int = 16384):
+                   batch: int = 16384, dr=None):
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -167,6 +167,8 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     params : LandUseParams, optional
     batch : int
         Pixels processed at once: memory is bounded by the batch, not by ``n``.
+    dr : numpy.ndarray, optional
+        (n,) DPM/RPM ratio from a layer; where missing, the land-use table's value.
 
     Returns
     -------
@@ -181,6 +183,7 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     """
     params = params or load_land_use_params()
     lu = np.nan_to_num(land_use, nan=0).astype(int).clip(0, 255)
+    dr_px = params.dr[lu] if dr is None else np.where(np.isfinite(dr) & (dr > 0), dr, params.dr[lu])
     ok = params.forward[lu] & np.isfinite(soc) & np.isfinite(clay) & (soc > 0)
     ok &= np.isfinite(spin).all(axis=(0, 1)) & np.isfinite(fwd).all(axis=(0, 1)) & np.isfinite(cover12).all(axis=0)
     out = np.full((len(OUTPUTS), soc.shape[0]), np.nan)
@@ -188,13 +191,13 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     for start in range(0, idx.size, batch):
         sel = idx[start:start + batch]
         out[:, sel] = _pixels(soc[sel], clay[sel], spin[:, :, sel], fwd[:, :, sel], lu[sel], cover12[:, sel],
-                              years, ssm, uncertainty, temperature, depth, params)
+                              dr_px[sel], years, ssm, uncertainty, temperature, depth, params)
     return out
 
 
-def _pixels(s, c, sp, fw, lu_ok, cv, years, ssm, uncertainty, temperature, depth, params):
+def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params):
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
-    dr, paddy = params.dr[lu_ok], params.paddy[lu_ok]
+    paddy = params.paddy[lu_ok]
     common = dict(years=years, temperature=temperature, depth=depth)
     fin, c_eq, t0 = _chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), **common)
     r = {f"final_{k}": fin[i] for i, k in enumerate(SCENARIOS)}

@@ -1,0 +1,138 @@
+"""GSOCseq protocol on pixel vectors, Thornthwaite PET and the cover rule: oracles and properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scsmap.climate import daylight_hours, pet_thornthwaite
+from scsmap.rothc import kernel as K
+from scsmap.rothc.gsocseq import OUTPUTS, cover_fallback, gsocseq_pixels
+
+# a temperate climatology (Skopje-like) [degC], [mm month-1]
+T = np.array([0.5, 2.0, 6.0, 11.0, 16.0, 20.0, 23.0, 22.5, 18.0, 12.0, 6.0, 2.0])
+P = np.array([50.0, 45, 45, 50, 60, 40, 35, 30, 40, 55, 65, 60])
+E = np.array([1.0, 4, 20, 47, 87, 117, 143, 129, 84, 45, 16, 4])
+
+
+def _clim(n, dt=0.0):
+    return np.stack([np.repeat((T + dt)[:, None], n, 1), np.repeat(P[:, None], n, 1), np.repeat(E[:, None], n, 1)])
+
+
+def _run(soc, clay, lu, spin, fwd, **kw):
+    out = gsocseq_pixels(np.asarray(soc, float), np.asarray(clay, float), spin, fwd, np.asarray(lu),
+                         cover_fallback(np.asarray(lu)), **kw)
+    return {name: out[i] for i, name in enumerate(OUTPUTS)}
+
+
+def test_bau_is_stationary_when_climate_does_not_change():
+    r = _run([40.0, 70.0, 120.0], [10.0, 25.0, 45.0], [2, 3, 5], _clim(3), _clim(3))
+    np.testing.assert_allclose(r["asr_bau"], 0.0, atol=1e-9)
+    np.testing.assert_allclose(r["final_bau"], [40.0, 70.0, 120.0], rtol=1e-12)
+
+
+def test_ssm_gains_are_linear_in_the_input_increase():
+    # the forward model is linear in the inputs from a common state: RelDiff ∝ Δ (5, 10, 20 %)
+    r = _run([55.0, 80.0], [20.0, 30.0], [2, 3], _clim(2), _clim(2, dt=1.0))
+    np.testing.assert_allclose(r["reldiff_ssm2"], 2 * r["reldiff_ssm1"], rtol=1e-9)
+    np.testing.assert_allclose(r["reldiff_ssm3"], 4 * r["reldiff_ssm1"], rtol=1e-9)
+    np.testing.assert_allclose(r["rsr_ssm3"], r["reldiff_ssm3"] / 20, rtol=1e-12)
+    # GSOCseq QA expectation (methods §1.9): mean SSM3 > SSM2 > SSM1 > BAU
+    assert (r["final_ssm3"] > r["final_ssm2"]).all() and (r["final_ssm1"] > r["final_bau"]).all()
+
+
+def test_against_rothamsted_iterative_spinup_and_monthly_forward():
+    """Independent path: reference-style equilibrium by iteration, then 240 months stepped one by one."""
+    soc, clay, dr = 60.0, 22.0, 1.44
+    spin, fwd = _clim(1), _clim(1, dt=1.5)
+    r = _run([soc], [clay], [2], spin, fwd, uncertainty=False)
+    iom = 0.049 * soc**1.139                                   # Falloon et al. 1998
+    gd = dr / (1 + dr)
+    unit = np.zeros((12, 4, 1))
+    unit[:, 0], unit[:, 1] = gd / 12, (1 - gd) / 12
+    cov = np.full((12, 1), 0.6)
+    eq = K.equilibrium_rothamsted(tmp12=spin[0], rain12=spin[1], evap12=spin[2], covered12=cov < 0.8, clay=clay,
+                                  depth=30.0, inputs12=unit, iom=iom, cover12=cov, evap_coeff=1.0, tol=1e-12,
+                                  method="annual")
+    c_eq = (soc - iom) / eq.pools[:4].sum()
+    assert r["c_input_bau"][0] == pytest.approx(c_eq, rel=1e-6)
+    pools = np.concatenate([eq.pools[:4] * c_eq, [np.full(1, iom)]])
+    for name, scale in (("final_bau", 1.0), ("final_ssm3", 1.2)):
+        months = 240
+        res = K.simulate(pools, eq.swc, tmp=np.tile(fwd[0], (20, 1)), rain=np.tile(fwd[1], (20, 1)),
+                         evap=np.tile(fwd[2], (20, 1)), covered=np.tile(cov < 0.8, (20, 1)),
+                         cover=np.tile(cov, (20, 1)), inputs=np.tile(unit * c_eq * scale, (20, 1, 1)), clay=clay,
+                         depth=30.0, evap_coeff=1.0)
+        assert res.pools.shape[0] == 5 and months == 240
+        assert r[name][0] == pytest.approx(res.pools.sum(), rel=1e-8)
+    # 1.5 degC warmer: BAU loses carbon
+    assert r["asr_bau"][0] < 0
+
+
+def test_uncertainty_by_hand_when_bau_is_stationary():
+    r = _run([50.0, 90.0], [15.0, 35.0], [2, 3], _clim(2), _clim(2))
+    # T0 bounds are SOC x 0.8 and x 1.2: U = 100 (1.2 - 0.8) / (2 x 1.0) = 20 %
+    np.testing.assert_allclose(r["unc_t0"], 20.0, rtol=1e-9)
+    # BAU stays at T0 in every chain: U_BAU = 20 %, U_ASR = sqrt(2 (20 T0)^2) / (2 T0) = 20/sqrt(2)
+    np.testing.assert_allclose(r["unc_bau"], 20.0, rtol=1e-9)
+    np.testing.assert_allclose(r["unc_asr_bau"], 20 / math.sqrt(2), rtol=1e-9)
+    assert (r["unc_ssm"] > 20).all()  # the SSM input band (±15 points) adds to the SOC band
+
+
+def test_non_target_land_uses_and_paddy_factor():
+    r = _run([60.0] * 5, [20.0] * 5, [4, 1, 9, 2, 13], _clim(5), _clim(5, dt=1.0), uncertainty=False)
+    assert np.isnan(r["final_bau"][:3]).all()          # forest, artificial, bare: no forward run
+    assert np.isfinite(r["final_bau"][3:]).all()
+    # paddy decomposes at 0.4 x the rate: more input is needed to hold the same SOC
+    assert r["c_input_bau"][4] == pytest.approx(0.4 * r["c_input_bau"][3], rel=0.02)
+    assert np.isnan(r["unc_t0"]).all()                  # uncertainty off
+
+
+def test_dr_layer_overrides_table():
+    a = _run([60.0], [20.0], [3], _clim(1), _clim(1, dt=1.0), uncertainty=False)
+    b = gsocseq_pixels(np.array([60.0]), np.array([20.0]), _clim(1), _clim(1, dt=1.0), np.array([3]),
+                       cover_fallback(np.array([3])), uncertainty=False, dr=np.array([1.44]))
+    c = _run([60.0], [20.0], [2], _clim(1), _clim(1, dt=1.0), uncertainty=False)  # cropland: DR 1.44
+    assert b[OUTPUTS.index("c_input_bau")][0] != pytest.approx(a["c_input_bau"][0])
+    assert b[OUTPUTS.index("c_input_bau")][0] == pytest.approx(c["c_input_bau"][0], rel=1e-12)
+
+
+def test_cover_fallback_rule():
+    c = cover_fallback(np.array([2, 3, 9, 13]), cropland_bare_months=(7, 8))
+    assert c.shape == (12, 4)
+    assert (c[:, 1] == 0.6).all() and (c[:, 2] == 1.0).all()
+    assert c[6, 0] == 1.0 and c[7, 3] == 1.0 and c[0, 0] == 0.6
+
+
+# --------------------------------------------------------------------------- Thornthwaite PET
+
+
+def test_daylight_hours_match_pyet():
+    pyet = pytest.importorskip("pyet")
+    idx = pd.date_range("2021-01-15", periods=12, freq="MS") + pd.Timedelta(days=14)
+    for lat in (0.0, 41.5, -33.0, 60.0):
+        ref = np.asarray(pyet.daylight_hours(idx, lat * math.pi / 180))
+        np.testing.assert_allclose(daylight_hours(lat, idx.dayofyear.to_numpy()), ref, rtol=1e-9)
+    assert daylight_hours(0.0, 172) == pytest.approx(12.0)
+
+
+def test_thornthwaite_by_hand():
+    # constant 10 degC at the equator: i = 2^1.514 per month, I = 12 i
+    heat = 12 * 2**1.514
+    a = 6.75e-7 * heat**3 - 7.71e-5 * heat**2 + 1.792e-2 * heat + 0.49239
+    unadjusted = 16 * (100 / heat) ** a                      # ≈ 48.9 mm
+    pet = pet_thornthwaite(np.full((12, 1), 10.0), np.array([0.0]))[:, 0]
+    days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    np.testing.assert_allclose(pet, [unadjusted * d / 30 for d in days], rtol=1e-12)
+    assert unadjusted == pytest.approx(48.9, abs=0.1)
+    # hot months use -415.85 + 32.24 T - 0.43 T^2; freezing months give 0
+    t = np.array([-5.0, 30.0] + [20.0] * 10)[:, None]
+    pet = pet_thornthwaite(t, np.array([0.0]))[:, 0]
+    assert pet[0] == 0.0
+    assert pet[1] == pytest.approx((-415.85 + 32.24 * 30 - 0.43 * 900) * 28 / 30)
+    # any missing month makes the pixel missing
+    t[3] = np.nan
+    assert np.isnan(pet_thornthwaite(t, np.array([0.0]))).all()
