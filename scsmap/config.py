@@ -162,6 +162,9 @@ class RothCConfig(_Model):
         default_factory=list, description="months (1-12) in which cropland is bare, for the cover fallback rule "
         "used when no `cover` layer is given")
     moisture_depth_cm: float = Field(30.0, gt=0, description="topsoil depth of the moisture-deficit routine, cm")
+    apply_gsocseq_corrections: bool = Field(
+        False, description="set GSOCseq products to nodata where GSOCseq's map corrections fail (gsocseq_qa > 0); "
+        "by default the flags are only reported in the gsocseq_qa layer")
 
     @field_validator("cropland_bare_months")
     @classmethod

@@ -123,8 +123,15 @@ def _gsocseq_product(out: str, pid: str, long_name: str, units: str, family: str
                      valid: tuple[float, float], uncertainty: bool = False) -> Product:
     need = ("gsocseq_uncertainty",) if uncertainty else ("gsocseq",)
     key = "gsocseq_uncertainty" if uncertainty else "gsocseq"
-    return Product(pid, long_name, units, "float32", -9999.0, valid, family, need,
-                   lambda d, c: d.get(key).sel(gsocseq_output=out, drop=True), gsocseq_stem=stem, references=_G)
+    def compute(d: Derived, c: Config) -> xr.DataArray:
+        res = d.get(key)
+        v = res.sel(gsocseq_output=out, drop=True)
+        if c.rothc.apply_gsocseq_corrections:
+            v = v.where(res.sel(gsocseq_output="qa_flags", drop=True) == 0)
+        return v
+
+    return Product(pid, long_name, units, "float32", -9999.0, valid, family, need, compute, gsocseq_stem=stem,
+                   references=_G)
 
 
 _GSOCSEQ: list[Product] = []
@@ -165,4 +172,17 @@ for _s in ("ssm1", "ssm2", "ssm3"):
                                      True))
 _GSOCSEQ.append(_gsocseq_product("c_input_bau", "cinput_bau", "plant C input holding SOC at T0 in the spin-up "
                                  "climate = BAU input (t C per ha per year)", "t ha-1 yr-1", "rate", None, (0, 30)))
+_GSOCSEQ.append(_gsocseq_product("cinput_needed_4p1000", "cinput_needed_4p1000",
+                                 "additional C input over BAU that makes SOC grow 0.4 % of T0 a year over the horizon "
+                                 "(t C per ha per year; negative where BAU already does)", "t ha-1 yr-1", "rate",
+                                 None, (-30, 30)))
+for _s in ("ssm1", "ssm2", "ssm3"):
+    _GSOCSEQ.append(_gsocseq_product(f"share_4p1000_input_{_s}", f"share_cinput_4p1000_{_s}",
+                                     f"share of the 4 per 1000 input need supplied by {_SC[_s]}", "%", "ratio", None,
+                                     (0, 1000)))
+_GSOCSEQ.append(Product("gsocseq_qa", "GSOCseq map-correction flags (bits: 0 SOC out of 0-800, 1 AbsDiff, "
+                        "2 RelDiff, 3 ASR, 4 RSR, 5 uncertainty out of range; 0 = passes)", "class", "uint8", 255,
+                        (0, 63), "qa", ("gsocseq",),
+                        lambda d, c: d.get("gsocseq").sel(gsocseq_output="qa_flags", drop=True),
+                        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10"))
 PRODUCTS.update({p.id: p for p in _GSOCSEQ})

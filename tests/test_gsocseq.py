@@ -136,3 +136,28 @@ def test_thornthwaite_by_hand():
     # any missing month makes the pixel missing
     t[3] = np.nan
     assert np.isnan(pet_thornthwaite(t, np.array([0.0]))).all()
+
+
+def test_inverse_4p1000_input_reaches_the_target():
+    """Feeding BAU + the computed need must lift SOC to T0 (1 + 0.004 x 20) after 20 years."""
+    soc, clay = np.array([45.0, 90.0]), np.array([12.0, 35.0])
+    spin, fwd = _clim(2), _clim(2, dt=1.0)
+    r = _run(soc, clay, [2, 3], spin, fwd, uncertainty=False)
+    need, c_eq = r["cinput_needed_4p1000"], r["c_input_bau"]
+    assert (need > 0).all()
+    for i in range(2):  # rerun with SSM1 = exactly that extra input (a direct simulation, not the linear shortcut)
+        sub = lambda a: a[..., i:i + 1]  # noqa: E731
+        out = gsocseq_pixels(soc[i:i + 1], clay[i:i + 1], sub(spin), sub(fwd), np.array([[2, 3][i]]),
+                             cover_fallback(np.array([[2, 3][i]])), uncertainty=False,
+                             ssm=(need[i] / c_eq[i], 0.1, 0.2))
+        assert out[OUTPUTS.index("final_ssm1")][0] == pytest.approx(soc[i] * 1.08, rel=1e-9)
+    np.testing.assert_allclose(r["share_4p1000_input_ssm2"], 100 * 0.10 * c_eq / need, rtol=1e-12)
+
+
+def test_qa_flags_bits():
+    from scsmap.rothc.gsocseq import qa_flags
+    t0 = np.array([50.0, 50.0, 900.0])
+    r = {"final_bau": np.array([50.0, 50.0, 50.0]), "absdiff_bau": np.array([0.0, -85.0, 0.0]),
+         "asr_bau": np.array([0.0, -4.25, 0.0]), "unc_t0": np.array([20.0, 20.0, 250.0])}
+    flags = qa_flags(r, t0)
+    assert flags.tolist() == [0, (1 << 1) | (1 << 3), 1 | (1 << 5)]

@@ -14,7 +14,10 @@ Per pixel of a target land use:
 3. **Forward** — ``years`` years under the forward climatology with BAU input ``C_eq`` and
    SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (methods §1.6 step 5), through the annual
    affine map (:func:`scsmap.rothc.kernel.forward_periodic`).
-4. **Uncertainty** — GSOCseq's min/max chains (methods §1.8): T ×1.02/×0.98, P ×0.95/×1.05,
+4. **Inverse 4 per 1000** — the additional annual input that makes SOC grow by 0.4 % of T0 a
+   year over the horizon (the RothC inverse mode of the 4 per 1000 literature), exact by
+   linearity from the SSM1 response, and the share of it each SSM scenario supplies.
+5. **Uncertainty** — GSOCseq's min/max chains (methods §1.8): T ×1.02/×0.98, P ×0.95/×1.05,
    clay ×0.9/×1.1, SOC ×0.8/×1.2, medium SSM input ×(1.10 ∓ 0.15); each chain repeats
    spin-up and forward, with its own IOM (methods §1.11 #9).
    ``U% = 100 (max − min) / (2 mean)``; rate uncertainties by the propagation coded in the
@@ -45,8 +48,40 @@ OUTPUTS = (
     ["final_" + s for s in SCENARIOS] + ["absdiff_" + s for s in SCENARIOS] + ["asr_" + s for s in SCENARIOS]
     + ["reldiff_" + s for s in SCENARIOS[1:]] + ["rsr_" + s for s in SCENARIOS[1:]]
     + ["unc_t0", "unc_bau", "unc_ssm"] + ["unc_asr_" + s for s in SCENARIOS] + ["unc_rsr_" + s for s in SCENARIOS[1:]]
-    + ["c_input_bau"]
+    + ["c_input_bau", "cinput_needed_4p1000"] + ["share_4p1000_input_" + s for s in SCENARIOS[1:]]
+    + ["qa_flags"]
 )
+
+#: bits of the ``qa_flags`` output: GSOCseq's map corrections ([S12] 15_MapsCorrection.R, methods §1.10)
+QA_BITS = {
+    0: "T0 or a final SOC < 0 or > 800 t C ha-1",
+    1: "an AbsDiff <= -80 or >= 80 t C ha-1",
+    2: "a RelDiff < 0 or >= 80 t C ha-1",
+    3: "an ASR <= -4 or > 4 t C ha-1 yr-1",
+    4: "an RSR < 0 or > 4 t C ha-1 yr-1",
+    5: "an uncertainty < 0 or > 200 %",
+}
+
+
+def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
+    """GSOCseq map-correction tests as bit flags (see :data:`QA_BITS`); 0 = passes all."""
+    def any_(names, test):
+        out = np.zeros(t0.shape, bool)
+        for n in names:
+            if n in r:
+                with np.errstate(invalid="ignore"):
+                    out |= test(r[n])
+        return out
+    finals = [f"final_{k}" for k in SCENARIOS]
+    bits = [
+        any_(finals, lambda v: (v < 0) | (v > 800)) | (t0 < 0) | (t0 > 800),
+        any_([f"absdiff_{k}" for k in SCENARIOS], lambda v: (v <= -80) | (v >= 80)),
+        any_([f"reldiff_{k}" for k in SCENARIOS[1:]], lambda v: (v < 0) | (v >= 80)),
+        any_([f"asr_{k}" for k in SCENARIOS], lambda v: (v <= -4) | (v > 4)),
+        any_([f"rsr_{k}" for k in SCENARIOS[1:]], lambda v: (v < 0) | (v > 4)),
+        any_([n for n in r if n.startswith("unc_")], lambda v: (v < 0) | (v > 200)),
+    ]
+    return sum(b.astype(np.int64) << i for i, b in enumerate(bits)).astype("f8")
 
 
 @dataclass(frozen=True)
@@ -208,6 +243,14 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
         r[f"reldiff_{k}"] = r[f"final_{k}"] - r["final_bau"]
         r[f"rsr_{k}"] = r[f"reldiff_{k}"] / years
     r["c_input_bau"] = c_eq
+    # inverse 4 per 1000: the forward model is linear in the input, so the extra input that lifts the final
+    # SOC to T0 (1 + 0.004 years) follows from the SSM1 response: final(ΔC) = final_BAU + ΔC · g
+    g = r["reldiff_ssm1"] / (ssm[0] * c_eq)                     # t C ha-1 per (t C ha-1 yr-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = (t0 * (1.0 + 0.004 * years) - r["final_bau"]) / g
+        r["cinput_needed_4p1000"] = need
+        for k, d in zip(SCENARIOS[1:], ssm):
+            r[f"share_4p1000_input_{k}"] = np.where(need > 0, 100.0 * d * c_eq / need, np.nan)
     if uncertainty:
         med = ssm[1]
         lo_sp = sp * np.array([1.02, 0.95, 1.0])[:, None, None]
@@ -231,6 +274,7 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
             for k in SCENARIOS[1:]:
                 x = r[f"final_{k}"]
                 r[f"unc_rsr_{k}"] = np.sqrt((u_ssm * x) ** 2 + (u_bau * bau) ** 2) / np.abs(bau + x)
+    r["qa_flags"] = qa_flags(r, t0)
     out = np.full((len(OUTPUTS), s.shape[0]), np.nan)
     for i, name in enumerate(OUTPUTS):
         if name in r:
