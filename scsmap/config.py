@@ -192,10 +192,21 @@ class OutputsConfig(_Model):
     tile_size: int = Field(512, description="COG tile size in pixels")
 
 
+class GsocseqStacksConfig(_Model):
+    """GSOCseq 52-band input stacks (methods §1.2), expanded into `inputs` when the config is loaded."""
+
+    spinup: Path | None = Field(None, description="spin-up stack: SOC, clay, spin-up climate, DR, land use, cover")
+    forward: Path | None = Field(None, description="forward stack: the forward climate (everything, without a "
+                                 "spin-up stack)")
+
+
 class Config(_Model):
     """A complete, validated region configuration."""
 
     region: RegionConfig
+    gsocseq_stacks: GsocseqStacksConfig | None = Field(
+        None, description="GSOCseq 52-band stacks; band layout 1 SOC, 2 clay, 3-14 T, 15-26 P, 27-38 PET, 39 DR, "
+        "40 land use, 41-52 cover. Explicit `inputs` win")
     data_dir: Path | None = Field(None, description="base directory of relative input paths")
     grid: GridConfig = Field(default_factory=GridConfig)
     inputs: dict[str, InputConfig] = Field(default_factory=dict, description="input layers by canonical name")

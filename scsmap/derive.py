@@ -154,16 +154,17 @@ class Derived:
     def _pet(self) -> xr.DataArray:
         if "pet" in self.inputs.layers:
             return self._layer("pet")
-        t = self.get("temperature")
+        self.provenance["pet"] = "Thornthwaite (1948) from monthly temperature and latitude"
+        return self._thornthwaite(self.get("temperature"))
+
+    def _thornthwaite(self, t: xr.DataArray) -> xr.DataArray:
         lat = latitude(self.inputs.geobox, self.inputs.chunks)
         def thornthwaite_last(tt, la):  # month axis last inside apply_ufunc
             return np.moveaxis(pet_thornthwaite(np.moveaxis(tt, -1, 0), la), 0, -1)
 
         pet = xr.apply_ufunc(thornthwaite_last, t.chunk(month=-1), lat, input_core_dims=[["month"], []],
                              output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"])
-        pet = pet.transpose("month", "y", "x").astype("float32")
-        self.provenance["pet"] = "Thornthwaite (1948) from monthly temperature and latitude"
-        return pet
+        return pet.transpose("month", "y", "x").astype("float32")
 
     def _cover(self) -> xr.DataArray:
         if "cover" in self.inputs.layers:
@@ -180,6 +181,9 @@ class Derived:
     def _spinup(self, name: str) -> xr.DataArray:
         if f"{name}_spinup" in self.inputs.layers:
             return self._layer(f"{name}_spinup")
+        if name == "pet" and "pet" not in self.inputs.layers and "temperature_spinup" in self.inputs.layers:
+            self.provenance["pet_spinup"] = "Thornthwaite (1948) from temperature_spinup and latitude"
+            return self._thornthwaite(self.get("temperature_spinup"))
         self.provenance.setdefault(f"{name}_spinup", f"same as the forward {name} (no {name}_spinup layer)")
         return self.get(name)
 
@@ -204,7 +208,8 @@ class Derived:
                                  lu.reshape(-1), m(cov), years=years, ssm=rc.ssm_increase,
                                  uncertainty=rc.uncertainty, temperature=rc.temperature_function,
                                  depth=rc.moisture_depth_cm, params=params,
-                                 dr=None if dr is None else dr.reshape(-1).astype("f8"))
+                                 dr=None if dr is None else dr.reshape(-1).astype("f8"),
+                                 rate_4p1000=self.cfg.parameters.rate_4p1000)
             return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
 
         core = [[] if a.ndim == 2 else ["month"] for a in arrays]

@@ -306,6 +306,9 @@ def _needs(p: Product, derived: Derived) -> set[str]:
         needs |= {"organic_carbon", "bulk_density", "coarse_fragments"}
     if "temperature" in needs:
         needs |= {"lst_day", "lst_night"}
+    if needs & {"gsocseq", "gsocseq_uncertainty"}:
+        needs |= {"gsocseq", "soc_stock", "clay", "land_use", "land_cover", "temperature", "precipitation", "pet",
+                  "temperature_spinup", "precipitation_spinup", "pet_spinup", "cover", "dr", "lst_day", "lst_night"}
     if "land_use" in needs:
         needs |= {"land_cover"}
     return needs

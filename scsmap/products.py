@@ -122,12 +122,16 @@ _SC = {"bau": "BAU", "ssm1": "SSM1", "ssm2": "SSM2", "ssm3": "SSM3"}
 def _gsocseq_product(out: str, pid: str, long_name: str, units: str, family: str, stem: str | None,
                      valid: tuple[float, float], uncertainty: bool = False) -> Product:
     need = ("gsocseq_uncertainty",) if uncertainty else ("gsocseq",)
+    prefix = out.split("_")[0]
+    bit = {"final": 0, "absdiff": 1, "reldiff": 2, "asr": 3, "rsr": 4, "unc": 5}.get(prefix)
     key = "gsocseq_uncertainty" if uncertainty else "gsocseq"
     def compute(d: Derived, c: Config) -> xr.DataArray:
         res = d.get(key)
         v = res.sel(gsocseq_output=out, drop=True)
-        if c.rothc.apply_gsocseq_corrections:
-            v = v.where(res.sel(gsocseq_output="qa_flags", drop=True) == 0)
+        if c.rothc.apply_gsocseq_corrections and bit is not None:
+            # each map is corrected by its own test, as [S12] 15_MapsCorrection.R does
+            qa = res.sel(gsocseq_output="qa_flags", drop=True)
+            v = v.where((qa.fillna(0).astype("int64") & (1 << bit)) == 0)
         return v
 
     return Product(pid, long_name, units, "float32", -9999.0, valid, family, need, compute, gsocseq_stem=stem,

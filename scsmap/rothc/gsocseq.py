@@ -174,7 +174,7 @@ def _u(lo, hi):
 
 def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
                    uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams | None = None,
-                   batch: int = 16384, dr=None):
+                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004):
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -204,6 +204,8 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
         Pixels processed at once: memory is bounded by the batch, not by ``n``.
     dr : numpy.ndarray, optional
         (n,) DPM/RPM ratio from a layer; where missing, the land-use table's value.
+    rate_4p1000 : float
+        Relative annual SOC growth of the inverse 4 per 1000 target [yr-1].
 
     Returns
     -------
@@ -226,11 +228,11 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     for start in range(0, idx.size, batch):
         sel = idx[start:start + batch]
         out[:, sel] = _pixels(soc[sel], clay[sel], spin[:, :, sel], fwd[:, :, sel], lu[sel], cover12[:, sel],
-                              dr_px[sel], years, ssm, uncertainty, temperature, depth, params)
+                              dr_px[sel], years, ssm, uncertainty, temperature, depth, params, rate_4p1000)
     return out
 
 
-def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params):
+def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params, rate_4p1000):
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
     paddy = params.paddy[lu_ok]
     common = dict(years=years, temperature=temperature, depth=depth)
@@ -245,9 +247,10 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
     r["c_input_bau"] = c_eq
     # inverse 4 per 1000: the forward model is linear in the input, so the extra input that lifts the final
     # SOC to T0 (1 + 0.004 years) follows from the SSM1 response: final(ΔC) = final_BAU + ΔC · g
-    g = r["reldiff_ssm1"] / (ssm[0] * c_eq)                     # t C ha-1 per (t C ha-1 yr-1)
+    j = int(np.argmax(np.abs(ssm)))                               # the largest increase: best conditioned
     with np.errstate(divide="ignore", invalid="ignore"):
-        need = (t0 * (1.0 + 0.004 * years) - r["final_bau"]) / g
+        g = r[f"reldiff_{SCENARIOS[j + 1]}"] / (ssm[j] * c_eq)       # t C ha-1 per (t C ha-1 yr-1)
+        need = (t0 * (1.0 + rate_4p1000 * years) - r["final_bau"]) / g
         r["cinput_needed_4p1000"] = need
         for k, d in zip(SCENARIOS[1:], ssm):
             r[f"share_4p1000_input_{k}"] = np.where(need > 0, 100.0 * d * c_eq / need, np.nan)
