@@ -415,3 +415,23 @@ def test_affine_forward_equals_monthly_stepping(clim, years, swc_share):
     # the year-by-year path too
     _p, _s, path = K.forward_periodic(pools, swc0, years=years, record_years=True, **clim)
     np.testing.assert_allclose(path, slow.records["pools"], rtol=0, atol=1e-9)
+
+
+def test_forward_scenarios_share_the_map():
+    rng = np.random.default_rng(8)
+    npix = 6
+    clim = dict(tmp12=rng.uniform(-2, 25, (12, npix)), rain12=rng.uniform(0, 120, (12, npix)),
+                evap12=rng.uniform(0, 140, (12, npix)), covered12=rng.integers(0, 2, (12, npix)),
+                clay=rng.uniform(5, 50, npix), depth=30.0,
+                inputs12=K.partition_inputs(rng.uniform(0, 0.5, (12, npix)), 1.44, axis=1))
+    pools = np.vstack([rng.uniform(0, 40, (4, npix)), np.full((1, npix), 3.0)])
+    swc0 = 0.7 * M.smd_limits(clim["clay"], 30.0)[0]
+    factors = (1.0, 1.05, 1.2)
+    p, s, path = K.forward_periodic(pools, swc0, years=20, input_factors=factors, record_years=True, **clim)
+    assert p.shape == (3, 5, npix) and path.shape == (3, 20, 5, npix)
+    for i, f in enumerate(factors):
+        one, s1 = K.forward_periodic(pools, swc0, years=20, **dict(clim, inputs12=clim["inputs12"] * f))
+        np.testing.assert_allclose(p[i], one, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(path[i, -1], one, rtol=0, atol=1e-10)
+        np.testing.assert_array_equal(s[i], s1)
+    assert np.all(np.diff(p.sum(axis=1), axis=0) > 0)   # more input, more SOC

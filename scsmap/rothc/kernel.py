@@ -1098,14 +1098,15 @@ def periodic_cycle(*, tmp12, rain12, evap12, covered12, clay, depth, swc0=0.0, c
 
 def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, clay, depth, inputs12, cover12=None,
                      factor=1.0, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted",
-                     record_years=False, max_settle_years=1000):
+                     record_years=False, max_settle_years=1000, input_factors=None):
     """Run ``years`` years of a repeated 12-month forcing, fast and exact.
 
-    Each pixel is stepped month by month only while its moisture deficit has not yet
-    settled into the annual cycle (usually 0-2 years, see
-    :func:`scsmap.rothc.modifiers.tsmd_settle`); its remaining years use the annual
-    affine map (:func:`annual_map`, :func:`advance_years`). The result equals monthly
-    stepping of all ``12·years`` months to ~1e-12 t C ha-1.
+    The moisture deficit does not depend on the pools, so every year is an affine map of
+    the pools. While a pixel's deficit has not yet settled into the annual cycle (usually
+    0-2 years, see :func:`scsmap.rothc.modifiers.tsmd_settle`) each year gets its own map;
+    the remaining years use the map of the settled cycle by repeated squaring
+    (:func:`annual_map`, :func:`advance_years`). The result equals monthly stepping of
+    all ``12·years`` months to ~1e-12 t C ha-1.
 
     Parameters
     ----------
@@ -1120,6 +1121,11 @@ def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, cla
     record_years : bool, default False
         Also return the pools at the end of every year ``(years, 5, *S)``.
     max_settle_years : int, default 1000
+    input_factors : sequence of float, optional
+        Run one scenario per factor with ``inputs12 × factor`` (e.g. BAU and SSM
+        ``(1, 1.05, 1.10, 1.20)``) from the same start. The moisture cycle and the annual
+        matrix ``M`` are built once (``v`` is linear in the inputs). Outputs then gain a
+        leading scenario axis: pools ``(k, 5, *S)``, path ``(k, years, 5, *S)``.
 
     Returns
     -------
@@ -1132,9 +1138,10 @@ def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, cla
 
     Notes
     -----
-    Scenarios that share the climate but scale the inputs (BAU, SSM) share ``M``; the
-    building blocks :func:`periodic_cycle`, :func:`annual_map` and :func:`advance_years`
-    let callers build ``M`` once.
+    Scenarios that share the climate but scale the inputs (BAU, SSM) share ``M``: pass
+    ``input_factors``, or build it once with :func:`periodic_cycle` and
+    :func:`annual_map` and call :func:`advance_years` with ``v × factor`` (after the
+    unsettled first years, if any).
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     inputs12 = _f64(inputs12)
@@ -1159,39 +1166,48 @@ def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, cla
     rm12, s_star, settle = periodic_cycle(**ft, **fs, swc0=flat(_f64(swc)), evap_coeff=evap_coeff,
                                           temperature=temperature, max_settle_years=max_settle_years)
     kk = np.minimum(settle, years)
-    M, v = annual_map(rm12, P.x_clay(fs["clay"]), u)
-    cur = np.array(np.broadcast_to(pools, (5,) + shape)).reshape(5, npix)
+    x = P.x_clay(fs["clay"])
+    M, v = annual_map(rm12, x, u)
+    # the years before the moisture deficit settles differ from the cycle, but they too are
+    # affine maps of the pools (their deficits do not depend on the pools): build them once
     s = np.array(flat(_f64(swc)))
-    path = []
+    early = []
+    for j in range(int(kk.max(initial=0))):
+        sel = np.flatnonzero(kk > j)
+        lim = mod.smd_limits(fs["clay"][sel], fs["depth"][sel])
+        rm_j, s_end = _cycle_rm(s[sel], ft["tmp12"][:, sel], ft["rain12"][:, sel], ft["evap12"][:, sel],
+                                ft["covered12"][:, sel], lim, None if ft["cover12"] is None else ft["cover12"][:, sel],
+                                fs["factor"][sel], evap_coeff, fs["rm_min"][sel], temperature, (sel.size,))
+        s[sel] = s_end
+        early.append((sel, annual_map(rm_j, x[sel], u[:, :, sel])))
+    s_final = np.where(years > kk, s_star, s).reshape(shape)
+    start = np.array(np.broadcast_to(pools, (5,) + shape)).reshape(5, npix)
 
-    def monthly_year(sel):
-        sub = {k: (None if a is None else a[:, sel]) for k, a in ft.items()}
-        res = simulate(cur[:, sel], s[sel], tmp=sub["tmp12"], rain=sub["rain12"], evap=sub["evap12"],
-                       covered=sub["covered12"], cover=sub["cover12"], inputs=u[:, :, sel],
-                       clay=fs["clay"][sel], depth=fs["depth"][sel], factor=fs["factor"][sel],
-                       rm_min=fs["rm_min"][sel], evap_coeff=evap_coeff, temperature=temperature)
-        cur[:, sel] = res.pools
-        s[sel] = res.swc
+    def one(fac):
+        cur = start.copy()
+        act = cur[:4]
+        path = []
+        if record_years:
+            for j in range(years):
+                nxt = _matvec(M, act) + v * fac
+                if j < len(early):
+                    sel, (Mj, vj) = early[j]
+                    nxt[:, sel] = _matvec(Mj, act[:, sel]) + vj * fac
+                act[...] = nxt
+                path.append(cur.reshape((5,) + shape).copy())
+        else:
+            for sel, (Mj, vj) in early:
+                act[:, sel] = _matvec(Mj, act[:, sel]) + vj * fac
+            act[...] = advance_years(act, M, v * fac, years - kk)
+        out = (cur.reshape((5,) + shape), s_final.copy())
+        if record_years:
+            out += (np.stack(path) if path else np.empty((0, 5) + shape),)
+        return out
 
-    kmax = int(kk.max(initial=0))
-    if record_years:
-        for j in range(years):
-            mon = kk > j
-            if j < kmax and mon.any():
-                monthly_year(np.flatnonzero(mon))
-            if not mon.all():
-                fast = ~mon
-                cur[:4, fast] = (_matvec(M, cur[:4]) + v)[:, fast]
-            path.append(cur.reshape((5,) + shape).copy())
-    else:
-        for j in range(kmax):
-            monthly_year(np.flatnonzero(kk > j))
-        cur[:4] = advance_years(cur[:4], M, v, years - kk)
-    s = np.where(years > kk, s_star, s)
-    out = (cur.reshape((5,) + shape), s.reshape(shape))
-    if record_years:
-        return out + (np.stack(path) if path else np.empty((0, 5) + shape),)
-    return out
+    if input_factors is None:
+        return one(1.0)
+    runs = [one(float(f)) for f in input_factors]
+    return tuple(np.stack(parts) for parts in zip(*runs))
 
 
 def analytic_spinup(xi_mean, soc0, clay, dr, iom=None):
