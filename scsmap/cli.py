@@ -164,5 +164,9 @@ def products():
         click.echo(f"{p.id:<20} [{p.units}] {p.long_name}\n{'':<20} needs: {', '.join(p.requires)}")
 
 
+from .rothc.cli import rothc  # noqa: E402  (the `scsmap rothc ...` command group)
+
+main.add_command(rothc)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

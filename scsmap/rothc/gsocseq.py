@@ -155,15 +155,11 @@ def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperatu
     c_eq = np.where(act1 > 0, (soc - iom) / act1, np.nan)
     pools = np.concatenate([eq.pools[:4] * c_eq, iom[None]], axis=0)
     t0 = pools.sum(axis=0)
-    n = soc.shape[0]
-    k = len(increases)
-    rep = lambda a: np.tile(a, k) if a.ndim == 1 else np.tile(a, (1,) * (a.ndim - 1) + (k,))  # noqa: E731
-    scale = np.concatenate([np.full(n, 1.0 + d) for d in increases])
-    fin, _ = K.forward_periodic(rep(pools), rep(np.asarray(eq.swc)), years=years, tmp12=rep(fwd[0]),
-                                rain12=rep(fwd[1]), evap12=rep(fwd[2]), covered12=rep(covered12), clay=rep(clay),
-                                depth=depth, inputs12=rep(unit) * rep(c_eq) * scale, cover12=rep(cover12),
-                                factor=rep(paddy), evap_coeff=1.0, temperature=temperature)
-    return fin.sum(axis=0).reshape(k, n), c_eq, t0
+    fin, _ = K.forward_periodic(pools, np.asarray(eq.swc), years=years, tmp12=fwd[0], rain12=fwd[1], evap12=fwd[2],
+                                covered12=covered12, clay=clay, depth=depth, inputs12=unit * c_eq, cover12=cover12,
+                                factor=paddy, evap_coeff=1.0, temperature=temperature,
+                                input_factors=[1.0 + d for d in increases])
+    return fin.sum(axis=1), c_eq, t0
 
 
 def _u(lo, hi):
