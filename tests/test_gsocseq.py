@@ -161,3 +161,25 @@ def test_qa_flags_bits():
          "asr_bau": np.array([0.0, -4.25, 0.0]), "unc_t0": np.array([20.0, 20.0, 250.0])}
     flags = qa_flags(r, t0)
     assert flags.tolist() == [0, (1 << 1) | (1 << 3), 1 | (1 << 5)]
+
+
+def test_corrections_mask_each_map_by_its_own_test():
+    import xarray as xr
+
+    from scsmap.config import load_config
+    from scsmap.products import PRODUCTS
+    from conftest import CONFIGS
+
+    values = np.full((len(OUTPUTS), 3), 1.0)
+    values[OUTPUTS.index("qa_flags")] = [0, 1 << 3, 1 << 1]        # pixel 1 fails ASR, pixel 2 AbsDiff
+    res = xr.DataArray(values.T, dims=("x", "gsocseq_output"), coords={"gsocseq_output": list(OUTPUTS)})
+
+    class Fake:
+        def get(self, name):
+            return res
+
+    for flag, expect_asr, expect_abs in ((False, [1, 1, 1], [1, 1, 1]), (True, [1, np.nan, 1], [1, 1, np.nan])):
+        cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={"rothc.apply_gsocseq_corrections": flag})
+        np.testing.assert_array_equal(PRODUCTS["asr_bau"].compute(Fake(), cfg).values, expect_asr)
+        np.testing.assert_array_equal(PRODUCTS["absdiff_ssm2"].compute(Fake(), cfg).values, expect_abs)
+        assert np.isfinite(PRODUCTS["cinput_needed_4p1000"].compute(Fake(), cfg).values).all()
