@@ -90,7 +90,7 @@ class GridConfig(_Model):
     snap: Literal["global", "none"] = Field(
         "global", description="'global': pixel edges on multiples of the resolution from the CRS origin "
         "(the global 30-arc-second grid); 'none': edges start at the region's corner")
-    chunk_size: int = Field(1024, ge=64, le=16384, description="dask chunk size in pixels (y and x)")
+    chunk_size: int = Field(512, ge=64, le=16384, description="dask chunk size in pixels (y and x)")
 
 
 class InputConfig(_Model):
