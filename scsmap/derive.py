@@ -19,6 +19,7 @@ from .climate import air_temperature_from_lst, annual_precipitation, mean_annual
 from .grid import latitude
 from .rothc.gsocseq import cover_fallback
 from .config import Config
+from .errors import ConfigError
 from .inputs import AlignedInputs, empty_like_grid
 from .landuse import load_reclass_table, reclassify
 from .soil import bulk_density_ptf, soc_stock_from_content
@@ -64,6 +65,7 @@ class Derived:
             "pet_spinup": lambda: self._spinup("pet"),
             "gsocseq": self._gsocseq,
             "gsocseq_uncertainty": self._gsocseq_uncertainty,
+            "gsocseq_warmup": self._gsocseq_warmup,
         }
 
     # -- public
@@ -197,31 +199,75 @@ class Derived:
             arrays.append(self._layer("dr"))
         else:
             self.provenance["dr"] = "land-use table scsmap/data/land_use_rothc.csv (methods §1.3)"
+            arrays.append(xr.full_like(arrays[0], np.nan))
+        warm = self._warmup_series()
+        arrays += warm
         rc, years = self.cfg.rothc, self.cfg.parameters.horizon_years
         params = load_land_use_params()
 
-        def block(soc, clay, lu, t, p, e, ts, ps, es, cov, dr=None):
+        def block(soc, clay, lu, t, p, e, ts, ps, es, cov, dr, *warm):
             shape = soc.shape
-            m = lambda a: np.moveaxis(a, -1, 0).reshape(12, -1).astype("f8")  # noqa: E731
+            m = lambda a: np.moveaxis(a, -1, 0).reshape(a.shape[-1], -1).astype("f8")  # noqa: E731
             out = gsocseq_pixels(soc.reshape(-1).astype("f8"), clay.reshape(-1).astype("f8"),
                                  np.stack([m(ts), m(ps), m(es)]), np.stack([m(t), m(p), m(e)]),
                                  lu.reshape(-1), m(cov), years=years, ssm=rc.ssm_increase,
                                  uncertainty=rc.uncertainty, temperature=rc.temperature_function,
                                  depth=rc.moisture_depth_cm, params=params,
-                                 dr=None if dr is None else dr.reshape(-1).astype("f8"),
-                                 rate_4p1000=self.cfg.parameters.rate_4p1000)
+                                 dr=dr.reshape(-1).astype("f8"), rate_4p1000=self.cfg.parameters.rate_4p1000,
+                                 warm=np.stack([m(w) for w in warm]) if warm else None)
             return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
 
-        core = [[] if a.ndim == 2 else ["month"] for a in arrays]
-        arrays = [a if a.ndim == 2 else a.chunk(month=-1) for a in arrays]
+        core = [[] if a.ndim == 2 else [a.dims[0]] for a in arrays]
+        arrays = [a if a.ndim == 2 else a.chunk({a.dims[0]: -1}) for a in arrays]
         res = xr.apply_ufunc(block, *arrays, input_core_dims=core, output_core_dims=[["gsocseq_output"]],
                              dask="parallelized", output_dtypes=["float32"],
                              dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(OUTPUTS)}})
         res = res.assign_coords(gsocseq_output=list(OUTPUTS))
+        warmup = f"{warm[0].sizes['series_month'] // 12}-yr warm-up" if warm else "no warm-up"
         self.provenance["gsocseq"] = (f"RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to "
-                                      f"the SOC map, no warm-up, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
+                                      f"the SOC map, {warmup}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
                                       f"temperature function {rc.temperature_function}")
         return res
+
+    def _warmup_series(self) -> list[xr.DataArray]:
+        """Warm-up climate (temperature, precipitation, PET), or [] when no series is configured."""
+        names = ("temperature_warmup", "precipitation_warmup", "pet_warmup")
+        have = [n for n in names if n in self.inputs.layers]
+        if not have:
+            return []
+        if "temperature_warmup" not in have or "precipitation_warmup" not in have:
+            raise ConfigError("a GSOCseq warm-up needs both `temperature_warmup` and `precipitation_warmup` "
+                              f"(given: {', '.join(have)})")
+        t, p = self._layer("temperature_warmup"), self._layer("precipitation_warmup")
+        if t.sizes["series_month"] != p.sizes["series_month"]:
+            raise ConfigError(f"temperature_warmup has {t.sizes['series_month']} months but precipitation_warmup "
+                              f"{p.sizes['series_month']}")
+        if "pet_warmup" in have:
+            e = self._layer("pet_warmup")
+        elif "pet" in self.inputs.layers:
+            raise ConfigError("a `pet` layer is given but no `pet_warmup` series: give `pet_warmup`, or drop `pet` "
+                              "to compute Thornthwaite PET for every period")
+        else:
+            e = self._thornthwaite_series(t)
+            self.provenance["pet_warmup"] = "Thornthwaite (1948) year by year from temperature_warmup and latitude"
+        return [t, p, e]
+
+    def _thornthwaite_series(self, t: xr.DataArray) -> xr.DataArray:
+        lat = latitude(self.inputs.geobox, self.inputs.chunks)
+
+        def per_year(tt, la):  # series axis last: (..., 12 Y)
+            yrs = np.moveaxis(tt, -1, 0).reshape((-1, 12) + tt.shape[:-1])
+            out = np.concatenate([pet_thornthwaite(y, la) for y in yrs])
+            return np.moveaxis(out, 0, -1)
+
+        pet = xr.apply_ufunc(per_year, t.chunk(series_month=-1), lat, input_core_dims=[["series_month"], []],
+                             output_core_dims=[["series_month"]], dask="parallelized", output_dtypes=["float64"])
+        return pet.transpose("series_month", "y", "x").astype("float32")
+
+    def _gsocseq_warmup(self) -> xr.DataArray:
+        if "temperature_warmup" not in self.inputs.layers:
+            raise Unavailable("no warm-up climate series (`temperature_warmup`, `precipitation_warmup`)")
+        return self.get("gsocseq")
 
     def _gsocseq_uncertainty(self) -> xr.DataArray:
         if not self.cfg.rothc.uncertainty:

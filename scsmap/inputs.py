@@ -150,7 +150,8 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         warped = data.odc.reproject(geobox, resampling=method, dst_nodata=np.nan, chunks=chunks, always_yx=True)
         warped = warped.where(mask)
         if LAYERS[name].months:
-            warped = warped.rename(band="month").assign_coords(month=np.arange(1, 13))
+            dim = "series_month" if LAYERS[name].series else "month"
+            warped = warped.rename(band=dim).assign_coords({dim: np.arange(1, warped.sizes["band"] + 1)})
         else:
             warped = warped.isel(band=0, drop=True)
         warped.attrs = dict(data.attrs)
@@ -158,7 +159,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         layers[name] = warped
         resampling[name] = method
         first_band = data.isel(band=0)
-        first_out = warped.isel(month=0) if LAYERS[name].months else warped
+        first_out = warped.isel({warped.dims[0]: 0}) if LAYERS[name].months else warped
         counts[name] = {"valid_pixels_source": da.isfinite(first_band.data).sum(),
                         "valid_pixels_grid": da.isfinite(first_out.data).sum()}
     return AlignedInputs(geobox=geobox, chunks=chunks, layers=layers, mask=mask,

@@ -41,6 +41,9 @@ class LayerSpec:
         Default resampling family.
     months : bool
         True for monthly layers (12 bands, January to December).
+    series : bool
+        True for monthly series of whole years (12 × years bands, January of the first
+        year first), e.g. the GSOCseq warm-up climate.
     """
 
     name: str
@@ -50,6 +53,7 @@ class LayerSpec:
     valid_range: tuple[float, float] | None
     kind: Kind = "continuous"
     months: bool = False
+    series: bool = False
     aliases: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -94,6 +98,14 @@ LAYERS: dict[str, LayerSpec] = {
                   {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 3000.0), months=True),
         LayerSpec("pet_spinup", "monthly potential evapotranspiration of the spin-up period", "mm month-1",
                   {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 1000.0), months=True),
+        LayerSpec("temperature_warmup", "monthly mean air temperature, year by year over the warm-up "
+                  "(GSOCseq: 2001-2020, 240 bands)", "degC", dict(_TEMPERATURE), (-70.0, 50.0), months=True,
+                  series=True),
+        LayerSpec("precipitation_warmup", "monthly precipitation, year by year over the warm-up", "mm month-1",
+                  {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 3000.0), months=True, series=True),
+        LayerSpec("pet_warmup", "monthly potential evapotranspiration, year by year over the warm-up",
+                  "mm month-1", {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 1000.0), months=True,
+                  series=True),
         LayerSpec("cover", "monthly RothC soil-cover factor c (0.6 vegetated .. 1 bare; 12 bands)", "1",
                   {"1": (1.0, 0.0)}, (0.0, 1.0), months=True),
         LayerSpec("dr", "DPM/RPM ratio of the plant C input", "1", {"1": (1.0, 0.0)}, (0.0, 10.0)),

@@ -66,8 +66,11 @@ class Product:
     def filename(self, cfg: Config) -> str:
         """File name under the config's naming preset."""
         if cfg.outputs.naming == "gsocseq":
-            if self.gsocseq_stem:
-                return f"{cfg.region.iso3}_GSOCseq_{self.gsocseq_stem}.tif"
+            stem = self.gsocseq_stem
+            if self.id == "soc_t0" and "temperature_warmup" in cfg.inputs:
+                stem = None  # GSOCseq's T0 is then the SOC after the warm-up: product soc_t0_warmup
+            if stem:
+                return f"{cfg.region.iso3}_GSOCseq_{stem}.tif"
             return f"{cfg.region.iso3}_{self.id}.tif"
         return f"{self.id}.tif"
 
@@ -120,8 +123,9 @@ _SC = {"bau": "BAU", "ssm1": "SSM1", "ssm2": "SSM2", "ssm3": "SSM3"}
 
 
 def _gsocseq_product(out: str, pid: str, long_name: str, units: str, family: str, stem: str | None,
-                     valid: tuple[float, float], uncertainty: bool = False) -> Product:
-    need = ("gsocseq_uncertainty",) if uncertainty else ("gsocseq",)
+                     valid: tuple[float, float], uncertainty: bool = False, key: str | None = None) -> Product:
+    key = key or ("gsocseq_uncertainty" if uncertainty else "gsocseq")
+    need = (key,)
     prefix = out.split("_")[0]
     bit = {"final": 0, "absdiff": 1, "reldiff": 2, "asr": 3, "rsr": 4, "unc": 5}.get(prefix)
     key = "gsocseq_uncertainty" if uncertainty else "gsocseq"
@@ -176,6 +180,8 @@ for _s in ("ssm1", "ssm2", "ssm3"):
                                      True))
 _GSOCSEQ.append(_gsocseq_product("c_input_bau", "cinput_bau", "plant C input holding SOC at T0 in the spin-up "
                                  "climate = BAU input (t C per ha per year)", "t ha-1 yr-1", "rate", None, (0, 30)))
+_GSOCSEQ.append(_gsocseq_product("t0", "soc_t0_warmup", "SOC stock 0-30 cm at T0 after the GSOCseq warm-up "
+                                 "(t C per ha)", "t ha-1", "stock", "T0_Map030", (0, 800), key="gsocseq_warmup"))
 _GSOCSEQ.append(_gsocseq_product("cinput_needed_4p1000", "cinput_needed_4p1000",
                                  "additional C input over BAU that makes SOC grow 0.4 % of T0 a year over the horizon "
                                  "(t C per ha per year; negative where BAU already does)", "t ha-1 yr-1", "rate",

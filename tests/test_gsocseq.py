@@ -183,3 +183,36 @@ def test_corrections_mask_each_map_by_its_own_test():
         np.testing.assert_array_equal(PRODUCTS["asr_bau"].compute(Fake(), cfg).values, expect_asr)
         np.testing.assert_array_equal(PRODUCTS["absdiff_ssm2"].compute(Fake(), cfg).values, expect_abs)
         assert np.isfinite(PRODUCTS["cinput_needed_4p1000"].compute(Fake(), cfg).values).all()
+
+
+def test_miami_worked_values_methods_1_6():
+    from scsmap.rothc.gsocseq import miami_npp
+    # methods §1.6 [C]: (15, 800) 6.182; (25, 1500) 9.460; (5, 400) 3.499; (10, 1000) 7.032 t C/ha/yr
+    np.testing.assert_allclose(miami_npp([15, 25, 5, 10], [800, 1500, 400, 1000]),
+                               [6.182, 9.460, 3.499, 7.032], atol=6e-4)
+
+
+def test_warmup_with_the_spinup_climate_changes_nothing():
+    spin = _clim(3)
+    warm = np.concatenate([spin] * 3, axis=1)       # 3 years of the same climate: NPP ratio 1
+    base = _run([40.0, 70.0, 120.0], [10.0, 25.0, 45.0], [2, 3, 5], spin, _clim(3, dt=1.0))
+    r = gsocseq_pixels(np.array([40.0, 70.0, 120.0]), np.array([10.0, 25.0, 45.0]), spin, _clim(3, dt=1.0),
+                       np.array([2, 3, 5]), cover_fallback(np.array([2, 3, 5])), warm=warm)
+    np.testing.assert_allclose(r[OUTPUTS.index("t0")], [40.0, 70.0, 120.0], rtol=1e-10)
+    for name in ("final_bau", "final_ssm3", "unc_bau"):
+        np.testing.assert_allclose(r[OUTPUTS.index(name)], base[name], rtol=1e-9)
+
+
+def test_warmer_wetter_warmup_by_hand():
+    """Two warm-up years 2 degC warmer: T0 falls below the map; the BAU input follows MIAMI NPP."""
+    from scsmap.rothc.gsocseq import miami_npp
+    spin = _clim(1)
+    warm = np.concatenate([_clim(1, dt=2.0)] * 2, axis=1)
+    r = gsocseq_pixels(np.array([60.0]), np.array([20.0]), spin, spin, np.array([2]),
+                       cover_fallback(np.array([2])), warm=warm, uncertainty=False)
+    nominal = _run([60.0], [20.0], [2], spin, spin, uncertainty=False)
+    t0 = r[OUTPUTS.index("t0")][0]
+    assert t0 < 60.0
+    ratio = miami_npp(T.mean() + 2, P.sum()) / miami_npp(T.mean(), P.sum())
+    assert r[OUTPUTS.index("c_input_bau")][0] == pytest.approx(nominal["c_input_bau"][0] * ratio, rel=1e-12)
+    assert r[OUTPUTS.index("absdiff_bau")][0] == pytest.approx(r[OUTPUTS.index("final_bau")][0] - t0)

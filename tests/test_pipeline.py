@@ -198,3 +198,25 @@ def test_outputs_nodata_is_written(tmp_path):
     with rasterio.open(tmp_path / "land_use.tif") as ds:
         assert ds.nodata == 255  # class maps keep 255
     assert {e["id"]: e["nodata"] for e in res.manifest["products"]} == {"soc_t0": -1.0, "land_use": 255}
+
+
+def test_warmup_series_gives_t0_after_warmup(tmp_path):
+    """Two warm-up years built from the sample's monthly layers (band lists repeat the 12 months)."""
+    two_years = list(range(1, 13)) * 2
+    cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={
+        "inputs.temperature_warmup": {"path": "modis_lstnight_monthly_1km.tif", "bands": two_years, "units": "K"},
+        "inputs.precipitation_warmup": {"path": "chelsa12_prec_monthly_1km.tif", "bands": two_years,
+                                        "units": "mm month-1", "nodata": -99999},
+        "outputs.naming": "gsocseq",
+        "outputs.products": ["soc_t0", "soc_t0_warmup", "asr_bau"]})
+    res = run(cfg, out_dir=tmp_path)
+    assert (tmp_path / "MKD_GSOCseq_T0_Map030.tif").exists()      # T0 after the warm-up
+    assert (tmp_path / "MKD_soc_t0.tif").exists()                  # the SOC map keeps its own name
+    t0w = read_band(tmp_path / "MKD_GSOCseq_T0_Map030.tif")
+    soc = read_band(tmp_path / "MKD_soc_t0.tif")
+    ok = np.isfinite(t0w)
+    assert ok.sum() > 10_000
+    # night LST is colder than the (LST day + night)/2 - 1.2 spin-up climate: less decomposition, SOC rises
+    assert np.mean(t0w[ok] > soc[ok]) > 0.99
+    assert "2-yr warm-up" in res.manifest["layer_sources"]["gsocseq"]
+    assert "Thornthwaite" in res.manifest["layer_sources"]["pet_warmup"]

@@ -77,6 +77,20 @@ def _open(path: Path, layer: str):
 
 def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path, int]]:
     months = LAYERS[layer].months
+    if LAYERS[layer].series:
+        if len(paths) > 1:
+            band = (spec.bands or [1])[0]
+            pairs = [(p, band) for p in paths]
+        else:
+            if spec.bands is None:
+                with _open(paths[0], layer) as src:
+                    count = src.count
+            pairs = [(paths[0], b) for b in (spec.bands or range(1, count + 1))]
+        if len(pairs) < 12 or len(pairs) % 12:
+            raise InputError(f"layer {layer!r}: {len(pairs)} monthly values given; a series needs whole years "
+                             "(12, 24, ... bands or files, January of the first year first)",
+                             f"set inputs.{layer}.bands or give 12 x years files")
+        return pairs
     want = 12 if months else 1
     if len(paths) > 1:
         if len(paths) != want:

@@ -9,8 +9,12 @@ Per pixel of a target land use:
    This replaces GSOCseq's analytic ODE spin-up with mean modifier ξ̄ (methods §1.7) by the
    steady state of the engine that runs the forward years, so a pixel whose climate and
    input do not change stays exactly at its SOC (no spurious drift).
-2. **Warm-up** — skipped: the SOC map is taken as T0, as the GSOCseq manual allows when
-   the map represents 2015-2020 (methods §1.7). A year-by-year warm-up is not yet implemented.
+2. **Warm-up** — when a year-by-year climate series is given (``*_warmup`` layers), each year
+   is run month by month with that year's climate and an input scaled by the year's MIAMI NPP
+   relative to the spin-up NPP (methods §1.6 steps 3-4); T0 is the SOC after it and the BAU
+   input the mean warm-up input. Without a series the SOC map is taken as T0, as the GSOCseq
+   manual allows when the map represents 2015-2020 (methods §1.7). Land use is held at the
+   T0 map over the warm-up (no yearly land-use maps yet).
 3. **Forward** — ``years`` years under the forward climatology with BAU input ``C_eq`` and
    SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (methods §1.6 step 5), through the annual
    affine map (:func:`scsmap.rothc.kernel.forward_periodic`).
@@ -48,7 +52,7 @@ OUTPUTS = (
     ["final_" + s for s in SCENARIOS] + ["absdiff_" + s for s in SCENARIOS] + ["asr_" + s for s in SCENARIOS]
     + ["reldiff_" + s for s in SCENARIOS[1:]] + ["rsr_" + s for s in SCENARIOS[1:]]
     + ["unc_t0", "unc_bau", "unc_ssm"] + ["unc_asr_" + s for s in SCENARIOS] + ["unc_rsr_" + s for s in SCENARIOS[1:]]
-    + ["c_input_bau", "cinput_needed_4p1000"] + ["share_4p1000_input_" + s for s in SCENARIOS[1:]]
+    + ["t0", "c_input_bau", "cinput_needed_4p1000"] + ["share_4p1000_input_" + s for s in SCENARIOS[1:]]
     + ["qa_flags"]
 )
 
@@ -141,8 +145,60 @@ def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
     return out
 
 
-def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperature, depth):
-    """One spin-up + forward chain for pixel vectors; returns finals (4, n), c_eq, T0."""
+def miami_npp(mat, map_mm, c_frac=0.5):
+    """Net primary productivity after the MIAMI model (Lieth 1975), as carbon.
+
+    ``NPP_T = 3000 / (1 + exp(1.315 − 0.119 T))``, ``NPP_P = 3000 (1 − exp(−0.000664 P))``,
+    ``NPP = min(NPP_T, NPP_P)`` [g DM m-2 yr-1]; × 0.01 × ``c_frac`` → t C ha-1 yr-1.
+
+    Parameters
+    ----------
+    mat : array_like
+        Mean annual air temperature [degC].
+    map_mm : array_like
+        Annual precipitation [mm yr-1].
+    c_frac : float, default 0.5
+        Carbon fraction of dry matter (0.5 in all GSOCseq scripts, 0.48 in manual eq 6.9).
+
+    Returns
+    -------
+    numpy.ndarray
+        [t C ha-1 yr-1].
+
+    References
+    ----------
+    Lieth, H. (1975) Modeling the primary productivity of the world. In: Primary
+    Productivity of the Biosphere, Springer, 237-263. GSOCseq Technical Manual eqs 6.6-6.9;
+    [S12] 3_MIAMI_MODEL_NPP_MIAMI_MEAN_81-00_TC.R (methods §1.6; worked values (15 °C,
+    800 mm) → 6.182, (10, 1000) → 7.032 t C ha-1 yr-1).
+    """
+    mat, map_mm = np.asarray(mat, dtype="f8"), np.asarray(map_mm, dtype="f8")
+    npp_t = 3000.0 / (1.0 + np.exp(1.315 - 0.119 * mat))
+    npp_p = 3000.0 * (1.0 - np.exp(-0.000664 * map_mm))
+    return np.minimum(npp_t, npp_p) * 0.01 * c_frac
+
+
+def _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq, temperature, depth):
+    """GSOCseq warm-up: each year's climate and an input scaled by that year's MIAMI NPP (methods §1.6-§1.7).
+
+    C_w = C_eq · NPP_w / NPP_spin-up (ratio chaining of the scripts, the land-use coefficient cancels
+    for a constant land use). Returns pools and deficit at T0 and the BAU input = mean of the C_w.
+    """
+    nyear = warm.shape[1] // 12
+    npp_spin = miami_npp(spin[0].mean(axis=0), spin[1].sum(axis=0))
+    for y in range(nyear):
+        w = warm[:, 12 * y:12 * (y + 1)]
+        ratio = miami_npp(w[0].mean(axis=0), w[1].sum(axis=0)) / npp_spin
+        res = K.simulate(pools, swc, tmp=w[0], rain=w[1], evap=w[2], covered=covered12, cover=cover12, clay=clay,
+                         depth=depth, inputs=unit * (c_eq * ratio), factor=paddy, evap_coeff=1.0,
+                         temperature=temperature)
+        pools, swc = res.pools, res.swc
+        total = ratio if y == 0 else total + ratio
+    return pools, swc, c_eq * total / nyear
+
+
+def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperature, depth, warm=None):
+    """One spin-up (+ warm-up) + forward chain for pixel vectors; returns finals (k, n), BAU input, T0."""
     covered12 = cover12 <= 0.8
     iom = P.falloon_iom(soc)
     gd = dr / (1.0 + dr)
@@ -154,12 +210,16 @@ def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperatu
     act1 = eq.pools[:4].sum(axis=0)
     c_eq = np.where(act1 > 0, (soc - iom) / act1, np.nan)
     pools = np.concatenate([eq.pools[:4] * c_eq, iom[None]], axis=0)
+    swc, c_bau = np.asarray(eq.swc), c_eq
+    if warm is not None:
+        pools, swc, c_bau = _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq,
+                                    temperature, depth)
     t0 = pools.sum(axis=0)
-    fin, _ = K.forward_periodic(pools, np.asarray(eq.swc), years=years, tmp12=fwd[0], rain12=fwd[1], evap12=fwd[2],
-                                covered12=covered12, clay=clay, depth=depth, inputs12=unit * c_eq, cover12=cover12,
+    fin, _ = K.forward_periodic(pools, swc, years=years, tmp12=fwd[0], rain12=fwd[1], evap12=fwd[2],
+                                covered12=covered12, clay=clay, depth=depth, inputs12=unit * c_bau, cover12=cover12,
                                 factor=paddy, evap_coeff=1.0, temperature=temperature,
                                 input_factors=[1.0 + d for d in increases])
-    return fin.sum(axis=1), c_eq, t0
+    return fin.sum(axis=1), c_bau, t0
 
 
 def _u(lo, hi):
@@ -170,7 +230,7 @@ def _u(lo, hi):
 
 def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
                    uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams | None = None,
-                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004):
+                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004, warm=None):
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -202,6 +262,9 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
         (n,) DPM/RPM ratio from a layer; where missing, the land-use table's value.
     rate_4p1000 : float
         Relative annual SOC growth of the inverse 4 per 1000 target [yr-1].
+    warm : numpy.ndarray, optional
+        (3, 12·years, n) warm-up climate year by year (temperature, precipitation, PET);
+        when given, T0 is the SOC after the warm-up and the BAU input the mean warm-up input.
 
     Returns
     -------
@@ -219,20 +282,24 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     dr_px = params.dr[lu] if dr is None else np.where(np.isfinite(dr) & (dr > 0), dr, params.dr[lu])
     ok = params.forward[lu] & np.isfinite(soc) & np.isfinite(clay) & (soc > 0)
     ok &= np.isfinite(spin).all(axis=(0, 1)) & np.isfinite(fwd).all(axis=(0, 1)) & np.isfinite(cover12).all(axis=0)
+    if warm is not None:
+        ok &= np.isfinite(warm).all(axis=(0, 1))
     out = np.full((len(OUTPUTS), soc.shape[0]), np.nan)
     idx = np.flatnonzero(ok)
     for start in range(0, idx.size, batch):
         sel = idx[start:start + batch]
         out[:, sel] = _pixels(soc[sel], clay[sel], spin[:, :, sel], fwd[:, :, sel], lu[sel], cover12[:, sel],
-                              dr_px[sel], years, ssm, uncertainty, temperature, depth, params, rate_4p1000)
+                              dr_px[sel], years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
+                              None if warm is None else warm[:, :, sel])
     return out
 
 
-def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params, rate_4p1000):
+def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
+            wm=None):
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
     paddy = params.paddy[lu_ok]
     common = dict(years=years, temperature=temperature, depth=depth)
-    fin, c_eq, t0 = _chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), **common)
+    fin, c_eq, t0 = _chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), warm=wm, **common)
     r = {f"final_{k}": fin[i] for i, k in enumerate(SCENARIOS)}
     for k in SCENARIOS:
         r[f"absdiff_{k}"] = r[f"final_{k}"] - t0
@@ -241,6 +308,7 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
         r[f"reldiff_{k}"] = r[f"final_{k}"] - r["final_bau"]
         r[f"rsr_{k}"] = r[f"reldiff_{k}"] / years
     r["c_input_bau"] = c_eq
+    r["t0"] = t0
     # inverse 4 per 1000: the forward model is linear in the input, so the extra input that lifts the final
     # SOC to T0 (1 + 0.004 years) follows from the SSM1 response: final(ΔC) = final_BAU + ΔC · g
     j = int(np.argmax(np.abs(ssm)))                               # the largest increase: best conditioned
@@ -256,10 +324,12 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
         hi_sp = sp * np.array([0.98, 1.05, 1.0])[:, None, None]
         lo_fw = fw * np.array([1.02, 0.95, 1.0])[:, None, None]
         hi_fw = fw * np.array([0.98, 1.05, 1.0])[:, None, None]
+        lo_wm = None if wm is None else wm * np.array([1.02, 0.95, 1.0])[:, None, None]
+        hi_wm = None if wm is None else wm * np.array([0.98, 1.05, 1.0])[:, None, None]
         fin_lo, _, t0_lo = _chain(s * 0.8, c * 0.9, lo_sp, lo_fw, dr, cv, paddy, increases=(0.0, med - 0.15),
-                                  **common)
+                                  warm=lo_wm, **common)
         fin_hi, _, t0_hi = _chain(s * 1.2, c * 1.1, hi_sp, hi_fw, dr, cv, paddy, increases=(0.0, med + 0.15),
-                                  **common)
+                                  warm=hi_wm, **common)
         u_t0 = _u(t0_lo, t0_hi)
         u_bau = _u(fin_lo[0], fin_hi[0])
         u_ssm = _u(fin_lo[1], fin_hi[1])

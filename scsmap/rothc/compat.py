@@ -1,0 +1,361 @@
+"""``engine: gsocseq_compat`` — the numerics of the FAO GSOCseq reference scripts (methods §1.5, §1.7, §1.11).
+
+The default scsmap engine (:mod:`scsmap.rothc.kernel`, :func:`scsmap.rothc.gsocseq._chain`)
+integrates RothC-26.3 exactly (Rothamsted discrete scheme, TSMD with carry-over, 12 months a
+year, periodic spin-up equilibrium). Published GSOCseq maps were made differently; this module
+reproduces *their* numerics so that those maps can be regressed against:
+
+* **rate modifiers** (:func:`xi_gsocseq`): SoilR ``fT.RothC`` temperature function
+  ``47.9/(1+exp(106/(T+18.3)))`` (NaN below −18.3 °C, no zero below −5 °C), the scripts'
+  ``fw1func`` moisture routine with all its quirks (month 1 never clamped; ``b`` from the month-12
+  ``MaxTSMD`` for every month; deficit restarted at month 1 of every 12-month call; ``P − 1.0·PET``),
+  the cover factor ``c`` and the paddy factor (methods §1.5, §1.11 #2);
+* **spin-up**: the analytic steady state of the continuous ODE with the mean modifier ξ̄
+  (:func:`spinup_analytic`, methods §1.7, Dechow et al. 2019) instead of the periodic
+  equilibrium of the monthly engine;
+* **integrator** (:func:`forward_euler`): ``soilassessment::carbonTurnover(..., "euler")`` = deSolve
+  explicit Euler with Δt = 1/12 yr on ``dC/dt = u + ξ(t)·A·C`` over ``tt = seq(1/12, years, 1/12)``,
+  i.e. ``12·years − 1`` steps (239 = 19.92 yr for 20 years; 11 per one-year call, December unused);
+  unstable when ``k_DPM·ξ·Δt > 2`` (ξ > 2.4) (methods §1.7, §1.11 #1).
+
+The warm-up phase is skipped here exactly as in the exact engine (the SOC map is T0), so
+:func:`gsocseq_compat_chain` is a drop-in replacement for :func:`scsmap.rothc.gsocseq._chain`.
+
+Measured difference to the exact engine (documented bound)
+----------------------------------------------------------
+Temperate test climate (Skopje-like: T 0.5…23 °C, P 30…65 mm, PET 1…143 mm per month;
+``tests/test_rothc_compat.py::test_compat_vs_exact_temperate``), 48 pixels spanning SOC 20–150
+t C ha-1, clay 5–60 %, DR 0.25/0.67/1.44, all-vegetated (c = 0.6) or 3 bare months (c = 1),
+identical spin-up and forward climate, 20 years, Δ = 0/5/10/20 %:
+
+=========  =====================  ======================
+scenario   mean |ΔASR| (max)      max relative Δfinal SOC
+=========  =====================  ======================
+BAU        0.023 (0.075)          1.0 %
+SSM1       0.023 (0.075)          1.0 %
+SSM2       0.023 (0.074)          1.0 %
+SSM3       0.023 (0.073)          1.0 %
+=========  =====================  ======================
+
+(ΔASR in t C ha-1 yr-1 = compat − exact; the sign is negative: the compat run loses carbon
+where the exact engine is stationary.) Bound asserted by the test: **|ΔASR| < 0.1 t C ha-1 yr-1
+and |Δfinal|/final < 1.5 %** for every scenario; RSR (SSM − BAU)/20 agrees to < 0.01 t C ha-1 yr-1.
+Sources of the difference, largest first:
+
+1. analytic vs periodic spin-up: with ξ̄ the equilibrium DPM/RPM/BIO pools are those of a
+   constant climate, but the forward run sees the seasonal ξ_m; and the steady state of the
+   *continuous* ODE differs from that of the discrete monthly scheme (inputs added continuously
+   vs at month end). The compat BAU therefore drifts although climate does not change, while the
+   exact BAU is stationary by construction;
+2. the fw1func moisture modifiers differ from the Rothamsted TSMD with carry-over (no carry-over
+   from December, month-12 MaxTSMD for all months, bare months B = 1.8 handled differently), and
+   the SoilR temperature function differs slightly (47.9/106/18.3 vs 47.91/106.06/18.27);
+3. explicit Euler vs exact exponential decay within a month (first-order error in k·ξ·Δt,
+   ~0.4 for DPM in summer);
+4. 239 instead of 240 steps (19.92 yr): the final December is not integrated.
+
+Outside temperate climates the difference is larger and unbounded: for ξ > 2.4 (hot, moist,
+bare months) the Euler DPM pool oscillates with growing amplitude (as reported by the GSOCseq
+manual, Annex I, "−999/outliers with the euler method").
+
+References
+----------
+FAO GSP (2020) GSOCseq Technical Manual v1.1, ch. 5-6 and Annex I; GSOCseq scripts v1.2
+(methods [S12]): ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
+``13_ROTH_C_FORWARD.R`` (``fw1func``, ``xi.frame``, ``carbonTurnover(..., "euler")``).
+soilassessment (R package, Omuto) ``carbonTurnover``; deSolve ``ode(method = "euler")``.
+Sierra, C.A., Müller, M., Trumbore, S.E. (2012) Models of soil organic matter decomposition:
+the SoilR package. Geosci. Model Dev. 5:1045-1060 — ``fT.RothC``, ``fW.RothC``, ``RothCModel``.
+Dechow, R. et al. (2019) Geoderma 337:463-478 (analytic spin-up).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernel as K
+from . import params as P
+from .modifiers import temperature_factor_soilr
+
+__all__ = ["xi_gsocseq", "fw1func", "spinup_analytic", "ode_matrix", "forward_euler", "gsocseq_compat_chain",
+           "SOIL_THICK_CM", "BARE_B", "DT"]
+
+#: soil thickness of the scripts' moisture routine [cm] (``soil.thick = 30``)
+SOIL_THICK_CM = 30.0
+#: fw1func divisor of MaxTSMD in bare months [-]
+BARE_B = 1.8
+#: Euler step [yr] (``by = 1/12``)
+DT = 1.0 / 12.0
+
+
+def _f64(a):
+    return np.asarray(a, dtype=np.float64)
+
+
+def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
+    """Moisture factor *b* as the GSOCseq scripts' ``fw1func`` computes it, quirks included.
+
+    ``M = P − pE·PET``; ``Acc₁ = min(M₁, 0)`` (**never clamped**); for months i = 2…12:
+    ``B_i = 1.8`` if bare else 1, ``MaxTSMD_i = −(20 + 1.3 clay − 0.01 clay²)·(thick/23)/B_i``,
+    ``Acc_i = Acc_{i−1} + M_i`` if that is < 0 else 0, then ``Acc_i = MaxTSMD_i`` if
+    ``Acc_i ≤ MaxTSMD_i``. Then, with **MaxTSMD of month 12 for all months**,
+    ``b = 1`` if ``Acc > 0.444·MaxTSMD`` else ``0.2 + 0.8 (MaxTSMD − Acc)/(MaxTSMD − 0.444 MaxTSMD)``,
+    clamped ``b ≥ 0.2``. The deficit starts afresh at month 1 on every call (no carry-over).
+
+    Parameters
+    ----------
+    prec12, pet12 : array_like
+        (12, *S) precipitation and PET [mm month-1].
+    bare12 : array_like
+        (12, *S) bool, bare soil (scripts: cover factor > 0.8).
+    clay : array_like
+        (*S) clay [%].
+    thick : float
+        Soil thickness [cm] (30 in the scripts).
+    pe : float
+        Evaporation coefficient (1 in the scripts: PET supplied).
+
+    Returns
+    -------
+    b : numpy.ndarray
+        (12, *S) moisture factor [-] in [0.2, 1] (NaN where inputs are NaN).
+    acc : numpy.ndarray
+        (12, *S) accumulated deficit ``Acc.TSMD`` [mm].
+    max12 : numpy.ndarray
+        (*S) the month-12 MaxTSMD used for every month [mm].
+
+    References
+    ----------
+    GSOCseq scripts v1.2, ``fw1func`` in ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
+    ``13_ROTH_C_FORWARD.R``; derived from SoilR ``fW.RothC`` (Sierra et al. 2012); methods §1.5.
+    """
+    m = _f64(prec12) - pe * _f64(pet12)
+    bare = np.asarray(bare12, bool)
+    clay = _f64(clay)
+    base = -(P.SMD_A + P.SMD_B * clay - P.SMD_C * clay ** 2) * (thick / P.SMD_REF_DEPTH_CM)
+    acc = np.empty(np.broadcast_shapes(m.shape, bare.shape, (1,) + clay.shape))
+    acc[0] = np.minimum(m[0], 0.0)                      # month 1: never clamped
+    mx = None
+    for i in range(1, 12):
+        mx = base / np.where(bare[i], BARE_B, 1.0)
+        cand = acc[i - 1] + m[i]
+        a = np.where(cand < 0.0, cand, 0.0)
+        acc[i] = np.where(a <= mx, mx, a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = np.where(acc > P.SMD_1BAR_SHARE * mx, 1.0,
+                     0.2 + 0.8 * (mx - acc) / (mx - P.SMD_1BAR_SHARE * mx))
+    b = np.where(np.isnan(acc), np.nan, np.maximum(b, P.RM_MOIST_MIN))
+    return b, acc, mx
+
+
+def xi_gsocseq(tmp12, prec12, pet12, bare12, clay, cover12, paddy=1.0):
+    """Monthly rate modifiers ξ_m = a·b·c·f_PR exactly as the GSOCseq scripts compute them.
+
+    Parameters
+    ----------
+    tmp12 : array_like
+        (12, n) monthly mean air temperature [degC].
+    prec12, pet12 : array_like
+        (12, n) precipitation and PET [mm month-1].
+    bare12 : array_like
+        (12, n) bool, bare soil for the moisture routine (scripts: ``Cov > 0.8``).
+    clay : array_like
+        (n,) clay [%].
+    cover12 : array_like
+        (12, n) soil-cover factor c [-] (0.6 vegetated … 1 bare).
+    paddy : array_like
+        (n,) or scalar paddy factor f_PR [-] (0.4 for FAO class 13, else 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        (12, n) ξ_m [-]; NaN where T < −18.3 °C (SoilR returns NA; the scripts drop the pixel).
+
+    References
+    ----------
+    SoilR ``fT.RothC`` (Sierra et al. 2012); GSOCseq scripts v1.2 ``fw1func``, ``fPR``, ``fC``;
+    methods §1.5.
+    """
+    a = temperature_factor_soilr(tmp12)
+    b, _, _ = fw1func(prec12, pet12, bare12, clay)
+    return a * b * _f64(cover12) * _f64(paddy)
+
+
+def spinup_analytic(xi_mean, soc0, clay, dr):
+    """GSOCseq analytic spin-up (methods §1.7): equilibrium input and pools holding ``soc0``.
+
+    Thin alias of :func:`scsmap.rothc.kernel.analytic_spinup`, which implements the same closed
+    form as methods §1.7 (``C_eq = ξ̄ (SOC₀ − IOM)/S``, IOM after Falloon).
+
+    Parameters
+    ----------
+    xi_mean : array_like
+        (n,) mean of the 12 spin-up ξ_m [-].
+    soc0 : array_like
+        (n,) SOC to hold [t C ha-1].
+    clay : array_like
+        (n,) [%].
+    dr : array_like
+        (n,) DPM/RPM ratio [-].
+
+    Returns
+    -------
+    c_eq : numpy.ndarray
+        (n,) [t C ha-1 yr-1].
+    pools : numpy.ndarray
+        (5, n) DPM, RPM, BIO, HUM, IOM [t C ha-1].
+
+    References
+    ----------
+    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``; Dechow et al. (2019); oracle GS-1.
+    """
+    return K.analytic_spinup(xi_mean, soc0, clay, dr)
+
+
+def ode_matrix(clay):
+    """Matrix A of the continuous RothC ODE ``dC/dt = u + ξ·A·C`` (methods §2.4), active pools.
+
+    Parameters
+    ----------
+    clay : array_like
+        (*S) clay [%].
+
+    Returns
+    -------
+    numpy.ndarray
+        (4, 4, *S) [yr-1]: ``A = −diag(k) + f kᵀ`` with ``f = (0, 0, 0.46, 0.54)/(x+1)``.
+
+    References
+    ----------
+    SoilR ``RothCModel`` (Sierra et al. 2012); soilassessment ``carbonTurnover``.
+    """
+    x = P.x_clay(clay)
+    k = P.K_ACTIVE
+    shape = np.shape(x)
+    A = np.zeros((4, 4) + shape)
+    for j in range(4):
+        A[j, j] = -k[j]
+        A[2, j] = A[2, j] + P.BIO_SHARE / (x + 1.0) * k[j]
+        A[3, j] = A[3, j] + P.HUM_SHARE / (x + 1.0) * k[j]
+    return A
+
+
+def forward_euler(pools, xi12, c_in_annual, dr, clay, years=20):
+    """deSolve explicit Euler of the RothC ODE as ``soilassessment::carbonTurnover(..., "euler")``.
+
+    ``C_{j+1} = C_j + Δt (u + ξ_j A C_j)``, Δt = 1/12 yr, ``u = C_in·(γ_D, γ_R, 0, 0)``
+    [t C ha-1 yr-1], ``j = 0 … 12·years − 2``: ``12·years − 1`` steps (239 for 20 years, 11 for one).
+
+    Why plain arrays suffice for ξ(t): the scripts pass ``xi.frame = data.frame(tt, rep(ξ_1…ξ_12))``
+    with ``tt = seq(1/12, years, by = 1/12)``, i.e. node ``t_i = i/12`` carries ξ of month
+    ``((i − 1) mod 12) + 1``; carbonTurnover turns it into an *interpolating* cubic spline ξ(t),
+    which passes through every node, ``ξ(t_i) = ξ_i``. deSolve's fixed-step ``"euler"`` evaluates
+    the derivative only at the output times ``t_i`` (``y_{i+1} = y_i + (t_{i+1} − t_i)·f(t_i, y_i)``),
+    never between nodes, so the spline's shape between nodes never enters, and the step from
+    ``t_i`` uses exactly the tabulated ``ξ_i``. The ``12·years`` output times give ``12·years − 1``
+    intervals: the last month of the series (December of the final year) is never integrated and
+    the run covers 19.92 yr for ``years = 20``.
+
+    Parameters
+    ----------
+    pools : array_like
+        (5, n) initial DPM, RPM, BIO, HUM, IOM [t C ha-1]; IOM is carried unchanged.
+    xi12 : array_like
+        (12, n) monthly rate modifiers ξ_m [-] (repeated every year).
+    c_in_annual : array_like
+        (n,) or (k, n) annual plant C input [t C ha-1 yr-1]; a leading axis runs ``k`` scenarios.
+    dr : array_like
+        (n,) DPM/RPM ratio [-].
+    clay : array_like
+        (n,) clay [%].
+    years : int
+        Length of ``tt`` in years (``tt = seq(1/12, years, by = 1/12)``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (5, n) final pools [t C ha-1] (``(k, 5, n)`` with a scenario axis in ``c_in_annual``).
+        Explicit Euler is unstable for ``k_DPM·ξ·Δt > 2`` (ξ > 2.4): DPM then oscillates with
+        growing amplitude and may become negative, as in the reference scripts.
+
+    References
+    ----------
+    soilassessment ``carbonTurnover``; deSolve ``ode(..., method = "euler")`` (Soetaert et al. 2010);
+    GSOCseq scripts v1.2 ``13_ROTH_C_FORWARD.R``; methods §1.7, §2.4.
+    """
+    pools = _f64(pools)
+    xi12 = _f64(xi12)
+    c_in = _f64(c_in_annual)
+    scen = c_in.ndim == pools.ndim                          # leading scenario axis
+    gd = P.dpm_share(dr)
+    x = P.x_clay(clay)
+    fb = P.BIO_SHARE / (x + 1.0)
+    fh = P.HUM_SHARE / (x + 1.0)
+    kd, kr, kb, kh = (float(v) for v in P.K_ACTIVE)
+    shape = np.broadcast_shapes(c_in.shape, pools.shape[1:]) if scen else pools.shape[1:]
+    dpm, rpm, bio, hum = (np.broadcast_to(pools[i], shape).copy() for i in range(4))
+    u_d = DT * c_in * gd
+    u_r = DT * c_in * (1.0 - gd)
+    for j in range(12 * int(years) - 1):
+        h = DT * xi12[j % 12]
+        fd, fr, fbio, fhum = h * kd * dpm, h * kr * rpm, h * kb * bio, h * kh * hum
+        tot = fd + fr + fbio + fhum
+        dpm = dpm - fd + u_d
+        rpm = rpm - fr + u_r
+        bio = bio - fbio + fb * tot
+        hum = hum - fhum + fh * tot
+    iom = np.broadcast_to(pools[4], shape)
+    return np.stack([dpm, rpm, bio, hum, iom], axis=1 if scen else 0)
+
+
+def gsocseq_compat_chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases):
+    """GSOCseq-compatible spin-up + forward chain; drop-in for :func:`scsmap.rothc.gsocseq._chain`.
+
+    1. ξ_m of the spin-up climatology (:func:`xi_gsocseq`, bare = cover > 0.8) and ξ̄ = their mean;
+    2. analytic spin-up (:func:`spinup_analytic`): C_eq and pools summing to ``soc`` (= T0);
+    3. per scenario Δ in ``increases``, :func:`forward_euler` from those pools with the forward
+       climatology's ξ_m and input ``C_eq·(1 + Δ)``.
+
+    (``temperature`` and ``depth`` of ``_chain`` do not apply: the scripts fix SoilR's temperature
+    function and a 30 cm moisture layer.)
+
+    Parameters
+    ----------
+    soc : numpy.ndarray
+        (n,) SOC at T0 [t C ha-1].
+    clay : numpy.ndarray
+        (n,) [%].
+    spin, fwd : numpy.ndarray
+        (3, 12, n) spin-up and forward climatologies: T [degC], P [mm month-1], PET [mm month-1].
+    dr : numpy.ndarray
+        (n,) DPM/RPM ratio [-].
+    cover12 : numpy.ndarray
+        (12, n) cover factor c [-].
+    paddy : numpy.ndarray or float
+        (n,) paddy factor f_PR [-].
+    years : int
+        Forward horizon [yr] (``12·years − 1`` Euler steps).
+    increases : sequence of float
+        Relative input increases, e.g. ``(0, 0.05, 0.10, 0.20)`` for BAU, SSM1-3.
+
+    Returns
+    -------
+    finals : numpy.ndarray
+        (len(increases), n) total SOC at the end of the forward run [t C ha-1].
+    c_eq : numpy.ndarray
+        (n,) equilibrium (BAU) input [t C ha-1 yr-1].
+    t0 : numpy.ndarray
+        (n,) SOC at the start of the forward run [t C ha-1] (= ``soc``).
+
+    References
+    ----------
+    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``, ``13_ROTH_C_FORWARD.R``; methods §1.5-§1.7.
+    """
+    bare12 = _f64(cover12) > 0.8
+    xi_sp = xi_gsocseq(spin[0], spin[1], spin[2], bare12, clay, cover12, paddy)
+    c_eq, pools = spinup_analytic(xi_sp.mean(axis=0), soc, clay, dr)
+    t0 = pools.sum(axis=0)
+    xi_fw = xi_gsocseq(fwd[0], fwd[1], fwd[2], bare12, clay, cover12, paddy)
+    c_in = np.stack([c_eq * (1.0 + d) for d in increases])
+    fin = forward_euler(pools, xi_fw, c_in, dr, clay, years=years)
+    return fin.sum(axis=1), c_eq, t0
