@@ -153,6 +153,10 @@ class ParametersConfig(_Model):
 class RothCConfig(_Model):
     """RothC / GSOCseq protocol settings (methods §1, §2)."""
 
+    engine: Literal["rothamsted", "gsocseq_compat"] = Field(
+        "rothamsted", description="'rothamsted': exact RothC 26.3 discrete monthly scheme with the periodic "
+        "spin-up; 'gsocseq_compat': the FAO GSOCseq scripts' numerics (analytic spin-up, explicit Euler, 239 "
+        "forward steps, SoilR temperature, fw1func moisture) for regression against published GSOCseq maps")
     ssm_increase: tuple[float, float, float] = Field(
         (0.05, 0.10, 0.20), description="relative C-input increase of SSM1, SSM2, SSM3 (GSOCseq: 5, 10, 20 %)")
     uncertainty: bool = Field(True, description="run GSOCseq's min/max chains and write the uncertainty maps (%)")

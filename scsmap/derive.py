@@ -201,6 +201,9 @@ class Derived:
             self.provenance["dr"] = "land-use table scsmap/data/land_use_rothc.csv (methods §1.3)"
             arrays.append(xr.full_like(arrays[0], np.nan))
         warm = self._warmup_series()
+        if warm and self.cfg.rothc.engine == "gsocseq_compat":
+            raise ConfigError("rothc.engine = gsocseq_compat has no warm-up: remove the *_warmup inputs or use "
+                              "the default engine 'rothamsted'")
         arrays += warm
         rc, years = self.cfg.rothc, self.cfg.parameters.horizon_years
         params = load_land_use_params()
@@ -214,7 +217,7 @@ class Derived:
                                  uncertainty=rc.uncertainty, temperature=rc.temperature_function,
                                  depth=rc.moisture_depth_cm, params=params,
                                  dr=dr.reshape(-1).astype("f8"), rate_4p1000=self.cfg.parameters.rate_4p1000,
-                                 warm=np.stack([m(w) for w in warm]) if warm else None)
+                                 warm=np.stack([m(w) for w in warm]) if warm else None, engine=rc.engine)
             return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
 
         core = [[] if a.ndim == 2 else [a.dims[0]] for a in arrays]
@@ -224,8 +227,11 @@ class Derived:
                              dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(OUTPUTS)}})
         res = res.assign_coords(gsocseq_output=list(OUTPUTS))
         warmup = f"{warm[0].sizes['series_month'] // 12}-yr warm-up" if warm else "no warm-up"
-        self.provenance["gsocseq"] = (f"RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to "
-                                      f"the SOC map, {warmup}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
+        engine = ("RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to the SOC map"
+                  if rc.engine == "rothamsted" else
+                  "GSOCseq-compatible numerics (analytic spin-up, explicit Euler, 239 forward steps, SoilR a(T), "
+                  "fw1func moisture)")
+        self.provenance["gsocseq"] = (f"{engine}, {warmup}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
                                       f"temperature function {rc.temperature_function}")
         return res
 

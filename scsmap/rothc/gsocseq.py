@@ -230,7 +230,7 @@ def _u(lo, hi):
 
 def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
                    uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams | None = None,
-                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004, warm=None):
+                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004, warm=None, engine: str = "rothamsted"):
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -265,6 +265,14 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     warm : numpy.ndarray, optional
         (3, 12·years, n) warm-up climate year by year (temperature, precipitation, PET);
         when given, T0 is the SOC after the warm-up and the BAU input the mean warm-up input.
+    engine : {"rothamsted", "gsocseq_compat"}
+        ``gsocseq_compat`` reproduces the FAO scripts' numerics (:mod:`scsmap.rothc.compat`);
+        it has no warm-up (``warm`` must be None) and ignores ``temperature`` and ``depth``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown engine, or a warm-up with the compat engine.
 
     Returns
     -------
@@ -277,6 +285,10 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     ----------
     GSOCseq Technical Manual (FAO 2020) ch. 5, 6, 12; scripts v1.2 (methods §1.5-§1.9).
     """
+    if engine not in ("rothamsted", "gsocseq_compat"):
+        raise ValueError(f"unknown RothC engine {engine!r}")
+    if engine == "gsocseq_compat" and warm is not None:
+        raise ValueError("the gsocseq_compat engine has no warm-up; remove the *_warmup layers or use 'rothamsted'")
     params = params or load_land_use_params()
     lu = np.nan_to_num(land_use, nan=0).astype(int).clip(0, 255)
     dr_px = params.dr[lu] if dr is None else np.where(np.isfinite(dr) & (dr > 0), dr, params.dr[lu])
@@ -290,16 +302,23 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
         sel = idx[start:start + batch]
         out[:, sel] = _pixels(soc[sel], clay[sel], spin[:, :, sel], fwd[:, :, sel], lu[sel], cover12[:, sel],
                               dr_px[sel], years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
-                              None if warm is None else warm[:, :, sel])
+                              None if warm is None else warm[:, :, sel], engine)
     return out
 
 
 def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
-            wm=None):
+            wm=None, engine="rothamsted"):
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
     paddy = params.paddy[lu_ok]
+    if engine == "gsocseq_compat":
+        from .compat import gsocseq_compat_chain
+
+        def chain(so, cl, spn, fwd, d, cov, pad, increases, warm, years, temperature, depth):
+            return gsocseq_compat_chain(so, cl, spn, fwd, d, cov, pad, years, increases)
+    else:
+        chain = _chain
     common = dict(years=years, temperature=temperature, depth=depth)
-    fin, c_eq, t0 = _chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), warm=wm, **common)
+    fin, c_eq, t0 = chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), warm=wm, **common)
     r = {f"final_{k}": fin[i] for i, k in enumerate(SCENARIOS)}
     for k in SCENARIOS:
         r[f"absdiff_{k}"] = r[f"final_{k}"] - t0
@@ -326,9 +345,9 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
         hi_fw = fw * np.array([0.98, 1.05, 1.0])[:, None, None]
         lo_wm = None if wm is None else wm * np.array([1.02, 0.95, 1.0])[:, None, None]
         hi_wm = None if wm is None else wm * np.array([0.98, 1.05, 1.0])[:, None, None]
-        fin_lo, _, t0_lo = _chain(s * 0.8, c * 0.9, lo_sp, lo_fw, dr, cv, paddy, increases=(0.0, med - 0.15),
+        fin_lo, _, t0_lo = chain(s * 0.8, c * 0.9, lo_sp, lo_fw, dr, cv, paddy, increases=(0.0, med - 0.15),
                                   warm=lo_wm, **common)
-        fin_hi, _, t0_hi = _chain(s * 1.2, c * 1.1, hi_sp, hi_fw, dr, cv, paddy, increases=(0.0, med + 0.15),
+        fin_hi, _, t0_hi = chain(s * 1.2, c * 1.1, hi_sp, hi_fw, dr, cv, paddy, increases=(0.0, med + 0.15),
                                   warm=hi_wm, **common)
         u_t0 = _u(t0_lo, t0_hi)
         u_bau = _u(fin_lo[0], fin_hi[0])
