@@ -160,6 +160,9 @@ class RothCConfig(_Model):
     ssm_increase: tuple[float, float, float] = Field(
         (0.05, 0.10, 0.20), description="relative C-input increase of SSM1, SSM2, SSM3 (GSOCseq: 5, 10, 20 %)")
     uncertainty: bool = Field(True, description="run GSOCseq's min/max chains and write the uncertainty maps (%)")
+    monte_carlo_draws: int = Field(0, ge=0, le=10000, description="Monte Carlo draws of the GSOCseq input bounds "
+                                   "(0 = off); writes mean, SD, 5th and 95th percentile of each scenario's ASR")
+    seed: int = Field(0, description="seed of the Monte Carlo draws (same config and inputs => same maps)")
     temperature_function: Literal["rothamsted", "soilr"] = Field(
         "rothamsted", description="RothC temperature factor: Rothamsted (0 below -5 degC) or SoilR/GSOCseq variant")
     cropland_bare_months: list[int] = Field(

@@ -66,6 +66,7 @@ class Derived:
             "gsocseq": self._gsocseq,
             "gsocseq_uncertainty": self._gsocseq_uncertainty,
             "gsocseq_warmup": self._gsocseq_warmup,
+            "gsocseq_montecarlo": self._gsocseq_montecarlo,
         }
 
     # -- public
@@ -217,7 +218,8 @@ class Derived:
                                  uncertainty=rc.uncertainty, temperature=rc.temperature_function,
                                  depth=rc.moisture_depth_cm, params=params,
                                  dr=dr.reshape(-1).astype("f8"), rate_4p1000=self.cfg.parameters.rate_4p1000,
-                                 warm=np.stack([m(w) for w in warm]) if warm else None, engine=rc.engine)
+                                 warm=np.stack([m(w) for w in warm]) if warm else None, engine=rc.engine,
+                                 mc_draws=rc.monte_carlo_draws, seed=rc.seed)
             return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
 
         core = [[] if a.ndim == 2 else [a.dims[0]] for a in arrays]
@@ -269,6 +271,11 @@ class Derived:
         pet = xr.apply_ufunc(per_year, t.chunk(series_month=-1), lat, input_core_dims=[["series_month"], []],
                              output_core_dims=[["series_month"]], dask="parallelized", output_dtypes=["float64"])
         return pet.transpose("series_month", "y", "x").astype("float32")
+
+    def _gsocseq_montecarlo(self) -> xr.DataArray:
+        if not self.cfg.rothc.monte_carlo_draws:
+            raise Unavailable("rothc.monte_carlo_draws is 0")
+        return self.get("gsocseq")
 
     def _gsocseq_warmup(self) -> xr.DataArray:
         if "temperature_warmup" not in self.inputs.layers:

@@ -306,7 +306,7 @@ def _needs(p: Product, derived: Derived) -> set[str]:
         needs |= {"organic_carbon", "bulk_density", "coarse_fragments"}
     if "temperature" in needs:
         needs |= {"lst_day", "lst_night"}
-    if needs & {"gsocseq", "gsocseq_uncertainty", "gsocseq_warmup"}:
+    if needs & {"gsocseq", "gsocseq_uncertainty", "gsocseq_warmup", "gsocseq_montecarlo"}:
         needs |= {"gsocseq", "soc_stock", "clay", "land_use", "land_cover", "temperature", "precipitation", "pet",
                   "temperature_spinup", "precipitation_spinup", "pet_spinup", "cover", "dr", "lst_day", "lst_night", "temperature_warmup", "precipitation_warmup",
                   "pet_warmup"}

@@ -127,7 +127,7 @@ def _gsocseq_product(out: str, pid: str, long_name: str, units: str, family: str
     key = key or ("gsocseq_uncertainty" if uncertainty else "gsocseq")
     need = (key,)
     prefix = out.split("_")[0]
-    bit = {"final": 0, "absdiff": 1, "reldiff": 2, "asr": 3, "rsr": 4, "unc": 5}.get(prefix)
+    bit = {"t0": 0, "final": 0, "absdiff": 1, "reldiff": 2, "asr": 3, "rsr": 4, "unc": 5}.get(prefix)
     key = "gsocseq_uncertainty" if uncertainty else "gsocseq"
     def compute(d: Derived, c: Config) -> xr.DataArray:
         res = d.get(key)
@@ -195,4 +195,10 @@ _GSOCSEQ.append(Product("gsocseq_qa", "GSOCseq map-correction flags (bits: 0 SOC
                         (0, 63), "qa", ("gsocseq",),
                         lambda d, c: d.get("gsocseq").sel(gsocseq_output="qa_flags", drop=True),
                         references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10"))
+_MC = {"mean": "mean", "sd": "standard deviation", "p05": "5th percentile", "p95": "95th percentile"}
+for _s, _S in _SC.items():
+    for _stat, _name in _MC.items():
+        _GSOCSEQ.append(_gsocseq_product(f"mc_{_stat}_asr_{_s}", f"mc_{_stat}_asr_{_s}",
+                                         f"Monte Carlo {_name} of ASR {_S} (t C per ha per year)", "t ha-1 yr-1",
+                                         "rate", None, (-4, 4), key="gsocseq_montecarlo"))
 PRODUCTS.update({p.id: p for p in _GSOCSEQ})

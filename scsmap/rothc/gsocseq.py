@@ -54,7 +54,11 @@ OUTPUTS = (
     + ["unc_t0", "unc_bau", "unc_ssm"] + ["unc_asr_" + s for s in SCENARIOS] + ["unc_rsr_" + s for s in SCENARIOS[1:]]
     + ["t0", "c_input_bau", "cinput_needed_4p1000"] + ["share_4p1000_input_" + s for s in SCENARIOS[1:]]
     + ["qa_flags"]
+    + [f"mc_{stat}_asr_{s}" for s in SCENARIOS for stat in ("mean", "sd", "p05", "p95")]
 )
+
+#: relative 95 % half-widths of the GSOCseq uncertainty table (methods §1.8), used as ±1.96 SD in Monte Carlo
+MC_HALF_WIDTH = {"temperature": 0.02, "precipitation": 0.05, "clay": 0.10, "soc": 0.20, "ssm_points": 0.15}
 
 #: bits of the ``qa_flags`` output: GSOCseq's map corrections ([S12] 15_MapsCorrection.R, methods §1.10)
 QA_BITS = {
@@ -230,7 +234,8 @@ def _u(lo, hi):
 
 def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
                    uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams | None = None,
-                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004, warm=None, engine: str = "rothamsted"):
+                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004, warm=None, engine: str = "rothamsted",
+                   mc_draws: int = 0, seed: int = 0):
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -265,6 +270,13 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     warm : numpy.ndarray, optional
         (3, 12·years, n) warm-up climate year by year (temperature, precipitation, PET);
         when given, T0 is the SOC after the warm-up and the BAU input the mean warm-up input.
+    mc_draws : int
+        Monte Carlo draws (0 = none): each draw scales T, P, clay and SOC and shifts the SSM
+        input increases by factors drawn once for the whole run (normal, 1.96 SD = the GSOCseq
+        bounds of methods §1.8, :data:`MC_HALF_WIDTH`), so results do not depend on chunking;
+        outputs mean, SD, 5th and 95th percentile of the ASR of every scenario.
+    seed : int
+        Seed of the Monte Carlo draws.
     engine : {"rothamsted", "gsocseq_compat"}
         ``gsocseq_compat`` reproduces the FAO scripts' numerics (:mod:`scsmap.rothc.compat`);
         it has no warm-up (``warm`` must be None) and ignores ``temperature`` and ``depth``.
@@ -298,16 +310,31 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
         ok &= np.isfinite(warm).all(axis=(0, 1))
     out = np.full((len(OUTPUTS), soc.shape[0]), np.nan)
     idx = np.flatnonzero(ok)
+    mc = monte_carlo_factors(mc_draws, seed) if mc_draws else None
     for start in range(0, idx.size, batch):
         sel = idx[start:start + batch]
         out[:, sel] = _pixels(soc[sel], clay[sel], spin[:, :, sel], fwd[:, :, sel], lu[sel], cover12[:, sel],
                               dr_px[sel], years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
-                              None if warm is None else warm[:, :, sel], engine)
+                              None if warm is None else warm[:, :, sel], engine, mc)
     return out
 
 
+def monte_carlo_factors(draws: int, seed: int) -> np.ndarray:
+    """(draws, 5) factors: T, P, clay, SOC multipliers and the SSM increase shift (absolute).
+
+    Normal draws with 1.96 SD equal to the GSOCseq bounds (methods §1.8), from
+    ``numpy.random.default_rng(seed)``: the same for every pixel and every chunk.
+    """
+    rng = np.random.default_rng(seed)
+    h = MC_HALF_WIDTH
+    sd = np.array([h["temperature"], h["precipitation"], h["clay"], h["soc"], h["ssm_points"]]) / 1.96
+    z = rng.standard_normal((draws, 5)) * sd
+    z[:, :4] += 1.0
+    return z
+
+
 def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
-            wm=None, engine="rothamsted"):
+            wm=None, engine="rothamsted", mc=None):
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
     paddy = params.paddy[lu_ok]
     if engine == "gsocseq_compat":
@@ -362,6 +389,20 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
             for k in SCENARIOS[1:]:
                 x = r[f"final_{k}"]
                 r[f"unc_rsr_{k}"] = np.sqrt((u_ssm * x) ** 2 + (u_bau * bau) ** 2) / np.abs(bau + x)
+    if mc is not None:
+        asr = []
+        for ft, fp, fc, fs, dssm in mc:
+            k = np.array([ft, fp, 1.0])[:, None, None]
+            f, _, t0k = chain(s * fs, c * fc, sp * k, fw * k, dr, cv, paddy,
+                              increases=(0.0, *[max(d + dssm, -1.0) for d in ssm]),
+                              warm=None if wm is None else wm * k, **common)
+            asr.append((f - t0k) / years)
+        asr = np.stack(asr)                                    # (draws, 4, n)
+        for i, k in enumerate(SCENARIOS):
+            a = asr[:, i]
+            r[f"mc_mean_asr_{k}"] = a.mean(axis=0)
+            r[f"mc_sd_asr_{k}"] = a.std(axis=0, ddof=1) if a.shape[0] > 1 else np.zeros_like(a[0])
+            r[f"mc_p05_asr_{k}"], r[f"mc_p95_asr_{k}"] = np.percentile(a, [5, 95], axis=0)
     r["qa_flags"] = qa_flags(r, t0)
     out = np.full((len(OUTPUTS), s.shape[0]), np.nan)
     for i, name in enumerate(OUTPUTS):
