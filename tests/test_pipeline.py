@@ -29,9 +29,12 @@ def test_demo_writes_every_product_and_manifest(demo_run):
     out = demo_run.out_dir
     manifest = json.loads((out / "manifest.json").read_text())
     ids = [p["id"] for p in manifest["products"]]
-    # the demo has every input: only the warm-up T0 is skipped (no yearly climate series)
-    assert ids == [p for p in PRODUCTS if p != "soc_t0_warmup"]
-    assert set(manifest["skipped_products"]) == {"soc_t0_warmup"}
+    # the demo has every input: skipped are only the warm-up T0 (no yearly climate series) and the
+    # Monte Carlo maps (rothc.monte_carlo_draws is 0 by default)
+    optional = {p for p, prod in PRODUCTS.items() if prod.requires[0] in ("gsocseq_warmup", "gsocseq_montecarlo")}
+    assert optional == {"soc_t0_warmup"} | {p for p in PRODUCTS if p.startswith("mc_")}
+    assert ids == [p for p in PRODUCTS if p not in optional]
+    assert set(manifest["skipped_products"]) == optional
     for entry in manifest["products"]:
         path = out / entry["path"]
         assert path.exists()
