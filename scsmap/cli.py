@@ -47,8 +47,8 @@ def main() -> None:
     A run reads a region config (YAML), aligns the region's soil, climate and
     land-cover rasters onto one grid and writes Cloud Optimized GeoTIFFs: SOC
     stock (t C ha-1, 0-30 cm), the 4 per 1000 target (t C ha-1 yr-1), MAOC
-    saturation capacity, ratio (%) and deficit, land-use class, plus a
-    manifest.json and an alignment report.
+    saturation capacity, ratio (%) and deficit, land-use class, the GSOCseq
+    RothC scenarios (BAU, SSM1-3), plus a manifest.json and an alignment report.
 
     \b
     Quick start:
@@ -76,8 +76,10 @@ def run(config, out_dir, overwrite, overrides, verbose, quiet):
     Products (each a COG GeoTIFF, float32 with nodata -9999 unless stated):
     soc_t0 [t ha-1], target_4p1000 [t ha-1 yr-1], saturation_capacity [t ha-1],
     saturation_ratio [%], saturation_deficit [t ha-1], land_use [class, uint8,
-    nodata 255], mat [degC], map [mm yr-1] — each written when the region's inputs
-    allow it. Existing outputs are never touched unless --overwrite is given, and
+    nodata 255], mat [degC], map [mm yr-1], and the RothC/GSOCseq scenarios
+    (soc_final_*, absdiff_*, asr_* and rsr_* [t ha-1 yr-1], uncertainty_* [%],
+    cinput_needed_4p1000 ...) — each written when the region's inputs allow it;
+    `scsmap products` lists them all. Existing outputs are never touched unless --overwrite is given, and
     a failed run leaves them as they were.
     """
     from .config import load_config
