@@ -37,7 +37,27 @@ def annual_precipitation(precipitation: xr.DataArray) -> xr.DataArray:
     xarray.DataArray
         [mm yr-1], dims (y, x). NaN if any month is missing.
     """
-    return precipitation.sum("month", skipna=False)
+    return annual_total(precipitation)
+
+
+def annual_total(monthly: xr.DataArray, units: str = "mm yr-1") -> xr.DataArray:
+    """Sum of 12 monthly totals (precipitation, PET); NaN if any month is missing.
+
+    Parameters
+    ----------
+    monthly : xarray.DataArray
+        [mm month-1], dims (month, y, x).
+    units : str
+        Unit attribute of the result.
+
+    Returns
+    -------
+    xarray.DataArray
+        dims (y, x).
+    """
+    out = monthly.sum("month", skipna=False)
+    out.attrs = {"units": units}
+    return out
 
 
 def air_temperature_from_lst(lst_day: xr.DataArray, lst_night: xr.DataArray, bias_c: float = 0.0) -> xr.DataArray:
@@ -147,3 +167,98 @@ def pet_thornthwaite(temperature, latitude):
     days = np.reshape(DAYS_IN_MONTH, shape)
     pet = unadj * (n_hours / 12.0) * (days / 30.0)
     return np.where(np.isnan(t).any(axis=0), np.nan, pet)
+
+
+def extraterrestrial_radiation(latitude, doy):
+    """Daily extraterrestrial radiation Ra.
+
+    ``Ra = 24·60/π · Gsc · dr · (ωs sin φ sin δ + cos φ cos δ sin ωs)``, Gsc = 0.0820 MJ m-2 min-1,
+    ``dr = 1 + 0.033 cos(2π J/365)``.
+
+    Parameters
+    ----------
+    latitude : array_like
+        [degrees], positive north.
+    doy : array_like
+        Day of year J.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ra [MJ m-2 day-1].
+
+    References
+    ----------
+    Allen, R.G. et al. (1998) FAO Irrigation and Drainage Paper 56, eqs. 21, 23, 24, 25.
+    """
+    import numpy as np
+
+    phi = np.radians(np.asarray(latitude, dtype="f8"))
+    j = np.asarray(doy, dtype="f8")
+    dr = 1.0 + 0.033 * np.cos(2 * np.pi * j / 365)
+    delta = 0.409 * np.sin(2 * np.pi * j / 365 - 1.39)
+    ws = np.arccos(np.clip(-np.tan(phi) * np.tan(delta), -1.0, 1.0))
+    return 24 * 60 / np.pi * 0.0820 * dr * (ws * np.sin(phi) * np.sin(delta) + np.cos(phi) * np.cos(delta) * np.sin(ws))
+
+
+def pet_hargreaves(temperature, temperature_min, temperature_max, latitude):
+    """Monthly reference evapotranspiration after Hargreaves & Samani (1985).
+
+    ``ET0 = 0.0023 · 0.408 Ra · (T + 17.8) · √(Tmax − Tmin)`` mm day-1 at the
+    mid-month day, times the days of the month (0.408 converts MJ m-2 to mm of
+    evaporated water, λ = 2.45 MJ kg-1).
+
+    Parameters
+    ----------
+    temperature, temperature_min, temperature_max : array_like
+        Monthly mean, mean daily minimum and mean daily maximum air temperature
+        [degC], shape (12, ...), January first.
+    latitude : array_like
+        [degrees], broadcastable to ``temperature.shape[1:]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        PET [mm month-1], shape (12, ...), ≥ 0; NaN where an input is NaN.
+
+    References
+    ----------
+    Hargreaves, G.H. & Samani, Z.A. (1985) Reference crop evapotranspiration from
+    temperature. Appl. Eng. Agric. 1:96-99; Allen et al. (1998) FAO-56 eq. 52.
+    Checked against ``pyet.hargreaves`` in the tests.
+    """
+    import numpy as np
+
+    t = np.asarray(temperature, dtype="f8")
+    rng = np.maximum(np.asarray(temperature_max, dtype="f8") - np.asarray(temperature_min, dtype="f8"), 0.0)
+    shape = (12,) + (1,) * (t.ndim - 1)
+    lat = np.asarray(latitude, dtype="f8")
+    ra = extraterrestrial_radiation(lat[None, ...], np.reshape(MID_MONTH_DOY, shape))
+    daily = 0.0023 * 0.408 * ra * (t + 17.8) * np.sqrt(rng)
+    return np.maximum(daily, 0.0) * np.reshape(DAYS_IN_MONTH, shape)
+
+
+def aridity_index(annual_precipitation, annual_pet):
+    """Aridity index AI = P / PET (UNEP 1992).
+
+    Parameters
+    ----------
+    annual_precipitation, annual_pet : array_like
+        [mm yr-1].
+
+    Returns
+    -------
+    array_like
+        AI [1]; NaN where PET ≤ 0. UNEP classes: hyper-arid < 0.05, arid
+        0.05-0.20, semi-arid 0.20-0.50, dry sub-humid 0.50-0.65, humid ≥ 0.65.
+
+    References
+    ----------
+    UNEP (1992) World Atlas of Desertification; methods §6.1.
+    """
+    import numpy as np
+
+    if isinstance(annual_pet, xr.DataArray):
+        return annual_precipitation / annual_pet.where(annual_pet > 0)
+    pet = np.asarray(annual_pet, dtype="f8")
+    return np.asarray(annual_precipitation, dtype="f8") / np.where(pet > 0, pet, np.nan)

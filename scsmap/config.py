@@ -182,10 +182,107 @@ class RothCConfig(_Model):
 
 
 class TablesConfig(_Model):
-    """Lookup tables (packaged names or paths to CSV files)."""
+    """Lookup tables (packaged names or paths to CSV files; see docs/regionalise.md)."""
 
     land_cover_reclass: str = Field("esa_cci_to_fao", description="land cover -> land-use class table: a packaged "
                                     "name or a CSV path with columns code,land_use")
+    ipcc_soc_ref: str = Field("ipcc2006", description="IPCC Tier 1 reference SOC stocks (Table 2.3): packaged "
+                              "'ipcc2006' or a CSV with columns edition,climate,soil_class,value,tag,verified,source")
+    ipcc_factors: str = Field("ipcc", description="IPCC stock-change factors F_LU, F_MG, F_I (Tables 5.5, 6.2) and "
+                              "the agroforestry F_AF: packaged 'ipcc' (2006 and 2019 rows) or a CSV with columns "
+                              "edition,land_use,factor,level,climate,value,tag,verified,source")
+    practice_rules: str = Field("scsmap", description="practice rule table (eligibility, gates, thresholds; "
+                                "methods §6.2): packaged 'scsmap' or a CSV with the same columns")
+    practice_rates: str | None = Field(None, description="practice rate table used when practices.rate_source = "
+                                       "table: packaged 'lessmann2021' or a country Tier 2 CSV with columns "
+                                       "practice,climate,rate,tag,source [t C ha-1 yr-1]")
+    wrb_legend: str | None = Field(None, description="CSV with columns code,rsg: the WRB reference soil group of "
+                                   "each code of the `wrb` input layer")
+    wrb_to_ipcc_soil: str = Field("wrb_to_ipcc", description="WRB reference soil group -> IPCC soil class "
+                                  "(methods §3.3): packaged 'wrb_to_ipcc' or a CSV with columns rsg,soil_class")
+
+
+class BaselineConfig(_Model):
+    """Region-wide current management, used where no baseline layer is given (methods §6.2 gates)."""
+
+    tillage: Literal["full_tillage", "reduced_tillage", "no_till"] = Field(
+        "full_tillage", description="cropland tillage now (layer `baseline_tillage` wins)")
+    input: Literal["low", "medium", "high_without_manure", "high_with_manure"] = Field(
+        "medium", description="cropland C input level now, IPCC Table 5.5 (layer `baseline_input` wins)")
+    grassland: Literal["nominal", "moderately_degraded", "severely_degraded", "improved",
+                       "high_intensity_grazing"] = Field(
+        "nominal", description="grassland state now, IPCC Table 6.2 (layer `baseline_grassland` wins)")
+    residue_burning: bool = Field(False, description="crop residues are burned or removed now")
+    irrigated: bool = Field(False, description="cropland is irrigated now")
+    agroforestry: bool = Field(False, description="trees are already integrated (agroforestry) now")
+
+
+class RelativeCapConfig(_Model):
+    """Relative-rate cap that falls with the initial stock (methods §4.4)."""
+
+    stock_low: float = Field(30.0, ge=0, description="t C ha-1; at or below it the cap is rate_low")
+    stock_high: float = Field(60.0, ge=0, description="t C ha-1; at or above it the cap is rate_high")
+    rate_low: float = Field(0.010, ge=0, description="yr-1 (10 per mille)")
+    rate_high: float = Field(0.004, ge=0, description="yr-1 (4 per mille)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "RelativeCapConfig":
+        if self.stock_high <= self.stock_low:
+            raise ValueError("stock_high must be greater than stock_low")
+        return self
+
+
+class PracticesConfig(_Model):
+    """Practice suitability and practice rates (methods §3, §4.3-4.4, §6)."""
+
+    enabled: list[str] | None = Field(None, description="practice ids to map (default: all); see `scsmap products`")
+    ipcc_edition: Literal[2006, 2019] = Field(2019, description="IPCC edition of the stock-change factors; "
+                                               "SOC_REF stays 2006 (2019 Table 2.3 not transcribed, methods §3.4b)")
+    rate_source: Literal["tier1", "table"] = Field(
+        "tier1", description="'tier1': SOC_REF x F_LU x (F_new - F_old) / D; 'table': tables.practice_rates where "
+        "it has a value for the practice and climate (Tier 2), Tier 1 elsewhere")
+    transition_years: float = Field(20.0, gt=0, description="IPCC D: years over which a Tier 1 stock change "
+                                    "happens (then 0)")
+    default_soil_class: Literal["hac", "lac"] = Field(
+        "hac", description="IPCC soil class where no WRB layer says otherwise and the soil is not sandy")
+    best_of: Literal["suitable", "suitable_or_conditional"] = Field(
+        "suitable", description="which suitability classes best_practice and rate_combined may pick")
+    efficiency_beta: float | None = Field(None, ge=0, description="optional saturation efficiency: rate x "
+                                          "(1 - saturation/100)^beta (methods §4.3 step 5); null = off")
+    poc_allowance: float = Field(0.0, ge=0, description="t C ha-1 added to the MAOC deficit in the capacity cap")
+    relative_cap: RelativeCapConfig = Field(default_factory=RelativeCapConfig)
+    exclude_soc_above: float = Field(200.0, gt=0, description="t C ha-1; soils above are excluded (organic)")
+    exclude_sand_above: float = Field(90.0, gt=0, le=100, description="% sand; soils above are excluded")
+    exclude_soil_classes: list[Literal["hac", "lac", "sandy", "spodic", "volcanic", "wetland", "organic"]] = Field(
+        ["organic", "wetland"], description="IPCC soil classes excluded from every practice")
+    marginal_slope_percent: float = Field(16.0, ge=0, description="cropland steeper than this is marginal "
+                                          "(set-aside), %")
+    marginal_aridity_index: float = Field(0.20, ge=0, description="cropland with a lower aridity index is marginal")
+    available_resources: list[Literal["manure", "irrigation_water"]] = Field(
+        default_factory=list, description="resources known to be available; practices needing another are "
+        "'conditional' (reason bit 128)")
+    manure_n_kg_ha: float | None = Field(None, ge=0, description="manure N available, kg N ha-1 yr-1: caps the "
+                                         "organic-amendment gain at N x 10 x 0.001 x 0.5 t C (methods §6.2 P4a)")
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    rules: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="overrides of practice rule table cells, e.g. "
+        "{cover_crops: {ai_conditional_below: 0.4}}")
+
+    @field_validator("enabled")
+    @classmethod
+    def _known(cls, v: list[str] | None) -> list[str] | None:
+        from .tables import PRACTICE_IDS
+
+        bad = [p + _did_you_mean(p, PRACTICE_IDS) for p in v or [] if p not in PRACTICE_IDS]
+        if bad:
+            raise ValueError(f"unknown practice(s) {', '.join(bad)}; known: {', '.join(PRACTICE_IDS)}")
+        return v
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        cls._known(list(v))
+        return v
 
 
 class OutputsConfig(_Model):
@@ -221,6 +318,7 @@ class Config(_Model):
                                         "lacks: silt, bulk_density, coarse_fragments, clay_activity")
     parameters: ParametersConfig = Field(default_factory=ParametersConfig)
     rothc: RothCConfig = Field(default_factory=RothCConfig)
+    practices: PracticesConfig = Field(default_factory=PracticesConfig)
     tables: TablesConfig = Field(default_factory=TablesConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
 

@@ -15,18 +15,17 @@ import xarray as xr
 
 import numpy as np
 
-from .climate import air_temperature_from_lst, annual_precipitation, mean_annual_temperature, pet_thornthwaite
+from .climate import (air_temperature_from_lst, annual_precipitation, annual_total, aridity_index,
+                      mean_annual_temperature, pet_hargreaves, pet_thornthwaite)
 from .grid import latitude
 from .rothc.gsocseq import cover_fallback
 from .config import Config
-from .errors import ConfigError
+from .errors import ConfigError, Unavailable
 from .inputs import AlignedInputs, empty_like_grid
 from .landuse import load_reclass_table, reclassify
+from .rule_layers import (capacity_layer, climate_zone_layer, deficit_layer, practice_output, practice_stack,
+                          ratio_layer, slope_layer, soil_class_layer)
 from .soil import bulk_density_ptf, soc_stock_from_content
-
-
-class Unavailable(Exception):
-    """A derived layer cannot be made from this region's inputs (message says why)."""
 
 
 class Derived:
@@ -42,12 +41,14 @@ class Derived:
         self.cfg = cfg
         self.inputs = inputs
         self.provenance: dict[str, str] = {}
+        self.tables: dict[str, str] = {}
         self._cache: dict[str, xr.DataArray] = {}
+        self._deps: dict[str, set[str]] = {}
+        self._stack: list[str] = []
         self._rules: dict[str, Callable[[], xr.DataArray]] = {
             "soc_stock": self._soc_stock,
             "clay": lambda: self._layer("clay"),
             "silt": lambda: self._layer_or_fill("silt"),
-            "sand": lambda: self._layer("sand"),
             "organic_carbon": lambda: self._layer("organic_carbon"),
             "bulk_density": self._bulk_density,
             "coarse_fragments": lambda: self._layer_or_fill("coarse_fragments"),
@@ -67,11 +68,27 @@ class Derived:
             "gsocseq_uncertainty": self._gsocseq_uncertainty,
             "gsocseq_warmup": self._gsocseq_warmup,
             "gsocseq_montecarlo": self._gsocseq_montecarlo,
+            "saturation_capacity": lambda: capacity_layer(self),
+            "saturation_ratio": lambda: ratio_layer(self),
+            "saturation_deficit": lambda: deficit_layer(self),
+            "temperature_min": lambda: self._layer("temperature_min"),
+            "temperature_max": lambda: self._layer("temperature_max"),
+            "frost_days": lambda: self._layer("frost_days"),
+            "sand": self._sand,
+            "pet_annual": lambda: annual_total(self.get("pet"), "mm yr-1"),
+            "aridity_index": lambda: aridity_index(self.get("map"), self.get("pet_annual")),
+            "slope": lambda: slope_layer(self),
+            "ipcc_climate_zone": lambda: climate_zone_layer(self),
+            "ipcc_soil_class": lambda: soil_class_layer(self),
+            "practices": lambda: practice_stack(self),
         }
 
     # -- public
     def get(self, name: str) -> xr.DataArray:
         """The layer ``name`` on the region grid.
+
+        ``practices.<output>`` names one layer of the practice stack
+        (e.g. ``practices.rate_no_till``).
 
         Raises
         ------
@@ -80,8 +97,15 @@ class Derived:
         KeyError
             For an unknown name.
         """
+        self._depend(name)
         if name not in self._cache:
-            self._cache[name] = self._rules[name]()
+            rule = (lambda: practice_output(self, name.split(".", 1)[1])) if name.startswith("practices.") \
+                else self._rules[name]
+            self._stack.append(name)
+            try:
+                self._cache[name] = rule()
+            finally:
+                self._stack.pop()
         return self._cache[name]
 
     def missing(self, names) -> str | None:
@@ -93,13 +117,36 @@ class Derived:
                 return str(exc)
         return None
 
+    def needs(self, names) -> set[str]:
+        """``names`` and every layer they were derived from (after :meth:`get`)."""
+        seen, todo = set(), list(names)
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo += self._deps.get(n, ())
+        return seen
+
+    # -- bookkeeping
+    def _depend(self, name: str) -> None:
+        if self._stack:
+            self._deps.setdefault(self._stack[-1], set()).add(name)
+
+    def _note(self, name: str, text: str, keep: bool = False) -> None:
+        """Record where layer ``name`` comes from (and that the layer being derived uses it)."""
+        self._depend(name)
+        if keep:
+            self.provenance.setdefault(name, text)
+        else:
+            self.provenance[name] = text
+
     # -- rules
     def _layer(self, name: str) -> xr.DataArray:
         if name not in self.inputs.layers:
             raise Unavailable(f"no `{name}` input layer")
         src = self.inputs.sources[name]
-        self.provenance.setdefault(name, f"input layer {', '.join(src.paths)} ({src.units_declared}"
-                                         f" -> {src.unit}; resampling {self.inputs.resampling[name]})")
+        self._note(name, f"input layer {', '.join(src.paths)} ({src.units_declared} -> {src.unit}; resampling "
+                         f"{self.inputs.resampling[name]})", keep=True)
         return self.inputs.layers[name]
 
     def _fill(self, name: str) -> xr.DataArray:
@@ -107,7 +154,7 @@ class Derived:
         if fill is None:
             raise Unavailable(f"no `{name}` input layer and no `fill.{name}` in the config")
         if fill.constant is not None:
-            self.provenance[name] = f"constant {fill.constant:g}" + (f" ({fill.source})" if fill.source else "")
+            self._note(name, f"constant {fill.constant:g}" + (f" ({fill.source})" if fill.source else ""))
             return empty_like_grid(self.inputs.geobox, self.inputs.chunks, fill.constant).where(self.inputs.mask)
         raise Unavailable(f"fill.{name}: only constants are supported for {name}")
 
@@ -126,8 +173,8 @@ class Derived:
         cf = self.get("coarse_fragments")
         depth = self.cfg.parameters.depth_cm
         soc = soc_stock_from_content(oc, bd, depth, cf)
-        self.provenance["soc_stock"] = (f"derived: organic_carbon[%] x bulk_density[g cm-3] x {depth:g} cm x "
-                                        "(1 - coarse_fragments/100)")
+        self._note("soc_stock", (f"derived: organic_carbon[%] x bulk_density[g cm-3] x {depth:g} cm x "
+                                        "(1 - coarse_fragments/100)"))
         soc.attrs = {"units": "t ha-1"}
         return soc
 
@@ -139,7 +186,7 @@ class Derived:
             if "organic_carbon" not in self.inputs.layers:
                 raise Unavailable(f"fill.bulk_density.ptf = {fill.ptf} needs an `organic_carbon` input layer")
             oc = self._layer("organic_carbon")
-            self.provenance["bulk_density"] = f"pedotransfer function {fill.ptf} from organic_carbon"
+            self._note("bulk_density", f"pedotransfer function {fill.ptf} from organic_carbon")
             return bulk_density_ptf(oc, fill.ptf)
         return self._fill("bulk_density")
 
@@ -149,16 +196,40 @@ class Derived:
         if "lst_day" in self.inputs.layers and "lst_night" in self.inputs.layers:
             bias = self.cfg.parameters.lst_bias_c
             t = air_temperature_from_lst(self._layer("lst_day"), self._layer("lst_night"), bias)
-            self.provenance["temperature"] = (f"proxy: (MODIS LST day + night)/2 {bias:+g} degC "
-                                              "(land-surface, not air temperature; see docs/methods/climate.md)")
+            self._note("temperature", (f"proxy: (MODIS LST day + night)/2 {bias:+g} degC "
+                                              "(land-surface, not air temperature; see docs/methods/climate.md)"))
             return t
-        raise Unavailable("no `temperature` layer and no `lst_day` + `lst_night` layers to derive it from")
+        if "temperature_min" in self.inputs.layers and "temperature_max" in self.inputs.layers:
+            self._note("temperature", "(temperature_min + temperature_max) / 2")
+            return (self.get("temperature_min") + self.get("temperature_max")) / 2
+        raise Unavailable("no `temperature` layer and no `lst_day` + `lst_night` (or `temperature_min` + "
+                          "`temperature_max`) layers to derive it from")
 
     def _pet(self) -> xr.DataArray:
         if "pet" in self.inputs.layers:
             return self._layer("pet")
-        self.provenance["pet"] = "Thornthwaite (1948) from monthly temperature and latitude"
+        if "temperature_min" in self.inputs.layers and "temperature_max" in self.inputs.layers:
+            self._note("pet", "Hargreaves & Samani (1985) from monthly mean, minimum and maximum temperature and "
+                              "latitude (FAO-56 eq. 52)")
+            lat = latitude(self.inputs.geobox, self.inputs.chunks)
+            t, tn, tx = (self.get(n).chunk(month=-1) for n in ("temperature", "temperature_min", "temperature_max"))
+
+            def hargreaves_last(a, b, c, la):  # month axis last inside apply_ufunc
+                m = lambda x: np.moveaxis(x, -1, 0)  # noqa: E731
+                return np.moveaxis(pet_hargreaves(m(a), m(b), m(c), la), 0, -1)
+
+            pet = xr.apply_ufunc(hargreaves_last, t, tn, tx, lat, input_core_dims=[["month"]] * 3 + [[]],
+                                 output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"])
+            return pet.transpose("month", "y", "x").astype("float32")
+        self._note("pet", "Thornthwaite (1948) from monthly temperature and latitude")
         return self._thornthwaite(self.get("temperature"))
+
+    def _sand(self) -> xr.DataArray:
+        if "sand" in self.inputs.layers:
+            return self._layer("sand")
+        clay, silt = self.get("clay"), self.get("silt")
+        self._note("sand", "derived: 100 - clay - silt")
+        return (100.0 - clay - silt).clip(min=0.0)
 
     def _thornthwaite(self, t: xr.DataArray) -> xr.DataArray:
         lat = latitude(self.inputs.geobox, self.inputs.chunks)
@@ -177,17 +248,17 @@ class Derived:
         cov = xr.apply_ufunc(lambda a: np.moveaxis(cover_fallback(a, months), 0, -1), lu,
                              output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"],
                              dask_gufunc_kwargs={"output_sizes": {"month": 12}})
-        self.provenance["cover"] = (f"GSOCseq fallback rule: 0.6 vegetated, 1 bare soil and cropland in months "
-                                    f"{list(months) or 'none'} (methods §1.4)")
+        self._note("cover", (f"GSOCseq fallback rule: 0.6 vegetated, 1 bare soil and cropland in months "
+                                    f"{list(months) or 'none'} (methods §1.4)"))
         return cov.transpose("month", "y", "x").astype("float32")
 
     def _spinup(self, name: str) -> xr.DataArray:
         if f"{name}_spinup" in self.inputs.layers:
             return self._layer(f"{name}_spinup")
         if name == "pet" and "pet" not in self.inputs.layers and "temperature_spinup" in self.inputs.layers:
-            self.provenance["pet_spinup"] = "Thornthwaite (1948) from temperature_spinup and latitude"
+            self._note("pet_spinup", "Thornthwaite (1948) from temperature_spinup and latitude")
             return self._thornthwaite(self.get("temperature_spinup"))
-        self.provenance.setdefault(f"{name}_spinup", f"same as the forward {name} (no {name}_spinup layer)")
+        self._note(f"{name}_spinup", f"same as the forward {name} (no {name}_spinup layer)", keep=True)
         return self.get(name)
 
     def _gsocseq(self) -> xr.DataArray:
@@ -199,7 +270,7 @@ class Derived:
         if "dr" in self.inputs.layers:
             arrays.append(self._layer("dr"))
         else:
-            self.provenance["dr"] = "land-use table scsmap/data/land_use_rothc.csv (methods §1.3)"
+            self._note("dr", "land-use table scsmap/data/land_use_rothc.csv (methods §1.3)")
             arrays.append(xr.full_like(arrays[0], np.nan))
         warm = self._warmup_series()
         if warm and self.cfg.rothc.engine == "gsocseq_compat":
@@ -233,8 +304,8 @@ class Derived:
                   if rc.engine == "rothamsted" else
                   "GSOCseq-compatible numerics (analytic spin-up, explicit Euler, 239 forward steps, SoilR a(T), "
                   "fw1func moisture)")
-        self.provenance["gsocseq"] = (f"{engine}, {warmup}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
-                                      f"temperature function {rc.temperature_function}")
+        self._note("gsocseq", (f"{engine}, {warmup}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
+                                      f"temperature function {rc.temperature_function}"))
         return res
 
     def _warmup_series(self) -> list[xr.DataArray]:
@@ -257,7 +328,7 @@ class Derived:
                               "to compute Thornthwaite PET for every period")
         else:
             e = self._thornthwaite_series(t)
-            self.provenance["pet_warmup"] = "Thornthwaite (1948) year by year from temperature_warmup and latitude"
+            self._note("pet_warmup", "Thornthwaite (1948) year by year from temperature_warmup and latitude")
         return [t, p, e]
 
     def _thornthwaite_series(self, t: xr.DataArray) -> xr.DataArray:
@@ -294,5 +365,5 @@ class Derived:
             raise Unavailable("no `land_cover` or `land_use` input layer")
         table = load_reclass_table(self.cfg.tables.land_cover_reclass)
         self._layer("land_cover")
-        self.provenance["land_use"] = f"land_cover reclassified with table {table.name}"
+        self._note("land_use", f"land_cover reclassified with table {table.name}")
         return reclassify(self.inputs.layers["land_cover"], table)

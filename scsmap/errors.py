@@ -47,3 +47,11 @@ class InputError(ScsmapError):
 
 class OutputError(ScsmapError):
     """Outputs cannot be written (exist already, directory not writable, ...)."""
+
+
+class Unavailable(Exception):
+    """A derived layer cannot be made from this region's inputs (message says why).
+
+    Not an error of the user's: products that need such a layer are skipped (and
+    listed in the manifest) unless they were asked for explicitly.
+    """

@@ -55,6 +55,8 @@ class LayerSpec:
     months: bool = False
     series: bool = False
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    #: declared units that need a non-linear step after the linear one (name of the transform)
+    transforms: dict[str, str] = field(default_factory=dict)
 
 
 _PERCENT = {"%": (1.0, 0.0), "g kg-1": (0.1, 0.0), "g/kg": (0.1, 0.0), "permille": (0.1, 0.0),
@@ -115,6 +117,25 @@ LAYERS: dict[str, LayerSpec] = {
                   {"class": (1.0, 0.0)}, None, kind="categorical"),
         LayerSpec("elevation", "elevation above sea level", "m",
                   {"m": (1.0, 0.0), "km": (1000.0, 0.0)}, (-500.0, 9000.0)),
+        LayerSpec("slope", "terrain slope (rise over run)", "%",
+                  {"%": (1.0, 0.0), "degree": (1.0, 0.0), "rad": (1.0, 0.0)}, (0.0, 1000.0),
+                  transforms={"degree": "tan_degree", "rad": "tan_radian"}),
+        LayerSpec("temperature_min", "monthly mean of the daily minimum air temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-80.0, 45.0), months=True),
+        LayerSpec("temperature_max", "monthly mean of the daily maximum air temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-60.0, 60.0), months=True),
+        LayerSpec("frost_days", "days with frost per year (IPCC 2019 climate-zone rule)", "d yr-1",
+                  {"d yr-1": (1.0, 0.0), "days": (1.0, 0.0)}, (0.0, 366.0)),
+        LayerSpec("wrb", "WRB reference soil group codes (legend in tables.wrb_legend)", "class",
+                  {"class": (1.0, 0.0)}, None, kind="categorical"),
+        LayerSpec("baseline_tillage", "current cropland tillage: 1 full, 2 reduced, 3 no-till", "class",
+                  {"class": (1.0, 0.0)}, (1.0, 3.0), kind="categorical"),
+        LayerSpec("baseline_input", "current cropland C input level: 1 low, 2 medium, 3 high without manure, "
+                  "4 high with manure (IPCC Table 5.5)", "class", {"class": (1.0, 0.0)}, (1.0, 4.0),
+                  kind="categorical"),
+        LayerSpec("baseline_grassland", "current grassland state: 1 nominal, 2 moderately degraded, 3 severely "
+                  "degraded, 4 improved, 5 high-intensity grazing (IPCC Table 6.2)", "class", {"class": (1.0, 0.0)},
+                  (1.0, 5.0), kind="categorical"),
     ]
 }
 

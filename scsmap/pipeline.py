@@ -35,7 +35,6 @@ from .inputs import AlignedInputs, assemble_inputs
 from .io.read import CORRUPT_HINT
 from .io.write import (BlockTarget, RasterSpec, finish_stats, hex_to_rgba, open_tiled, set_statistics, sha256,
                        to_cog)
-from .landuse import land_use_classes
 from .products import PRODUCTS, Product
 
 log = logging.getLogger("scsmap")
@@ -91,8 +90,10 @@ def select_products(cfg: Config, derived: Derived) -> tuple[list[Product], dict[
     return chosen, skipped
 
 
-def _colormap() -> dict[int, tuple[int, int, int, int]]:
-    return {int(r.code): hex_to_rgba(r.color) for r in land_use_classes().itertuples()}
+def _colormap(p: Product) -> dict[int, tuple[int, int, int, int]] | None:
+    if p.classes is None:
+        return None
+    return {int(r.code): hex_to_rgba(r.color) for r in p.classes().itertuples()}
 
 
 def _partials(arr: da.Array, total: int) -> dict[str, Any]:
@@ -116,7 +117,42 @@ def _summary_terms(derived: Derived, inputs: AlignedInputs, cfg: Config, arrays:
             ok = da.isfinite(v)
             terms[f"{pid}_area"] = da.where(ok, area, 0).sum()
             terms[f"{pid}_area_sum"] = da.where(ok, v.astype("f8") * area, 0).sum()
+    for pid, arr in arrays.items():
+        v = arr.data
+        if pid.startswith("rate_"):
+            ok = da.isfinite(v)
+            terms[f"{pid}_area"] = da.where(ok, area, 0).sum()
+            terms[f"{pid}_area_sum"] = da.where(ok, v.astype("f8") * area, 0).sum()
+        elif pid.startswith("suitability_") and not pid.startswith("suitability_reason_"):
+            terms[f"{pid}_ha"] = [da.where(v == k, area, 0).sum() for k in (1, 2)]
+        elif pid == "best_practice":
+            terms["best_practice_ha"] = {int(r.code): da.where(v == r.code, area, 0).sum()
+                                         for r in PRODUCTS[pid].classes().itertuples()}
+    if "rate_best" in arrays and "soc_t0" in arrays:
+        rb, soc = arrays["rate_best"].data, arrays["soc_t0"].data
+        ok = da.isfinite(rb) & da.isfinite(soc)
+        terms["share_num"] = da.where(ok, rb * area, 0).sum()
+        terms["share_den"] = da.where(ok, cfg.parameters.rate_4p1000 * soc * area, 0).sum()
     return terms
+
+
+def _finish_practices(t: dict[str, Any], s: dict[str, Any]) -> None:
+    """Practice headline numbers: mean and total rates, suitable areas, best-practice shares, 4p1000 share."""
+    for key in [k for k in t if k.startswith("rate_") and k.endswith("_area")]:
+        pid = key.removesuffix("_area")
+        a = float(t[key])
+        s[f"{pid}_mean_t_ha_yr"] = float(t[f"{pid}_area_sum"]) / a if a else None
+        s[f"{pid}_total_Mt_yr"] = float(t[f"{pid}_area_sum"]) / 1e6
+    for key in [k for k in t if k.startswith("suitability_") and k.endswith("_ha")]:
+        pid = key.removeprefix("suitability_").removesuffix("_ha")
+        s[f"{pid}_conditional_ha"], s[f"{pid}_suitable_ha"] = (float(x) for x in t[key])
+    if "best_practice_ha" in t:
+        areas = {k: float(v) for k, v in t["best_practice_ha"].items()}
+        total = sum(areas.values())
+        names = {int(r.code): r.name for r in PRODUCTS["best_practice"].classes().itertuples()}
+        s["best_practice_share_percent"] = {names[k]: 100 * v / total for k, v in areas.items() if v} if total else {}
+    if "share_den" in t and float(t["share_den"]):
+        s["share_4p1000_national_percent"] = 100 * float(t["share_num"]) / float(t["share_den"])
 
 
 def _finish_summary(t: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +171,7 @@ def _finish_summary(t: dict[str, Any]) -> dict[str, Any]:
             s[key] = float(t[f"{pid}_area_sum"]) / a if a else None
     if "target_4p1000_area_sum" in t:
         s["target_4p1000_total_Mt_yr"] = float(t["target_4p1000_area_sum"]) / 1e6
+    _finish_practices(t, s)
     return s
 
 
@@ -220,6 +257,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         provenance = {f"SOURCE_{k}": v for k, v in sorted(derived.provenance.items())}
         for p in products:
             nodata = p.nodata if p.is_class_map else cfg.outputs.nodata
+            needs = derived.needs(p.requires)
             spec = RasterSpec(
                 path=staging / (p.filename(cfg) + ".tmp.tif"), dtype=p.dtype, nodata=nodata,
                 description=p.long_name, units=p.units,
@@ -228,8 +266,9 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                       **({"SATURATION_METHOD": cfg.parameters.saturation.method,
                           "F_MAOC": str(cfg.parameters.saturation.f_maoc)} if p.family in ("stock", "ratio")
                          and p.id.startswith("saturation") else {}),
-                      **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in _needs(p, derived)}},
-                colormap=_colormap() if p.id == "land_use" else None,
+                      **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in needs},
+                      **(p.tags(derived, cfg) if p.tags else {})},
+                colormap=_colormap(p),
                 resampling="nearest" if p.is_class_map else "average")
             spec_nodata[p.id] = nodata
             ds = open_tiled(spec, gb, cfg.outputs.tile_size)
@@ -298,21 +337,6 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunResult(out_dir=out, manifest=manifest, skipped=skipped)
-
-
-def _needs(p: Product, derived: Derived) -> set[str]:
-    needs = set(p.requires)
-    if "soc_stock" in needs:
-        needs |= {"organic_carbon", "bulk_density", "coarse_fragments"}
-    if "temperature" in needs:
-        needs |= {"lst_day", "lst_night"}
-    if needs & {"gsocseq", "gsocseq_uncertainty", "gsocseq_warmup", "gsocseq_montecarlo"}:
-        needs |= {"gsocseq", "soc_stock", "clay", "land_use", "land_cover", "temperature", "precipitation", "pet",
-                  "temperature_spinup", "precipitation_spinup", "pet_spinup", "cover", "dr", "lst_day", "lst_night", "temperature_warmup", "precipitation_warmup",
-                  "pet_warmup"}
-    if "land_use" in needs:
-        needs |= {"land_cover"}
-    return needs
 
 
 class _progress:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import pandas as pd
 import xarray as xr
 
 from .config import Config
 from .derive import Derived
+from .landuse import land_use_classes
 from .rules.fourp1000 import target_4p1000
-from .rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
+from .tables import PRACTICE_IDS, climate_zone_classes, load_practice_rules, soil_class_classes
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ class Product:
         ``compute(derived, cfg) -> DataArray``.
     gsocseq_stem : str or None
         Name under the ``gsocseq`` naming preset (``{ISO}_GSOCseq_{stem}.tif``).
+    references : str
+        Sources of the method (written to the file's tags).
+    classes : callable or None
+        Legend of a class map (code, name, color): colour table and labels.
+    tags : callable or None
+        Extra tags naming the tables and values used.
     """
 
     id: str
@@ -58,6 +66,10 @@ class Product:
     compute: Callable[[Derived, Config], xr.DataArray]
     gsocseq_stem: str | None = None
     references: str = ""
+    #: legend of a class map: DataFrame with columns code, name, color (colour table, labels)
+    classes: Callable[[], pd.DataFrame] | None = None
+    #: extra GeoTIFF tags (tables and values used): ``tags(derived, cfg) -> dict``
+    tags: Callable[[Derived, Config], dict[str, str]] | None = None
 
     @property
     def is_class_map(self) -> bool:
@@ -75,17 +87,6 @@ class Product:
         return f"{self.id}.tif"
 
 
-def _capacity(d: Derived, cfg: Config) -> xr.DataArray:
-    s = cfg.parameters.saturation
-    args = dict(clay=d.get("clay"), silt=d.get("silt"), bulk_density=d.get("bulk_density"),
-                depth_cm=cfg.parameters.depth_cm, coarse_fragments=d.get("coarse_fragments"))
-    if s.method == "hassink1997":
-        return capacity_hassink(**args, silt_share=s.hassink_silt_share, intercept=s.hassink_intercept,
-                                slope=s.hassink_slope)
-    return capacity_georgiou(**args, hac_share=d.get("clay_activity"), slope_hac=s.georgiou_slope_hac,
-                             slope_lac=s.georgiou_slope_lac)
-
-
 _SAT_NEEDS = ("soc_stock", "clay", "silt", "bulk_density", "coarse_fragments", "clay_activity")
 _F = "methods §4.3 (f_MAOC); Georgiou et al. 2022 Nat Commun 13:3797 or Hassink 1997 Plant Soil 191:77"
 
@@ -98,17 +99,16 @@ PRODUCTS: dict[str, Product] = {p.id: p for p in [
             lambda d, c: target_4p1000(d.get("soc_stock"), c.parameters.rate_4p1000),
             references="methods §5; Minasny et al. 2017 Geoderma 292:59"),
     Product("saturation_capacity", "mineral-associated OC capacity 0-30 cm (t C per ha)", "t ha-1", "float32",
-            -9999.0, (0.0, 500.0), "stock", _SAT_NEEDS[1:], _capacity, references=_F),
+            -9999.0, (0.0, 500.0), "stock", _SAT_NEEDS[1:], lambda d, c: d.get("saturation_capacity"),
+            references=_F),
     Product("saturation_ratio", "saturation of the MAOC capacity: 100 x f_MAOC x SOC / capacity", "%", "float32",
-            -9999.0, (0.0, 300.0), "ratio", _SAT_NEEDS,
-            lambda d, c: saturation_ratio(d.get("soc_stock"), _capacity(d, c), c.parameters.saturation.f_maoc),
+            -9999.0, (0.0, 300.0), "ratio", _SAT_NEEDS, lambda d, c: d.get("saturation_ratio"),
             references=_F),
     Product("saturation_deficit", "saturation deficit: max(0, capacity - f_MAOC x SOC) (t C per ha)", "t ha-1",
             "float32", -9999.0, (0.0, 500.0), "stock", _SAT_NEEDS,
-            lambda d, c: saturation_deficit(d.get("soc_stock"), _capacity(d, c), c.parameters.saturation.f_maoc),
-            references=_F),
+            lambda d, c: d.get("saturation_deficit"), references=_F),
     Product("land_use", "land-use class (FAO GSOCseq classes)", "class", "uint8", 255, (0, 13), "land_use",
-            ("land_use",), lambda d, c: d.get("land_use"), references="methods §1.3"),
+            ("land_use",), lambda d, c: d.get("land_use"), references="methods §1.3", classes=land_use_classes),
     Product("mat", "mean annual air temperature", "degC", "float32", -9999.0, (-40.0, 35.0), "temperature",
             ("temperature",), lambda d, c: d.get("mat"), references="mean of 12 monthly means"),
     Product("map", "mean annual precipitation", "mm yr-1", "float32", -9999.0, (0.0, 12000.0), "precipitation",
@@ -202,3 +202,76 @@ for _s, _S in _SC.items():
                                          f"Monte Carlo {_name} of ASR {_S} (t C per ha per year)", "t ha-1 yr-1",
                                          "rate", None, (-4, 4), key="gsocseq_montecarlo"))
 PRODUCTS.update({p.id: p for p in _GSOCSEQ})
+
+
+# --------------------------------------------------------------------------- climate, IPCC classes, practices (§3, §6)
+
+_P = "methods §3.7, §4.3-4.4, §6 (IPCC 2006/2019 Tier 1; Cardinael et al. 2018; Lessmann et al. 2021)"
+
+
+def _suitability_classes() -> pd.DataFrame:
+    return pd.DataFrame({"code": [0, 1, 2], "name": ["unsuitable", "conditional", "suitable"],
+                         "color": ["#d7191c", "#fdae61", "#1a9641"]})
+
+
+def _best_practice_classes() -> pd.DataFrame:
+    rules = load_practice_rules()
+    return pd.DataFrame({"code": [0] + [r.code for r in rules], "name": ["no practice"] + [r.name for r in rules],
+                         "color": ["#bdbdbd"] + [r.color for r in rules]})
+
+
+def _practice_tags(practice: str | None):
+    def tags(d: Derived, c: Config) -> dict[str, str]:
+        from .rule_layers import practice_tables
+        return practice_tables(d).tags(practice)
+    return tags
+
+
+def _practice_product(out: str, long_name: str, units: str, dtype: str, valid: tuple[float, float], family: str,
+                      practice: str | None, classes=None) -> Product:
+    return Product(out, long_name, units, dtype, 255 if dtype == "uint8" else -9999.0, valid, family,
+                   (f"practices.{out}",), lambda d, c: d.get(f"practices.{out}"), references=_P, classes=classes,
+                   tags=_practice_tags(practice))
+
+
+_PRACTICES: list[Product] = [
+    Product("pet_annual", "annual potential evapotranspiration", "mm yr-1", "float32", -9999.0, (0.0, 4000.0),
+            "precipitation", ("pet_annual",), lambda d, c: d.get("pet_annual"),
+            references="Thornthwaite 1948 or Hargreaves & Samani 1985 (FAO-56 eq. 52), or the `pet` input layer"),
+    Product("aridity_index", "aridity index P/PET (UNEP: < 0.05 hyper-arid, < 0.2 arid, < 0.5 semi-arid, "
+            "< 0.65 dry sub-humid)", "1", "float32", -9999.0, (0.0, 20.0), "index", ("aridity_index",),
+            lambda d, c: d.get("aridity_index"), references="UNEP 1992 World Atlas of Desertification; methods §6.1"),
+    Product("ipcc_climate_zone", "IPCC climate zone (2019 decision tree)", "class", "uint8", 255, (1, 12), "class",
+            ("ipcc_climate_zone",), lambda d, c: d.get("ipcc_climate_zone"),
+            references="IPCC 2019 Refinement Vol 4 Ch 3 Annex 3A.5 Fig. 3A.5.2; methods §3.2",
+            classes=climate_zone_classes),
+    Product("ipcc_soil_class", "IPCC mineral-soil class", "class", "uint8", 255, (1, 7), "class",
+            ("ipcc_soil_class",), lambda d, c: d.get("ipcc_soil_class"),
+            references="IPCC 2006/2019 Vol 4 Ch 3 Annex 3A.5 soil scheme; methods §3.3", classes=soil_class_classes),
+]
+for _pid in PRACTICE_IDS:
+    _PRACTICES += [
+        _practice_product(f"suitability_{_pid}", f"suitability for {_pid}: 0 unsuitable, 1 conditional, 2 suitable",
+                          "class", "uint8", (0, 2), "suitability", _pid, _suitability_classes),
+        _practice_product(f"suitability_reason_{_pid}", f"why {_pid} is unsuitable or conditional (bit flags: 1 land "
+                          "use, 2 climate, 4 slope, 8 soil, 16 saturated, 32 already practised, 64 masked input or no "
+                          "table value, 128 resource availability unknown)", "class", "uint8", (0, 254), "qa", _pid),
+        _practice_product(f"rate_{_pid}", f"SOC sequestration rate of {_pid}, capped by saturation (t C per ha per "
+                          "year; 0 where unsuitable)", "t ha-1 yr-1", "float32", (-2.0, 5.0), "rate", _pid),
+    ]
+_PRACTICES += [
+    _practice_product("best_practice", "suitable practice with the highest capped rate (0 = none)", "class", "uint8",
+                      (0, 12), "class", None, _best_practice_classes),
+    _practice_product("rate_best", "rate of the best practice (t C per ha per year)", "t ha-1 yr-1", "float32",
+                      (0.0, 5.0), "rate", None),
+    _practice_product("rate_combined", "rate of the best combination: one practice per mechanism (tillage, input, "
+                      "grazing, land use), set-aside alone, capped again (t C per ha per year)", "t ha-1 yr-1",
+                      "float32", (0.0, 5.0), "rate", None),
+    _practice_product("potential_total", "SOC gain of the best practice over the horizon (t C per ha)", "t ha-1",
+                      "float32", (0.0, 200.0), "difference", None),
+    _practice_product("share_4p1000", "rate of the best practice as a share of the 4 per 1000 target: "
+                      "100 x rate_best / (0.004 x SOC)", "%", "float32", (0.0, 1000.0), "ratio", None),
+    _practice_product("years_to_saturation", "years until the MAOC deficit is filled at the best practice's rate "
+                      "(0 = saturated)", "yr", "float32", (0.0, 10000.0), "years", None),
+]
+PRODUCTS.update({p.id: p for p in _PRACTICES})

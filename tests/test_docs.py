@@ -167,7 +167,8 @@ def _anchors(path) -> set[str]:
 
 
 @pytest.mark.parametrize("doc", ["docs/index.md", "docs/config.md", "docs/products.md", "docs/methods/soil.md",
-                                 "docs/methods/climate.md", "data/README.md", "README.md"])
+                                 "docs/methods/climate.md", "docs/regionalise.md", "data/README.md",
+                                 "README.md"])
 def test_relative_links_resolve(doc):
     path = ROOT / doc
     text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)

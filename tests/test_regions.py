@@ -73,7 +73,8 @@ def test_btn_soc_stock_derived_from_content(btn):
     # SOURCE.txt: CORG x BKD x 30 x (1 - CFRAGF/100) gives mean 83.5, median 80.7 t/ha
     assert 78 < s["soc_stock_mean_t_ha"] < 90
     assert {p["id"] for p in res.manifest["products"]} == {
-        "soc_t0", "target_4p1000", "saturation_capacity", "saturation_ratio", "saturation_deficit"}
+        "soc_t0", "target_4p1000", "saturation_capacity", "saturation_ratio", "saturation_deficit",
+        "ipcc_soil_class"}  # sand and clay are there; no climate, so no zones and no practices
     assert "land_use" in res.skipped
     # hand check on pixels: read the source layers directly and recompute
     soil = SHARED / "data" / "bhutan" / "soil"

@@ -132,6 +132,9 @@ def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputCo
     b = np.float32(spec.offset * factor + shift)
     if a != 1 or b != 0:
         x = x * a + b
+    transform = LAYERS[layer].transforms.get(spec.units)
+    if transform is not None:  # angles -> percent slope: 100 tan(angle)
+        x = np.tan(np.radians(x) if transform == "tan_degree" else x) * np.float32(100.0)
     if isinstance(x, np.ndarray):
         x[~np.isfinite(x)] = np.nan
         return x
@@ -204,7 +207,8 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
         crs=_crs_name(first["crs"]) + (" (assigned in config)" if spec.crs else ""),
         resolution=(abs(first["res"][0]), abs(first["res"][1])), shape=tuple(first["shape"]), dtype=str(dtype),
         nodata=first["nodata"], units_declared=spec.units, unit=LAYERS[layer].unit,
-        conversion=f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}", geobox=geobox)
+        conversion=f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}"
+        + (f", then 100 tan(x {spec.units})" if spec.units in LAYERS[layer].transforms else ""), geobox=geobox)
     return data, info
 
 

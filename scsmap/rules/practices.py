@@ -1,0 +1,449 @@
+"""Practice suitability, Tier 1 / Tier 2 practice rates with saturation caps, and composites.
+
+Pure numpy, per pixel (methods §3.7, §4.3-4.4, §6). :func:`evaluate` takes flat or
+N-d arrays of the pixel inputs and returns, for each practice of the rule table,
+a suitability class, reason bits and a capped rate, plus the composites.
+
+Suitability classes: 0 unsuitable, 1 conditional, 2 suitable. Reason bits (a bit
+set on a class-1 pixel names the condition that made it conditional):
+
+====  =====  =================================================================
+bit   value  meaning
+====  =====  =================================================================
+0     1      land use not eligible (or, for marginal-only practices, not marginal)
+1     2      climate: too arid / too humid for the practice, or zone excluded
+2     4      too steep
+3     8      soil excluded (SOC > 200 t/ha, sand > 90 %, organic or wetland
+             soil), or a texture condition (clay) for a conditional pixel
+4     16     saturated: MAOC saturation ratio ≥ 100 % (no mineral-associated gain)
+5     32     already practised (baseline is at or beyond the practice level)
+6     64     masked input (a needed input is missing; no other bit is then set)
+             or no Tier 1 table value for the pixel's climate zone and soil
+7     128    needs a resource whose availability is not known (manure,
+             irrigation water): conditional
+====  =====  =================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..tables import N_ZONES, PracticeRule, Tier1Tables, climate_zone_codes, land_use_ipcc, soil_class_codes
+
+#: baseline attributes and their level names; raster layers carry the 1-based codes
+BASELINE_LEVELS: dict[str, tuple[str, ...]] = {
+    "tillage": ("full_tillage", "reduced_tillage", "no_till"),
+    "input": ("low", "medium", "high_without_manure", "high_with_manure"),
+    "grassland": ("nominal", "moderately_degraded", "severely_degraded", "improved", "high_intensity_grazing"),
+    "residue_burning": ("false", "true"),
+    "irrigated": ("false", "true"),
+    "agroforestry": ("false", "true"),
+}
+
+BIT_LAND_USE, BIT_CLIMATE, BIT_SLOPE, BIT_SOIL, BIT_SATURATED, BIT_ALREADY, BIT_MASKED, BIT_RESOURCE = \
+    (1 << i for i in range(8))
+
+COMPOSITES = ("best_practice", "rate_best", "rate_combined", "potential_total", "share_4p1000",
+              "years_to_saturation")
+
+
+@dataclass(frozen=True)
+class PracticeSettings:
+    """Scalar settings of the practice rules (from ``practices`` and ``parameters`` in the config).
+
+    Attributes
+    ----------
+    transition_years : float
+        IPCC D [yr]: Tier 1 stock change spreads over D years (default 20).
+    horizon_years : float
+        Horizon of ``potential_total`` [yr].
+    rate_4p1000 : float
+        [yr-1], 0.004.
+    best_of : int
+        Lowest suitability class that ``best_practice`` may pick (2 suitable only, 1 also conditional).
+    efficiency_beta : float or None
+        Optional saturation-efficiency exponent β (methods §4.3 step 5).
+    poc_allowance : float
+        [t ha-1] added to the MAOC deficit in the capacity cap (methods §4.3 step 4).
+    relative_cap : (float, float, float, float)
+        (stock_low, stock_high, rate_low, rate_high): relative-rate cap r_max(SOC)
+        = rate_low [yr-1] up to stock_low [t ha-1], linear to rate_high at stock_high, then held.
+    exclude_soc_above, exclude_sand_above : float
+        [t ha-1], [%].
+    exclude_soil_classes : tuple of str
+    marginal_slope_percent, marginal_aridity_index : float
+        Marginal cropland for marginal-only practices: slope above or AI below.
+    available_resources : tuple of str
+    manure_n_kg_ha : float or None
+        Manure N available [kg N ha-1 yr-1] for the P4a cap; None = not applied.
+    baseline : dict
+        Region default level per baseline attribute.
+    """
+
+    transition_years: float = 20.0
+    horizon_years: float = 20.0
+    rate_4p1000: float = 0.004
+    best_of: int = 2
+    efficiency_beta: float | None = None
+    poc_allowance: float = 0.0
+    relative_cap: tuple[float, float, float, float] = (30.0, 60.0, 0.010, 0.004)
+    exclude_soc_above: float = 200.0
+    exclude_sand_above: float = 90.0
+    exclude_soil_classes: tuple[str, ...] = ("organic", "wetland")
+    marginal_slope_percent: float = 16.0
+    marginal_aridity_index: float = 0.20
+    available_resources: tuple[str, ...] = ()
+    manure_n_kg_ha: float | None = None
+    baseline: dict[str, str] = field(default_factory=lambda: {
+        "tillage": "full_tillage", "input": "medium", "grassland": "nominal", "residue_burning": "false",
+        "irrigated": "false", "agroforestry": "false"})
+
+
+def output_names(rules: list[PracticeRule]) -> list[str]:
+    """Names of the layers :func:`evaluate` returns, in order."""
+    names = []
+    for r in rules:
+        names += [f"suitability_{r.practice}", f"suitability_reason_{r.practice}", f"rate_{r.practice}"]
+    return names + list(COMPOSITES)
+
+
+def relative_rate_cap(soc, stock_low=30.0, stock_high=60.0, rate_low=0.010, rate_high=0.004):
+    """Relative-rate cap r_max(SOC_T0) [yr-1] that falls with the initial stock.
+
+    ``r_max = rate_low`` for SOC ≤ stock_low, linear to ``rate_high`` at
+    stock_high, ``rate_high`` above.
+
+    Parameters
+    ----------
+    soc : array_like
+        SOC stock at T0 [t ha-1].
+
+    Returns
+    -------
+    numpy.ndarray
+        [yr-1]; the rate cap is ``r_max · SOC`` [t ha-1 yr-1].
+
+    References
+    ----------
+    methods §4.4 (scsmap default [D], after Minasny et al. 2017: up to ~10 ‰ yr-1
+    where topsoil SOC < 30 t ha-1; 4 ‰ as the general aspiration).
+    """
+    soc = np.asarray(soc, dtype="f8")
+    return np.interp(soc, [stock_low, stock_high], [rate_low, rate_high])
+
+
+def cap_rate(rate, deficit, soc, saturation_ratio, duration, settings: PracticeSettings, extra_cap=None):
+    """Cap a practice rate by the saturation deficit and the relative-rate cap.
+
+    ``capped = min(rate · eff, (deficit + POC allowance) / duration, r_max(SOC) · SOC[, extra_cap])``
+    for positive rates, ``eff = (1 − sat/100)^β`` when β is set (else 1); rates
+    ≤ 0 are returned unchanged (a loss is never capped upwards).
+
+    Parameters
+    ----------
+    rate : array_like
+        Uncapped rate [t ha-1 yr-1].
+    deficit : array_like
+        MAOC saturation deficit [t ha-1] (methods §4.3).
+    soc : array_like
+        SOC stock at T0 [t ha-1].
+    saturation_ratio : array_like
+        [%].
+    duration : array_like
+        Years over which the rate is counted [yr].
+    settings : PracticeSettings
+    extra_cap : array_like, optional
+        A further cap [t ha-1 yr-1] (e.g. the manure-N cap of methods §6.2 P4a).
+
+    Returns
+    -------
+    numpy.ndarray
+        [t ha-1 yr-1]; ``capped · duration ≤ deficit + POC allowance`` for positive rates.
+
+    References
+    ----------
+    methods §4.3 (steps 3-5) and §4.4.
+    """
+    return _Caps(deficit, soc, saturation_ratio, settings).apply(rate, duration, extra_cap)
+
+
+class _Caps:
+    """The per-pixel parts of :func:`cap_rate` that do not depend on the practice, computed once."""
+
+    def __init__(self, deficit, soc, saturation_ratio, settings: PracticeSettings):
+        soc = np.asarray(soc, dtype="f8")
+        self.room = np.maximum(np.asarray(deficit, dtype="f8"), 0.0) + settings.poc_allowance
+        self.relative = relative_rate_cap(soc, *settings.relative_cap) * soc
+        self.efficiency = None
+        if settings.efficiency_beta is not None:
+            sat = np.clip(np.asarray(saturation_ratio, dtype="f8"), 0.0, 100.0)
+            self.efficiency = (1.0 - sat / 100.0) ** settings.efficiency_beta
+
+    def apply(self, rate, duration, extra_cap=None) -> np.ndarray:
+        rate = np.asarray(rate, dtype="f8")
+        eff = rate if self.efficiency is None else rate * self.efficiency
+        capped = np.minimum(np.minimum(eff, self.room / duration), self.relative)
+        if extra_cap is not None:
+            capped = np.minimum(capped, extra_cap)
+        return np.where(rate > 0, capped, rate)
+
+
+def _level_codes(baseline: dict[str, np.ndarray | None], settings: PracticeSettings, shape) -> dict[str, np.ndarray]:
+    """Per-pixel 0-based level index of each baseline attribute (layer where given, else region default)."""
+    out = {}
+    for attr, levels in BASELINE_LEVELS.items():
+        default = levels.index(str(settings.baseline[attr]).lower())
+        layer = baseline.get(attr)
+        if layer is None:
+            out[attr] = np.full(shape, default, dtype="int64")
+        else:
+            v = np.asarray(layer, dtype="f8")
+            ok = np.isfinite(v) & (v >= 1) & (v <= len(levels))
+            out[attr] = np.where(ok, np.nan_to_num(v).astype("int64") - 1, default)
+    return out
+
+
+class _Stocks:
+    """Tier 1 equilibrium stocks SOC_REF · F_LU · F_MG · F_I per pixel for any factor levels.
+
+    Lookups are integer fancy indexing: ``table[level, zone]`` arrays built once per
+    call from the factor table, so that a chunk of 10⁶ pixels costs a few array passes.
+    """
+
+    #: baseline attribute that sets each factor, per IPCC land use (None: fixed level)
+    ATTR = {"cropland": {"F_MG": "tillage", "F_I": "input"}, "grassland": {"F_MG": "grassland"}}
+    FIXED = {("grassland", "F_LU"): "grassland", ("grassland", "F_I"): "medium"}
+
+    def __init__(self, tier1: Tier1Tables, zone, soil, land_use, levels):
+        self.t = tier1
+        self.zone = zone
+        self.levels = levels
+        self.soc_ref = tier1.soc_ref[zone, soil]
+        lu_tab = land_use_ipcc()
+        group = np.zeros(256, dtype="int8")
+        self._flu = np.full((256, N_ZONES + 1), np.nan)  # cropland F_LU by land-use class and zone
+        for code, grp, lvl in zip(lu_tab["land_use"], lu_tab["ipcc_land_use"], lu_tab["f_lu_level"]):
+            group[code] = 1 if grp == "cropland" else 2
+            if grp == "cropland":
+                self._flu[code] = tier1.factors.get(("cropland", "F_LU", lvl), np.full(N_ZONES + 1, np.nan))
+        lu = np.clip(land_use, 0, 255)
+        self.lu = lu
+        valid_lu = (land_use >= 0) & (land_use <= 255)
+        self.is_crop = valid_lu & (group[lu] == 1)
+        self.is_grass = valid_lu & (group[lu] == 2)
+
+    def _table(self, land_use: str, factor: str, level: str) -> np.ndarray:
+        try:
+            return self.t.factors[(land_use, factor, level)][self.zone]
+        except KeyError:
+            return np.full(self.zone.shape, np.nan)
+
+    def factor(self, land_use: str, factor: str) -> np.ndarray:
+        """Per-pixel value of one factor at the baseline level."""
+        if factor == "F_LU" and land_use == "cropland":
+            return self._flu[self.lu, self.zone]
+        fixed = self.FIXED.get((land_use, factor))
+        if fixed is not None:
+            return self._table(land_use, factor, fixed)
+        attr = self.ATTR[land_use][factor]
+        nan = np.full(N_ZONES + 1, np.nan)
+        lut = np.stack([self.t.factors.get((land_use, factor, lv), nan) for lv in BASELINE_LEVELS[attr]])
+        return lut[self.levels[attr], self.zone]
+
+    def baseline_factors(self, land_use: str) -> dict[str, np.ndarray]:
+        """F_LU, F_MG, F_I at the baseline levels (cached)."""
+        key = f"_f_{land_use}"
+        if not hasattr(self, key):
+            setattr(self, key, {k: self.factor(land_use, k) for k in ("F_LU", "F_MG", "F_I")})
+        return getattr(self, key)
+
+    def tier1_rate(self, rule: PracticeRule, years: float) -> np.ndarray:
+        """(stock_new − stock_old) / D for the rule's factor change; NaN off cropland/grassland."""
+        rate = np.full(self.zone.shape, np.nan)
+        for land_use, mask in (("cropland", self.is_crop), ("grassland", self.is_grass)):
+            if not mask.any() or not any(k[0] == land_use and k[1] == rule.factor and k[2] == rule.to_level
+                                         for k in self.t.factors):
+                continue
+            f = dict(self.baseline_factors(land_use))
+            if rule.factor == "F_AF":
+                old = self.soc_ref * f["F_LU"] * f["F_MG"] * f["F_I"]
+                new = old * self._table(land_use, "F_AF", rule.to_level)
+            elif rule.factor in f:
+                if rule.from_level:
+                    f[rule.factor] = self._table(land_use, rule.factor, rule.from_level)
+                old = self.soc_ref * f["F_LU"] * f["F_MG"] * f["F_I"]
+                f[rule.factor] = self._table(land_use, rule.factor, rule.to_level)
+                new = self.soc_ref * f["F_LU"] * f["F_MG"] * f["F_I"]
+            else:
+                continue
+            rate = np.where(mask, (new - old) / years, rate)
+        return rate
+
+
+def evaluate(soc, clay, sand, zone, soil, aridity, slope, land_use, saturation_ratio, deficit,
+             rules: list[PracticeRule], tier1: Tier1Tables, settings: PracticeSettings,
+             rate_table: dict[str, np.ndarray] | None = None,
+             baseline: dict[str, np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+    """Suitability, reasons and capped rates of every practice, and the composites.
+
+    Parameters
+    ----------
+    soc : array_like
+        SOC stock at T0 [t ha-1].
+    clay, sand : array_like
+        [%].
+    zone, soil : array_like
+        IPCC climate zone and soil class codes (0 = unknown).
+    aridity : array_like
+        Aridity index P/PET [1].
+    slope : array_like
+        [%]; NaN where unknown (slope rules are then not applied).
+    land_use : array_like
+        FAO land-use class.
+    saturation_ratio, deficit : array_like
+        MAOC saturation [%] and deficit [t ha-1] (methods §4.3).
+    rules : list of PracticeRule
+    tier1 : Tier1Tables
+    settings : PracticeSettings
+    rate_table : dict, optional
+        Practice → rate per zone code [t ha-1 yr-1] (Tier 2 or meta-analysis);
+        where finite it replaces the Tier 1 rate and is counted over the horizon.
+    baseline : dict, optional
+        Baseline attribute → per-pixel 1-based level codes (:data:`BASELINE_LEVELS`).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``suitability_<p>`` (0/1/2; 0 with reason 64 where an input is missing),
+        ``suitability_reason_<p>`` (bits), ``rate_<p>`` [t ha-1 yr-1] (0 where
+        unsuitable, NaN where an input is missing), and ``best_practice`` (rule
+        code, 0 = no practice), ``rate_best``, ``rate_combined`` [t ha-1 yr-1],
+        ``potential_total`` [t ha-1], ``share_4p1000`` [%], ``years_to_saturation``
+        [yr] (0 where saturated, NaN where no practice gains), all NaN where an
+        input is missing. Arrays are float64 (class maps are cast by the writer).
+
+    References
+    ----------
+    methods §3.1 (eq. 2.25, D = 20 yr), §3.7, §4.3-4.4, §5, §6.2-6.3.
+    """
+    soc = np.asarray(soc, dtype="f8")
+    shape = soc.shape
+    zone = np.nan_to_num(np.asarray(zone, dtype="f8")).astype("int64").clip(0, N_ZONES)
+    soil = np.nan_to_num(np.asarray(soil, dtype="f8")).astype("int64").clip(0, tier1.soc_ref.shape[1] - 1)
+    lu_f = np.asarray(land_use, dtype="f8")
+    lu = np.nan_to_num(lu_f, nan=-1).astype("int64")
+    ai = np.asarray(aridity, dtype="f8")
+    slope = np.broadcast_to(np.asarray(slope, dtype="f8"), shape)
+    clay = np.asarray(clay, dtype="f8")
+    sand = np.asarray(sand, dtype="f8")
+    sat = np.asarray(saturation_ratio, dtype="f8")
+    deficit = np.asarray(deficit, dtype="f8")
+    missing = ~np.isfinite(soc) | ~np.isfinite(lu_f) | (zone == 0) | (soil == 0) | ~np.isfinite(ai) \
+        | ~np.isfinite(deficit)
+    levels = _level_codes(baseline or {}, settings, shape)
+    stocks = _Stocks(tier1, zone, soil, lu, levels)
+    zones = climate_zone_codes()
+    soils = soil_class_codes()
+    soil_excluded = (soc > settings.exclude_soc_above) | (sand > settings.exclude_sand_above) \
+        | np.isin(soil, [soils[s] for s in settings.exclude_soil_classes])
+    marginal = (slope > settings.marginal_slope_percent) | (ai < settings.marginal_aridity_index)
+    horizon = float(settings.horizon_years)
+    tier1_years = min(horizon, float(settings.transition_years))
+    manure_cap = None if settings.manure_n_kg_ha is None else settings.manure_n_kg_ha * 10 * 0.001 * 0.5
+    caps = _Caps(deficit, soc, sat, settings)
+
+    out: dict[str, np.ndarray] = {}
+    best_rate = np.zeros(shape)
+    best_code = np.zeros(shape)
+    best_years = np.full(shape, horizon)
+    by_mechanism: dict[str, np.ndarray] = {}
+    exclusive_best = np.zeros(shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lu_idx = np.clip(lu, 0, 255)
+        lu_valid = (lu >= 0) & (lu <= 255)
+        saturated = sat >= 100.0
+        for rule in rules:
+            u_bits = np.zeros(shape, dtype="uint8")  # causes that make the practice unsuitable
+            c_bits = np.zeros(shape, dtype="uint8")  # causes that make it conditional
+
+            def flag(where, bit, conditional=False):
+                acc = c_bits if conditional else u_bits
+                acc |= where.view(np.uint8) * np.uint8(bit)
+
+            def zone_in(names):
+                lut = np.zeros(N_ZONES + 1, bool)
+                lut[[zones[z] for z in names]] = True
+                return lut[zone]
+
+            lut = np.zeros(256, bool)
+            lut[list(rule.land_use)] = True
+            lu_ok = lut[lu_idx] & lu_valid
+            if rule.marginal_only:
+                lu_ok &= marginal
+            flag(~lu_ok, BIT_LAND_USE)
+            if rule.excluded_zones:
+                flag(zone_in(rule.excluded_zones), BIT_CLIMATE)
+            for value, test, conditional, bit in (
+                    (rule.ai_unsuitable_below, lambda v: ai < v, False, BIT_CLIMATE),
+                    (rule.ai_unsuitable_above, lambda v: ai > v, False, BIT_CLIMATE),
+                    (rule.ai_conditional_below, lambda v: ai < v, True, BIT_CLIMATE),
+                    (rule.slope_unsuitable_above, lambda v: slope > v, False, BIT_SLOPE),
+                    (rule.slope_conditional_above, lambda v: slope > v, True, BIT_SLOPE)):
+                if np.isfinite(value):
+                    flag(test(value), bit, conditional)
+            flag(soil_excluded, BIT_SOIL)
+            if np.isfinite(rule.clay_conditional_above) and rule.clay_conditional_zones:
+                flag((clay > rule.clay_conditional_above) & zone_in(rule.clay_conditional_zones), BIT_SOIL, True)
+            flag(saturated, BIT_SATURATED)
+            if rule.baseline:
+                names = BASELINE_LEVELS[rule.baseline]
+                ok = np.zeros(len(names), bool)
+                ok[[names.index(a) for a in rule.adoptable if a in names]] = True
+                flag(~ok[levels[rule.baseline]], BIT_ALREADY)
+            if rule.resource and not (rule.resource in settings.available_resources or
+                                      (rule.resource == "manure" and settings.manure_n_kg_ha is not None)):
+                c_bits |= np.uint8(BIT_RESOURCE)
+
+            rate = stocks.tier1_rate(rule, float(settings.transition_years))
+            years = np.full(shape, tier1_years)
+            if rate_table is not None and rule.practice in rate_table:
+                t2 = rate_table[rule.practice][zone]
+                use = np.isfinite(t2) & lu_ok
+                rate = np.where(use, t2, rate)
+                years = np.where(use, horizon, years)
+            flag(lu_ok & ~np.isfinite(rate), BIT_MASKED)
+            capped = caps.apply(np.nan_to_num(rate), years, manure_cap if rule.resource == "manure" else None)
+            bits = u_bits | c_bits
+            cls = np.where((u_bits > 0) | missing, 0, np.where(c_bits > 0, 1, 2))
+            bits[missing] = BIT_MASKED
+            final = np.where(cls == 0, 0.0, capped)
+            final = np.where(missing, np.nan, final)
+            out[f"suitability_{rule.practice}"] = cls.astype("f8")
+            out[f"suitability_reason_{rule.practice}"] = bits.astype("f8")
+            out[f"rate_{rule.practice}"] = final
+
+            pick = (cls >= settings.best_of) & (final > best_rate)
+            best_rate = np.where(pick, final, best_rate)
+            best_code = np.where(pick, rule.code, best_code)
+            best_years = np.where(pick, years, best_years)
+            usable = np.where((cls >= settings.best_of) & (final > 0), final, 0.0)
+            if rule.exclusive:
+                exclusive_best = np.maximum(exclusive_best, usable)
+            else:
+                by_mechanism[rule.mechanism] = np.maximum(by_mechanism.get(rule.mechanism, 0.0), usable)
+
+        combined_raw = sum(by_mechanism.values(), np.zeros(shape))
+        combined = np.maximum(caps.apply(combined_raw, tier1_years), exclusive_best)
+        target = settings.rate_4p1000 * soc
+        out["best_practice"] = best_code
+        out["rate_best"] = best_rate
+        out["rate_combined"] = combined
+        out["potential_total"] = best_rate * best_years
+        out["share_4p1000"] = np.where(target > 0, 100.0 * best_rate / target, np.nan)
+        out["years_to_saturation"] = np.where(deficit <= 0, 0.0,
+                                              np.where(best_rate > 0, deficit / best_rate, np.nan))
+    for k in COMPOSITES:
+        out[k] = np.where(missing, np.nan, out[k])
+    return out

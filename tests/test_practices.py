@@ -1,0 +1,328 @@
+"""Practice rules: IPCC tables, climate zones, soil classes, suitability, caps and composites.
+
+Oracles: the IPCC tables as printed in methods §3.4-3.6, the derived Tier 1 rates of
+methods §3.7 / §6.4 (rounded there to 2 decimals), and hand calculations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from scsmap.errors import ConfigError
+from scsmap.rules.ipcc_classes import SOILS, ZONES, ipcc_climate_zone, ipcc_soil_class
+from scsmap.rules.practices import (BIT_ALREADY, BIT_CLIMATE, BIT_LAND_USE, BIT_MASKED, BIT_RESOURCE,
+                                    BIT_SATURATED, BIT_SLOPE, PracticeSettings, cap_rate, evaluate,
+                                    relative_rate_cap)
+from scsmap.tables import load_practice_rates, load_practice_rules, load_tier1
+
+UNCAPPED = PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), best_of=1)
+RULES = load_practice_rules()
+
+
+def run(zone="warm_temperate_moist", soil="hac", lu=2, edition=2006, soc=60.0, ai=0.8, slope=5.0, sat=30.0,
+        deficit=1000.0, clay=20.0, sand=40.0, settings_=UNCAPPED, baseline=None, rules=RULES, rates=None):
+    """Evaluate one pixel (arrays of one element) and return scalars."""
+    a = lambda v: np.array([v], dtype="f8")  # noqa: E731
+    out = evaluate(a(soc), a(clay), a(sand), a(ZONES[zone]), a(SOILS[soil]), a(ai), a(slope), a(lu), a(sat),
+                   a(deficit), rules, load_tier1(edition), settings_, rates,
+                   {k: a(v) for k, v in (baseline or {}).items()})
+    return {k: float(v[0]) for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------- tables (methods §3.4-§3.6)
+
+
+@pytest.mark.parametrize("zone,soil,value", [
+    ("boreal_moist", "hac", 68), ("boreal_dry", "spodic", 117), ("cool_temperate_dry", "lac", 33),
+    ("cool_temperate_moist", "volcanic", 130), ("warm_temperate_dry", "sandy", 19), ("warm_temperate_moist", "hac", 88),
+    ("tropical_wet", "lac", 60), ("tropical_montane", "wetland", 86), ("cool_temperate_dry", "wetland", 87),
+])
+def test_soc_ref_cells(zone, soil, value):
+    assert load_tier1(2006).soc_ref[ZONES[zone], SOILS[soil]] == value
+
+
+@pytest.mark.parametrize("zone,soil", [("boreal_moist", "lac"), ("warm_temperate_moist", "spodic"),
+                                       ("polar_moist", "hac"), ("polar_dry", "sandy")])
+def test_soc_ref_has_no_value(zone, soil):
+    assert np.isnan(load_tier1(2019).soc_ref[ZONES[zone], SOILS[soil]])
+
+
+def test_2019_uses_2006_soc_ref_and_own_factors():
+    t = load_tier1(2019)
+    assert t.socref_edition == 2006
+    f = t.factor("cropland", "F_LU", "long_term_cultivated")
+    assert f[ZONES["warm_temperate_moist"]] == 0.69 and f[ZONES["cool_temperate_moist"]] == 0.70
+    assert f[ZONES["tropical_moist"]] == 0.83 and f[ZONES["tropical_montane"]] == 0.64  # 2006 fallback
+    assert np.isnan(t.factor("cropland", "F_MG", "no_till")[ZONES["tropical_montane"]])  # row removed in 2019
+    with pytest.raises(ConfigError, match="no F_MG level 'deep_tillage'"):
+        t.factor("cropland", "F_MG", "deep_tillage")
+
+
+# --------------------------------------------------------------------------- Tier 1 rates (methods §3.7, §6.4)
+
+
+def test_oracle_no_till_warm_temperate_moist_2006():
+    # methods §3.7: 88 x 0.69 x (1.15 - 1.00) / 20 = 0.4554, before caps
+    assert run()["rate_no_till"] == pytest.approx(88 * 0.69 * 0.15 / 20, abs=1e-12)
+    assert run()["rate_no_till"] == pytest.approx(0.455, abs=5e-4)
+
+
+def test_oracle_no_till_2019():
+    # methods §3.7 / §7: 0.304 (warm temperate moist), 0.299 (cold temperate moist)
+    assert run(edition=2019)["rate_no_till"] == pytest.approx(0.304, abs=5e-4)
+    assert run(zone="cool_temperate_moist", edition=2019)["rate_no_till"] == pytest.approx(0.299, abs=5e-4)
+
+
+# (zone, practice, baseline, land use, table value of methods §3.7(a) rounded to 2 decimals)
+TABLE_37A = [
+    ("cool_temperate_dry", "no_till", {}, 2, 0.20), ("cool_temperate_moist", "no_till", {}, 2, 0.49),
+    ("warm_temperate_dry", "reduced_tillage", {}, 2, 0.03), ("tropical_moist", "no_till", {}, 2, 0.34),
+    ("tropical_wet", "reduced_tillage", {}, 2, 0.16),
+    ("warm_temperate_moist", "cover_crops", {}, 2, 0.33), ("cool_temperate_moist", "cover_crops", {}, 2, 0.36),
+    ("tropical_dry", "balanced_fertilisation", {"input": 1}, 2, 0.06),
+    ("cool_temperate_moist", "residue_retention", {"residue_burning": 2}, 2, 0.26),
+    ("warm_temperate_moist", "improved_grazing", {}, 3, 0.62), ("tropical_montane", "improved_grazing", {}, 3, 0.70),
+    ("cool_temperate_moist", "grassland_restoration", {"grassland": 3}, 3, 1.43),
+    ("warm_temperate_dry", "grassland_restoration", {"grassland": 2}, 3, 0.10),
+]
+
+
+@pytest.mark.parametrize("zone,practice,baseline,lu,expected", TABLE_37A)
+def test_methods_3_7a_table(zone, practice, baseline, lu, expected):
+    # the table is rounded to 2 decimals (half up: 38 x 0.05 / 20 = 0.095 is printed 0.10)
+    assert abs(run(zone=zone, lu=lu, baseline=baseline)[f"rate_{practice}"] - expected) <= 0.005 + 1e-12
+
+
+@pytest.mark.parametrize("zone,expected_crop,expected_grass", [
+    ("cool_temperate_moist", 0.83, 0.90), ("warm_temperate_dry", 0.36, 0.36), ("tropical_moist", 0.67, 0.62)])
+def test_agroforestry_rates_methods_6_4(zone, expected_crop, expected_grass):
+    # SOC_prev x (F_AF - 1) / 20 with 2019 F_LU (methods §6.4a)
+    assert abs(run(zone=zone, edition=2019)["rate_agroforestry"] - expected_crop) <= 0.005 + 1e-12
+    assert abs(run(zone=zone, edition=2019, lu=3)["rate_agroforestry"] - expected_grass) <= 0.005 + 1e-12
+
+
+def test_negative_2019_reduced_tillage_in_dry_climate_is_kept():
+    # 38 x 0.76 x (0.99 - 1.00) / 20 = -0.01444: a loss is reported, never capped upwards
+    assert run(zone="warm_temperate_dry", edition=2019)["rate_reduced_tillage"] == pytest.approx(-0.01444)
+
+
+def test_high_intensity_grazing_only_in_2019():
+    # methods §6.4b: 95 x 0.10 / 20 = 0.475 for cold-temperate-moist HAC
+    r = run(zone="cool_temperate_moist", lu=3, edition=2019, baseline={"grassland": 5})
+    assert r["rate_grassland_restoration"] == pytest.approx(0.475)
+    r = run(zone="cool_temperate_moist", lu=3, edition=2006, baseline={"grassland": 5})
+    assert r["rate_grassland_restoration"] == 0 and r["suitability_reason_grassland_restoration"] == BIT_MASKED
+
+
+def test_table_rates_replace_tier1_where_given():
+    rates, _, _ = load_practice_rates("lessmann2021")
+    r = run(zone="warm_temperate_dry", rates=rates)
+    assert r["rate_no_till"] == pytest.approx(0.278) and r["rate_cover_crops"] == pytest.approx(0.149)
+    assert r["rate_agroforestry"] == pytest.approx(38 * 0.80 * 0.25 / 20)  # no table row: Tier 1
+
+
+# --------------------------------------------------------------------------- caps (methods §4.3-4.4)
+
+
+def test_relative_rate_cap_by_hand():
+    assert relative_rate_cap(np.array([10, 30, 45, 60, 200.0])) == pytest.approx([0.010, 0.010, 0.007, 0.004, 0.004])
+
+
+def test_caps_by_hand():
+    s = PracticeSettings()
+    # deficit 4 t/ha over 20 yr -> 0.2; relative cap at SOC 45: 0.007 x 45 = 0.315; the deficit cap binds
+    assert cap_rate(np.array([0.5]), 4.0, 45.0, 50.0, 20.0, s)[0] == pytest.approx(0.2)
+    # deficit large: the relative cap binds
+    assert cap_rate(np.array([0.5]), 400.0, 45.0, 50.0, 20.0, s)[0] == pytest.approx(0.315)
+    # efficiency scaling beta = 1 at 50 % saturation halves the rate
+    s2 = PracticeSettings(efficiency_beta=1.0, relative_cap=(1e9, 2e9, 1.0, 1.0))
+    assert cap_rate(np.array([0.3]), 400.0, 45.0, 50.0, 20.0, s2)[0] == pytest.approx(0.15)
+
+
+finite = dict(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rate=st.floats(-2, 5, **finite), deficit=st.floats(0, 300, **finite), soc=st.floats(1, 250, **finite),
+       sat=st.floats(0, 150, **finite), years=st.floats(1, 100, **finite), poc=st.floats(0, 10, **finite))
+def test_capped_rate_never_exceeds_deficit_over_horizon(rate, deficit, soc, sat, years, poc):
+    s = PracticeSettings(poc_allowance=poc)
+    capped = cap_rate(np.array([rate]), deficit, soc, sat, years, s)[0]
+    if rate > 0:
+        assert capped <= (deficit + poc) / years + 1e-12
+        assert capped <= rate + 1e-12
+    else:
+        assert capped == rate
+
+
+@settings(max_examples=100, deadline=None)
+@given(r1=st.floats(-1, 3, **finite), r2=st.floats(-1, 3, **finite), deficit=st.floats(0, 300, **finite),
+       soc=st.floats(1, 250, **finite))
+def test_capped_rate_is_monotone_in_the_uncapped_rate(r1, r2, deficit, soc):
+    lo, hi = sorted((r1, r2))
+    c = cap_rate(np.array([lo, hi]), deficit, soc, 50.0, 20.0, PracticeSettings())
+    assert c[0] <= c[1] + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(gain=st.floats(0.0, 0.5, **finite), extra=st.floats(0.0, 0.5, **finite))
+def test_rate_is_monotone_in_the_factor_gain(gain, extra):
+    t1, t2 = load_tier1(2006), load_tier1(2006)
+    for t, g in ((t1, gain), (t2, gain + extra)):
+        t.factors[("cropland", "F_MG", "no_till")] = np.full(13, 1.0 + g)
+    a = lambda v: np.array([v], dtype="f8")  # noqa: E731
+    args = (a(60), a(20), a(40), a(ZONES["warm_temperate_moist"]), a(SOILS["hac"]), a(0.8), a(5), a(2), a(30),
+            a(40))
+    r1 = evaluate(*args, RULES, t1, PracticeSettings(), None)["rate_no_till"][0]
+    r2 = evaluate(*args, RULES, t2, PracticeSettings(), None)["rate_no_till"][0]
+    assert r1 <= r2 + 1e-12
+
+
+@settings(max_examples=80, deadline=None)
+@given(sat=st.floats(100, 400, **finite), soc=st.floats(5, 190, **finite), lu=st.sampled_from([2, 3, 5, 12, 13]))
+def test_rate_is_zero_at_or_above_full_saturation(sat, soc, lu):
+    r = run(soc=soc, sat=sat, deficit=0.0, lu=lu, settings_=PracticeSettings())
+    for rule in RULES:
+        assert r[f"rate_{rule.practice}"] <= 0.0 or rule.practice == "reduced_tillage"
+        assert r[f"suitability_{rule.practice}"] == 0
+        assert int(r[f"suitability_reason_{rule.practice}"]) & BIT_SATURATED
+    assert r["rate_best"] == 0 and r["best_practice"] == 0 and r["years_to_saturation"] == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(zone=st.sampled_from(list(ZONES)), soil=st.sampled_from(["hac", "lac", "sandy", "volcanic"]),
+       lu=st.sampled_from([1, 2, 3, 4, 5, 8, 12, 13]), ai=st.floats(0.01, 3, **finite),
+       slope=st.floats(0, 80, **finite), soc=st.floats(5, 250, **finite), sat=st.floats(0, 150, **finite),
+       deficit=st.floats(0, 200, **finite), edition=st.sampled_from([2006, 2019]))
+def test_unsuitable_means_zero_and_best_is_max(zone, soil, lu, ai, slope, soc, sat, deficit, edition):
+    r = run(zone=zone, soil=soil, lu=lu, ai=ai, slope=slope, soc=soc, sat=sat, deficit=deficit, edition=edition,
+            settings_=PracticeSettings())
+    best = 0.0
+    for rule in RULES:
+        cls, rate = r[f"suitability_{rule.practice}"], r[f"rate_{rule.practice}"]
+        assert cls in (0, 1, 2)
+        if cls == 0:
+            assert rate == 0
+        if cls == 2:
+            best = max(best, rate)
+        assert 0 <= r[f"suitability_reason_{rule.practice}"] < 255
+    assert r["rate_best"] == pytest.approx(best)
+    assert r["potential_total"] <= deficit + 1e-9
+    if r["best_practice"]:
+        rule = next(x for x in RULES if x.code == r["best_practice"])
+        assert r[f"rate_{rule.practice}"] == pytest.approx(r["rate_best"])
+
+
+# --------------------------------------------------------------------------- suitability rules (methods §6.2)
+
+
+def test_reason_bits_by_hand():
+    r = run(lu=4)  # forest: no practice applies
+    assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == BIT_LAND_USE
+    r = run(baseline={"tillage": 3})
+    assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == BIT_ALREADY
+    assert r["suitability_reduced_tillage"] == 0 and r["rate_no_till"] == 0
+    r = run(ai=0.1)  # arid: cover crops unsuitable, set-aside eligible (marginal)
+    assert r["suitability_cover_crops"] == 0 and r["suitability_reason_cover_crops"] == BIT_CLIMATE
+    assert r["suitability_set_aside"] == 2
+    r = run(ai=0.3)  # semi-arid: conditional
+    assert r["suitability_cover_crops"] == 1 and r["suitability_reason_cover_crops"] == BIT_CLIMATE
+    assert r["rate_cover_crops"] > 0
+    r = run(slope=50)
+    assert r["suitability_agroforestry"] == 0 and r["suitability_reason_agroforestry"] == BIT_SLOPE
+    assert r["suitability_set_aside"] == 2  # steep cropland is marginal
+    r = run()
+    assert r["suitability_organic_amendments"] == 1 and r["suitability_reason_organic_amendments"] == BIT_RESOURCE
+    assert r["suitability_set_aside"] == 0  # not marginal
+    r = run(soc=250)
+    assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == 8
+
+
+def test_missing_input_sets_only_the_masked_bit_and_nan_rates():
+    r = run(soc=float("nan"))
+    assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == BIT_MASKED
+    assert math.isnan(r["rate_no_till"]) and math.isnan(r["rate_best"]) and math.isnan(r["best_practice"])
+
+
+def test_best_of_suitable_or_conditional_and_combination():
+    s = PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), best_of=1)
+    r = run(settings_=s)
+    assert r["best_practice"] == 5  # organic amendments (conditional: manure availability) has the largest rate
+    # one practice per mechanism: tillage (no-till) + input (organic) + land use (agroforestry)
+    assert r["rate_combined"] == pytest.approx(r["rate_no_till"] + r["rate_organic_amendments"]
+                                               + r["rate_agroforestry"])
+    r = run(settings_=PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), best_of=2))
+    assert r["best_practice"] == 7  # agroforestry, organic amendments only conditional
+    # manure N cap (methods §6.2 P4a): 100 kg N -> 100 x 10 x 0.001 x 0.5 = 0.5 t C
+    s3 = PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), manure_n_kg_ha=100.0)
+    r = run(settings_=s3)
+    assert r["rate_organic_amendments"] == pytest.approx(0.5) and r["suitability_organic_amendments"] == 2
+
+
+def test_rule_overrides_and_unknown_practices():
+    rules = load_practice_rules(overrides={"cover_crops": {"ai_conditional_below": 0.9}})
+    assert run(rules=rules)["suitability_cover_crops"] == 1
+    with pytest.raises(ConfigError, match="unknown practice"):
+        load_practice_rules(overrides={"cover_crop": {"ai_conditional_below": 0.9}})
+    with pytest.raises(ConfigError, match="unknown or fixed field"):
+        load_practice_rules(overrides={"cover_crops": {"ai_threshold": 0.9}})
+
+
+def test_bad_tables_are_refused(tmp_path):
+    p = tmp_path / "rates.csv"
+    p.write_text("practice,climate,rate\nno_till,warm_temperate_humid,0.3\n")
+    with pytest.raises(ConfigError, match="unknown climate 'warm_temperate_humid'"):
+        load_practice_rates(str(p))
+    p.write_text("practice,climate,rate\nno_tilling,all,0.3\n")
+    with pytest.raises(ConfigError, match="unknown practice"):
+        load_practice_rates(str(p))
+    p.write_text("practice,climate,rate\nno_till,all,fast\n")
+    with pytest.raises(ConfigError, match="'fast' is not a number"):
+        load_practice_rates(str(p))
+    with pytest.raises(ConfigError, match="neither a packaged table"):
+        load_practice_rates(str(tmp_path / "missing.csv"))
+
+
+# --------------------------------------------------------------------------- climate zones and soil classes
+
+
+@pytest.mark.parametrize("mat,map_,pet,elev,tmax,frost,zone", [
+    (24, 1500, 1400, 1500, 26, 0, "tropical_montane"),
+    (24, 2500, 1400, 200, 26, 0, "tropical_wet"),
+    (24, 1500, 1400, 200, 26, 0, "tropical_moist"),
+    (24, 800, 1600, 200, 26, 0, "tropical_dry"),
+    (24, 800, 1600, 200, 26, 30, "warm_temperate_dry"),      # 2019: too many frost days for tropical
+    (15, 900, 800, 200, 25, None, "warm_temperate_moist"),
+    (15, 500, 800, 200, 25, None, "warm_temperate_dry"),
+    (8, 900, 600, 200, 20, None, "cool_temperate_moist"),
+    (8, 400, 600, 200, 20, None, "cool_temperate_dry"),
+    (-2, 500, 300, 200, 14, None, "boreal_moist"),
+    (-2, 250, 300, 200, 14, None, "boreal_dry"),
+    (-12, 300, 100, 200, 5, None, "polar_moist"),
+    (-12, 80, 100, 200, 5, None, "polar_dry"),
+    (10, 900, 600, 200, 20, None, "cool_temperate_moist"),   # MAT > 10 is strict
+    (18.5, 1200, 1000, 200, 25, None, "tropical_moist"),     # 2006 rule without frost days
+])
+def test_climate_zone_decision_tree(mat, map_, pet, elev, tmax, frost, zone):
+    z = ipcc_climate_zone(np.array([mat]), np.array([map_]), np.array([pet]), np.array([elev]), np.array([tmax]),
+                          None if frost is None else np.array([frost]))
+    assert z[0] == ZONES[zone]
+
+
+def test_climate_zone_missing_input_is_zero():
+    z = ipcc_climate_zone(np.array([np.nan, 12.0]), np.array([500.0, 500.0]), np.array([600.0, 0.0]))
+    assert list(z) == [0, 0]
+
+
+def test_soil_class_rules():
+    sand = np.array([80.0, 80.0, 30.0, 30.0, np.nan, 30.0])
+    clay = np.array([5.0, 10.0, 30.0, 30.0, 20.0, 30.0])
+    wrb = np.array([0, 0, 0, SOILS["volcanic"], SOILS["spodic"], np.nan])
+    out = ipcc_soil_class(sand, clay, wrb, "lac")
+    assert list(out) == [SOILS["sandy"], SOILS["lac"], SOILS["lac"], SOILS["volcanic"], SOILS["spodic"], SOILS["lac"]]
+    assert ipcc_soil_class(np.array([75.0]), np.array([5.0]), np.array([SOILS["organic"]]))[0] == SOILS["organic"]
+    assert ipcc_soil_class(np.array([np.nan]), np.array([5.0]))[0] == 0
