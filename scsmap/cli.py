@@ -126,6 +126,15 @@ def _print_summary(result, seconds: float) -> None:
                f"  (total {fmt('target_4p1000_total_Mt_yr', 'Mt C yr-1', '.3f')})")
     if s.get("saturation_ratio_mean_percent") is not None:
         click.echo(f"  saturation ratio   : {fmt('saturation_ratio_mean_percent', '%', '.1f')} (area-weighted mean)")
+    if s.get("rate_best_total_Mt_yr") is not None:
+        click.echo(f"  best practice rate : {fmt('rate_best_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')} (mean over valid "
+                   f"area; total {fmt('rate_best_total_Mt_yr', 'Mt C yr-1', '.3f')})")
+        if s.get("share_4p1000_national_percent") is not None:
+            click.echo(f"  share of 4p1000    : {fmt('share_4p1000_national_percent', '%', '.1f')} (national, "
+                       "area-weighted)")
+        shares = sorted(s.get("best_practice_share_percent", {}).items(), key=lambda kv: -kv[1])[:4]
+        if shares:
+            click.echo("  best practice      : " + ", ".join(f"{k} {v:.1f} %" for k, v in shares))
     click.echo(f"  wall time          : {seconds:.1f} s")
 
 

@@ -243,3 +243,45 @@ def test_gsocseq_compat_engine_on_the_demo(tmp_path, demo_run):
     bau = read_band(tmp_path / "asr_bau.tif")
     assert np.nanmax(np.abs(bau)) > 1e-3          # the compat BAU is not stationary
     assert "Euler" in res.manifest["layer_sources"]["gsocseq"]
+
+
+def test_demo_practice_maps(demo_run):
+    """Practice maps on real MKD sample data: consistent classes, rates and composites, tags and legends."""
+    out = demo_run.out_dir
+    x = {pid: read_band(out / f"{pid}.tif") for pid in
+         ("soc_t0", "land_use", "ipcc_climate_zone", "ipcc_soil_class", "aridity_index", "rate_best",
+          "best_practice", "share_4p1000", "potential_total", "saturation_deficit")}
+    zones = x["ipcc_climate_zone"][np.isfinite(x["ipcc_climate_zone"])]
+    # North Macedonia: warm (lowlands) and cool (mountains) temperate, mostly dry (AI < 1); a few summit
+    # pixels (Korab, 2764 m) have MAT <= 0 degC and are boreal
+    assert set(np.unique(zones)) <= {5, 6, 7, 8, 9, 10} and np.isin(zones, [5, 6]).mean() > 0.3
+    assert np.isin(zones, [9, 10]).mean() < 0.001
+    assert np.nanmedian(x["aridity_index"]) < 1.2
+    assert set(np.unique(x["ipcc_soil_class"][np.isfinite(x["ipcc_soil_class"])])) <= {1, 3}
+    for p in ("no_till", "cover_crops", "agroforestry", "improved_grazing"):
+        cls = read_band(out / f"suitability_{p}.tif")
+        rate = read_band(out / f"rate_{p}.tif")
+        ok = np.isfinite(rate)
+        assert (rate[ok & (cls == 0)] == 0).all(), p
+        assert (rate[ok] <= 0.010 * np.maximum(x["soc_t0"][ok], 30) + 1e-6).all(), p  # relative-rate cap
+    crop = x["land_use"] == 2
+    assert np.nanmean(np.where(crop, read_band(out / "suitability_no_till.tif"), np.nan)) > 1.5
+    rb, ok = x["rate_best"], np.isfinite(x["rate_best"])
+    assert 0 <= np.nanmin(rb) and np.nanmax(rb) < 1.0
+    assert 0.05 < rb[ok & (x["best_practice"] > 0)].mean() < 0.5  # t C/ha/yr where a practice gains
+    np.testing.assert_allclose(x["potential_total"][ok], 20 * rb[ok], rtol=1e-6)
+    assert (x["potential_total"][ok] <= x["saturation_deficit"][ok] + 1e-4).all()
+    share = 100 * rb / (0.004 * x["soc_t0"])
+    np.testing.assert_allclose(x["share_4p1000"][ok], share[ok], rtol=1e-5)
+    s = demo_run.summary
+    assert 20 < s["share_4p1000_national_percent"] < 150
+    assert sum(s["best_practice_share_percent"].values()) == pytest.approx(100)
+    with rasterio.open(out / "rate_no_till.tif") as src:
+        tags = src.tags()
+        assert tags["IPCC_EDITION"] == "2019" and tags["SOCREF_EDITION"] == "2006"
+        assert tags["TABLE_IPCC_FACTORS"].startswith("ipcc (sha256 ")
+        assert '"level":"no_till"' in tags["TIER1_FACTORS"] and "SOURCE_slope" in tags
+    with rasterio.open(out / "best_practice.tif") as src:
+        assert src.colormap(1)[3] == (0x1f, 0x78, 0xb4, 255)  # no-till colour from practices.csv
+    with rasterio.open(out / "ipcc_climate_zone.tif") as src:
+        assert src.dtypes[0] == "uint8" and src.nodata == 255

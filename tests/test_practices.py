@@ -326,3 +326,101 @@ def test_soil_class_rules():
     assert list(out) == [SOILS["sandy"], SOILS["lac"], SOILS["lac"], SOILS["volcanic"], SOILS["spodic"], SOILS["lac"]]
     assert ipcc_soil_class(np.array([75.0]), np.array([5.0]), np.array([SOILS["organic"]]))[0] == SOILS["organic"]
     assert ipcc_soil_class(np.array([np.nan]), np.array([5.0]))[0] == 0
+
+
+# --------------------------------------------------------------------------- PET, slope
+
+
+def test_hargreaves_matches_pyet():
+    pd = pytest.importorskip("pandas")
+    pyet = pytest.importorskip("pyet")
+    from scsmap.climate import DAYS_IN_MONTH, MID_MONTH_DOY, pet_hargreaves
+
+    lat = 41.5
+    tmin = np.array([-3, -1, 2, 6, 10, 14, 16, 16, 12, 7, 3, -1.0])
+    tmax = tmin + np.array([8, 9, 11, 13, 14, 15, 16, 16, 14, 12, 9, 8.0])
+    tmean = (tmin + tmax) / 2
+    mine = pet_hargreaves(tmean[:, None], tmin[:, None], tmax[:, None], np.array([lat]))[:, 0]
+    idx = pd.DatetimeIndex([pd.Timestamp(2021, 1, 1) + pd.Timedelta(days=int(d) - 1) for d in MID_MONTH_DOY])
+    s = lambda v: pd.Series(v, index=idx)  # noqa: E731
+    ref = np.asarray(pyet.hargreaves(s(tmean), s(tmax), s(tmin), lat * math.pi / 180)) * np.array(DAYS_IN_MONTH)
+    # pyet uses lambda(T) = 2.501 - 0.002361 T; FAO-56 eq. 52 uses 1/0.408 = 2.45 MJ/kg: ~1-2 % apart
+    np.testing.assert_allclose(mine, ref, rtol=0.03)
+    assert mine[6] > mine[0] > 0
+
+
+def test_horn_slope_of_a_tilted_plane():
+    from scsmap.terrain import horn_slope_percent
+
+    y, x = np.mgrid[0:6, 0:7] * 100.0  # 100 m pixels
+    z = 0.12 * x + 0.05 * y            # 12 % east, 5 % south
+    s = horn_slope_percent(z, 100.0, 100.0)
+    np.testing.assert_allclose(s[1:-1, 1:-1], 13.0, rtol=1e-12)  # sqrt(12^2 + 5^2)
+
+
+def test_slope_chunked_equals_unchunked():
+    import dask.array as da
+    import xarray as xr
+    from odc.geo.geobox import GeoBox
+
+    from scsmap.terrain import slope_percent
+
+    gb = GeoBox.from_bbox((20.0, 41.0, 20.5, 41.5), "EPSG:4326", resolution=0.005)
+    rng = np.random.default_rng(1)
+    z = rng.uniform(0, 2000, gb.shape.yx)
+    lat = np.broadcast_to(np.asarray(gb.coords["latitude"].values)[:, None], gb.shape.yx)
+    mk = lambda a, c: xr.DataArray(da.from_array(a, chunks=c), dims=("y", "x"))  # noqa: E731
+    one = slope_percent(mk(z, -1), gb, mk(lat, -1)).values
+    many = slope_percent(mk(z, 17), gb, mk(lat, 17)).values
+    assert np.array_equal(one, many)
+    # a pixel by hand: dx = 0.005 deg x pi/180 x R x cos(lat)
+    i, j = 40, 50
+    dx = 0.005 * math.pi / 180 * 6371008.8 * math.cos(math.radians(lat[i, j]))
+    dy = 0.005 * math.pi / 180 * 6371008.8
+    w = z[i - 1:i + 2, j - 1:j + 2]
+    gx = ((w[0, 2] + 2 * w[1, 2] + w[2, 2]) - (w[0, 0] + 2 * w[1, 0] + w[2, 0])) / (8 * dx)
+    gy = ((w[2, 0] + 2 * w[2, 1] + w[2, 2]) - (w[0, 0] + 2 * w[0, 1] + w[0, 2])) / (8 * dy)
+    assert one[i, j] == pytest.approx(100 * math.hypot(gx, gy), rel=1e-6)
+
+
+# --------------------------------------------------------------------------- config
+
+
+def test_config_refuses_unknown_practices(demo_raw, write_config):
+    from scsmap.config import load_config
+
+    demo_raw["practices"] = {"enabled": ["no_til", "cover_crops"]}
+    with pytest.raises(ConfigError, match="unknown practice.*did you mean 'no_till'"):
+        load_config(write_config(demo_raw))
+    demo_raw["practices"] = {"rules": {"agroforestri": {"slope_unsuitable_above": 30}}}
+    with pytest.raises(ConfigError, match="agroforestri"):
+        load_config(write_config(demo_raw))
+
+
+def test_rule_table_typos_are_refused(tmp_path):
+    import pandas as pd
+
+    from scsmap.config import Config
+    from scsmap.rule_layers import PracticeTables
+
+    df = pd.read_csv(_packaged("practices.csv"), dtype=str, keep_default_na=False)
+    df.loc[df["practice"] == "no_till", "to_level"] = "no_tillage"
+    df.loc[df["practice"] == "cover_crops", "adoptable"] = "low;meduim"
+    p = tmp_path / "rules.csv"
+    df.to_csv(p, index=False)
+    cfg = Config.model_validate({"region": {"name": "x", "iso3": "XXX", "bbox": [20, 41, 21, 42]},
+                                 "tables": {"practice_rules": str(p)}})
+
+    class D:
+        pass
+
+    d = D()
+    d.cfg = cfg
+    with pytest.raises(ConfigError) as err:
+        PracticeTables(d)
+    assert "level 'no_tillage' of F_MG" in str(err.value) and "['meduim']" in str(err.value)
+
+
+def _packaged(name):
+    from importlib import resources
+    return resources.files("scsmap.data").joinpath(name)
