@@ -33,10 +33,10 @@ from .derive import Derived, Unavailable
 from .errors import ConfigError, InputError, OutputError
 from .inputs import AlignedInputs, assemble_inputs
 from .io.read import CORRUPT_HINT
-from .io.write import (BlockTarget, RasterSpec, finish_stats, hex_to_rgba, open_tiled, set_statistics, sha256,
+from .io.write import (BlockTarget, RasterSpec, finish_stats, open_tiled, set_statistics, sha256,
                        to_cog)
-from .landuse import land_use_classes
 from .products import PRODUCTS, Product
+from .styles import legend_for, qml_path, write_qml
 
 log = logging.getLogger("scsmap")
 
@@ -89,10 +89,6 @@ def select_products(cfg: Config, derived: Derived) -> tuple[list[Product], dict[
         raise ConfigError("no product can be made from the configured inputs: " +
                           "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     return chosen, skipped
-
-
-def _colormap() -> dict[int, tuple[int, int, int, int]]:
-    return {int(r.code): hex_to_rgba(r.color) for r in land_use_classes().itertuples()}
 
 
 def _partials(arr: da.Array, total: int) -> dict[str, Any]:
@@ -205,6 +201,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
     for pid, why in skipped.items():
         log.info("skipping %s: %s", pid, why)
     names = [p.filename(cfg) for p in products] + [MANIFEST, ALIGNMENT]
+    sidecars = [qml_path(p.filename(cfg)).name for p in products]
     _check_out_dir(out, names, overwrite)
     gb = inputs.geobox
     log.info("grid %s x %s pixels (%s), chunks %s", gb.shape.y, gb.shape.x,
@@ -229,7 +226,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                           "F_MAOC": str(cfg.parameters.saturation.f_maoc)} if p.family in ("stock", "ratio")
                          and p.id.startswith("saturation") else {}),
                       **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in _needs(p, derived)}},
-                colormap=_colormap() if p.id == "land_use" else None,
+                colormap=legend_for(p).colormap() if p.is_class_map else None,
                 resampling="nearest" if p.is_class_map else "average")
             spec_nodata[p.id] = nodata
             ds = open_tiled(spec, gb, cfg.outputs.tile_size)
@@ -264,6 +261,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             final_tmp = staging / p.filename(cfg)
             to_cog(tmp, final_tmp, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
             tmp.unlink()
+            write_qml(legend_for(p), final_tmp)
             entries.append({"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
                             "dtype": p.dtype, "nodata": spec_nodata[p.id], "sha256": sha256(final_tmp),
                             "statistics": stats, "valid_range": p.valid_range})
@@ -286,7 +284,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         _write_json(staging / ALIGNMENT, alignment)
         _write_json(staging / MANIFEST, manifest)
         # move into place: products first, the manifest last
-        for name in [e["path"] for e in entries] + [ALIGNMENT, MANIFEST]:
+        for name in [e["path"] for e in entries] + sidecars + [ALIGNMENT, MANIFEST]:
             os.replace(staging / name, out / name)
     except BaseException:
         for _, _, ds in datasets:

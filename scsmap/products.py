@@ -17,6 +17,7 @@ from .config import Config
 from .derive import Derived
 from .rules.fourp1000 import target_4p1000
 from .rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
+from .styles import bit_flag_classes
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Product:
         ``compute(derived, cfg) -> DataArray``.
     gsocseq_stem : str or None
         Name under the ``gsocseq`` naming preset (``{ISO}_GSOCseq_{stem}.tif``).
+    class_labels : callable or None
+        Class maps: ``class_labels() -> [(code, label, '#rrggbb'), ...]`` for their legend,
+        QGIS style and colour table (:mod:`scsmap.styles`); without it classes are numbered.
     """
 
     id: str
@@ -58,6 +62,7 @@ class Product:
     compute: Callable[[Derived, Config], xr.DataArray]
     gsocseq_stem: str | None = None
     references: str = ""
+    class_labels: Callable[[], list[tuple[int, str, str]]] | None = None
 
     @property
     def is_class_map(self) -> bool:
@@ -86,6 +91,11 @@ def _capacity(d: Derived, cfg: Config) -> xr.DataArray:
                              slope_lac=s.georgiou_slope_lac)
 
 
+def _land_use_labels() -> list[tuple[int, str, str]]:
+    from .landuse import land_use_classes
+    return [(int(r.code), r.name, r.color) for r in land_use_classes().itertuples()]
+
+
 _SAT_NEEDS = ("soc_stock", "clay", "silt", "bulk_density", "coarse_fragments", "clay_activity")
 _F = "methods §4.3 (f_MAOC); Georgiou et al. 2022 Nat Commun 13:3797 or Hassink 1997 Plant Soil 191:77"
 
@@ -108,7 +118,8 @@ PRODUCTS: dict[str, Product] = {p.id: p for p in [
             lambda d, c: saturation_deficit(d.get("soc_stock"), _capacity(d, c), c.parameters.saturation.f_maoc),
             references=_F),
     Product("land_use", "land-use class (FAO GSOCseq classes)", "class", "uint8", 255, (0, 13), "land_use",
-            ("land_use",), lambda d, c: d.get("land_use"), references="methods §1.3"),
+            ("land_use",), lambda d, c: d.get("land_use"), references="methods §1.3",
+            class_labels=_land_use_labels),
     Product("mat", "mean annual air temperature", "degC", "float32", -9999.0, (-40.0, 35.0), "temperature",
             ("temperature",), lambda d, c: d.get("mat"), references="mean of 12 monthly means"),
     Product("map", "mean annual precipitation", "mm yr-1", "float32", -9999.0, (0.0, 12000.0), "precipitation",
@@ -194,7 +205,9 @@ _GSOCSEQ.append(Product("gsocseq_qa", "GSOCseq map-correction flags (bits: 0 SOC
                         "2 RelDiff, 3 ASR, 4 RSR, 5 uncertainty out of range; 0 = passes)", "class", "uint8", 255,
                         (0, 63), "qa", ("gsocseq",),
                         lambda d, c: d.get("gsocseq").sel(gsocseq_output="qa_flags", drop=True),
-                        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10"))
+                        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10",
+                        class_labels=lambda: bit_flag_classes(["SOC", "AbsDiff", "RelDiff", "ASR", "RSR",
+                                                               "uncertainty"])))
 _MC = {"mean": "mean", "sd": "standard deviation", "p05": "5th percentile", "p95": "95th percentile"}
 for _s, _S in _SC.items():
     for _stat, _name in _MC.items():
