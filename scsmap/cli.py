@@ -166,6 +166,54 @@ def products():
         click.echo(f"{p.id:<20} [{p.units}] {p.long_name}\n{'':<20} needs: {', '.join(p.requires)}")
 
 
+def _guarded(verbose: int, fn, *args, **kwargs):
+    """Call ``fn``; scsmap errors are printed without a traceback (exit 2), others as unexpected (exit 1)."""
+    try:
+        return fn(*args, **kwargs)
+    except ScsmapError as exc:
+        _fail(exc, verbose)
+    except Exception as exc:  # an scsmap bug or an unforeseen library error
+        if verbose > 1:
+            raise
+        click.secho(f"error: unexpected {type(exc).__name__}: {exc}\n  hint: rerun with -vv for the traceback "
+                    "and report it", fg="red", err=True)
+        sys.exit(1)
+
+
+_out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+                           help="The run's output folder (default: outputs.dir, else out/<config name>).")
+_verbose_option = click.option("-v", "--verbose", count=True, help="-v: report each step; -vv: with tracebacks.")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@_out_option
+@_verbose_option
+def stats(config, out_dir, verbose):
+    """Recompute the area-weighted statistics of a finished run: stats.csv and stats.gpkg.
+
+    One row per unit (the region, every unit of statistics.admin; each also by land-use
+    class and IPCC climate zone when mapped) and product: area and valid area [ha],
+    area-weighted mean, total [Mt C or Mt C yr-1] and share of the 4 per 1000 target [%].
+    Cell areas are geodesic, weighted by the exact share of each cell inside the unit.
+    """
+    from .config import load_config
+    from .stats import write_stats
+
+    _setup_logging(verbose, False)
+    cfg = _guarded(verbose, load_config, config)
+    res = _guarded(verbose, write_stats, cfg, out_dir)
+    region = res.table[(res.table.zone_set == "region") & (res.table.group_by == "")]
+    click.echo(f"{res.csv} ({len(res.table)} rows), {res.gpkg}")
+    if len(region):
+        click.echo(f"  region area: {region.area_ha.iloc[0]:,.0f} ha")
+    for r in region.itertuples():
+        if r.total_units:
+            share = "" if r.share_4p1000_percent != r.share_4p1000_percent else \
+                f", {r.share_4p1000_percent:.1f} % of the 4p1000 target"
+            click.echo(f"  {r.product:<24} total {r.total:,.3f} {r.total_units}{share}")
+
+
 from .rothc.cli import rothc  # noqa: E402  (the `scsmap rothc ...` command group)
 
 main.add_command(rothc)
