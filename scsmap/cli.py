@@ -107,7 +107,7 @@ def run(config, out_dir, overwrite, overrides, verbose, quiet):
         _print_summary(result, time.perf_counter() - t0)
 
 
-def _print_summary(result, seconds: float) -> None:
+def _print_summary(result, seconds: float | None) -> None:
     s = result.summary
     m = result.manifest
     click.echo(f"\n{m['region']['name']} ({m['region']['iso3']}) -> {result.out_dir}")
@@ -126,7 +126,8 @@ def _print_summary(result, seconds: float) -> None:
                f"  (total {fmt('target_4p1000_total_Mt_yr', 'Mt C yr-1', '.3f')})")
     if s.get("saturation_ratio_mean_percent") is not None:
         click.echo(f"  saturation ratio   : {fmt('saturation_ratio_mean_percent', '%', '.1f')} (area-weighted mean)")
-    click.echo(f"  wall time          : {seconds:.1f} s")
+    if seconds is not None:
+        click.echo(f"  wall time          : {seconds:.1f} s")
 
 
 @main.command()
@@ -212,6 +213,33 @@ def stats(config, out_dir, verbose):
             share = "" if r.share_4p1000_percent != r.share_4p1000_percent else \
                 f", {r.share_4p1000_percent:.1f} % of the 4p1000 target"
             click.echo(f"  {r.product:<24} total {r.total:,.3f} {r.total_units}{share}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@_out_option
+@_verbose_option
+def report(config, out_dir, verbose):
+    """Write report.html for a finished run: quick-look maps in the QGIS legends, statistics
+    (computed first when stats.csv is missing), QA, alignment report, config, versions,
+    checksums and methods."""
+    from .config import load_config
+    from .report import write_report
+
+    _setup_logging(verbose, False)
+    cfg = _guarded(verbose, load_config, config)
+    click.echo(_guarded(verbose, write_report, cfg, out_dir))
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def summary(out_dir):
+    """Print the summary of the run in OUT_DIR (from its manifest.json)."""
+    from .pipeline import RunResult
+    from .stats import load_manifest
+
+    m = _guarded(0, load_manifest, out_dir)
+    _print_summary(RunResult(out_dir=out_dir, manifest=m, skipped=m.get("skipped_products", {})), None)
 
 
 from .rothc.cli import rothc  # noqa: E402  (the `scsmap rothc ...` command group)
