@@ -36,6 +36,7 @@ from .io.read import CORRUPT_HINT
 from .io.write import (BlockTarget, RasterSpec, finish_stats, open_tiled, set_statistics, sha256,
                        to_cog)
 from .products import PRODUCTS, Product
+from .stac import write_stac
 from .styles import legend_for, qml_path, write_qml
 
 log = logging.getLogger("scsmap")
@@ -295,6 +296,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    write_stac(out, manifest)
     return RunResult(out_dir=out, manifest=manifest, skipped=skipped)
 
 
