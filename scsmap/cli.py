@@ -232,6 +232,31 @@ def report(config, out_dir, verbose):
 
 
 @main.command()
+@click.argument("out_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "dest", type=click.Path(file_okay=False), required=True, help="Folder of the mosaic.")
+@click.option("--overwrite", is_flag=True, help="Replace a mosaic that exists in --out.")
+@click.option("--resolution", type=float, default=None,
+              help="Pixel size in the first region's CRS units (default: the first region's).")
+@_verbose_option
+def mosaic(out_dirs, dest, overwrite, resolution, verbose):
+    """Merge several regions' run folders OUT_DIRS into one map per product.
+
+    Overlaps: each pixel comes from the first folder, in the order given, that has data
+    there, and all its products from that region. provenance.tif records which region
+    (1 = first folder) each pixel came from; manifest.json lists them.
+    """
+    from .mosaic import mosaic as make_mosaic
+
+    _setup_logging(verbose, False)
+    res = _guarded(verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution)
+    m = res.manifest
+    click.echo(f"{res.out_dir}: {len(m['products']) - 1} product(s) + provenance.tif, grid "
+               f"{m['grid']['shape'][0]} x {m['grid']['shape'][1]} ({m['grid']['crs']})")
+    for s in m["sources"]:
+        click.echo(f"  {s['provenance_code']}: {s['region']['name']:<30} {s['pixels']:>10,} px  <- {s['out_dir']}")
+
+
+@main.command()
 @click.argument("out_dir", type=click.Path(file_okay=False))
 def summary(out_dir):
     """Print the summary of the run in OUT_DIR (from its manifest.json)."""
