@@ -257,6 +257,19 @@ def mosaic(out_dirs, dest, overwrite, resolution, verbose):
 
 
 @main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--make", "target", default=None, metavar="TARGET",
+              help="Print a Makefile rule 'TARGET: files...' instead of one file per line.")
+def inputs(config, target):
+    """List every local file a run of CONFIG reads (config chain, inputs, boundary, admin units, tables)."""
+    from .config import load_config
+    from .deps import dependency_files, make_rule
+
+    files = dependency_files(_guarded(0, load_config, config))
+    click.echo(make_rule(target, files) if target else "\n".join(map(str, files)))
+
+
+@main.command()
 @click.argument("out_dir", type=click.Path(file_okay=False))
 def summary(out_dir):
     """Print the summary of the run in OUT_DIR (from its manifest.json)."""
