@@ -44,8 +44,8 @@ STATS_GPKG = "stats.gpkg"
 #: attribute names tried for an admin unit's name when `name_field` is not given
 NAME_FIELDS = ("NAME", "name", "NAME_1", "ADM1_EN", "shapeName", "NAME_EN", "ADMIN")
 #: admin units whose best-covered product is valid on less than this share of their area on the grid are
-#: left out (neighbours of the region that only touch its edge cells)
-MIN_VALID_SHARE = 0.01
+#: left out: neighbours of the region that only share its border cells (where two boundary files disagree)
+MIN_VALID_SHARE = 0.25
 COLUMNS = ["zone_set", "zone_id", "zone_name", "group_by", "class_code", "class_name", "area_ha", "product",
            "units", "family", "valid_area_ha", "mean", "total", "total_units", "share_4p1000_percent"]
 
