@@ -88,21 +88,9 @@ def run(config, out_dir, overwrite, overrides, verbose, quiet):
     _setup_logging(verbose, quiet)
     t0 = time.perf_counter()
     settings = _parse_set(overrides)  # a malformed --set is a usage error (exit 2), raised by click
-    try:
-        cfg = load_config(config, overrides=settings)
-        result = run_region(cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet)
-    except ScsmapError as exc:
-        _fail(exc, verbose)
-        return
-    except KeyboardInterrupt:
-        click.secho("interrupted: existing outputs were left as they were", fg="red", err=True)
-        sys.exit(130)
-    except Exception as exc:  # an scsmap bug or an unforeseen library error
-        if verbose > 1:
-            raise
-        click.secho(f"error: unexpected {type(exc).__name__}: {exc}\n  hint: rerun with -vv for the traceback "
-                    "and report it; existing outputs were left as they were", fg="red", err=True)
-        sys.exit(1)
+    note = "existing outputs were left as they were"
+    cfg = _guarded(verbose, load_config, config, overrides=settings, note=note)
+    result = _guarded(verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet, note=note)
     if not quiet:
         _print_summary(result, time.perf_counter() - t0)
 
@@ -167,17 +155,21 @@ def products():
         click.echo(f"{p.id:<20} [{p.units}] {p.long_name}\n{'':<20} needs: {', '.join(p.requires)}")
 
 
-def _guarded(verbose: int, fn, *args, **kwargs):
-    """Call ``fn``; scsmap errors are printed without a traceback (exit 2), others as unexpected (exit 1)."""
+def _guarded(verbose: int, fn, *args, note: str = "", **kwargs):
+    """Call ``fn``; scsmap errors are printed without a traceback (exit 2), others as unexpected (exit 1),
+    Ctrl-C exits 130; ``note`` is appended to the last two messages."""
     try:
         return fn(*args, **kwargs)
     except ScsmapError as exc:
         _fail(exc, verbose)
+    except KeyboardInterrupt:
+        click.secho("interrupted" + (f": {note}" if note else ""), fg="red", err=True)
+        sys.exit(130)
     except Exception as exc:  # an scsmap bug or an unforeseen library error
         if verbose > 1:
             raise
         click.secho(f"error: unexpected {type(exc).__name__}: {exc}\n  hint: rerun with -vv for the traceback "
-                    "and report it", fg="red", err=True)
+                    "and report it" + (f"; {note}" if note else ""), fg="red", err=True)
         sys.exit(1)
 
 

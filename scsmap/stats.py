@@ -316,7 +316,7 @@ def write_stats(cfg: Config, out_dir: str | os.PathLike | None = None) -> StatsR
     csv, gpkg = out / STATS_CSV, out / STATS_GPKG
     tmp_csv, tmp_gpkg = out / f".{STATS_CSV}.tmp", out / f".tmp.{STATS_GPKG}"
     try:
-        table.to_csv(tmp_csv, index=False, float_format="%.6g")
+        table.to_csv(tmp_csv, index=False, float_format="%.10g")
         tmp_gpkg.unlink(missing_ok=True)
         units = wide(table)
         geoms = zones.set_index(["zone_set", "zone_id"]).geometry
