@@ -106,9 +106,13 @@ def _css_gradient(legend: Legend) -> str:
 
 
 def _fmt(v, spec: str = ",.4g") -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
+    """A number for the report; "–" for missing values (None, NaN, NA, undefined in the template)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
         return "–"
-    return format(v, spec)
+    try:
+        return format(v, spec)
+    except (TypeError, ValueError):
+        return "–"
 
 
 def _matrix(table: pd.DataFrame, columns: list[str], key: str) -> list[list[str]]:

@@ -126,3 +126,16 @@ def test_make_rebuilds_only_when_config_or_inputs_change(demo_outputs):
                           "demo"], cwd=ROOT, capture_output=True, text=True).stdout
     assert [w for w in ("scsmap run", "scsmap stats", "scsmap report", "scsmap summary") if w in dry] == \
         ["scsmap run", "scsmap stats", "scsmap report", "scsmap summary"]
+
+
+def test_report_of_a_run_without_stocks_or_rates(tmp_path):
+    """A region that writes no SOC stock (so no summary figures, no 4 per 1000 share) still gets a report."""
+    from scsmap.config import load_config
+    from scsmap.pipeline import run
+    from scsmap.report import write_report
+
+    cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={"outputs.products": ["land_use", "mat"]})
+    run(cfg, out_dir=tmp_path)
+    html = write_report(cfg, tmp_path).read_text(encoding="utf-8")
+    assert "quicklooks/mat.png" in html and "quicklooks/land_use.png" in html
+    assert (tmp_path / "stats.csv").is_file()  # computed on the way
