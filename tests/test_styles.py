@@ -114,3 +114,34 @@ def test_qgis_applies_the_styles(demo_outputs, tmp_path):
             assert (layer["min"], layer["max"]) == (leg.min, leg.max), e["id"]
             assert [tuple(x) for x in layer["ramp"]] == [(v, c) for v, c in leg.stops], e["id"]
     assert res["saved"] and png.stat().st_size > 10_000
+
+
+@pytest.mark.qgis
+@needs_qgis
+def test_qgis_applies_the_style_of_every_registry_product(tmp_path):
+    """Every product of the registry (also those no demo run writes), as a small file with its .qml."""
+    import numpy as np
+    from rasterio.transform import from_origin
+
+    from scsmap.styles import write_qml
+
+    tifs = []
+    for pid, p in PRODUCTS.items():
+        path = tmp_path / f"{pid}.tif"
+        with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype=p.dtype, nodata=p.nodata,
+                           crs="EPSG:4326", transform=from_origin(20, 42, 0.01, 0.01)) as ds:
+            ds.write(np.ones((1, 4, 4), dtype=p.dtype))
+        write_qml(legend_for(p), path)
+        tifs.append(str(path))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
+    proc = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "qgis_check.py"), *tifs],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    layers = json.loads(proc.stdout.strip().splitlines()[-1])["layers"]
+    for p, layer in zip(PRODUCTS.values(), layers):
+        leg = legend_for(p)
+        if p.is_class_map:
+            assert layer["renderer"] == "paletted" and len(layer["classes"]) == len(leg.classes), p.id
+        else:
+            assert layer["renderer"] == "singlebandpseudocolor", p.id
+            assert (layer["min"], layer["max"]) == (leg.min, leg.max), p.id
