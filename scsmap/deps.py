@@ -56,6 +56,8 @@ def dependency_files(cfg: Config) -> list[Path]:
 
 
 def make_rule(target: str, files: list[Path]) -> str:
-    """A Makefile rule ``target: file ...`` (spaces in paths escaped)."""
-    deps = " \\\n  ".join(str(f).replace(" ", "\\ ") for f in files)
-    return f"{target}: \\\n  {deps}\n"
+    """A Makefile rule ``target: file ...`` (spaces in paths escaped), plus an empty rule per file
+    (as ``gcc -MP`` writes) so that a file the config no longer reads does not stop make."""
+    names = [str(f).replace(" ", "\\ ") for f in files]
+    deps = " \\\n  ".join(names)
+    return f"{target}: \\\n  {deps}\n" + "".join(f"\n{n}:" for n in names) + "\n"
