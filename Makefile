@@ -1,21 +1,26 @@
 # scsmap — make targets. `make help` lists them.
 #   make demo        environment + run on the embedded sample -> out/demo/
 #   make test        environment + test suite
-#   make <region>    run configs/regions/<region>.yaml -> out/<region>/  (e.g. make mkd, make btn)
+#   make <region>    configs/regions/<region>.yaml -> out/<region>/: maps -> stats.csv -> report.html,
+#                    incrementally (e.g. make mkd, make btn); make report REGION=<region>
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.scsmap-installed
 REGIONS := $(basename $(notdir $(wildcard configs/regions/*.yaml)))
+OUT    ?= out
 
-.PHONY: help venv demo test all clean $(REGIONS)
+.PHONY: help venv demo test all clean report $(REGIONS)
+# never delete a region's manifest or statistics as "intermediate" files
+.SECONDARY:
 
 help:
 	@echo "make demo      run the embedded North Macedonia sample -> out/demo/"
 	@echo "make test      run the test suite"
-	@echo "make <region>  run configs/regions/<region>.yaml; regions: $(REGIONS)"
-	@echo "make all       run every region"
+	@echo "make <region>  maps, statistics and report of configs/regions/<region>.yaml; regions: $(REGIONS)"
+	@echo "make all       every region"
+	@echo "make report REGION=<region>  the region's report.html (and what it needs)"
 	@echo "make clean     remove out/"
 
 venv: $(STAMP)
@@ -26,9 +31,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# every configs/regions/<name>.yaml gets a `make <name>` target
-$(REGIONS): %: configs/regions/%.yaml $(STAMP)
-	$(BIN)/scsmap run $< --overwrite
+# every configs/regions/<name>.yaml gets a `make <name>` target: maps -> statistics -> report.
+# The manifest is the maps' target; out/<name>/.inputs.mk (written after each run by `scsmap inputs`)
+# makes it depend on every file the config reads, so nothing is rebuilt while they are unchanged.
+$(REGIONS): %: $(OUT)/%/report.html
+	@$(BIN)/scsmap summary $(OUT)/$*
+
+$(OUT)/%/manifest.json: configs/regions/%.yaml $(STAMP)
+	$(BIN)/scsmap run $< --out $(OUT)/$* --overwrite -q
+	$(BIN)/scsmap inputs $< --make $@ > $(OUT)/$*/.inputs.mk
+
+$(OUT)/%/stats.csv: $(OUT)/%/manifest.json
+	$(BIN)/scsmap stats configs/regions/$*.yaml --out $(OUT)/$* > /dev/null
+
+$(OUT)/%/report.html: $(OUT)/%/stats.csv
+	$(BIN)/scsmap report configs/regions/$*.yaml --out $(OUT)/$* > /dev/null
+
+-include $(wildcard $(OUT)/*/.inputs.mk)
+
+report:
+	@test -n "$(REGION)" || { echo "usage: make report REGION=<one of: $(REGIONS)>"; exit 2; }
+	$(MAKE) $(OUT)/$(REGION)/report.html
+	@echo "$(OUT)/$(REGION)/report.html"
 
 all: $(REGIONS)
 
@@ -36,4 +60,4 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf out
+	rm -rf $(OUT)

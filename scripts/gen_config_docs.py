@@ -141,6 +141,9 @@ def _table(model: dict[str, Any], defs: dict[str, Any],
         extra = node.get("additionalProperties")
         if isinstance(extra, dict) and "$ref" in extra:
             nested.append((f"{key}.<name>", defs[_ref_name(extra["$ref"])]))
+        items = node.get("items")
+        if isinstance(items, dict) and "$ref" in items:  # a list of mappings: keys of each entry
+            nested.append((key, defs[_ref_name(items["$ref"])]))
         description = node.get("description", "")
         if not description and "$ref" in node:
             description = _first_sentence(defs[_ref_name(node["$ref"])].get("description", ""))

@@ -88,26 +88,14 @@ def run(config, out_dir, overwrite, overrides, verbose, quiet):
     _setup_logging(verbose, quiet)
     t0 = time.perf_counter()
     settings = _parse_set(overrides)  # a malformed --set is a usage error (exit 2), raised by click
-    try:
-        cfg = load_config(config, overrides=settings)
-        result = run_region(cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet)
-    except ScsmapError as exc:
-        _fail(exc, verbose)
-        return
-    except KeyboardInterrupt:
-        click.secho("interrupted: existing outputs were left as they were", fg="red", err=True)
-        sys.exit(130)
-    except Exception as exc:  # an scsmap bug or an unforeseen library error
-        if verbose > 1:
-            raise
-        click.secho(f"error: unexpected {type(exc).__name__}: {exc}\n  hint: rerun with -vv for the traceback "
-                    "and report it; existing outputs were left as they were", fg="red", err=True)
-        sys.exit(1)
+    note = "existing outputs were left as they were"
+    cfg = _guarded(verbose, load_config, config, overrides=settings, note=note)
+    result = _guarded(verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet, note=note)
     if not quiet:
         _print_summary(result, time.perf_counter() - t0)
 
 
-def _print_summary(result, seconds: float) -> None:
+def _print_summary(result, seconds: float | None) -> None:
     s = result.summary
     m = result.manifest
     click.echo(f"\n{m['region']['name']} ({m['region']['iso3']}) -> {result.out_dir}")
@@ -135,7 +123,8 @@ def _print_summary(result, seconds: float) -> None:
         shares = sorted(s.get("best_practice_share_percent", {}).items(), key=lambda kv: -kv[1])[:4]
         if shares:
             click.echo("  best practice      : " + ", ".join(f"{k} {v:.1f} %" for k, v in shares))
-    click.echo(f"  wall time          : {seconds:.1f} s")
+    if seconds is not None:
+        click.echo(f"  wall time          : {seconds:.1f} s")
 
 
 @main.command()
@@ -173,6 +162,123 @@ def products():
     from .products import PRODUCTS
     for p in PRODUCTS.values():
         click.echo(f"{p.id:<20} [{p.units}] {p.long_name}\n{'':<20} needs: {', '.join(p.requires)}")
+
+
+def _guarded(verbose: int, fn, *args, note: str = "", **kwargs):
+    """Call ``fn``; scsmap errors are printed without a traceback (exit 2), others as unexpected (exit 1),
+    Ctrl-C exits 130; ``note`` is appended to the last two messages."""
+    try:
+        return fn(*args, **kwargs)
+    except ScsmapError as exc:
+        _fail(exc, verbose)
+    except KeyboardInterrupt:
+        click.secho("interrupted" + (f": {note}" if note else ""), fg="red", err=True)
+        sys.exit(130)
+    except Exception as exc:  # an scsmap bug or an unforeseen library error
+        if verbose > 1:
+            raise
+        click.secho(f"error: unexpected {type(exc).__name__}: {exc}\n  hint: rerun with -vv for the traceback "
+                    "and report it" + (f"; {note}" if note else ""), fg="red", err=True)
+        sys.exit(1)
+
+
+_out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+                           help="The run's output folder (default: outputs.dir, else out/<config name>).")
+_verbose_option = click.option("-v", "--verbose", count=True, help="-v: report each step; -vv: with tracebacks.")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@_out_option
+@_verbose_option
+def stats(config, out_dir, verbose):
+    """Recompute the area-weighted statistics of a finished run: stats.csv and stats.gpkg.
+
+    One row per unit (the region, every unit of statistics.admin; each also by land-use
+    class and IPCC climate zone when mapped) and product: area and valid area [ha],
+    area-weighted mean, total [Mt C or Mt C yr-1] and share of the 4 per 1000 target [%].
+    Cell areas are geodesic, weighted by the exact share of each cell inside the unit.
+    """
+    from .config import load_config
+    from .stats import write_stats
+
+    _setup_logging(verbose, False)
+    cfg = _guarded(verbose, load_config, config)
+    res = _guarded(verbose, write_stats, cfg, out_dir)
+    region = res.table[(res.table.zone_set == "region") & (res.table.group_by == "")]
+    click.echo(f"{res.csv} ({len(res.table)} rows), {res.gpkg}")
+    if len(region):
+        click.echo(f"  region area: {region.area_ha.iloc[0]:,.0f} ha")
+    for r in region.itertuples():
+        if r.total_units:
+            share = "" if r.share_4p1000_percent != r.share_4p1000_percent else \
+                f", {r.share_4p1000_percent:.1f} % of the 4p1000 target"
+            click.echo(f"  {r.product:<24} total {r.total:,.3f} {r.total_units}{share}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@_out_option
+@_verbose_option
+def report(config, out_dir, verbose):
+    """Write report.html for a finished run: quick-look maps in the QGIS legends, statistics
+    (computed first when stats.csv is missing), QA, alignment report, config, versions,
+    checksums and methods."""
+    from .config import load_config
+    from .report import write_report
+
+    _setup_logging(verbose, False)
+    cfg = _guarded(verbose, load_config, config)
+    click.echo(_guarded(verbose, write_report, cfg, out_dir))
+
+
+@main.command()
+@click.argument("out_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "dest", type=click.Path(file_okay=False), required=True, help="Folder of the mosaic.")
+@click.option("--overwrite", is_flag=True, help="Replace a mosaic that exists in --out.")
+@click.option("--resolution", type=float, default=None,
+              help="Pixel size in the first region's CRS units (default: the first region's).")
+@_verbose_option
+def mosaic(out_dirs, dest, overwrite, resolution, verbose):
+    """Merge several regions' run folders OUT_DIRS into one map per product.
+
+    Overlaps: each pixel comes from the first folder, in the order given, that has data
+    there, and all its products from that region. provenance.tif records which region
+    (1 = first folder) each pixel came from; manifest.json lists them.
+    """
+    from .mosaic import mosaic as make_mosaic
+
+    _setup_logging(verbose, False)
+    res = _guarded(verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution)
+    m = res.manifest
+    click.echo(f"{res.out_dir}: {len(m['products']) - 1} product(s) + provenance.tif, grid "
+               f"{m['grid']['shape'][0]} x {m['grid']['shape'][1]} ({m['grid']['crs']})")
+    for s in m["sources"]:
+        click.echo(f"  {s['provenance_code']}: {s['region']['name']:<30} {s['pixels']:>10,} px  <- {s['out_dir']}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--make", "target", default=None, metavar="TARGET",
+              help="Print a Makefile rule 'TARGET: files...' instead of one file per line.")
+def inputs(config, target):
+    """List every local file a run of CONFIG reads (config chain, inputs, boundary, admin units, tables)."""
+    from .config import load_config
+    from .deps import dependency_files, make_rule
+
+    files = dependency_files(_guarded(0, load_config, config))
+    click.echo(make_rule(target, files) if target else "\n".join(map(str, files)))
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def summary(out_dir):
+    """Print the summary of the run in OUT_DIR (from its manifest.json)."""
+    from .pipeline import RunResult
+    from .stats import load_manifest
+
+    m = _guarded(0, load_manifest, out_dir)
+    _print_summary(RunResult(out_dir=out_dir, manifest=m, skipped=m.get("skipped_products", {})), None)
 
 
 from .rothc.cli import rothc  # noqa: E402  (the `scsmap rothc ...` command group)

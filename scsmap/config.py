@@ -296,6 +296,27 @@ class OutputsConfig(_Model):
     tile_size: int = Field(512, description="COG tile size in pixels")
 
 
+class AdminUnitsConfig(_Model):
+    """A polygon file of admin units (countries, admin-1 ...) to compute statistics for."""
+
+    path: Path = Field(..., description="polygon file GDAL reads (GeoPackage, GeoJSON, shapefile, zip://...)")
+    layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
+    id_field: str | None = Field(None, description="attribute with the unit id (default: the feature number)")
+    name_field: str | None = Field(None, description="attribute with the unit name (default: the first of NAME, "
+                                   "name, NAME_1, ADM1_EN, shapeName, NAME_EN present)")
+    where: dict[str, str] | None = Field(None, description="attribute filter, e.g. {ISO_A3: MKD}")
+    label: str | None = Field(None, description="name of this set of units in the statistics (default: file stem)")
+
+
+class StatisticsConfig(_Model):
+    """Area-weighted statistics written by `scsmap stats` (stats.csv, stats.gpkg)."""
+
+    admin: list[AdminUnitsConfig] = Field(default_factory=list, description="admin-unit polygon files; the "
+                                          "region's own boundary is always a unit")
+    group_by: list[str] = Field(["land_use", "ipcc_climate_zone"], description="class-map products to break "
+                                "every unit down by, when the run wrote them")
+
+
 class GsocseqStacksConfig(_Model):
     """GSOCseq 52-band input stacks (methods §1.2), expanded into `inputs` when the config is loaded."""
 
@@ -321,6 +342,7 @@ class Config(_Model):
     practices: PracticesConfig = Field(default_factory=PracticesConfig)
     tables: TablesConfig = Field(default_factory=TablesConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
+    statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)
 
     # set by the loader, not by users
     source: Path | None = Field(None, exclude=True, description="config file this was loaded from")
@@ -463,6 +485,11 @@ def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
         for key in ("path", "countries"):
             if isinstance(b.get(key), str):
                 b[key] = _anchor_one(b[key], base, None)
+    stats = raw.get("statistics")
+    if isinstance(stats, dict) and isinstance(stats.get("admin"), list):
+        for unit in stats["admin"]:
+            if isinstance(unit, dict) and isinstance(unit.get("path"), str):
+                unit["path"] = _anchor_one(unit["path"], base, None)
     inputs = raw.get("inputs")
     if not isinstance(inputs, dict):
         return
@@ -600,6 +627,9 @@ def _check_files(cfg: Config) -> list[str]:
             p = getattr(b, key)
             if p is not None and not _exists(p):
                 problems.append(f"region.boundary.{key}: file not found: {p}")
+    for i, unit in enumerate(cfg.statistics.admin):
+        if not _exists(unit.path):
+            problems.append(f"statistics.admin[{i}].path: file not found: {unit.path}")
     return problems
 
 

@@ -33,9 +33,11 @@ from .derive import Derived, Unavailable
 from .errors import ConfigError, InputError, OutputError
 from .inputs import AlignedInputs, assemble_inputs
 from .io.read import CORRUPT_HINT
-from .io.write import (BlockTarget, RasterSpec, finish_stats, hex_to_rgba, open_tiled, set_statistics, sha256,
+from .io.write import (BlockTarget, RasterSpec, finish_stats, open_tiled, set_statistics, sha256,
                        to_cog)
 from .products import PRODUCTS, Product
+from .stac import write_stac
+from .styles import legend_for, qml_path, write_qml
 
 log = logging.getLogger("scsmap")
 
@@ -90,12 +92,6 @@ def select_products(cfg: Config, derived: Derived) -> tuple[list[Product], dict[
     return chosen, skipped
 
 
-def _colormap(p: Product) -> dict[int, tuple[int, int, int, int]] | None:
-    if p.classes is None:
-        return None
-    return {int(r.code): hex_to_rgba(r.color) for r in p.classes().itertuples()}
-
-
 def _partials(arr: da.Array, total: int) -> dict[str, Any]:
     ok = da.isfinite(arr)
     x = da.where(ok, arr, 0).astype("f8")
@@ -126,8 +122,8 @@ def _summary_terms(derived: Derived, inputs: AlignedInputs, cfg: Config, arrays:
         elif pid.startswith("suitability_") and not pid.startswith("suitability_reason_"):
             terms[f"{pid}_ha"] = [da.where(v == k, area, 0).sum() for k in (1, 2)]
         elif pid == "best_practice":
-            terms["best_practice_ha"] = {int(r.code): da.where(v == r.code, area, 0).sum()
-                                         for r in PRODUCTS[pid].classes().itertuples()}
+            terms["best_practice_ha"] = {code: da.where(v == code, area, 0).sum()
+                                         for code, _, _ in PRODUCTS[pid].class_labels()}
     if "rate_best" in arrays and "soc_t0" in arrays:
         rb, soc = arrays["rate_best"].data, arrays["soc_t0"].data
         ok = da.isfinite(rb) & da.isfinite(soc)
@@ -149,7 +145,7 @@ def _finish_practices(t: dict[str, Any], s: dict[str, Any]) -> None:
     if "best_practice_ha" in t:
         areas = {k: float(v) for k, v in t["best_practice_ha"].items()}
         total = sum(areas.values())
-        names = {int(r.code): r.name for r in PRODUCTS["best_practice"].classes().itertuples()}
+        names = {code: name for code, name, _ in PRODUCTS["best_practice"].class_labels()}
         s["best_practice_share_percent"] = {names[k]: 100 * v / total for k, v in areas.items() if v} if total else {}
     if "share_den" in t and float(t["share_den"]):
         s["share_4p1000_national_percent"] = 100 * float(t["share_num"]) / float(t["share_den"])
@@ -242,6 +238,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
     for pid, why in skipped.items():
         log.info("skipping %s: %s", pid, why)
     names = [p.filename(cfg) for p in products] + [MANIFEST, ALIGNMENT]
+    sidecars = [qml_path(p.filename(cfg)).name for p in products]
     _check_out_dir(out, names, overwrite)
     gb = inputs.geobox
     log.info("grid %s x %s pixels (%s), chunks %s", gb.shape.y, gb.shape.x,
@@ -268,7 +265,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                          and p.id.startswith("saturation") else {}),
                       **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in needs},
                       **(p.tags(derived, cfg) if p.tags else {})},
-                colormap=_colormap(p),
+                colormap=legend_for(p).colormap() if p.is_class_map else None,
                 resampling="nearest" if p.is_class_map else "average")
             spec_nodata[p.id] = nodata
             ds = open_tiled(spec, gb, cfg.outputs.tile_size)
@@ -303,6 +300,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             final_tmp = staging / p.filename(cfg)
             to_cog(tmp, final_tmp, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
             tmp.unlink()
+            write_qml(legend_for(p), final_tmp)
             entries.append({"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
                             "dtype": p.dtype, "nodata": spec_nodata[p.id], "sha256": sha256(final_tmp),
                             "statistics": stats, "valid_range": p.valid_range})
@@ -325,7 +323,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         _write_json(staging / ALIGNMENT, alignment)
         _write_json(staging / MANIFEST, manifest)
         # move into place: products first, the manifest last
-        for name in [e["path"] for e in entries] + [ALIGNMENT, MANIFEST]:
+        for name in [e["path"] for e in entries] + sidecars + [ALIGNMENT, MANIFEST]:
             os.replace(staging / name, out / name)
     except BaseException:
         for _, _, ds in datasets:
@@ -336,6 +334,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    write_stac(out, manifest)
     return RunResult(out_dir=out, manifest=manifest, skipped=skipped)
 
 

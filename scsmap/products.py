@@ -19,6 +19,7 @@ from .derive import Derived
 from .landuse import land_use_classes
 from .rules.fourp1000 import target_4p1000
 from .tables import PRACTICE_IDS, climate_zone_classes, load_practice_rules, soil_class_classes
+from .styles import bit_flag_classes
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,11 @@ class Product:
         Name under the ``gsocseq`` naming preset (``{ISO}_GSOCseq_{stem}.tif``).
     references : str
         Sources of the method (written to the file's tags).
-    classes : callable or None
-        Legend of a class map (code, name, color): colour table and labels.
+    class_labels : callable or None
+        Class maps: ``class_labels() -> [(code, label, '#rrggbb'), ...]`` for their legend,
+        QGIS style and colour table (:mod:`scsmap.styles`); without it classes are numbered.
     tags : callable or None
-        Extra tags naming the tables and values used.
+        Extra tags naming the tables and values used: ``tags(derived, cfg) -> dict``.
     """
 
     id: str
@@ -66,8 +68,7 @@ class Product:
     compute: Callable[[Derived, Config], xr.DataArray]
     gsocseq_stem: str | None = None
     references: str = ""
-    #: legend of a class map: DataFrame with columns code, name, color (colour table, labels)
-    classes: Callable[[], pd.DataFrame] | None = None
+    class_labels: Callable[[], list[tuple[int, str, str]]] | None = None
     #: extra GeoTIFF tags (tables and values used): ``tags(derived, cfg) -> dict``
     tags: Callable[[Derived, Config], dict[str, str]] | None = None
 
@@ -85,6 +86,11 @@ class Product:
                 return f"{cfg.region.iso3}_GSOCseq_{stem}.tif"
             return f"{cfg.region.iso3}_{self.id}.tif"
         return f"{self.id}.tif"
+
+
+def _labels(table: Callable[[], pd.DataFrame]) -> Callable[[], list[tuple[int, str, str]]]:
+    """Class labels (code, name, colour) from a legend table with columns code, name, color."""
+    return lambda: [(int(r.code), r.name, r.color) for r in table().itertuples()]
 
 
 _SAT_NEEDS = ("soc_stock", "clay", "silt", "bulk_density", "coarse_fragments", "clay_activity")
@@ -108,7 +114,8 @@ PRODUCTS: dict[str, Product] = {p.id: p for p in [
             "float32", -9999.0, (0.0, 500.0), "stock", _SAT_NEEDS,
             lambda d, c: d.get("saturation_deficit"), references=_F),
     Product("land_use", "land-use class (FAO GSOCseq classes)", "class", "uint8", 255, (0, 13), "land_use",
-            ("land_use",), lambda d, c: d.get("land_use"), references="methods §1.3", classes=land_use_classes),
+            ("land_use",), lambda d, c: d.get("land_use"), references="methods §1.3",
+            class_labels=_labels(land_use_classes)),
     Product("mat", "mean annual air temperature", "degC", "float32", -9999.0, (-40.0, 35.0), "temperature",
             ("temperature",), lambda d, c: d.get("mat"), references="mean of 12 monthly means"),
     Product("map", "mean annual precipitation", "mm yr-1", "float32", -9999.0, (0.0, 12000.0), "precipitation",
@@ -194,7 +201,9 @@ _GSOCSEQ.append(Product("gsocseq_qa", "GSOCseq map-correction flags (bits: 0 SOC
                         "2 RelDiff, 3 ASR, 4 RSR, 5 uncertainty out of range; 0 = passes)", "class", "uint8", 255,
                         (0, 63), "qa", ("gsocseq",),
                         lambda d, c: d.get("gsocseq").sel(gsocseq_output="qa_flags", drop=True),
-                        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10"))
+                        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10",
+                        class_labels=lambda: bit_flag_classes(["SOC", "AbsDiff", "RelDiff", "ASR", "RSR",
+                                                               "uncertainty"])))
 _MC = {"mean": "mean", "sd": "standard deviation", "p05": "5th percentile", "p95": "95th percentile"}
 for _s, _S in _SC.items():
     for _stat, _name in _MC.items():
@@ -228,10 +237,16 @@ def _practice_tags(practice: str | None):
 
 
 def _practice_product(out: str, long_name: str, units: str, dtype: str, valid: tuple[float, float], family: str,
-                      practice: str | None, classes=None) -> Product:
+                      practice: str | None, labels=None) -> Product:
     return Product(out, long_name, units, dtype, 255 if dtype == "uint8" else -9999.0, valid, family,
-                   (f"practices.{out}",), lambda d, c: d.get(f"practices.{out}"), references=_P, classes=classes,
+                   (f"practices.{out}",), lambda d, c: d.get(f"practices.{out}"), references=_P, class_labels=labels,
                    tags=_practice_tags(practice))
+
+
+def _REASONS() -> list[tuple[int, str, str]]:
+    bits = ["land use", "climate", "slope", "soil", "saturated", "already practised", "masked input",
+            "resource unknown"]
+    return [c for c in bit_flag_classes(bits, "no restriction") if c[0] < 255]  # 255 is the nodata value
 
 
 _PRACTICES: list[Product] = [
@@ -244,24 +259,25 @@ _PRACTICES: list[Product] = [
     Product("ipcc_climate_zone", "IPCC climate zone (2019 decision tree)", "class", "uint8", 255, (1, 12), "class",
             ("ipcc_climate_zone",), lambda d, c: d.get("ipcc_climate_zone"),
             references="IPCC 2019 Refinement Vol 4 Ch 3 Annex 3A.5 Fig. 3A.5.2; methods §3.2",
-            classes=climate_zone_classes),
+            class_labels=_labels(climate_zone_classes)),
     Product("ipcc_soil_class", "IPCC mineral-soil class", "class", "uint8", 255, (1, 7), "class",
             ("ipcc_soil_class",), lambda d, c: d.get("ipcc_soil_class"),
-            references="IPCC 2006/2019 Vol 4 Ch 3 Annex 3A.5 soil scheme; methods §3.3", classes=soil_class_classes),
+            references="IPCC 2006/2019 Vol 4 Ch 3 Annex 3A.5 soil scheme; methods §3.3", class_labels=_labels(soil_class_classes)),
 ]
 for _pid in PRACTICE_IDS:
     _PRACTICES += [
         _practice_product(f"suitability_{_pid}", f"suitability for {_pid}: 0 unsuitable, 1 conditional, 2 suitable",
-                          "class", "uint8", (0, 2), "suitability", _pid, _suitability_classes),
+                          "class", "uint8", (0, 2), "suitability", _pid, _labels(_suitability_classes)),
         _practice_product(f"suitability_reason_{_pid}", f"why {_pid} is unsuitable or conditional (bit flags: 1 land "
                           "use, 2 climate, 4 slope, 8 soil, 16 saturated, 32 already practised, 64 masked input or no "
-                          "table value, 128 resource availability unknown)", "class", "uint8", (0, 254), "qa", _pid),
+                          "table value, 128 resource availability unknown)", "class", "uint8", (0, 254), "qa", _pid,
+                          _REASONS),
         _practice_product(f"rate_{_pid}", f"SOC sequestration rate of {_pid}, capped by saturation (t C per ha per "
                           "year; 0 where unsuitable)", "t ha-1 yr-1", "float32", (-2.0, 5.0), "rate", _pid),
     ]
 _PRACTICES += [
     _practice_product("best_practice", "suitable practice with the highest capped rate (0 = none)", "class", "uint8",
-                      (0, 12), "class", None, _best_practice_classes),
+                      (0, 12), "class", None, _labels(_best_practice_classes)),
     _practice_product("rate_best", "rate of the best practice (t C per ha per year)", "t ha-1 yr-1", "float32",
                       (0.0, 5.0), "rate", None),
     _practice_product("rate_combined", "rate of the best combination: one practice per mechanism (tillage, input, "

@@ -42,3 +42,44 @@ def write_config(tmp_path):
         return p
 
     return _write
+
+
+# --------------------------------------------------------------------------- deliverables (issue 5)
+
+def _have_qgis() -> bool:
+    import subprocess
+    py = Path("/usr/bin/python3")
+    if not py.exists():
+        return False
+    return subprocess.run([str(py), "-c", "import qgis.core"], capture_output=True).returncode == 0
+
+
+def _chromium() -> str | None:
+    import shutil
+    return next((p for n in ("chromium", "chromium-browser", "google-chrome") if (p := shutil.which(n))), None)
+
+
+HAVE_QGIS = _have_qgis()
+CHROMIUM = _chromium()
+needs_qgis = pytest.mark.skipif(not HAVE_QGIS, reason="QGIS python bindings not found (Debian: apt-get install "
+                                "python3-qgis; CI installs them)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not found (Debian: apt-get install "
+                                    "chromium; CI installs it)")
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory) -> Path:
+    """The demo run once per session with its statistics, report and .inputs.mk, as `make demo` builds them."""
+    from scsmap.config import load_config
+    from scsmap.deps import dependency_files, make_rule
+    from scsmap.pipeline import run
+    from scsmap.report import write_report
+    from scsmap.stats import write_stats
+
+    out = tmp_path_factory.mktemp("make") / "demo"
+    cfg = load_config(CONFIGS / "regions" / "demo.yaml")
+    run(cfg, out_dir=out)
+    (out / ".inputs.mk").write_text(make_rule(str(out / "manifest.json"), dependency_files(cfg)))
+    write_stats(cfg, out)
+    write_report(cfg, out)
+    return out

@@ -20,6 +20,27 @@ def _read(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
     return gdf
 
 
+def read_polygons(path: str, layer: str | None = None, where: dict[str, str] | None = None,
+                  where_key: str = "where") -> gpd.GeoDataFrame:
+    """Read a polygon file and keep the features whose attributes equal ``where``.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no CRS, an attribute of ``where`` missing, or no feature left
+        (``where_key`` names the config field in the message).
+    """
+    gdf = _read(path, layer)
+    for key, value in (where or {}).items():
+        if key not in gdf.columns:
+            raise InputError(f"vector file {path} has no attribute {key!r}",
+                             f"available attributes: {', '.join(map(str, gdf.columns))}")
+        gdf = gdf[gdf[key].astype(str) == str(value)]
+    if not len(gdf):
+        raise InputError(f"no feature in {path} matches {where_key} = {where}")
+    return gdf
+
+
 def load_boundary(region: RegionConfig) -> Geometry | None:
     """Return the region's boundary as one (multi)polygon, or None when only a bbox is given.
 
@@ -61,14 +82,7 @@ def load_boundary(region: RegionConfig) -> Geometry | None:
         gdf = sel
     else:
         src = str(b.path)
-        gdf = _read(src, b.layer)
-        for key, value in (b.where or {}).items():
-            if key not in gdf.columns:
-                raise InputError(f"boundary file {src} has no attribute {key!r}",
-                                 f"available attributes: {', '.join(map(str, gdf.columns))}")
-            gdf = gdf[gdf[key].astype(str) == str(value)]
-        if not len(gdf):
-            raise InputError(f"no feature in {src} matches region.boundary.where = {b.where}")
+        gdf = read_polygons(src, b.layer, b.where, "region.boundary.where")
     geom = gdf.geometry.union_all() if hasattr(gdf.geometry, "union_all") else gdf.geometry.unary_union
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise InputError(f"boundary from {src} is empty or not a polygon ({getattr(geom, 'geom_type', None)})")

@@ -1,0 +1,171 @@
+"""Area-correct statistics: oracles from geodesy (pyproj.Geod) and hand calculation, and MKD end to end.
+
+The synthetic grid is 0.01 degree over lon 10-11, lat 45-46: the west half (lon < 10.5) has
+SOC 100 t ha-1, a rate of 0.4 t ha-1 yr-1 and land use 2; the east half SOC 10, rate 0 and land
+use 4. Polygon areas come from pyproj.Geod on edges densified along parallels and meridians
+(so that they follow the cells' edges, not great circles).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import Polygon, box
+
+from conftest import CONFIGS, SHARED, needs_shared
+from scsmap.stats import zonal_statistics
+
+GEOD = pyproj.Geod(ellps="WGS84")
+RES = 0.01
+
+
+def densify(poly: Polygon, n: int = 200) -> Polygon:
+    xy = np.asarray(poly.exterior.coords)
+    pts = [a + (b - a) * t for a, b in zip(xy[:-1], xy[1:]) for t in np.linspace(0, 1, n, endpoint=False)]
+    return Polygon(pts)
+
+
+def geod_ha(poly: Polygon) -> float:
+    return abs(GEOD.geometry_area_perimeter(densify(poly))[0]) / 1e4
+
+
+def _write(path, arr, dtype="float32", nodata=-9999.0):
+    a = np.where(np.isfinite(arr), arr, nodata).astype(dtype)
+    with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=dtype,
+                       nodata=nodata, crs="EPSG:4326", transform=from_origin(10, 46, RES, RES)) as ds:
+        ds.write(a, 1)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    d = tmp_path_factory.mktemp("synthetic")
+    west = np.zeros((100, 100), bool)
+    west[:, :50] = True
+    soc = np.where(west, 100.0, 10.0)
+    rate = np.where(west, 0.4, 0.0)
+    holes = soc.copy()
+    holes[:, 70:] = np.nan  # lon 10.7-11 missing
+    _write(d / "soc_t0.tif", soc)
+    _write(d / "target_4p1000.tif", 0.004 * soc)
+    _write(d / "asr_ssm1.tif", rate)
+    _write(d / "saturation_ratio.tif", np.where(west, 20.0, 60.0))
+    _write(d / "soc_final_bau.tif", holes)
+    _write(d / "land_use.tif", np.where(west, 2, 4), dtype="uint8", nodata=255)
+    entries = [{"id": i, "path": f"{i}.tif", "units": u, "dtype": t} for i, u, t in (
+        ("soc_t0", "t ha-1", "float32"), ("target_4p1000", "t ha-1 yr-1", "float32"),
+        ("asr_ssm1", "t ha-1 yr-1", "float32"), ("saturation_ratio", "%", "float32"),
+        ("soc_final_bau", "t ha-1", "float32"), ("land_use", "class", "uint8"))]
+    rect = box(10.2, 45.2, 10.8, 45.8)                       # on cell edges, both halves
+    tri = Polygon([(10.123, 45.111), (10.377, 45.163), (10.251, 45.407)])  # cuts cells, west half only
+    zones = gpd.GeoDataFrame({"zone_set": ["t", "t"], "zone_id": ["rect", "tri"], "zone_name": ["rect", "tri"]},
+                             geometry=[densify(rect), densify(tri)], crs="EPSG:4326")
+    table = zonal_statistics(d, entries, zones)
+    return table, rect, tri
+
+
+def _row(table, zone, product, group="", code=None):
+    t = table[(table.zone_id == zone) & (table["product"] == product) & (table.group_by == group)]
+    if code is not None:
+        t = t[t.class_code == code]
+    assert len(t) == 1
+    return t.iloc[0]
+
+
+def test_unit_area_is_the_geodesic_polygon_area(synthetic):
+    table, rect, tri = synthetic
+    assert _row(table, "rect", "soc_t0").area_ha == pytest.approx(geod_ha(rect), rel=1e-5)
+    # a polygon cutting cells: exact coverage fractions, not pixel counts
+    assert _row(table, "tri", "soc_t0").area_ha == pytest.approx(geod_ha(tri), rel=1e-4)
+
+
+def test_totals_means_and_share_of_the_4p1000_target_by_hand(synthetic):
+    table, rect, _ = synthetic
+    a_w, a_e = geod_ha(box(10.2, 45.2, 10.5, 45.8)), geod_ha(box(10.5, 45.2, 10.8, 45.8))
+    soc = _row(table, "rect", "soc_t0")
+    assert soc.total == pytest.approx((100 * a_w + 10 * a_e) / 1e6, rel=1e-5)
+    assert soc.total_units == "Mt C"
+    assert soc["mean"] == pytest.approx((100 * a_w + 10 * a_e) / (a_w + a_e), rel=1e-5)
+    rate = _row(table, "rect", "asr_ssm1")
+    assert rate.total == pytest.approx(0.4 * a_w / 1e6, rel=1e-5)
+    assert rate.total_units == "Mt C yr-1"
+    # methods §5: Σ(rate·area) / Σ(0.004·T0·area) ≈ 90.9 %, not the mean of per-pixel ratios (50 %)
+    expect = 100 * 0.4 * a_w / (0.004 * (100 * a_w + 10 * a_e))
+    assert rate.share_4p1000_percent == pytest.approx(expect, rel=1e-5)
+    assert expect > 85
+    ratio = _row(table, "rect", "saturation_ratio")
+    assert ratio["mean"] == pytest.approx((20 * a_w + 60 * a_e) / (a_w + a_e), rel=1e-5)
+    assert np.isnan(ratio.total) and ratio.total_units == ""
+
+
+def test_missing_data_shrinks_the_valid_area_only(synthetic):
+    table, rect, _ = synthetic
+    row = _row(table, "rect", "soc_final_bau")
+    assert row.area_ha == pytest.approx(geod_ha(rect), rel=1e-5)
+    assert row.valid_area_ha == pytest.approx(geod_ha(box(10.2, 45.2, 10.7, 45.8)), rel=1e-5)
+    # the triangle lies west of the holes: the same valid area for every product
+    same = table[(table.zone_id == "tri") & (table.group_by == "")]
+    assert same.valid_area_ha.nunique() == 1
+
+
+def test_breakdown_by_land_use_class(synthetic):
+    table, _, _ = synthetic
+    a_w, a_e = geod_ha(box(10.2, 45.2, 10.5, 45.8)), geod_ha(box(10.5, 45.2, 10.8, 45.8))
+    crop = _row(table, "rect", "soc_t0", "land_use", 2)
+    tree = _row(table, "rect", "soc_t0", "land_use", 4)
+    assert (crop.class_name, tree.class_name) == ("cropland", "tree covered")
+    assert crop.area_ha == pytest.approx(a_w, rel=1e-5) and tree.area_ha == pytest.approx(a_e, rel=1e-5)
+    assert crop.total == pytest.approx(100 * a_w / 1e6, rel=1e-5)
+    assert crop.total + tree.total == pytest.approx(_row(table, "rect", "soc_t0").total, rel=1e-9)
+    assert _row(table, "rect", "asr_ssm1", "land_use", 2).share_4p1000_percent == pytest.approx(100, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- MKD end to end
+
+@pytest.fixture(scope="module")
+def mkd_stats(tmp_path_factory):
+    from scsmap.config import load_config
+    from scsmap.pipeline import run
+    from scsmap.stats import write_stats
+
+    out = tmp_path_factory.mktemp("mkd")
+    cfg = load_config(CONFIGS / "regions" / "mkd.yaml")
+    run(cfg, out_dir=out)
+    res = write_stats(cfg, out)
+    return out, res
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@needs_shared
+def test_mkd_national_area_within_1_percent_of_the_boundary(mkd_stats):
+    out, res = mkd_stats
+    stats = pd.read_csv(out / "stats.csv")
+    region = stats[(stats.zone_set == "region") & stats.group_by.isna()]
+    boundary = gpd.read_file(SHARED / "data" / "mkd" / "boundary" / "MKD_un_bnda.shp").to_crs("EPSG:4326")
+    geod = sum(abs(GEOD.geometry_area_perimeter(g)[0]) for g in boundary.geometry) / 1e4
+    assert region.area_ha.iloc[0] == pytest.approx(geod, rel=0.01)
+    # the Natural Earth country of the admin file: one unit (neighbours touching the edge are left out)
+    units = stats[(stats.zone_set != "region") & stats.group_by.isna()]
+    assert set(units.zone_name) == {"North Macedonia"}
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@needs_shared
+def test_mkd_totals_are_consistent_across_products(mkd_stats):
+    _, res = mkd_stats
+    t = res.table
+    r = t[(t.zone_set == "region") & (t.group_by == "")].set_index("product")
+    assert r.loc["soc_t0", "valid_area_ha"] == pytest.approx(r.loc["target_4p1000", "valid_area_ha"], rel=1e-12)
+    assert r.loc["target_4p1000", "total"] == pytest.approx(0.004 * r.loc["soc_t0", "total"], rel=1e-5)
+    for s in ("bau", "ssm1", "ssm2", "ssm3"):
+        assert r.loc[f"asr_{s}", "valid_area_ha"] == pytest.approx(r.loc[f"absdiff_{s}", "valid_area_ha"])
+        assert 20 * r.loc[f"asr_{s}", "total"] == pytest.approx(r.loc[f"absdiff_{s}", "total"], rel=1e-4, abs=1e-6)
+    # class breakdown adds up to the region where the class map is defined
+    lu = t[(t.zone_set == "region") & (t.group_by == "land_use") & (t["product"] == "soc_t0")]
+    assert lu.total.sum() == pytest.approx(r.loc["soc_t0", "total"], rel=1e-3)
