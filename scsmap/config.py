@@ -199,6 +199,35 @@ class OutputsConfig(_Model):
     tile_size: int = Field(512, description="COG tile size in pixels")
 
 
+class ComputeConfig(_Model):
+    """Where the dask graph runs (docs/scaling.md). Never changes what is written: outputs are
+    byte-identical whichever scheduler computes them, and this section is left out of the
+    config digest (``CONFIG_SHA256``)."""
+
+    scheduler: str = Field("threads", description="'threads' (default: this process), 'processes' (a local "
+                           "dask.distributed cluster with memory limits) or the address of a running dask "
+                           "scheduler, e.g. 'tcp://10.0.0.5:8786' (dask-jobqueue, Kubernetes, cloud); "
+                           "`scsmap run --scheduler` overrides it")
+    n_workers: int | None = Field(None, ge=1, le=1024, description="'processes': worker processes "
+                                  "(default: one per CPU core)")
+    threads_per_worker: int = Field(1, ge=1, le=256, description="'processes': threads per worker")
+    memory_limit: str = Field("auto", description="'processes': memory limit per worker, e.g. '4GB'; 'auto' "
+                              "shares the machine's memory between the workers; workers spill to disk, then "
+                              "pause, before reaching it")
+    gdal_config: dict[str, str] = Field(default_factory=dict, description="GDAL config options set in this "
+                                        "process and on every worker, e.g. {GDAL_CACHEMAX: '512', "
+                                        "GDAL_NUM_THREADS: '1'}; GDAL_*, CPL_* and VSI_* environment variables "
+                                        "of this process are passed to the workers too")
+    connect_timeout_s: float = Field(30.0, gt=0, description="seconds to wait for a scheduler address to answer")
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, v: str) -> str:
+        if v in ("threads", "processes") or re.match(r"^[a-z][a-z0-9+]*://\S+$", v):
+            return v
+        raise ValueError("give 'threads', 'processes' or a scheduler address such as 'tcp://host:8786'")
+
+
 class GsocseqStacksConfig(_Model):
     """GSOCseq 52-band input stacks (methods §1.2), expanded into `inputs` when the config is loaded."""
 
@@ -223,6 +252,8 @@ class Config(_Model):
     rothc: RothCConfig = Field(default_factory=RothCConfig)
     tables: TablesConfig = Field(default_factory=TablesConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
+    compute: ComputeConfig = Field(default_factory=ComputeConfig, description="where the computation runs "
+                                   "(threads, local processes or a dask scheduler address); no effect on outputs")
 
     # set by the loader, not by users
     source: Path | None = Field(None, exclude=True, description="config file this was loaded from")
@@ -271,8 +302,11 @@ class Config(_Model):
         return self.outputs.dir if self.outputs.dir is not None else Path("out") / self.region_id
 
     def digest(self) -> str:
-        """sha256 of the validated config (JSON, sorted keys): identifies a run's settings."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        """sha256 of the validated config (JSON, sorted keys): identifies a run's settings.
+
+        The ``compute`` section (where the graph runs) is left out: it never changes the outputs.
+        """
+        blob = json.dumps(self.model_dump(mode="json", exclude={"compute"}), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
 

@@ -52,14 +52,18 @@ class BlockTarget:
             self.dataset.write(value, 1, window=win)
 
 
-def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512):
-    """Create the temporary tiled GeoTIFF of a product (band 1), metadata set."""
+def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False):
+    """Create the temporary tiled GeoTIFF of a product (band 1), metadata set.
+
+    ``sparse=True`` (``SPARSE_OK``) leaves unwritten blocks empty, so that the file can be
+    closed at once and filled later block by block by other processes.
+    """
     ny, nx = geobox.shape.yx
     tile = min(tile, 512)
     profile = dict(driver="GTiff", width=nx, height=ny, count=1, dtype=spec.dtype, nodata=spec.nodata,
                    crs=geobox.crs.to_wkt(), transform=geobox.affine, tiled=True, blockxsize=tile,
                    blockysize=tile, compress="DEFLATE", predictor=2 if spec.dtype == "uint8" else 3,
-                   BIGTIFF="IF_SAFER")
+                   BIGTIFF="IF_SAFER", **({"SPARSE_OK": "TRUE"} if sparse else {}))
     ds = rasterio.open(spec.path, "w", **profile)
     ds.set_band_description(1, spec.description)
     ds.set_band_unit(1, spec.units)
