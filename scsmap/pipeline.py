@@ -31,7 +31,8 @@ from .derive import Derived, Unavailable
 from .errors import ConfigError, InputError, OutputError
 from .inputs import AlignedInputs, assemble_inputs
 from .io.read import CORRUPT_HINT
-from .io.write import RasterSpec, finish_stats, hex_to_rgba, open_tiled, set_statistics, sha256, to_cog
+from .io.write import (RasterSpec, class_codes, disk_full, finish_stats, hex_to_rgba, open_tiled, set_statistics,
+                       sha256, to_cog)
 from .landuse import land_use_classes
 from .products import PRODUCTS, Product
 from .resume import clean_stale_staging, input_checksums, new_staging, read_manifest, resume_key, reusable_entries
@@ -255,7 +256,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             arr = arrays[p.id].data
             partials[p.id] = _partials(arr, total)
             if p.is_class_map:
-                arr = da.where(da.isfinite(arr), arr, p.nodata).astype(p.dtype)
+                arr = arr.map_blocks(class_codes, p.nodata, p.dtype, p.id, dtype=p.dtype)
             else:
                 arr = da.where(da.isfinite(arr), arr, np.float32(nodata)).astype(p.dtype)
             sources.append(arr)
@@ -267,6 +268,8 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             with _progress(progress and not engine.distributed):
                 _, parts, terms, counts = engine.compute(store, partials, summary_terms, inputs.counts)
         except rasterio.errors.RasterioIOError as exc:
+            if disk_full(exc):
+                raise
             files = ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc)) \
                 or "one of the input files"
             raise InputError(f"reading {files} failed during the computation: {exc}", CORRUPT_HINT) from None
@@ -310,12 +313,16 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         # move into place: products first, the manifest last
         for name in [e["path"] for e in entries.values()] + [ALIGNMENT, MANIFEST]:
             os.replace(staging / name, out / name)
-    except BaseException:
+    except BaseException as exc:
         for _, _, ds in datasets:
             try:
                 ds.close()
             except Exception:  # pragma: no cover - best effort
                 pass
+        if disk_full(exc):
+            raise OutputError(f"no space left on the file system of {out} while writing the outputs ({exc})",
+                              "free some space or choose another directory with --out; existing outputs were "
+                              "left as they were") from None
         raise
     finally:
         stack.close()

@@ -76,8 +76,22 @@ def apply_gdal_options(options: dict[str, str]) -> dict[str, str | None]:
     previous = {k: os.environ.get(k) for k in options}
     for k, v in options.items():
         os.environ[k] = v
-        rasterio.env.set_gdal_config(k, v)
+        _set_config(k, v)
     return previous
+
+
+def _set_config(key: str, value: str | None) -> None:
+    # rasterio hands GDAL_CACHEMAX to GDALSetCacheMax, which takes an integer; other forms ("10%",
+    # "512MB") reach GDAL through the environment variable, read when its block cache starts
+    from rasterio._env import del_gdal_config
+
+    if value is None:
+        del_gdal_config(key)
+        return
+    try:
+        rasterio.env.set_gdal_config(key, int(value) if value.isdigit() else value)
+    except TypeError:
+        pass
 
 
 def restore_gdal_options(previous: dict[str, str | None]) -> None:
@@ -85,10 +99,9 @@ def restore_gdal_options(previous: dict[str, str | None]) -> None:
     for k, v in previous.items():
         if v is None:
             os.environ.pop(k, None)
-            rasterio.env.set_gdal_config(k, None)
         else:
             os.environ[k] = v
-            rasterio.env.set_gdal_config(k, v)
+        _set_config(k, v)
 
 
 def _gdal_plugin(options: dict[str, str]):

@@ -10,6 +10,7 @@ outputs, so the final ``os.replace`` is atomic.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import threading
@@ -120,3 +121,29 @@ def read_band(path: Path) -> np.ndarray:
         if ds.nodata is not None:
             a[a == ds.nodata] = np.nan
     return a
+
+
+def class_codes(values: np.ndarray, nodata: int, dtype: str, product: str) -> np.ndarray:
+    """Cast a float class map block to its integer dtype, NaN → ``nodata``, never wrapping around.
+
+    Raises
+    ------
+    OutputError
+        When a finite value is not a whole number in ``0 .. nodata - 1`` (it would wrap or
+        collide with nodata in ``dtype``).
+    """
+    ok = np.isfinite(values)
+    v = values[ok]
+    if v.size and (v.min() < 0 or v.max() >= nodata or not np.array_equal(v, np.round(v))):
+        from ..errors import OutputError
+
+        bad = np.unique(v[(v < 0) | (v >= nodata) | (v != np.round(v))])[:10]
+        raise OutputError(f"product {product!r}: class values {bad.tolist()} do not fit {dtype} (0..{nodata - 1}, "
+                          f"{nodata} = nodata)", "check the class codes of the land-use inputs and tables")
+    return np.where(ok, values, nodata).astype(dtype)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` says the file system is full (ENOSPC, EDQUOT or GDAL's message for it)."""
+    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+        "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
