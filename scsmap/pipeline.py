@@ -35,7 +35,8 @@ from .io.write import (RasterSpec, class_codes, disk_full, finish_stats, hex_to_
                        sha256, to_cog)
 from .landuse import land_use_classes
 from .products import PRODUCTS, Product
-from .resume import clean_stale_staging, input_checksums, new_staging, read_manifest, resume_key, reusable_entries
+from .resume import (clean_stale_staging, input_checksums, new_staging, read_manifest, resume_key, reusable_entries,
+                     same_run)
 from .scheduler import open_engine
 
 log = logging.getLogger("scsmap")
@@ -219,7 +220,8 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         log.info("resume: all %d product(s) in %s are up to date", len(products), out)
         return RunResult(out_dir=out, manifest=previous, skipped=skipped)
     todo = [p for p in products if p.id not in reused]
-    names = [p.filename(cfg) for p in todo] + ([] if resume else [MANIFEST, ALIGNMENT])
+    ours = same_run(previous, keys)
+    names = [p.filename(cfg) for p in todo if p.id not in ours] + ([] if resume else [MANIFEST, ALIGNMENT])
     _check_out_dir(out, names, overwrite)
     clean_stale_staging(out)
     for pid in reused:

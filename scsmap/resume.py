@@ -122,6 +122,15 @@ def reusable_entries(out_dir: Path, manifest: dict[str, Any] | None, keys: dict[
     return kept
 
 
+def same_run(manifest: dict[str, Any] | None, keys: dict[str, str]) -> set[str]:
+    """Product ids that the previous manifest lists with this run's resume key (their files may be
+    replaced by ``--resume`` without ``--overwrite``: they belong to the same run, damaged or not)."""
+    if not manifest:
+        return set()
+    return {e.get("id") for e in manifest.get("products", []) if e.get("id") in keys
+            and e.get("resume_key") == keys[e["id"]]}
+
+
 def new_staging(out_dir: Path) -> Path:
     """Create the staging directory of a run in ``out_dir``, recording its owner (host, pid)."""
     staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
