@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -115,6 +116,7 @@ def child(config: str, out: str, scheduler: str | None) -> None:
     from scsmap.config import load_config
 
     stages: dict[str, float] = {}
+    rss: dict[str, float] = {}  # peak RSS of this process at the end of each stage, MB
 
     def timed(stage, fn):
         def wrapper(*a, **kw):
@@ -123,6 +125,7 @@ def child(config: str, out: str, scheduler: str | None) -> None:
                 return fn(*a, **kw)
             finally:
                 stages[stage] = stages.get(stage, 0.0) + time.perf_counter() - t0
+                rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return wrapper
 
     pipeline.assemble_inputs = timed("open+preflight", pipeline.assemble_inputs)
@@ -136,7 +139,7 @@ def child(config: str, out: str, scheduler: str | None) -> None:
     wall = time.perf_counter() - t0
     ny, nx = res.manifest["grid"]["shape"]
     size = sum((Path(out) / e["path"]).stat().st_size for e in res.manifest["products"])
-    print(json.dumps({"pixels": ny * nx, "shape": [ny, nx], "wall": wall, "stages": stages,
+    print(json.dumps({"pixels": ny * nx, "shape": [ny, nx], "wall": wall, "stages": stages, "rss_after": rss,
                       "products": len(res.manifest["products"]), "bytes": size}))
 
 
@@ -193,6 +196,7 @@ def main() -> None:
                   f"outputs {r['bytes'] / 1e9:6.2f} GB | ref (smallest, linear): time x{r['wall'] / lin:.2f}, "
                   f"RSS x{r['peak_rss_mb'] / base['peak_rss_mb']:.2f}", flush=True)
             print(f"    stages: {stages}", flush=True)
+            print("    peak RSS after: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in r["rss_after"].items()), flush=True)
 
 
 if __name__ == "__main__":

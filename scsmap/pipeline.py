@@ -38,6 +38,7 @@ from .products import PRODUCTS, Product
 from .resume import (clean_stale_staging, input_checksums, new_staging, read_manifest, resume_key, reusable_entries,
                      same_run)
 from .scheduler import open_engine
+from .strips import plan_windows, read_back, store_in_windows
 
 log = logging.getLogger("scsmap")
 
@@ -263,12 +264,26 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                 arr = da.where(da.isfinite(arr), arr, np.float32(nodata)).astype(p.dtype)
             sources.append(arr)
             targets.append(engine.target(ds))
-        store = da.store(sources, targets, lock=False, compute=False)
-        summary_terms = _summary_terms(derived, inputs, cfg, arrays)
-        log.info("computing %d product(s)", len(products))
+        windows = plan_windows(sources[0].chunks, cfg.compute.pass_pixels) if sources else None
+        log.info("computing %d product(s)%s", len(todo), f" in {len(windows)} windows" if windows else "")
         try:
             with _progress(progress and not engine.distributed):
-                _, parts, terms, counts = engine.compute(store, partials, summary_terms, inputs.counts)
+                if windows is None:  # one pass: maps, statistics and summary together
+                    store = da.store(sources, targets, lock=False, compute=False)
+                    summary_terms = _summary_terms(derived, inputs, cfg, arrays)
+                    _, parts, terms, counts = engine.compute(store, partials, summary_terms, inputs.counts)
+                else:  # bounded memory: maps window by window, then statistics from the written files
+                    on_grid = store_in_windows(engine.compute, sources, targets, windows, inputs.valid_grid)
+                    for _, _, ds in datasets:
+                        ds.close()
+                    written = {p.id: xr.DataArray(read_back(spec.path, spec_nodata[p.id], sources[0].chunks,
+                                                            p.dtype)) for p, spec, _ in datasets}
+                    parts, terms, in_source = engine.compute(
+                        {pid: _partials(a.data, total) for pid, a in written.items()},
+                        _summary_terms(derived, inputs, cfg, written),
+                        {k: c["valid_pixels_source"] for k, c in inputs.counts.items()})
+                    counts = {k: {"valid_pixels_source": in_source[k], "valid_pixels_grid": on_grid[k]}
+                              for k in inputs.counts}
         except rasterio.errors.RasterioIOError as exc:
             if disk_full(exc):
                 raise
