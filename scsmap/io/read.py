@@ -149,7 +149,7 @@ def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputCo
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         if np.issubdtype(dtype, np.floating):
             nod = np.asarray(nodata).astype(dtype)
-            invalid = (raw == nod) | (abs(raw - nod) <= abs(nod) * 1e-6)
+            invalid = (raw == nod) if not np.isfinite(nod) else (raw == nod) | (abs(raw - nod) <= abs(nod) * 1e-6)
         else:
             invalid = raw == nodata
     else:
@@ -161,7 +161,8 @@ def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputCo
     a = np.float32(spec.scale * factor)
     b = np.float32(spec.offset * factor + shift)
     if a != 1 or b != 0:
-        x = x * a + b
+        with np.errstate(over="ignore"):  # an overflow becomes inf, refused below
+            x = x * a + b
     if isinstance(x, np.ndarray):
         return _finite_block(x, layer, source)
     return xr.apply_ufunc(_finite_block, x, kwargs={"layer": layer, "source": source}, dask="parallelized",
