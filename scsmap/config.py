@@ -587,8 +587,11 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
     for key, value in (overrides or {}).items():
         node = raw
         *parents, last = key.split(".")
-        for p in parents:
+        for i, p in enumerate(parents):
             node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {'.'.join(parents[:i + 1])} is {node!r}, not a mapping of keys",
+                                  source=str(path))
         node[last] = value
     _expand_gsocseq_stacks(raw)
     _resolve_inputs(raw, path.resolve().parent)
