@@ -158,3 +158,18 @@ def test_compute_section_does_not_change_the_config_digest(demo_raw, write_confi
     demo_raw["parameters"] = {"rate_4p1000": 0.005}
     c = load_config(write_config(demo_raw, "c"))
     assert c.digest() != a.digest()
+
+
+def test_scaling_doc_compute_example_is_valid(tmp_path):
+    """The `compute:` block in docs/scaling.md validates, and its relative links resolve."""
+    import re
+
+    import yaml
+
+    from bad_input_helpers import ROOT
+
+    text = (ROOT / "docs" / "scaling.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("compute:"))
+    ComputeConfig.model_validate(yaml.safe_load(block)["compute"])
+    for link in re.findall(r"\]\(([^)#]+\.md)", text):
+        assert (ROOT / "docs" / link).is_file(), link
