@@ -67,10 +67,17 @@ def main() -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config value, e.g. --set grid.resolution=0.01 --set grid.chunk_size=512 "
                    "(repeatable; VALUE is parsed as YAML).")
+@click.option("--scheduler", default=None, metavar="threads|processes|ADDRESS",
+              help="Where to compute: threads (default), processes (a local dask cluster with memory limits) "
+                   "or the address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (overrides "
+                   "compute.scheduler; outputs are identical either way).")
+@click.option("--resume", is_flag=True, default=False,
+              help="Keep products whose file and manifest entry match this config and these inputs "
+                   "(sha256); compute only the others.")
 @click.option("-v", "--verbose", count=True, help="-v: report each step (grid, layers, skipped products); "
               "-vv: debug, with tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar, no summary.")
-def run(config, out_dir, overwrite, overrides, verbose, quiet):
+def run(config, out_dir, overwrite, overrides, scheduler, resume, verbose, quiet):
     """Run the region described by CONFIG and write its maps.
 
     Products (each a COG GeoTIFF, float32 with nodata -9999 unless stated):
@@ -90,7 +97,8 @@ def run(config, out_dir, overwrite, overrides, verbose, quiet):
     settings = _parse_set(overrides)  # a malformed --set is a usage error (exit 2), raised by click
     note = "existing outputs were left as they were"
     cfg = _guarded(verbose, load_config, config, overrides=settings, note=note)
-    result = _guarded(verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet, note=note)
+    result = _guarded(verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet,
+                      scheduler=scheduler, resume=resume, note=note)
     if not quiet:
         _print_summary(result, time.perf_counter() - t0)
 

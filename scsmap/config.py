@@ -317,6 +317,38 @@ class StatisticsConfig(_Model):
                                 "every unit down by, when the run wrote them")
 
 
+class ComputeConfig(_Model):
+    """Where the dask graph runs (docs/scaling.md). Never changes what is written: outputs are
+    byte-identical whichever scheduler computes them, and this section is left out of the
+    config digest (``CONFIG_SHA256``)."""
+
+    scheduler: str = Field("threads", description="'threads' (default: this process), 'processes' (a local "
+                           "dask.distributed cluster with memory limits) or the address of a running dask "
+                           "scheduler, e.g. 'tcp://10.0.0.5:8786' (dask-jobqueue, Kubernetes, cloud); "
+                           "`scsmap run --scheduler` overrides it")
+    n_workers: int | None = Field(None, ge=1, le=1024, description="'processes': worker processes "
+                                  "(default: one per CPU core)")
+    threads_per_worker: int = Field(1, ge=1, le=256, description="'processes': threads per worker")
+    memory_limit: str = Field("auto", description="'processes': memory limit per worker, e.g. '4GB'; 'auto' "
+                              "shares the machine's memory between the workers; workers spill to disk, then "
+                              "pause, before reaching it")
+    gdal_config: dict[str, str] = Field(default_factory=dict, description="GDAL config options set in this "
+                                        "process and on every worker, e.g. {GDAL_CACHEMAX: '512', "
+                                        "GDAL_NUM_THREADS: '1'}; GDAL_*, CPL_* and VSI_* environment variables "
+                                        "of this process are passed to the workers too")
+    connect_timeout_s: float = Field(30.0, gt=0, description="seconds to wait for a scheduler address to answer")
+    pass_pixels: int = Field(8_000_000, ge=1, description="grids with more pixels are computed in chunk-aligned "
+                             "windows of at most this many pixels, one after the other, so that memory stays "
+                             "bounded whatever the grid size (outputs are the same)")
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, v: str) -> str:
+        if v in ("threads", "processes") or re.match(r"^[a-z][a-z0-9+]*://\S+$", v):
+            return v
+        raise ValueError("give 'threads', 'processes' or a scheduler address such as 'tcp://host:8786'")
+
+
 class GsocseqStacksConfig(_Model):
     """GSOCseq 52-band input stacks (methods §1.2), expanded into `inputs` when the config is loaded."""
 
@@ -343,6 +375,8 @@ class Config(_Model):
     tables: TablesConfig = Field(default_factory=TablesConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)
+    compute: ComputeConfig = Field(default_factory=ComputeConfig, description="where the computation runs "
+                                   "(threads, local processes or a dask scheduler address); no effect on outputs")
 
     # set by the loader, not by users
     source: Path | None = Field(None, exclude=True, description="config file this was loaded from")
@@ -391,8 +425,11 @@ class Config(_Model):
         return self.outputs.dir if self.outputs.dir is not None else Path("out") / self.region_id
 
     def digest(self) -> str:
-        """sha256 of the validated config (JSON, sorted keys): identifies a run's settings."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        """sha256 of the validated config (JSON, sorted keys): identifies a run's settings.
+
+        The ``compute`` section (where the graph runs) is left out: it never changes the outputs.
+        """
+        blob = json.dumps(self.model_dump(mode="json", exclude={"compute"}), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
 
@@ -678,8 +715,11 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
     for key, value in (overrides or {}).items():
         node = raw
         *parents, last = key.split(".")
-        for p in parents:
+        for i, p in enumerate(parents):
             node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {'.'.join(parents[:i + 1])} is {node!r}, not a mapping of keys",
+                                  source=str(path))
         node[last] = value
     _expand_gsocseq_stacks(raw)
     _resolve_inputs(raw, path.resolve().parent)

@@ -50,6 +50,8 @@ class AlignedInputs:
     counts : dict
         Lazy dask scalars: valid pixels per layer before (in the source file) and
         after (on the grid, inside the boundary) warping.
+    valid_grid : dict of str to dask.array.Array
+        Lazy bool (y, x) per layer: valid on the grid (first band); ``counts`` sums it.
     """
 
     geobox: GeoBox
@@ -61,6 +63,7 @@ class AlignedInputs:
     resampling: dict[str, str]
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
     boundary: Geometry | None = None
+    valid_grid: dict[str, Any] = field(default_factory=dict)
 
     def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
         """The alignment report as a JSON-ready dict (``counts`` = computed :attr:`counts`)."""
@@ -142,7 +145,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
     mask = boundary_mask(geobox, boundary, chunks)
     dst_size = math.sqrt(abs(geobox.affine.a * geobox.affine.e))
 
-    layers, resampling, counts = {}, {}, {}
+    layers, resampling, counts, valid_grid = {}, {}, {}, {}
     for name, (data, info) in opened.items():
         spec = cfg.inputs[name]
         kind = spec.kind or LAYERS[name].kind
@@ -160,11 +163,12 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         resampling[name] = method
         first_band = data.isel(band=0)
         first_out = warped.isel({warped.dims[0]: 0}) if LAYERS[name].months else warped
+        valid_grid[name] = da.isfinite(first_out.data)
         counts[name] = {"valid_pixels_source": da.isfinite(first_band.data).sum(),
-                        "valid_pixels_grid": da.isfinite(first_out.data).sum()}
+                        "valid_pixels_grid": valid_grid[name].sum()}
     return AlignedInputs(geobox=geobox, chunks=chunks, layers=layers, mask=mask,
                          cell_area=cell_area_ha(geobox, chunks), sources={n: i for n, (_, i) in opened.items()},
-                         resampling=resampling, counts=counts, boundary=boundary)
+                         resampling=resampling, counts=counts, boundary=boundary, valid_grid=valid_grid)
 
 
 def empty_like_grid(geobox: GeoBox, chunks: tuple[int, int], value: float) -> xr.DataArray:

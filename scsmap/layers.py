@@ -44,6 +44,10 @@ class LayerSpec:
     series : bool
         True for monthly series of whole years (12 × years bands, January of the first
         year first), e.g. the GSOCseq warm-up climate.
+    implausible_below : (float, float) or None
+        (median, 99th percentile) in the canonical unit: a region whose sampled values
+        have both below these is refused as a unit mistake (SOC stock: kg m-2 or g kg-1
+        declared as t ha-1), even though every value is inside ``valid_range``.
     """
 
     name: str
@@ -57,6 +61,7 @@ class LayerSpec:
     aliases: tuple[str, ...] = field(default_factory=tuple)
     #: declared units that need a non-linear step after the linear one (name of the transform)
     transforms: dict[str, str] = field(default_factory=dict)
+    implausible_below: tuple[float, float] | None = None
 
 
 _PERCENT = {"%": (1.0, 0.0), "g kg-1": (0.1, 0.0), "g/kg": (0.1, 0.0), "permille": (0.1, 0.0),
@@ -68,7 +73,7 @@ LAYERS: dict[str, LayerSpec] = {
     for spec in [
         LayerSpec("soc_stock", "SOC stock 0-30 cm (t C per ha)", "t ha-1",
                   {"t ha-1": (1.0, 0.0), "Mg ha-1": (1.0, 0.0), "kg m-2": (10.0, 0.0),
-                   "g m-2": (0.01, 0.0)}, (0.0, 1000.0)),
+                   "g m-2": (0.01, 0.0)}, (0.0, 1000.0), implausible_below=(10.0, 20.0)),
         LayerSpec("organic_carbon", "soil organic carbon content of the fine earth, 0-30 cm", "%",
                   {**_PERCENT, "dg kg-1": (0.01, 0.0)}, (0.0, 60.0)),
         LayerSpec("bulk_density", "bulk density of the fine earth, 0-30 cm", "g cm-3",

@@ -9,19 +9,17 @@ half-written file under a final name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import sys
-import threading
-import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import dask
 import dask.array as da
 import numpy as np
 import rasterio.errors
@@ -33,10 +31,14 @@ from .derive import Derived, Unavailable
 from .errors import ConfigError, InputError, OutputError
 from .inputs import AlignedInputs, assemble_inputs
 from .io.read import CORRUPT_HINT
-from .io.write import (BlockTarget, RasterSpec, finish_stats, open_tiled, set_statistics, sha256,
+from .io.write import (RasterSpec, class_codes, disk_full, finish_stats, open_tiled, set_statistics, sha256,
                        to_cog)
 from .products import PRODUCTS, Product
+from .resume import (clean_stale_staging, input_checksums, new_staging, read_manifest, resume_key, reusable_entries,
+                     same_run)
+from .scheduler import open_engine
 from .stac import write_stac
+from .strips import plan_windows, read_back, store_in_windows
 from .styles import legend_for, qml_path, write_qml
 
 log = logging.getLogger("scsmap")
@@ -202,7 +204,7 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool | None = None,
-        progress: bool = False) -> RunResult:
+        progress: bool = False, scheduler: str | None = None, resume: bool = False) -> RunResult:
     """Run a region: write every product, the manifest and the alignment report.
 
     Parameters
@@ -214,7 +216,14 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
     overwrite : bool, optional
         Overrides ``outputs.overwrite``.
     progress : bool
-        Show a progress bar on stderr during the computation.
+        Show a progress bar on stderr during the computation (threaded scheduler).
+    scheduler : str, optional
+        Overrides ``compute.scheduler``: ``threads``, ``processes`` or a dask scheduler
+        address (:mod:`scsmap.scheduler`). Outputs are the same whichever runs them.
+    resume : bool
+        Keep the products whose file and manifest entry match this run's resume key
+        (config digest and input checksums, :mod:`scsmap.resume`) and compute only the
+        others. Implies that ``manifest.json`` and ``alignment_report.json`` may be replaced.
 
     Returns
     -------
@@ -237,22 +246,35 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
     products, skipped = select_products(cfg, derived)
     for pid, why in skipped.items():
         log.info("skipping %s: %s", pid, why)
-    names = [p.filename(cfg) for p in products] + [MANIFEST, ALIGNMENT]
-    sidecars = [qml_path(p.filename(cfg)).name for p in products]
+    checksums = input_checksums(cfg)
+    keys = {p.id: resume_key(cfg.digest(), checksums, p.id) for p in products}
+    previous = read_manifest(out / MANIFEST) if resume else None
+    reused = reusable_entries(out, previous, keys, {p.id: p.filename(cfg) for p in products}) if previous else {}
+    if reused and len(reused) == len(products):
+        log.info("resume: all %d product(s) in %s are up to date", len(products), out)
+        return RunResult(out_dir=out, manifest=previous, skipped=skipped)
+    todo = [p for p in products if p.id not in reused]
+    ours = same_run(previous, keys)
+    names = [p.filename(cfg) for p in todo if p.id not in ours] + ([] if resume else [MANIFEST, ALIGNMENT])
+    sidecars = [qml_path(p.filename(cfg)).name for p in todo]
     _check_out_dir(out, names, overwrite)
+    clean_stale_staging(out)
+    for pid in reused:
+        log.info("resume: keeping %s", pid)
     gb = inputs.geobox
     log.info("grid %s x %s pixels (%s), chunks %s", gb.shape.y, gb.shape.x,
              f"EPSG:{gb.crs.epsg}" if gb.crs.epsg else "custom CRS", inputs.chunks)
 
-    arrays = {p.id: p.compute(derived, cfg).where(inputs.mask) for p in products}
-    staging = out / f".staging-{uuid.uuid4().hex[:12]}"
-    staging.mkdir()
+    arrays = {p.id: p.compute(derived, cfg).where(inputs.mask) for p in todo}
+    staging = new_staging(out)
     datasets = []
+    stack = contextlib.ExitStack()
     try:
         sources, targets, partials, spec_nodata = [], [], {}, {}
         total = int(np.prod(gb.shape.yx))
         provenance = {f"SOURCE_{k}": v for k, v in sorted(derived.provenance.items())}
-        for p in products:
+        engine = stack.enter_context(open_engine(cfg.compute, scheduler))
+        for p in todo:
             nodata = p.nodata if p.is_class_map else cfg.outputs.nodata
             needs = derived.needs(p.requires)
             spec = RasterSpec(
@@ -268,32 +290,49 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                 colormap=legend_for(p).colormap() if p.is_class_map else None,
                 resampling="nearest" if p.is_class_map else "average")
             spec_nodata[p.id] = nodata
-            ds = open_tiled(spec, gb, cfg.outputs.tile_size)
+            ds = open_tiled(spec, gb, cfg.outputs.tile_size, **engine.tiled_options)
             datasets.append((p, spec, ds))
             arr = arrays[p.id].data
             partials[p.id] = _partials(arr, total)
             if p.is_class_map:
-                arr = da.where(da.isfinite(arr), arr, p.nodata).astype(p.dtype)
+                arr = arr.map_blocks(class_codes, p.nodata, p.dtype, p.id, dtype=p.dtype)
             else:
                 arr = da.where(da.isfinite(arr), arr, np.float32(nodata)).astype(p.dtype)
             sources.append(arr)
-            targets.append(BlockTarget(ds, threading.Lock()))
-        store = da.store(sources, targets, lock=False, compute=False)
-        summary_terms = _summary_terms(derived, inputs, cfg, arrays)
-        log.info("computing %d product(s)", len(products))
+            targets.append(engine.target(ds))
+        windows = plan_windows(sources[0].chunks, cfg.compute.pass_pixels) if sources else None
+        log.info("computing %d product(s)%s", len(todo), f" in {len(windows)} windows" if windows else "")
         try:
-            with _progress(progress):
-                _, parts, terms, counts = dask.compute(store, partials, summary_terms, inputs.counts)
+            with _progress(progress and not engine.distributed):
+                if windows is None:  # one pass: maps, statistics and summary together
+                    store = da.store(sources, targets, lock=False, compute=False)
+                    summary_terms = _summary_terms(derived, inputs, cfg, arrays)
+                    _, parts, terms, counts = engine.compute(store, partials, summary_terms, inputs.counts)
+                else:  # bounded memory: maps window by window, then statistics from the written files
+                    on_grid = store_in_windows(engine.compute, sources, targets, windows, inputs.valid_grid)
+                    for _, _, ds in datasets:
+                        ds.close()
+                    written = {p.id: xr.DataArray(read_back(spec.path, spec_nodata[p.id], sources[0].chunks,
+                                                            p.dtype)) for p, spec, _ in datasets}
+                    parts, terms, in_source = engine.compute(
+                        {pid: _partials(a.data, total) for pid, a in written.items()},
+                        _summary_terms(derived, inputs, cfg, written),
+                        {k: c["valid_pixels_source"] for k, c in inputs.counts.items()})
+                    counts = {k: {"valid_pixels_source": in_source[k], "valid_pixels_grid": on_grid[k]}
+                              for k in inputs.counts}
         except rasterio.errors.RasterioIOError as exc:
+            if disk_full(exc):
+                raise
             files = ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc)) \
                 or "one of the input files"
             raise InputError(f"reading {files} failed during the computation: {exc}", CORRUPT_HINT) from None
         for _, _, ds in datasets:
             ds.close()
         datasets = []
+        stack.close()  # shut a local cluster down before the COG conversion
 
-        entries = []
-        for p in products:
+        entries = {}
+        for p in todo:
             tmp = staging / (p.filename(cfg) + ".tmp.tif")
             stats = finish_stats(parts[p.id])
             set_statistics(tmp, stats)
@@ -301,12 +340,14 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             to_cog(tmp, final_tmp, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
             tmp.unlink()
             write_qml(legend_for(p), final_tmp)
-            entries.append({"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
-                            "dtype": p.dtype, "nodata": spec_nodata[p.id], "sha256": sha256(final_tmp),
-                            "statistics": stats, "valid_range": p.valid_range})
+            entries[p.id] = {"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
+                             "dtype": p.dtype, "nodata": spec_nodata[p.id], "sha256": sha256(final_tmp),
+                             "statistics": stats, "valid_range": p.valid_range, "resume_key": keys[p.id]}
         counts = {k: {kk: int(vv) for kk, vv in v.items()} for k, v in counts.items()}
         alignment = inputs.alignment_report(counts)
         summary = _finish_summary(terms)
+        if reused:  # same config digest and inputs: the previous summary holds for the kept products
+            summary = {**previous.get("summary", {}), **summary}
         summary["products_written"] = [p.id for p in products]
         manifest = {
             "scsmap_version": __version__,
@@ -314,25 +355,31 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             "config": str(cfg.source) if cfg.source else None,
             "config_sha256": cfg.digest(),
             "grid": alignment["grid"],
-            "products": entries,
+            "products": [reused.get(p.id) or entries[p.id] for p in products],
             "skipped_products": skipped,
             "layer_sources": dict(sorted(derived.provenance.items())),
             "summary": summary,
             "alignment_report": ALIGNMENT,
+            "inputs_sha256": checksums,
         }
         _write_json(staging / ALIGNMENT, alignment)
         _write_json(staging / MANIFEST, manifest)
         # move into place: products first, the manifest last
-        for name in [e["path"] for e in entries] + sidecars + [ALIGNMENT, MANIFEST]:
+        for name in [e["path"] for e in entries.values()] + sidecars + [ALIGNMENT, MANIFEST]:
             os.replace(staging / name, out / name)
-    except BaseException:
+    except BaseException as exc:
         for _, _, ds in datasets:
             try:
                 ds.close()
             except Exception:  # pragma: no cover - best effort
                 pass
+        if disk_full(exc):
+            raise OutputError(f"no space left on the file system of {out} while writing the outputs ({exc})",
+                              "free some space or choose another directory with --out; existing outputs were "
+                              "left as they were") from None
         raise
     finally:
+        stack.close()
         shutil.rmtree(staging, ignore_errors=True)
     write_stac(out, manifest)
     return RunResult(out_dir=out, manifest=manifest, skipped=skipped)

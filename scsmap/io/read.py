@@ -75,6 +75,14 @@ def _open(path: Path, layer: str):
         raise InputError(f"layer {layer!r}: cannot read {path}: {exc}", CORRUPT_HINT) from None
 
 
+def _config_crs(layer: str, text: str) -> RioCRS:
+    try:
+        return RioCRS.from_user_input(text)
+    except rasterio.errors.CRSError as exc:
+        raise InputError(f"layer {layer!r}: inputs.{layer}.crs = {text!r} is not a CRS PROJ knows ({exc})",
+                         "give an EPSG code such as 'EPSG:4326' or the WKT of the file's CRS") from None
+
+
 def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path, int]]:
     months = LAYERS[layer].months
     if LAYERS[layer].series:
@@ -113,13 +121,35 @@ def _resolve_nodata(spec: InputConfig, file_nodata: float | None) -> float | Non
     return file_nodata
 
 
-def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputConfig, layer: str):
-    """Mask nodata, apply scale/offset and the unit conversion; float32 out (numpy or dask)."""
+def _infinite_error(layer: str, source: str) -> InputError:
+    return InputError(f"layer {layer!r}: {source} holds infinite values (inf or -inf after scale, offset and "
+                      "unit conversion)",
+                      f"mask them in the file, set inputs.{layer}.nodata if they are its nodata value, or check "
+                      f"inputs.{layer}.scale (a float32 overflow); NaN is read as nodata")
+
+
+def _finite_block(x: np.ndarray, layer: str, source: str) -> np.ndarray:
+    """NaN where ``x`` is NaN; :class:`InputError` on any infinite value (never a silent overflow)."""
+    if np.isinf(x).any():
+        raise _infinite_error(layer, source)
+    return x
+
+
+def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputConfig, layer: str,
+                  source: str = "the file"):
+    """Mask nodata, apply scale/offset and the unit conversion; float32 out (numpy or dask).
+
+    Raises
+    ------
+    InputError
+        (numpy: at once; dask: at compute time) where a value is infinite after the
+        conversion: an inf in the file or a float32 overflow of scale/offset.
+    """
     factor, shift = LAYERS[layer].units[spec.units]
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         if np.issubdtype(dtype, np.floating):
             nod = np.asarray(nodata).astype(dtype)
-            invalid = (raw == nod) | (abs(raw - nod) <= abs(nod) * 1e-6)
+            invalid = (raw == nod) if not np.isfinite(nod) else (raw == nod) | (abs(raw - nod) <= abs(nod) * 1e-6)
         else:
             invalid = raw == nodata
     else:
@@ -131,14 +161,15 @@ def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputCo
     a = np.float32(spec.scale * factor)
     b = np.float32(spec.offset * factor + shift)
     if a != 1 or b != 0:
-        x = x * a + b
+        with np.errstate(over="ignore"):  # an overflow becomes inf, refused below
+            x = x * a + b
     transform = LAYERS[layer].transforms.get(spec.units)
     if transform is not None:  # angles -> percent slope: 100 tan(angle)
         x = np.tan(np.radians(x) if transform == "tan_degree" else x) * np.float32(100.0)
     if isinstance(x, np.ndarray):
-        x[~np.isfinite(x)] = np.nan
-        return x
-    return x.where(np.isfinite(x))
+        return _finite_block(x, layer, source)
+    return xr.apply_ufunc(_finite_block, x, kwargs={"layer": layer, "source": source}, dask="parallelized",
+                          output_dtypes=[x.dtype], keep_attrs=True)
 
 
 def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[xr.DataArray, SourceInfo]:
@@ -175,7 +206,7 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
             if band < 1 or band > src.count:
                 raise InputError(f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
                                  f"fix inputs.{layer}.bands")
-            crs = RioCRS.from_user_input(spec.crs) if spec.crs else src.crs
+            crs = _config_crs(layer, spec.crs) if spec.crs else src.crs
             if crs is None:
                 raise InputError(f"layer {layer!r}: {path} has no CRS",
                                  f"set inputs.{layer}.crs (e.g. 'EPSG:4326') if you know the file's CRS")
@@ -196,7 +227,8 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
     raw = xr.concat(arrays, dim="band") if len(arrays) > 1 else arrays[0]
     raw = raw.assign_coords(band=np.arange(1, len(pairs) + 1))
     dtype = np.dtype(first["dtype"])
-    data = _to_canonical(raw, dtype, first["nodata"], spec, layer)
+    data = _to_canonical(raw, dtype, first["nodata"], spec, layer, source=" / ".join(
+        str(p) for p in dict.fromkeys(p for p, _ in pairs)))
     data = data.rio.write_crs(first["crs"]).rio.write_nodata(np.nan, encoded=False)
     data.attrs = {"units": LAYERS[layer].unit, "long_name": LAYERS[layer].description}
     data.name = layer
@@ -232,8 +264,17 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
     """
     layer = info.layer
     lspec = LAYERS[layer]
-    fp = footprint.to_crs(info.geobox.crs)
     gbox = info.geobox
+    try:
+        fp = footprint.to_crs(gbox.crs)
+        gbox.extent.to_crs("EPSG:4326")
+    except Exception as exc:  # pyproj ProjError / CRSError: no transformation between the two CRSs
+        where = f"as assigned in inputs.{layer}.crs" if spec.crs else "as written in the file"
+        raise InputError(
+            f"layer {layer!r}: the CRS of {info.paths[0]} ({info.crs}, {where}) cannot be transformed to the "
+            f"region's CRS ({exc})",
+            f"set inputs.{layer}.crs to the file's real CRS (an EPSG code or a WKT with a datum PROJ can "
+            "transform), or reproject the file first (gdalwarp -t_srs EPSG:4326)") from None
     if not fp.intersects(gbox.extent):
         b = gbox.extent.to_crs("EPSG:4326").boundingbox
         r = footprint.to_crs("EPSG:4326").boundingbox
@@ -243,7 +284,7 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
             f"region lon {r.left:.3f}..{r.right:.3f}, lat {r.bottom:.3f}..{r.top:.3f})",
             "check that the file is for this region and that its CRS is right")
     bb = (fp & gbox.extent).boundingbox
-    lo, hi, n_valid, n_total = math.inf, -math.inf, 0, 0
+    lo, hi, n_valid, n_total, samples = math.inf, -math.inf, 0, 0, []
     for path in info.paths:
         bands = info.bands if len(info.paths) == 1 else [info.bands[0]]
         try:
@@ -255,8 +296,9 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 raw = src.read(bands, window=win, out_shape=out_shape, resampling=Resampling.nearest)
         except rasterio.errors.RasterioError as exc:
             raise InputError(f"layer {layer!r}: cannot read {path}: {exc}", CORRUPT_HINT) from None
-        vals = _to_canonical(raw, raw.dtype, info.nodata, spec, layer)
+        vals = _to_canonical(raw, raw.dtype, info.nodata, spec, layer, source=str(path))
         ok = np.isfinite(vals)
+        samples.append(vals[ok])
         n_valid += int(ok.sum())
         n_total += vals.size
         if ok.any():
@@ -274,6 +316,17 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 f"{vmin:g}..{vmax:g} {lspec.unit} in {info.paths[0]}",
                 f"declare the units the file really stores in inputs.{layer}.units "
                 f"(accepted: {', '.join(lspec.units)}), or set inputs.{layer}.scale / nodata")
+    if lspec.implausible_below is not None and n_valid:
+        sampled = np.concatenate(samples)
+        med, p99 = (float(v) for v in np.percentile(sampled, [50, 99]))
+        lim_med, lim_p99 = lspec.implausible_below
+        if med < lim_med and p99 < lim_p99:
+            raise InputError(
+                f"layer {layer!r}: median {med:.3g}, 99th percentile {p99:.3g} {lspec.unit} over the region in "
+                f"{info.paths[0]} (declared {spec.units!r}): too low for {lspec.description}; the values look "
+                f"like kg m-2 (1 kg m-2 = 10 t ha-1) or like an SOC content in g kg-1, not a stock in {lspec.unit}",
+                f"declare the units the file really stores in inputs.{layer}.units (accepted: "
+                f"{', '.join(lspec.units)}); an SOC content (g kg-1) goes under inputs.organic_carbon instead")
     if lspec.kind == "categorical" and spec.kind != "continuous":
         finite = vals[np.isfinite(vals)]
         if finite.size and not np.all(finite == np.round(finite)):

@@ -10,6 +10,7 @@ outputs, so the final ``os.replace`` is atomic.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import threading
@@ -52,14 +53,18 @@ class BlockTarget:
             self.dataset.write(value, 1, window=win)
 
 
-def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512):
-    """Create the temporary tiled GeoTIFF of a product (band 1), metadata set."""
+def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False):
+    """Create the temporary tiled GeoTIFF of a product (band 1), metadata set.
+
+    ``sparse=True`` (``SPARSE_OK``) leaves unwritten blocks empty, so that the file can be
+    closed at once and filled later block by block by other processes.
+    """
     ny, nx = geobox.shape.yx
     tile = min(tile, 512)
     profile = dict(driver="GTiff", width=nx, height=ny, count=1, dtype=spec.dtype, nodata=spec.nodata,
                    crs=geobox.crs.to_wkt(), transform=geobox.affine, tiled=True, blockxsize=tile,
                    blockysize=tile, compress="DEFLATE", predictor=2 if spec.dtype == "uint8" else 3,
-                   BIGTIFF="IF_SAFER")
+                   BIGTIFF="IF_SAFER", **({"SPARSE_OK": "TRUE"} if sparse else {}))
     ds = rasterio.open(spec.path, "w", **profile)
     ds.set_band_description(1, spec.description)
     ds.set_band_unit(1, spec.units)
@@ -116,3 +121,29 @@ def read_band(path: Path) -> np.ndarray:
         if ds.nodata is not None:
             a[a == ds.nodata] = np.nan
     return a
+
+
+def class_codes(values: np.ndarray, nodata: int, dtype: str, product: str) -> np.ndarray:
+    """Cast a float class map block to its integer dtype, NaN → ``nodata``, never wrapping around.
+
+    Raises
+    ------
+    OutputError
+        When a finite value is not a whole number in ``0 .. nodata - 1`` (it would wrap or
+        collide with nodata in ``dtype``).
+    """
+    ok = np.isfinite(values)
+    v = values[ok]
+    if v.size and (v.min() < 0 or v.max() >= nodata or not np.array_equal(v, np.round(v))):
+        from ..errors import OutputError
+
+        bad = np.unique(v[(v < 0) | (v >= nodata) | (v != np.round(v))])[:10]
+        raise OutputError(f"product {product!r}: class values {bad.tolist()} do not fit {dtype} (0..{nodata - 1}, "
+                          f"{nodata} = nodata)", "check the class codes of the land-use inputs and tables")
+    return np.where(ok, values, nodata).astype(dtype)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` says the file system is full (ENOSPC, EDQUOT or GDAL's message for it)."""
+    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+        "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)

@@ -1,0 +1,203 @@
+"""Scaling of a whole scsmap run: wall time, throughput per stage and peak RSS against grid size.
+
+Synthetic coarse inputs (0.01 degree, a few MB: SOC stock, clay, silt, sand, monthly
+temperature and precipitation, elevation, ESA CCI land cover) cover an 11 x 11 degree box;
+the region grid is much finer (default 0.00025 degree), so the pipeline's own warp makes
+the fine grid and no large input file is ever written. Each size runs in its own process
+(peak RSS from ``wait4``) and writes into a temporary directory that is deleted afterwards.
+
+Products: every product that does not need the RothC/GSOCseq chains (their ``requires``
+name no ``gsocseq*`` layer) and that the synthetic inputs allow, so that rule products
+added later (e.g. IPCC Tier 1 practice rates) join automatically.
+
+Reference measured in the same run: the smallest size, extrapolated linearly in pixels
+(time) and flat (memory); the table prints each size's ratio to it.
+
+Usage::
+
+    python benchmarks/scaling.py                               # 1e6, 1e7, 1e8 pixels
+    python benchmarks/scaling.py --pixels 1e6 1.6e9 --exclude soc_t0,land_use,mat,map
+    python benchmarks/scaling.py --scheduler processes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import yaml
+from rasterio.transform import from_origin
+
+ROOT = Path(__file__).resolve().parents[1]
+WEST, NORTH, SPAN, COARSE = 10.0, 51.0, 11.0, 0.01  # synthetic inputs: lon 10..21, lat 40..51
+ORIGIN = (10.5, 40.5)  # south-west corner of every region
+
+
+def make_inputs(d: Path) -> dict:
+    """Write the synthetic coarse inputs into ``d``; return the ``inputs`` config section."""
+    n = int(round(SPAN / COARSE))
+    y, x = np.mgrid[0:n, 0:n].astype("float64") / n
+    wave = np.sin(6 * np.pi * x) * np.cos(4 * np.pi * y)
+    clay = 10 + 30 * (0.5 + 0.5 * wave)
+    silt = 15 + 25 * (0.5 + 0.5 * np.cos(5 * np.pi * x))
+    layers = {
+        "soc_stock": ("t ha-1", 30 + 100 * (0.5 + 0.5 * wave) * (0.6 + 0.4 * y)),
+        "clay": ("%", clay), "silt": ("%", silt), "sand": ("%", 100 - clay - silt),
+        "elevation": ("m", 100 + 1500 * x * y),
+        "temperature": ("degC", np.stack([-5 + 20 * y + 10 * np.sin(np.pi * (m - 3) / 6) for m in range(12)])),
+        "precipitation": ("mm month-1", np.stack([40 + 80 * x + 30 * np.cos(np.pi * m / 6) for m in range(12)])),
+    }
+    codes = np.array([10, 30, 50, 70, 130, 190, 210], dtype="uint8")  # ESA CCI classes of the packaged table
+    land_cover = codes[(np.floor(x * 13) + np.floor(y * 11)).astype(int) % len(codes)]
+    tr = from_origin(WEST, NORTH, COARSE, COARSE)
+    inputs = {}
+
+    def write(name, data, dtype, units, nodata):
+        data = data if data.ndim == 3 else data[None]
+        path = d / f"{name}.tif"
+        with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=data.shape[0], dtype=dtype,
+                           crs="EPSG:4326", transform=tr, nodata=nodata, tiled=True, compress="DEFLATE") as ds:
+            ds.write(data.astype(dtype))
+        inputs[name] = {"path": str(path), "units": units}
+
+    for name, (units, data) in layers.items():
+        write(name, data, "float32", units, -9999.0)
+    write("land_cover", land_cover, "uint8", "class", 0)
+    return inputs
+
+
+def make_config(d: Path, inputs: dict, pixels: float, resolution: float, chunk: int,
+                products: list[str] | None) -> Path:
+    side = int(round(math.sqrt(pixels)))
+    x0, y0 = ORIGIN
+    raw = {"extends": str(ROOT / "configs" / "defaults.yaml"),
+           "region": {"name": f"synthetic {side} x {side}", "iso3": "SYN",
+                      "bbox": [x0, y0, x0 + side * resolution, y0 + side * resolution]},
+           "grid": {"resolution": resolution, "chunk_size": chunk, "snap": "none"},
+           "inputs": inputs,
+           "fill": {"bulk_density": {"constant": 1.3, "source": "synthetic"}},
+           "outputs": {"products": products}}
+    path = d / f"syn_{side}.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+def rule_products(config: Path, exclude: set[str]) -> list[str]:
+    """Products that need no gsocseq* layer and that the inputs allow (checked on a small config)."""
+    from scsmap.config import load_config
+    from scsmap.derive import Derived
+    from scsmap.inputs import assemble_inputs
+    from scsmap.products import PRODUCTS
+
+    cfg = load_config(config)
+    derived = Derived(cfg, assemble_inputs(cfg))
+    return [pid for pid, p in PRODUCTS.items()
+            if pid not in exclude and not any(r.startswith("gsocseq") for r in p.requires)
+            and derived.missing(p.requires) is None]
+
+
+# --------------------------------------------------------------------------- child: one timed run
+
+def child(config: str, out: str, scheduler: str | None) -> None:
+    """Run one config with per-stage timers; print a JSON line."""
+    import scsmap.pipeline as pipeline
+    import scsmap.scheduler as sched
+    from scsmap.config import load_config
+
+    stages: dict[str, float] = {}
+    rss: dict[str, float] = {}  # peak RSS of this process at the end of each stage, MB
+
+    def timed(stage, fn):
+        def wrapper(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                stages[stage] = stages.get(stage, 0.0) + time.perf_counter() - t0
+                rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return wrapper
+
+    pipeline.assemble_inputs = timed("open+preflight", pipeline.assemble_inputs)
+    pipeline.input_checksums = timed("input checksums", pipeline.input_checksums)
+    sched.Engine.compute = timed("read+warp+compute+tiled write", sched.Engine.compute)
+    pipeline.to_cog = timed("COG conversion", pipeline.to_cog)
+    pipeline.sha256 = timed("output sha256", pipeline.sha256)
+    cfg = load_config(config)
+    t0 = time.perf_counter()
+    res = pipeline.run(cfg, out_dir=out, scheduler=scheduler)
+    wall = time.perf_counter() - t0
+    ny, nx = res.manifest["grid"]["shape"]
+    size = sum((Path(out) / e["path"]).stat().st_size for e in res.manifest["products"])
+    print(json.dumps({"pixels": ny * nx, "shape": [ny, nx], "wall": wall, "stages": stages, "rss_after": rss,
+                      "products": len(res.manifest["products"]), "bytes": size}))
+
+
+def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
+    cmd = [sys.executable, __file__, "--child", str(config), str(out)] + (["--scheduler", scheduler]
+                                                                         if scheduler else [])
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    stdout = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"run of {config} failed (exit {proc.returncode})")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # the child and the processes it waited for
+    return result
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        sched = sys.argv[sys.argv.index("--scheduler") + 1] if "--scheduler" in sys.argv else None
+        child(sys.argv[2], sys.argv[3], sched)
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pixels", type=float, nargs="+", default=[1e6, 1e7, 1e8], help="grid sizes (pixels)")
+    ap.add_argument("--resolution", type=float, default=0.00025, help="grid resolution, degrees (inputs: 0.01)")
+    ap.add_argument("--chunk", type=int, default=1024, help="grid.chunk_size")
+    ap.add_argument("--scheduler", default=None, help="threads (default), processes or an address")
+    ap.add_argument("--exclude", default="", help="comma-separated product ids to leave out")
+    ap.add_argument("--tmp", default=None, help="parent of the temporary directory (default: system temp)")
+    a = ap.parse_args()
+    if max(a.pixels) ** 0.5 * a.resolution > SPAN - 0.6:
+        raise SystemExit("the largest grid does not fit in the synthetic inputs: use a finer --resolution")
+    with tempfile.TemporaryDirectory(prefix="scsmap-scaling-", dir=a.tmp) as tmp:
+        tmp = Path(tmp)
+        inputs = make_inputs(tmp)
+        products = rule_products(make_config(tmp, inputs, 1e4, a.resolution, a.chunk, None),
+                                 set(filter(None, a.exclude.split(","))))
+        print(f"products ({len(products)}): {', '.join(products)}")
+        print(f"grid resolution {a.resolution} deg from 0.01 deg inputs, chunk {a.chunk}, "
+              f"scheduler {a.scheduler or 'threads'}", flush=True)
+        rows = []
+        for px in sorted(a.pixels):
+            cfg = make_config(tmp, inputs, px, a.resolution, a.chunk, products)
+            out = tmp / f"out_{int(px)}"
+            r = run_size(cfg, out, a.scheduler)
+            shutil.rmtree(out, ignore_errors=True)
+            rows.append(r)
+            base = rows[0]
+            lin = base["wall"] * r["pixels"] / base["pixels"]
+            stages = "  ".join(f"{k} {v:.1f} s ({r['pixels'] / v / 1e6:,.2f} Mpx/s)" for k, v in r["stages"].items()
+                               if v > 0)
+            print(f"{r['shape'][0]:>6} x {r['shape'][1]:<6} {r['pixels']:>14,} px  wall {r['wall']:9.1f} s  "
+                  f"{r['pixels'] / r['wall'] / 1e6:7.2f} Mpx/s  peak RSS {r['peak_rss_mb']:7,.0f} MB  "
+                  f"outputs {r['bytes'] / 1e9:6.2f} GB | ref (smallest, linear): time x{r['wall'] / lin:.2f}, "
+                  f"RSS x{r['peak_rss_mb'] / base['peak_rss_mb']:.2f}", flush=True)
+            print(f"    stages: {stages}", flush=True)
+            print("    peak RSS after: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in r["rss_after"].items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

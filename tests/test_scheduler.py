@@ -1,0 +1,175 @@
+"""Schedulers: threads, a local process cluster and a scheduler address write byte-identical outputs.
+
+Every cluster here listens on loopback only, has a bounded lifetime (SIGALRM) and is shut down
+by its context manager; the tests check that it is.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from bad_input_helpers import SMALL_BBOX, demo_config_dict, dump_config, snapshot
+from scsmap.config import ComputeConfig, load_config
+from scsmap.errors import ConfigError
+from scsmap.pipeline import run
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+CLUSTER = dict(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+
+
+@pytest.fixture
+def time_limit():
+    """Fail (instead of hanging) when a cluster test runs for more than two minutes."""
+    def on_alarm(signum, frame):
+        raise TimeoutError("cluster test exceeded its 120 s limit")
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(scope="module")
+def threads_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("threads")
+    cfg_path = dump_config(demo_config_dict(), base / "demo.yaml")
+    out = base / "out"
+    run(load_config(cfg_path), out_dir=out)
+    return cfg_path, out
+
+
+def _tifs_and_manifest(out):
+    snap = snapshot(out)
+    return {k: v for k, v in snap.items() if k.endswith((".tif", ".json"))}
+
+
+def test_address_scheduler_outputs_identical_to_threads(threads_run, tmp_path, time_limit):
+    """The whole demo (every product, RothC included) on a 2-worker LocalCluster reached by its address."""
+    from distributed import Client, LocalCluster
+
+    cfg_path, ref = threads_run
+    with LocalCluster(**CLUSTER) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        out = tmp_path / "out"
+        run(load_config(cfg_path), out_dir=out, scheduler=cluster.scheduler_address)
+        with Client(cluster) as client:  # the run's client left, the cluster kept its two workers
+            assert len(client.scheduler_info()["workers"]) == 2
+    assert cluster.status.name == "closed"
+    got, want = _tifs_and_manifest(out), _tifs_and_manifest(ref)
+    assert sorted(got) == sorted(want)
+    different = [k for k in want if got[k] != want[k]]
+    assert not different, f"threads and a 2-worker cluster wrote different files: {different}"
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging-")]
+
+
+def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_limit, monkeypatch):
+    """`processes` starts its own loopback cluster with memory limits, writes the same map, shuts it down."""
+    import scsmap.scheduler as sched
+
+    raw = demo_config_dict()
+    raw["inputs"] = {k: v for k, v in raw["inputs"].items() if k in ("soc_stock", "clay")}
+    raw["region"]["bbox"] = SMALL_BBOX
+    raw["compute"] = {"scheduler": "processes", "n_workers": 2, "memory_limit": "1GB",
+                      "gdal_config": {"GDAL_CACHEMAX": "64"}}
+    cfg = load_config(dump_config(raw, tmp_path / "small.yaml"))
+    seen = {}
+    real = sched.open_engine
+
+    def spy(*a, **kw):
+        cm = real(*a, **kw)
+
+        class Wrapped:
+            def __enter__(self):
+                engine = cm.__enter__()
+                seen["engine"] = engine
+                info = engine.client.scheduler_info()
+                seen["limits"] = sorted(w["memory_limit"] for w in info["workers"].values())
+                seen["gdal"] = sched.worker_gdal_option(engine.client, "GDAL_CACHEMAX")
+                seen["address"] = info["address"]
+                return engine
+
+            def __exit__(self, *exc):
+                return cm.__exit__(*exc)
+        return Wrapped()
+
+    import scsmap.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "open_engine", spy)
+    run(cfg, out_dir=tmp_path / "proc")
+    monkeypatch.undo()
+    assert seen["engine"].kind == "processes"
+    assert seen["address"].startswith("tcp://127.0.0.1:")
+    assert seen["limits"] == [10**9, 10**9]
+    assert [str(v) for v in seen["gdal"].values()] == ["64", "64"], "GDAL options did not reach every worker"
+    assert seen["engine"].client.status == "closed"
+    # the same config on threads: identical maps (compute does not enter the config digest)
+    raw["compute"] = {"scheduler": "threads"}
+    run(load_config(dump_config(raw, tmp_path / "small.yaml")), out_dir=tmp_path / "thr")
+    assert _tifs_and_manifest(tmp_path / "proc") == _tifs_and_manifest(tmp_path / "thr")
+
+
+def test_gdal_options_apply_in_process_and_are_restored():
+    import rasterio.env
+
+    from scsmap.scheduler import open_engine
+
+    assert rasterio.env.get_gdal_config("CPL_SCSMAP_TEST") is None
+    with open_engine(ComputeConfig(gdal_config={"CPL_SCSMAP_TEST": "yes"})) as engine:
+        assert engine.kind == "threads" and not engine.distributed
+        assert rasterio.env.get_gdal_config("CPL_SCSMAP_TEST") in ("yes", True)
+    assert rasterio.env.get_gdal_config("CPL_SCSMAP_TEST") is None
+
+
+def test_unreachable_scheduler_address_is_a_config_error(tmp_path, time_limit):
+    from scsmap.scheduler import open_engine
+
+    with pytest.raises(ConfigError) as info:
+        with open_engine(ComputeConfig(scheduler="tcp://127.0.0.1:9", connect_timeout_s=2)):
+            pass
+    msg = str(info.value)
+    assert "compute.scheduler" in msg and "tcp://127.0.0.1:9" in msg and "--scheduler" in msg
+
+
+@pytest.mark.parametrize("bad", ["thread", "cluster", "127.0.0.1:8786"])
+def test_invalid_scheduler_names(demo_raw, write_config, bad):
+    demo_raw["compute"] = {"scheduler": bad}
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(demo_raw))
+    assert "compute.scheduler" in str(info.value) and "tcp://host:8786" in str(info.value)
+
+
+def test_invalid_scheduler_option_is_a_config_error():
+    from scsmap.scheduler import open_engine
+
+    with pytest.raises(ConfigError) as info:
+        with open_engine(ComputeConfig(), scheduler="proceses"):
+            pass
+    assert "--scheduler 'proceses'" in str(info.value)
+
+
+def test_compute_section_does_not_change_the_config_digest(demo_raw, write_config):
+    a = load_config(write_config(demo_raw, "a"))
+    demo_raw["compute"] = {"scheduler": "processes", "n_workers": 3, "gdal_config": {"GDAL_CACHEMAX": "512"}}
+    b = load_config(write_config(demo_raw, "b"))
+    assert a.digest() == b.digest()
+    demo_raw["parameters"] = {"rate_4p1000": 0.005}
+    c = load_config(write_config(demo_raw, "c"))
+    assert c.digest() != a.digest()
+
+
+def test_scaling_doc_compute_example_is_valid(tmp_path):
+    """The `compute:` block in docs/scaling.md validates, and its relative links resolve."""
+    import re
+
+    import yaml
+
+    from bad_input_helpers import ROOT
+
+    text = (ROOT / "docs" / "scaling.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("compute:"))
+    ComputeConfig.model_validate(yaml.safe_load(block)["compute"])
+    for link in re.findall(r"\]\(([^)#]+\.md)", text):
+        assert (ROOT / "docs" / link).is_file(), link
