@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bad_input_helpers import (SMALL_BBOX, assert_untouched, copy_outputs, demo_config_dict, dump_config,
+from bad_input_helpers import (SMALL_BBOX, assert_untouched, copy_outputs, demo_config_dict, dump_config, run_into,
                                snapshot)
 from scsmap.config import load_config
 from scsmap.errors import OutputError
@@ -35,11 +35,7 @@ def small_raw() -> dict:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    base = tmp_path_factory.mktemp("ref")
-    cfg_path = dump_config(small_raw(), base / "small.yaml")
-    out = base / "out"
-    run(load_config(cfg_path), out_dir=out)
-    return cfg_path, out
+    return run_into(small_raw(), tmp_path_factory.mktemp("ref"), "small")
 
 
 def _sha(path: Path) -> str:
