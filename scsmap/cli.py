@@ -95,10 +95,11 @@ def run(config, out_dir, overwrite, overrides, scheduler, resume, verbose, quiet
     _setup_logging(verbose, quiet)
     t0 = time.perf_counter()
     settings = _parse_set(overrides)  # a malformed --set is a usage error (exit 2), raised by click
+    if scheduler is not None:  # validated with the config, before any input is read
+        settings["compute.scheduler"] = scheduler
     try:
         cfg = load_config(config, overrides=settings)
-        result = run_region(cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet, scheduler=scheduler,
-                            resume=resume)
+        result = run_region(cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet, resume=resume)
     except ScsmapError as exc:
         _fail(exc, verbose)
         return

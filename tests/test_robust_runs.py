@@ -203,3 +203,19 @@ def test_disk_full_during_a_write(reference, tmp_path, monkeypatch, where):
     msg = str(info.value)
     assert "no space left" in msg and str(out) in msg and "--out" in msg
     assert_untouched(out, before)
+
+
+def test_cli_resume_and_scheduler_options(reference, tmp_path):
+    from click.testing import CliRunner
+
+    from scsmap.cli import main
+
+    cfg_path, ref = reference
+    out = copy_outputs(ref, tmp_path / "out")
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    result = CliRunner().invoke(main, ["run", str(cfg_path), "--out", str(out), "--resume", "-q"])
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == mtimes
+    bad = CliRunner().invoke(main, ["run", str(cfg_path), "--out", str(tmp_path / "new"), "--scheduler", "bogus"])
+    assert bad.exit_code == 2 and "compute.scheduler" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / "new").exists()
