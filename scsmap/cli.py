@@ -96,9 +96,11 @@ def run(config, out_dir, overwrite, overrides, scheduler, resume, verbose, quiet
     t0 = time.perf_counter()
     settings = _parse_set(overrides)  # a malformed --set is a usage error (exit 2), raised by click
     note = "existing outputs were left as they were"
+    if scheduler is not None:  # validated with the config, before any input is read
+        settings["compute.scheduler"] = scheduler
     cfg = _guarded(verbose, load_config, config, overrides=settings, note=note)
     result = _guarded(verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet,
-                      scheduler=scheduler, resume=resume, note=note)
+                      resume=resume, note=note)
     if not quiet:
         _print_summary(result, time.perf_counter() - t0)
 

@@ -366,4 +366,4 @@ class Derived:
         table = load_reclass_table(self.cfg.tables.land_cover_reclass)
         self._layer("land_cover")
         self._note("land_use", f"land_cover reclassified with table {table.name}")
-        return reclassify(self.inputs.layers["land_cover"], table)
+        return reclassify(self.inputs.layers["land_cover"], table, source=self.inputs.sources["land_cover"].paths[0])

@@ -75,7 +75,7 @@ def land_use_classes() -> pd.DataFrame:
         return pd.read_csv(fh)
 
 
-def _reclass_block(x: np.ndarray, codes: np.ndarray, classes: np.ndarray, name: str) -> np.ndarray:
+def _reclass_block(x: np.ndarray, codes: np.ndarray, classes: np.ndarray, name: str, source: str) -> np.ndarray:
     out = np.full(x.shape, np.nan, dtype="float32")
     valid = np.isfinite(x)
     if not valid.any():
@@ -85,13 +85,14 @@ def _reclass_block(x: np.ndarray, codes: np.ndarray, classes: np.ndarray, name: 
     hit = codes[idx] == x[valid]
     if not hit.all():
         missing = np.unique(x[valid][~hit])[:20]
-        raise InputError(f"land-cover codes {missing.astype(int).tolist()} are not in the reclass table {name}",
+        raise InputError(f"layer 'land_cover': codes {missing.astype(int).tolist()} in {source} are not in the "
+                         f"reclass table {name}",
                          "add them to the table (tables.land_cover_reclass) or declare them as nodata")
     out[valid] = classes[idx]
     return out
 
 
-def reclassify(land_cover: xr.DataArray, table: ReclassTable) -> xr.DataArray:
+def reclassify(land_cover: xr.DataArray, table: ReclassTable, source: str = "the land-cover file") -> xr.DataArray:
     """Map land-cover codes to land-use classes.
 
     Parameters
@@ -99,6 +100,8 @@ def reclassify(land_cover: xr.DataArray, table: ReclassTable) -> xr.DataArray:
     land_cover : xarray.DataArray
         Land-cover codes (float with NaN for nodata), dims (y, x).
     table : ReclassTable
+    source : str
+        The land-cover file, named in the error message.
 
     Returns
     -------
@@ -112,7 +115,8 @@ def reclassify(land_cover: xr.DataArray, table: ReclassTable) -> xr.DataArray:
     """
     order = np.argsort(table.codes)
     codes, classes = table.codes[order], table.classes[order]
-    out = xr.apply_ufunc(_reclass_block, land_cover, kwargs={"codes": codes, "classes": classes, "name": table.name},
+    out = xr.apply_ufunc(_reclass_block, land_cover, kwargs={"codes": codes, "classes": classes, "name": table.name,
+                                                                "source": source},
                          dask="parallelized", output_dtypes=["float32"])
     out.attrs = {"units": "class", "long_name": "land-use class (FAO GSOCseq classes)"}
     return out

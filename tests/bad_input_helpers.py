@@ -94,3 +94,14 @@ def assert_untouched(directory: Path, before: dict[str, str]) -> None:
 def copy_outputs(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def run_into(raw: dict, base: Path, name: str = "region") -> tuple[Path, Path]:
+    """Write ``raw`` to ``base/<name>.yaml``, run it into ``base/out``; return (config path, output dir)."""
+    from scsmap.config import load_config
+    from scsmap.pipeline import run
+
+    cfg_path = dump_config(raw, base / f"{name}.yaml")
+    out = base / "out"
+    run(load_config(cfg_path), out_dir=out)
+    return cfg_path, out

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from bad_input_helpers import (SAMPLE, SMALL_BBOX, SMALL_SHAPE, assert_untouched, copy_outputs, demo_config_dict,
-                               dump_config, rewrite_sample, snapshot, write_small_raster)
+                               dump_config, rewrite_sample, run_into, snapshot, write_small_raster)
 from scsmap.config import load_config
 from scsmap.errors import InputError, OutputError, ScsmapError
 from scsmap.pipeline import run
@@ -26,11 +26,7 @@ LOCAL_CS = 'LOCAL_CS["site grid",UNIT["metre",1]]'
 @pytest.fixture(scope="module")
 def good_small(tmp_path_factory):
     """Outputs of a good run over the small window (soc_stock and clay only)."""
-    base = tmp_path_factory.mktemp("good_small")
-    raw = small_raw()
-    out = base / "out"
-    run(load_config(dump_config(raw, base / "small.yaml")), out_dir=out)
-    return out
+    return run_into(small_raw(), tmp_path_factory.mktemp("good_small"), "small")[1]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bad_input_helpers import (SMALL_BBOX, assert_untouched, copy_outputs, demo_config_dict, dump_config,
+from bad_input_helpers import (SMALL_BBOX, assert_untouched, copy_outputs, demo_config_dict, dump_config, run_into,
                                snapshot)
 from scsmap.config import load_config
 from scsmap.errors import OutputError
@@ -35,11 +35,7 @@ def small_raw() -> dict:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    base = tmp_path_factory.mktemp("ref")
-    cfg_path = dump_config(small_raw(), base / "small.yaml")
-    out = base / "out"
-    run(load_config(cfg_path), out_dir=out)
-    return cfg_path, out
+    return run_into(small_raw(), tmp_path_factory.mktemp("ref"), "small")
 
 
 def _sha(path: Path) -> str:
@@ -207,3 +203,19 @@ def test_disk_full_during_a_write(reference, tmp_path, monkeypatch, where):
     msg = str(info.value)
     assert "no space left" in msg and str(out) in msg and "--out" in msg
     assert_untouched(out, before)
+
+
+def test_cli_resume_and_scheduler_options(reference, tmp_path):
+    from click.testing import CliRunner
+
+    from scsmap.cli import main
+
+    cfg_path, ref = reference
+    out = copy_outputs(ref, tmp_path / "out")
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    result = CliRunner().invoke(main, ["run", str(cfg_path), "--out", str(out), "--resume", "-q"])
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == mtimes
+    bad = CliRunner().invoke(main, ["run", str(cfg_path), "--out", str(tmp_path / "new"), "--scheduler", "bogus"])
+    assert bad.exit_code == 2 and "compute.scheduler" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / "new").exists()

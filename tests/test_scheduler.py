@@ -6,11 +6,14 @@ by its context manager; the tests check that it is.
 
 from __future__ import annotations
 
+import json
 import signal
+
+import numpy as np
 
 import pytest
 
-from bad_input_helpers import SMALL_BBOX, demo_config_dict, dump_config, snapshot
+from bad_input_helpers import SMALL_BBOX, demo_config_dict, dump_config, run_into, snapshot
 from scsmap.config import ComputeConfig, load_config
 from scsmap.errors import ConfigError
 from scsmap.pipeline import run
@@ -34,11 +37,7 @@ def time_limit():
 
 @pytest.fixture(scope="module")
 def threads_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("threads")
-    cfg_path = dump_config(demo_config_dict(), base / "demo.yaml")
-    out = base / "out"
-    run(load_config(cfg_path), out_dir=out)
-    return cfg_path, out
+    return run_into(demo_config_dict(), tmp_path_factory.mktemp("threads"), "demo")
 
 
 def _tifs_and_manifest(out):
@@ -173,3 +172,56 @@ def test_scaling_doc_compute_example_is_valid(tmp_path):
     ComputeConfig.model_validate(yaml.safe_load(block)["compute"])
     for link in re.findall(r"\]\(([^)#]+\.md)", text):
         assert (ROOT / "docs" / link).is_file(), link
+
+
+def test_windows_give_the_same_files_as_one_pass(tmp_path):
+    """compute.pass_pixels: window-by-window computing writes the same bytes as one pass (several chunks)."""
+    raw = demo_config_dict()
+    raw["grid"] = {"chunk_size": 64}
+    _, one = run_into(raw, tmp_path / "one", "demo")
+    raw["compute"] = {"pass_pixels": 10_000}  # 64 x 128 px windows
+    _, windows = run_into(raw, tmp_path / "windows", "demo")
+    a, b = snapshot(windows), snapshot(one)
+    assert a.pop("manifest.json") and b.pop("manifest.json")
+    assert a == b
+    ma, mb = (json.loads((d / "manifest.json").read_text()) for d in (windows, one))
+    assert ma.pop("config") != mb.pop("config")  # the two config files' paths; everything else is equal
+    assert ma == mb
+
+
+def test_plan_windows_cover_the_grid_once():
+    from scsmap.strips import plan_windows
+
+    chunks = ((64, 64, 64, 10), (64, 64, 30))
+    assert plan_windows(chunks, 10**9) is None
+    for budget in (1, 5000, 64 * 158, 64 * 158 * 2, 202 * 158 - 1):
+        wins = plan_windows(chunks, budget)
+        cover = np.zeros((202, 158), dtype=int)
+        for ys, xs in wins:
+            cover[ys, xs] += 1
+            assert (ys.stop - ys.start) * (xs.stop - xs.start) <= max(budget, 64 * 64)
+        assert (cover == 1).all(), budget
+
+
+def test_input_error_raised_on_a_worker_keeps_its_message(tmp_path, time_limit):
+    """A land-cover code missing from the table is found on a worker: the user sees the same InputError."""
+    import rasterio
+
+    from bad_input_helpers import SAMPLE
+    from scsmap.errors import InputError
+
+    with rasterio.open(SAMPLE / "esacci_lc2010_1km.tif") as src:
+        profile, values = src.profile, src.read().astype("uint16")
+    values[0, 90:100, 150:160] = 999
+    profile.update(dtype="uint16")
+    bad = tmp_path / "lc999.tif"
+    with rasterio.open(bad, "w", **profile) as dst:
+        dst.write(values)
+    raw = demo_config_dict()
+    raw["inputs"] = {"land_cover": {**raw["inputs"]["land_cover"], "path": str(bad)}}
+    raw["compute"] = {"scheduler": "processes", "n_workers": 2}
+    cfg = load_config(dump_config(raw, tmp_path / "lc.yaml"))
+    with pytest.raises(InputError) as info:
+        run(cfg, out_dir=tmp_path / "out")
+    assert "999" in str(info.value) and "tables.land_cover_reclass" in str(info.value)
+    assert not [p for p in (tmp_path / "out").iterdir()]
