@@ -85,7 +85,9 @@ def run(config, out_dir, overwrite, overrides, scheduler, resume, verbose, quiet
     saturation_ratio [%], saturation_deficit [t ha-1], land_use [class, uint8,
     nodata 255], mat [degC], map [mm yr-1], and the RothC/GSOCseq scenarios
     (soc_final_*, absdiff_*, asr_* and rsr_* [t ha-1 yr-1], uncertainty_* [%],
-    cinput_needed_4p1000 ...) — each written when the region's inputs allow it;
+    cinput_needed_4p1000 ...), the IPCC climate zone and soil class, and
+    for 12 practices suitability_<practice> [class 0/1/2], suitability_reason_<practice> [bits] and
+    rate_<practice> [t ha-1 yr-1] with best_practice, rate_best, share_4p1000 ... — each written when the region's inputs allow it;
     `scsmap products` lists them all. Existing outputs are never touched unless --overwrite is given, and
     a failed run leaves them as they were.
     """
