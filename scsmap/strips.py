@@ -9,7 +9,7 @@ window, so that peak memory depends on the window (and chunk) size, not on the g
 
 The exact statistics, the summary's area sums and the alignment counts are computed in the
 same passes, per window, and combined on the client: counts as integers, minima and maxima
-exactly, sums with :func:`math.fsum` (exactly rounded). The maps are therefore the same bytes
+exactly, sums with :func:`math.fsum` (exactly rounded). The maps therefore hold the same pixels
 as in a single pass; the ``STATISTICS_*`` tags and the manifest's summary can differ from a
 single pass in the last bits (a different but deterministic summation), and are the same on
 every scheduler and every rerun with the same ``compute.pass_pixels``.
