@@ -339,7 +339,7 @@ class ComputeConfig(_Model):
     connect_timeout_s: float = Field(30.0, gt=0, description="seconds to wait for a scheduler address to answer")
     pass_pixels: int = Field(8_000_000, ge=1, description="grids with more pixels are computed in chunk-aligned "
                              "windows of at most this many pixels, one after the other, so that memory stays "
-                             "bounded whatever the grid size (outputs are the same)")
+                             "bounded whatever the grid size (same maps; statistics to the last bits)")
 
     @field_validator("scheduler")
     @classmethod

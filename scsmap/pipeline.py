@@ -38,7 +38,7 @@ from .resume import (clean_stale_staging, input_checksums, new_staging, read_man
                      same_run)
 from .scheduler import open_engine
 from .stac import write_stac
-from .strips import plan_windows, read_back, store_in_windows
+from .strips import plan_windows, store_in_windows
 from .styles import legend_for, qml_path, write_qml
 
 log = logging.getLogger("scsmap")
@@ -308,17 +308,16 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                     store = da.store(sources, targets, lock=False, compute=False)
                     summary_terms = _summary_terms(derived, inputs, cfg, arrays)
                     _, parts, terms, counts = engine.compute(store, partials, summary_terms, inputs.counts)
-                else:  # bounded memory: maps window by window, then statistics from the written files
-                    on_grid = store_in_windows(engine.compute, sources, targets, windows, inputs.valid_grid)
-                    for _, _, ds in datasets:
-                        ds.close()
-                    written = {p.id: xr.DataArray(read_back(spec.path, spec_nodata[p.id], sources[0].chunks,
-                                                            p.dtype)) for p, spec, _ in datasets}
-                    parts, terms, in_source = engine.compute(
-                        {pid: _partials(a.data, total) for pid, a in written.items()},
-                        _summary_terms(derived, inputs, cfg, written),
-                        {k: c["valid_pixels_source"] for k, c in inputs.counts.items()})
-                    counts = {k: {"valid_pixels_source": in_source[k], "valid_pixels_grid": on_grid[k]}
+                else:  # bounded memory: window by window, partial sums combined exactly (scsmap.strips)
+                    def sums(ys, xs):
+                        view = _Window(mask=inputs.mask[ys, xs], cell_area=inputs.cell_area[ys, xs])
+                        return {"parts": {pid: _partials(a.data[ys, xs], total) for pid, a in arrays.items()},
+                                "terms": _summary_terms(derived, view, cfg, {k: a[ys, xs] for k, a in arrays.items()}),
+                                "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()}}
+                    done = store_in_windows(engine.compute, sources, targets, windows, sums)
+                    parts, terms = done["parts"], done["terms"]
+                    (in_source,) = engine.compute({k: c["valid_pixels_source"] for k, c in inputs.counts.items()})
+                    counts = {k: {"valid_pixels_source": in_source[k], "valid_pixels_grid": done["grid"][k]}
                               for k in inputs.counts}
         except rasterio.errors.RasterioIOError as exc:
             if disk_full(exc):
@@ -383,6 +382,14 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         shutil.rmtree(staging, ignore_errors=True)
     write_stac(out, manifest)
     return RunResult(out_dir=out, manifest=manifest, skipped=skipped)
+
+
+@dataclass
+class _Window:
+    """The grid layers :func:`_summary_terms` reads, cut to one window."""
+
+    mask: xr.DataArray
+    cell_area: xr.DataArray
 
 
 class _progress:

@@ -7,21 +7,23 @@ any, and memory grows with the grid. On grids larger than ``compute.pass_pixels`
 pipeline therefore stores the products in chunk-aligned windows, one ``dask.compute`` per
 window, so that peak memory depends on the window (and chunk) size, not on the grid.
 
-The statistics and the summary are then computed in one more pass from the written
-temporary GeoTIFFs, read back with the grid's chunks: the same values reduced by the same
-dask reduction tree as in a single pass, so the outputs (maps, ``STATISTICS_*`` tags,
-manifest) are byte-identical whichever way the grid was computed.
+The exact statistics, the summary's area sums and the alignment counts are computed in the
+same passes, per window, and combined on the client: counts as integers, minima and maxima
+exactly, sums with :func:`math.fsum` (exactly rounded). The maps therefore hold the same pixels
+as in a single pass; the ``STATISTICS_*`` tags and the manifest's summary can differ from a
+single pass in the last bits (a different but deterministic summation), and are the same on
+every scheduler and every rerun with the same ``compute.pass_pixels``.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import math
+from collections.abc import Callable
+from typing import Any
 
 import dask.array as da
 import numpy as np
-import rasterio
-from rasterio.windows import Window
 
 log = logging.getLogger("scsmap")
 
@@ -69,7 +71,7 @@ class OffsetTarget:
 
 
 def store_in_windows(compute, sources: list[da.Array], targets: list, windows: list[tuple[slice, slice]],
-                     count: dict[str, da.Array] | None = None) -> dict[str, int]:
+                     sums: Callable[[slice, slice], dict[str, Any]]) -> dict[str, Any]:
     """Store every source into its target, one window (one ``compute`` call) after the other.
 
     Parameters
@@ -82,36 +84,41 @@ def store_in_windows(compute, sources: list[da.Array], targets: list, windows: l
         Store targets of the full grid, one per source.
     windows : list of (slice, slice)
         From :func:`plan_windows`.
-    count : dict of str to dask.array.Array, optional
-        Boolean (y, x) arrays whose True pixels are counted in the same passes (exact integers).
+    sums : callable
+        ``sums(ys, xs)`` → nested dict of lazy scalars over one window (keys ``min``/``max``
+        are combined as minima/maxima, integer values as exact sums, others with fsum, lists
+        element by element; a key ``total`` is kept as it is).
 
     Returns
     -------
-    dict of str to int
-        The counts of ``count`` over the whole grid.
+    dict
+        The nested dict of ``sums`` combined over the whole grid.
     """
-    totals = dict.fromkeys(count or {}, 0)
+    parts = []
     for i, (ys, xs) in enumerate(windows, 1):
         log.info("window %d/%d: rows %d-%d, columns %d-%d", i, len(windows), ys.start, ys.stop, xs.start, xs.stop)
         store = da.store([s[ys, xs] for s in sources], [OffsetTarget(t, ys.start, xs.start) for t in targets],
                          lock=False, compute=False)
-        _, n = compute(store, {k: v[ys, xs].sum() for k, v in (count or {}).items()})
-        for k, v in n.items():
-            totals[k] += int(v)
-    return totals
+        parts.append(compute(store, sums(ys, xs))[1])
+    return combine(parts)
 
 
-def _read_block(path: str, nodata: float, block_info=None) -> np.ndarray:
-    (y0, y1), (x0, x1) = block_info[None]["array-location"]
-    with rasterio.open(path) as ds:
-        a = ds.read(1, window=Window(x0, y0, x1 - x0, y1 - y0)).astype("float32")
-    a[a == np.float32(nodata)] = np.nan
-    return a
-
-
-def read_back(path: Path, nodata: float, chunks: tuple[tuple[int, ...], tuple[int, ...]], dtype: str) -> da.Array:
-    """A written product as a lazy array with the grid's chunks: nodata → NaN, in the product's
-    float dtype (class maps: float32, as the values they were cast from)."""
-    out_dtype = "float32" if np.dtype(dtype).kind in "ui" else dtype
-    return da.map_blocks(_read_block, str(path), nodata, chunks=chunks, dtype=out_dtype,
-                         meta=np.empty((0, 0), out_dtype))
+def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Combine per-window partial results (see :func:`store_in_windows`), independent of their order."""
+    out: dict[str, Any] = {}
+    for key in parts[0]:
+        values = [p[key] for p in parts]
+        if isinstance(values[0], dict):
+            out[key] = combine(values)
+        elif isinstance(values[0], (list, tuple)):  # e.g. areas per class, in a fixed order
+            out[key] = [combine([{key: v[i]} for v in values])[key] for i in range(len(values[0]))]
+        elif key == "total":
+            out[key] = values[0]
+        elif key in ("min", "max"):
+            finite = [float(v) for v in values if not math.isnan(float(v))]
+            out[key] = (min if key == "min" else max)(finite) if finite else float("nan")
+        elif all(isinstance(v, (int, np.integer)) for v in values):
+            out[key] = int(sum(int(v) for v in values))
+        else:
+            out[key] = math.fsum(float(v) for v in values)
+    return out

@@ -174,19 +174,35 @@ def test_scaling_doc_compute_example_is_valid(tmp_path):
         assert (ROOT / "docs" / link).is_file(), link
 
 
-def test_windows_give_the_same_files_as_one_pass(tmp_path):
-    """compute.pass_pixels: window-by-window computing writes the same bytes as one pass (several chunks)."""
+def test_windows_give_the_same_maps_as_one_pass(tmp_path, time_limit):
+    """compute.pass_pixels: window-by-window computing writes the same pixels as one pass (several chunks),
+    statistics equal to 1e-12 relative (exactly rounded sums); threads and processes agree to the byte."""
+    import rasterio
+
     raw = demo_config_dict()
     raw["grid"] = {"chunk_size": 64}
+    raw["outputs"] = {"products": ["soc_t0", "target_4p1000", "saturation_ratio", "land_use", "mat", "map",
+                                   "suitability_cover_crops", "rate_cover_crops", "best_practice", "rate_best"]}
     _, one = run_into(raw, tmp_path / "one", "demo")
-    raw["compute"] = {"pass_pixels": 10_000}  # 64 x 128 px windows
+    raw["compute"] = {"pass_pixels": 20_000}  # 3 windows of one row of 64 x 64 chunks (5 chunks each)
     _, windows = run_into(raw, tmp_path / "windows", "demo")
-    a, b = snapshot(windows), snapshot(one)
-    assert a.pop("manifest.json") and b.pop("manifest.json")
-    assert a == b
-    ma, mb = (json.loads((d / "manifest.json").read_text()) for d in (windows, one))
-    assert ma.pop("config") != mb.pop("config")  # the two config files' paths; everything else is equal
-    assert ma == mb
+    raw["compute"] = {"pass_pixels": 20_000, "scheduler": "processes", "n_workers": 2}
+    _, proc = run_into(raw, tmp_path / "proc", "demo")
+    a, b = snapshot(windows), snapshot(proc)
+    assert a.pop("manifest.json") and b.pop("manifest.json") and a == b
+    assert (tmp_path / "one" / "out" / "alignment_report.json").read_bytes() == \
+        (windows / "alignment_report.json").read_bytes()
+    m1, mw = (json.loads((d / "manifest.json").read_text()) for d in (one, windows))
+    assert [e["id"] for e in m1["products"]] == [e["id"] for e in mw["products"]]
+    for e1, ew in zip(m1["products"], mw["products"]):
+        with rasterio.open(one / e1["path"]) as x, rasterio.open(windows / ew["path"]) as y:
+            assert np.array_equal(x.read(), y.read()), e1["id"]
+        assert e1["statistics"].keys() == ew["statistics"].keys()
+        for k, v in e1["statistics"].items():
+            assert ew["statistics"][k] == pytest.approx(v, rel=1e-12, abs=1e-300), (e1["id"], k)
+    for k, v in m1["summary"].items():
+        assert mw["summary"][k] == (pytest.approx(v, rel=1e-12) if isinstance(v, (float, dict)) else v), k
+    assert "cover_crops_suitable_ha" in mw["summary"] and "best_practice_share_percent" in mw["summary"]
 
 
 def test_plan_windows_cover_the_grid_once():
