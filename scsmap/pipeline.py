@@ -267,10 +267,10 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
 
     arrays = {p.id: p.compute(derived, cfg).where(inputs.mask) for p in todo}
     staging = new_staging(out)
-    datasets = []
+    datasets, targets = [], []
     stack = contextlib.ExitStack()
     try:
-        sources, targets, partials, spec_nodata = [], [], {}, {}
+        sources, partials, spec_nodata = [], {}, {}
         total = int(np.prod(gb.shape.yx))
         provenance = {f"SOURCE_{k}": v for k, v in sorted(derived.provenance.items())}
         engine = stack.enter_context(open_engine(cfg.compute, scheduler))
@@ -327,7 +327,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             raise InputError(f"reading {files} failed during the computation: {exc}", CORRUPT_HINT) from None
         for _, _, ds in datasets:
             ds.close()
-        datasets = []
+        datasets, targets = [], []
         stack.close()  # shut a local cluster down before the COG conversion
 
         entries = {}
@@ -367,9 +367,11 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         for name in [e["path"] for e in entries.values()] + sidecars + [ALIGNMENT, MANIFEST]:
             os.replace(staging / name, out / name)
     except BaseException as exc:
-        for _, _, ds in datasets:
+        # dask's threads may still be writing blocks of a failed computation: close under their lock
+        for close in [getattr(t, "close", None) for t in targets] + [ds.close for _, _, ds in datasets]:
             try:
-                ds.close()
+                if close is not None:
+                    close()
             except Exception:  # pragma: no cover - best effort
                 pass
         if disk_full(exc):

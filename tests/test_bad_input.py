@@ -248,6 +248,21 @@ def test_unknown_layer_name_suggests_the_right_one(demo_raw, tmp_path, prev_out)
     assert "did you mean 'soc_stock'" in msg
 
 
+def test_unknown_practice_name_suggests_the_right_one(demo_raw, tmp_path, prev_out):
+    demo_raw["practices"] = {"enabled": ["cover_crops", "no_til"]}
+    msg = run_fails(demo_raw, tmp_path, prev_out, ConfigError)
+    assert "practices.enabled" in msg
+    assert "'no_til'" in msg
+    assert "did you mean 'no_till'" in msg
+
+
+def test_unknown_practice_product_suggests_the_right_one(demo_raw, tmp_path, prev_out):
+    demo_raw["outputs"] = {"products": ["soc_t0", "rate_agroforestri"]}
+    msg = run_fails(demo_raw, tmp_path, prev_out, ConfigError)
+    assert "'rate_agroforestri'" in msg
+    assert "did you mean 'rate_agroforestry'" in msg
+
+
 def test_wrong_type_names_the_field(demo_raw, tmp_path, prev_out):
     demo_raw["grid"] = {"chunk_size": "big"}
     msg = run_fails(demo_raw, tmp_path, prev_out, ConfigError)

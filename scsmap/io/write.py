@@ -50,7 +50,14 @@ class BlockTarget:
         ys, xs = key[-2:]
         win = Window(xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start)
         with self.lock:
+            if self.dataset.closed:  # a failed run closed it while this block was being computed
+                raise RuntimeError(f"{self.dataset.name} was closed: the run was aborted")
             self.dataset.write(value, 1, window=win)
+
+    def close(self) -> None:
+        """Close the dataset once no block is being written (safe while other threads still write)."""
+        with self.lock:
+            self.dataset.close()
 
 
 def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False):
