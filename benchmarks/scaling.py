@@ -17,6 +17,7 @@ Usage::
 
     python benchmarks/scaling.py                               # 1e6, 1e7, 1e8 pixels
     python benchmarks/scaling.py --pixels 1e6 1.6e9 --exclude soc_t0,land_use,mat,map
+    python benchmarks/scaling.py --pixels 1e6 1.6e9 --products target_4p1000,saturation_ratio,rate_no_till,rate_best
     python benchmarks/scaling.py --scheduler processes
 """
 
@@ -78,7 +79,7 @@ def make_inputs(d: Path) -> dict:
 
 
 def make_config(d: Path, inputs: dict, pixels: float, resolution: float, chunk: int,
-                products: list[str] | None) -> Path:
+                products: list[str] | None, pass_pixels: float | None = None) -> Path:
     side = int(round(math.sqrt(pixels)))
     x0, y0 = ORIGIN
     raw = {"extends": str(ROOT / "configs" / "defaults.yaml"),
@@ -88,6 +89,8 @@ def make_config(d: Path, inputs: dict, pixels: float, resolution: float, chunk: 
            "inputs": inputs,
            "fill": {"bulk_density": {"constant": 1.3, "source": "synthetic"}},
            "outputs": {"products": products}}
+    if pass_pixels:
+        raw["compute"] = {"pass_pixels": int(pass_pixels)}
     path = d / f"syn_{side}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
@@ -168,6 +171,8 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=1024, help="grid.chunk_size")
     ap.add_argument("--scheduler", default=None, help="threads (default), processes or an address")
     ap.add_argument("--exclude", default="", help="comma-separated product ids to leave out")
+    ap.add_argument("--pass-pixels", type=float, default=None, help="compute.pass_pixels (default: the config's)")
+    ap.add_argument("--products", default="", help="comma-separated product ids to run (default: every rule product)")
     ap.add_argument("--tmp", default=None, help="parent of the temporary directory (default: system temp)")
     a = ap.parse_args()
     if max(a.pixels) ** 0.5 * a.resolution > SPAN - 0.6:
@@ -177,12 +182,17 @@ def main() -> None:
         inputs = make_inputs(tmp)
         products = rule_products(make_config(tmp, inputs, 1e4, a.resolution, a.chunk, None),
                                  set(filter(None, a.exclude.split(","))))
+        if a.products:
+            chosen = a.products.split(",")
+            if set(chosen) - set(products):
+                raise SystemExit(f"not a rule product the synthetic inputs allow: {sorted(set(chosen) - set(products))}")
+            products = chosen
         print(f"products ({len(products)}): {', '.join(products)}")
         print(f"grid resolution {a.resolution} deg from 0.01 deg inputs, chunk {a.chunk}, "
               f"scheduler {a.scheduler or 'threads'}", flush=True)
         rows = []
         for px in sorted(a.pixels):
-            cfg = make_config(tmp, inputs, px, a.resolution, a.chunk, products)
+            cfg = make_config(tmp, inputs, px, a.resolution, a.chunk, products, a.pass_pixels)
             out = tmp / f"out_{int(px)}"
             r = run_size(cfg, out, a.scheduler)
             shutil.rmtree(out, ignore_errors=True)
