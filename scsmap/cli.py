@@ -74,10 +74,13 @@ def main() -> None:
 @click.option("--resume", is_flag=True, default=False,
               help="Keep products whose file and manifest entry match this config and these inputs "
                    "(sha256); compute only the others.")
+@click.option("--price", type=float, default=None, metavar="PRICE",
+              help="Carbon price (cost-table currency per t CO2e) for abatement_at_price and the abatement curve "
+                   "reading (overrides ghg.price; default 100).")
 @click.option("-v", "--verbose", count=True, help="-v: report each step (grid, layers, skipped products); "
               "-vv: debug, with tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar, no summary.")
-def run(config, out_dir, overwrite, overrides, scheduler, resume, verbose, quiet):
+def run(config, out_dir, overwrite, overrides, scheduler, resume, price, verbose, quiet):
     """Run the region described by CONFIG and write its maps.
 
     Products (each a COG GeoTIFF, float32 with nodata -9999 unless stated):
@@ -87,7 +90,10 @@ def run(config, out_dir, overwrite, overrides, scheduler, resume, verbose, quiet
     (soc_final_*, absdiff_*, asr_* and rsr_* [t ha-1 yr-1], uncertainty_* [%],
     cinput_needed_4p1000 ...), the IPCC climate zone and soil class, and
     for 12 practices suitability_<practice> [class 0/1/2], suitability_reason_<practice> [bits] and
-    rate_<practice> [t ha-1 yr-1] with best_practice, rate_best, share_4p1000 ... — each written when the region's inputs allow it;
+    rate_<practice> [t ha-1 yr-1] with best_practice, rate_best, share_4p1000 ...; their N2O and net GHG
+    balance n2o_<practice>, net_ghg_<practice> [t CO2e ha-1 yr-1], best_practice_net, and with a cost table
+    (tables.practice_costs) cost_per_tco2_<practice>, cheapest_practice, abatement_at_price and
+    abatement_curve.csv; baseline_class from the RothC BAU run — each written when the region's inputs allow it;
     `scsmap products` lists them all. Existing outputs are never touched unless --overwrite is given, and
     a failed run leaves them as they were.
     """
@@ -100,6 +106,8 @@ def run(config, out_dir, overwrite, overrides, scheduler, resume, verbose, quiet
     note = "existing outputs were left as they were"
     if scheduler is not None:  # validated with the config, before any input is read
         settings["compute.scheduler"] = scheduler
+    if price is not None:
+        settings["ghg.price"] = price
     cfg = _guarded(verbose, load_config, config, overrides=settings, note=note)
     result = _guarded(verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet,
                       resume=resume, note=note)
@@ -135,6 +143,15 @@ def _print_summary(result, seconds: float | None) -> None:
         shares = sorted(s.get("best_practice_share_percent", {}).items(), key=lambda kv: -kv[1])[:4]
         if shares:
             click.echo("  best practice      : " + ", ".join(f"{k} {v:.1f} %" for k, v in shares))
+        if s.get("rate_best_total_Mt_CO2_yr") is not None:
+            click.echo(f"  in CO2             : {fmt('rate_best_total_Mt_CO2_yr', 'Mt CO2 yr-1', '.3f')} (x 44/12)")
+    if s.get("net_ghg_best_total_Mt_CO2e_yr") is not None:
+        click.echo(f"  net GHG, best      : {fmt('net_ghg_best_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
+                   "(sequestration - N2O, practice with the largest net balance)")
+    if s.get("abatement_curve_total_Mt_CO2e_yr") is not None:
+        price = f"{s['carbon_price']:g} {s.get('currency', '')} t-1 CO2e"
+        click.echo(f"  at carbon price    : {fmt('abatement_at_price_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
+                   f"reachable at {price} ({s['abatement_curve']})")
     if seconds is not None:
         click.echo(f"  wall time          : {seconds:.1f} s")
 

@@ -200,6 +200,17 @@ class TablesConfig(_Model):
                                    "each code of the `wrb` input layer")
     wrb_to_ipcc_soil: str = Field("wrb_to_ipcc", description="WRB reference soil group -> IPCC soil class "
                                   "(methods §3.3): packaged 'wrb_to_ipcc' or a CSV with columns rsg,soil_class")
+    n2o_factors: str = Field("ipcc", description="IPCC N2O factors EF1, EF4, EF5, FracLEACH, FracGAS (2006 and 2019 "
+                             "Vol 4 Ch 11; methods §8.2): packaged 'ipcc' or a CSV with columns "
+                             "set,parameter,climate,n_type,value,tag,source")
+    gwp: str = Field("ipcc", description="GWP100 values (AR4, AR5, AR6; methods §8.1): packaged 'ipcc' or a CSV "
+                     "with columns set,gas,value,source")
+    practice_nitrogen: str = Field("scsmap", description="N bookkeeping per practice (methods §8.4): packaged "
+                                   "'scsmap' or a CSV with columns practice,f_ext,n_ext_type,added_n_kg_ha_yr,"
+                                   "added_n_type,delta_n2o_kg_ha_yr,tag,source")
+    practice_costs: str | None = Field(None, description="net cost per practice, supplied by the task force "
+                                       "(methods §9.2): CSV with columns practice,land_use,region,cost_per_ha_yr,"
+                                       "cost_per_tco2e,currency,year,tag,source; without it no cost products")
 
 
 class BaselineConfig(_Model):
@@ -283,6 +294,34 @@ class PracticesConfig(_Model):
     def _known_rules(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         cls._known(list(v))
         return v
+
+
+class GhgConfig(_Model):
+    """Net greenhouse-gas balance, costs and baselines of practices (methods §8-§9)."""
+
+    gwp_set: Literal["AR4", "AR5", "AR6"] = Field("AR6", description="GWP100 set of N2O (AR4 298, AR5 265, AR6 "
+                                                  "273); AR5 is the one of Paris-Agreement inventory reporting")
+    n2o_factor_set: Literal["2019", "2019_aggregated", "2006"] = Field(
+        "2019", description="IPCC N2O emission factors: '2019' disaggregated by wet/dry climate and N type, "
+        "'2019_aggregated' or '2006' (leaching only in wet climates in all sets)")
+    cn_ratio: float = Field(10.0, gt=0, description="C:N of the SOM a practice builds (IPCC R = 10; Kirkby et al. "
+                            "2011 about 12; Tipping et al. 2016 nutrient-rich SOM 8.3; methods §8.3)")
+    cn_ratio_loss: float = Field(10.0, gt=0, description="C:N of SOM lost where a practice loses SOC (IPCC "
+                                 "2006 Eq 11.8 R = 10 for management change on cropland)")
+    price: float = Field(100.0, ge=0, description="carbon price for abatement_at_price, in the cost table's "
+                         "currency per t CO2e; `scsmap run --price` overrides it")
+    rate_units: Literal["t C", "t CO2"] = Field("t C", description="unit of the written rate maps (t ha-1 yr-1 "
+                                                "products): 't CO2' multiplies them by 44/12 (statistics give both)")
+    baseline_increasing_above: float = Field(0.4, description="baseline_class: BAU ASR above this % of SOC_T0 "
+                                             "per year is 'increasing' (4 per 1000)")
+    baseline_declining_below: float = Field(-0.4, description="baseline_class: BAU ASR below this % per year is "
+                                            "'declining'; between the two 'near constant'")
+
+    @model_validator(mode="after")
+    def _order(self) -> "GhgConfig":
+        if self.baseline_declining_below > self.baseline_increasing_above:
+            raise ValueError("baseline_declining_below must not be above baseline_increasing_above")
+        return self
 
 
 class OutputsConfig(_Model):
@@ -372,6 +411,7 @@ class Config(_Model):
     parameters: ParametersConfig = Field(default_factory=ParametersConfig)
     rothc: RothCConfig = Field(default_factory=RothCConfig)
     practices: PracticesConfig = Field(default_factory=PracticesConfig)
+    ghg: GhgConfig = Field(default_factory=GhgConfig)
     tables: TablesConfig = Field(default_factory=TablesConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)

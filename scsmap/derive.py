@@ -17,6 +17,7 @@ import numpy as np
 
 from .climate import (air_temperature_from_lst, annual_precipitation, annual_total, aridity_index,
                       mean_annual_temperature, pet_hargreaves, pet_thornthwaite)
+from .ghg_layers import baseline_class_layer, ghg_output, ghg_stack
 from .grid import latitude
 from .rothc.gsocseq import cover_fallback
 from .config import Config
@@ -81,6 +82,8 @@ class Derived:
             "ipcc_climate_zone": lambda: climate_zone_layer(self),
             "ipcc_soil_class": lambda: soil_class_layer(self),
             "practices": lambda: practice_stack(self),
+            "ghg": lambda: ghg_stack(self),
+            "baseline_class": lambda: baseline_class_layer(self),
         }
 
     # -- public
@@ -88,7 +91,8 @@ class Derived:
         """The layer ``name`` on the region grid.
 
         ``practices.<output>`` names one layer of the practice stack
-        (e.g. ``practices.rate_no_till``).
+        (e.g. ``practices.rate_no_till``), ``ghg.<output>`` one of the GHG stack
+        (e.g. ``ghg.net_ghg_no_till``).
 
         Raises
         ------
@@ -99,8 +103,12 @@ class Derived:
         """
         self._depend(name)
         if name not in self._cache:
-            rule = (lambda: practice_output(self, name.split(".", 1)[1])) if name.startswith("practices.") \
-                else self._rules[name]
+            if name.startswith("practices."):
+                rule = lambda: practice_output(self, name.split(".", 1)[1])  # noqa: E731
+            elif name.startswith("ghg."):
+                rule = lambda: ghg_output(self, name.split(".", 1)[1])  # noqa: E731
+            else:
+                rule = self._rules[name]
             self._stack.append(name)
             try:
                 self._cache[name] = rule()

@@ -33,7 +33,9 @@ from .inputs import AlignedInputs, assemble_inputs
 from .io.read import CORRUPT_HINT
 from .io.write import (RasterSpec, class_codes, disk_full, finish_stats, open_tiled, set_statistics, sha256,
                        to_cog)
-from .products import PRODUCTS, Product
+from .abatement import CURVE_CSV, abatement_layers, abatement_terms, write_curve
+from .products import PRODUCTS, Product, as_written
+from .rules.ghg import CO2_PER_C
 from .resume import (clean_stale_staging, input_checksums, new_staging, read_manifest, resume_key, reusable_entries,
                      same_run)
 from .scheduler import open_engine
@@ -117,7 +119,7 @@ def _summary_terms(derived: Derived, inputs: AlignedInputs, cfg: Config, arrays:
             terms[f"{pid}_area_sum"] = da.where(ok, v.astype("f8") * area, 0).sum()
     for pid, arr in arrays.items():
         v = arr.data
-        if pid.startswith("rate_"):
+        if pid.startswith(("rate_", "n2o_", "net_ghg_")) or pid == "abatement_at_price":
             ok = da.isfinite(v)
             terms[f"{pid}_area"] = da.where(ok, area, 0).sum()
             terms[f"{pid}_area_sum"] = da.where(ok, v.astype("f8") * area, 0).sum()
@@ -126,6 +128,8 @@ def _summary_terms(derived: Derived, inputs: AlignedInputs, cfg: Config, arrays:
         elif pid == "best_practice":
             terms["best_practice_ha"] = {code: da.where(v == code, area, 0).sum()
                                          for code, _, _ in PRODUCTS[pid].class_labels()}
+    if "mac:code" in arrays:
+        terms.update(abatement_terms(arrays, area))
     if "rate_best" in arrays and "soc_t0" in arrays:
         rb, soc = arrays["rate_best"].data, arrays["soc_t0"].data
         ok = da.isfinite(rb) & da.isfinite(soc)
@@ -136,11 +140,17 @@ def _summary_terms(derived: Derived, inputs: AlignedInputs, cfg: Config, arrays:
 
 def _finish_practices(t: dict[str, Any], s: dict[str, Any]) -> None:
     """Practice headline numbers: mean and total rates, suitable areas, best-practice shares, 4p1000 share."""
-    for key in [k for k in t if k.startswith("rate_") and k.endswith("_area")]:
+    for key in [k for k in t if k.startswith(("rate_", "n2o_", "net_ghg_", "abatement_at_price")) and
+                k.endswith("_area")]:
         pid = key.removesuffix("_area")
-        a = float(t[key])
-        s[f"{pid}_mean_t_ha_yr"] = float(t[f"{pid}_area_sum"]) / a if a else None
-        s[f"{pid}_total_Mt_yr"] = float(t[f"{pid}_area_sum"]) / 1e6
+        a, total = float(t[key]), float(t[f"{pid}_area_sum"])
+        if pid.startswith("rate_"):  # t C; also in CO2 (44/12, methods §8.1)
+            s[f"{pid}_mean_t_ha_yr"] = total / a if a else None
+            s[f"{pid}_total_Mt_yr"] = total / 1e6
+            s[f"{pid}_total_Mt_CO2_yr"] = total * CO2_PER_C / 1e6
+        else:  # t CO2e
+            s[f"{pid}_mean_t_CO2e_ha_yr"] = total / a if a else None
+            s[f"{pid}_total_Mt_CO2e_yr"] = total / 1e6
     for key in [k for k in t if k.startswith("suitability_") and k.endswith("_ha")]:
         pid = key.removeprefix("suitability_").removesuffix("_ha")
         s[f"{pid}_conditional_ha"], s[f"{pid}_suitable_ha"] = (float(x) for x in t[key])
@@ -169,6 +179,7 @@ def _finish_summary(t: dict[str, Any]) -> dict[str, Any]:
             s[key] = float(t[f"{pid}_area_sum"]) / a if a else None
     if "target_4p1000_area_sum" in t:
         s["target_4p1000_total_Mt_yr"] = float(t["target_4p1000_area_sum"]) / 1e6
+        s["target_4p1000_total_Mt_CO2_yr"] = float(t["target_4p1000_area_sum"]) * CO2_PER_C / 1e6
     _finish_practices(t, s)
     return s
 
@@ -266,11 +277,14 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
              f"EPSG:{gb.crs.epsg}" if gb.crs.epsg else "custom CRS", inputs.chunks)
 
     arrays = {p.id: p.compute(derived, cfg).where(inputs.mask) for p in todo}
+    written = {p.id: as_written(p, cfg) for p in todo}  # ghg.rate_units: t C or t CO2 in the files
+    todo = [written[p.id][0] for p in todo]
+    summary_layers = {**arrays, **abatement_layers(derived, inputs.mask, arrays)}
     staging = new_staging(out)
     datasets, targets = [], []
     stack = contextlib.ExitStack()
     try:
-        sources, partials, spec_nodata = [], {}, {}
+        sources, partials, spec_nodata, values = [], {}, {}, {}
         total = int(np.prod(gb.shape.yx))
         provenance = {f"SOURCE_{k}": v for k, v in sorted(derived.provenance.items())}
         engine = stack.enter_context(open_engine(cfg.compute, scheduler))
@@ -292,7 +306,8 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             spec_nodata[p.id] = nodata
             ds = open_tiled(spec, gb, cfg.outputs.tile_size, **engine.tiled_options)
             datasets.append((p, spec, ds))
-            arr = arrays[p.id].data
+            arr = arrays[p.id].data * written[p.id][1] if written[p.id][1] != 1 else arrays[p.id].data
+            values[p.id] = arr
             partials[p.id] = _partials(arr, total)
             if p.is_class_map:
                 arr = arr.map_blocks(class_codes, p.nodata, p.dtype, p.id, dtype=p.dtype)
@@ -306,13 +321,14 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             with _progress(progress and not engine.distributed):
                 if windows is None:  # one pass: maps, statistics and summary together
                     store = da.store(sources, targets, lock=False, compute=False)
-                    summary_terms = _summary_terms(derived, inputs, cfg, arrays)
+                    summary_terms = _summary_terms(derived, inputs, cfg, summary_layers)
                     _, parts, terms, counts = engine.compute(store, partials, summary_terms, inputs.counts)
                 else:  # bounded memory: window by window, partial sums combined exactly (scsmap.strips)
                     def sums(ys, xs):
                         view = _Window(mask=inputs.mask[ys, xs], cell_area=inputs.cell_area[ys, xs])
-                        return {"parts": {pid: _partials(a.data[ys, xs], total) for pid, a in arrays.items()},
-                                "terms": _summary_terms(derived, view, cfg, {k: a[ys, xs] for k, a in arrays.items()}),
+                        return {"parts": {pid: _partials(a[ys, xs], total) for pid, a in values.items()},
+                                "terms": _summary_terms(derived, view, cfg,
+                                                        {k: a[ys, xs] for k, a in summary_layers.items()}),
                                 "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()}}
                     done = store_in_windows(engine.compute, sources, targets, windows, sums)
                     parts, terms = done["parts"], done["terms"]
@@ -345,6 +361,9 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         counts = {k: {kk: int(vv) for kk, vv in v.items()} for k, v in counts.items()}
         alignment = inputs.alignment_report(counts)
         summary = _finish_summary(terms)
+        if "mac_sums" in terms:
+            summary.update(write_curve(terms, derived, staging))
+            sidecars.append(CURVE_CSV)
         if reused:  # same config digest and inputs: the previous summary holds for the kept products
             summary = {**previous.get("summary", {}), **summary}
         summary["products_written"] = [p.id for p in products]

@@ -291,3 +291,80 @@ _PRACTICES += [
                       "(0 = saturated)", "yr", "float32", (0.0, 10000.0), "years", None),
 ]
 PRODUCTS.update({p.id: p for p in _PRACTICES})
+
+
+# --------------------------------------------------------------------------- net GHG balance and costs (§8-§9)
+
+_GHG = "methods §8.1-§8.4 (IPCC 2006/2019 Vol 4 Ch 11 Tables 11.1, 11.3; GWP100 AR4/AR5/AR6), §9.2"
+_CO2E = "t CO2e ha-1 yr-1"
+_COST = "currency t-1 CO2e"
+
+
+def _ghg_tags(practice: str | None):
+    def tags(d: Derived, c: Config) -> dict[str, str]:
+        from .ghg_layers import ghg_tables
+        return ghg_tables(d).tags(practice)
+    return tags
+
+
+def _ghg_product(out: str, long_name: str, units: str, dtype: str, valid: tuple[float, float], family: str,
+                 practice: str | None, labels=None) -> Product:
+    return Product(out, long_name, units, dtype, 255 if dtype == "uint8" else -9999.0, valid, family,
+                   (f"ghg.{out}",), lambda d, c: d.get(f"ghg.{out}"), references=_GHG, class_labels=labels,
+                   tags=_ghg_tags(practice))
+
+
+def _baseline_classes() -> pd.DataFrame:
+    return pd.DataFrame({"code": [1, 2, 3], "name": ["increasing (BAU > +0.4 %/yr)", "near constant",
+                                                      "declining (BAU < -0.4 %/yr)"],
+                         "color": ["#1a9641", "#ffffbf", "#d7191c"]})
+
+
+_GHGS: list[Product] = []
+for _pid in PRACTICE_IDS:
+    _GHGS += [
+        _ghg_product(f"n2o_{_pid}", f"N2O emission caused by {_pid}: N immobilised in new SOM supplied by external N, "
+                     "N the practice adds, N mineralised where SOC is lost (t CO2e per ha per year)", _CO2E,
+                     "float32", (0.0, 10.0), "co2", _pid),
+        _ghg_product(f"net_ghg_{_pid}", f"net GHG balance of {_pid}: 44/12 x SOC rate - N2O (t CO2e per ha per year; "
+                     "0 where unsuitable)", _CO2E, "float32", (-20.0, 20.0), "co2", _pid),
+        _ghg_product(f"cost_per_tco2_{_pid}", f"net cost of {_pid} per t CO2e abated (currency of the cost table; "
+                     "NaN where the net balance is not positive)", _COST, "float32", (-1e5, 1e5), "cost", _pid),
+    ]
+_GHGS += [
+    _ghg_product("best_practice_net", "suitable practice with the largest positive net GHG balance (0 = none)",
+                 "class", "uint8", (0, 12), "class", None, _labels(_best_practice_classes)),
+    _ghg_product("net_ghg_best", "net GHG balance of best_practice_net (t CO2e per ha per year)", _CO2E, "float32",
+                 (0.0, 20.0), "co2", None),
+    _ghg_product("cost_per_tco2_best", "cost per t CO2e of best_practice_net", _COST, "float32", (-1e5, 1e5),
+                 "cost", None),
+    _ghg_product("cheapest_practice", "suitable practice with the lowest cost per t CO2e abated (0 = none)",
+                 "class", "uint8", (0, 12), "class", None, _labels(_best_practice_classes)),
+    _ghg_product("abatement_at_price", "net GHG abatement reachable at the carbon price ghg.price: the largest "
+                 "net balance among the practices costing at most the price per t CO2e (t CO2e per ha per year)",
+                 _CO2E, "float32",
+                 (0.0, 20.0), "co2", None),
+    Product("baseline_class", "SOC baseline under business as usual (RothC BAU ASR relative to SOC at T0): "
+            "1 increasing, 2 near constant, 3 declining", "class", "uint8", 255, (1, 3), "class",
+            ("baseline_class",), lambda d, c: d.get("baseline_class"),
+            references="methods §1.9 (ASR BAU), §5 (4 per 1000); issue 7 part 5", class_labels=_labels(_baseline_classes)),
+]
+PRODUCTS.update({p.id: p for p in _GHGS})
+
+
+def as_written(p: Product, cfg: Config) -> tuple[Product, float]:
+    """A product's metadata as written and the factor applied to its values.
+
+    With ``ghg.rate_units: t CO2`` every product in t C ha-1 yr-1 is written in t CO2 ha-1 yr-1
+    (× 44/12, methods §8.1); statistics and the manifest summary keep both units.
+    """
+    from dataclasses import replace
+
+    from .rules.ghg import CO2_PER_C
+
+    if cfg.ghg.rate_units == "t CO2" and p.units == "t ha-1 yr-1":
+        lo, hi = p.valid_range or (None, None)
+        return replace(p, units="t CO2 ha-1 yr-1", family="co2",
+                       long_name=p.long_name.replace("t C per", "t CO2 per") + " [t CO2 = 44/12 x t C]",
+                       valid_range=(lo * CO2_PER_C, hi * CO2_PER_C) if lo is not None else None), CO2_PER_C
+    return p, 1.0

@@ -87,7 +87,7 @@ def store_in_windows(compute, sources: list[da.Array], targets: list, windows: l
     sums : callable
         ``sums(ys, xs)`` → nested dict of lazy scalars over one window (keys ``min``/``max``
         are combined as minima/maxima, integer values as exact sums, others with fsum, lists
-        element by element; a key ``total`` is kept as it is).
+        and arrays element by element; a key ``total`` is kept as it is).
 
     Returns
     -------
@@ -110,6 +110,9 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         values = [p[key] for p in parts]
         if isinstance(values[0], dict):
             out[key] = combine(values)
+        elif isinstance(values[0], np.ndarray) and values[0].ndim:  # e.g. sums per class: element by element
+            flat = np.stack([np.asarray(v, dtype="f8").ravel() for v in values])
+            out[key] = np.array([math.fsum(col) for col in flat.T]).reshape(values[0].shape)
         elif isinstance(values[0], (list, tuple)):  # e.g. areas per class, in a fixed order
             out[key] = [combine([{key: v[i]} for v in values])[key] for i in range(len(values[0]))]
         elif key == "total":

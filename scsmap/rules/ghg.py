@@ -1,0 +1,298 @@
+"""Net greenhouse-gas balance and costs of practices (methods §8-§9): pure numpy rules.
+
+Per pixel and practice, from the capped sequestration rate ΔSOC [t C ha-1 yr-1]:
+
+1. ``N_req = 1000·max(ΔSOC, 0)/CN`` — N immobilised in new SOM [kg N ha-1 yr-1] (§8.4 step 1);
+2. ``N_ext = f_ext·N_req`` — the share supplied by extra external N (§8.4 step 2);
+3. ``N_added`` — N the practice itself adds (cover-crop or crop residues, manure);
+4. ``N_min = 1000·max(−ΔSOC, 0)/R`` — N mineralised where the practice loses SOC (IPCC F_SOM,
+   2006/2019 Vol 4 Ch 11 Eq 11.8);
+5. ``N₂O-N = Σ N·(EF1 + FracGAS·EF4 + FracLEACH·EF5)`` with factors by N type and by
+   wet/dry climate (§8.2, §8.4 step 3; FracLEACH only on wet pixels), plus an optional
+   per-practice ΔN₂O [kg N₂O-N ha-1 yr-1] (§8.4 step 5);
+6. ``n2o = N₂O-N·44/28·GWP/1000`` [t CO₂e ha-1 yr-1]; ``net = 44/12·ΔSOC − n2o`` (§8.4 step 4).
+
+Costs (§9.2): ``cost_per_tco2 = cost_ha / net`` where ``net > 0``. At a carbon price P the
+abatement reachable on a pixel is the largest net balance among the practices whose cost per
+t is at most P (so that at an unlimited price it is ``net_ghg_best``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: t CO2 per t C (molar masses, methods §8.1)
+CO2_PER_C = 44.0 / 12.0
+#: kg N2O per kg N2O-N (methods §8.1)
+N2O_PER_N = 44.0 / 28.0
+#: N types of the emission-factor table
+N_TYPES = ("synthetic", "organic", "som")
+
+
+@dataclass(frozen=True)
+class EmissionFactors:
+    """IPCC Tier 1 N₂O factors for one wet/dry climate (methods §8.2).
+
+    Attributes
+    ----------
+    ef1 : dict
+        N type → EF1 [kg N₂O-N per kg N].
+    ef4 : float
+        EF4 [kg N₂O-N per kg NH₃-N + NOx-N volatilised].
+    ef5 : float
+        EF5 [kg N₂O-N per kg N leached].
+    frac_leach : float
+        FracLEACH-(H) [kg N per kg N]; 0 in dry climates.
+    frac_gas : dict
+        N type → FracGASF / FracGASM [kg N per kg N]; 0 for mineralised N.
+    """
+
+    ef1: dict[str, float]
+    ef4: float
+    ef5: float
+    frac_leach: float
+    frac_gas: dict[str, float]
+
+    def per_kg_n(self, n_type: str) -> float:
+        """kg N₂O-N per kg N of one type: ``EF1 + FracGAS·EF4 + FracLEACH·EF5`` (methods §8.4 step 3, A.8)."""
+        return self.ef1[n_type] + self.frac_gas[n_type] * self.ef4 + self.frac_leach * self.ef5
+
+
+@dataclass(frozen=True)
+class PracticeNitrogen:
+    """N bookkeeping of one practice (``practice_nitrogen.csv``, methods §8.4).
+
+    Attributes
+    ----------
+    f_ext : float
+        Share of the N immobilised in new SOM that extra external N supplies [1].
+    n_ext_type : str
+        N type of that external N (``synthetic`` or ``organic``).
+    added_n : float
+        N the practice adds itself [kg N ha-1 yr-1].
+    added_n_type : str
+        Its N type.
+    delta_n2o : float
+        Practice-specific direct N₂O change [kg N₂O-N ha-1 yr-1] (default 0).
+    """
+
+    f_ext: float
+    n_ext_type: str
+    added_n: float = 0.0
+    added_n_type: str = "organic"
+    delta_n2o: float = 0.0
+
+
+@dataclass(frozen=True)
+class GhgSettings:
+    """Run settings of the GHG balance.
+
+    Attributes
+    ----------
+    wet, dry : EmissionFactors
+    gwp_n2o : float
+        GWP100 of N₂O [kg CO₂e per kg N₂O] (AR4 298, AR5 265, AR6 273; methods §8.1).
+    cn_gain : float
+        C:N of the SOM a practice builds (default 10, IPCC R; methods §8.3).
+    cn_loss : float
+        C:N of the SOM lost where a practice loses SOC (IPCC R for management change = 10).
+    best_of : int
+        Lowest suitability class a composite may pick (2 suitable, 1 also conditional).
+    price : float
+        Carbon price [currency per t CO₂e] of ``abatement_at_price``.
+    """
+
+    wet: EmissionFactors
+    dry: EmissionFactors
+    gwp_n2o: float = 273.0
+    cn_gain: float = 10.0
+    cn_loss: float = 10.0
+    best_of: int = 2
+    price: float = 100.0
+    nitrogen: dict[str, PracticeNitrogen] = field(default_factory=dict)
+
+
+def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated: bool = False) -> np.ndarray:
+    """N₂O emission caused by a practice [t CO₂e ha-1 yr-1] (methods §8.4 steps 1-5).
+
+    Parameters
+    ----------
+    rate : array_like
+        Capped SOC rate ΔSOC [t C ha-1 yr-1]; NaN where unknown.
+    adopted : array_like of bool
+        Where the practice is adopted (suitable or conditional): elsewhere 0.
+    wet : array_like of bool
+        IPCC wet climate (:func:`wet_climate`).
+    n : PracticeNitrogen
+    s : GhgSettings
+    irrigated : bool
+        The practice irrigates: leaching applies on dry pixels too (methods §8.4 step 3).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``rate``; NaN where ``rate`` is NaN.
+    """
+    rate = np.asarray(rate, dtype="f8")
+    wet = np.asarray(wet, dtype=bool)
+    gain = np.maximum(np.nan_to_num(rate), 0.0)
+    loss = np.maximum(-np.nan_to_num(rate), 0.0)
+    n_ext = n.f_ext * 1000.0 * gain / s.cn_gain
+    n_min = 1000.0 * loss / s.cn_loss
+    dry = s.dry if not irrigated else EmissionFactors(s.dry.ef1, s.dry.ef4, s.dry.ef5, s.wet.frac_leach, s.dry.frac_gas)
+
+    def per_kg(t: str) -> np.ndarray:
+        return np.where(wet, s.wet.per_kg_n(t), dry.per_kg_n(t))
+
+    n2o_n = n_ext * per_kg(n.n_ext_type) + n.added_n * per_kg(n.added_n_type) + n_min * per_kg("som") + n.delta_n2o
+    out = np.where(np.asarray(adopted, dtype=bool), n2o_n * N2O_PER_N * s.gwp_n2o / 1000.0, 0.0)
+    return np.where(np.isfinite(rate), out, np.nan)
+
+
+def wet_climate(zone, annual_precipitation) -> np.ndarray:
+    """IPCC wet/dry split of Ch 11 by climate zone (methods §8.4 step 3).
+
+    Zones named ``*_dry`` are dry, ``*_moist`` and ``*_wet`` wet; tropical montane is wet
+    where annual precipitation exceeds 1000 mm.
+
+    Parameters
+    ----------
+    zone : array_like
+        IPCC climate zone codes 1-12 (``ipcc_climate_zones.csv``); 0 or NaN unknown.
+    annual_precipitation : array_like
+        [mm yr-1].
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    from ..tables import climate_zone_codes
+
+    codes = climate_zone_codes()
+    lut = np.zeros(max(codes.values()) + 1, bool)
+    for name, code in codes.items():
+        lut[code] = name.endswith(("_moist", "_wet"))
+    z = np.nan_to_num(np.asarray(zone, dtype="f8")).astype("int64").clip(0, len(lut) - 1)
+    montane = z == codes["tropical_montane"]
+    return np.where(montane, np.asarray(annual_precipitation, dtype="f8") > 1000.0, lut[z])
+
+
+def cost_per_tco2(cost_ha, net) -> np.ndarray:
+    """Cost per t CO₂e abated: ``cost_ha / net`` where ``net > 0``, else NaN (methods §9.2).
+
+    Parameters
+    ----------
+    cost_ha : array_like
+        Net cost [currency ha-1 yr-1] (negative: the practice saves money).
+    net : array_like
+        Net GHG balance [t CO₂e ha-1 yr-1].
+    """
+    net = np.asarray(net, dtype="f8")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(net > 0, np.asarray(cost_ha, dtype="f8") / net, np.nan)
+
+
+def baseline_class(asr_bau, soc_t0, increasing_above: float = 0.4, declining_below: float = -0.4) -> np.ndarray:
+    """SOC baseline under business as usual: 1 increasing, 2 near constant, 3 declining; 0 unknown.
+
+    The relative BAU rate ``100·ASR_BAU/SOC_T0`` [% yr-1] is compared with the 4 per 1000
+    rate (increasing above +0.4 % yr-1, as the issue and methods §5 frame it) and with a
+    decline threshold (scsmap default −0.4 % yr-1 [D]).
+
+    Parameters
+    ----------
+    asr_bau : array_like
+        RothC BAU absolute sequestration rate [t C ha-1 yr-1] (GSOCseq ASR_BAU, methods §1.9).
+    soc_t0 : array_like
+        SOC stock at T0 [t C ha-1].
+    increasing_above, declining_below : float
+        Thresholds [% yr-1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Class codes (float64; 0 where either input is missing or SOC ≤ 0).
+    """
+    asr = np.asarray(asr_bau, dtype="f8")
+    soc = np.asarray(soc_t0, dtype="f8")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = 100.0 * asr / soc
+    cls = np.where(rel > increasing_above, 1.0, np.where(rel < declining_below, 3.0, 2.0))
+    return np.where(np.isfinite(rel) & (soc > 0), cls, 0.0)
+
+
+def evaluate_ghg(rates: dict[str, np.ndarray], suitability: dict[str, np.ndarray], codes: dict[str, int],
+                 wet, costs: dict[str, tuple[np.ndarray, bool]] | None, s: GhgSettings) -> dict[str, np.ndarray]:
+    """N₂O, net balance and costs of every practice, and the composites.
+
+    Parameters
+    ----------
+    rates, suitability : dict of str to numpy.ndarray
+        Practice → capped rate [t C ha-1 yr-1] and suitability class (0/1/2), as written by
+        :func:`scsmap.rules.practices.evaluate`.
+    codes : dict
+        Practice → class code (``practices.csv``).
+    wet : numpy.ndarray of bool
+        IPCC wet climate.
+    costs : dict, optional
+        Practice → ``(cost, per_t)``: per-pixel net cost per ha and year [currency ha-1 yr-1],
+        or per t CO₂e when ``per_t`` is True; NaN where no cost is known. None: no cost
+        products.
+    s : GhgSettings
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``n2o_<p>``, ``net_ghg_<p>`` [t CO₂e ha-1 yr-1] and, with costs, ``cost_per_tco2_<p>``
+        [currency t-1 CO₂e]; composites ``best_practice_net`` (code of the practice with the
+        largest positive net balance, 0 none), ``net_ghg_best`` [t CO₂e ha-1 yr-1],
+        ``cost_per_tco2_best``, ``cheapest_practice`` (code, 0 none), ``abatement_at_price``
+        [t CO₂e ha-1 yr-1] (largest net balance among the practices costing at most
+        ``s.price`` per t, 0 none), and
+        ``cost_best_ha`` [currency ha-1 yr-1] (cost of the best-net practice, for the
+        abatement curve). All NaN where the rates are NaN.
+
+    References
+    ----------
+    methods §8.2-§8.4, §9.2.
+    """
+    first = next(iter(rates.values()))
+    shape = first.shape
+    missing = ~np.isfinite(first)
+    out: dict[str, np.ndarray] = {}
+    best_net, best_code = np.zeros(shape), np.zeros(shape)
+    best_cost_t, best_cost_ha = np.full(shape, np.nan), np.full(shape, np.nan)
+    cheap_cost, cheap_code = np.full(shape, np.inf), np.zeros(shape)
+    at_price = np.zeros(shape)
+    for p, rate in rates.items():
+        cls = np.nan_to_num(suitability[p])
+        n2o = n2o_co2e(rate, cls > 0, wet, s.nitrogen[p], s, irrigated=(p == "irrigation"))
+        net = CO2_PER_C * np.where(cls > 0, rate, 0.0) - n2o
+        out[f"n2o_{p}"], out[f"net_ghg_{p}"] = n2o, net
+        usable = (cls >= s.best_of) & (net > 0)
+        if costs is not None:
+            c, per_t = costs[p]
+            cost_ha = c * net if per_t else c
+            cpt = np.where(cls > 0, cost_per_tco2(cost_ha, net), np.nan)
+            out[f"cost_per_tco2_{p}"] = cpt
+            priced = usable & np.isfinite(cpt)
+            pick = priced & (cpt < cheap_cost)
+            cheap_cost, cheap_code = np.where(pick, cpt, cheap_cost), np.where(pick, codes[p], cheap_code)
+            take = priced & (cpt <= s.price) & (net > at_price)
+            at_price = np.where(take, net, at_price)
+        else:
+            cpt = cost_ha = np.full(shape, np.nan)
+        pick = usable & (net > best_net)
+        best_net, best_code = np.where(pick, net, best_net), np.where(pick, codes[p], best_code)
+        best_cost_t, best_cost_ha = np.where(pick, cpt, best_cost_t), np.where(pick, cost_ha, best_cost_ha)
+    out.update(best_practice_net=best_code, net_ghg_best=best_net)
+    if costs is not None:
+        out.update(cost_per_tco2_best=best_cost_t, cheapest_practice=cheap_code, abatement_at_price=at_price,
+                   cost_best_ha=best_cost_ha)
+    for k in ("best_practice_net", "net_ghg_best", "cost_per_tco2_best", "cheapest_practice", "abatement_at_price",
+              "cost_best_ha"):
+        if k in out:
+            out[k] = np.where(missing, np.nan, out[k])
+    return out
