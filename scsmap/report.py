@@ -209,6 +209,16 @@ def write_report(cfg: Config, out_dir: str | os.PathLike | None = None) -> Path:
                      "src": f"{QUICKLOOKS}/{png.name}", "legend": legend,
                      "gradient": _css_gradient(legend) if legend.kind == "ramp" else None,
                      "present": sorted({int(c) for c in table[table.group_by == e["id"]].class_code.dropna()})})
+    curve = None
+    summary = manifest["summary"]
+    if summary.get("abatement_curve") and (out / summary["abatement_curve"]).is_file():
+        from .abatement import plot_curve
+
+        rows = pd.read_csv(out / summary["abatement_curve"])
+        png = plot_curve(rows, qdir / "abatement_curve.png", summary["carbon_price"], summary.get("currency", ""),
+                         f"{manifest['region']['name']}: marginal abatement cost curve (net of N2O)")
+        curve = {"src": f"{QUICKLOOKS}/{png.name}", "csv": summary["abatement_curve"],
+                 "rows": rows.to_dict("records")}
     alignment_path = out / manifest.get("alignment_report", "alignment_report.json")
     alignment = json.loads(alignment_path.read_text(encoding="utf-8")) if alignment_path.is_file() else {}
     refs = sorted({p.references for e in manifest["products"] if (p := product_of(e)) and p.references})
@@ -217,7 +227,7 @@ def write_report(cfg: Config, out_dir: str | os.PathLike | None = None) -> Path:
                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
                              lstrip_blocks=True)
     html = env.get_template("report.html.j2").render(
-        m=manifest, s=manifest["summary"], maps=maps, stats=_stats_context(table), qa=_qa_rows(manifest, table),
+        m=manifest, s=manifest["summary"], maps=maps, curve=curve, stats=_stats_context(table), qa=_qa_rows(manifest, table),
         alignment=alignment, config_yaml=yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
         versions=versions(), references=refs, fmt=_fmt,
         methods=METHODS.format(version=__version__, crs=g["crs"], res=f"{abs(g['resolution'][0]):.6g}"),

@@ -27,6 +27,9 @@ def demo_config_dict() -> dict:
     raw = yaml.safe_load((CONFIGS / "regions" / "demo.yaml").read_text())
     raw["extends"] = str(CONFIGS / "defaults.yaml")
     raw["data_dir"] = str(SAMPLE)
+    for key, value in raw.get("tables", {}).items():  # table paths are relative to the config's folder
+        if str(value).endswith(".csv"):
+            raw["tables"][key] = str((CONFIGS / "regions" / value).resolve())
     return raw
 
 

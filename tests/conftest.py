@@ -26,10 +26,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def demo_raw() -> dict:
     """The demo config as a dict, with absolute paths (edit it, then write it with ``write_config``)."""
-    raw = yaml.safe_load((CONFIGS / "regions" / "demo.yaml").read_text())
-    raw["extends"] = str(CONFIGS / "defaults.yaml")
-    raw["data_dir"] = str(SAMPLE)
-    return raw
+    from bad_input_helpers import demo_config_dict
+
+    return demo_config_dict()
 
 
 @pytest.fixture

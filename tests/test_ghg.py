@@ -315,6 +315,7 @@ def test_cost_products_need_a_cost_table(tmp_path):
     from scsmap.inputs import assemble_inputs
 
     raw = demo_config_dict()
+    raw.pop("tables", None)  # the demo ships the illustrative MKD cost table
     raw["outputs"] = {"products": ["net_ghg_best", "cost_per_tco2_no_till"]}
     cfg = load_config(dump_config(raw, tmp_path / "c.yaml"))
     with pytest.raises(ConfigError, match="cost_per_tco2_no_till cannot be made: no cost table: set "

@@ -46,7 +46,12 @@ def test_demo_writes_every_product_and_manifest(demo_run):
             assert ds.descriptions[0] == PRODUCTS[entry["id"]].long_name
             assert ds.crs.to_epsg() == 4326
             assert ds.tags()["PRODUCT_ID"] == entry["id"]
-            assert "STATISTICS_MEAN" in ds.tags(1)
+            if "STATISTICS_MEAN" not in ds.tags(1):  # empty: only the cost of a practice that gains nowhere
+                assert ds.tags(1)["STATISTICS_VALID_PERCENT"] == "0.0"
+                practice = entry["id"].removeprefix("cost_per_tco2_")
+                assert entry["id"].startswith("cost_per_tco2_"), entry["id"]
+                with rasterio.open(out / f"net_ghg_{practice}.tif") as net:
+                    assert float(net.tags(1)["STATISTICS_MAXIMUM"]) <= 0, entry["id"]
     assert manifest["config_sha256"] and manifest["scsmap_version"]
     assert (out / "alignment_report.json").exists()
     assert not list(out.glob(".staging-*"))
