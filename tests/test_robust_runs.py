@@ -48,6 +48,8 @@ def test_manifest_records_the_resume_key(reference):
     raw = small_raw()
     files = [raw["inputs"][k]["path"] for k in RULE_LAYERS] + [raw["region"]["boundary"]["path"]]
     want = {str((Path(raw["data_dir"]) / f).resolve()): _sha(Path(raw["data_dir"]) / f) for f in files}
+    want.update({str(Path(t).resolve()): _sha(Path(t)) for t in raw.get("tables", {}).values()
+                 if str(t).endswith(".csv")})  # table files are inputs too (the demo's cost table)
     assert m["inputs_sha256"] == dict(sorted(want.items())), "input checksums differ from hashlib's"
     keys = [e["resume_key"] for e in m["products"]]
     assert len(set(keys)) == len(keys) == len(m["products"]) >= 5
