@@ -54,7 +54,23 @@ def _block_sums(code, zone, net, cost_t, area):
 
 
 def abatement_terms(layers: dict[str, xr.DataArray], area: da.Array) -> dict[str, da.Array]:
-    """Lazy sums per step: area [ha], abatement [t CO₂e yr-1], cost [currency yr-1]; and the total at the price."""
+    """Lazy sums of the curve, taken in the same pass as the maps.
+
+    Parameters
+    ----------
+    layers : dict
+        :func:`abatement_layers` (2-D, on the region grid).
+    area : dask.array.Array
+        Cell area [ha], same shape and chunks.
+
+    Returns
+    -------
+    dict
+        ``mac_sums``: array (3, N_KEYS) of area [ha], abatement [t CO₂e yr-1] and cost
+        [currency yr-1] per key (practice code × ZONES + zone code), over the pixels whose best-net
+        practice has a positive balance and a cost; ``mac_at_price``: Σ area · abatement_at_price
+        [t CO₂e yr-1].
+    """
     code, zone, net, cost_t = (layers[k].data for k in ("mac:code", "mac:zone", "mac:net", "mac:cost_t"))
     ny, nx = (len(c) for c in code.chunks)
     per_block = da.map_blocks(_block_sums, code, zone, net, cost_t, area, dtype="f8", new_axis=[2, 3],
@@ -101,7 +117,19 @@ def curve_at_price(curve: pd.DataFrame, price: float) -> float:
 
 
 def plot_curve(curve: pd.DataFrame, path: str | Path, price: float, currency: str, title: str) -> Path:
-    """PNG of the curve: step widths = abatement, heights = cost per t, the price as a line."""
+    """PNG of the curve: step widths = abatement, heights = cost per t, the price as a line.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        :func:`abatement_curve`.
+    path : path-like
+        PNG to write (800 × 450 px).
+    price : float
+        Carbon price [currency t-1 CO₂e], drawn as a dashed line.
+    currency, title : str
+        Axis label and title.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -137,7 +165,12 @@ CURVE_CSV = "abatement_curve.csv"
 
 
 def write_curve(terms: dict, derived: "Derived", directory: Path) -> dict:
-    """Write ``abatement_curve.csv`` into ``directory``; return the manifest summary fields."""
+    """Write ``abatement_curve.csv`` into ``directory``; return the manifest summary fields.
+
+    ``terms`` holds the computed ``mac_sums`` and ``mac_at_price`` of :func:`abatement_terms`.
+    The summary gets the curve's file name, currency, price, total and reading at the price
+    [Mt CO₂e yr-1] and the pixel-wise total reachable at the price.
+    """
     from .ghg_layers import ghg_tables
     from .tables import climate_zone_classes
 

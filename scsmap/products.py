@@ -229,18 +229,28 @@ def _best_practice_classes() -> pd.DataFrame:
                          "color": ["#bdbdbd"] + [r.color for r in rules]})
 
 
-def _practice_tags(practice: str | None):
+def _stack_tags(stack: str, practice: str | None):
+    """Tags of a product of the ``practices`` or ``ghg`` stack: the tables and values of its practice."""
     def tags(d: Derived, c: Config) -> dict[str, str]:
+        if stack == "ghg":
+            from .ghg_layers import ghg_tables
+            return ghg_tables(d).tags(practice)
         from .rule_layers import practice_tables
         return practice_tables(d).tags(practice)
     return tags
 
 
-def _practice_product(out: str, long_name: str, units: str, dtype: str, valid: tuple[float, float], family: str,
-                      practice: str | None, labels=None) -> Product:
+def _stack_product(stack: str, out: str, long_name: str, units: str, dtype: str, valid: tuple[float, float],
+                   family: str, practice: str | None, labels=None) -> Product:
+    """A product that is one layer ``<stack>.<out>`` of the practice or GHG stack."""
     return Product(out, long_name, units, dtype, 255 if dtype == "uint8" else -9999.0, valid, family,
-                   (f"practices.{out}",), lambda d, c: d.get(f"practices.{out}"), references=_P, class_labels=labels,
-                   tags=_practice_tags(practice))
+                   (f"{stack}.{out}",), lambda d, c: d.get(f"{stack}.{out}"),
+                   references=_P if stack == "practices" else _GHG, class_labels=labels,
+                   tags=_stack_tags(stack, practice))
+
+
+def _practice_product(*args, **kw) -> Product:
+    return _stack_product("practices", *args, **kw)
 
 
 def _REASONS() -> list[tuple[int, str, str]]:
@@ -300,18 +310,8 @@ _CO2E = "t CO2e ha-1 yr-1"
 _COST = "currency t-1 CO2e"
 
 
-def _ghg_tags(practice: str | None):
-    def tags(d: Derived, c: Config) -> dict[str, str]:
-        from .ghg_layers import ghg_tables
-        return ghg_tables(d).tags(practice)
-    return tags
-
-
-def _ghg_product(out: str, long_name: str, units: str, dtype: str, valid: tuple[float, float], family: str,
-                 practice: str | None, labels=None) -> Product:
-    return Product(out, long_name, units, dtype, 255 if dtype == "uint8" else -9999.0, valid, family,
-                   (f"ghg.{out}",), lambda d, c: d.get(f"ghg.{out}"), references=_GHG, class_labels=labels,
-                   tags=_ghg_tags(practice))
+def _ghg_product(*args, **kw) -> Product:
+    return _stack_product("ghg", *args, **kw)
 
 
 def _baseline_classes() -> pd.DataFrame:

@@ -102,6 +102,8 @@ class GhgSettings:
         Lowest suitability class a composite may pick (2 suitable, 1 also conditional).
     price : float
         Carbon price [currency per t CO₂e] of ``abatement_at_price``.
+    nitrogen : dict of str to PracticeNitrogen
+        N bookkeeping per practice id (``practice_nitrogen.csv``).
     """
 
     wet: EmissionFactors
