@@ -168,7 +168,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pixels", type=float, nargs="+", default=[1e6, 1e7, 1e8], help="grid sizes (pixels)")
     ap.add_argument("--resolution", type=float, default=0.00025, help="grid resolution, degrees (inputs: 0.01)")
-    ap.add_argument("--chunk", type=int, default=1024, help="grid.chunk_size")
+    ap.add_argument("--chunk", type=int, default=512, help="grid.chunk_size (default 512, the config default)")
     ap.add_argument("--scheduler", default=None, help="threads (default), processes or an address")
     ap.add_argument("--exclude", default="", help="comma-separated product ids to leave out")
     ap.add_argument("--pass-pixels", type=float, default=None, help="compute.pass_pixels (default: the config's)")

@@ -154,19 +154,24 @@ def pet_thornthwaite(temperature, latitude):
     import numpy as np
 
     t = np.asarray(temperature, dtype="f8")
-    tp = np.maximum(t, 0.0)
-    heat = np.sum((tp / 5.0) ** 1.514, axis=0)
-    a = 6.75e-7 * heat**3 - 7.71e-5 * heat**2 + 1.792e-2 * heat + 0.49239
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cool = 16.0 * np.where(heat > 0, (10.0 * tp / np.where(heat > 0, heat, 1.0)) ** a, 0.0)
-    hot = -415.85 + 32.24 * t - 0.43 * t * t
-    unadj = np.where(t >= 26.5, hot, np.where(t > 0, cool, 0.0))
     lat = np.asarray(latitude, dtype="f8")
-    shape = (12,) + (1,) * (t.ndim - 1)
-    n_hours = daylight_hours(lat[None, ...], np.reshape(MID_MONTH_DOY, shape))
-    days = np.reshape(DAYS_IN_MONTH, shape)
-    pet = unadj * (n_hours / 12.0) * (days / 30.0)
-    return np.where(np.isnan(t).any(axis=0), np.nan, pet)
+    # month by month: a few 2-D temporaries instead of a dozen (12, ...) ones (memory per chunk)
+    heat = np.zeros(t.shape[1:])
+    for m in range(12):
+        heat += (np.maximum(t[m], 0.0) / 5.0) ** 1.514
+    a = 6.75e-7 * heat**3 - 7.71e-5 * heat**2 + 1.792e-2 * heat + 0.49239
+    has_heat = heat > 0
+    heat_safe = np.where(has_heat, heat, 1.0)
+    pet = np.empty(np.broadcast_shapes(t.shape, (12,) + lat.shape))
+    for m in range(12):
+        tm = t[m]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cool = 16.0 * np.where(has_heat, (10.0 * np.maximum(tm, 0.0) / heat_safe) ** a, 0.0)
+        hot = -415.85 + 32.24 * tm - 0.43 * tm * tm
+        unadj = np.where(tm >= 26.5, hot, np.where(tm > 0, cool, 0.0))
+        pet[m] = unadj * (daylight_hours(lat, MID_MONTH_DOY[m]) / 12.0) * (DAYS_IN_MONTH[m] / 30.0)
+    pet[:, np.isnan(t).any(axis=0)] = np.nan
+    return pet
 
 
 def extraterrestrial_radiation(latitude, doy):

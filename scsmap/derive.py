@@ -242,11 +242,11 @@ class Derived:
     def _thornthwaite(self, t: xr.DataArray) -> xr.DataArray:
         lat = latitude(self.inputs.geobox, self.inputs.chunks)
         def thornthwaite_last(tt, la):  # month axis last inside apply_ufunc
-            return np.moveaxis(pet_thornthwaite(np.moveaxis(tt, -1, 0), la), 0, -1)
+            return np.moveaxis(pet_thornthwaite(np.moveaxis(tt, -1, 0), la), 0, -1).astype("float32")
 
         pet = xr.apply_ufunc(thornthwaite_last, t.chunk(month=-1), lat, input_core_dims=[["month"], []],
-                             output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"])
-        return pet.transpose("month", "y", "x").astype("float32")
+                             output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float32"])
+        return pet.transpose("month", "y", "x")
 
     def _cover(self) -> xr.DataArray:
         if "cover" in self.inputs.layers:

@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from .errors import ConfigError, Unavailable
+from .rule_layers import stack_float32
 from .rules.ghg import CO2_PER_C, N_TYPES, EmissionFactors, GhgSettings, PracticeNitrogen, baseline_class, \
     evaluate_ghg, wet_climate
 from .tables import PRACTICE_IDS, TableInfo, _float, read_table
@@ -258,7 +259,7 @@ def ghg_stack(d: "Derived") -> xr.DataArray:
                                                  costs[p][1] if p in costs else False) for p in names}
         res = evaluate_ghg({p: st[..., i].astype("f8") for p, i in zip(names, rate_i)},
                            {p: st[..., i] for p, i in zip(names, suit_i)}, codes, wet, cost, settings)
-        return np.stack([res[k] for k in outputs], axis=-1).astype("float32")
+        return stack_float32(res, outputs, np.shape(lu))
 
     out = xr.apply_ufunc(block, stack, d.get("ipcc_climate_zone"), d.get("map"), d.get("land_use"),
                          input_core_dims=[["practice_output"], [], [], []], output_core_dims=[["ghg_output"]],

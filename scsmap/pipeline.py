@@ -38,7 +38,7 @@ from .products import PRODUCTS, Product, as_written
 from .rules.ghg import CO2_PER_C
 from .resume import (clean_stale_staging, input_checksums, new_staging, read_manifest, resume_key, reusable_entries,
                      same_run)
-from .scheduler import open_engine
+from .scheduler import gdal_env, open_engine
 from .stac import write_stac
 from .strips import plan_windows, store_in_windows
 from .styles import legend_for, qml_path, write_qml
@@ -347,6 +347,7 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
         stack.close()  # shut a local cluster down before the COG conversion
 
         entries = {}
+        stack.enter_context(gdal_env(engine.options))  # the run's GDAL cache for the COG conversion too
         for p in todo:
             tmp = staging / (p.filename(cfg) + ".tmp.tif")
             stats = finish_stats(parts[p.id])

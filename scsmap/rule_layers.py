@@ -133,6 +133,17 @@ def soil_class_layer(d: "Derived") -> xr.DataArray:
 # --------------------------------------------------------------------------- practices (methods §6)
 
 
+def stack_float32(results: dict[str, np.ndarray], names: list[str], shape: tuple[int, ...]) -> np.ndarray:
+    """Kernel results ``results[name]`` (each of ``shape``) on a last axis, in ``names`` order, float32.
+
+    Filled in place, so that one chunk never holds a float64 copy of the whole stack.
+    """
+    out = np.empty(tuple(shape) + (len(names),), dtype="float32")
+    for i, k in enumerate(names):
+        out[..., i] = results[k]
+    return out
+
+
 class PracticeTables:
     """The tables and settings of one run's practice rules (loaded once per run)."""
 
@@ -241,7 +252,7 @@ def practice_stack(d: "Derived") -> xr.DataArray:
     def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *base):
         res = evaluate(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, rules, tier1, settings, rates,
                        dict(zip(base_attrs, base)))
-        return np.stack([res[k] for k in pt.outputs], axis=-1).astype("float32")
+        return stack_float32(res, pt.outputs, np.shape(soc))
 
     out = xr.apply_ufunc(block, *arrays, output_core_dims=[["practice_output"]], dask="parallelized",
                          output_dtypes=["float32"], dask_gufunc_kwargs={"output_sizes": {"practice_output": n_out}})

@@ -241,3 +241,21 @@ def test_input_error_raised_on_a_worker_keeps_its_message(tmp_path, time_limit):
         run(cfg, out_dir=tmp_path / "out")
     assert "999" in str(info.value) and "tables.land_cover_reclass" in str(info.value)
     assert not [p for p in (tmp_path / "out").iterdir()]
+
+
+def test_gdal_block_cache_is_bounded_by_default_and_restored(monkeypatch):
+    """docs/scaling.md: a run's GDAL block cache is 512 MB unless GDAL_CACHEMAX is set; the config wins."""
+    import rasterio.env
+
+    from scsmap.scheduler import open_engine
+
+    monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
+    before = rasterio.env.get_gdal_config("GDAL_CACHEMAX")
+    with open_engine(ComputeConfig()):
+        assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == 512
+    assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == before
+    monkeypatch.setenv("GDAL_CACHEMAX", "96")
+    with open_engine(ComputeConfig()):
+        assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == 96
+    with open_engine(ComputeConfig(gdal_config={"GDAL_CACHEMAX": "128"})):
+        assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == 128
