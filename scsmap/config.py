@@ -372,9 +372,10 @@ class ComputeConfig(_Model):
                               "shares the machine's memory between the workers; workers spill to disk, then "
                               "pause, before reaching it")
     gdal_config: dict[str, str] = Field(default_factory=dict, description="GDAL config options set in this "
-                                        "process and on every worker, e.g. {GDAL_CACHEMAX: '512', "
+                                        "process and on every worker, e.g. {GDAL_CACHEMAX: '256', "
                                         "GDAL_NUM_THREADS: '1'}; GDAL_*, CPL_* and VSI_* environment variables "
-                                        "of this process are passed to the workers too")
+                                        "of this process are passed to the workers too. GDAL's block cache is "
+                                        "512 MB unless GDAL_CACHEMAX is set here or in the environment")
     connect_timeout_s: float = Field(30.0, gt=0, description="seconds to wait for a scheduler address to answer")
     pass_pixels: int = Field(8_000_000, ge=1, description="grids with more pixels are computed in chunk-aligned "
                              "windows of at most this many pixels, one after the other, so that memory stays "
