@@ -134,9 +134,29 @@ def soil_class_layer(d: "Derived") -> xr.DataArray:
 
 
 def stack_float32(results: dict[str, np.ndarray], names: list[str], shape: tuple[int, ...]) -> np.ndarray:
-    """Kernel results ``results[name]`` (each of ``shape``) on a last axis, in ``names`` order, float32.
+    """Kernel results on a last axis, in ``names`` order, as float32.
 
-    Filled in place, so that one chunk never holds a float64 copy of the whole stack.
+    Filled in place, so that one chunk never holds a float64 copy of the whole stack
+    (memory per chunk, docs/scaling.md).
+
+    Parameters
+    ----------
+    results : dict of str to numpy.ndarray
+        One array per output name, each of ``shape`` (any float dtype; units as the kernel gives them).
+    names : list of str
+        The outputs to stack, in order.
+    shape : tuple of int
+        The chunk's shape, e.g. (y, x).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``shape + (len(names),)``.
+
+    Raises
+    ------
+    KeyError
+        A name that ``results`` does not hold.
     """
     out = np.empty(tuple(shape) + (len(names),), dtype="float32")
     for i, k in enumerate(names):

@@ -118,7 +118,14 @@ def restore_gdal_options(previous: dict[str, tuple[str | None, Any]]) -> None:
 
 @contextlib.contextmanager
 def gdal_env(options: dict[str, str]) -> Iterator[None]:
-    """Set ``options`` in this process for the ``with`` block, then restore the previous values."""
+    """Set GDAL config options in this process for the ``with`` block, then restore the previous values.
+
+    Parameters
+    ----------
+    options : dict of str to str
+        From :func:`gdal_options`; ``GDAL_CACHEMAX`` in MB (rasterio hands it to ``GDALSetCacheMax``),
+        and its previous size is restored in bytes on exit.
+    """
     previous = apply_gdal_options(options)
     try:
         yield
