@@ -99,23 +99,24 @@ def make_config(d: Path, inputs: dict, pixels: float, resolution: float, chunk: 
 def rule_products(config: Path, exclude: set[str]) -> list[str]:
     """Products that need no gsocseq* layer and that the inputs allow (checked on a small config)."""
     from scsmap.config import load_config
-    from scsmap.derive import Derived
-    from scsmap.inputs import assemble_inputs
+    from scsmap.inputs.align import assemble_inputs
+    from scsmap.inputs.derive import Derived
+    from scsmap.layers.model import Model
     from scsmap.products import PRODUCTS
 
     cfg = load_config(config)
-    derived = Derived(cfg, assemble_inputs(cfg))
+    model = Model(cfg, Derived(cfg, assemble_inputs(cfg)))
     return [pid for pid, p in PRODUCTS.items()
             if pid not in exclude and not any(r.startswith("gsocseq") for r in p.requires)
-            and derived.missing(p.requires) is None]
+            and model.missing_source(p.source) is None]
 
 
 # --------------------------------------------------------------------------- child: one timed run
 
 def child(config: str, out: str, scheduler: str | None) -> None:
     """Run one config with per-stage timers; print a JSON line."""
-    import scsmap.pipeline as pipeline
-    import scsmap.scheduler as sched
+    import scsmap.run.pipeline as pipeline
+    import scsmap.run.scheduler as sched
     from scsmap.config import load_config
 
     stages: dict[str, float] = {}

@@ -167,7 +167,7 @@ def _section(key: str, model: dict[str, Any], defs: dict[str, Any], level: int, 
 
 def _layer_notes() -> dict[str, str]:
     """Extra generated notes: which names `inputs` and `fill` accept (from scsmap.layers / config)."""
-    from scsmap.layers import LAYERS
+    from scsmap.config import LAYERS
     names = ", ".join(f"`{n}`" for n in LAYERS)
     return {
         "inputs.<name>": (f"`<name>` is one of the canonical layers: {names}. Their canonical units, the "

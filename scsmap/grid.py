@@ -11,14 +11,12 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 from odc.geo.geobox import GeoBox
-from odc.geo.geom import BoundingBox, Geometry, box
+from odc.geo.geom import Geometry, box
+from odc.geo.xr import rasterize, xr_coords
 from pyproj import CRS, Proj
-from odc.geo.xr import xr_coords
-from rasterio.features import geometry_mask
 
 from .config import GridConfig, RegionConfig
 from .errors import ConfigError, InputError
-
 
 
 def region_extent(region: RegionConfig, boundary: Geometry | None) -> Geometry:
@@ -111,7 +109,7 @@ def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, 
             return np.ones(gb.shape.yx, dtype=bool)
         if not geom.intersects(gb.extent):
             return np.zeros(gb.shape.yx, dtype=bool)
-        return geometry_mask([geom.geom], out_shape=gb.shape.yx, transform=gb.affine, invert=True)
+        return rasterize(geom, gb).values
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype=bool)
     data = da.map_blocks(block, template, dtype=bool)

@@ -70,10 +70,10 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium 
 def demo_outputs(tmp_path_factory) -> Path:
     """The demo run once per session with its statistics, report and .inputs.mk, as `make demo` builds them."""
     from scsmap.config import load_config
-    from scsmap.deps import dependency_files, make_rule
-    from scsmap.pipeline import run
-    from scsmap.report import write_report
-    from scsmap.stats import write_stats
+    from scsmap.outputs.deps import dependency_files, make_rule
+    from scsmap.run import run
+    from scsmap.outputs.report import write_report
+    from scsmap.outputs.stats import write_stats
 
     out = tmp_path_factory.mktemp("make") / "demo"
     cfg = load_config(CONFIGS / "regions" / "demo.yaml")

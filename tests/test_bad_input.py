@@ -23,8 +23,8 @@ from bad_input_helpers import (SAMPLE, SMALL_BBOX, SMALL_SHAPE, assert_untouched
                                dump_config, rewrite_sample, snapshot, write_small_raster)
 from scsmap.config import load_config
 from scsmap.errors import ConfigError, InputError, OutputError, ScsmapError
-from scsmap.layers import LAYERS
-from scsmap.pipeline import run
+from scsmap.config import LAYERS
+from scsmap.run import run
 
 # odc-geo / rioxarray / rasterio warn about affine `*` on every call; keep the report readable
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
@@ -148,7 +148,7 @@ def test_clay_in_g_per_kg_declared_as_percent(demo_raw, tmp_path, prev_out):
 
 def test_clay_in_g_per_kg_declared_correctly_passes_the_check(demo_raw, tmp_path):
     """Control for the test above: the same file declared as g kg-1 is accepted."""
-    from scsmap.inputs import assemble_inputs
+    from scsmap.inputs.align import assemble_inputs
 
     bad = rewrite_sample("clay_0_30_QRF_1km.tif", tmp_path / "clay_g_kg.tif", lambda v: v * 10)
     demo_raw["inputs"]["clay"].update(path=str(bad), units="g kg-1")
@@ -331,7 +331,7 @@ def test_land_cover_code_missing_from_reclass_table(demo_raw, tmp_path):
 
 def test_compute_failure_leaves_previous_outputs(demo_raw, tmp_path, prev_out, monkeypatch):
     """The 999 code is only found while computing, after staging files were opened."""
-    import scsmap.pipeline as pipeline
+    import scsmap.run.pipeline as pipeline
 
     opened = []
     real_open_tiled = pipeline.open_tiled

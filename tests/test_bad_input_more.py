@@ -16,7 +16,7 @@ from bad_input_helpers import (SAMPLE, SMALL_BBOX, SMALL_SHAPE, assert_untouched
                                dump_config, rewrite_sample, run_into, snapshot, write_small_raster)
 from scsmap.config import load_config
 from scsmap.errors import InputError, OutputError, ScsmapError
-from scsmap.pipeline import run
+from scsmap.run import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -131,7 +131,7 @@ def test_all_nan_layer(tmp_path, prev, nodata):
 
 def test_nan_pixels_are_nodata(tmp_path):
     """NaN inside a float layer is missing data (GDAL's convention), not an error: the pixel stays empty."""
-    from scsmap.io.write import read_band
+    from scsmap.io.read import read_band
 
     data = grid(50)
     data[0, :] = np.nan
@@ -256,7 +256,7 @@ def test_cli_bad_inputs_exit_2_without_traceback(tmp_path, good_small):
 def test_cli_disk_full_exit_2_without_traceback(tmp_path, good_small, monkeypatch):
     import errno
 
-    import scsmap.pipeline as pipeline
+    import scsmap.run.pipeline as pipeline
     from scsmap.cli import main
 
     def full(*a, **kw):

@@ -57,7 +57,8 @@ def test_config_reference_lists_every_key():
             if sub is not None and getattr(field.annotation, "__origin__", None) is not dict:
                 yield from keys(sub, prefix + name + ".")
 
-    from scsmap.config import FillConfig, InputConfig, _first_model
+    from scsmap.config import FillConfig, InputConfig
+    from scsmap.config.load import first_model as _first_model
     expected = list(keys(Config))
     expected += [f"inputs.<name>.{k}" for k in InputConfig.model_fields]
     expected += [f"fill.<name>.{k}" for k in FillConfig.model_fields]
@@ -93,12 +94,12 @@ def test_products_summary_table_matches_registry():
 
 
 def test_land_use_tables_match_packaged_csv():
-    from scsmap.landuse import land_use_classes, load_reclass_table
+    from scsmap.io.tables import land_use_classes, load_reclass_table
 
     text = (DOCS / "products.md").read_text(encoding="utf-8")
     colours = {int(r[0]): (r[1], r[2].strip("`")) for r in _table_rows(text, "| class | name | colour |")}
     classes = land_use_classes()
-    assert colours == {int(r.code): (r.name, r.color) for r in classes.itertuples()}
+    assert colours == {code: (name, color) for code, name, color in classes}
 
     table = load_reclass_table("esa_cci_to_fao")
     packaged = {int(c): int(k) for c, k in zip(table.codes, table.classes)}
@@ -113,7 +114,7 @@ def test_land_use_tables_match_packaged_csv():
 # --------------------------------------------------------------------------- user guide
 
 def test_layers_table_matches_layer_registry():
-    from scsmap.layers import LAYERS
+    from scsmap.config import LAYERS
 
     rows = _table_rows((DOCS / "index.md").read_text(encoding="utf-8"),
                        "| layer | content | canonical unit |")

@@ -17,12 +17,12 @@ from pyproj import Geod
 
 from bad_input_helpers import CONFIGS, demo_config_dict, run_into
 from scsmap.errors import ConfigError
-from scsmap.ghg_layers import load_emission_factors, load_gwp, load_practice_costs, load_practice_nitrogen
+from scsmap.io.tables import load_emission_factors, load_gwp, load_practice_costs, load_practice_nitrogen
 from scsmap.rules.ghg import (CO2_PER_C, GhgSettings, PracticeNitrogen, baseline_class, cost_per_tco2, evaluate_ghg,
                               n2o_co2e, wet_climate)
-from scsmap.tables import climate_zone_codes
+from scsmap.rules.ipcc_classes import ZONES as _ZONES
 
-ZONES = climate_zone_codes()
+ZONES = _ZONES
 COSTS = str(CONFIGS / "tables" / "mkd_practice_costs.csv")
 
 
@@ -310,9 +310,10 @@ def test_cli_price_option(tmp_path):
 def test_cost_products_need_a_cost_table(tmp_path):
     from bad_input_helpers import dump_config
     from scsmap.config import load_config
-    from scsmap.pipeline import select_products
-    from scsmap.derive import Derived
-    from scsmap.inputs import assemble_inputs
+    from scsmap.run import select_products
+    from scsmap.inputs.derive import Derived
+    from scsmap.layers.model import Model
+    from scsmap.inputs.align import assemble_inputs
 
     raw = demo_config_dict()
     raw.pop("tables", None)  # the demo ships the illustrative MKD cost table
@@ -320,9 +321,9 @@ def test_cost_products_need_a_cost_table(tmp_path):
     cfg = load_config(dump_config(raw, tmp_path / "c.yaml"))
     with pytest.raises(ConfigError, match="cost_per_tco2_no_till cannot be made: no cost table: set "
                                           "tables.practice_costs"):
-        select_products(cfg, Derived(cfg, assemble_inputs(cfg)))
+        select_products(cfg, Model(cfg, Derived(cfg, assemble_inputs(cfg))))
     raw["outputs"] = {}
     cfg = load_config(dump_config(raw, tmp_path / "d.yaml"))
-    products, skipped = select_products(cfg, Derived(cfg, assemble_inputs(cfg)))
+    products, skipped = select_products(cfg, Model(cfg, Derived(cfg, assemble_inputs(cfg))))
     assert "net_ghg_best" in [p.id for p in products]
     assert "tables.practice_costs" in skipped["abatement_at_price"]

@@ -8,9 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scsmap.climate import daylight_hours, pet_thornthwaite
+from scsmap.rules.climate import daylight_hours, pet_thornthwaite
 from scsmap.rothc import kernel as K
-from scsmap.rothc.gsocseq import OUTPUTS, cover_fallback, gsocseq_pixels
+from scsmap.io.tables import load_land_use_params
+from scsmap.rothc.gsocseq import OUTPUTS, cover_fallback
+from scsmap.rothc.gsocseq import gsocseq_pixels as _gsocseq_pixels
+
+
+def gsocseq_pixels(*args, **kw):
+    """The kernel with the packaged RothC parameters per land-use class."""
+    kw.setdefault("params", load_land_use_params())
+    return _gsocseq_pixels(*args, **kw)
 
 # a temperate climatology (Skopje-like) [degC], [mm month-1]
 T = np.array([0.5, 2.0, 6.0, 11.0, 16.0, 20.0, 23.0, 22.5, 18.0, 12.0, 6.0, 2.0])
@@ -167,22 +175,23 @@ def test_corrections_mask_each_map_by_its_own_test():
     import xarray as xr
 
     from scsmap.config import load_config
-    from scsmap.products import PRODUCTS
     from conftest import CONFIGS
+    from scsmap.layers.gsocseq import select_output
+    from scsmap.products import PRODUCTS
 
     values = np.full((len(OUTPUTS), 3), 1.0)
     values[OUTPUTS.index("qa_flags")] = [0, 1 << 3, 1 << 1]        # pixel 1 fails ASR, pixel 2 AbsDiff
     res = xr.DataArray(values.T, dims=("x", "gsocseq_output"), coords={"gsocseq_output": list(OUTPUTS)})
 
-    class Fake:
-        def get(self, name):
-            return res
+    def compute(pid, cfg):  # what the run writes for the product, from this stack
+        s = PRODUCTS[pid].source
+        return select_output(res, "gsocseq_output", s.output, s.qa_bit, cfg.rothc.apply_gsocseq_corrections)
 
     for flag, expect_asr, expect_abs in ((False, [1, 1, 1], [1, 1, 1]), (True, [1, np.nan, 1], [1, 1, np.nan])):
         cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={"rothc.apply_gsocseq_corrections": flag})
-        np.testing.assert_array_equal(PRODUCTS["asr_bau"].compute(Fake(), cfg).values, expect_asr)
-        np.testing.assert_array_equal(PRODUCTS["absdiff_ssm2"].compute(Fake(), cfg).values, expect_abs)
-        assert np.isfinite(PRODUCTS["cinput_needed_4p1000"].compute(Fake(), cfg).values).all()
+        np.testing.assert_array_equal(compute("asr_bau", cfg).values, expect_asr)
+        np.testing.assert_array_equal(compute("absdiff_ssm2", cfg).values, expect_abs)
+        assert np.isfinite(compute("cinput_needed_4p1000", cfg).values).all()
 
 
 def test_miami_worked_values_methods_1_6():

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from conftest import CONFIGS, needs_shared
 from scsmap.config import load_config
 from scsmap.errors import OutputError
-from scsmap.io.write import read_band
-from scsmap.mosaic import mosaic
-from scsmap.pipeline import run
+from scsmap.io.read import read_band
+from scsmap.outputs.mosaic import mosaic
+from scsmap.run import run
 
 WEST, EAST = [20.4, 40.8, 21.9, 42.4], [21.5, 40.8, 23.1, 42.4]
 PRODUCTS = ["soc_t0", "target_4p1000", "land_use"]

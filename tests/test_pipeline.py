@@ -11,8 +11,9 @@ import rasterio
 from rio_cogeo.cogeo import cog_validate
 
 from scsmap.config import load_config
-from scsmap.io.write import read_band, sha256
-from scsmap.pipeline import run
+from scsmap.io.read import read_band
+from scsmap.io.write import sha256
+from scsmap.run import run
 from scsmap.products import PRODUCTS
 
 from conftest import CONFIGS

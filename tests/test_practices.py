@@ -17,7 +17,13 @@ from scsmap.rules.ipcc_classes import SOILS, ZONES, ipcc_climate_zone, ipcc_soil
 from scsmap.rules.practices import (BIT_ALREADY, BIT_CLIMATE, BIT_LAND_USE, BIT_MASKED, BIT_RESOURCE,
                                     BIT_SATURATED, BIT_SLOPE, PracticeSettings, cap_rate, evaluate,
                                     relative_rate_cap)
-from scsmap.tables import load_practice_rates, load_practice_rules, load_tier1
+from scsmap.io.tables import load_practice_rates, load_practice_rules
+from scsmap.io.tables import load_tier1 as _load_tier1
+
+
+def load_tier1(edition, *args):
+    """The Tier 1 tables of an edition (without their table infos)."""
+    return _load_tier1(edition, *args)[0]
 
 UNCAPPED = PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), best_of=1)
 RULES = load_practice_rules()
@@ -54,12 +60,11 @@ def test_soc_ref_has_no_value(zone, soil):
 def test_2019_uses_2006_soc_ref_and_own_factors():
     t = load_tier1(2019)
     assert t.socref_edition == 2006
-    f = t.factor("cropland", "F_LU", "long_term_cultivated")
+    f = t.factors[("cropland", "F_LU", "long_term_cultivated")]
     assert f[ZONES["warm_temperate_moist"]] == 0.69 and f[ZONES["cool_temperate_moist"]] == 0.70
     assert f[ZONES["tropical_moist"]] == 0.83 and f[ZONES["tropical_montane"]] == 0.64  # 2006 fallback
-    assert np.isnan(t.factor("cropland", "F_MG", "no_till")[ZONES["tropical_montane"]])  # row removed in 2019
-    with pytest.raises(ConfigError, match="no F_MG level 'deep_tillage'"):
-        t.factor("cropland", "F_MG", "deep_tillage")
+    assert np.isnan(t.factors[("cropland", "F_MG", "no_till")][ZONES["tropical_montane"]])  # row removed in 2019
+    assert ("cropland", "F_MG", "deep_tillage") not in t.factors
 
 
 # --------------------------------------------------------------------------- Tier 1 rates (methods §3.7, §6.4)
@@ -334,7 +339,7 @@ def test_soil_class_rules():
 def test_hargreaves_matches_pyet():
     pd = pytest.importorskip("pandas")
     pyet = pytest.importorskip("pyet")
-    from scsmap.climate import DAYS_IN_MONTH, MID_MONTH_DOY, pet_hargreaves
+    from scsmap.rules.climate import DAYS_IN_MONTH, MID_MONTH_DOY, pet_hargreaves
 
     lat = 41.5
     tmin = np.array([-3, -1, 2, 6, 10, 14, 16, 16, 12, 7, 3, -1.0])
@@ -350,7 +355,7 @@ def test_hargreaves_matches_pyet():
 
 
 def test_horn_slope_of_a_tilted_plane():
-    from scsmap.terrain import horn_slope_percent
+    from scsmap.rules.terrain import horn_slope_percent
 
     y, x = np.mgrid[0:6, 0:7] * 100.0  # 100 m pixels
     z = 0.12 * x + 0.05 * y            # 12 % east, 5 % south
@@ -363,7 +368,7 @@ def test_slope_chunked_equals_unchunked():
     import xarray as xr
     from odc.geo.geobox import GeoBox
 
-    from scsmap.terrain import slope_percent
+    from scsmap.inputs.terrain import slope_percent
 
     gb = GeoBox.from_bbox((20.0, 41.0, 20.5, 41.5), "EPSG:4326", resolution=0.005)
     rng = np.random.default_rng(1)
@@ -401,7 +406,7 @@ def test_rule_table_typos_are_refused(tmp_path):
     import pandas as pd
 
     from scsmap.config import Config
-    from scsmap.rule_layers import PracticeTables
+    from scsmap.layers.practices import PracticeTables
 
     df = pd.read_csv(_packaged("practices.csv"), dtype=str, keep_default_na=False)
     df.loc[df["practice"] == "no_till", "to_level"] = "no_tillage"
@@ -410,14 +415,8 @@ def test_rule_table_typos_are_refused(tmp_path):
     df.to_csv(p, index=False)
     cfg = Config.model_validate({"region": {"name": "x", "iso3": "XXX", "bbox": [20, 41, 21, 42]},
                                  "tables": {"practice_rules": str(p)}})
-
-    class D:
-        pass
-
-    d = D()
-    d.cfg = cfg
     with pytest.raises(ConfigError) as err:
-        PracticeTables(d)
+        PracticeTables(cfg)
     assert "level 'no_tillage' of F_MG" in str(err.value) and "['meduim']" in str(err.value)
 
 

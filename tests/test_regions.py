@@ -11,8 +11,8 @@ from rio_cogeo.cogeo import cog_validate
 
 from scsmap.config import load_config
 from scsmap.io.vector import load_boundary
-from scsmap.io.write import read_band
-from scsmap.pipeline import run
+from scsmap.io.read import read_band
+from scsmap.run import run
 
 from conftest import CONFIGS, SHARED, needs_shared
 

@@ -48,7 +48,7 @@ def test_report_images_exist_and_use_the_legend_colours(demo_outputs):
     assert srcs and all((demo_outputs / s).is_file() for s in srcs)
     import matplotlib.pyplot as plt
     from scsmap.products import PRODUCTS
-    from scsmap.styles import legend_for
+    from scsmap.products.styles import legend_for
     img = plt.imread(demo_outputs / "quicklooks" / "land_use.png")
     colours = {tuple(int(round(255 * c)) for c in px[:3]) for px in img.reshape(-1, 4) if px[3] > 0}
     legend = {tuple(int(h[i:i + 2], 16) for i in (1, 3, 5)) for _, _, h in legend_for(PRODUCTS["land_use"]).classes}
@@ -132,8 +132,8 @@ def test_make_rebuilds_only_when_config_or_inputs_change(demo_outputs):
 def test_report_of_a_run_without_stocks_or_rates(tmp_path):
     """A region that writes no SOC stock (so no summary figures, no 4 per 1000 share) still gets a report."""
     from scsmap.config import load_config
-    from scsmap.pipeline import run
-    from scsmap.report import write_report
+    from scsmap.run import run
+    from scsmap.outputs.report import write_report
 
     cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={"outputs.products": ["land_use", "mat"]})
     run(cfg, out_dir=tmp_path)

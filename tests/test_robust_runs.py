@@ -18,7 +18,7 @@ from bad_input_helpers import (SMALL_BBOX, assert_untouched, copy_outputs, demo_
                                snapshot)
 from scsmap.config import load_config
 from scsmap.errors import OutputError
-from scsmap.pipeline import run
+from scsmap.run import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -163,7 +163,7 @@ def test_sigkill_while_writing_leaves_no_partial_file_and_the_rerun_completes(tm
 
 
 def test_staging_of_a_live_run_is_not_removed(tmp_path):
-    from scsmap.resume import clean_stale_staging, new_staging
+    from scsmap.run.resume import clean_stale_staging, new_staging
 
     live = new_staging(tmp_path)
     foreign = tmp_path / ".staging-otherhost"
@@ -184,7 +184,7 @@ def test_staging_of_a_live_run_is_not_removed(tmp_path):
 @pytest.mark.parametrize("where", ["cog", "block"])
 def test_disk_full_during_a_write(reference, tmp_path, monkeypatch, where):
     """ENOSPC while writing a block (inside dask) or the COG: OutputError, previous outputs untouched."""
-    import scsmap.pipeline as pipeline
+    import scsmap.run.pipeline as pipeline
     from scsmap.io.write import BlockTarget
 
     def full(*a, **kw):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +16,15 @@ from click.testing import CliRunner
 from conftest import SHARED, needs_shared
 
 from scsmap.errors import InputError
-from scsmap.rothc.cli import rothc
-from scsmap.rothc.pointrun import YEAR_COLUMNS, read_input, run_point, write_results
+from scsmap.cli.rothc import rothc
+from scsmap.io.rothc_files import read_input, write_results
+from scsmap.rothc.point import YEAR_COLUMNS
+from scsmap.rothc.point import run_point as _run_point
+
+
+def run_point(inp, **kw):
+    """Run a parsed input or a file (read with :func:`read_input`)."""
+    return _run_point(inp if not isinstance(inp, (str, Path)) else read_input(inp), **kw)
 
 REF = SHARED / "reference" / "rothc"
 needs_ref = pytest.mark.skipif(not (REF / "RothC_Py_input.dat").is_file(), reason=f"{REF} not found")

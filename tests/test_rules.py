@@ -8,10 +8,10 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scsmap.climate import air_temperature_from_lst, annual_precipitation, mean_annual_temperature
+from scsmap.inputs.climate import air_temperature_from_lst, annual_precipitation, mean_annual_temperature
 from scsmap.rules.fourp1000 import target_4p1000
 from scsmap.rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
-from scsmap.soil import bulk_density_ptf, soc_stock_from_content
+from scsmap.rules.soil import bulk_density_ptf, soc_stock_from_content
 
 
 def test_georgiou_worked_example_methods_4_2():

@@ -16,7 +16,8 @@ import pytest
 from bad_input_helpers import SMALL_BBOX, demo_config_dict, dump_config, run_into, snapshot
 from scsmap.config import ComputeConfig, load_config
 from scsmap.errors import ConfigError
-from scsmap.pipeline import run
+from scsmap.io.gdal_env import worker_gdal_option
+from scsmap.run import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -66,7 +67,7 @@ def test_address_scheduler_outputs_identical_to_threads(threads_run, tmp_path, t
 
 def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_limit, monkeypatch):
     """`processes` starts its own loopback cluster with memory limits, writes the same map, shuts it down."""
-    import scsmap.scheduler as sched
+    import scsmap.run.scheduler as sched
 
     raw = demo_config_dict()
     raw["inputs"] = {k: v for k, v in raw["inputs"].items() if k in ("soc_stock", "clay")}
@@ -86,7 +87,7 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
                 seen["engine"] = engine
                 info = engine.client.scheduler_info()
                 seen["limits"] = sorted(w["memory_limit"] for w in info["workers"].values())
-                seen["gdal"] = sched.worker_gdal_option(engine.client, "GDAL_CACHEMAX")
+                seen["gdal"] = worker_gdal_option(engine.client, "GDAL_CACHEMAX")
                 seen["address"] = info["address"]
                 return engine
 
@@ -94,7 +95,7 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
                 return cm.__exit__(*exc)
         return Wrapped()
 
-    import scsmap.pipeline as pipeline
+    import scsmap.run.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "open_engine", spy)
     run(cfg, out_dir=tmp_path / "proc")
@@ -113,7 +114,7 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
 def test_gdal_options_apply_in_process_and_are_restored():
     import rasterio.env
 
-    from scsmap.scheduler import open_engine
+    from scsmap.run.scheduler import open_engine
 
     assert rasterio.env.get_gdal_config("CPL_SCSMAP_TEST") is None
     with open_engine(ComputeConfig(gdal_config={"CPL_SCSMAP_TEST": "yes"})) as engine:
@@ -123,7 +124,7 @@ def test_gdal_options_apply_in_process_and_are_restored():
 
 
 def test_unreachable_scheduler_address_is_a_config_error(tmp_path, time_limit):
-    from scsmap.scheduler import open_engine
+    from scsmap.run.scheduler import open_engine
 
     with pytest.raises(ConfigError) as info:
         with open_engine(ComputeConfig(scheduler="tcp://127.0.0.1:9", connect_timeout_s=2)):
@@ -141,7 +142,7 @@ def test_invalid_scheduler_names(demo_raw, write_config, bad):
 
 
 def test_invalid_scheduler_option_is_a_config_error():
-    from scsmap.scheduler import open_engine
+    from scsmap.run.scheduler import open_engine
 
     with pytest.raises(ConfigError) as info:
         with open_engine(ComputeConfig(), scheduler="proceses"):
@@ -206,7 +207,7 @@ def test_windows_give_the_same_maps_as_one_pass(tmp_path, time_limit):
 
 
 def test_plan_windows_cover_the_grid_once():
-    from scsmap.strips import plan_windows
+    from scsmap.run.windows import plan_windows
 
     chunks = ((64, 64, 64, 10), (64, 64, 30))
     assert plan_windows(chunks, 10**9) is None
@@ -247,7 +248,7 @@ def test_gdal_block_cache_is_bounded_by_default_and_restored(monkeypatch):
     """docs/scaling.md: a run's GDAL block cache is 512 MB unless GDAL_CACHEMAX is set; the config wins."""
     import rasterio.env
 
-    from scsmap.scheduler import open_engine
+    from scsmap.run.scheduler import open_engine
 
     monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
     before = rasterio.env.get_gdal_config("GDAL_CACHEMAX")

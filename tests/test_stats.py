@@ -18,7 +18,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
 
 from conftest import CONFIGS, SHARED, needs_shared
-from scsmap.stats import zonal_statistics
+from scsmap.outputs.stats import zonal_statistics
 
 GEOD = pyproj.Geod(ellps="WGS84")
 RES = 0.01
@@ -129,8 +129,8 @@ def test_breakdown_by_land_use_class(synthetic):
 @pytest.fixture(scope="module")
 def mkd_stats(tmp_path_factory):
     from scsmap.config import load_config
-    from scsmap.pipeline import run
-    from scsmap.stats import write_stats
+    from scsmap.run import run
+    from scsmap.outputs.stats import write_stats
 
     out = tmp_path_factory.mktemp("mkd")
     cfg = load_config(CONFIGS / "regions" / "mkd.yaml")

@@ -19,7 +19,7 @@ import rasterio
 
 from conftest import ROOT, needs_qgis
 from scsmap.products import PRODUCTS
-from scsmap.styles import legend_for, qml
+from scsmap.products.styles import legend_for, qml
 
 FIXED = {"rate": (-1, 3), "stock": (0, 200), "ratio": (0, 100)}
 
@@ -123,7 +123,7 @@ def test_qgis_applies_the_style_of_every_registry_product(tmp_path):
     import numpy as np
     from rasterio.transform import from_origin
 
-    from scsmap.styles import write_qml
+    from scsmap.products.styles import write_qml
 
     tifs = []
     for pid, p in PRODUCTS.items():

@@ -24,9 +24,8 @@ from odc.geo.geom import Geometry
 from rasterio.crs import CRS as RioCRS
 from rasterio.enums import Resampling
 
-from ..config import InputConfig, input_paths
+from ..config import LAYERS, InputConfig, input_paths
 from ..errors import InputError
-from ..layers import LAYERS
 
 
 CORRUPT_HINT = "the file is corrupt, truncated or not a raster GDAL can read (check it with gdalinfo -checksum)"
@@ -103,7 +102,7 @@ def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path,
     if len(paths) > 1:
         if len(paths) != want:
             raise InputError(f"layer {layer!r}: {len(paths)} files given, {want} expected",
-                             f"monthly layers need 12 files (January..December) or one 12-band file")
+                             "monthly layers need 12 files (January..December) or one 12-band file")
         band = (spec.bands or [1])[0]
         return [(p, band) for p in paths]
     bands = spec.bands or (list(range(1, 13)) if months else [1])
@@ -178,7 +177,7 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
     Parameters
     ----------
     layer : str
-        Canonical layer name (see :mod:`scsmap.layers`).
+        Canonical layer name (see :mod:`scsmap.config.catalogue`).
     spec : InputConfig
         The layer's entry in the config.
     chunk_size : int
@@ -334,3 +333,22 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                              "a class map must hold integer codes; check the band and the scale")
     info.preflight = {"min": lo, "max": hi, "valid_fraction_sampled": n_valid / max(n_total, 1)}
     return info.preflight
+
+
+def read_band(path: Path) -> np.ndarray:
+    """Band 1 of a raster as float64 with nodata as NaN.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (height, width).
+    """
+    with rasterio.open(path) as ds:
+        a = ds.read(1).astype("float64")
+        if ds.nodata is not None:
+            a[a == ds.nodata] = np.nan
+    return a

@@ -16,6 +16,7 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ import rasterio
 import rasterio.shutil
 from odc.geo.geobox import GeoBox
 from rasterio.windows import Window
+
+from ..errors import OutputError
 
 
 @dataclass
@@ -58,6 +61,25 @@ class BlockTarget:
         """Close the dataset once no block is being written (safe while other threads still write)."""
         with self.lock:
             self.dataset.close()
+
+
+class FileBlockTarget:
+    """A ``dask.array.store`` target for distributed workers: reopen the GeoTIFF, write one block.
+
+    The file must have been created (and closed) by the client with ``SPARSE_OK=TRUE``; a
+    cluster-wide :class:`distributed.Lock` per file serialises the writers.
+    """
+
+    def __init__(self, path: Path, lock):
+        self.path = str(path)
+        self.lock = lock
+
+    def __setitem__(self, key, value):
+        ys, xs = key[-2:]
+        win = Window(xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start)
+        with self.lock:
+            with rasterio.open(self.path, "r+") as ds:
+                ds.write(value, 1, window=win)
 
 
 def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False):
@@ -121,15 +143,6 @@ def hex_to_rgba(color: str) -> tuple[int, int, int, int]:
     return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), 255)
 
 
-def read_band(path: Path) -> np.ndarray:
-    """Read band 1 of a raster as a masked-to-NaN float array (tests and summaries)."""
-    with rasterio.open(path) as ds:
-        a = ds.read(1).astype("float64")
-        if ds.nodata is not None:
-            a[a == ds.nodata] = np.nan
-    return a
-
-
 def class_codes(values: np.ndarray, nodata: int, dtype: str, product: str) -> np.ndarray:
     """Cast a float class map block to its integer dtype, NaN → ``nodata``, never wrapping around.
 
@@ -142,8 +155,6 @@ def class_codes(values: np.ndarray, nodata: int, dtype: str, product: str) -> np
     ok = np.isfinite(values)
     v = values[ok]
     if v.size and (v.min() < 0 or v.max() >= nodata or not np.array_equal(v, np.round(v))):
-        from ..errors import OutputError
-
         bad = np.unique(v[(v < 0) | (v >= nodata) | (v != np.round(v))])[:10]
         raise OutputError(f"product {product!r}: class values {bad.tolist()} do not fit {dtype} (0..{nodata - 1}, "
                           f"{nodata} = nodata)", "check the class codes of the land-use inputs and tables")
@@ -154,3 +165,43 @@ def disk_full(exc: BaseException) -> bool:
     """True when ``exc`` says the file system is full (ENOSPC, EDQUOT or GDAL's message for it)."""
     return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
         "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a UTF-8 text file (a style sidecar, a report, a table) in one call.
+
+    Raises
+    ------
+    OSError
+        As the file system reports it (the callers turn it into an ``OutputError``).
+    """
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a binary file (an image) in one call.
+
+    Raises
+    ------
+    OSError
+        As the file system reports it.
+    """
+    Path(path).write_bytes(data)
+
+
+def write_columns_csv(path: Path, columns: dict[str, Any], order: Sequence[str], float_format: str = "%.10g") -> None:
+    """Write parallel columns (name → 1-D array or list) as a CSV table with a header row.
+
+    Parameters
+    ----------
+    path : Path
+    columns : dict
+        Column name → values, all of one length.
+    order : sequence of str
+        The columns to write, in order.
+    float_format : str
+        printf format of floating-point cells.
+    """
+    import pandas as pd
+
+    pd.DataFrame({k: columns[k] for k in order}).to_csv(path, index=False, float_format=float_format)

@@ -38,10 +38,8 @@ the region grid block by block.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
-import pandas as pd
 
 from . import kernel as K
 from . import params as P
@@ -94,28 +92,13 @@ def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LandUseParams:
-    """RothC parameters per FAO land-use class (``scsmap/data/land_use_rothc.csv``)."""
+    """RothC parameters per FAO land-use class (``scsmap/data/land_use_rothc.csv``, read by
+    :func:`scsmap.io.tables.load_land_use_params`)."""
 
     dr: np.ndarray          # (256,) DPM/RPM ratio, NaN where undefined
     spinup: np.ndarray      # (256,) bool
     forward: np.ndarray     # (256,) bool
     paddy: np.ndarray       # (256,) decomposition factor
-
-
-def load_land_use_params() -> LandUseParams:
-    """Per-class DR, spin-up/forward target flags and paddy factor (methods §1.1, §1.3, §1.5)."""
-    with resources.files("scsmap.data").joinpath("land_use_rothc.csv").open("r", encoding="utf-8") as fh:
-        df = pd.read_csv(fh)
-    dr = np.full(256, np.nan)
-    spin = np.zeros(256, bool)
-    fwd = np.zeros(256, bool)
-    pad = np.ones(256)
-    code = df["code"].to_numpy(int)
-    dr[code] = df["dr"].to_numpy(float)
-    spin[code] = df["spinup"].to_numpy(bool)
-    fwd[code] = df["forward"].to_numpy(bool)
-    pad[code] = df["paddy_factor"].to_numpy(float)
-    return LandUseParams(dr, spin, fwd, pad)
 
 
 def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
@@ -233,7 +216,7 @@ def _u(lo, hi):
 
 
 def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
-                   uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams | None = None,
+                   uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams,
                    batch: int = 16384, dr=None, rate_4p1000: float = 0.004, warm=None, engine: str = "rothamsted",
                    mc_draws: int = 0, seed: int = 0):
     """GSOCseq products for a vector of pixels.
@@ -260,7 +243,8 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     temperature : {"rothamsted", "soilr"}
     depth : float
         Depth of the moisture routine [cm].
-    params : LandUseParams, optional
+    params : LandUseParams
+        RothC parameters per FAO land-use class (:func:`scsmap.io.tables.load_land_use_params`).
     batch : int
         Pixels processed at once: memory is bounded by the batch, not by ``n``.
     dr : numpy.ndarray, optional
@@ -301,7 +285,6 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
         raise ValueError(f"unknown RothC engine {engine!r}")
     if engine == "gsocseq_compat" and warm is not None:
         raise ValueError("the gsocseq_compat engine has no warm-up; remove the *_warmup layers or use 'rothamsted'")
-    params = params or load_land_use_params()
     lu = np.nan_to_num(land_use, nan=0).astype(int).clip(0, 255)
     dr_px = params.dr[lu] if dr is None else np.where(np.isfinite(dr) & (dr > 0), dr, params.dr[lu])
     ok = params.forward[lu] & np.isfinite(soc) & np.isfinite(clay) & (soc > 0)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .ipcc_classes import ZONES
+
 #: t CO2 per t C (molar masses, methods §8.1)
 CO2_PER_C = 44.0 / 12.0
 #: kg N2O per kg N2O-N (methods §8.1)
@@ -170,9 +172,7 @@ def wet_climate(zone, annual_precipitation) -> np.ndarray:
     -------
     numpy.ndarray of bool
     """
-    from ..tables import climate_zone_codes
-
-    codes = climate_zone_codes()
+    codes = ZONES
     lut = np.zeros(max(codes.values()) + 1, bool)
     for name, code in codes.items():
         lut[code] = name.endswith(("_moist", "_wet"))

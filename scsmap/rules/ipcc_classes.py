@@ -1,21 +1,28 @@
 """IPCC climate zones and IPCC soil classes, per pixel (methods §3.2, §3.3).
 
-Pure numpy functions. Class codes are those of the packaged tables
-``scsmap/data/ipcc_climate_zones.csv`` (1 tropical montane … 12 polar dry) and
-``scsmap/data/ipcc_soil_classes.csv`` (1 HAC … 7 organic); 0 means "not
-classified" (an input is missing).
+Pure numpy functions. The class codes are defined here (:data:`ZONES`, :data:`SOILS`);
+the packaged legends ``scsmap/data/ipcc_climate_zones.csv`` (1 tropical montane … 12
+polar dry) and ``scsmap/data/ipcc_soil_classes.csv`` (1 HAC … 7 organic) give their
+names and colours (a test keeps the two in step). 0 means "not classified" (an input
+is missing).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..tables import climate_zone_codes, soil_class_codes
-
-#: zone codes by name, from scsmap/data/ipcc_climate_zones.csv
-ZONES: dict[str, int] = climate_zone_codes()
-#: soil class codes by name, from scsmap/data/ipcc_soil_classes.csv
-SOILS: dict[str, int] = soil_class_codes()
+#: IPCC climate zone codes by name (legend: scsmap/data/ipcc_climate_zones.csv)
+ZONES: dict[str, int] = {
+    "tropical_montane": 1, "tropical_wet": 2, "tropical_moist": 3, "tropical_dry": 4,
+    "warm_temperate_moist": 5, "warm_temperate_dry": 6, "cool_temperate_moist": 7, "cool_temperate_dry": 8,
+    "boreal_moist": 9, "boreal_dry": 10, "polar_moist": 11, "polar_dry": 12,
+}
+#: number of IPCC climate zones (codes 1..N_ZONES)
+N_ZONES = len(ZONES)
+#: IPCC soil class codes by name (legend: scsmap/data/ipcc_soil_classes.csv)
+SOILS: dict[str, int] = {"hac": 1, "lac": 2, "sandy": 3, "spodic": 4, "volcanic": 5, "wetland": 6, "organic": 7}
+#: number of IPCC soil classes (codes 1..N_SOILS)
+N_SOILS = len(SOILS)
 
 
 def ipcc_climate_zone(mat, map_, pet, elevation=None, max_month_temperature=None, frost_days=None):

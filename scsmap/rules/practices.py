@@ -26,11 +26,18 @@ bit   value  meaning
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..tables import N_ZONES, PracticeRule, Tier1Tables, climate_zone_codes, land_use_ipcc, soil_class_codes
+from .ipcc_classes import N_ZONES, SOILS, ZONES
+
+#: the practices scsmap maps, in the order of the packaged rule table (``scsmap/data/practices.csv``);
+#: their products are ``suitability_<p>``, ``suitability_reason_<p>`` and ``rate_<p>``
+PRACTICE_IDS: tuple[str, ...] = (
+    "cover_crops", "reduced_tillage", "no_till", "residue_retention", "organic_amendments", "balanced_fertilisation",
+    "agroforestry", "improved_grazing", "grassland_restoration", "irrigation", "set_aside", "paddy_management")
 
 #: baseline attributes and their level names; raster layers carry the 1-based codes
 BASELINE_LEVELS: dict[str, tuple[str, ...]] = {
@@ -47,6 +54,128 @@ BIT_LAND_USE, BIT_CLIMATE, BIT_SLOPE, BIT_SOIL, BIT_SATURATED, BIT_ALREADY, BIT_
 
 COMPOSITES = ("best_practice", "rate_best", "rate_combined", "potential_total", "share_4p1000",
               "years_to_saturation")
+
+
+@dataclass(frozen=True)
+class LandUseIpcc:
+    """FAO land-use class → IPCC land use and cropland F_LU level (``scsmap/data/land_use_ipcc.csv``).
+
+    Attributes
+    ----------
+    group : numpy.ndarray
+        int8 (256,) by FAO class code: 0 not cropland or grassland, 1 cropland, 2 grassland.
+    f_lu_level : dict of int to str
+        Cropland classes → level of F_LU in IPCC Table 5.5 (``long_term_cultivated``, ``paddy_rice``, ...).
+    """
+
+    group: np.ndarray
+    f_lu_level: dict[int, str]
+
+
+@dataclass
+class Tier1Tables:
+    """IPCC Tier 1 reference stocks and stock-change factors of one edition.
+
+    Attributes
+    ----------
+    edition : int
+        2006 or 2019 (factors).
+    socref_edition : int
+        Edition of the SOC_REF values (2006 also when 2019 is asked: the 2019
+        Table 2.3 is not transcribed, docs/methods/ipcc.md).
+    soc_ref : numpy.ndarray
+        [t C ha-1], shape (13, 8): zone code × soil class code; NaN = no value.
+    factors : dict
+        ``(land_use, factor, level)`` → array (13,) of values per zone code.
+    land_use : LandUseIpcc
+        Which FAO land-use classes are cropland or grassland, and their F_LU level.
+    rows : tuple of dict
+        The factor table rows of this edition (column → text), for product tags.
+    """
+
+    edition: int
+    socref_edition: int
+    soc_ref: np.ndarray
+    factors: dict[tuple[str, str, str], np.ndarray]
+    land_use: LandUseIpcc
+    rows: tuple[dict[str, str], ...] = ()
+
+    def describe(self, land_use: str, factor: str, levels: tuple[str, ...]) -> str:
+        """The rows used for a factor change, as compact JSON (for product tags)."""
+        sel = [r for r in self.rows if r["land_use"] == land_use and r["factor"] == factor and r["level"] in levels]
+        return json.dumps([{k: r[k] for k in ("level", "climate", "value", "tag")} for r in sel],
+                          ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class PracticeRule:
+    """One row of the practice rule table (methods §6.2).
+
+    Attributes
+    ----------
+    practice : str
+        Practice id (file names ``suitability_<practice>``, ``rate_<practice>``).
+    code : int
+        Class code in ``best_practice``.
+    name : str
+    mechanism : str
+        What the practice changes (tillage, input, grazing, land_use); at most
+        one practice per mechanism is counted in ``rate_combined``.
+    exclusive : bool
+        Cannot be combined with any other practice (e.g. set-aside).
+    land_use : tuple of int
+        Eligible FAO land-use classes.
+    factor, from_level, to_level : str
+        Tier 1 change: the factor (F_LU, F_MG, F_I, F_AF) moves from
+        ``from_level`` (empty: the baseline level) to ``to_level``.
+    baseline : str
+        Baseline attribute that gates adoption (tillage, input, grassland,
+        residue_burning, irrigated, agroforestry) or empty.
+    adoptable : tuple of str
+        Baseline levels where the practice can still be adopted; elsewhere it is
+        "already practised".
+    ai_unsuitable_below, ai_conditional_below, ai_unsuitable_above : float
+        Aridity thresholds (NaN = none).
+    excluded_zones : tuple of str
+    slope_unsuitable_above, slope_conditional_above : float
+        [%] (NaN = none).
+    marginal_only : bool
+        Only on marginal cropland (slope > ``practices.marginal_slope_percent`` or
+        AI < ``practices.marginal_aridity_index``).
+    clay_conditional_above : float
+        [%]; conditional above it in ``clay_conditional_zones``.
+    clay_conditional_zones : tuple of str
+    resource : str
+        Resource the practice needs (manure, irrigation_water) or empty.
+    color : str
+        Legend colour in ``best_practice``.
+    tag, source : str
+    """
+
+    practice: str
+    code: int
+    name: str
+    mechanism: str
+    exclusive: bool
+    land_use: tuple[int, ...]
+    factor: str
+    from_level: str
+    to_level: str
+    baseline: str
+    adoptable: tuple[str, ...]
+    ai_unsuitable_below: float
+    ai_conditional_below: float
+    ai_unsuitable_above: float
+    excluded_zones: tuple[str, ...]
+    slope_unsuitable_above: float
+    slope_conditional_above: float
+    marginal_only: bool
+    clay_conditional_above: float
+    clay_conditional_zones: tuple[str, ...]
+    resource: str
+    color: str = "#888888"
+    tag: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -221,13 +350,10 @@ class _Stocks:
         self.zone = zone
         self.levels = levels
         self.soc_ref = tier1.soc_ref[zone, soil]
-        lu_tab = land_use_ipcc()
-        group = np.zeros(256, dtype="int8")
+        group = tier1.land_use.group
         self._flu = np.full((256, N_ZONES + 1), np.nan)  # cropland F_LU by land-use class and zone
-        for code, grp, lvl in zip(lu_tab["land_use"], lu_tab["ipcc_land_use"], lu_tab["f_lu_level"]):
-            group[code] = 1 if grp == "cropland" else 2
-            if grp == "cropland":
-                self._flu[code] = tier1.factors.get(("cropland", "F_LU", lvl), np.full(N_ZONES + 1, np.nan))
+        for code, lvl in tier1.land_use.f_lu_level.items():
+            self._flu[code] = tier1.factors.get(("cropland", "F_LU", lvl), np.full(N_ZONES + 1, np.nan))
         lu = np.clip(land_use, 0, 255)
         self.lu = lu
         valid_lu = (land_use >= 0) & (land_use <= 255)
@@ -344,8 +470,8 @@ def evaluate(soc, clay, sand, zone, soil, aridity, slope, land_use, saturation_r
         | ~np.isfinite(deficit)
     levels = _level_codes(baseline or {}, settings, shape)
     stocks = _Stocks(tier1, zone, soil, lu, levels)
-    zones = climate_zone_codes()
-    soils = soil_class_codes()
+    zones = ZONES
+    soils = SOILS
     soil_excluded = (soc > settings.exclude_soc_above) | (sand > settings.exclude_sand_above) \
         | np.isin(soil, [soils[s] for s in settings.exclude_soil_classes])
     marginal = (slope > settings.marginal_slope_percent) | (ai < settings.marginal_aridity_index)

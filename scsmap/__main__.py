@@ -1,0 +1,5 @@
+"""``python -m scsmap``: the ``scsmap`` command."""
+
+from .cli.main import main
+
+main()

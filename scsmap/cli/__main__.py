@@ -1,0 +1,5 @@
+"""``python -m scsmap.cli``: the ``scsmap`` command."""
+
+from .main import main
+
+main()

@@ -1,0 +1,145 @@
+"""The input layers scsmap knows: canonical units, accepted units, physical ranges.
+
+Each input in a region config is declared under one of these names with the units
+its file stores. At ingest the values are converted to the canonical unit
+(``value_canonical = (raw * scale + offset) * factor + shift``) and checked
+against the layer's physical range, so that a file in g kg-1 declared as % or a
+temperature in K declared as degC is refused with a clear message instead of
+producing wrong maps.
+
+Units strings follow the project convention (design §3): ``t ha-1``,
+``g cm-3``, ``mm month-1``, ``degC``. Carbon is stated in descriptions, never as a
+bare ``C`` in a unit string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["continuous", "categorical"]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Static description of one canonical input layer.
+
+    Attributes
+    ----------
+    name : str
+        Canonical layer name used in configs and code.
+    description : str
+        What the layer holds, with its depth where relevant.
+    unit : str
+        Canonical unit inside scsmap.
+    units : dict of str to (float, float)
+        Accepted declared units mapped to ``(factor, shift)`` so that
+        ``canonical = declared * factor + shift``.
+    valid_range : (float, float) or None
+        Physical range in the canonical unit; values outside it are refused.
+    kind : {"continuous", "categorical"}
+        Default resampling family.
+    months : bool
+        True for monthly layers (12 bands, January to December).
+    series : bool
+        True for monthly series of whole years (12 × years bands, January of the first
+        year first), e.g. the GSOCseq warm-up climate.
+    implausible_below : (float, float) or None
+        (median, 99th percentile) in the canonical unit: a region whose sampled values
+        have both below these is refused as a unit mistake (SOC stock: kg m-2 or g kg-1
+        declared as t ha-1), even though every value is inside ``valid_range``.
+    """
+
+    name: str
+    description: str
+    unit: str
+    units: dict[str, tuple[float, float]]
+    valid_range: tuple[float, float] | None
+    kind: Kind = "continuous"
+    months: bool = False
+    series: bool = False
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+    #: declared units that need a non-linear step after the linear one (name of the transform)
+    transforms: dict[str, str] = field(default_factory=dict)
+    implausible_below: tuple[float, float] | None = None
+
+
+_PERCENT = {"%": (1.0, 0.0), "g kg-1": (0.1, 0.0), "g/kg": (0.1, 0.0), "permille": (0.1, 0.0),
+            "fraction": (100.0, 0.0)}
+_TEMPERATURE = {"degC": (1.0, 0.0), "°C": (1.0, 0.0), "K": (1.0, -273.15)}
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in [
+        LayerSpec("soc_stock", "SOC stock 0-30 cm (t C per ha)", "t ha-1",
+                  {"t ha-1": (1.0, 0.0), "Mg ha-1": (1.0, 0.0), "kg m-2": (10.0, 0.0),
+                   "g m-2": (0.01, 0.0)}, (0.0, 1000.0), implausible_below=(10.0, 20.0)),
+        LayerSpec("organic_carbon", "soil organic carbon content of the fine earth, 0-30 cm", "%",
+                  {**_PERCENT, "dg kg-1": (0.01, 0.0)}, (0.0, 60.0)),
+        LayerSpec("bulk_density", "bulk density of the fine earth, 0-30 cm", "g cm-3",
+                  {"g cm-3": (1.0, 0.0), "t m-3": (1.0, 0.0), "kg dm-3": (1.0, 0.0),
+                   "cg cm-3": (0.01, 0.0), "kg m-3": (0.001, 0.0)}, (0.05, 2.65)),
+        LayerSpec("coarse_fragments", "coarse fragments (> 2 mm), 0-30 cm, volume share", "%",
+                  {"%": (1.0, 0.0), "cm3 dm-3": (0.1, 0.0), "permille": (0.1, 0.0),
+                   "fraction": (100.0, 0.0)}, (0.0, 100.0)),
+        LayerSpec("clay", "clay (< 2 um) share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
+        LayerSpec("silt", "silt share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
+        LayerSpec("sand", "sand share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
+        LayerSpec("clay_activity", "dominant clay mineralogy: 1 = high-activity 2:1 clays (HAC), "
+                  "0 = low-activity 1:1 clays (LAC); a share in between is allowed", "1",
+                  {"1": (1.0, 0.0), "%": (0.01, 0.0)}, (0.0, 1.0)),
+        LayerSpec("precipitation", "monthly precipitation (12 bands, Jan-Dec)", "mm month-1",
+                  {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0), "cm month-1": (10.0, 0.0),
+                   "m month-1": (1000.0, 0.0)}, (0.0, 3000.0), months=True),
+        LayerSpec("temperature", "monthly mean air temperature (12 bands, Jan-Dec)", "degC",
+                  dict(_TEMPERATURE), (-70.0, 50.0), months=True),
+        LayerSpec("lst_day", "monthly mean daytime land-surface temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-80.0, 90.0), months=True),
+        LayerSpec("lst_night", "monthly mean night-time land-surface temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-90.0, 60.0), months=True),
+        LayerSpec("pet", "monthly potential evapotranspiration (12 bands, Jan-Dec)", "mm month-1",
+                  {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 1000.0), months=True),
+        LayerSpec("temperature_spinup", "monthly mean air temperature of the spin-up period (GSOCseq: "
+                  "1981-2000 climatology)", "degC", dict(_TEMPERATURE), (-70.0, 50.0), months=True),
+        LayerSpec("precipitation_spinup", "monthly precipitation of the spin-up period", "mm month-1",
+                  {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 3000.0), months=True),
+        LayerSpec("pet_spinup", "monthly potential evapotranspiration of the spin-up period", "mm month-1",
+                  {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 1000.0), months=True),
+        LayerSpec("temperature_warmup", "monthly mean air temperature, year by year over the warm-up "
+                  "(GSOCseq: 2001-2020, 240 bands)", "degC", dict(_TEMPERATURE), (-70.0, 50.0), months=True,
+                  series=True),
+        LayerSpec("precipitation_warmup", "monthly precipitation, year by year over the warm-up", "mm month-1",
+                  {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 3000.0), months=True, series=True),
+        LayerSpec("pet_warmup", "monthly potential evapotranspiration, year by year over the warm-up",
+                  "mm month-1", {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)}, (0.0, 1000.0), months=True,
+                  series=True),
+        LayerSpec("cover", "monthly RothC soil-cover factor c (0.6 vegetated .. 1 bare; 12 bands)", "1",
+                  {"1": (1.0, 0.0)}, (0.0, 1.0), months=True),
+        LayerSpec("dr", "DPM/RPM ratio of the plant C input", "1", {"1": (1.0, 0.0)}, (0.0, 10.0)),
+        LayerSpec("land_use", "land-use class codes, FAO GSOCseq classes (methods §1.3)", "class",
+                  {"class": (1.0, 0.0)}, (0.0, 254.0), kind="categorical"),
+        LayerSpec("land_cover", "land-cover class codes (e.g. ESA CCI LC)", "class",
+                  {"class": (1.0, 0.0)}, None, kind="categorical"),
+        LayerSpec("elevation", "elevation above sea level", "m",
+                  {"m": (1.0, 0.0), "km": (1000.0, 0.0)}, (-500.0, 9000.0)),
+        LayerSpec("slope", "terrain slope (rise over run)", "%",
+                  {"%": (1.0, 0.0), "degree": (1.0, 0.0), "rad": (1.0, 0.0)}, (0.0, 1000.0),
+                  transforms={"degree": "tan_degree", "rad": "tan_radian"}),
+        LayerSpec("temperature_min", "monthly mean of the daily minimum air temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-80.0, 45.0), months=True),
+        LayerSpec("temperature_max", "monthly mean of the daily maximum air temperature (12 bands)", "degC",
+                  dict(_TEMPERATURE), (-60.0, 60.0), months=True),
+        LayerSpec("frost_days", "days with frost per year (IPCC 2019 climate-zone rule)", "d yr-1",
+                  {"d yr-1": (1.0, 0.0), "days": (1.0, 0.0)}, (0.0, 366.0)),
+        LayerSpec("wrb", "WRB reference soil group codes (legend in tables.wrb_legend)", "class",
+                  {"class": (1.0, 0.0)}, None, kind="categorical"),
+        LayerSpec("baseline_tillage", "current cropland tillage: 1 full, 2 reduced, 3 no-till", "class",
+                  {"class": (1.0, 0.0)}, (1.0, 3.0), kind="categorical"),
+        LayerSpec("baseline_input", "current cropland C input level: 1 low, 2 medium, 3 high without manure, "
+                  "4 high with manure (IPCC Table 5.5)", "class", {"class": (1.0, 0.0)}, (1.0, 4.0),
+                  kind="categorical"),
+        LayerSpec("baseline_grassland", "current grassland state: 1 nominal, 2 moderately degraded, 3 severely "
+                  "degraded, 4 improved, 5 high-intensity grazing (IPCC Table 6.2)", "class", {"class": (1.0, 0.0)},
+                  (1.0, 5.0), kind="categorical"),
+    ]
+}

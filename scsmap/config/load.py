@@ -1,0 +1,335 @@
+"""Loading a region config: YAML files, ``extends:`` chains, paths, overrides, clear errors.
+
+A region config is a YAML file that usually ``extends:`` ``configs/defaults.yaml``
+and overrides what the region needs: its boundary, its input layers (each with the
+units its file stores), how missing soil properties are filled, and where the
+outputs go. :func:`load_config` merges the files, resolves relative paths and
+validates everything at once (:mod:`scsmap.config.schema`), so that ``scsmap
+validate`` can report *every* problem with its YAML path and a hint.
+
+Relative input paths are resolved against ``data_dir`` when it is set, else
+against the directory of the config file; ``data_dir`` itself is relative to the
+config file that declares it. ``${VAR}`` and ``${VAR:-default}`` are expanded in
+paths from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigError
+from .catalogue import LAYERS
+from .schema import Config, FillConfig, InputConfig, did_you_mean
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(value: str) -> str:
+    # ${VAR:-default}: the default also when VAR is set but empty (shell semantics)
+    return _ENV.sub(lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""), value)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, not {type(data).__name__}")
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Make the paths a file declares absolute relative to that file (before merging)."""
+    data = dict(data)
+    if isinstance(data.get("data_dir"), str):
+        data["data_dir"] = str((base / expand_env(data["data_dir"])).resolve())
+    tables = data.get("tables")
+    if isinstance(tables, dict):
+        data["tables"] = {k: (_anchor_one(v, base, None) if isinstance(v, str) and v.endswith(".csv") else v)
+                          for k, v in tables.items()}
+    return data
+
+
+def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
+    p = expand_env(p)
+    if p.startswith(("zip://", "/vsi", "http://", "https://", "s3://")) or os.path.isabs(p):
+        return p
+    return str(((Path(data_dir) if data_dir else base) / p).resolve())
+
+
+def load_raw(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a config file and the chain of files it ``extends:``, merged (no validation).
+
+    Raises
+    ------
+    ConfigError
+        If a file is missing, not YAML, or the ``extends`` chain loops.
+    """
+    path = Path(path).resolve()
+    if path in _seen:
+        raise ConfigError(f"`extends` loops back to {path}")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    data = _anchor_paths(data, path.parent)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: `extends` must be a path to another YAML file")
+    base = load_raw(path.parent / expand_env(parent), _seen + (path,))
+    return _merge(base, data)
+
+
+def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
+    """Resolve relative input and boundary paths against ``data_dir`` (merged) or the config folder."""
+    base = Path(raw["data_dir"]) if isinstance(raw.get("data_dir"), str) else config_dir
+    region = raw.get("region")
+    if isinstance(region, dict) and isinstance(region.get("boundary"), dict):
+        b = region["boundary"]
+        for key in ("path", "countries"):
+            if isinstance(b.get(key), str):
+                b[key] = _anchor_one(b[key], base, None)
+    stats = raw.get("statistics")
+    if isinstance(stats, dict) and isinstance(stats.get("admin"), list):
+        for unit in stats["admin"]:
+            if isinstance(unit, dict) and isinstance(unit.get("path"), str):
+                unit["path"] = _anchor_one(unit["path"], base, None)
+    inputs = raw.get("inputs")
+    if not isinstance(inputs, dict):
+        return
+    for spec in inputs.values():
+        if not isinstance(spec, dict):
+            continue
+        p = spec.get("path")
+        if isinstance(p, str):
+            spec["path"] = _anchor_one(p, base, None)
+        elif isinstance(p, list):
+            spec["path"] = [_anchor_one(q, base, None) if isinstance(q, str) else q for q in p]
+
+
+#: GSOCseq 52-band stack layout (methods §1.2): layer -> 1-based bands
+GSOCSEQ_STACK_BANDS = {"soc_stock": [1], "clay": [2], "temperature": list(range(3, 15)),
+                       "precipitation": list(range(15, 27)), "pet": list(range(27, 39)), "dr": [39],
+                       "land_use": [40], "cover": list(range(41, 53))}
+_STACK_UNITS = {"soc_stock": "t ha-1", "clay": "%", "temperature": "degC", "precipitation": "mm month-1",
+                "pet": "mm month-1", "dr": "1", "land_use": "class", "cover": "1"}
+
+
+def _expand_gsocseq_stacks(raw: dict[str, Any]) -> None:
+    """Turn ``gsocseq_stacks: {spinup: PATH, forward: PATH}`` into input entries.
+
+    The spin-up stack gives SOC, clay, DR, land use, cover and the *_spinup climate; the
+    forward stack the forward climate (and, without a spin-up stack, everything). Inputs
+    written explicitly in the config win.
+    """
+    stacks = raw.pop("gsocseq_stacks", None)
+    if stacks is None:
+        return
+    if not isinstance(stacks, dict) or not set(stacks) <= {"spinup", "forward"} or not stacks:
+        raise ConfigError("gsocseq_stacks: give `spinup` and/or `forward`, each the path of a 52-band GSOCseq stack")
+    inputs = raw.setdefault("inputs", {})
+    climate = ("temperature", "precipitation", "pet")
+    for kind in ("forward", "spinup"):
+        path = stacks.get(kind)
+        if path is None:
+            continue
+        for layer, bands in GSOCSEQ_STACK_BANDS.items():
+            if kind == "spinup" and layer in climate:
+                name = f"{layer}_spinup"
+            elif kind == "forward" and "spinup" in stacks and layer not in climate:
+                continue
+            else:
+                name = layer
+            inputs.setdefault(name, {"path": path, "bands": bands, "units": _STACK_UNITS[layer]})
+
+
+def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
+    """Problems under ``inputs`` found on the raw dict, one line each (names, units, files).
+
+    Run before schema validation so that a schema error elsewhere never hides them.
+    """
+    inputs = raw.get("inputs")
+    if not isinstance(inputs, dict):
+        return []
+    problems = []
+    base = raw.get("data_dir")
+    where = f"data_dir {base}" if isinstance(base, str) else "the config file's folder"
+    for name, spec in inputs.items():
+        if name not in LAYERS:
+            problems.append(f"inputs.{name}: unknown input layer {name!r}{did_you_mean(name, LAYERS)}; "
+                            f"known layers: {', '.join(LAYERS)}")
+            continue
+        if not isinstance(spec, dict):
+            continue
+        units = spec.get("units")
+        if isinstance(units, str) and units not in LAYERS[name].units:
+            problems.append(f"inputs.{name}.units: {units!r} not understood for {name}; accepted: "
+                            f"{', '.join(LAYERS[name].units)}")
+        p = spec.get("path")
+        paths = p if isinstance(p, list) else [p] if isinstance(p, str) else []
+        if isinstance(p, str) and "{month" in p:
+            paths = [p.format(month=m) for m in range(1, 13)]
+        for i, q in enumerate(paths):
+            if isinstance(q, str) and not _exists(Path(q)):
+                at = f"inputs.{name}.path" + (f"[{i}]" if isinstance(p, list) else "")
+                problems.append(f"{at}: file not found: {q} (relative paths are resolved against {where})")
+    return problems
+
+
+def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    typ = err["type"]
+    if typ == "extra_forbidden":
+        parent = model_at(err["loc"][:-1])
+        key = str(err["loc"][-1])
+        hint = did_you_mean(key, parent.model_fields) if parent else ""
+        valid = f"; valid keys here: {', '.join(parent.model_fields)}" if parent else ""
+        return f"{loc}: unknown key{hint}{valid}"
+    if typ == "missing":
+        return f"{loc}: required key is missing"
+    got = err.get("input")
+    shown = "" if isinstance(got, dict) else f" (got {got!r})"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{loc}: {msg}{shown}"
+
+
+def model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Config
+    for part in loc:
+        if model is None:
+            return None
+        field = model.model_fields.get(str(part))
+        if field is None:
+            # dict entries (inputs.<name>, fill.<name>)
+            if model is Config:
+                return None
+            continue
+        ann = field.annotation
+        model = first_model(ann)
+        if model is None and str(part) in ("inputs",):
+            model = InputConfig
+        elif model is None and str(part) in ("fill",):
+            model = FillConfig
+    return model
+
+
+def first_model(ann) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for a in getattr(ann, "__args__", ()) or ():
+        m = first_model(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _check_files(cfg: Config) -> list[str]:
+    problems = []
+    b = cfg.region.boundary
+    if b is not None:
+        for key in ("path", "countries"):
+            p = getattr(b, key)
+            if p is not None and not _exists(p):
+                problems.append(f"region.boundary.{key}: file not found: {p}")
+    for i, unit in enumerate(cfg.statistics.admin):
+        if not _exists(unit.path):
+            problems.append(f"statistics.admin[{i}].path: file not found: {unit.path}")
+    return problems
+
+
+def _exists(p: Path) -> bool:
+    s = str(p)
+    if s.startswith(("zip://", "/vsi", "http://", "https://", "s3://")):
+        inner = s.removeprefix("zip://").split("!")[0]
+        return not s.startswith("zip://") or Path(inner).exists()
+    return Path(s).exists()
+
+
+def input_paths(spec: InputConfig) -> list[Path]:
+    """The file paths of an input, with a ``{month}`` pattern expanded to 12 files."""
+    if isinstance(spec.path, list):
+        return list(spec.path)
+    s = str(spec.path)
+    if "{month" in s:
+        return [Path(s.format(month=m)) for m in range(1, 13)]
+    return [spec.path]
+
+
+def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None,
+                check_files: bool = True) -> Config:
+    """Load, merge, resolve and validate a region config.
+
+    Parameters
+    ----------
+    path : path-like
+        The region YAML file (it may ``extends:`` a defaults file).
+    overrides : dict, optional
+        Dotted keys to set after merging, e.g. ``{"outputs.dir": "out/x"}``.
+    check_files : bool
+        Also check that every input and boundary file exists.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each with its YAML path and a hint.
+    """
+    path = Path(path)
+    raw = load_raw(path)
+    for key, value in (overrides or {}).items():
+        node = raw
+        *parents, last = key.split(".")
+        for i, p in enumerate(parents):
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {'.'.join(parents[:i + 1])} is {node!r}, not a mapping of keys",
+                                  source=str(path))
+        node[last] = value
+    _expand_gsocseq_stacks(raw)
+    _resolve_inputs(raw, path.resolve().parent)
+    pre = _precheck_inputs(raw)
+    if not check_files:
+        pre = [p for p in pre if "file not found" not in p]
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if pre:  # the inputs validator repeats what the precheck already said, line by line
+            errors = [e for e in errors if tuple(e["loc"]) != ("inputs",)]
+        raise ConfigError(pre + [_format_error(e, raw) for e in errors], source=str(path)) from None
+    cfg.source = path.resolve()
+    problems = pre + (_check_files(cfg) if check_files else [])
+    if problems:
+        raise ConfigError(problems, source=str(path))
+    return cfg
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON schema of the region config (``scsmap schema``)."""
+    schema = Config.model_json_schema()
+    schema.get("properties", {}).pop("source", None)
+    schema["title"] = "scsmap region configuration"
+    return schema

@@ -1,0 +1,176 @@
+"""Assemble the aligned input Dataset of a run: every layer warped into the region grid.
+
+Layers are read lazily (:mod:`scsmap.io.read`), checked over the region, warped with
+odc-geo into the one region ``GeoBox`` (average when coarsening and bilinear when
+refining continuous layers, mode / nearest for classes, unless the config says
+otherwise) and masked to the boundary. An alignment report records, per layer, the
+source CRS, resolution, nodata, the resampling used and the valid-pixel counts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+from odc.geo.geobox import GeoBox
+from odc.geo.geom import Geometry
+
+from ..config import LAYERS, Config
+from ..errors import InputError
+from ..grid import boundary_mask, cell_area_ha, chunks_for, region_extent, region_geobox, yx_coords
+from ..io.read import SourceInfo, open_layer, preflight
+from ..io.vector import load_boundary
+
+
+@dataclass
+class AlignedInputs:
+    """The inputs of a run on one grid.
+
+    Attributes
+    ----------
+    geobox : GeoBox
+        The region grid.
+    chunks : (int, int)
+        dask chunk shape (y, x).
+    layers : dict of str to xarray.DataArray
+        float32, (y, x) or (month, y, x) for monthly layers, canonical units, NaN
+        outside the boundary and where the source had no data.
+    mask : xarray.DataArray
+        bool (y, x), True inside the region boundary.
+    cell_area : xarray.DataArray
+        float64 (y, x), geodesic cell area in ha.
+    sources : dict of str to SourceInfo
+    resampling : dict of str to str
+        The resampling actually used per layer.
+    counts : dict
+        Lazy dask scalars: valid pixels per layer before (in the source file) and
+        after (on the grid, inside the boundary) warping.
+    valid_grid : dict of str to dask.array.Array
+        Lazy bool (y, x) per layer: valid on the grid (first band); ``counts`` sums it.
+    """
+
+    geobox: GeoBox
+    chunks: tuple[int, int]
+    layers: dict[str, xr.DataArray]
+    mask: xr.DataArray
+    cell_area: xr.DataArray
+    sources: dict[str, SourceInfo]
+    resampling: dict[str, str]
+    counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    boundary: Geometry | None = None
+    valid_grid: dict[str, Any] = field(default_factory=dict)
+
+    def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+        """The alignment report as a JSON-ready dict (``counts`` = computed :attr:`counts`)."""
+        gb = self.geobox
+        layers = {}
+        for name, info in self.sources.items():
+            entry = info.report()
+            entry["resampling"] = self.resampling[name]
+            if counts and name in counts:
+                entry.update(counts[name])
+            layers[name] = entry
+        return {
+            "grid": {"crs": _crs_label(gb), "shape": list(gb.shape.yx), "resolution": [gb.resolution.x, gb.resolution.y],
+                     "bounds": list(gb.boundingbox), "transform": list(gb.affine)[:6],
+                     "chunks": list(self.chunks)},
+            "layers": layers,
+        }
+
+
+def _crs_label(gb: GeoBox) -> str:
+    epsg = gb.crs.epsg
+    return f"EPSG:{epsg}" if epsg else gb.crs.to_wkt()
+
+
+def _source_pixel_size(info: SourceInfo, target: GeoBox) -> float:
+    """Approximate source pixel size in the target CRS units (for 'auto' resampling)."""
+    ext = info.geobox.extent.to_crs(target.crs)
+    ny, nx = info.shape
+    return math.sqrt(ext.area / (nx * ny))
+
+
+def choose_resampling(layer: str, requested: str, kind: str, src_size: float, dst_size: float) -> str:
+    """Resolve ``auto`` resampling.
+
+    Continuous: ``average`` when the target pixel is coarser than the source by more
+    than 10 % (every source pixel counts), else ``bilinear``. Categorical: ``mode``
+    when coarsening, else ``nearest``.
+    """
+    if requested != "auto":
+        return requested
+    coarsen = dst_size > 1.1 * src_size
+    if kind == "categorical":
+        return "mode" if coarsen else "nearest"
+    return "average" if coarsen else "bilinear"
+
+
+def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs:
+    """Open, check and warp every configured input into the region grid (lazily).
+
+    Parameters
+    ----------
+    cfg : Config
+    only : list of str, optional
+        Restrict to these layer names.
+
+    Returns
+    -------
+    AlignedInputs
+
+    Raises
+    ------
+    InputError
+        See :func:`scsmap.io.read.open_layer` and :func:`scsmap.io.read.preflight`.
+    """
+    boundary = load_boundary(cfg.region)
+    footprint = region_extent(cfg.region, boundary)
+    names = [n for n in cfg.inputs if only is None or n in only]
+    opened: dict[str, tuple[xr.DataArray, SourceInfo]] = {}
+    for name in names:
+        data, info = open_layer(name, cfg.inputs[name], cfg.grid.chunk_size)
+        preflight(info, cfg.inputs[name], footprint)
+        opened[name] = (data, info)
+
+    like = opened[cfg.grid.like][1].geobox if cfg.grid.like else None
+    geobox = region_geobox(cfg.grid, footprint, like=like)
+    if geobox.shape.x < 1 or geobox.shape.y < 1:
+        raise InputError("the region grid is empty", "check region.bbox / boundary and grid.resolution")
+    chunks = chunks_for(geobox, cfg.grid.chunk_size)
+    mask = boundary_mask(geobox, boundary, chunks)
+    dst_size = math.sqrt(abs(geobox.affine.a * geobox.affine.e))
+
+    layers, resampling, counts, valid_grid = {}, {}, {}, {}
+    for name, (data, info) in opened.items():
+        spec = cfg.inputs[name]
+        kind = spec.kind or LAYERS[name].kind
+        method = choose_resampling(name, spec.resampling, kind, _source_pixel_size(info, geobox), dst_size)
+        warped = data.odc.reproject(geobox, resampling=method, dst_nodata=np.nan, chunks=chunks, always_yx=True)
+        warped = warped.where(mask)
+        if LAYERS[name].months:
+            dim = "series_month" if LAYERS[name].series else "month"
+            warped = warped.rename(band=dim).assign_coords({dim: np.arange(1, warped.sizes["band"] + 1)})
+        else:
+            warped = warped.isel(band=0, drop=True)
+        warped.attrs = dict(data.attrs)
+        warped.name = name
+        layers[name] = warped
+        resampling[name] = method
+        first_band = data.isel(band=0)
+        first_out = warped.isel({warped.dims[0]: 0}) if LAYERS[name].months else warped
+        valid_grid[name] = da.isfinite(first_out.data)
+        counts[name] = {"valid_pixels_source": da.isfinite(first_band.data).sum(),
+                        "valid_pixels_grid": valid_grid[name].sum()}
+    return AlignedInputs(geobox=geobox, chunks=chunks, layers=layers, mask=mask,
+                         cell_area=cell_area_ha(geobox, chunks), sources={n: i for n, (_, i) in opened.items()},
+                         resampling=resampling, counts=counts, boundary=boundary, valid_grid=valid_grid)
+
+
+def empty_like_grid(geobox: GeoBox, chunks: tuple[int, int], value: float) -> xr.DataArray:
+    """A lazy constant float32 layer on the grid."""
+    data = da.full(geobox.shape.yx, np.float32(value), chunks=chunks, dtype="float32")
+    return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"))

@@ -1,0 +1,221 @@
+"""Input-derived layers of a run, resolved from inputs, documented derivations and fills, with provenance.
+
+:class:`Derived` answers "give me clay / silt / bulk density / SOC stock / land use /
+monthly temperature / PET / slope ..." for a run. Each answer comes from an input layer,
+a documented derivation (SOC stock from content, air temperature from LST, PET, land use
+from land cover, slope from elevation) or a fill declared in the config, and the choice
+is recorded in :attr:`Derived.provenance`, which goes into the products' tags. The model
+layers (saturation, IPCC classes, practices, GHG, RothC) are in :mod:`scsmap.layers`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..config import LAYERS, Config
+from ..errors import ConfigError, Unavailable
+from ..grid import latitude
+from ..io.tables import load_reclass_table
+from ..rothc.gsocseq import cover_fallback
+from ..rules.soil import bulk_density_ptf, soc_stock_from_content
+from .align import AlignedInputs, empty_like_grid
+from .climate import (air_temperature_from_lst, annual_precipitation, annual_total, aridity_index_layer,
+                      mean_annual_temperature, pet_hargreaves_layer, pet_thornthwaite_layer, pet_thornthwaite_series)
+from .land_use import reclassify
+from .resolver import Resolver
+from .terrain import slope_percent
+
+#: input layers that may be filled from the config (``fill.<name>``) where the region has no raster
+FILLABLE = ("silt", "bulk_density", "coarse_fragments", "clay_activity")
+
+
+class Derived(Resolver):
+    """Lazy, cached input-derived layers of one run.
+
+    Every name of the layer catalogue (:data:`scsmap.config.LAYERS`) resolves to its input
+    layer; the names below have rules of their own: ``soc_stock``, ``bulk_density``,
+    ``silt``, ``coarse_fragments``, ``clay_activity``, ``sand``, ``temperature``, ``pet``,
+    ``mat``, ``map``, ``pet_annual``, ``aridity_index``, ``land_use``, ``cover``, ``slope``,
+    ``*_spinup`` and ``pet_warmup``.
+
+    Parameters
+    ----------
+    cfg : Config
+    inputs : AlignedInputs
+        The run's input layers on the region grid.
+    """
+
+    def __init__(self, cfg: Config, inputs: AlignedInputs):
+        self.cfg = cfg
+        self.inputs = inputs
+        rules = {name: (lambda n=name: self.input(n)) for name in LAYERS}
+        rules.update({
+            "soc_stock": self._soc_stock,
+            "bulk_density": self._bulk_density,
+            **{name: (lambda n=name: self._input_or_fill(n)) for name in FILLABLE if name != "bulk_density"},
+            "sand": self._sand,
+            "temperature": self._temperature,
+            "pet": self._pet,
+            "mat": lambda: mean_annual_temperature(self.get("temperature")),
+            "map": lambda: annual_precipitation(self.get("precipitation")),
+            "pet_annual": lambda: annual_total(self.get("pet"), "mm yr-1"),
+            "aridity_index": lambda: aridity_index_layer(self.get("map"), self.get("pet_annual")),
+            "land_use": self._land_use,
+            "cover": self._cover,
+            "slope": self._slope,
+            "temperature_spinup": lambda: self._spinup("temperature"),
+            "precipitation_spinup": lambda: self._spinup("precipitation"),
+            "pet_spinup": lambda: self._spinup("pet"),
+            "pet_warmup": self._pet_warmup,
+        })
+        super().__init__(rules)
+
+    def has_input(self, name: str) -> bool:
+        """True when the config gives an input layer ``name``."""
+        return name in self.inputs.layers
+
+    def input(self, name: str) -> xr.DataArray:
+        """The input layer ``name`` itself (canonical units, on the grid), its provenance noted.
+
+        Raises
+        ------
+        Unavailable
+            The config gives no such input.
+        """
+        if name not in self.inputs.layers:
+            raise Unavailable(f"no `{name}` input layer")
+        src = self.inputs.sources[name]
+        self.note(name, f"input layer {', '.join(src.paths)} ({src.units_declared} -> {src.unit}; resampling "
+                        f"{self.inputs.resampling[name]})", keep=True)
+        return self.inputs.layers[name]
+
+    def latitude(self) -> xr.DataArray:
+        """Cell-centre latitude [degrees north] on the grid, float64 (y, x), lazily."""
+        return latitude(self.inputs.geobox, self.inputs.chunks)
+
+    # -- rules
+    def _fill(self, name: str) -> xr.DataArray:
+        fill = self.cfg.fill.get(name)
+        if fill is None:
+            raise Unavailable(f"no `{name}` input layer and no `fill.{name}` in the config")
+        if fill.constant is not None:
+            self.note(name, f"constant {fill.constant:g}" + (f" ({fill.source})" if fill.source else ""))
+            return empty_like_grid(self.inputs.geobox, self.inputs.chunks, fill.constant).where(self.inputs.mask)
+        raise Unavailable(f"fill.{name}: only constants are supported for {name}")
+
+    def _input_or_fill(self, name: str) -> xr.DataArray:
+        if self.has_input(name):
+            return self.input(name)
+        return self._fill(name)
+
+    def _soc_stock(self) -> xr.DataArray:
+        if self.has_input("soc_stock"):
+            return self.input("soc_stock")
+        if not self.has_input("organic_carbon"):
+            raise Unavailable("no `soc_stock` layer and no `organic_carbon` layer to derive it from")
+        oc = self.input("organic_carbon")
+        bd = self.get("bulk_density")
+        cf = self.get("coarse_fragments")
+        depth = self.cfg.parameters.depth_cm
+        soc = soc_stock_from_content(oc, bd, depth, cf)
+        self.note("soc_stock", (f"derived: organic_carbon[%] x bulk_density[g cm-3] x {depth:g} cm x "
+                                "(1 - coarse_fragments/100)"))
+        soc.attrs = {"units": "t ha-1"}
+        return soc
+
+    def _bulk_density(self) -> xr.DataArray:
+        if self.has_input("bulk_density"):
+            return self.input("bulk_density")
+        fill = self.cfg.fill.get("bulk_density")
+        if fill is not None and fill.ptf is not None:
+            if not self.has_input("organic_carbon"):
+                raise Unavailable(f"fill.bulk_density.ptf = {fill.ptf} needs an `organic_carbon` input layer")
+            oc = self.input("organic_carbon")
+            self.note("bulk_density", f"pedotransfer function {fill.ptf} from organic_carbon")
+            return bulk_density_ptf(oc, fill.ptf)
+        return self._fill("bulk_density")
+
+    def _temperature(self) -> xr.DataArray:
+        if self.has_input("temperature"):
+            return self.input("temperature")
+        if self.has_input("lst_day") and self.has_input("lst_night"):
+            bias = self.cfg.parameters.lst_bias_c
+            t = air_temperature_from_lst(self.input("lst_day"), self.input("lst_night"), bias)
+            self.note("temperature", (f"proxy: (MODIS LST day + night)/2 {bias:+g} degC "
+                                      "(land-surface, not air temperature; see docs/methods/climate.md)"))
+            return t
+        if self.has_input("temperature_min") and self.has_input("temperature_max"):
+            self.note("temperature", "(temperature_min + temperature_max) / 2")
+            return (self.get("temperature_min") + self.get("temperature_max")) / 2
+        raise Unavailable("no `temperature` layer and no `lst_day` + `lst_night` (or `temperature_min` + "
+                          "`temperature_max`) layers to derive it from")
+
+    def _pet(self) -> xr.DataArray:
+        if self.has_input("pet"):
+            return self.input("pet")
+        if self.has_input("temperature_min") and self.has_input("temperature_max"):
+            self.note("pet", "Hargreaves & Samani (1985) from monthly mean, minimum and maximum temperature and "
+                             "latitude (FAO-56 eq. 52)")
+            return pet_hargreaves_layer(self.get("temperature"), self.get("temperature_min"),
+                                        self.get("temperature_max"), self.latitude())
+        self.note("pet", "Thornthwaite (1948) from monthly temperature and latitude")
+        return pet_thornthwaite_layer(self.get("temperature"), self.latitude())
+
+    def _sand(self) -> xr.DataArray:
+        if self.has_input("sand"):
+            return self.input("sand")
+        clay, silt = self.get("clay"), self.get("silt")
+        self.note("sand", "derived: 100 - clay - silt")
+        return (100.0 - clay - silt).clip(min=0.0)
+
+    def _slope(self) -> xr.DataArray:
+        if self.has_input("slope"):
+            return self.input("slope")
+        if not self.has_input("elevation"):
+            raise Unavailable("no `slope` or `elevation` input layer")
+        elev = self.get("elevation")
+        self.note("slope", "Horn (1981) slope of the elevation layer on the region grid (coarser than the DEM: "
+                           "underestimates steep slopes)")
+        return slope_percent(elev, self.inputs.geobox, self.latitude())
+
+    def _cover(self) -> xr.DataArray:
+        if self.has_input("cover"):
+            return self.input("cover")
+        months = tuple(self.cfg.rothc.cropland_bare_months)
+        lu = self.get("land_use")
+        cov = xr.apply_ufunc(lambda a: np.moveaxis(cover_fallback(a, months), 0, -1), lu,
+                             output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"],
+                             dask_gufunc_kwargs={"output_sizes": {"month": 12}})
+        self.note("cover", (f"GSOCseq fallback rule: 0.6 vegetated, 1 bare soil and cropland in months "
+                            f"{list(months) or 'none'} (methods §1.4)"))
+        return cov.transpose("month", "y", "x").astype("float32")
+
+    def _spinup(self, name: str) -> xr.DataArray:
+        if self.has_input(f"{name}_spinup"):
+            return self.input(f"{name}_spinup")
+        if name == "pet" and not self.has_input("pet") and self.has_input("temperature_spinup"):
+            self.note("pet_spinup", "Thornthwaite (1948) from temperature_spinup and latitude")
+            return pet_thornthwaite_layer(self.get("temperature_spinup"), self.latitude())
+        self.note(f"{name}_spinup", f"same as the forward {name} (no {name}_spinup layer)", keep=True)
+        return self.get(name)
+
+    def _pet_warmup(self) -> xr.DataArray:
+        if self.has_input("pet_warmup"):
+            return self.input("pet_warmup")
+        if self.has_input("pet"):
+            raise ConfigError("a `pet` layer is given but no `pet_warmup` series: give `pet_warmup`, or drop `pet` "
+                              "to compute Thornthwaite PET for every period")
+        pet = pet_thornthwaite_series(self.get("temperature_warmup"), self.latitude())
+        self.note("pet_warmup", "Thornthwaite (1948) year by year from temperature_warmup and latitude")
+        return pet
+
+    def _land_use(self) -> xr.DataArray:
+        if self.has_input("land_use"):
+            return self.input("land_use")
+        if not self.has_input("land_cover"):
+            raise Unavailable("no `land_cover` or `land_use` input layer")
+        table = load_reclass_table(self.cfg.tables.land_cover_reclass)
+        land_cover = self.input("land_cover")
+        self.note("land_use", f"land_cover reclassified with table {table.name}")
+        return reclassify(land_cover, table, source=self.inputs.sources["land_cover"].paths[0])

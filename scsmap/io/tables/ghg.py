@@ -1,0 +1,167 @@
+"""GHG and cost tables: N2O emission factors, GWP100, N bookkeeping per practice, practice costs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...errors import ConfigError
+from ...rules.ghg import N_TYPES, EmissionFactors, PracticeNitrogen
+from ...rules.practices import PRACTICE_IDS
+from .base import TableInfo, number, read_table
+
+N2O_FACTOR_TABLES = {"ipcc": "n2o_factors.csv"}
+GWP_TABLES = {"ipcc": "gwp100.csv"}
+NITROGEN_TABLES = {"scsmap": "practice_nitrogen.csv"}
+#: ``ghg.n2o_factor_set`` → (table set, disaggregated by climate and N type)
+FACTOR_SETS = {"2019": ("2019", True), "2019_aggregated": ("2019", False), "2006": ("2006", False)}
+
+
+def load_emission_factors(source: str, factor_set: str) -> tuple[EmissionFactors, EmissionFactors, TableInfo]:
+    """Wet- and dry-climate N₂O factors of one set (methods §8.2).
+
+    Parameters
+    ----------
+    source : str
+        Packaged ``ipcc`` or a CSV with columns ``set,parameter,climate,n_type,value``.
+    factor_set : str
+        ``2019`` (disaggregated by wet/dry climate and N type), ``2019_aggregated`` or ``2006``.
+        Aggregated sets use the ``all`` rows of EF1 and EF4; FracLEACH is always wet/dry.
+
+    Raises
+    ------
+    ConfigError
+        A parameter the set needs is missing from the table.
+    """
+    df, info = read_table(source, N2O_FACTOR_TABLES, "tables.n2o_factors",
+                          {"set", "parameter", "climate", "n_type", "value"})
+    year, split = FACTOR_SETS[factor_set]
+    rows = df[df["set"] == year]
+
+    def value(param: str, climate: str, n_type: str) -> float:
+        for c in ((climate, "all") if split or param == "FracLEACH" else ("all",)):
+            for t in (n_type, "all"):
+                hit = rows[(rows["parameter"] == param) & (rows["climate"] == c) & (rows["n_type"] == t)]
+                if len(hit):
+                    return number(hit["value"].iloc[0], f"tables.n2o_factors ({year} {param} {c} {t})")
+        raise ConfigError(f"tables.n2o_factors: {source} has no {param} value for set {year}, climate {climate}, "
+                          f"N type {n_type}")
+
+    def climate(c: str) -> EmissionFactors:
+        return EmissionFactors(ef1={t: value("EF1", c, t) for t in N_TYPES}, ef4=value("EF4", c, "all"),
+                               ef5=value("EF5", c, "all"), frac_leach=value("FracLEACH", c, "all"),
+                               frac_gas={"synthetic": value("FracGASF", c, "synthetic"),
+                                         "organic": value("FracGASM", c, "organic"),
+                                         "som": value("FracGAS", c, "som")})
+
+    return climate("wet"), climate("dry"), info
+
+
+def load_gwp(source: str, gwp_set: str) -> tuple[float, TableInfo]:
+    """GWP100 of N₂O in one IPCC assessment report (methods §8.1)."""
+    df, info = read_table(source, GWP_TABLES, "tables.gwp", {"set", "gas", "value"})
+    hit = df[(df["set"] == gwp_set) & (df["gas"] == "N2O")]
+    if not len(hit):
+        raise ConfigError(f"tables.gwp: {source} has no N2O value for {gwp_set} (sets: {sorted(set(df['set']))})")
+    return number(hit["value"].iloc[0], f"tables.gwp ({gwp_set})"), info
+
+
+def load_practice_nitrogen(source: str, manure_n_kg_ha: float | None = None
+                           ) -> tuple[dict[str, PracticeNitrogen], pd.DataFrame, TableInfo]:
+    """N bookkeeping per practice (methods §8.4 steps 2 and 5).
+
+    ``manure_n_kg_ha`` (``practices.manure_n_kg_ha``) replaces the N added by organic amendments.
+
+    Raises
+    ------
+    ConfigError
+        Unknown practice or N type, a number that is not one, f_ext outside 0-1.
+    """
+    df, info = read_table(source, NITROGEN_TABLES, "tables.practice_nitrogen",
+                          {"practice", "f_ext", "n_ext_type", "added_n_kg_ha_yr", "added_n_type",
+                           "delta_n2o_kg_ha_yr"})
+    out, problems = {}, []
+    for r in df.itertuples():
+        where = f"tables.practice_nitrogen ({r.practice})"
+        if r.practice not in PRACTICE_IDS:
+            problems.append(f"{where}: unknown practice; known: {', '.join(PRACTICE_IDS)}")
+            continue
+        bad = [t for t in (r.n_ext_type, r.added_n_type) if t not in ("synthetic", "organic")]
+        if bad:
+            problems.append(f"{where}: N type {bad[0]!r} is not 'synthetic' or 'organic'")
+            continue
+        f_ext = number(r.f_ext, where)
+        if not 0 <= f_ext <= 1:
+            problems.append(f"{where}: f_ext {f_ext} is not between 0 and 1")
+        added = number(r.added_n_kg_ha_yr or "0", where)
+        if r.practice == "organic_amendments" and manure_n_kg_ha is not None:
+            added = manure_n_kg_ha
+        out[r.practice] = PracticeNitrogen(f_ext, r.n_ext_type, added, r.added_n_type,
+                                           number(r.delta_n2o_kg_ha_yr or "0", where))
+    if problems:
+        raise ConfigError(problems)
+    return out, df, info
+
+
+def load_practice_costs(source: str, region: tuple[str, ...]) -> tuple[dict[str, tuple[np.ndarray, bool]],
+                                                                         str, pd.DataFrame, TableInfo]:
+    """Per-practice net costs by land-use class (methods §9.2).
+
+    Parameters
+    ----------
+    source : str
+        CSV with columns ``practice,land_use,region,cost_per_ha_yr,cost_per_tco2e,currency,year``
+        (+ ``tag,source``). ``land_use``: FAO land-use codes separated by ``;`` or ``*``;
+        ``region``: the run's ISO3 code or name, or ``*``. Specific rows win over ``*`` rows.
+        A row gives either ``cost_per_ha_yr`` [currency ha-1 yr-1] or ``cost_per_tco2e``.
+    region : tuple of str
+        The run's ISO3 code and name.
+
+    Returns
+    -------
+    (costs, currency, rows, info)
+        ``costs[practice] = (lut, per_t)``: a (256,) lookup by land-use class, NaN where no
+        row applies; ``currency`` as ``"USD 2024"``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown practice, mixed currencies or years, a row with both or neither cost, a
+        practice with both kinds of cost, bad land-use codes.
+    """
+    df, info = read_table(source, {}, "tables.practice_costs",
+                          {"practice", "land_use", "region", "cost_per_ha_yr", "cost_per_tco2e", "currency", "year"})
+    problems = []
+    money = sorted({f"{c} {y}" for c, y in zip(df["currency"], df["year"])})
+    if len(money) != 1:
+        problems.append(f"tables.practice_costs: one currency and year per table, found {money or 'none'}")
+    rows = df[df["region"].isin(("*",) + tuple(region))]
+    costs: dict[str, tuple[np.ndarray, bool]] = {}
+    # '*' rows first, then specific ones, so that specific rows win
+    order = sorted(rows.itertuples(), key=lambda r: (r.region != "*", r.land_use != "*"))
+    for r in order:
+        where = f"tables.practice_costs ({r.practice}, land use {r.land_use}, region {r.region})"
+        if r.practice not in PRACTICE_IDS:
+            problems.append(f"{where}: unknown practice; known: {', '.join(PRACTICE_IDS)}")
+            continue
+        per_ha, per_t = number(r.cost_per_ha_yr, where), number(r.cost_per_tco2e, where)
+        if np.isfinite(per_ha) == np.isfinite(per_t):
+            problems.append(f"{where}: give exactly one of cost_per_ha_yr and cost_per_tco2e")
+            continue
+        lut, kind = costs.get(r.practice, (np.full(256, np.nan), bool(np.isfinite(per_t))))
+        if kind != bool(np.isfinite(per_t)):
+            problems.append(f"{where}: a practice's rows must all give cost per ha or all cost per t CO2e")
+            continue
+        try:
+            codes = list(range(256)) if r.land_use == "*" else [int(c) for c in r.land_use.split(";")]
+        except ValueError:
+            problems.append(f"{where}: land_use must be '*' or FAO class codes separated by ';'")
+            continue
+        if any(not 0 <= c <= 255 for c in codes):
+            problems.append(f"{where}: land-use codes must be 0-255")
+            continue
+        lut[codes] = per_t if kind else per_ha
+        costs[r.practice] = (lut, kind)
+    if problems:
+        raise ConfigError(problems)
+    return costs, money[0], df, info

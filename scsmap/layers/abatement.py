@@ -1,0 +1,67 @@
+"""The layers and lazy sums of the marginal abatement cost curve, taken in the same pass as the maps.
+
+The curve itself (steps, sorting, reading at a price) is :mod:`scsmap.rules.abatement`;
+its CSV and chart are written by :mod:`scsmap.outputs.abatement`.
+"""
+
+from __future__ import annotations
+
+import dask.array as da
+import xarray as xr
+
+from ..errors import Unavailable
+from ..rules.abatement import N_KEYS, block_sums
+from .keys import Select, Stack
+from .model import Model
+
+#: the GHG stack outputs the curve sums (with the climate zone)
+CURVE_OUTPUTS = {"mac:code": "best_practice_net", "mac:net": "net_ghg_best", "mac:cost_t": "cost_per_tco2_best",
+                 "mac:at_price": "abatement_at_price"}
+
+
+def curve_layers(model: Model, mask: xr.DataArray, writes_ghg: bool) -> dict[str, xr.DataArray]:
+    """The layers the curve sums, when the run writes a GHG product and has a cost table (else empty).
+
+    Parameters
+    ----------
+    model : Model
+    mask : xarray.DataArray
+        bool (y, x), True inside the region.
+    writes_ghg : bool
+        The run writes at least one product of the GHG stack.
+    """
+    if model.cfg.tables.practice_costs is None or not writes_ghg:
+        return {}
+    try:
+        layers = {k: model.layer(Select(Stack.GHG, out)) for k, out in CURVE_OUTPUTS.items()}
+        layers["mac:zone"] = model.get("ipcc_climate_zone")
+    except Unavailable:
+        return {}
+    return {k: v.where(mask) for k, v in layers.items()}
+
+
+def curve_terms(layers: dict[str, xr.DataArray], weight: da.Array) -> dict[str, da.Array]:
+    """Lazy sums of the curve.
+
+    Parameters
+    ----------
+    layers : dict
+        :func:`curve_layers` (2-D, on the region grid).
+    weight : dask.array.Array
+        Weight of each cell [ha] (coverage × geodesic cell area), same shape and chunks.
+
+    Returns
+    -------
+    dict
+        ``mac_sums``: array (3, N_KEYS) of area [ha], abatement [t CO₂e yr-1] and cost
+        [currency yr-1] per key (practice code × ZONES + zone code), over the pixels whose best-net
+        practice has a positive balance and a cost (:func:`scsmap.rules.abatement.block_sums`);
+        ``mac_at_price``: Σ weight · abatement_at_price [t CO₂e yr-1].
+    """
+    code, zone, net, cost_t = (layers[k].data for k in ("mac:code", "mac:zone", "mac:net", "mac:cost_t"))
+    ny, nx = (len(c) for c in code.chunks)
+    per_block = da.map_blocks(block_sums, code, zone, net, cost_t, weight, dtype="f8", new_axis=[2, 3],
+                              chunks=((1,) * ny, (1,) * nx, (3,), (N_KEYS,)))
+    at_price = layers["mac:at_price"].data
+    return {"mac_sums": per_block.sum(axis=(0, 1)),
+            "mac_at_price": da.where(da.isfinite(at_price), at_price * weight, 0).sum()}

@@ -1,0 +1,111 @@
+"""The GSOCseq scenarios on the region grid: spin-up, warm-up, BAU and SSM1-3, uncertainty, QA.
+
+:func:`gsocseq_stack` applies :func:`scsmap.rothc.gsocseq.gsocseq_pixels` chunk by chunk
+(the month axes in one chunk, y/x chunked as the grid) and returns every output of
+:data:`scsmap.rothc.gsocseq.OUTPUTS` on a ``gsocseq_output`` dimension
+(docs/methods/gsocseq.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..config.schema import RothCConfig
+from ..rothc.gsocseq import OUTPUTS, LandUseParams, gsocseq_pixels
+
+
+def gsocseq_stack(soc: xr.DataArray, clay: xr.DataArray, land_use: xr.DataArray, forward: list[xr.DataArray],
+                  spinup: list[xr.DataArray], cover: xr.DataArray, dr: xr.DataArray, warmup: list[xr.DataArray],
+                  rc: RothCConfig, years: int, rate_4p1000: float, params: LandUseParams) -> xr.DataArray:
+    """All GSOCseq outputs on a ``gsocseq_output`` dimension (lazy; one kernel call per chunk).
+
+    Parameters
+    ----------
+    soc : xarray.DataArray
+        SOC stock at T0 [t C ha-1], (y, x).
+    clay : xarray.DataArray
+        [%].
+    land_use : xarray.DataArray
+        FAO land-use class.
+    forward, spinup : list of xarray.DataArray
+        Monthly temperature [degC], precipitation and PET [mm month-1] of the forward and the
+        spin-up climatology, each (month, y, x).
+    cover : xarray.DataArray
+        Monthly cover factor c [1], (month, y, x).
+    dr : xarray.DataArray
+        DPM/RPM ratio [1]; NaN where the land-use table's value applies.
+    warmup : list of xarray.DataArray
+        Warm-up temperature, precipitation and PET year by year (series_month, y, x), or [].
+    rc : RothCConfig
+        Engine, SSM increases, uncertainty, temperature function, moisture depth, Monte Carlo.
+    years : int
+        Forward horizon [yr].
+    rate_4p1000 : float
+        [yr-1].
+    params : LandUseParams
+        RothC parameters per land-use class.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32 (y, x, gsocseq_output), coordinates :data:`~scsmap.rothc.gsocseq.OUTPUTS`.
+    """
+    arrays = [soc, clay, land_use, *forward, *spinup, cover, dr, *warmup]
+
+    def block(soc, clay, lu, t, p, e, ts, ps, es, cov, dr, *warm):
+        shape = soc.shape
+
+        def m(a):
+            return np.moveaxis(a, -1, 0).reshape(a.shape[-1], -1).astype("f8")
+
+        out = gsocseq_pixels(soc.reshape(-1).astype("f8"), clay.reshape(-1).astype("f8"),
+                             np.stack([m(ts), m(ps), m(es)]), np.stack([m(t), m(p), m(e)]),
+                             lu.reshape(-1), m(cov), years=years, ssm=rc.ssm_increase,
+                             uncertainty=rc.uncertainty, temperature=rc.temperature_function,
+                             depth=rc.moisture_depth_cm, params=params,
+                             dr=dr.reshape(-1).astype("f8"), rate_4p1000=rate_4p1000,
+                             warm=np.stack([m(w) for w in warm]) if warm else None, engine=rc.engine,
+                             mc_draws=rc.monte_carlo_draws, seed=rc.seed)
+        return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
+
+    core = [[] if a.ndim == 2 else [a.dims[0]] for a in arrays]
+    arrays = [a if a.ndim == 2 else a.chunk({a.dims[0]: -1}) for a in arrays]
+    res = xr.apply_ufunc(block, *arrays, input_core_dims=core, output_core_dims=[["gsocseq_output"]],
+                         dask="parallelized", output_dtypes=["float32"],
+                         dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(OUTPUTS)}})
+    return res.assign_coords(gsocseq_output=list(OUTPUTS))
+
+
+def select_output(stack: xr.DataArray, dim: str, output: str, qa_bit: int | None, correct: bool) -> xr.DataArray:
+    """One output of a stack layer, set to NaN where its GSOCseq map correction fails.
+
+    Parameters
+    ----------
+    stack : xarray.DataArray
+        A stack layer with outputs on ``dim``; with ``correct``, one of them is ``qa_flags``.
+    dim : str
+        The output dimension.
+    output : str
+    qa_bit : int or None
+        The bit of ``qa_flags`` that flags this output (None: never corrected).
+    correct : bool
+        Apply the correction (``rothc.apply_gsocseq_corrections``): each map is corrected by its own
+        test, as the GSOCseq scripts' ``15_MapsCorrection.R`` does (docs/methods/gsocseq.md §1.10).
+    """
+    v = stack.sel({dim: output}, drop=True)
+    if qa_bit is not None and correct:
+        qa = stack.sel({dim: "qa_flags"}, drop=True)
+        v = v.where((qa.fillna(0).astype("int64") & (1 << qa_bit)) == 0)
+    return v
+
+
+def provenance(rc: RothCConfig, years: int, warmup: list[xr.DataArray]) -> str:
+    """The provenance note of the GSOCseq stack: engine, warm-up, horizon, SSM increases, temperature function."""
+    warm = f"{warmup[0].sizes['series_month'] // 12}-yr warm-up" if warmup else "no warm-up"
+    engine = ("RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to the SOC map"
+              if rc.engine == "rothamsted" else
+              "GSOCseq-compatible numerics (analytic spin-up, explicit Euler, 239 forward steps, SoilR a(T), "
+              "fw1func moisture)")
+    return (f"{engine}, {warm}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
+            f"temperature function {rc.temperature_function}")

@@ -1,0 +1,93 @@
+"""IPCC climate zone and soil class layers on the region grid (docs/methods/ipcc.md).
+
+Adapters of :func:`scsmap.rules.ipcc_classes.ipcc_climate_zone` and
+:func:`scsmap.rules.ipcc_classes.ipcc_soil_class`, applied chunk by chunk; each returns
+the class layer and its provenance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..rules.ipcc_classes import ipcc_climate_zone, ipcc_soil_class
+
+
+def _classes(codes: xr.DataArray) -> xr.DataArray:
+    """uint8 class codes with 0 = unknown → float32 with NaN (the writer's class nodata)."""
+    return codes.where(codes > 0).astype("float32")
+
+
+def climate_zone(mat: xr.DataArray, map_: xr.DataArray, pet: xr.DataArray, warmest_month: xr.DataArray,
+                 elevation: xr.DataArray | None, frost_days: xr.DataArray | None) -> tuple[xr.DataArray, str]:
+    """IPCC climate zone codes 1-12 (NaN where unknown) and the provenance of the layer.
+
+    Parameters
+    ----------
+    mat : xarray.DataArray
+        Mean annual temperature [degC], (y, x).
+    map_, pet : xarray.DataArray
+        Annual precipitation and PET [mm yr-1].
+    warmest_month : xarray.DataArray
+        Mean temperature of the warmest month [degC].
+    elevation : xarray.DataArray or None
+        [m]; without it no pixel is tropical montane.
+    frost_days : xarray.DataArray or None
+        Frost days per year; without it the 2006 rule (MAT > 18 degC) marks the tropics.
+
+    Returns
+    -------
+    (xarray.DataArray, str)
+        float32 zone codes, NaN where unknown; the provenance text.
+    """
+    extra = [a for a in (elevation, frost_days) if a is not None]
+
+    def block(m, p, e, tx, *rest):
+        it = iter(rest)
+        el = next(it) if elevation is not None else None
+        fr = next(it) if frost_days is not None else None
+        return ipcc_climate_zone(m, p, e, el, tx, fr)
+
+    codes = xr.apply_ufunc(block, mat, map_, pet, warmest_month, *extra, dask="parallelized",
+                           output_dtypes=["uint8"])
+    text = ("IPCC 2019 decision tree (Vol 4 Ch 3 Annex 3A.5) on MAT, MAP, annual PET, warmest month"
+            + (", elevation" if elevation is not None else " (no elevation: no tropical montane)")
+            + (", frost days" if frost_days is not None else " (no frost days: 2006 rule MAT > 18 degC for tropical)"))
+    return _classes(codes), text
+
+
+def soil_class(sand: xr.DataArray, clay: xr.DataArray, default: str, wrb: xr.DataArray | None = None,
+               wrb_mapping: tuple[np.ndarray, np.ndarray] | None = None, mapping_name: str = ""
+               ) -> tuple[xr.DataArray, str]:
+    """IPCC soil class codes 1-7 (NaN where unknown) and the provenance of the layer.
+
+    Parameters
+    ----------
+    sand, clay : xarray.DataArray
+        [%] of the fine earth, (y, x).
+    default : str
+        Class of non-sandy soils without a WRB class (``hac`` or ``lac``).
+    wrb : xarray.DataArray, optional
+        WRB reference soil group codes of the region's WRB map.
+    wrb_mapping : (numpy.ndarray, numpy.ndarray), optional
+        Parallel arrays WRB raster code → soil class code (:func:`scsmap.io.tables.load_wrb_mapping`).
+    mapping_name : str
+        Name of the WRB → IPCC table, for the provenance.
+    """
+    if wrb is not None and wrb_mapping is not None:
+        codes, classes = wrb_mapping
+
+        def block(s, c, w):
+            lut = dict(zip(codes.tolist(), classes.tolist()))
+            mapped = np.vectorize(lambda v: lut.get(v, 0.0), otypes=["f8"])(np.nan_to_num(w, nan=-1))
+            return ipcc_soil_class(s, c, mapped, default)
+
+        out = xr.apply_ufunc(block, sand, clay, wrb, dask="parallelized", output_dtypes=["uint8"])
+        text = (f"WRB layer mapped with {mapping_name}; sandy by texture; default {default.upper()} where the WRB "
+                "code is unknown")
+    else:
+        out = xr.apply_ufunc(lambda s, c: ipcc_soil_class(s, c, None, default), sand, clay, dask="parallelized",
+                             output_dtypes=["uint8"])
+        text = (f"texture rule (sand > 70 % and clay < 8 % = sandy), else the region default {default.upper()} "
+                "(practices.default_soil_class); no WRB layer")
+    return _classes(out), text

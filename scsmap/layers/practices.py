@@ -1,0 +1,207 @@
+"""The practice stack on the region grid: suitability, reasons and capped rates of every practice.
+
+:class:`PracticeTables` reads the run's practice tables once (rule table, IPCC Tier 1
+tables, rate table) and turns the config into :class:`~scsmap.rules.practices.PracticeSettings`;
+:func:`practice_stack` applies :func:`scsmap.rules.practices.evaluate` chunk by chunk and
+returns every output on a ``practice_output`` dimension, from which every
+``suitability_*``, ``rate_*`` and composite product is a slice (docs/methods/practices.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+from ..config import Config
+from ..errors import ConfigError
+from ..io.tables import load_practice_rates, load_practice_rules, load_tier1, records
+from ..rules.practices import BASELINE_LEVELS, PracticeRule, PracticeSettings, evaluate, output_names
+
+#: the baseline attributes a raster layer can give (layer ``baseline_<attribute>``)
+BASELINE_LAYERS = ("tillage", "input", "grassland")
+
+
+def stack_float32(results: dict[str, np.ndarray], names: list[str], shape: tuple[int, ...]) -> np.ndarray:
+    """Kernel results on a last axis, in ``names`` order, as float32.
+
+    Filled in place, so that one chunk never holds a float64 copy of the whole stack
+    (memory per chunk, docs/scaling.md).
+
+    Parameters
+    ----------
+    results : dict of str to numpy.ndarray
+        One array per output name, each of ``shape`` (any float dtype; units as the kernel gives them).
+    names : list of str
+        The outputs to stack, in order.
+    shape : tuple of int
+        The chunk's shape, e.g. (y, x).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``shape + (len(names),)``.
+
+    Raises
+    ------
+    KeyError
+        A name that ``results`` does not hold.
+    """
+    out = np.empty(tuple(shape) + (len(names),), dtype="float32")
+    for i, k in enumerate(names):
+        out[..., i] = results[k]
+    return out
+
+
+class PracticeTables:
+    """The tables and settings of one run's practice rules, read once per run.
+
+    Parameters
+    ----------
+    cfg : Config
+        ``practices``, ``tables`` and ``parameters`` sections.
+
+    Attributes
+    ----------
+    rules : list of PracticeRule
+        The enabled practices, in rule-table order.
+    tier1 : Tier1Tables
+    rates : dict or None
+        Practice → rate per zone code [t C ha-1 yr-1] of the rate table (``rate_source: table``).
+    settings : PracticeSettings
+    outputs : list of str
+        Names of the practice stack's outputs, in order.
+
+    Raises
+    ------
+    ConfigError
+        A table that cannot be read, or rule rows whose levels or baseline names the tables do not know.
+    """
+
+    def __init__(self, cfg: Config):
+        pc, tc = cfg.practices, cfg.tables
+        rules = load_practice_rules(tc.practice_rules, pc.rules)
+        enabled = pc.enabled
+        self.rules: list[PracticeRule] = [r for r in rules if enabled is None or r.practice in enabled]
+        self.tier1, infos = load_tier1(pc.ipcc_edition, tc.ipcc_soc_ref, tc.ipcc_factors)
+        self.rates: dict[str, np.ndarray] | None = None
+        self.rate_rows: tuple[dict[str, str], ...] | None = None
+        if pc.rate_source == "table":
+            if tc.practice_rates is None:
+                raise ConfigError("practices.rate_source = table needs tables.practice_rates (a packaged name "
+                                  "such as 'lessmann2021' or a country CSV)")
+            self.rates, rate_rows, info = load_practice_rates(tc.practice_rates)
+            self.rate_rows = records(rate_rows)
+            infos.append(info)
+        self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag() for i in infos}
+        self.settings = PracticeSettings(
+            transition_years=pc.transition_years, horizon_years=cfg.parameters.horizon_years,
+            rate_4p1000=cfg.parameters.rate_4p1000, best_of=2 if pc.best_of == "suitable" else 1,
+            efficiency_beta=pc.efficiency_beta, poc_allowance=pc.poc_allowance,
+            relative_cap=(pc.relative_cap.stock_low, pc.relative_cap.stock_high, pc.relative_cap.rate_low,
+                          pc.relative_cap.rate_high),
+            exclude_soc_above=pc.exclude_soc_above, exclude_sand_above=pc.exclude_sand_above,
+            exclude_soil_classes=tuple(pc.exclude_soil_classes), marginal_slope_percent=pc.marginal_slope_percent,
+            marginal_aridity_index=pc.marginal_aridity_index, available_resources=tuple(pc.available_resources),
+            manure_n_kg_ha=pc.manure_n_kg_ha,
+            baseline={k: str(v).lower() for k, v in pc.baseline.model_dump().items()})
+        self.outputs = output_names(self.rules)
+        self._check_rules()
+
+    def _check_rules(self) -> None:
+        """Refuse rule rows whose levels or baseline names the tables do not know (a typo would give NaN)."""
+        problems = []
+        for r in self.rules:
+            where = f"practice rule {r.practice}"
+            if r.factor not in ("F_LU", "F_MG", "F_I", "F_AF"):
+                problems.append(f"{where}: factor {r.factor!r} is not one of F_LU, F_MG, F_I, F_AF")
+            for lv in filter(None, (r.to_level, r.from_level)):
+                if not any((lu, r.factor, lv) in self.tier1.factors for lu in ("cropland", "grassland")):
+                    problems.append(f"{where}: level {lv!r} of {r.factor} is not in the IPCC factor table")
+            if r.baseline and r.baseline not in BASELINE_LEVELS:
+                problems.append(f"{where}: baseline {r.baseline!r} is not one of {', '.join(BASELINE_LEVELS)}")
+            elif r.baseline:
+                bad = [a for a in r.adoptable if a not in BASELINE_LEVELS[r.baseline]]
+                if bad:
+                    problems.append(f"{where}: adoptable level(s) {bad} unknown; {r.baseline} levels are "
+                                    f"{', '.join(BASELINE_LEVELS[r.baseline])}")
+        if problems:
+            raise ConfigError(problems)
+
+    def tags(self, practice: str | None) -> dict[str, str]:
+        """GeoTIFF tags naming the tables and the values a practice product used."""
+        pc = self.settings
+        t = {"IPCC_EDITION": str(self.tier1.edition), "SOCREF_EDITION": str(self.tier1.socref_edition),
+             "RATE_SOURCE": "table (Tier 2) where it has a value, Tier 1 elsewhere" if self.rates is not None
+             else "IPCC Tier 1", "TRANSITION_YEARS": f"{pc.transition_years:g}",
+             "RELATIVE_CAP": "r_max = {2:g}/yr up to {0:g} t/ha, linear to {3:g}/yr at {1:g} t/ha".format(
+                 *pc.relative_cap),
+             "BASELINE": json.dumps(pc.baseline, sort_keys=True), **self.table_tags}
+        rule = next((r for r in self.rules if r.practice == practice), None)
+        if rule is not None:
+            t["RULE"] = json.dumps({k: v for k, v in rule.__dict__.items() if k != "source"}, default=list)
+            t["RULE_SOURCE"] = rule.source
+            lu = ("cropland", "grassland")
+            levels = (rule.to_level,) + ((rule.from_level,) if rule.from_level else
+                                         BASELINE_LEVELS.get(rule.baseline, ()))
+            t["TIER1_FACTORS"] = ";".join(f"{u}:{self.tier1.describe(u, rule.factor, levels)}" for u in lu)
+            if self.rate_rows is not None:
+                rows = [r for r in self.rate_rows if r["practice"] == practice]
+                t["TIER2_RATES"] = json.dumps(rows, ensure_ascii=False)
+        return t
+
+
+def practice_stack(soc: xr.DataArray, clay: xr.DataArray, sand: xr.DataArray, zone: xr.DataArray,
+                   soil: xr.DataArray, aridity: xr.DataArray, slope: xr.DataArray, land_use: xr.DataArray,
+                   saturation: xr.DataArray, deficit: xr.DataArray, baseline: dict[str, xr.DataArray],
+                   pt: PracticeTables) -> xr.DataArray:
+    """All practice outputs on a ``practice_output`` dimension (lazy; one kernel call per chunk).
+
+    Parameters
+    ----------
+    soc : xarray.DataArray
+        SOC stock at T0 [t ha-1], (y, x).
+    clay, sand : xarray.DataArray
+        [%].
+    zone, soil : xarray.DataArray
+        IPCC climate zone and soil class codes (NaN unknown).
+    aridity : xarray.DataArray
+        Aridity index [1].
+    slope : xarray.DataArray
+        [%], NaN where unknown (slope rules not applied).
+    land_use : xarray.DataArray
+        FAO land-use class.
+    saturation, deficit : xarray.DataArray
+        MAOC saturation ratio [%] and deficit [t ha-1].
+    baseline : dict of str to xarray.DataArray
+        Baseline layers by attribute (``tillage``, ``input``, ``grassland``), 1-based level codes.
+    pt : PracticeTables
+
+    Returns
+    -------
+    xarray.DataArray
+        float32 (y, x, practice_output), coordinates :attr:`PracticeTables.outputs`; units as
+        :func:`scsmap.rules.practices.evaluate` gives them.
+    """
+    settings, rules, tier1, rates = pt.settings, pt.rules, pt.tier1, pt.rates
+    base_attrs = list(baseline)
+    arrays = [soc, clay, sand, zone, soil, aridity, slope, land_use, saturation, deficit, *baseline.values()]
+
+    def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *base):
+        res = evaluate(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, rules, tier1, settings, rates,
+                       dict(zip(base_attrs, base)))
+        return stack_float32(res, pt.outputs, np.shape(soc))
+
+    out = xr.apply_ufunc(block, *arrays, output_core_dims=[["practice_output"]], dask="parallelized",
+                         output_dtypes=["float32"],
+                         dask_gufunc_kwargs={"output_sizes": {"practice_output": len(pt.outputs)}})
+    return out.assign_coords(practice_output=pt.outputs)
+
+
+def provenance(pt: PracticeTables, rate_source: str, baseline_layers: list[str]) -> str:
+    """The provenance note of the practice stack: factors, rate source, baseline, caps."""
+    tier1 = pt.tier1
+    return (f"IPCC {tier1.edition} factors, SOC_REF {tier1.socref_edition}, rate source {rate_source}, baseline "
+            f"{'layers ' + ', '.join(baseline_layers) + ' + ' if baseline_layers else ''}config defaults; "
+            "capped by the saturation deficit and the relative-rate cap (methods §4.3-4.4)")

@@ -1,0 +1,49 @@
+"""MAOC saturation layers on the region grid: capacity, ratio and deficit (docs/methods/saturation.md).
+
+Adapters of the rules in :mod:`scsmap.rules.saturation` (elementwise, so they apply to the
+lazy layers as they are).
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from ..config.schema import SaturationConfig
+from ..rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
+
+
+def capacity(clay: xr.DataArray, silt: xr.DataArray, bulk_density: xr.DataArray, coarse_fragments: xr.DataArray,
+             hac_share: xr.DataArray | None, depth_cm: float, s: SaturationConfig) -> xr.DataArray:
+    """MAOC capacity [t ha-1] by the configured method (Georgiou et al. 2022 or Hassink 1997).
+
+    Parameters
+    ----------
+    clay, silt : xarray.DataArray
+        [%] of the fine earth, (y, x).
+    bulk_density : xarray.DataArray
+        [g cm-3].
+    coarse_fragments : xarray.DataArray
+        [% volume].
+    hac_share : xarray.DataArray or None
+        1 where 2:1 clays dominate, 0 for 1:1 clays (Georgiou only; None for Hassink).
+    depth_cm : float
+        Soil depth of the stock [cm].
+    s : SaturationConfig
+        ``parameters.saturation``: method and coefficients.
+    """
+    args = dict(clay=clay, silt=silt, bulk_density=bulk_density, depth_cm=depth_cm, coarse_fragments=coarse_fragments)
+    if s.method == "hassink1997":
+        return capacity_hassink(**args, silt_share=s.hassink_silt_share, intercept=s.hassink_intercept,
+                                slope=s.hassink_slope)
+    return capacity_georgiou(**args, hac_share=hac_share, slope_hac=s.georgiou_slope_hac,
+                             slope_lac=s.georgiou_slope_lac)
+
+
+def ratio(soc: xr.DataArray, capacity_: xr.DataArray, f_maoc: float) -> xr.DataArray:
+    """Saturation ratio 100 · f_MAOC · SOC / capacity [%] of SOC [t ha-1] and capacity [t ha-1]."""
+    return saturation_ratio(soc, capacity_, f_maoc)
+
+
+def deficit(soc: xr.DataArray, capacity_: xr.DataArray, f_maoc: float) -> xr.DataArray:
+    """Saturation deficit max(0, capacity − f_MAOC · SOC) [t ha-1]."""
+    return saturation_deficit(soc, capacity_, f_maoc)

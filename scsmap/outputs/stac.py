@@ -1,0 +1,105 @@
+"""A STAC catalogue of a run: one Collection, one Item per product (pystac).
+
+Written by :func:`scsmap.pipeline.run` into ``stac/`` beside the products, from the
+manifest: each Item carries its GeoTIFF as the ``data`` asset with the projection
+(CRS, shape, transform), raster (nodata, data type, unit, statistics) and file
+(size, sha256 multihash) extensions, and its ``.qml`` style as a ``style`` asset. All
+links and asset hrefs are relative, so the folder can be moved or published as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pystac
+import rasterio
+from pystac.extensions.file import FileExtension
+from pystac.extensions.projection import ProjectionExtension
+from pystac.extensions.raster import DataType, RasterBand, RasterExtension, Statistics
+from rasterio.warp import transform_bounds
+from shapely.geometry import box, mapping
+
+from .. import __version__
+from ..products.styles import qml_path
+
+STAC_DIR = "stac"
+
+
+def multihash_sha256(hexdigest: str) -> str:
+    """sha256 hex digest → multihash hex string (``1220`` + digest), as the STAC file extension expects."""
+    return "1220" + hexdigest
+
+
+def _item(out_dir: Path, e: dict[str, Any], when: _dt.datetime, region: dict[str, Any]) -> pystac.Item:
+    tif = out_dir / e["path"]
+    with rasterio.open(tif) as ds:
+        bounds = transform_bounds(ds.crs, "EPSG:4326", *ds.bounds, densify_pts=21)
+        epsg = ds.crs.to_epsg()
+        wkt = ds.crs.to_wkt()
+        shape = [ds.height, ds.width]
+        transform = list(ds.transform)[:6]
+        res = abs(ds.transform.a)
+    item = pystac.Item(id=e["id"], geometry=mapping(box(*bounds)), bbox=list(bounds), datetime=when,
+                       properties={"title": e["long_name"], "scsmap:units": e["units"],
+                                   "scsmap:region": region.get("name"), "scsmap:iso3": region.get("iso3")})
+    proj = ProjectionExtension.ext(item, add_if_missing=True)
+    proj.apply(code=f"EPSG:{epsg}" if epsg else None, wkt2=None if epsg else wkt, shape=shape, transform=transform)
+    asset = pystac.Asset(href=str(tif.resolve()), title=e["long_name"],
+                         media_type=pystac.MediaType.COG, roles=["data"])
+    item.add_asset("data", asset)
+    st = e.get("statistics", {})
+    stats = Statistics.create(minimum=st.get("minimum"), maximum=st.get("maximum"), mean=st.get("mean"),
+                              stddev=st.get("stddev"), valid_percent=st.get("valid_percent"))
+    band = RasterBand.create(nodata=e["nodata"], data_type=DataType(e["dtype"]), unit=e["units"],
+                             spatial_resolution=res, statistics=stats)
+    RasterExtension.ext(asset, add_if_missing=True).apply([band])
+    FileExtension.ext(asset, add_if_missing=True).apply(checksum=multihash_sha256(e["sha256"]),
+                                                        size=tif.stat().st_size)
+    qml = qml_path(tif)
+    if qml.is_file():
+        item.add_asset("style", pystac.Asset(href=str(qml.resolve()), title="QGIS style",
+                                             media_type="application/xml", roles=["style", "metadata"]))
+    return item
+
+
+def write_stac(out_dir: str | Path, manifest: dict[str, Any]) -> Path:
+    """Write ``stac/collection.json`` and one Item per product of ``manifest``.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The run's folder (products already in place).
+    manifest : dict
+        The run's manifest (products with path, units, dtype, nodata, sha256, statistics).
+
+    Returns
+    -------
+    Path
+        ``stac/collection.json``.
+    """
+    out = Path(out_dir)
+    stac_dir = out / STAC_DIR
+    when = _dt.datetime.fromtimestamp((out / "manifest.json").stat().st_mtime, _dt.timezone.utc) \
+        if (out / "manifest.json").exists() else _dt.datetime.now(_dt.timezone.utc)
+    region = manifest.get("region", {})
+    items = [_item(out, e, when, region) for e in manifest["products"]]
+    bboxes = [i.bbox for i in items]
+    bbox = [min(b[0] for b in bboxes), min(b[1] for b in bboxes), max(b[2] for b in bboxes), max(b[3] for b in bboxes)]
+    coll = pystac.Collection(
+        id=f"scsmap-{region.get('id', 'run')}",
+        title=f"{region.get('name', '')} soil carbon sequestration potential maps",
+        description=(f"scsmap {__version__} products for {region.get('name', '')} ({region.get('iso3', '')}): SOC "
+                     "stock, 4 per 1000 target, saturation and the GSOCseq scenarios; config sha256 "
+                     f"{manifest.get('config_sha256', '')}."),
+        extent=pystac.Extent(pystac.SpatialExtent([bbox]), pystac.TemporalExtent([[when, when]])),
+        license="other", keywords=["soil organic carbon", "carbon sequestration", "GSOCseq", "4 per 1000"],
+        extra_fields={"scsmap:config_sha256": manifest.get("config_sha256"), "scsmap:version": __version__})
+    coll.add_items(items)
+    shutil.rmtree(stac_dir, ignore_errors=True)  # no Items of products a previous run wrote
+    coll.normalize_hrefs(str(stac_dir.resolve()))
+    coll.make_all_asset_hrefs_relative()
+    coll.save(catalog_type=pystac.CatalogType.SELF_CONTAINED)
+    return stac_dir / "collection.json"

@@ -1,0 +1,172 @@
+"""Point runs of RothC on Rothamsted-format inputs: the model side (parsing and writing the
+files: :mod:`scsmap.io.rothc_files`).
+
+Two layouts are read (whitespace-separated; line numbers 1-based):
+
+RothC_Py (Rothamsted-Models/RothC_Py ``RothC_input.dat``)
+    lines 1-2 comments, 3 units, 4 ``clay depth iom nsteps``, 5 their values,
+    6 units, 7 ``year month modern Tmp Rain Evap C_inp FYM PC DPM_RPM``, 8… monthly rows.
+RothC v2 (Rothamsted-Models/RothC_Code and RothC_R, version 2.x)
+    lines 1-2 comments, 3 units, 4 ``opt_RMmoist opt_SMDbare``, 5 their values, 6 units,
+    7 ``clay depth iom nsteps silt BD OC minRM_Moist`` (``siltper``/``min_RMmoist``
+    accepted), 8 their values, 9 units, 10 the monthly header, 11… rows. The plant and
+    amendment columns may be named ``C_inp``/``Pl_inp`` and ``FYM``/``OA_inp``; instead of
+    ``DPM_RPM`` the partition may be given as ``Pl_DPM_f Pl_RPM_f OA_DPM_f OA_RPM_f
+    OA_Bio_f OA_Hum_f``. Only options 1/1 (classic RothC 26.3; ``minRM_Moist`` is the
+    lower bound of the moisture factor) are implemented.
+
+Units: clay %, depth cm, IOM t C ha-1, modern % (of the inputs' 14C), Tmp degC, Rain and
+Evap (open-pan evaporation) mm month-1, inputs t C ha-1 month-1, PC 0/1.
+
+The run follows the reference programs: the first 12 rows drive the equilibrium (run
+from empty pools), the following rows run forward month by month. Results are written
+as ``year_results.csv`` (the equilibrium as the first row, Year 1 and Month = months
+iterated, then every December) and ``month_results.csv`` (every forward month) with the
+Rothamsted column names, in full double precision.
+
+References
+----------
+Coleman, K. & Jenkinson, D.S. RothC-26.3 model description and users guide;
+Rothamsted-Models/RothC_Py @f2ab6df (``RothC_Py.py``, ``RothC_input.dat``,
+``year_results.csv``, ``month_results.csv``); Rothamsted-Models/RothC_Code (v2 layout).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import kernel as K
+
+__all__ = ["PointInput", "PointResult", "run_point", "YEAR_COLUMNS"]
+
+#: Output columns (Rothamsted names).
+YEAR_COLUMNS = ["Year", "Month", "DPM_t_C_ha", "RPM_t_C_ha", "BIO_t_C_ha", "HUM_t_C_ha", "IOM_t_C_ha",
+                "SOC_t_C_ha", "deltaC"]
+
+@dataclass
+class PointInput:
+    """A parsed Rothamsted input file.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    layout : {"rothc_py", "rothc_v2"}
+    clay, depth, iom : float
+        [%], [cm], [t C ha-1].
+    nsteps : int
+        Number of monthly rows used (the first 12 drive the equilibrium).
+    rm_min : float
+        Lower bound of the moisture factor (``minRM_Moist``; 0.2 for RothC_Py files).
+    soil : dict
+        Other soil values of v2 files (silt %, BD g cm-3, OC %), unused by options 1/1.
+    year, month : numpy.ndarray of int
+        ``(nsteps,)``.
+    modern, tmp, rain, evap, pc : numpy.ndarray
+        ``(nsteps,)``: fraction modern (%/100), degC, mm, mm (open pan), cover flag.
+    inputs : numpy.ndarray
+        ``(nsteps, 4)`` C inputs to DPM, RPM, BIO, HUM [t C ha-1 month-1].
+    """
+
+    path: Path
+    layout: str
+    clay: float
+    depth: float
+    iom: float
+    nsteps: int
+    rm_min: float
+    soil: dict
+    year: np.ndarray
+    month: np.ndarray
+    modern: np.ndarray
+    tmp: np.ndarray
+    rain: np.ndarray
+    evap: np.ndarray
+    pc: np.ndarray
+    inputs: np.ndarray
+
+
+@dataclass
+class PointResult:
+    """Output of :func:`run_point`.
+
+    Attributes
+    ----------
+    equilibrium : scsmap.rothc.kernel.Equilibrium
+        Scalar-pixel equilibrium (pools ``(5,)``, months, delta_c).
+    method : str
+        ``"rothamsted"`` or ``"exact"``.
+    months : int
+        Months iterated (see :class:`~scsmap.rothc.kernel.Equilibrium`).
+    year_rows, month_rows : numpy.ndarray
+        ``(n, 9)`` rows in :data:`YEAR_COLUMNS` order (Year, Month as floats).
+    """
+
+    equilibrium: K.Equilibrium
+    method: str
+    months: int
+    year_rows: np.ndarray
+    month_rows: np.ndarray
+    input: PointInput = field(repr=False, default=None)
+
+    @property
+    def final_soc(self) -> float:
+        """SOC at the end of the run [t C ha-1]."""
+        rows = self.month_rows if len(self.month_rows) else self.year_rows
+        return float(rows[-1, 7])
+
+    @property
+    def equilibrium_soc(self) -> float:
+        """SOC of the equilibrium [t C ha-1]."""
+        return float(self.year_rows[0, 7])
+
+
+def run_point(inp: PointInput, equilibrium: str = "rothamsted") -> PointResult:
+    """Run a parsed Rothamsted input: equilibrium on the first 12 months, then forward.
+
+    Parameters
+    ----------
+    inp : PointInput
+        Parsed input (:func:`scsmap.io.rothc_files.read_input`).
+    equilibrium : {"rothamsted", "exact"}
+        ``"rothamsted"``: the reference iteration (cycle the 12 months until the annual
+        change of the active pools is below 1e-6 t C ha-1; oracle: 19,872 months for the
+        RothC_Py example). ``"exact"``: the fixed point of the annual map
+        (:func:`scsmap.rothc.kernel.equilibrium_exact`; months = 12 × years the moisture
+        deficit needed to settle).
+
+    Returns
+    -------
+    PointResult
+
+    Raises
+    ------
+    ValueError
+        Unknown ``equilibrium``.
+
+    References
+    ----------
+    RothC_Py main program; methods §2.3 and §2.5 (RC-1).
+    """
+    if equilibrium not in ("rothamsted", "exact"):
+        raise ValueError(f"equilibrium must be 'rothamsted' or 'exact', got {equilibrium!r}")
+    s12 = slice(0, 12)
+    kw = dict(tmp12=inp.tmp[s12], rain12=inp.rain[s12], evap12=inp.evap[s12], covered12=inp.pc[s12], clay=inp.clay,
+              depth=inp.depth, inputs12=inp.inputs[s12], iom=inp.iom, rm_min=inp.rm_min, modern12=inp.modern[s12])
+    eq = K.equilibrium_rothamsted(**kw) if equilibrium == "rothamsted" else K.equilibrium_exact(**kw)
+    months = int(eq.months)
+    eq_row = [1.0, float(months), *map(float, eq.pools), float(np.sum(eq.pools)), float(eq.delta_c)]
+    fw = slice(12, inp.nsteps)
+    month_rows = np.empty((0, len(YEAR_COLUMNS)))
+    if inp.nsteps > 12:
+        res = K.simulate(eq.pools, eq.swc, tmp=inp.tmp[fw], rain=inp.rain[fw], evap=inp.evap[fw], covered=inp.pc[fw],
+                         clay=inp.clay, depth=inp.depth, inputs=inp.inputs[fw], rm_min=inp.rm_min, record="month",
+                         ract=eq.ract, modern=inp.modern[fw])
+        pools = res.records["pools"]                       # (n, 5)
+        soc = pools[:, 0] + pools[:, 1] + pools[:, 2] + pools[:, 3] + pools[:, 4]
+        month_rows = np.column_stack([inp.year[fw], inp.month[fw], pools, soc, res.records["delta_c"]]).astype(float)
+    dec = month_rows[month_rows[:, 1] == 12] if len(month_rows) else month_rows
+    year_rows = np.vstack([np.array(eq_row)[None], dec])
+    return PointResult(eq, equilibrium, months, year_rows, month_rows, inp)

@@ -1,0 +1,85 @@
+"""Marginal abatement cost curve: per-step sums and the sorted curve. Pure numpy.
+
+Each pixel contributes the practice with the largest positive net GHG balance
+(``best_practice_net``), with its net abatement ``net_ghg_best`` [t CO₂e ha-1 yr-1] and its
+cost per t (``cost_per_tco2_best``). Pixels are grouped into steps, one per practice ×
+IPCC climate zone; a step's cost is its total cost over its total abatement
+(Σ area·net·cost_t / Σ area·net). Steps sorted by cost and cumulated give the curve; its
+total equals the area-weighted sum of ``net_ghg_best`` over the pixels with a cost
+(docs/methods/ghg.md, costs and abatement).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: keys are practice code x ZONES + climate zone code
+ZONES = 16
+N_KEYS = 13 * ZONES
+#: columns of :func:`abatement_curve`, in order
+CURVE_COLUMNS = ("step", "practice", "climate_zone", "area_ha", "abatement_Mt_CO2e_yr", "cost_per_tco2e",
+                 "cumulative_Mt_CO2e_yr", "cost_million_per_yr")
+
+
+def block_sums(code, zone, net, cost_t, area) -> np.ndarray:
+    """Per-step sums of one block of pixels.
+
+    Parameters
+    ----------
+    code, zone : numpy.ndarray
+        Best-net practice code (0 none) and IPCC climate zone code, NaN unknown; shape (y, x).
+    net : numpy.ndarray
+        Net GHG balance of that practice [t CO₂e ha-1 yr-1].
+    cost_t : numpy.ndarray
+        Its cost per t CO₂e [currency t-1 CO₂e].
+    area : numpy.ndarray
+        Weight of each pixel [ha] (cell area, or coverage × cell area).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (1, 1, 3, N_KEYS): area [ha], abatement [t CO₂e yr-1] and cost [currency yr-1] per
+        key (practice code × ZONES + zone code), over the pixels with a positive balance and a cost.
+    """
+    key = np.nan_to_num(code, nan=-1).astype("int64") * ZONES + np.nan_to_num(zone, nan=0).astype("int64")
+    ok = (np.nan_to_num(code, nan=0) > 0) & np.isfinite(net) & (net > 0) & np.isfinite(cost_t) & np.isfinite(area)
+    k, a, n, c = key[ok], area[ok].astype("f8"), net[ok].astype("f8"), cost_t[ok].astype("f8")
+    sums = np.stack([np.bincount(k, w, minlength=N_KEYS)[:N_KEYS] for w in (a, a * n, a * n * c)])
+    return sums[None, None]
+
+
+def abatement_curve(sums: np.ndarray, practice_names: dict[int, str], zone_names: dict[int, str]
+                    ) -> dict[str, np.ndarray]:
+    """The curve from the per-step sums of :func:`block_sums`.
+
+    Parameters
+    ----------
+    sums : numpy.ndarray, shape (3, N_KEYS)
+        Area [ha], area-weighted abatement [t CO₂e yr-1], cost [currency yr-1] per key.
+    practice_names, zone_names : dict
+        Class code → name.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Columns :data:`CURVE_COLUMNS`, one row per step with abatement > 0, sorted by cost per t
+        (then by key): ``step``, ``practice``, ``climate_zone``, ``area_ha``, ``abatement_Mt_CO2e_yr``,
+        ``cost_per_tco2e``, ``cumulative_Mt_CO2e_yr``, ``cost_million_per_yr``.
+    """
+    sums = np.asarray(sums, dtype="f8")
+    keys = np.flatnonzero(sums[1] > 0)
+    cost = sums[2, keys] / sums[1, keys]
+    order = np.lexsort((keys, cost))  # by cost, then key (stable)
+    keys, cost = keys[order], cost[order]
+    abatement = sums[1, keys] / 1e6
+    return {"step": np.arange(1, len(keys) + 1),
+            "practice": np.array([practice_names.get(int(k) // ZONES, str(int(k) // ZONES)) for k in keys],
+                                 dtype=object),
+            "climate_zone": np.array([zone_names.get(int(k) % ZONES, "unknown") for k in keys], dtype=object),
+            "area_ha": sums[0, keys], "abatement_Mt_CO2e_yr": abatement, "cost_per_tco2e": cost,
+            "cumulative_Mt_CO2e_yr": np.cumsum(abatement), "cost_million_per_yr": sums[2, keys] / 1e6}
+
+
+def curve_at_price(curve: dict[str, np.ndarray], price: float) -> float:
+    """Cumulative abatement of the steps whose cost per t is at most ``price`` [Mt CO₂e yr-1]."""
+    return float(np.sum(curve["abatement_Mt_CO2e_yr"][curve["cost_per_tco2e"] <= price]))

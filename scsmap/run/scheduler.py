@@ -1,0 +1,162 @@
+"""Where a run's dask graph is computed: threads, a local process cluster or a remote scheduler.
+
+:func:`open_engine` turns ``compute.scheduler`` (or ``scsmap run --scheduler``) into an
+:class:`Engine` that the pipeline uses for its single ``dask.compute`` and for its write
+targets:
+
+``threads``
+    dask's threaded scheduler in this process (the default, unchanged behaviour).
+``processes``
+    a dask.distributed ``LocalCluster`` of worker processes, each with a memory limit
+    (workers spill to disk, then pause, before reaching it).
+an address (``tcp://host:8786``, ``tls://...``)
+    an existing dask.distributed scheduler: dask-jobqueue on an HPC system, dask-kubernetes,
+    a cloud cluster (docs/scaling.md). Workers must see the input files and the output
+    directory under the same paths (a shared file system), as they read the inputs and write
+    the blocks of the temporary GeoTIFFs themselves.
+
+With a distributed engine each block is written by the worker that computed it, into the
+product's temporary tiled GeoTIFF in the staging directory, under a cluster-wide lock per
+file; the COG conversion that follows rewrites every file in a canonical order, so the
+outputs are byte-identical whichever engine computed them. GDAL config options
+(``compute.gdal_config`` and this process's ``GDAL_*``, ``CPL_*``, ``VSI_*`` environment
+variables) are set on every worker before it computes anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dask
+
+from ..config import ComputeConfig
+from ..errors import ConfigError
+from ..io.gdal_env import gdal_env, gdal_options
+from ..io.write import BlockTarget, FileBlockTarget
+
+log = logging.getLogger("scsmap")
+
+def _gdal_plugin(options: dict[str, str]):
+    from ._worker_plugin import GdalOptionsPlugin  # imports distributed: only when a cluster is used
+
+    return GdalOptionsPlugin(options)
+
+
+@dataclass
+class Engine:
+    """The scheduler of one run.
+
+    Attributes
+    ----------
+    kind : {"threads", "processes", "address"}
+    client : distributed.Client or None
+        None for the threaded scheduler.
+    """
+
+    kind: str
+    client: Any = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def distributed(self) -> bool:
+        """True when workers (other processes, maybe other machines) compute and write."""
+        return self.client is not None
+
+    @property
+    def tiled_options(self) -> dict[str, Any]:
+        """Extra arguments of :func:`scsmap.io.write.open_tiled` (sparse files for worker writes)."""
+        return {"sparse": True} if self.distributed else {}
+
+    def target(self, dataset):
+        """The store target of an open temporary GeoTIFF (closed here when workers write it)."""
+        if not self.distributed:
+            return BlockTarget(dataset, threading.Lock())
+        from distributed import Lock
+
+        path = dataset.name
+        dataset.close()
+        with self.client.as_current():  # the lock talks to this client's scheduler
+            lock = Lock(f"scsmap-write:{path}")
+        return FileBlockTarget(Path(path), lock)
+
+    def compute(self, *args):
+        """``dask.compute(*args)`` on this engine."""
+        if self.client is None:
+            return dask.compute(*args, scheduler="threads")
+        return dask.compute(*args, scheduler=self.client.get)
+
+
+def _quiet_distributed() -> None:
+    # distributed sets INFO on its own loggers; scsmap's verbosity decides (-vv shows them)
+    level = logging.DEBUG if log.getEffectiveLevel() <= logging.DEBUG else logging.WARNING
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def open_engine(compute: ComputeConfig, scheduler: str | None = None) -> Iterator[Engine]:
+    """Start (or connect to) the scheduler of a run; shut down what was started on exit.
+
+    Parameters
+    ----------
+    compute : ComputeConfig
+        The config's ``compute`` section.
+    scheduler : str, optional
+        Overrides ``compute.scheduler`` (``scsmap run --scheduler``).
+
+    Yields
+    ------
+    Engine
+
+    Raises
+    ------
+    ConfigError
+        An invalid scheduler name, or an address no scheduler answers at.
+    """
+    spec = scheduler or compute.scheduler
+    if scheduler is not None:
+        try:  # the same validation as the config field
+            spec = ComputeConfig(scheduler=scheduler).scheduler
+        except Exception:
+            raise ConfigError(f"--scheduler {scheduler!r}: give 'threads', 'processes' or a scheduler address "
+                              "such as 'tcp://host:8786'") from None
+    options = gdal_options(compute)
+    with gdal_env(options):
+        if spec == "threads":
+            yield Engine("threads", None, options)
+            return
+        from distributed import Client, LocalCluster
+
+        _quiet_distributed()
+
+        if spec == "processes":
+            n = compute.n_workers or os.cpu_count() or 1
+            log.info("starting a local dask cluster: %d worker process(es) x %d thread(s), memory limit %s",
+                     n, compute.threads_per_worker, compute.memory_limit)
+            with LocalCluster(n_workers=n, threads_per_worker=compute.threads_per_worker, processes=True,
+                              memory_limit=compute.memory_limit, host="127.0.0.1", dashboard_address=None,
+                              silence_logs=logging.DEBUG if log.getEffectiveLevel() <= logging.DEBUG
+                              else logging.WARNING) \
+                    as cluster, Client(cluster, set_as_default=False) as client:
+                client.register_plugin(_gdal_plugin(options))
+                yield Engine("processes", client, options)
+            return
+        try:
+            client = Client(spec, timeout=compute.connect_timeout_s, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"compute.scheduler: no dask scheduler answers at {spec} "
+                              f"(waited {compute.connect_timeout_s:g} s: {exc}); start it first "
+                              "(`dask scheduler`, dask-jobqueue, ...) or use --scheduler threads|processes") from None
+        with client:
+            log.info("connected to the dask scheduler at %s (%d worker(s))", spec,
+                     len(client.scheduler_info().get("workers", {})))
+            client.register_plugin(_gdal_plugin(options))
+            yield Engine("address", client, options)
