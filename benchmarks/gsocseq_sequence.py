@@ -37,8 +37,8 @@ def synthetic(n: int, seed: int):
     rng = np.random.default_rng(seed)
     soc = rng.uniform(20, 120, n)
     clay = rng.uniform(5, 50, n)
-    dt = rng.normal(0, 3, n)                 # regional temperature offset
-    pf = rng.uniform(0.6, 1.6, n)            # precipitation factor
+    dt = rng.normal(0, 3, n)  # regional temperature offset
+    pf = rng.uniform(0.6, 1.6, n)  # precipitation factor
     dr = np.where(rng.random(n) < 0.5, 1.44, 0.67)
     return soc, clay, dt, pf, dr
 
@@ -61,35 +61,82 @@ def sequence(soc, clay, dt, pf, dr, seed: int, monthly_forward: bool = False):
     for chain, (ft, fp, fc, fs) in BOUNDS.items():
         s0, c0 = soc * fs, clay * fc
         iom = P.falloon_iom(s0)
-        eq = K.equilibrium_exact(tmp12=tmp12 * ft, rain12=rain12 * fp, evap12=evap12, covered12=covered12,
-                                 clay=c0, depth=30.0, inputs12=unit, iom=iom, evap_coeff=1.0)
+        eq = K.equilibrium_exact(
+            tmp12=tmp12 * ft,
+            rain12=rain12 * fp,
+            evap12=evap12,
+            covered12=covered12,
+            clay=c0,
+            depth=30.0,
+            inputs12=unit,
+            iom=iom,
+            evap_coeff=1.0,
+        )
         c_eq = (s0 - iom) / eq.pools[:4].sum(0)
         pools = np.concatenate([eq.pools[:4] * c_eq, iom[None]])
         unit_c = unit[:1] * c_eq
         swc = eq.swc
         for y in range(20):  # the warm-up: a true monthly loop over 20 different years
-            res = K.simulate(pools, swc, tmp=(tmp12 + wt[y]) * ft, rain=rain12 * wp[y] * fp, evap=evap12,
-                             covered=covered12, clay=c0, depth=30.0, inputs=unit_c * wi[y], evap_coeff=1.0)
+            res = K.simulate(
+                pools,
+                swc,
+                tmp=(tmp12 + wt[y]) * ft,
+                rain=rain12 * wp[y] * fp,
+                evap=evap12,
+                covered=covered12,
+                clay=c0,
+                depth=30.0,
+                inputs=unit_c * wi[y],
+                evap_coeff=1.0,
+            )
             pools, swc = res.pools, res.swc
         scen = (0.0, 0.05, 0.10, 0.20) if chain == "nominal" else (0.0, 0.10 + (-0.15 if chain == "min" else 0.15))
         if not monthly_forward:  # one moisture cycle and one annual map for all scenarios of the chain
-            fin, _ = K.forward_periodic(pools, swc, years=20, tmp12=tmp12 * ft, rain12=rain12 * fp, evap12=evap12,
-                                        covered12=covered12, clay=c0, depth=30.0,
-                                        inputs12=np.repeat(unit[:1] * c_eq, 12, axis=0), evap_coeff=1.0,
-                                        input_factors=[1 + inc for inc in scen])
+            fin, _ = K.forward_periodic(
+                pools,
+                swc,
+                years=20,
+                tmp12=tmp12 * ft,
+                rain12=rain12 * fp,
+                evap12=evap12,
+                covered12=covered12,
+                clay=c0,
+                depth=30.0,
+                inputs12=np.repeat(unit[:1] * c_eq, 12, axis=0),
+                evap_coeff=1.0,
+                input_factors=[1 + inc for inc in scen],
+            )
             finals.extend(fin.sum(axis=1))
             continue
         for inc in scen:
             inputs = unit[:1] * c_eq * (1 + inc)
             if monthly_forward:
-                fin = K.simulate(pools, swc, tmp=np.tile(tmp12 * ft, (20, 1)),
-                                 rain=np.tile(rain12 * fp, (20, 1)), evap=np.tile(evap12, (20, 1)),
-                                 covered=np.tile(covered12, (20, 1)), clay=c0, depth=30.0,
-                                 inputs=inputs, evap_coeff=1.0).pools
+                fin = K.simulate(
+                    pools,
+                    swc,
+                    tmp=np.tile(tmp12 * ft, (20, 1)),
+                    rain=np.tile(rain12 * fp, (20, 1)),
+                    evap=np.tile(evap12, (20, 1)),
+                    covered=np.tile(covered12, (20, 1)),
+                    clay=c0,
+                    depth=30.0,
+                    inputs=inputs,
+                    evap_coeff=1.0,
+                ).pools
             else:
-                fin, _ = K.forward_periodic(pools, swc, years=20, tmp12=tmp12 * ft, rain12=rain12 * fp,
-                                            evap12=evap12, covered12=covered12, clay=c0, depth=30.0,
-                                            inputs12=np.repeat(inputs, 12, axis=0), evap_coeff=1.0)
+                fin, _ = K.forward_periodic(
+                    pools,
+                    swc,
+                    years=20,
+                    tmp12=tmp12 * ft,
+                    rain12=rain12 * fp,
+                    evap12=evap12,
+                    covered12=covered12,
+                    clay=c0,
+                    depth=30.0,
+                    inputs12=np.repeat(inputs, 12, axis=0),
+                    evap_coeff=1.0,
+                )
             finals.append(fin.sum(0))
     return np.stack(finals)
 
@@ -97,6 +144,7 @@ def sequence(soc, clay, dt, pf, dr, seed: int, monthly_forward: bool = False):
 def run(n: int, batch: int, workers: int, monthly_forward: bool = False) -> float:
     """Time the sequence on ``n`` pixels; each batch makes its own inputs and keeps only a checksum,
     so memory does not grow with ``n``."""
+
     def one(start: int) -> float:
         size = min(batch, n - start)
         return float(np.nansum(sequence(*synthetic(size, start), seed=start, monthly_forward=monthly_forward)))
@@ -113,8 +161,12 @@ def main() -> None:
     ap.add_argument("--pixels", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--reference-pixels", type=int, default=20_000,
-                    help="pixels for the month-by-month reference (extrapolated to --pixels)")
+    ap.add_argument(
+        "--reference-pixels",
+        type=int,
+        default=20_000,
+        help="pixels for the month-by-month reference (extrapolated to --pixels)",
+    )
     a = ap.parse_args()
     nref = min(a.reference_pixels, a.pixels)
     t_ref = run(nref, a.batch, a.workers, monthly_forward=True)
@@ -122,8 +174,10 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"pixels                      : {a.pixels:,} (batch {a.batch:,}, {a.workers} threads)")
     print(f"scsmap sequence             : {t:.2f} s  ({t / a.pixels * 1e6:.1f} us per pixel)")
-    print(f"reference, monthly forward  : {t_ref / nref * a.pixels:.2f} s extrapolated from {nref:,} pixels "
-          f"({t_ref / nref * 1e6:.1f} us per pixel)")
+    print(
+        f"reference, monthly forward  : {t_ref / nref * a.pixels:.2f} s extrapolated from {nref:,} pixels "
+        f"({t_ref / nref * 1e6:.1f} us per pixel)"
+    )
     print(f"FAO R scripts (design §5)   : {0.2 * a.pixels:,.0f}-{0.27 * a.pixels:,.0f} s")
     print(f"peak RSS                    : {rss:,.0f} MB")
     print(f"pixels_per_second: {a.pixels / t:.1f}")

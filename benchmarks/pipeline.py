@@ -30,9 +30,20 @@ def io_floor(shape: tuple[int, int], n_files: int, out: Path) -> float:
     data = (rng.random(shape, dtype="float32") * 100).astype("float32")
     t0 = time.perf_counter()
     for i in range(n_files):
-        with rasterio.open(out / f"floor{i}.tif", "w", driver="GTiff", width=shape[1], height=shape[0],
-                           count=1, dtype="float32", tiled=True, blockxsize=512, blockysize=512,
-                           compress="DEFLATE", predictor=3) as ds:
+        with rasterio.open(
+            out / f"floor{i}.tif",
+            "w",
+            driver="GTiff",
+            width=shape[1],
+            height=shape[0],
+            count=1,
+            dtype="float32",
+            tiled=True,
+            blockxsize=512,
+            blockysize=512,
+            compress="DEFLATE",
+            predictor=3,
+        ) as ds:
             ds.write(data, 1)
     return time.perf_counter() - t0
 
@@ -42,8 +53,10 @@ def main() -> None:
     ap.add_argument("--resolution", type=float, default=1 / 480, help="grid resolution in degrees (default 1/480)")
     ap.add_argument("--chunk", type=int, default=1024)
     a = ap.parse_args()
-    cfg = load_config(ROOT / "configs" / "regions" / "demo.yaml",
-                      overrides={"grid.resolution": a.resolution, "grid.chunk_size": a.chunk})
+    cfg = load_config(
+        ROOT / "configs" / "regions" / "demo.yaml",
+        overrides={"grid.resolution": a.resolution, "grid.chunk_size": a.chunk},
+    )
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         res = run(cfg, out_dir=Path(tmp) / "run")

@@ -35,7 +35,7 @@ def synthetic_climatology(npix, seed=0):
     amp = rng.uniform(2, 14, npix)
     tmp = mat + amp * season
     rain = rng.uniform(5, 140, (12, npix))
-    evap = np.clip(8 + 6 * tmp, 0, None) * rng.uniform(0.6, 1.3, npix)       # open pan [mm]
+    evap = np.clip(8 + 6 * tmp, 0, None) * rng.uniform(0.6, 1.3, npix)  # open pan [mm]
     covered = (rng.uniform(0, 1, (12, npix)) < 0.8).astype(np.int64)
     clay = rng.uniform(5, 60, npix)
     c_inp = rng.uniform(1, 6, npix) / 12 * np.ones((12, 1))
@@ -98,6 +98,7 @@ def main(argv=None):
 
     def series(k):
         return np.concatenate([clim[k]] * reps)[:n]
+
     tmp, rain, evap, cov = (series(k) for k in ("tmp12", "rain12", "evap12", "covered12"))
     inputs = np.concatenate([clim["inputs12"]] * reps)[:n]
     pools = np.zeros((5, npix))
@@ -105,12 +106,27 @@ def main(argv=None):
     pools[4] = P.falloon_iom(40.0)
 
     print(f"RothC kernel benchmark: {npix:,} pixels x {n} months (float64, numpy {np.__version__})")
-    t_vec, res = timed(lambda: K.simulate(pools, 0.0, tmp=tmp, rain=rain, evap=evap, covered=cov,
-                                          clay=clim["clay"], depth=30.0, inputs=inputs), a.repeat)
+    t_vec, res = timed(
+        lambda: K.simulate(
+            pools, 0.0, tmp=tmp, rain=rain, evap=evap, covered=cov, clay=clim["clay"], depth=30.0, inputs=inputs
+        ),
+        a.repeat,
+    )
     pm_vec = npix * n / t_vec
     lp = min(a.loop_pixels, npix)
-    t_loop, ref = timed(lambda: python_loop(pools[:, :lp], 0.0, tmp[:, :lp], rain[:, :lp], evap[:, :lp],
-                                            cov[:, :lp], clim["clay"][:lp], 30.0, inputs[:, :, :lp]))
+    t_loop, ref = timed(
+        lambda: python_loop(
+            pools[:, :lp],
+            0.0,
+            tmp[:, :lp],
+            rain[:, :lp],
+            evap[:, :lp],
+            cov[:, :lp],
+            clim["clay"][:lp],
+            30.0,
+            inputs[:, :, :lp],
+        )
+    )
     pm_loop = lp * n / t_loop
     dev = float(np.max(np.abs(ref - res.pools[:, :lp])))
     print("\n1. monthly kernel (modifiers + moisture deficit + discrete step)")
@@ -125,10 +141,13 @@ def main(argv=None):
     print(f"   monthly stepping   : {t_vec:8.3f} s")
     print(f"   speed-up           : {t_vec / t_aff:8.1f} x   (max |diff| {dev2:.1e} t C/ha)")
     # BAU + 3 SSM scenarios share the climate: one moisture cycle and one matrix M (v scales)
-    t_sc, _ = timed(lambda: K.forward_periodic(pools, 0.0, years=years, input_factors=(1.0, 1.05, 1.10, 1.20),
-                                               **clim), a.repeat)
-    print(f"   4 scenarios (BAU, SSM1-3) sharing M: {t_sc:.3f} s  (vs {4 * t_vec:.3f} s stepping, "
-          f"{4 * t_vec / t_sc:.1f} x)")
+    t_sc, _ = timed(
+        lambda: K.forward_periodic(pools, 0.0, years=years, input_factors=(1.0, 1.05, 1.10, 1.20), **clim), a.repeat
+    )
+    print(
+        f"   4 scenarios (BAU, SSM1-3) sharing M: {t_sc:.3f} s  (vs {4 * t_vec:.3f} s stepping, "
+        f"{4 * t_vec / t_sc:.1f} x)"
+    )
 
     ne = min(npix, 20_000)
     sub = {k: (v[..., :ne] if isinstance(v, np.ndarray) else v) for k, v in clim.items()}
@@ -137,7 +156,9 @@ def main(argv=None):
     d = np.abs(ex.pools.sum(axis=0) - it.pools.sum(axis=0))
     print(f"\n3. equilibrium ({ne:,} pixels)")
     print(f"   exact periodic     : {t_ex:8.3f} s")
-    print(f"   Rothamsted iter.   : {t_it:8.3f} s   (annual-map variant; median {np.median(it.months) / 12:,.0f} years)")
+    print(
+        f"   Rothamsted iter.   : {t_it:8.3f} s   (annual-map variant; median {np.median(it.months) / 12:,.0f} years)"
+    )
     print(f"   |SOC diff| median {np.median(d):.1e}, max {d.max():.1e} t C/ha (iteration stops at 1e-6/yr change)")
 
 

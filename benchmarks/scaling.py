@@ -54,7 +54,9 @@ def make_inputs(d: Path) -> dict:
     silt = 15 + 25 * (0.5 + 0.5 * np.cos(5 * np.pi * x))
     layers = {
         "soc_stock": ("t ha-1", 30 + 100 * (0.5 + 0.5 * wave) * (0.6 + 0.4 * y)),
-        "clay": ("%", clay), "silt": ("%", silt), "sand": ("%", 100 - clay - silt),
+        "clay": ("%", clay),
+        "silt": ("%", silt),
+        "sand": ("%", 100 - clay - silt),
         "elevation": ("m", 100 + 1500 * x * y),
         "temperature": ("degC", np.stack([-5 + 20 * y + 10 * np.sin(np.pi * (m - 3) / 6) for m in range(12)])),
         "precipitation": ("mm month-1", np.stack([40 + 80 * x + 30 * np.cos(np.pi * m / 6) for m in range(12)])),
@@ -67,8 +69,20 @@ def make_inputs(d: Path) -> dict:
     def write(name, data, dtype, units, nodata):
         data = data if data.ndim == 3 else data[None]
         path = d / f"{name}.tif"
-        with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=data.shape[0], dtype=dtype,
-                           crs="EPSG:4326", transform=tr, nodata=nodata, tiled=True, compress="DEFLATE") as ds:
+        with rasterio.open(
+            path,
+            "w",
+            driver="GTiff",
+            width=n,
+            height=n,
+            count=data.shape[0],
+            dtype=dtype,
+            crs="EPSG:4326",
+            transform=tr,
+            nodata=nodata,
+            tiled=True,
+            compress="DEFLATE",
+        ) as ds:
             ds.write(data.astype(dtype))
         inputs[name] = {"path": str(path), "units": units}
 
@@ -78,17 +92,29 @@ def make_inputs(d: Path) -> dict:
     return inputs
 
 
-def make_config(d: Path, inputs: dict, pixels: float, resolution: float, chunk: int,
-                products: list[str] | None, pass_pixels: float | None = None) -> Path:
+def make_config(
+    d: Path,
+    inputs: dict,
+    pixels: float,
+    resolution: float,
+    chunk: int,
+    products: list[str] | None,
+    pass_pixels: float | None = None,
+) -> Path:
     side = int(round(math.sqrt(pixels)))
     x0, y0 = ORIGIN
-    raw = {"extends": str(ROOT / "configs" / "defaults.yaml"),
-           "region": {"name": f"synthetic {side} x {side}", "iso3": "SYN",
-                      "bbox": [x0, y0, x0 + side * resolution, y0 + side * resolution]},
-           "grid": {"resolution": resolution, "chunk_size": chunk, "snap": "none"},
-           "inputs": inputs,
-           "fill": {"bulk_density": {"constant": 1.3, "source": "synthetic"}},
-           "outputs": {"products": products}}
+    raw = {
+        "extends": str(ROOT / "configs" / "defaults.yaml"),
+        "region": {
+            "name": f"synthetic {side} x {side}",
+            "iso3": "SYN",
+            "bbox": [x0, y0, x0 + side * resolution, y0 + side * resolution],
+        },
+        "grid": {"resolution": resolution, "chunk_size": chunk, "snap": "none"},
+        "inputs": inputs,
+        "fill": {"bulk_density": {"constant": 1.3, "source": "synthetic"}},
+        "outputs": {"products": products},
+    }
     if pass_pixels:
         raw["compute"] = {"pass_pixels": int(pass_pixels)}
     path = d / f"syn_{side}.yaml"
@@ -106,12 +132,17 @@ def rule_products(config: Path, exclude: set[str]) -> list[str]:
 
     cfg = load_config(config)
     model = Model(cfg, Derived(cfg, assemble_inputs(cfg)))
-    return [pid for pid, p in PRODUCTS.items()
-            if pid not in exclude and not any(r.startswith("gsocseq") for r in p.requires)
-            and model.missing_source(p.source) is None]
+    return [
+        pid
+        for pid, p in PRODUCTS.items()
+        if pid not in exclude
+        and not any(r.startswith("gsocseq") for r in p.requires)
+        and model.missing_source(p.source) is None
+    ]
 
 
 # --------------------------------------------------------------------------- child: one timed run
+
 
 def child(config: str, out: str, scheduler: str | None) -> None:
     """Run one config with per-stage timers; print a JSON line."""
@@ -130,6 +161,7 @@ def child(config: str, out: str, scheduler: str | None) -> None:
             finally:
                 stages[stage] = stages.get(stage, 0.0) + time.perf_counter() - t0
                 rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
         return wrapper
 
     pipeline.assemble_inputs = timed("open+preflight", pipeline.assemble_inputs)
@@ -143,13 +175,25 @@ def child(config: str, out: str, scheduler: str | None) -> None:
     wall = time.perf_counter() - t0
     ny, nx = res.manifest["grid"]["shape"]
     size = sum((Path(out) / e["path"]).stat().st_size for e in res.manifest["products"])
-    print(json.dumps({"pixels": ny * nx, "shape": [ny, nx], "wall": wall, "stages": stages, "rss_after": rss,
-                      "products": len(res.manifest["products"]), "bytes": size}))
+    print(
+        json.dumps(
+            {
+                "pixels": ny * nx,
+                "shape": [ny, nx],
+                "wall": wall,
+                "stages": stages,
+                "rss_after": rss,
+                "products": len(res.manifest["products"]),
+                "bytes": size,
+            }
+        )
+    )
 
 
 def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
-    cmd = [sys.executable, __file__, "--child", str(config), str(out)] + (["--scheduler", scheduler]
-                                                                         if scheduler else [])
+    cmd = [sys.executable, __file__, "--child", str(config), str(out)] + (
+        ["--scheduler", scheduler] if scheduler else []
+    )
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     stdout = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -181,16 +225,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="scsmap-scaling-", dir=a.tmp) as tmp:
         tmp = Path(tmp)
         inputs = make_inputs(tmp)
-        products = rule_products(make_config(tmp, inputs, 1e4, a.resolution, a.chunk, None),
-                                 set(filter(None, a.exclude.split(","))))
+        products = rule_products(
+            make_config(tmp, inputs, 1e4, a.resolution, a.chunk, None), set(filter(None, a.exclude.split(",")))
+        )
         if a.products:
             chosen = a.products.split(",")
             if set(chosen) - set(products):
-                raise SystemExit(f"not a rule product the synthetic inputs allow: {sorted(set(chosen) - set(products))}")
+                raise SystemExit(
+                    f"not a rule product the synthetic inputs allow: {sorted(set(chosen) - set(products))}"
+                )
             products = chosen
         print(f"products ({len(products)}): {', '.join(products)}")
-        print(f"grid resolution {a.resolution} deg from 0.01 deg inputs, chunk {a.chunk}, "
-              f"scheduler {a.scheduler or 'threads'}", flush=True)
+        print(
+            f"grid resolution {a.resolution} deg from 0.01 deg inputs, chunk {a.chunk}, "
+            f"scheduler {a.scheduler or 'threads'}",
+            flush=True,
+        )
         rows = []
         for px in sorted(a.pixels):
             cfg = make_config(tmp, inputs, px, a.resolution, a.chunk, products, a.pass_pixels)
@@ -200,12 +250,16 @@ def main() -> None:
             rows.append(r)
             base = rows[0]
             lin = base["wall"] * r["pixels"] / base["pixels"]
-            stages = "  ".join(f"{k} {v:.1f} s ({r['pixels'] / v / 1e6:,.2f} Mpx/s)" for k, v in r["stages"].items()
-                               if v > 0)
-            print(f"{r['shape'][0]:>6} x {r['shape'][1]:<6} {r['pixels']:>14,} px  wall {r['wall']:9.1f} s  "
-                  f"{r['pixels'] / r['wall'] / 1e6:7.2f} Mpx/s  peak RSS {r['peak_rss_mb']:7,.0f} MB  "
-                  f"outputs {r['bytes'] / 1e9:6.2f} GB | ref (smallest, linear): time x{r['wall'] / lin:.2f}, "
-                  f"RSS x{r['peak_rss_mb'] / base['peak_rss_mb']:.2f}", flush=True)
+            stages = "  ".join(
+                f"{k} {v:.1f} s ({r['pixels'] / v / 1e6:,.2f} Mpx/s)" for k, v in r["stages"].items() if v > 0
+            )
+            print(
+                f"{r['shape'][0]:>6} x {r['shape'][1]:<6} {r['pixels']:>14,} px  wall {r['wall']:9.1f} s  "
+                f"{r['pixels'] / r['wall'] / 1e6:7.2f} Mpx/s  peak RSS {r['peak_rss_mb']:7,.0f} MB  "
+                f"outputs {r['bytes'] / 1e9:6.2f} GB | ref (smallest, linear): time x{r['wall'] / lin:.2f}, "
+                f"RSS x{r['peak_rss_mb'] / base['peak_rss_mb']:.2f}",
+                flush=True,
+            )
             print(f"    stages: {stages}", flush=True)
             print("    peak RSS after: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in r["rss_after"].items()), flush=True)
 

@@ -39,6 +39,7 @@ Region configs are YAML files validated against the schema below (`scsmap schema
 
 # --------------------------------------------------------------------------- schema helpers
 
+
 def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
@@ -123,8 +124,9 @@ def default_of(node: dict[str, Any], required: bool) -> str:
     return f"`{json.dumps(node['default'], ensure_ascii=False)}`"
 
 
-def _table(model: dict[str, Any], defs: dict[str, Any],
-           prefix: str) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
+def _table(
+    model: dict[str, Any], defs: dict[str, Any], prefix: str
+) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
     """Rows of one section table and the nested sections found in it."""
     rows = ["| key | type | default | description |", "|---|---|---|---|"]
     nested: list[tuple[str, dict[str, Any]]] = []
@@ -147,8 +149,10 @@ def _table(model: dict[str, Any], defs: dict[str, Any],
         description = node.get("description", "")
         if not description and "$ref" in node:
             description = _first_sentence(defs[_ref_name(node["$ref"])].get("description", ""))
-        rows.append(f"| `{key}` | {_cell(type_of(target, defs, key))} | {_cell(default_of(target, name in required))} "
-                    f"| {_cell(description)} |")
+        rows.append(
+            f"| `{key}` | {_cell(type_of(target, defs, key))} | {_cell(default_of(target, name in required))} "
+            f"| {_cell(description)} |"
+        )
     return rows, nested
 
 
@@ -168,13 +172,18 @@ def _section(key: str, model: dict[str, Any], defs: dict[str, Any], level: int, 
 def _layer_notes() -> dict[str, str]:
     """Extra generated notes: which names `inputs` and `fill` accept (from scsmap.layers / config)."""
     from scsmap.config import LAYERS
+
     names = ", ".join(f"`{n}`" for n in LAYERS)
     return {
-        "inputs.<name>": (f"`<name>` is one of the canonical layers: {names}. Their canonical units, the "
-                          "units accepted in `units` and their physical ranges are listed in "
-                          "[the user guide](index.md#input-layers-and-units)."),
-        "fill.<name>": ("`<name>` is one of `silt`, `bulk_density`, `coarse_fragments`, `clay_activity`; "
-                        "`ptf` is allowed only for `bulk_density`. Give exactly one of `constant` or `ptf`."),
+        "inputs.<name>": (
+            f"`<name>` is one of the canonical layers: {names}. Their canonical units, the "
+            "units accepted in `units` and their physical ranges are listed in "
+            "[the user guide](index.md#input-layers-and-units)."
+        ),
+        "fill.<name>": (
+            "`<name>` is one of `silt`, `bulk_density`, `coarse_fragments`, `clay_activity`; "
+            "`ptf` is allowed only for `bulk_density`. Give exactly one of `constant` or `ptf`."
+        ),
     }
 
 
@@ -182,6 +191,7 @@ def generate(schema: dict[str, Any] | None = None) -> str:
     """The generated part of docs/config.md (without the marker lines)."""
     if schema is None:
         from scsmap.config import json_schema
+
         schema = json_schema()
     defs = schema.get("$defs", {})
     notes = _layer_notes()

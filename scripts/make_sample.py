@@ -34,8 +34,9 @@ STACKS = {
 def stack(paths: list[Path], dst: Path) -> None:
     with rasterio.open(paths[0]) as first:
         profile = first.profile
-    profile.update(count=len(paths), compress="DEFLATE", predictor=2, tiled=True, blockxsize=256,
-                   blockysize=256, zlevel=9)
+    profile.update(
+        count=len(paths), compress="DEFLATE", predictor=2, tiled=True, blockxsize=256, blockysize=256, zlevel=9
+    )
     if np.dtype(profile["dtype"]).kind == "f":
         profile["predictor"] = 3
     with rasterio.open(dst, "w", **profile) as out:

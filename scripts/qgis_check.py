@@ -19,8 +19,7 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from qgis.core import (QgsApplication, QgsMapRendererParallelJob, QgsMapSettings,  # noqa: E402
-                       QgsRasterLayer)
+from qgis.core import QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsRasterLayer  # noqa: E402
 from qgis.PyQt.QtCore import QSize  # noqa: E402
 from qgis.PyQt.QtGui import QColor  # noqa: E402
 
@@ -65,13 +64,15 @@ def main(argv: list[str]) -> int:
     render_args = None
     if "--render" in argv:
         i = argv.index("--render")
-        render_args = argv[i + 1:i + 3]
-        argv = argv[:i] + argv[i + 3:]
+        render_args = argv[i + 1 : i + 3]
+        argv = argv[:i] + argv[i + 3 :]
     app = QgsApplication([], False)
     app.initQgis()
     try:
-        result = {"qgis_version": __import__("qgis.core", fromlist=["Qgis"]).Qgis.QGIS_VERSION,
-                  "layers": [describe(p) for p in argv]}
+        result = {
+            "qgis_version": __import__("qgis.core", fromlist=["Qgis"]).Qgis.QGIS_VERSION,
+            "layers": [describe(p) for p in argv],
+        }
         if render_args:
             result.update(render(render_args[1], render_args[0]))
         print(json.dumps(result))

@@ -31,9 +31,11 @@ def region_extent(region: RegionConfig, boundary: Geometry | None) -> Geometry:
     if clipped.is_empty:
         b = boundary.to_crs("EPSG:4326").boundingbox
         src = region.boundary.path or region.boundary.countries if region.boundary else None
-        raise ConfigError(f"region.bbox {tuple(region.bbox)} does not overlap the region boundary {src} "
-                          f"(lon {b.left:.2f}..{b.right:.2f}, lat {b.bottom:.2f}..{b.top:.2f}); "
-                          "fix region.bbox or remove it")
+        raise ConfigError(
+            f"region.bbox {tuple(region.bbox)} does not overlap the region boundary {src} "
+            f"(lon {b.left:.2f}..{b.right:.2f}, lat {b.bottom:.2f}..{b.top:.2f}); "
+            "fix region.bbox or remove it"
+        )
     return clipped
 
 
@@ -62,8 +64,10 @@ def region_geobox(grid: GridConfig, footprint: Geometry, like: GeoBox | None = N
     if like is not None:
         fp = footprint.to_crs(like.crs)
         if not fp.intersects(like.extent):
-            raise InputError("the region does not overlap the grid of the `grid.like` layer",
-                             "check region.boundary / region.bbox and the layer's extent")
+            raise InputError(
+                "the region does not overlap the grid of the `grid.like` layer",
+                "check region.boundary / region.bbox and the layer's extent",
+            )
         x0, y0, x1, y1 = fp.boundingbox
         inv = ~like.affine
         cols, rows = zip(*(inv * (x, y) for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))))
@@ -187,6 +191,7 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
         def block(x, block_info=None):
             nonlocal to_ll
             from pyproj import Transformer
+
             if to_ll is None:
                 to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
             (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
@@ -199,8 +204,7 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype="f8")
     data = da.map_blocks(block, template, dtype="f8")
-    return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="cell_area",
-                        attrs={"units": "ha"})
+    return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="cell_area", attrs={"units": "ha"})
 
 
 def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
@@ -210,6 +214,7 @@ def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
 
     def block(x, block_info=None):
         from pyproj import Transformer
+
         (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
         xs, ys = np.meshgrid(aff.c + aff.a * (np.arange(x0, x1) + 0.5), aff.f + aff.e * (np.arange(y0, y1) + 0.5))
         if crs.is_geographic:
@@ -218,5 +223,10 @@ def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
         return np.asarray(lat)
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype="f8")
-    return xr.DataArray(da.map_blocks(block, template, dtype="f8"), coords=yx_coords(geobox), dims=("y", "x"),
-                        name="latitude", attrs={"units": "degrees_north"})
+    return xr.DataArray(
+        da.map_blocks(block, template, dtype="f8"),
+        coords=yx_coords(geobox),
+        dims=("y", "x"),
+        name="latitude",
+        attrs={"units": "degrees_north"},
+    )

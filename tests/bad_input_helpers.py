@@ -18,8 +18,12 @@ CONFIGS = ROOT / "configs"
 # a 30 x 20 pixel window (30 arc-seconds) inside North Macedonia, around Tetovo / Gostivar
 SMALL_WEST, SMALL_NORTH, SMALL_RES = 21.0, 41.9, 1 / 120
 SMALL_SHAPE = (20, 30)  # (rows, cols)
-SMALL_BBOX = [SMALL_WEST, SMALL_NORTH - SMALL_SHAPE[0] * SMALL_RES,
-              SMALL_WEST + SMALL_SHAPE[1] * SMALL_RES, SMALL_NORTH]
+SMALL_BBOX = [
+    SMALL_WEST,
+    SMALL_NORTH - SMALL_SHAPE[0] * SMALL_RES,
+    SMALL_WEST + SMALL_SHAPE[1] * SMALL_RES,
+    SMALL_NORTH,
+]
 
 
 def demo_config_dict() -> dict:
@@ -39,14 +43,21 @@ def dump_config(raw: dict, path: Path) -> Path:
     return path
 
 
-def write_small_raster(path: Path, data: np.ndarray, *, crs: str | None = "EPSG:4326",
-                       nodata: float | None = None) -> Path:
+def write_small_raster(
+    path: Path, data: np.ndarray, *, crs: str | None = "EPSG:4326", nodata: float | None = None
+) -> Path:
     """Write ``data`` (rows, cols) or (bands, rows, cols) as a GeoTIFF on the small window inside MKD."""
     data = np.asarray(data)
     if data.ndim == 2:
         data = data[None]
-    profile = dict(driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
-                   dtype=str(data.dtype), transform=from_origin(SMALL_WEST, SMALL_NORTH, SMALL_RES, SMALL_RES))
+    profile = dict(
+        driver="GTiff",
+        width=data.shape[2],
+        height=data.shape[1],
+        count=data.shape[0],
+        dtype=str(data.dtype),
+        transform=from_origin(SMALL_WEST, SMALL_NORTH, SMALL_RES, SMALL_RES),
+    )
     if crs is not None:
         profile["crs"] = crs
     if nodata is not None:

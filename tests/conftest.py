@@ -45,8 +45,10 @@ def write_config(tmp_path):
 
 # --------------------------------------------------------------------------- deliverables (issue 5)
 
+
 def _have_qgis() -> bool:
     import subprocess
+
     py = Path("/usr/bin/python3")
     if not py.exists():
         return False
@@ -55,15 +57,18 @@ def _have_qgis() -> bool:
 
 def _chromium() -> str | None:
     import shutil
+
     return next((p for n in ("chromium", "chromium-browser", "google-chrome") if (p := shutil.which(n))), None)
 
 
 HAVE_QGIS = _have_qgis()
 CHROMIUM = _chromium()
-needs_qgis = pytest.mark.skipif(not HAVE_QGIS, reason="QGIS python bindings not found (Debian: apt-get install "
-                                "python3-qgis; CI installs them)")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not found (Debian: apt-get install "
-                                    "chromium; CI installs it)")
+needs_qgis = pytest.mark.skipif(
+    not HAVE_QGIS, reason="QGIS python bindings not found (Debian: apt-get install python3-qgis; CI installs them)"
+)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not found (Debian: apt-get install chromium; CI installs it)"
+)
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +76,9 @@ def demo_outputs(tmp_path_factory) -> Path:
     """The demo run once per session with its statistics, report and .inputs.mk, as `make demo` builds them."""
     from scsmap.config import load_config
     from scsmap.outputs.deps import dependency_files, make_rule
-    from scsmap.run import run
     from scsmap.outputs.report import write_report
     from scsmap.outputs.stats import write_stats
+    from scsmap.run import run
 
     out = tmp_path_factory.mktemp("make") / "demo"
     cfg = load_config(CONFIGS / "regions" / "demo.yaml")

@@ -18,12 +18,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_input_helpers import (
+    SAMPLE,
+    SMALL_BBOX,
+    SMALL_SHAPE,
+    assert_untouched,
+    copy_outputs,
+    demo_config_dict,
+    dump_config,
+    rewrite_sample,
+    snapshot,
+    write_small_raster,
+)
 
-from bad_input_helpers import (SAMPLE, SMALL_BBOX, SMALL_SHAPE, assert_untouched, copy_outputs, demo_config_dict,
-                               dump_config, rewrite_sample, snapshot, write_small_raster)
-from scsmap.config import load_config
+from scsmap.config import LAYERS, load_config
 from scsmap.errors import ConfigError, InputError, OutputError, ScsmapError
-from scsmap.config import LAYERS
 from scsmap.run import run
 
 # odc-geo / rioxarray / rasterio warn about affine `*` on every call; keep the report readable
@@ -83,7 +92,7 @@ def small_soc(fill: float | None = None) -> np.ndarray:
     """A 20 x 30 SOC stock array in t ha-1 (40..80), or full of ``fill``."""
     if fill is not None:
         return np.full(SMALL_SHAPE, fill, dtype="float32")
-    rows, cols = np.mgrid[0:SMALL_SHAPE[0], 0:SMALL_SHAPE[1]]
+    rows, cols = np.mgrid[0 : SMALL_SHAPE[0], 0 : SMALL_SHAPE[1]]
     return (40 + 40 * (rows * SMALL_SHAPE[1] + cols) / (SMALL_SHAPE[0] * SMALL_SHAPE[1])).astype("float32")
 
 
@@ -181,10 +190,19 @@ def test_unknown_units_string_lists_accepted_units(demo_raw, tmp_path, prev_out)
 
 
 def _far_boundary(tmp_path: Path) -> Path:
-    gj = {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"name": "far away"},
-        "geometry": {"type": "Polygon",
-                     "coordinates": [[[-60, -20], [-50, -20], [-50, -10], [-60, -10], [-60, -20]]]}}]}
+    gj = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "far away"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[-60, -20], [-50, -20], [-50, -10], [-60, -10], [-60, -20]]],
+                },
+            }
+        ],
+    }
     p = tmp_path / "far_boundary.geojson"
     p.write_text(json.dumps(gj))
     return p
@@ -221,8 +239,9 @@ def test_all_nodata_layer(demo_raw, tmp_path, prev_out, which):
         bad = write_small_raster(tmp_path / "soc_all_nodata.tif", small_soc(fill=-9999), nodata=-9999)
         demo_raw["inputs"]["soc_stock"] = {"path": str(bad), "units": "t ha-1"}
     else:  # the sample file, every pixel set to its nodata value (-3.4e38, declared in the demo config)
-        bad = rewrite_sample("MKD_OCS_RF_1km.tif", tmp_path / "soc_all_nodata.tif",
-                             lambda v: np.full_like(v, np.float32(-3.4e38)))
+        bad = rewrite_sample(
+            "MKD_OCS_RF_1km.tif", tmp_path / "soc_all_nodata.tif", lambda v: np.full_like(v, np.float32(-3.4e38))
+        )
         demo_raw["inputs"]["soc_stock"]["path"] = str(bad)
     msg = run_fails(demo_raw, tmp_path, prev_out, InputError)
     assert "'soc_stock'" in msg
@@ -276,8 +295,10 @@ def test_several_errors_reported_at_once(demo_raw, tmp_path, prev_out):
     demo_raw["inputs"]["soc_stok"] = demo_raw["inputs"].pop("soc_stock")
     demo_raw["outputs"] = {"overwrite": "maybe"}
     out, before = prev_out
-    exc = expect_error(lambda: run(load_config(dump_config(demo_raw, tmp_path / "region.yaml")),
-                                   out_dir=out, overwrite=True), ConfigError)
+    exc = expect_error(
+        lambda: run(load_config(dump_config(demo_raw, tmp_path / "region.yaml")), out_dir=out, overwrite=True),
+        ConfigError,
+    )
     assert_untouched(out, before)
     msg = str(exc)
     for needle in ("grid.resolutoin", "grid.chunk_size", "'soc_stok'", "outputs.overwrite"):
@@ -300,8 +321,9 @@ def test_schema_error_and_missing_file_reported_together(demo_raw, tmp_path, pre
     demo_raw["inputs"]["clay"]["path"] = "clay_missing.tif"
     msg = run_fails(demo_raw, tmp_path, prev_out, ConfigError)
     assert "grid.resolutoin" in msg, msg
-    assert "inputs.clay.path" in msg and "clay_missing.tif" in msg, \
+    assert "inputs.clay.path" in msg and "clay_missing.tif" in msg, (
         f"the missing file is not reported next to the schema error:\n{msg}"
+    )
 
 
 # --------------------------------------------------------------------------- land cover
@@ -312,6 +334,7 @@ def _land_cover_with_999(tmp_path: Path) -> Path:
         v = v.astype("uint16")
         v[0, 90:100, 150:160] = 999  # a 10 x 10 block in the middle of the country
         return v
+
     return rewrite_sample("esacci_lc2010_1km.tif", tmp_path / "lc_with_999.tif", put_999, dtype="uint16")
 
 

@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bad_input_helpers import (
+    SAMPLE,
+    SMALL_BBOX,
+    SMALL_SHAPE,
+    assert_untouched,
+    copy_outputs,
+    demo_config_dict,
+    dump_config,
+    rewrite_sample,
+    run_into,
+    snapshot,
+    write_small_raster,
+)
 from click.testing import CliRunner
 
-from bad_input_helpers import (SAMPLE, SMALL_BBOX, SMALL_SHAPE, assert_untouched, copy_outputs, demo_config_dict,
-                               dump_config, rewrite_sample, run_into, snapshot, write_small_raster)
 from scsmap.config import load_config
 from scsmap.errors import InputError, OutputError, ScsmapError
 from scsmap.run import run
@@ -158,8 +169,7 @@ def test_fraction_outside_0_100(tmp_path, prev, layer, value):
 
 
 def test_soc_stock_in_kg_per_m2_declared_as_t_per_ha(tmp_path, prev):
-    bad = rewrite_sample("MKD_OCS_RF_1km.tif", tmp_path / "soc_kg_m2.tif",
-                         lambda v: np.where(v > -1e30, v / 10, v))
+    bad = rewrite_sample("MKD_OCS_RF_1km.tif", tmp_path / "soc_kg_m2.tif", lambda v: np.where(v > -1e30, v / 10, v))
     raw = demo_config_dict()
     raw["inputs"] = {"soc_stock": {**raw["inputs"]["soc_stock"], "path": str(bad)}}
     msg = fails(raw, tmp_path, prev, InputError)
@@ -219,15 +229,23 @@ def _cli_cases(tmp_path):
     data = grid(50)
     data[1, 1] = np.inf
     cases = {
-        "missing file": ({"soc_stock": {"path": str(tmp_path / "nope.tif"), "units": "t ha-1"}},
-                         ["nope.tif", "inputs.soc_stock.path"]),
-        "untransformable CRS": ({"soc_stock": soc(tmp_path, grid(50), "local.tif", crs=LOCAL_CS)},
-                                ["local.tif", "cannot be transformed", "inputs.soc_stock.crs"]),
+        "missing file": (
+            {"soc_stock": {"path": str(tmp_path / "nope.tif"), "units": "t ha-1"}},
+            ["nope.tif", "inputs.soc_stock.path"],
+        ),
+        "untransformable CRS": (
+            {"soc_stock": soc(tmp_path, grid(50), "local.tif", crs=LOCAL_CS)},
+            ["local.tif", "cannot be transformed", "inputs.soc_stock.crs"],
+        ),
         "inf": ({"soc_stock": soc(tmp_path, data, "inf.tif")}, ["inf.tif", "infinite"]),
-        "clay over 100": ({"clay": {"path": str(write_small_raster(tmp_path / "c.tif", grid(130))), "units": "%"}},
-                          ["c.tif", "0..100", "inputs.clay.units"]),
-        "truncated": ({"soc_stock": {"path": str(tmp_path / "trunc.tif"), "units": "t ha-1"}},
-                      ["trunc.tif", "corrupt"]),
+        "clay over 100": (
+            {"clay": {"path": str(write_small_raster(tmp_path / "c.tif", grid(130))), "units": "%"}},
+            ["c.tif", "0..100", "inputs.clay.units"],
+        ),
+        "truncated": (
+            {"soc_stock": {"path": str(tmp_path / "trunc.tif"), "units": "t ha-1"}},
+            ["trunc.tif", "corrupt"],
+        ),
     }
     blob = (SAMPLE / "MKD_OCS_RF_1km.tif").read_bytes()
     (tmp_path / "trunc.tif").write_bytes(blob[: len(blob) // 3])
@@ -267,8 +285,9 @@ def test_cli_disk_full_exit_2_without_traceback(tmp_path, good_small, monkeypatc
     before = snapshot(out)
     raw = small_raw()
     raw["parameters"] = {"rate_4p1000": 0.005}
-    result = CliRunner().invoke(main, ["run", str(dump_config(raw, tmp_path / "r.yaml")), "--out", str(out),
-                                       "--overwrite", "-q"])
+    result = CliRunner().invoke(
+        main, ["run", str(dump_config(raw, tmp_path / "r.yaml")), "--out", str(out), "--overwrite", "-q"]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "no space left" in result.output and "--out" in result.output
     assert_untouched(out, before)

@@ -14,10 +14,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from bad_input_helpers import (
+    SAMPLE,
+    SMALL_BBOX,
+    assert_untouched,
+    copy_outputs,
+    demo_config_dict,
+    dump_config,
+    snapshot,
+)
 from click.testing import CliRunner
 
-from bad_input_helpers import (SAMPLE, SMALL_BBOX, assert_untouched, copy_outputs, demo_config_dict, dump_config,
-                               snapshot)
 from scsmap.cli import main
 from scsmap.products import PRODUCTS
 
@@ -39,8 +46,9 @@ def invoke(*args):
 
 def no_traceback(result) -> None:
     assert "Traceback" not in result.stderr and "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"an exception escaped the CLI: {result.exception!r}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +92,29 @@ def test_main_help():
         assert word in result.output, f"{word!r} missing from scsmap --help"
 
 
-@pytest.mark.parametrize("command, words", [
-    ("run", ("--out", "--overwrite", "--set", "KEY=VALUE", "--quiet", "--verbose", "t ha-1", "t ha-1 yr-1",
-             "soc_t0", "target_4p1000")),
-    ("validate", ("--inputs", "Exit status", "CONFIG")),
-    ("schema", ("JSON",)),
-    ("products", ("units",)),
-])
+@pytest.mark.parametrize(
+    "command, words",
+    [
+        (
+            "run",
+            (
+                "--out",
+                "--overwrite",
+                "--set",
+                "KEY=VALUE",
+                "--quiet",
+                "--verbose",
+                "t ha-1",
+                "t ha-1 yr-1",
+                "soc_t0",
+                "target_4p1000",
+            ),
+        ),
+        ("validate", ("--inputs", "Exit status", "CONFIG")),
+        ("schema", ("JSON",)),
+        ("products", ("units",)),
+    ],
+)
 def test_command_help(command, words):
     result = invoke(command, "--help")
     assert result.exit_code == 0, result.output
@@ -215,8 +239,14 @@ def test_validate_bad_config_lists_every_problem(tmp_path):
     result = invoke("validate", cfg)
     assert result.exit_code == 2, result.output
     no_traceback(result)
-    for needle in ("grid.resolutoin", "did you mean 'resolution'", "grid.chunk_size", "'soc_stok'",
-                   "did you mean 'soc_stock'", "outputs.overwrite"):
+    for needle in (
+        "grid.resolutoin",
+        "did you mean 'resolution'",
+        "grid.chunk_size",
+        "'soc_stok'",
+        "did you mean 'soc_stock'",
+        "outputs.overwrite",
+    ):
         assert needle in result.stderr, f"{needle!r} not reported:\n{result.stderr}"
     problems = [ln for ln in result.stderr.splitlines() if ln.startswith("  - ")]
     assert len(problems) >= 4, result.stderr
@@ -263,10 +293,14 @@ def _scsmap_command() -> list[str]:
     return [str(exe)] if exe.exists() else [shutil.which("scsmap") or "scsmap"]
 
 
-@pytest.mark.parametrize("launcher, edit, needles", [
-    ("script", several_mistakes, ("did you mean 'resolution'", "grid.chunk_size")),
-    ("module", lst_as_degc, ("lst_day", "inputs.lst_day.units")),
-], ids=["config-typo", "wrong-units"])
+@pytest.mark.parametrize(
+    "launcher, edit, needles",
+    [
+        ("script", several_mistakes, ("did you mean 'resolution'", "grid.chunk_size")),
+        ("module", lst_as_degc, ("lst_day", "inputs.lst_day.units")),
+    ],
+    ids=["config-typo", "wrong-units"],
+)
 def test_subprocess_user_error_exits_2_without_traceback(tmp_path, launcher, edit, needles):
     cfg = bad_config(tmp_path, edit)
     cmd = _scsmap_command() if launcher == "script" else [sys.executable, "-m", "scsmap.cli"]

@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from conftest import CONFIGS, SAMPLE
+
 from scsmap.cli import main
 
 DEMO = CONFIGS / "regions" / "demo.yaml"
@@ -36,6 +36,7 @@ def test_stats_recomputes_the_tables(copied):
     t = pd.read_csv(copied / "stats.csv")
     assert {"area_ha", "valid_area_ha", "mean", "total", "share_4p1000_percent"} <= set(t.columns)
     import pyogrio
+
     assert [name for name, _ in pyogrio.list_layers(copied / "stats.gpkg")] == ["units", "stats"]
 
 
@@ -52,8 +53,9 @@ def test_commands_without_a_run_fail_cleanly(tmp_path):
         assert res.exit_code == 2, cmd
         assert "no manifest.json" in res.output and "scsmap run" in res.output
         assert "Traceback" not in res.output
-    proc = subprocess.run([sys.executable, "-m", "scsmap.cli", "summary", str(tmp_path)], capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scsmap.cli", "summary", str(tmp_path)], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "no manifest.json" in proc.stderr
 
 

@@ -7,21 +7,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CONFIGS, HAVE_SHARED, SAMPLE
 
 from scsmap.config import json_schema, load_config
 from scsmap.errors import ConfigError
-
-from conftest import CONFIGS, HAVE_SHARED, SAMPLE
 
 
 def test_demo_config_merges_defaults():
     cfg = load_config(CONFIGS / "regions" / "demo.yaml")
     assert cfg.region.iso3 == "MKD"
-    assert cfg.grid.resolution == pytest.approx(1 / 120)          # from defaults.yaml
-    assert cfg.parameters.saturation.f_maoc == 0.66                # from defaults.yaml
-    assert cfg.parameters.lst_bias_c == -1.2                       # region override
-    assert cfg.fill["coarse_fragments"].constant == 0              # default fill kept
-    assert cfg.fill["silt"].constant == 24.9                       # region fill added
+    assert cfg.grid.resolution == pytest.approx(1 / 120)  # from defaults.yaml
+    assert cfg.parameters.saturation.f_maoc == 0.66  # from defaults.yaml
+    assert cfg.parameters.lst_bias_c == -1.2  # region override
+    assert cfg.fill["coarse_fragments"].constant == 0  # default fill kept
+    assert cfg.fill["silt"].constant == 24.9  # region fill added
     assert Path(cfg.inputs["soc_stock"].path) == SAMPLE / "MKD_OCS_RF_1km.tif"
     assert cfg.region_id == "demo"
     assert cfg.output_dir == Path("out") / "demo"
@@ -38,9 +37,11 @@ def test_shipped_region_configs_validate(name):
 def test_env_expansion_and_data_dir(tmp_path, monkeypatch):
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "soc.tif").write_bytes(b"")
-    raw = {"region": {"name": "x", "iso3": "ABC", "bbox": [0, 0, 1, 1]},
-           "data_dir": "${SCSMAP_TEST_ROOT:-nowhere}/d",
-           "inputs": {"soc_stock": {"path": "soc.tif", "units": "t ha-1"}}}
+    raw = {
+        "region": {"name": "x", "iso3": "ABC", "bbox": [0, 0, 1, 1]},
+        "data_dir": "${SCSMAP_TEST_ROOT:-nowhere}/d",
+        "inputs": {"soc_stock": {"path": "soc.tif", "units": "t ha-1"}},
+    }
     p = tmp_path / "r.yaml"
     p.write_text(yaml.safe_dump(raw))
     monkeypatch.setenv("SCSMAP_TEST_ROOT", str(tmp_path))
@@ -54,11 +55,14 @@ def test_env_expansion_and_data_dir(tmp_path, monkeypatch):
 def test_monthly_pattern_expands_to_12_files(tmp_path):
     for m in range(1, 13):
         (tmp_path / f"p{m:02d}.tif").write_bytes(b"")
-    raw = {"region": {"name": "x", "iso3": "ABC", "bbox": [0, 0, 1, 1]},
-           "inputs": {"precipitation": {"path": "p{month:02d}.tif", "units": "mm"}}}
+    raw = {
+        "region": {"name": "x", "iso3": "ABC", "bbox": [0, 0, 1, 1]},
+        "inputs": {"precipitation": {"path": "p{month:02d}.tif", "units": "mm"}},
+    }
     p = tmp_path / "r.yaml"
     p.write_text(yaml.safe_dump(raw))
     from scsmap.config import input_paths
+
     paths = input_paths(load_config(p).inputs["precipitation"])
     assert [q.name for q in paths] == [f"p{m:02d}.tif" for m in range(1, 13)]
 
@@ -71,9 +75,11 @@ def test_extends_loop_is_reported(tmp_path):
 
 
 def test_all_errors_reported_at_once_with_paths_and_hints(tmp_path):
-    raw = {"region": {"name": "x", "iso3": "abc"},
-           "grid": {"resolutoin": 0.01, "chunk_size": "big"},
-           "inputs": {"soc_stok": {"path": "x.tif", "units": "t ha-1"}}}
+    raw = {
+        "region": {"name": "x", "iso3": "abc"},
+        "grid": {"resolutoin": 0.01, "chunk_size": "big"},
+        "inputs": {"soc_stok": {"path": "x.tif", "units": "t ha-1"}},
+    }
     p = tmp_path / "r.yaml"
     p.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError) as exc:
@@ -96,9 +102,11 @@ def test_schema_is_json_and_documents_sections():
 def test_gsocseq_stacks_expand_to_inputs(tmp_path):
     for name in ("spin.tif", "fwd.tif"):
         (tmp_path / name).write_bytes(b"")
-    raw = {"region": {"name": "x", "iso3": "ABC", "bbox": [0, 0, 1, 1]},
-           "gsocseq_stacks": {"spinup": "spin.tif", "forward": "fwd.tif"},
-           "inputs": {"clay": {"path": "spin.tif", "bands": [2], "units": "g kg-1"}}}
+    raw = {
+        "region": {"name": "x", "iso3": "ABC", "bbox": [0, 0, 1, 1]},
+        "gsocseq_stacks": {"spinup": "spin.tif", "forward": "fwd.tif"},
+        "inputs": {"clay": {"path": "spin.tif", "bands": [2], "units": "g kg-1"}},
+    }
     p = tmp_path / "r.yaml"
     p.write_text(yaml.safe_dump(raw))
     cfg = load_config(p)

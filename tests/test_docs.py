@@ -7,7 +7,6 @@ import re
 import shutil
 
 import pytest
-
 from conftest import CONFIGS, HAVE_SHARED, ROOT, SHARED
 
 DOCS = ROOT / "docs"
@@ -25,7 +24,7 @@ def _table_rows(text: str, header_start: str) -> list[list[str]]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([c.strip() for c in line.strip().strip("|").split(" | ")])
@@ -34,13 +33,15 @@ def _table_rows(text: str, header_start: str) -> list[list[str]]:
 
 # --------------------------------------------------------------------------- config reference
 
+
 def test_config_reference_is_up_to_date():
     """docs/config.md holds exactly what scripts/gen_config_docs.py generates from the schema."""
     gen = _gen_module()
     current = (DOCS / "config.md").read_text(encoding="utf-8")
     assert gen.BEGIN in current and gen.END in current
-    assert gen.update(current) == current, \
+    assert gen.update(current) == current, (
         "docs/config.md is out of date: run .venv/bin/python scripts/gen_config_docs.py"
+    )
 
 
 def test_config_reference_lists_every_key():
@@ -59,6 +60,7 @@ def test_config_reference_lists_every_key():
 
     from scsmap.config import FillConfig, InputConfig
     from scsmap.config.load import first_model as _first_model
+
     expected = list(keys(Config))
     expected += [f"inputs.<name>.{k}" for k in InputConfig.model_fields]
     expected += [f"fill.<name>.{k}" for k in FillConfig.model_fields]
@@ -67,6 +69,7 @@ def test_config_reference_lists_every_key():
 
 
 # --------------------------------------------------------------------------- products
+
 
 def test_every_product_is_documented():
     from scsmap.products import PRODUCTS
@@ -113,11 +116,11 @@ def test_land_use_tables_match_packaged_csv():
 
 # --------------------------------------------------------------------------- user guide
 
+
 def test_layers_table_matches_layer_registry():
     from scsmap.config import LAYERS
 
-    rows = _table_rows((DOCS / "index.md").read_text(encoding="utf-8"),
-                       "| layer | content | canonical unit |")
+    rows = _table_rows((DOCS / "index.md").read_text(encoding="utf-8"), "| layer | content | canonical unit |")
     documented = {r[0].strip("`"): r for r in rows}
     assert list(documented) == list(LAYERS)
     for name, spec in LAYERS.items():
@@ -156,6 +159,7 @@ def test_user_guide_examples_are_valid_configs(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- links
 
+
 def _slug(heading: str) -> str:
     s = heading.strip().lower()
     s = re.sub(r"[^\w\- ]", "", s)
@@ -167,9 +171,19 @@ def _anchors(path) -> set[str]:
     return {_slug(m) for m in re.findall(r"^#{1,6} (.+)$", text, re.M)}
 
 
-@pytest.mark.parametrize("doc", ["docs/index.md", "docs/config.md", "docs/products.md", "docs/methods/soil.md",
-                                 "docs/methods/climate.md", "docs/regionalise.md", "data/README.md",
-                                 "README.md"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "docs/index.md",
+        "docs/config.md",
+        "docs/products.md",
+        "docs/methods/soil.md",
+        "docs/methods/climate.md",
+        "docs/regionalise.md",
+        "data/README.md",
+        "README.md",
+    ],
+)
 def test_relative_links_resolve(doc):
     path = ROOT / doc
     text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)

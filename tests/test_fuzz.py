@@ -17,37 +17,90 @@ import dask.array as da
 import numpy as np
 import pytest
 import yaml
+from bad_input_helpers import demo_config_dict
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from bad_input_helpers import demo_config_dict
 from scsmap.config import load_config
 from scsmap.errors import ConfigError
 from scsmap.rules.fourp1000 import target_4p1000
 from scsmap.rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+# derandomize: the same examples on every run, so that CI is reproducible (raise max_examples locally to explore)
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # --------------------------------------------------------------------------- config loader
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
-                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-                      max_leaves=10)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=10,
+)
 KNOWN_KEYS = [
-    "region", "region.name", "region.iso3", "region.bbox", "region.boundary", "region.boundary.path",
-    "region.boundary.where", "grid", "grid.crs", "grid.resolution", "grid.like", "grid.snap", "grid.chunk_size",
-    "inputs", "inputs.soc_stock", "inputs.soc_stock.path", "inputs.soc_stock.units", "inputs.soc_stock.bands",
-    "inputs.soc_stock.scale", "inputs.soc_stock.nodata", "inputs.soc_stock.crs", "inputs.clay.resampling",
-    "inputs.precipitation.path", "fill", "fill.silt", "fill.silt.constant", "fill.bulk_density.ptf",
-    "parameters", "parameters.depth_cm", "parameters.rate_4p1000", "parameters.saturation.method",
-    "parameters.saturation.f_maoc", "rothc", "rothc.engine", "rothc.cropland_bare_months", "rothc.monte_carlo_draws",
-    "tables", "tables.land_cover_reclass", "outputs", "outputs.products", "outputs.nodata", "outputs.overwrite",
-    "compute", "compute.scheduler", "compute.n_workers", "compute.memory_limit", "compute.gdal_config",
-    "compute.pass_pixels", "gsocseq_stacks", "data_dir", "extends",
+    "region",
+    "region.name",
+    "region.iso3",
+    "region.bbox",
+    "region.boundary",
+    "region.boundary.path",
+    "region.boundary.where",
+    "grid",
+    "grid.crs",
+    "grid.resolution",
+    "grid.like",
+    "grid.snap",
+    "grid.chunk_size",
+    "inputs",
+    "inputs.soc_stock",
+    "inputs.soc_stock.path",
+    "inputs.soc_stock.units",
+    "inputs.soc_stock.bands",
+    "inputs.soc_stock.scale",
+    "inputs.soc_stock.nodata",
+    "inputs.soc_stock.crs",
+    "inputs.clay.resampling",
+    "inputs.precipitation.path",
+    "fill",
+    "fill.silt",
+    "fill.silt.constant",
+    "fill.bulk_density.ptf",
+    "parameters",
+    "parameters.depth_cm",
+    "parameters.rate_4p1000",
+    "parameters.saturation.method",
+    "parameters.saturation.f_maoc",
+    "rothc",
+    "rothc.engine",
+    "rothc.cropland_bare_months",
+    "rothc.monte_carlo_draws",
+    "tables",
+    "tables.land_cover_reclass",
+    "outputs",
+    "outputs.products",
+    "outputs.nodata",
+    "outputs.overwrite",
+    "compute",
+    "compute.scheduler",
+    "compute.n_workers",
+    "compute.memory_limit",
+    "compute.gdal_config",
+    "compute.pass_pixels",
+    "gsocseq_stacks",
+    "data_dir",
+    "extends",
 ]
 keys = st.one_of(st.sampled_from(KNOWN_KEYS), st.text(alphabet="abcdefghij_.", min_size=1, max_size=15))
 
@@ -188,7 +241,11 @@ def test_saturation_ratio_and_deficit(data, f):
     assert np.all(np.isnan(ratio[~(cap > 0)])), "ratio must be NaN where the capacity is not > 0"
     with np.errstate(over="ignore", invalid="ignore"):  # the float32 intermediate 100 x f x SOC overflows
         overflows = (dtype == np.float32) & (np.abs(100.0 * f * soc.astype("f8")) > np.finfo(np.float32).max)
-    assert close(ratio, want_r, rtol, overflows=overflows)
+    # subnormal intermediates keep an absolute error of half their spacing, which the division by the capacity
+    # scales by 1/capacity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sub_atol = np.nan_to_num(np.finfo(dtype).smallest_subnormal / np.abs(cap.astype("f8")), posinf=np.inf)
+    assert close(ratio, want_r, rtol, atol=sub_atol, overflows=overflows)
     # capacity - f x SOC cancels: the float error bound is eps x (|capacity| + f |SOC|), not relative
     eps = float(np.finfo(dtype).eps)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -226,8 +283,12 @@ def test_chunked_equals_unchunked(data, chunk):
     lazy = {k: da.from_array(v, chunks=chunk) for k, v in a.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        for fn, args in ((saturation_ratio, ("soc", "cap")), (saturation_deficit, ("soc", "cap")),
-                         (capacity_georgiou, ("clay", "silt", "bd")), (target_4p1000, ("soc",))):
+        for fn, args in (
+            (saturation_ratio, ("soc", "cap")),
+            (saturation_deficit, ("soc", "cap")),
+            (capacity_georgiou, ("clay", "silt", "bd")),
+            (target_4p1000, ("soc",)),
+        ):
             eager = fn(*(a[k] for k in args))
             chunked = fn(*(lazy[k] for k in args))
             chunked = chunked.compute() if hasattr(chunked, "compute") else chunked

@@ -12,14 +12,22 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from bad_input_helpers import CONFIGS, demo_config_dict, run_into
 from click.testing import CliRunner
 from pyproj import Geod
 
-from bad_input_helpers import CONFIGS, demo_config_dict, run_into
 from scsmap.errors import ConfigError
 from scsmap.io.tables import load_emission_factors, load_gwp, load_practice_costs, load_practice_nitrogen
-from scsmap.rules.ghg import (CO2_PER_C, GhgSettings, PracticeNitrogen, baseline_class, cost_per_tco2, evaluate_ghg,
-                              n2o_co2e, wet_climate)
+from scsmap.rules.ghg import (
+    CO2_PER_C,
+    GhgSettings,
+    PracticeNitrogen,
+    baseline_class,
+    cost_per_tco2,
+    evaluate_ghg,
+    n2o_co2e,
+    wet_climate,
+)
 from scsmap.rules.ipcc_classes import ZONES as _ZONES
 
 ZONES = _ZONES
@@ -41,14 +49,17 @@ def per_t_c(n_type, wet, factor_set="2019", gwp="AR6", cn=10.0) -> float:
 # --------------------------------------------------------------------------- methods §8.4 worked values
 
 
-@pytest.mark.parametrize("n_type, wet, factor_set, values", [
-    # factor set row of the §8.4 table: C:N 10 GWP 273 | C:N 10 GWP 265 | C:N 12 GWP 273 | C:N 12 GWP 265
-    ("synthetic", True, "2019_aggregated", (589, 572, 491, 477)),
-    ("synthetic", True, "2019", (866, 840, 721, 700)),
-    ("organic", True, "2019", (497, 482, 414, 402)),
-    ("synthetic", False, "2019", (238, 231, 198, 193)),
-    ("organic", False, "2019", (260, 252, 216, 210)),
-])
+@pytest.mark.parametrize(
+    "n_type, wet, factor_set, values",
+    [
+        # factor set row of the §8.4 table: C:N 10 GWP 273 | C:N 10 GWP 265 | C:N 12 GWP 273 | C:N 12 GWP 265
+        ("synthetic", True, "2019_aggregated", (589, 572, 491, 477)),
+        ("synthetic", True, "2019", (866, 840, 721, 700)),
+        ("organic", True, "2019", (497, 482, 414, 402)),
+        ("synthetic", False, "2019", (238, 231, 198, 193)),
+        ("organic", False, "2019", (260, 252, 216, 210)),
+    ],
+)
 def test_methods_8_4_worked_values(n_type, wet, factor_set, values):
     got = [per_t_c(n_type, wet, factor_set, gwp, cn) for cn in (10, 12) for gwp in ("AR6", "AR5")]
     assert got == pytest.approx(values, abs=0.6)  # the table rounds to whole kg
@@ -63,8 +74,12 @@ def test_methods_8_4_offset_percentages():
 def test_emission_factor_table_values():
     wet, dry, _ = load_emission_factors("ipcc", "2019")
     # methods §8.2: EF1 wet synthetic 0.016, wet other 0.006, dry 0.005; EF4 wet 0.014, dry 0.005; EF5 0.011
-    assert (wet.ef1["synthetic"], wet.ef1["organic"], dry.ef1["synthetic"], dry.ef1["organic"]) == \
-        (0.016, 0.006, 0.005, 0.005)
+    assert (wet.ef1["synthetic"], wet.ef1["organic"], dry.ef1["synthetic"], dry.ef1["organic"]) == (
+        0.016,
+        0.006,
+        0.005,
+        0.005,
+    )
     assert (wet.ef4, dry.ef4, wet.ef5, wet.frac_leach, dry.frac_leach) == (0.014, 0.005, 0.011, 0.24, 0.0)
     assert wet.per_kg_n("synthetic") == pytest.approx(0.02018, abs=1e-12)  # methods A.8
     w6, d6, _ = load_emission_factors("ipcc", "2006")
@@ -113,8 +128,17 @@ def test_irrigation_leaches_on_dry_pixels():
 
 
 def test_wet_climate_split():
-    z = np.array([ZONES["warm_temperate_dry"], ZONES["warm_temperate_moist"], ZONES["tropical_wet"],
-                  ZONES["tropical_montane"], ZONES["tropical_montane"], 0], dtype="f8")
+    z = np.array(
+        [
+            ZONES["warm_temperate_dry"],
+            ZONES["warm_temperate_moist"],
+            ZONES["tropical_wet"],
+            ZONES["tropical_montane"],
+            ZONES["tropical_montane"],
+            0,
+        ],
+        dtype="f8",
+    )
     p = np.array([500, 500, 3000, 1200, 800, 900], dtype="f8")
     assert wet_climate(z, p).tolist() == [False, True, True, True, False, False]
 
@@ -135,8 +159,11 @@ def test_cost_per_tco2_by_hand():
 
 
 def test_composites_by_hand():
-    s = settings(price=100.0, best_of=2, nitrogen={"a": PracticeNitrogen(0.0, "synthetic"),
-                                                   "b": PracticeNitrogen(0.0, "synthetic")})
+    s = settings(
+        price=100.0,
+        best_of=2,
+        nitrogen={"a": PracticeNitrogen(0.0, "synthetic"), "b": PracticeNitrogen(0.0, "synthetic")},
+    )
     # no N2O (f_ext 0, nothing added): net = 44/12 x rate
     rates = {"a": np.array([0.3, 0.3, 0.3]), "b": np.array([0.1, 0.1, 0.0])}
     suit = {"a": np.array([2.0, 2.0, 1.0]), "b": np.array([2.0, 2.0, 2.0])}
@@ -145,8 +172,8 @@ def test_composites_by_hand():
     na, nb = 0.3 * CO2_PER_C, 0.1 * CO2_PER_C  # 1.1 and 0.3667 t CO2e
     assert out["net_ghg_a"].tolist() == pytest.approx([na, na, na])
     assert out["cost_per_tco2_a"][:2].tolist() == pytest.approx([200 / na, 50 / na])  # 181.8 and 45.5
-    assert out["cost_per_tco2_b"][:2].tolist() == pytest.approx([10 / nb] * 2)       # 27.3
-    assert out["best_practice_net"].tolist() == [1, 1, 0]          # pixel 3: a only conditional, b gains 0
+    assert out["cost_per_tco2_b"][:2].tolist() == pytest.approx([10 / nb] * 2)  # 27.3
+    assert out["best_practice_net"].tolist() == [1, 1, 0]  # pixel 3: a only conditional, b gains 0
     assert out["net_ghg_best"].tolist() == pytest.approx([na, na, 0])
     assert out["cheapest_practice"].tolist() == [2, 2, 0]
     # price 100: pixel 1 a costs 181.8 > 100 -> b (0.367); pixel 2 a costs 45.5 -> a (1.1)
@@ -156,35 +183,55 @@ def test_composites_by_hand():
 
 def test_cost_per_t_rows_give_constant_cost():
     s = settings(nitrogen={"a": PracticeNitrogen(0.0, "synthetic")})
-    out = evaluate_ghg({"a": np.array([0.2, 0.4])}, {"a": np.array([2.0, 2.0])}, {"a": 1}, np.array([True, True]),
-                       {"a": (np.array([40.0, 40.0]), True)}, s)
+    out = evaluate_ghg(
+        {"a": np.array([0.2, 0.4])},
+        {"a": np.array([2.0, 2.0])},
+        {"a": 1},
+        np.array([True, True]),
+        {"a": (np.array([40.0, 40.0]), True)},
+        s,
+    )
     assert out["cost_per_tco2_a"].tolist() == pytest.approx([40, 40])
 
 
 def _costs(tmp_path, rows: list[str]) -> str:
     p = tmp_path / "costs.csv"
-    p.write_text("practice,land_use,region,cost_per_ha_yr,cost_per_tco2e,currency,year,tag,source\n"
-                 + "\n".join(rows) + "\n")
+    p.write_text(
+        "practice,land_use,region,cost_per_ha_yr,cost_per_tco2e,currency,year,tag,source\n" + "\n".join(rows) + "\n"
+    )
     return str(p)
 
 
 def test_cost_table_specific_rows_win(tmp_path):
-    src = _costs(tmp_path, ["no_till,*,*,10,,USD,2024,D,x", "no_till,2,*,20,,USD,2024,D,x",
-                            "no_till,2,MKD,30,,USD,2024,D,x", "no_till,2,ALB,99,,USD,2024,D,x"])
+    src = _costs(
+        tmp_path,
+        [
+            "no_till,*,*,10,,USD,2024,D,x",
+            "no_till,2,*,20,,USD,2024,D,x",
+            "no_till,2,MKD,30,,USD,2024,D,x",
+            "no_till,2,ALB,99,,USD,2024,D,x",
+        ],
+    )
     costs, money, _, _ = load_practice_costs(src, ("MKD", "North Macedonia"))
     lut, per_t = costs["no_till"]
     assert money == "USD 2024" and not per_t
     assert (lut[2], lut[3], lut[12]) == (30, 10, 10)
 
 
-@pytest.mark.parametrize("rows, needle", [
-    (["no_till,*,*,10,,USD,2024,D,x", "cover_crops,*,*,10,,EUR,2024,D,x"], "one currency and year"),
-    (["no_till,*,*,10,5,USD,2024,D,x"], "exactly one of cost_per_ha_yr and cost_per_tco2e"),
-    (["no_til,*,*,10,,USD,2024,D,x"], "unknown practice"),
-    (["no_till,*,*,ten,,USD,2024,D,x"], "'ten' is not a number"),
-    (["no_till,2;x,*,10,,USD,2024,D,x"], "land_use must be"),
-    (["no_till,*,*,10,,USD,2024,D,x", "no_till,2,*,,5,USD,2024,D,x"], "must all give cost per ha or all cost per t"),
-])
+@pytest.mark.parametrize(
+    "rows, needle",
+    [
+        (["no_till,*,*,10,,USD,2024,D,x", "cover_crops,*,*,10,,EUR,2024,D,x"], "one currency and year"),
+        (["no_till,*,*,10,5,USD,2024,D,x"], "exactly one of cost_per_ha_yr and cost_per_tco2e"),
+        (["no_til,*,*,10,,USD,2024,D,x"], "unknown practice"),
+        (["no_till,*,*,ten,,USD,2024,D,x"], "'ten' is not a number"),
+        (["no_till,2;x,*,10,,USD,2024,D,x"], "land_use must be"),
+        (
+            ["no_till,*,*,10,,USD,2024,D,x", "no_till,2,*,,5,USD,2024,D,x"],
+            "must all give cost per ha or all cost per t",
+        ),
+    ],
+)
 def test_cost_table_errors(tmp_path, rows, needle):
     with pytest.raises(ConfigError, match=needle):
         load_practice_costs(_costs(tmp_path, rows), ("MKD", "x"))
@@ -194,8 +241,10 @@ def test_nitrogen_table_errors_and_manure_override(tmp_path):
     n, _, _ = load_practice_nitrogen("scsmap", manure_n_kg_ha=80.0)
     assert n["organic_amendments"].added_n == 80.0 and n["cover_crops"].f_ext == 0.5
     p = tmp_path / "n.csv"
-    p.write_text("practice,f_ext,n_ext_type,added_n_kg_ha_yr,added_n_type,delta_n2o_kg_ha_yr\n"
-                 "no_till,1.5,synthetic,0,organic,0\ncover_crops,0.5,urea,0,organic,0\n")
+    p.write_text(
+        "practice,f_ext,n_ext_type,added_n_kg_ha_yr,added_n_type,delta_n2o_kg_ha_yr\n"
+        "no_till,1.5,synthetic,0,organic,0\ncover_crops,0.5,urea,0,organic,0\n"
+    )
     with pytest.raises(ConfigError) as exc:
         load_practice_nitrogen(str(p))
     assert "f_ext 1.5" in str(exc.value) and "'urea'" in str(exc.value)
@@ -204,8 +253,18 @@ def test_nitrogen_table_errors_and_manure_override(tmp_path):
 # --------------------------------------------------------------------------- end to end on the demo
 
 
-GHG_PRODUCTS = ["soc_t0", "rate_best", "rate_no_till", "n2o_no_till", "net_ghg_no_till", "best_practice_net",
-                "net_ghg_best", "cost_per_tco2_best", "cheapest_practice", "abatement_at_price"]
+GHG_PRODUCTS = [
+    "soc_t0",
+    "rate_best",
+    "rate_no_till",
+    "n2o_no_till",
+    "net_ghg_no_till",
+    "best_practice_net",
+    "net_ghg_best",
+    "cost_per_tco2_best",
+    "cheapest_practice",
+    "abatement_at_price",
+]
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +311,7 @@ def test_demo_net_balance_maps(demo_ghg):
 def test_demo_abatement_curve_total_equals_mapped_potential(demo_ghg):
     curve = pd.read_csv(demo_ghg / "abatement_curve.csv")
     assert len(curve) > 3
-    assert (np.diff(curve["cost_per_tco2e"]) >= 0).all()          # a supply curve: cost rises
+    assert (np.diff(curve["cost_per_tco2e"]) >= 0).all()  # a supply curve: cost rises
     assert (np.diff(curve["cumulative_Mt_CO2e_yr"]) > 0).all()
     net, transform, _ = _read(demo_ghg / "net_ghg_best.tif")
     cost, _, _ = _read(demo_ghg / "cost_per_tco2_best.tif")
@@ -292,6 +351,7 @@ def test_cli_price_option(tmp_path):
     raw["outputs"] = {"products": ["abatement_at_price"], "dir": str(tmp_path / "out")}
     raw["tables"] = {"practice_costs": COSTS}
     import yaml
+
     cfg = tmp_path / "demo.yaml"
     cfg.write_text(yaml.safe_dump(raw))
     totals = []
@@ -302,25 +362,28 @@ def test_cli_price_option(tmp_path):
         totals.append(json.loads((tmp_path / "out" / "manifest.json").read_text())["summary"])
     assert totals[0]["abatement_at_price_total_Mt_CO2e_yr"] < totals[1]["abatement_at_price_total_Mt_CO2e_yr"]
     assert totals[1]["abatement_at_price_total_Mt_CO2e_yr"] == pytest.approx(
-        totals[1]["abatement_curve_total_Mt_CO2e_yr"], rel=1e-9)  # an unlimited price reaches the whole curve
+        totals[1]["abatement_curve_total_Mt_CO2e_yr"], rel=1e-9
+    )  # an unlimited price reaches the whole curve
     res = CliRunner().invoke(main, ["run", str(cfg), "--price", "cheap"])
     assert res.exit_code == 2 and "cheap" in res.output
 
 
 def test_cost_products_need_a_cost_table(tmp_path):
     from bad_input_helpers import dump_config
+
     from scsmap.config import load_config
-    from scsmap.run import select_products
+    from scsmap.inputs.align import assemble_inputs
     from scsmap.inputs.derive import Derived
     from scsmap.layers.model import Model
-    from scsmap.inputs.align import assemble_inputs
+    from scsmap.run import select_products
 
     raw = demo_config_dict()
     raw.pop("tables", None)  # the demo ships the illustrative MKD cost table
     raw["outputs"] = {"products": ["net_ghg_best", "cost_per_tco2_no_till"]}
     cfg = load_config(dump_config(raw, tmp_path / "c.yaml"))
-    with pytest.raises(ConfigError, match="cost_per_tco2_no_till cannot be made: no cost table: set "
-                                          "tables.practice_costs"):
+    with pytest.raises(
+        ConfigError, match="cost_per_tco2_no_till cannot be made: no cost table: set tables.practice_costs"
+    ):
         select_products(cfg, Model(cfg, Derived(cfg, assemble_inputs(cfg))))
     raw["outputs"] = {}
     cfg = load_config(dump_config(raw, tmp_path / "d.yaml"))

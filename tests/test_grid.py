@@ -12,6 +12,7 @@ from pyproj import Geod
 from scsmap.config import GridConfig
 from scsmap.grid import boundary_mask, cell_area_ha, region_geobox
 
+
 def test_global_snapping_and_resolution():
     gb = region_geobox(GridConfig(), box(20.45, 40.85, 23.04, 42.38, crs="EPSG:4326"))
     assert gb.resolution.x == pytest.approx(1 / 120, abs=1e-15)

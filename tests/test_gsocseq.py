@@ -8,17 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scsmap.rules.climate import daylight_hours, pet_thornthwaite
-from scsmap.rothc import kernel as K
 from scsmap.io.tables import load_land_use_params
+from scsmap.rothc import kernel as K
 from scsmap.rothc.gsocseq import OUTPUTS, cover_fallback
 from scsmap.rothc.gsocseq import gsocseq_pixels as _gsocseq_pixels
+from scsmap.rules.climate import daylight_hours, pet_thornthwaite
 
 
 def gsocseq_pixels(*args, **kw):
     """The kernel with the packaged RothC parameters per land-use class."""
     kw.setdefault("params", load_land_use_params())
     return _gsocseq_pixels(*args, **kw)
+
 
 # a temperate climatology (Skopje-like) [degC], [mm month-1]
 T = np.array([0.5, 2.0, 6.0, 11.0, 16.0, 20.0, 23.0, 22.5, 18.0, 12.0, 6.0, 2.0])
@@ -31,8 +32,9 @@ def _clim(n, dt=0.0):
 
 
 def _run(soc, clay, lu, spin, fwd, **kw):
-    out = gsocseq_pixels(np.asarray(soc, float), np.asarray(clay, float), spin, fwd, np.asarray(lu),
-                         cover_fallback(np.asarray(lu)), **kw)
+    out = gsocseq_pixels(
+        np.asarray(soc, float), np.asarray(clay, float), spin, fwd, np.asarray(lu), cover_fallback(np.asarray(lu)), **kw
+    )
     return {name: out[i] for i, name in enumerate(OUTPUTS)}
 
 
@@ -57,23 +59,43 @@ def test_against_rothamsted_iterative_spinup_and_monthly_forward():
     soc, clay, dr = 60.0, 22.0, 1.44
     spin, fwd = _clim(1), _clim(1, dt=1.5)
     r = _run([soc], [clay], [2], spin, fwd, uncertainty=False)
-    iom = 0.049 * soc**1.139                                   # Falloon et al. 1998
+    iom = 0.049 * soc**1.139  # Falloon et al. 1998
     gd = dr / (1 + dr)
     unit = np.zeros((12, 4, 1))
     unit[:, 0], unit[:, 1] = gd / 12, (1 - gd) / 12
     cov = np.full((12, 1), 0.6)
-    eq = K.equilibrium_rothamsted(tmp12=spin[0], rain12=spin[1], evap12=spin[2], covered12=cov < 0.8, clay=clay,
-                                  depth=30.0, inputs12=unit, iom=iom, cover12=cov, evap_coeff=1.0, tol=1e-12,
-                                  method="annual")
+    eq = K.equilibrium_rothamsted(
+        tmp12=spin[0],
+        rain12=spin[1],
+        evap12=spin[2],
+        covered12=cov < 0.8,
+        clay=clay,
+        depth=30.0,
+        inputs12=unit,
+        iom=iom,
+        cover12=cov,
+        evap_coeff=1.0,
+        tol=1e-12,
+        method="annual",
+    )
     c_eq = (soc - iom) / eq.pools[:4].sum()
     assert r["c_input_bau"][0] == pytest.approx(c_eq, rel=1e-6)
     pools = np.concatenate([eq.pools[:4] * c_eq, [np.full(1, iom)]])
     for name, scale in (("final_bau", 1.0), ("final_ssm3", 1.2)):
         months = 240
-        res = K.simulate(pools, eq.swc, tmp=np.tile(fwd[0], (20, 1)), rain=np.tile(fwd[1], (20, 1)),
-                         evap=np.tile(fwd[2], (20, 1)), covered=np.tile(cov < 0.8, (20, 1)),
-                         cover=np.tile(cov, (20, 1)), inputs=np.tile(unit * c_eq * scale, (20, 1, 1)), clay=clay,
-                         depth=30.0, evap_coeff=1.0)
+        res = K.simulate(
+            pools,
+            eq.swc,
+            tmp=np.tile(fwd[0], (20, 1)),
+            rain=np.tile(fwd[1], (20, 1)),
+            evap=np.tile(fwd[2], (20, 1)),
+            covered=np.tile(cov < 0.8, (20, 1)),
+            cover=np.tile(cov, (20, 1)),
+            inputs=np.tile(unit * c_eq * scale, (20, 1, 1)),
+            clay=clay,
+            depth=30.0,
+            evap_coeff=1.0,
+        )
         assert res.pools.shape[0] == 5 and months == 240
         assert r[name][0] == pytest.approx(res.pools.sum(), rel=1e-8)
     # 1.5 degC warmer: BAU loses carbon
@@ -92,17 +114,25 @@ def test_uncertainty_by_hand_when_bau_is_stationary():
 
 def test_non_target_land_uses_and_paddy_factor():
     r = _run([60.0] * 5, [20.0] * 5, [4, 1, 9, 2, 13], _clim(5), _clim(5, dt=1.0), uncertainty=False)
-    assert np.isnan(r["final_bau"][:3]).all()          # forest, artificial, bare: no forward run
+    assert np.isnan(r["final_bau"][:3]).all()  # forest, artificial, bare: no forward run
     assert np.isfinite(r["final_bau"][3:]).all()
     # paddy decomposes at 0.4 x the rate: more input is needed to hold the same SOC
     assert r["c_input_bau"][4] == pytest.approx(0.4 * r["c_input_bau"][3], rel=0.02)
-    assert np.isnan(r["unc_t0"]).all()                  # uncertainty off
+    assert np.isnan(r["unc_t0"]).all()  # uncertainty off
 
 
 def test_dr_layer_overrides_table():
     a = _run([60.0], [20.0], [3], _clim(1), _clim(1, dt=1.0), uncertainty=False)
-    b = gsocseq_pixels(np.array([60.0]), np.array([20.0]), _clim(1), _clim(1, dt=1.0), np.array([3]),
-                       cover_fallback(np.array([3])), uncertainty=False, dr=np.array([1.44]))
+    b = gsocseq_pixels(
+        np.array([60.0]),
+        np.array([20.0]),
+        _clim(1),
+        _clim(1, dt=1.0),
+        np.array([3]),
+        cover_fallback(np.array([3])),
+        uncertainty=False,
+        dr=np.array([1.44]),
+    )
     c = _run([60.0], [20.0], [2], _clim(1), _clim(1, dt=1.0), uncertainty=False)  # cropland: DR 1.44
     assert b[OUTPUTS.index("c_input_bau")][0] != pytest.approx(a["c_input_bau"][0])
     assert b[OUTPUTS.index("c_input_bau")][0] == pytest.approx(c["c_input_bau"][0], rel=1e-12)
@@ -131,7 +161,7 @@ def test_thornthwaite_by_hand():
     # constant 10 degC at the equator: i = 2^1.514 per month, I = 12 i
     heat = 12 * 2**1.514
     a = 6.75e-7 * heat**3 - 7.71e-5 * heat**2 + 1.792e-2 * heat + 0.49239
-    unadjusted = 16 * (100 / heat) ** a                      # ≈ 48.9 mm
+    unadjusted = 16 * (100 / heat) ** a  # ≈ 48.9 mm
     pet = pet_thornthwaite(np.full((12, 1), 10.0), np.array([0.0]))[:, 0]
     days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
     np.testing.assert_allclose(pet, [unadjusted * d / 30 for d in days], rtol=1e-12)
@@ -154,33 +184,45 @@ def test_inverse_4p1000_input_reaches_the_target():
     need, c_eq = r["cinput_needed_4p1000"], r["c_input_bau"]
     assert (need > 0).all()
     for i in range(2):  # rerun with SSM1 = exactly that extra input (a direct simulation, not the linear shortcut)
-        sub = lambda a: a[..., i:i + 1]  # noqa: E731
-        out = gsocseq_pixels(soc[i:i + 1], clay[i:i + 1], sub(spin), sub(fwd), np.array([[2, 3][i]]),
-                             cover_fallback(np.array([[2, 3][i]])), uncertainty=False,
-                             ssm=(need[i] / c_eq[i], 0.1, 0.2))
+        sub = lambda a: a[..., i : i + 1]  # noqa: E731
+        out = gsocseq_pixels(
+            soc[i : i + 1],
+            clay[i : i + 1],
+            sub(spin),
+            sub(fwd),
+            np.array([[2, 3][i]]),
+            cover_fallback(np.array([[2, 3][i]])),
+            uncertainty=False,
+            ssm=(need[i] / c_eq[i], 0.1, 0.2),
+        )
         assert out[OUTPUTS.index("final_ssm1")][0] == pytest.approx(soc[i] * 1.08, rel=1e-9)
     np.testing.assert_allclose(r["share_4p1000_input_ssm2"], 100 * 0.10 * c_eq / need, rtol=1e-12)
 
 
 def test_qa_flags_bits():
     from scsmap.rothc.gsocseq import qa_flags
+
     t0 = np.array([50.0, 50.0, 900.0])
-    r = {"final_bau": np.array([50.0, 50.0, 50.0]), "absdiff_bau": np.array([0.0, -85.0, 0.0]),
-         "asr_bau": np.array([0.0, -4.25, 0.0]), "unc_t0": np.array([20.0, 20.0, 250.0])}
+    r = {
+        "final_bau": np.array([50.0, 50.0, 50.0]),
+        "absdiff_bau": np.array([0.0, -85.0, 0.0]),
+        "asr_bau": np.array([0.0, -4.25, 0.0]),
+        "unc_t0": np.array([20.0, 20.0, 250.0]),
+    }
     flags = qa_flags(r, t0)
     assert flags.tolist() == [0, (1 << 1) | (1 << 3), 1 | (1 << 5)]
 
 
 def test_corrections_mask_each_map_by_its_own_test():
     import xarray as xr
+    from conftest import CONFIGS
 
     from scsmap.config import load_config
-    from conftest import CONFIGS
     from scsmap.layers.gsocseq import select_output
     from scsmap.products import PRODUCTS
 
     values = np.full((len(OUTPUTS), 3), 1.0)
-    values[OUTPUTS.index("qa_flags")] = [0, 1 << 3, 1 << 1]        # pixel 1 fails ASR, pixel 2 AbsDiff
+    values[OUTPUTS.index("qa_flags")] = [0, 1 << 3, 1 << 1]  # pixel 1 fails ASR, pixel 2 AbsDiff
     res = xr.DataArray(values.T, dims=("x", "gsocseq_output"), coords={"gsocseq_output": list(OUTPUTS)})
 
     def compute(pid, cfg):  # what the run writes for the product, from this stack
@@ -196,17 +238,26 @@ def test_corrections_mask_each_map_by_its_own_test():
 
 def test_miami_worked_values_methods_1_6():
     from scsmap.rothc.gsocseq import miami_npp
+
     # methods §1.6 [C]: (15, 800) 6.182; (25, 1500) 9.460; (5, 400) 3.499; (10, 1000) 7.032 t C/ha/yr
-    np.testing.assert_allclose(miami_npp([15, 25, 5, 10], [800, 1500, 400, 1000]),
-                               [6.182, 9.460, 3.499, 7.032], atol=6e-4)
+    np.testing.assert_allclose(
+        miami_npp([15, 25, 5, 10], [800, 1500, 400, 1000]), [6.182, 9.460, 3.499, 7.032], atol=6e-4
+    )
 
 
 def test_warmup_with_the_spinup_climate_changes_nothing():
     spin = _clim(3)
-    warm = np.concatenate([spin] * 3, axis=1)       # 3 years of the same climate: NPP ratio 1
+    warm = np.concatenate([spin] * 3, axis=1)  # 3 years of the same climate: NPP ratio 1
     base = _run([40.0, 70.0, 120.0], [10.0, 25.0, 45.0], [2, 3, 5], spin, _clim(3, dt=1.0))
-    r = gsocseq_pixels(np.array([40.0, 70.0, 120.0]), np.array([10.0, 25.0, 45.0]), spin, _clim(3, dt=1.0),
-                       np.array([2, 3, 5]), cover_fallback(np.array([2, 3, 5])), warm=warm)
+    r = gsocseq_pixels(
+        np.array([40.0, 70.0, 120.0]),
+        np.array([10.0, 25.0, 45.0]),
+        spin,
+        _clim(3, dt=1.0),
+        np.array([2, 3, 5]),
+        cover_fallback(np.array([2, 3, 5])),
+        warm=warm,
+    )
     np.testing.assert_allclose(r[OUTPUTS.index("t0")], [40.0, 70.0, 120.0], rtol=1e-10)
     for name in ("final_bau", "final_ssm3", "unc_bau"):
         np.testing.assert_allclose(r[OUTPUTS.index(name)], base[name], rtol=1e-9)
@@ -215,10 +266,19 @@ def test_warmup_with_the_spinup_climate_changes_nothing():
 def test_warmer_wetter_warmup_by_hand():
     """Two warm-up years 2 degC warmer: T0 falls below the map; the BAU input follows MIAMI NPP."""
     from scsmap.rothc.gsocseq import miami_npp
+
     spin = _clim(1)
     warm = np.concatenate([_clim(1, dt=2.0)] * 2, axis=1)
-    r = gsocseq_pixels(np.array([60.0]), np.array([20.0]), spin, spin, np.array([2]),
-                       cover_fallback(np.array([2])), warm=warm, uncertainty=False)
+    r = gsocseq_pixels(
+        np.array([60.0]),
+        np.array([20.0]),
+        spin,
+        spin,
+        np.array([2]),
+        cover_fallback(np.array([2])),
+        warm=warm,
+        uncertainty=False,
+    )
     nominal = _run([60.0], [20.0], [2], spin, spin, uncertainty=False)
     t0 = r[OUTPUTS.index("t0")][0]
     assert t0 < 60.0
@@ -232,7 +292,7 @@ def test_monte_carlo_is_seeded_and_chunk_invariant():
     args = (soc, clay, _clim(4), _clim(4, dt=1.0), lu, cover_fallback(lu))
     i = {s: OUTPUTS.index(f"mc_{s}_asr_ssm2") for s in ("mean", "sd", "p05", "p95")}
     a = gsocseq_pixels(*args, uncertainty=False, mc_draws=8, seed=1)
-    b = gsocseq_pixels(*args, uncertainty=False, mc_draws=8, seed=1, batch=1)   # other batching
+    b = gsocseq_pixels(*args, uncertainty=False, mc_draws=8, seed=1, batch=1)  # other batching
     c = gsocseq_pixels(*args, uncertainty=False, mc_draws=8, seed=2)
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     assert not np.allclose(a[i["mean"]], c[i["mean"]])
@@ -245,7 +305,16 @@ def test_monte_carlo_is_seeded_and_chunk_invariant():
 def test_monte_carlo_bau_stays_stationary_without_climate_change():
     # every draw scales the spin-up and the forward climate alike: BAU stays at its T0 in each draw
     lu = np.array([2, 3])
-    r = gsocseq_pixels(np.array([50.0, 80.0]), np.array([20.0, 30.0]), _clim(2), _clim(2), lu, cover_fallback(lu),
-                       uncertainty=False, mc_draws=5, seed=3)
+    r = gsocseq_pixels(
+        np.array([50.0, 80.0]),
+        np.array([20.0, 30.0]),
+        _clim(2),
+        _clim(2),
+        lu,
+        cover_fallback(lu),
+        uncertainty=False,
+        mc_draws=5,
+        seed=3,
+    )
     np.testing.assert_allclose(r[OUTPUTS.index("mc_mean_asr_bau")], 0.0, atol=1e-9)
     np.testing.assert_allclose(r[OUTPUTS.index("mc_sd_asr_bau")], 0.0, atol=1e-9)

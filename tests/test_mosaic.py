@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import rasterio
 from click.testing import CliRunner
-
 from conftest import CONFIGS, needs_shared
+
 from scsmap.config import load_config
 from scsmap.errors import OutputError
 from scsmap.io.read import read_band
@@ -92,6 +92,7 @@ def test_mosaic_refuses_bad_requests(halves, tmp_path):
 
 def test_cli_mosaic(halves, tmp_path):
     from scsmap.cli import main
+
     west, east, _ = halves
     res = CliRunner().invoke(main, ["mosaic", str(west), str(east), "--out", str(tmp_path / "m")])
     assert res.exit_code == 0, res.output

@@ -8,15 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from conftest import CONFIGS
 from rio_cogeo.cogeo import cog_validate
 
 from scsmap.config import load_config
 from scsmap.io.read import read_band
 from scsmap.io.write import sha256
-from scsmap.run import run
 from scsmap.products import PRODUCTS
-
-from conftest import CONFIGS
+from scsmap.run import run
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +92,7 @@ def test_demo_land_use_and_climate(demo_run):
         lu = ds.read(1)
         cmap = ds.colormap(1)
     classes = set(np.unique(lu)) - {255}
-    assert classes <= set(range(0, 14))
+    assert classes <= set(range(14))
     assert {2, 3, 4} <= classes  # cropland, grassland and forest all exist in MKD
     assert cmap[2][:3] == (255, 255, 100)
     mat = read_band(out / "mat.tif")
@@ -155,8 +154,10 @@ def test_rerun_is_byte_identical(tmp_path, demo_run):
 
 
 def test_gsocseq_naming_preset(tmp_path):
-    cfg = load_config(CONFIGS / "regions" / "demo.yaml",
-                      overrides={"outputs.naming": "gsocseq", "outputs.products": ["soc_t0", "target_4p1000"]})
+    cfg = load_config(
+        CONFIGS / "regions" / "demo.yaml",
+        overrides={"outputs.naming": "gsocseq", "outputs.products": ["soc_t0", "target_4p1000"]},
+    )
     res = run(cfg, out_dir=tmp_path)
     assert (tmp_path / "MKD_GSOCseq_T0_Map030.tif").exists()
     assert (tmp_path / "MKD_target_4p1000.tif").exists()
@@ -164,9 +165,10 @@ def test_gsocseq_naming_preset(tmp_path):
 
 
 def test_hassink_option_changes_capacity(tmp_path, demo_run):
-    cfg = load_config(CONFIGS / "regions" / "demo.yaml",
-                      overrides={"parameters.saturation.method": "hassink1997",
-                                 "outputs.products": ["saturation_capacity"]})
+    cfg = load_config(
+        CONFIGS / "regions" / "demo.yaml",
+        overrides={"parameters.saturation.method": "hassink1997", "outputs.products": ["saturation_capacity"]},
+    )
     res = run(cfg, out_dir=tmp_path)
     cap_h = read_band(tmp_path / "saturation_capacity.tif")
     cap_g = read_band(demo_run.out_dir / "saturation_capacity.tif")
@@ -187,9 +189,15 @@ def test_equal_area_grid_gives_same_national_totals(tmp_path, demo_run):
     (the 1 km cells are coarser than the source's), which extends the valid area at the coast of
     nodata by partial cells and so changes the total, not the mean.
     """
-    cfg = load_config(CONFIGS / "regions" / "demo.yaml",
-                      overrides={"grid.crs": "EPSG:3035", "grid.resolution": 1000.0,
-                                 "inputs.soc_stock.resampling": "bilinear", "outputs.products": ["soc_t0"]})
+    cfg = load_config(
+        CONFIGS / "regions" / "demo.yaml",
+        overrides={
+            "grid.crs": "EPSG:3035",
+            "grid.resolution": 1000.0,
+            "inputs.soc_stock.resampling": "bilinear",
+            "outputs.products": ["soc_t0"],
+        },
+    )
     res = run(cfg, out_dir=tmp_path)
     a, b = res.summary, demo_run.summary
     assert a["region_area_ha"] == pytest.approx(b["region_area_ha"], rel=0.005)
@@ -200,8 +208,10 @@ def test_equal_area_grid_gives_same_national_totals(tmp_path, demo_run):
 
 
 def test_outputs_nodata_is_written(tmp_path):
-    cfg = load_config(CONFIGS / "regions" / "demo.yaml",
-                      overrides={"outputs.nodata": -1.0, "outputs.products": ["soc_t0", "land_use"]})
+    cfg = load_config(
+        CONFIGS / "regions" / "demo.yaml",
+        overrides={"outputs.nodata": -1.0, "outputs.products": ["soc_t0", "land_use"]},
+    )
     res = run(cfg, out_dir=tmp_path)
     with rasterio.open(tmp_path / "soc_t0.tif") as ds:
         assert ds.nodata == -1.0
@@ -214,15 +224,23 @@ def test_outputs_nodata_is_written(tmp_path):
 def test_warmup_series_gives_t0_after_warmup(tmp_path):
     """Two warm-up years built from the sample's monthly layers (band lists repeat the 12 months)."""
     two_years = list(range(1, 13)) * 2
-    cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={
-        "inputs.temperature_warmup": {"path": "modis_lstnight_monthly_1km.tif", "bands": two_years, "units": "K"},
-        "inputs.precipitation_warmup": {"path": "chelsa12_prec_monthly_1km.tif", "bands": two_years,
-                                        "units": "mm month-1", "nodata": -99999},
-        "outputs.naming": "gsocseq",
-        "outputs.products": ["soc_t0", "soc_t0_warmup", "asr_bau"]})
+    cfg = load_config(
+        CONFIGS / "regions" / "demo.yaml",
+        overrides={
+            "inputs.temperature_warmup": {"path": "modis_lstnight_monthly_1km.tif", "bands": two_years, "units": "K"},
+            "inputs.precipitation_warmup": {
+                "path": "chelsa12_prec_monthly_1km.tif",
+                "bands": two_years,
+                "units": "mm month-1",
+                "nodata": -99999,
+            },
+            "outputs.naming": "gsocseq",
+            "outputs.products": ["soc_t0", "soc_t0_warmup", "asr_bau"],
+        },
+    )
     res = run(cfg, out_dir=tmp_path)
-    assert (tmp_path / "MKD_GSOCseq_T0_Map030.tif").exists()      # T0 after the warm-up
-    assert (tmp_path / "MKD_soc_t0.tif").exists()                  # the SOC map keeps its own name
+    assert (tmp_path / "MKD_GSOCseq_T0_Map030.tif").exists()  # T0 after the warm-up
+    assert (tmp_path / "MKD_soc_t0.tif").exists()  # the SOC map keeps its own name
     t0w = read_band(tmp_path / "MKD_GSOCseq_T0_Map030.tif")
     soc = read_band(tmp_path / "MKD_soc_t0.tif")
     ok = np.isfinite(t0w)
@@ -238,8 +256,9 @@ def test_gsocseq_compat_engine_on_the_demo(tmp_path, demo_run):
     scsmap.rothc.compat (|ΔASR| < 0.05 t C/ha/yr in temperate climate); their BAU drifts even with one
     climatology, because the analytic ODE spin-up is not the steady state of the Euler forward run."""
     pids = ["asr_bau", "asr_ssm1", "asr_ssm2", "asr_ssm3"]
-    cfg = load_config(CONFIGS / "regions" / "demo.yaml",
-                      overrides={"rothc.engine": "gsocseq_compat", "outputs.products": pids})
+    cfg = load_config(
+        CONFIGS / "regions" / "demo.yaml", overrides={"rothc.engine": "gsocseq_compat", "outputs.products": pids}
+    )
     res = run(cfg, out_dir=tmp_path)
     for pid in pids:
         compat = read_band(tmp_path / f"{pid}.tif")
@@ -247,16 +266,28 @@ def test_gsocseq_compat_engine_on_the_demo(tmp_path, demo_run):
         assert np.array_equal(np.isnan(compat), np.isnan(exact)), pid
         assert np.nanmax(np.abs(compat - exact)) < 0.05, pid
     bau = read_band(tmp_path / "asr_bau.tif")
-    assert np.nanmax(np.abs(bau)) > 1e-3          # the compat BAU is not stationary
+    assert np.nanmax(np.abs(bau)) > 1e-3  # the compat BAU is not stationary
     assert "Euler" in res.manifest["layer_sources"]["gsocseq"]
 
 
 def test_demo_practice_maps(demo_run):
     """Practice maps on real MKD sample data: consistent classes, rates and composites, tags and legends."""
     out = demo_run.out_dir
-    x = {pid: read_band(out / f"{pid}.tif") for pid in
-         ("soc_t0", "land_use", "ipcc_climate_zone", "ipcc_soil_class", "aridity_index", "rate_best",
-          "best_practice", "share_4p1000", "potential_total", "saturation_deficit")}
+    x = {
+        pid: read_band(out / f"{pid}.tif")
+        for pid in (
+            "soc_t0",
+            "land_use",
+            "ipcc_climate_zone",
+            "ipcc_soil_class",
+            "aridity_index",
+            "rate_best",
+            "best_practice",
+            "share_4p1000",
+            "potential_total",
+            "saturation_deficit",
+        )
+    }
     zones = x["ipcc_climate_zone"][np.isfinite(x["ipcc_climate_zone"])]
     # North Macedonia: warm (lowlands) and cool (mountains) temperate, mostly dry (AI < 1); a few summit
     # pixels (Korab, 2764 m) have MAT <= 0 degC and are boreal
@@ -288,6 +319,6 @@ def test_demo_practice_maps(demo_run):
         assert tags["TABLE_IPCC_FACTORS"].startswith("ipcc (sha256 ")
         assert '"level":"no_till"' in tags["TIER1_FACTORS"] and "SOURCE_slope" in tags
     with rasterio.open(out / "best_practice.tif") as src:
-        assert src.colormap(1)[3] == (0x1f, 0x78, 0xb4, 255)  # no-till colour from practices.csv
+        assert src.colormap(1)[3] == (0x1F, 0x78, 0xB4, 255)  # no-till colour from practices.csv
     with rasterio.open(out / "ipcc_climate_zone.tif") as src:
         assert src.dtypes[0] == "uint8" and src.nodata == 255

@@ -10,49 +10,101 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scsmap.errors import ConfigError
-from scsmap.rules.ipcc_classes import SOILS, ZONES, ipcc_climate_zone, ipcc_soil_class
-from scsmap.rules.practices import (BIT_ALREADY, BIT_CLIMATE, BIT_LAND_USE, BIT_MASKED, BIT_RESOURCE,
-                                    BIT_SATURATED, BIT_SLOPE, PracticeSettings, cap_rate, evaluate,
-                                    relative_rate_cap)
 from scsmap.io.tables import load_practice_rates, load_practice_rules
 from scsmap.io.tables import load_tier1 as _load_tier1
+from scsmap.rules.ipcc_classes import SOILS, ZONES, ipcc_climate_zone, ipcc_soil_class
+from scsmap.rules.practices import (
+    BIT_ALREADY,
+    BIT_CLIMATE,
+    BIT_LAND_USE,
+    BIT_MASKED,
+    BIT_RESOURCE,
+    BIT_SATURATED,
+    BIT_SLOPE,
+    PracticeSettings,
+    cap_rate,
+    evaluate,
+    relative_rate_cap,
+)
 
 
 def load_tier1(edition, *args):
     """The Tier 1 tables of an edition (without their table infos)."""
     return _load_tier1(edition, *args)[0]
 
+
 UNCAPPED = PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), best_of=1)
 RULES = load_practice_rules()
 
 
-def run(zone="warm_temperate_moist", soil="hac", lu=2, edition=2006, soc=60.0, ai=0.8, slope=5.0, sat=30.0,
-        deficit=1000.0, clay=20.0, sand=40.0, settings_=UNCAPPED, baseline=None, rules=RULES, rates=None):
+def run(
+    zone="warm_temperate_moist",
+    soil="hac",
+    lu=2,
+    edition=2006,
+    soc=60.0,
+    ai=0.8,
+    slope=5.0,
+    sat=30.0,
+    deficit=1000.0,
+    clay=20.0,
+    sand=40.0,
+    settings_=UNCAPPED,
+    baseline=None,
+    rules=RULES,
+    rates=None,
+):
     """Evaluate one pixel (arrays of one element) and return scalars."""
     a = lambda v: np.array([v], dtype="f8")  # noqa: E731
-    out = evaluate(a(soc), a(clay), a(sand), a(ZONES[zone]), a(SOILS[soil]), a(ai), a(slope), a(lu), a(sat),
-                   a(deficit), rules, load_tier1(edition), settings_, rates,
-                   {k: a(v) for k, v in (baseline or {}).items()})
+    out = evaluate(
+        a(soc),
+        a(clay),
+        a(sand),
+        a(ZONES[zone]),
+        a(SOILS[soil]),
+        a(ai),
+        a(slope),
+        a(lu),
+        a(sat),
+        a(deficit),
+        rules,
+        load_tier1(edition),
+        settings_,
+        rates,
+        {k: a(v) for k, v in (baseline or {}).items()},
+    )
     return {k: float(v[0]) for k, v in out.items()}
 
 
 # --------------------------------------------------------------------------- tables (methods §3.4-§3.6)
 
 
-@pytest.mark.parametrize("zone,soil,value", [
-    ("boreal_moist", "hac", 68), ("boreal_dry", "spodic", 117), ("cool_temperate_dry", "lac", 33),
-    ("cool_temperate_moist", "volcanic", 130), ("warm_temperate_dry", "sandy", 19), ("warm_temperate_moist", "hac", 88),
-    ("tropical_wet", "lac", 60), ("tropical_montane", "wetland", 86), ("cool_temperate_dry", "wetland", 87),
-])
+@pytest.mark.parametrize(
+    "zone,soil,value",
+    [
+        ("boreal_moist", "hac", 68),
+        ("boreal_dry", "spodic", 117),
+        ("cool_temperate_dry", "lac", 33),
+        ("cool_temperate_moist", "volcanic", 130),
+        ("warm_temperate_dry", "sandy", 19),
+        ("warm_temperate_moist", "hac", 88),
+        ("tropical_wet", "lac", 60),
+        ("tropical_montane", "wetland", 86),
+        ("cool_temperate_dry", "wetland", 87),
+    ],
+)
 def test_soc_ref_cells(zone, soil, value):
     assert load_tier1(2006).soc_ref[ZONES[zone], SOILS[soil]] == value
 
 
-@pytest.mark.parametrize("zone,soil", [("boreal_moist", "lac"), ("warm_temperate_moist", "spodic"),
-                                       ("polar_moist", "hac"), ("polar_dry", "sandy")])
+@pytest.mark.parametrize(
+    "zone,soil",
+    [("boreal_moist", "lac"), ("warm_temperate_moist", "spodic"), ("polar_moist", "hac"), ("polar_dry", "sandy")],
+)
 def test_soc_ref_has_no_value(zone, soil):
     assert np.isnan(load_tier1(2019).soc_ref[ZONES[zone], SOILS[soil]])
 
@@ -84,13 +136,17 @@ def test_oracle_no_till_2019():
 
 # (zone, practice, baseline, land use, table value of methods §3.7(a) rounded to 2 decimals)
 TABLE_37A = [
-    ("cool_temperate_dry", "no_till", {}, 2, 0.20), ("cool_temperate_moist", "no_till", {}, 2, 0.49),
-    ("warm_temperate_dry", "reduced_tillage", {}, 2, 0.03), ("tropical_moist", "no_till", {}, 2, 0.34),
+    ("cool_temperate_dry", "no_till", {}, 2, 0.20),
+    ("cool_temperate_moist", "no_till", {}, 2, 0.49),
+    ("warm_temperate_dry", "reduced_tillage", {}, 2, 0.03),
+    ("tropical_moist", "no_till", {}, 2, 0.34),
     ("tropical_wet", "reduced_tillage", {}, 2, 0.16),
-    ("warm_temperate_moist", "cover_crops", {}, 2, 0.33), ("cool_temperate_moist", "cover_crops", {}, 2, 0.36),
+    ("warm_temperate_moist", "cover_crops", {}, 2, 0.33),
+    ("cool_temperate_moist", "cover_crops", {}, 2, 0.36),
     ("tropical_dry", "balanced_fertilisation", {"input": 1}, 2, 0.06),
     ("cool_temperate_moist", "residue_retention", {"residue_burning": 2}, 2, 0.26),
-    ("warm_temperate_moist", "improved_grazing", {}, 3, 0.62), ("tropical_montane", "improved_grazing", {}, 3, 0.70),
+    ("warm_temperate_moist", "improved_grazing", {}, 3, 0.62),
+    ("tropical_montane", "improved_grazing", {}, 3, 0.70),
     ("cool_temperate_moist", "grassland_restoration", {"grassland": 3}, 3, 1.43),
     ("warm_temperate_dry", "grassland_restoration", {"grassland": 2}, 3, 0.10),
 ]
@@ -102,8 +158,10 @@ def test_methods_3_7a_table(zone, practice, baseline, lu, expected):
     assert abs(run(zone=zone, lu=lu, baseline=baseline)[f"rate_{practice}"] - expected) <= 0.005 + 1e-12
 
 
-@pytest.mark.parametrize("zone,expected_crop,expected_grass", [
-    ("cool_temperate_moist", 0.83, 0.90), ("warm_temperate_dry", 0.36, 0.36), ("tropical_moist", 0.67, 0.62)])
+@pytest.mark.parametrize(
+    "zone,expected_crop,expected_grass",
+    [("cool_temperate_moist", 0.83, 0.90), ("warm_temperate_dry", 0.36, 0.36), ("tropical_moist", 0.67, 0.62)],
+)
 def test_agroforestry_rates_methods_6_4(zone, expected_crop, expected_grass):
     # SOC_prev x (F_AF - 1) / 20 with 2019 F_LU (methods §6.4a)
     assert abs(run(zone=zone, edition=2019)["rate_agroforestry"] - expected_crop) <= 0.005 + 1e-12
@@ -152,8 +210,14 @@ finite = dict(allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=200, deadline=None)
-@given(rate=st.floats(-2, 5, **finite), deficit=st.floats(0, 300, **finite), soc=st.floats(1, 250, **finite),
-       sat=st.floats(0, 150, **finite), years=st.floats(1, 100, **finite), poc=st.floats(0, 10, **finite))
+@given(
+    rate=st.floats(-2, 5, **finite),
+    deficit=st.floats(0, 300, **finite),
+    soc=st.floats(1, 250, **finite),
+    sat=st.floats(0, 150, **finite),
+    years=st.floats(1, 100, **finite),
+    poc=st.floats(0, 10, **finite),
+)
 def test_capped_rate_never_exceeds_deficit_over_horizon(rate, deficit, soc, sat, years, poc):
     s = PracticeSettings(poc_allowance=poc)
     capped = cap_rate(np.array([rate]), deficit, soc, sat, years, s)[0]
@@ -165,8 +229,12 @@ def test_capped_rate_never_exceeds_deficit_over_horizon(rate, deficit, soc, sat,
 
 
 @settings(max_examples=100, deadline=None)
-@given(r1=st.floats(-1, 3, **finite), r2=st.floats(-1, 3, **finite), deficit=st.floats(0, 300, **finite),
-       soc=st.floats(1, 250, **finite))
+@given(
+    r1=st.floats(-1, 3, **finite),
+    r2=st.floats(-1, 3, **finite),
+    deficit=st.floats(0, 300, **finite),
+    soc=st.floats(1, 250, **finite),
+)
 def test_capped_rate_is_monotone_in_the_uncapped_rate(r1, r2, deficit, soc):
     lo, hi = sorted((r1, r2))
     c = cap_rate(np.array([lo, hi]), deficit, soc, 50.0, 20.0, PracticeSettings())
@@ -180,8 +248,7 @@ def test_rate_is_monotone_in_the_factor_gain(gain, extra):
     for t, g in ((t1, gain), (t2, gain + extra)):
         t.factors[("cropland", "F_MG", "no_till")] = np.full(13, 1.0 + g)
     a = lambda v: np.array([v], dtype="f8")  # noqa: E731
-    args = (a(60), a(20), a(40), a(ZONES["warm_temperate_moist"]), a(SOILS["hac"]), a(0.8), a(5), a(2), a(30),
-            a(40))
+    args = (a(60), a(20), a(40), a(ZONES["warm_temperate_moist"]), a(SOILS["hac"]), a(0.8), a(5), a(2), a(30), a(40))
     r1 = evaluate(*args, RULES, t1, PracticeSettings(), None)["rate_no_till"][0]
     r2 = evaluate(*args, RULES, t2, PracticeSettings(), None)["rate_no_till"][0]
     assert r1 <= r2 + 1e-12
@@ -199,13 +266,30 @@ def test_rate_is_zero_at_or_above_full_saturation(sat, soc, lu):
 
 
 @settings(max_examples=80, deadline=None)
-@given(zone=st.sampled_from(list(ZONES)), soil=st.sampled_from(["hac", "lac", "sandy", "volcanic"]),
-       lu=st.sampled_from([1, 2, 3, 4, 5, 8, 12, 13]), ai=st.floats(0.01, 3, **finite),
-       slope=st.floats(0, 80, **finite), soc=st.floats(5, 250, **finite), sat=st.floats(0, 150, **finite),
-       deficit=st.floats(0, 200, **finite), edition=st.sampled_from([2006, 2019]))
+@given(
+    zone=st.sampled_from(list(ZONES)),
+    soil=st.sampled_from(["hac", "lac", "sandy", "volcanic"]),
+    lu=st.sampled_from([1, 2, 3, 4, 5, 8, 12, 13]),
+    ai=st.floats(0.01, 3, **finite),
+    slope=st.floats(0, 80, **finite),
+    soc=st.floats(5, 250, **finite),
+    sat=st.floats(0, 150, **finite),
+    deficit=st.floats(0, 200, **finite),
+    edition=st.sampled_from([2006, 2019]),
+)
 def test_unsuitable_means_zero_and_best_is_max(zone, soil, lu, ai, slope, soc, sat, deficit, edition):
-    r = run(zone=zone, soil=soil, lu=lu, ai=ai, slope=slope, soc=soc, sat=sat, deficit=deficit, edition=edition,
-            settings_=PracticeSettings())
+    r = run(
+        zone=zone,
+        soil=soil,
+        lu=lu,
+        ai=ai,
+        slope=slope,
+        soc=soc,
+        sat=sat,
+        deficit=deficit,
+        edition=edition,
+        settings_=PracticeSettings(),
+    )
     best = 0.0
     for rule in RULES:
         cls, rate = r[f"suitability_{rule.practice}"], r[f"rate_{rule.practice}"]
@@ -258,8 +342,9 @@ def test_best_of_suitable_or_conditional_and_combination():
     r = run(settings_=s)
     assert r["best_practice"] == 5  # organic amendments (conditional: manure availability) has the largest rate
     # one practice per mechanism: tillage (no-till) + input (organic) + land use (agroforestry)
-    assert r["rate_combined"] == pytest.approx(r["rate_no_till"] + r["rate_organic_amendments"]
-                                               + r["rate_agroforestry"])
+    assert r["rate_combined"] == pytest.approx(
+        r["rate_no_till"] + r["rate_organic_amendments"] + r["rate_agroforestry"]
+    )
     r = run(settings_=PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), best_of=2))
     assert r["best_practice"] == 7  # agroforestry, organic amendments only conditional
     # manure N cap (methods §6.2 P4a): 100 kg N -> 100 x 10 x 0.001 x 0.5 = 0.5 t C
@@ -295,26 +380,35 @@ def test_bad_tables_are_refused(tmp_path):
 # --------------------------------------------------------------------------- climate zones and soil classes
 
 
-@pytest.mark.parametrize("mat,map_,pet,elev,tmax,frost,zone", [
-    (24, 1500, 1400, 1500, 26, 0, "tropical_montane"),
-    (24, 2500, 1400, 200, 26, 0, "tropical_wet"),
-    (24, 1500, 1400, 200, 26, 0, "tropical_moist"),
-    (24, 800, 1600, 200, 26, 0, "tropical_dry"),
-    (24, 800, 1600, 200, 26, 30, "warm_temperate_dry"),      # 2019: too many frost days for tropical
-    (15, 900, 800, 200, 25, None, "warm_temperate_moist"),
-    (15, 500, 800, 200, 25, None, "warm_temperate_dry"),
-    (8, 900, 600, 200, 20, None, "cool_temperate_moist"),
-    (8, 400, 600, 200, 20, None, "cool_temperate_dry"),
-    (-2, 500, 300, 200, 14, None, "boreal_moist"),
-    (-2, 250, 300, 200, 14, None, "boreal_dry"),
-    (-12, 300, 100, 200, 5, None, "polar_moist"),
-    (-12, 80, 100, 200, 5, None, "polar_dry"),
-    (10, 900, 600, 200, 20, None, "cool_temperate_moist"),   # MAT > 10 is strict
-    (18.5, 1200, 1000, 200, 25, None, "tropical_moist"),     # 2006 rule without frost days
-])
+@pytest.mark.parametrize(
+    "mat,map_,pet,elev,tmax,frost,zone",
+    [
+        (24, 1500, 1400, 1500, 26, 0, "tropical_montane"),
+        (24, 2500, 1400, 200, 26, 0, "tropical_wet"),
+        (24, 1500, 1400, 200, 26, 0, "tropical_moist"),
+        (24, 800, 1600, 200, 26, 0, "tropical_dry"),
+        (24, 800, 1600, 200, 26, 30, "warm_temperate_dry"),  # 2019: too many frost days for tropical
+        (15, 900, 800, 200, 25, None, "warm_temperate_moist"),
+        (15, 500, 800, 200, 25, None, "warm_temperate_dry"),
+        (8, 900, 600, 200, 20, None, "cool_temperate_moist"),
+        (8, 400, 600, 200, 20, None, "cool_temperate_dry"),
+        (-2, 500, 300, 200, 14, None, "boreal_moist"),
+        (-2, 250, 300, 200, 14, None, "boreal_dry"),
+        (-12, 300, 100, 200, 5, None, "polar_moist"),
+        (-12, 80, 100, 200, 5, None, "polar_dry"),
+        (10, 900, 600, 200, 20, None, "cool_temperate_moist"),  # MAT > 10 is strict
+        (18.5, 1200, 1000, 200, 25, None, "tropical_moist"),  # 2006 rule without frost days
+    ],
+)
 def test_climate_zone_decision_tree(mat, map_, pet, elev, tmax, frost, zone):
-    z = ipcc_climate_zone(np.array([mat]), np.array([map_]), np.array([pet]), np.array([elev]), np.array([tmax]),
-                          None if frost is None else np.array([frost]))
+    z = ipcc_climate_zone(
+        np.array([mat]),
+        np.array([map_]),
+        np.array([pet]),
+        np.array([elev]),
+        np.array([tmax]),
+        None if frost is None else np.array([frost]),
+    )
     assert z[0] == ZONES[zone]
 
 
@@ -358,7 +452,7 @@ def test_horn_slope_of_a_tilted_plane():
     from scsmap.rules.terrain import horn_slope_percent
 
     y, x = np.mgrid[0:6, 0:7] * 100.0  # 100 m pixels
-    z = 0.12 * x + 0.05 * y            # 12 % east, 5 % south
+    z = 0.12 * x + 0.05 * y  # 12 % east, 5 % south
     s = horn_slope_percent(z, 100.0, 100.0)
     np.testing.assert_allclose(s[1:-1, 1:-1], 13.0, rtol=1e-12)  # sqrt(12^2 + 5^2)
 
@@ -382,7 +476,7 @@ def test_slope_chunked_equals_unchunked():
     i, j = 40, 50
     dx = 0.005 * math.pi / 180 * 6371008.8 * math.cos(math.radians(lat[i, j]))
     dy = 0.005 * math.pi / 180 * 6371008.8
-    w = z[i - 1:i + 2, j - 1:j + 2]
+    w = z[i - 1 : i + 2, j - 1 : j + 2]
     gx = ((w[0, 2] + 2 * w[1, 2] + w[2, 2]) - (w[0, 0] + 2 * w[1, 0] + w[2, 0])) / (8 * dx)
     gy = ((w[2, 0] + 2 * w[2, 1] + w[2, 2]) - (w[0, 0] + 2 * w[0, 1] + w[0, 2])) / (8 * dy)
     assert one[i, j] == pytest.approx(100 * math.hypot(gx, gy), rel=1e-6)
@@ -413,8 +507,9 @@ def test_rule_table_typos_are_refused(tmp_path):
     df.loc[df["practice"] == "cover_crops", "adoptable"] = "low;meduim"
     p = tmp_path / "rules.csv"
     df.to_csv(p, index=False)
-    cfg = Config.model_validate({"region": {"name": "x", "iso3": "XXX", "bbox": [20, 41, 21, 42]},
-                                 "tables": {"practice_rules": str(p)}})
+    cfg = Config.model_validate(
+        {"region": {"name": "x", "iso3": "XXX", "bbox": [20, 41, 21, 42]}, "tables": {"practice_rules": str(p)}}
+    )
     with pytest.raises(ConfigError) as err:
         PracticeTables(cfg)
     assert "level 'no_tillage' of F_MG" in str(err.value) and "['meduim']" in str(err.value)
@@ -422,4 +517,5 @@ def test_rule_table_typos_are_refused(tmp_path):
 
 def _packaged(name):
     from importlib import resources
+
     return resources.files("scsmap.data").joinpath(name)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
-import pandas as pd
+from conftest import CONFIGS, SHARED, needs_shared
 from pyproj import Geod
 from rio_cogeo.cogeo import cog_validate
 
 from scsmap.config import load_config
-from scsmap.io.vector import load_boundary
 from scsmap.io.read import read_band
+from scsmap.io.vector import load_boundary
 from scsmap.run import run
-
-from conftest import CONFIGS, SHARED, needs_shared
 
 pytestmark = [needs_shared, pytest.mark.shared]
 
@@ -74,8 +73,13 @@ def test_btn_soc_stock_derived_from_content(btn):
     # SOURCE.txt: CORG x BKD x 30 x (1 - CFRAGF/100) gives mean 83.5, median 80.7 t/ha
     assert 78 < s["soc_stock_mean_t_ha"] < 90
     assert {p["id"] for p in res.manifest["products"]} == {
-        "soc_t0", "target_4p1000", "saturation_capacity", "saturation_ratio", "saturation_deficit",
-        "ipcc_soil_class"}  # sand and clay are there; no climate, so no zones and no practices
+        "soc_t0",
+        "target_4p1000",
+        "saturation_capacity",
+        "saturation_ratio",
+        "saturation_deficit",
+        "ipcc_soil_class",
+    }  # sand and clay are there; no climate, so no zones and no practices
     assert "land_use" in res.skipped
     # hand check on pixels: read the source layers directly and recompute
     soil = SHARED / "data" / "bhutan" / "soil"
@@ -96,14 +100,17 @@ def test_btn_soc_stock_derived_from_content(btn):
     np.testing.assert_allclose(cap, expect_cap, rtol=1e-5)
 
 
-GSOCSEQ_STEMS = (["T0_Map030"] + [f"finalSOC_{s}_Map030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
-                 + [f"AbsDiff_{s}_Map030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
-                 + [f"ASR_{s}_Map030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
-                 + [f"RelDiff_{s}_Map030" for s in ("SSM1", "SSM2", "SSM3")]
-                 + [f"RSR_{s}_Map030" for s in ("SSM1", "SSM2", "SSM3")]
-                 + ["T0_UncertaintyMap030", "BAU_UncertaintyMap030", "SSM_UncertaintyMap030"]
-                 + [f"ASR_{s}_UncertaintyMap030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
-                 + [f"RSR_{s}_UncertaintyMap030" for s in ("SSM1", "SSM2", "SSM3")])
+GSOCSEQ_STEMS = (
+    ["T0_Map030"]
+    + [f"finalSOC_{s}_Map030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
+    + [f"AbsDiff_{s}_Map030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
+    + [f"ASR_{s}_Map030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
+    + [f"RelDiff_{s}_Map030" for s in ("SSM1", "SSM2", "SSM3")]
+    + [f"RSR_{s}_Map030" for s in ("SSM1", "SSM2", "SSM3")]
+    + ["T0_UncertaintyMap030", "BAU_UncertaintyMap030", "SSM_UncertaintyMap030"]
+    + [f"ASR_{s}_UncertaintyMap030" for s in ("BAU", "SSM1", "SSM2", "SSM3")]
+    + [f"RSR_{s}_UncertaintyMap030" for s in ("SSM1", "SSM2", "SSM3")]
+)
 
 
 def test_bialowieza_gsocseq_stacks(tmp_path):
@@ -117,8 +124,8 @@ def test_bialowieza_gsocseq_stacks(tmp_path):
     asr = {s: read_band(tmp_path / f"POL_GSOCseq_ASR_{s}_Map030.tif") for s in ("BAU", "SSM1", "SSM2", "SSM3")}
     target = np.isin(lu, [2, 3, 5, 12, 13])
     ok = np.isfinite(asr["BAU"])
-    assert not (ok & ~target).any()           # forest (class 4) is spin-up only: no forward result
-    assert ok.sum() >= 0.95 * target.sum()    # targets lacking an input (coarse climate edges) are nodata
+    assert not (ok & ~target).any()  # forest (class 4) is spin-up only: no forward result
+    assert ok.sum() >= 0.95 * target.sum()  # targets lacking an input (coarse climate edges) are nodata
     # 2001-2019 is warmer than 1981-2000 (stack bands 3-14): BAU loses SOC; SSM3 > SSM2 > SSM1 > BAU
     assert np.nanmean(asr["BAU"]) < 0
     means = [np.nanmean(asr[s]) for s in ("BAU", "SSM1", "SSM2", "SSM3")]
@@ -158,7 +165,7 @@ def test_mkd_practices_tier2(mkd):
     # SSM ASR mostly -0.2..0.8 t/ha/yr; typical management rates 0.2-0.8 on cropland)
     assert 0.1 < s["rate_best_total_Mt_yr"] < 0.6
     assert 20 < s["share_4p1000_national_percent"] < 100
-    assert 500_000 < s["no_till_suitable_ha"] < 1_300_000           # cropland (ESA CCI 2010) ~ 0.9-1.0 Mha
+    assert 500_000 < s["no_till_suitable_ha"] < 1_300_000  # cropland (ESA CCI 2010) ~ 0.9-1.0 Mha
     assert s["cover_crops_suitable_ha"] + s["cover_crops_conditional_ha"] > 500_000
     assert s["rate_no_till_total_Mt_yr"] > s["rate_reduced_tillage_total_Mt_yr"] > 0
     with rasterio.open(res.out_dir / "rate_no_till.tif") as src:

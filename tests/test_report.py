@@ -18,7 +18,6 @@ import numpy as np
 import pystac
 import pytest
 import rasterio
-
 from conftest import CHROMIUM, CONFIGS, ROOT, SAMPLE, needs_chromium
 
 
@@ -28,10 +27,10 @@ def _manifest(out: Path) -> dict:
 
 # --------------------------------------------------------------------------- report
 
+
 def test_report_has_every_section_and_product(demo_outputs):
     html = (demo_outputs / "report.html").read_text(encoding="utf-8")
-    for section in ("summary", "maps", "statistics", "qa", "alignment", "config", "checksums", "versions",
-                    "methods"):
+    for section in ("summary", "maps", "statistics", "qa", "alignment", "config", "checksums", "versions", "methods"):
         assert f'id="{section}"' in html, section
     m = _manifest(demo_outputs)
     for e in m["products"]:
@@ -47,11 +46,13 @@ def test_report_images_exist_and_use_the_legend_colours(demo_outputs):
     srcs = re.findall(r'<img src="([^"]+)"', html)
     assert srcs and all((demo_outputs / s).is_file() for s in srcs)
     import matplotlib.pyplot as plt
+
     from scsmap.products import PRODUCTS
     from scsmap.products.styles import legend_for
+
     img = plt.imread(demo_outputs / "quicklooks" / "land_use.png")
     colours = {tuple(int(round(255 * c)) for c in px[:3]) for px in img.reshape(-1, 4) if px[3] > 0}
-    legend = {tuple(int(h[i:i + 2], 16) for i in (1, 3, 5)) for _, _, h in legend_for(PRODUCTS["land_use"]).classes}
+    legend = {tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)) for _, _, h in legend_for(PRODUCTS["land_use"]).classes}
     assert colours and colours <= legend
 
 
@@ -59,17 +60,29 @@ def test_report_images_exist_and_use_the_legend_colours(demo_outputs):
 @needs_chromium
 def test_report_renders_in_headless_chromium(demo_outputs, tmp_path):
     url = (demo_outputs / "report.html").resolve().as_uri()
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000",
-             f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--virtual-time-budget=10000",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     shot = tmp_path / "report.png"
-    subprocess.run([CHROMIUM, *flags, "--window-size=1280,2000", f"--screenshot={shot}", url],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [CHROMIUM, *flags, "--window-size=1280,2000", f"--screenshot={shot}", url],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     import matplotlib.pyplot as plt
+
     img = plt.imread(shot)[..., :3]
     assert img.shape[0] >= 1000 and img.std() > 0.05  # not blank
     assert (img.min(axis=2) < 0.9).mean() > 0.05  # a real share of non-white pixels (maps, text)
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
-                         check=True).stdout
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     n = int(re.search(r'data-images="(\d+)"', dom).group(1))
     loaded = int(re.search(r'data-images-loaded="(\d+)"', dom).group(1))
     m = _manifest(demo_outputs)
@@ -77,6 +90,7 @@ def test_report_renders_in_headless_chromium(demo_outputs, tmp_path):
 
 
 # --------------------------------------------------------------------------- STAC
+
 
 def test_stac_collection_and_items_are_complete(demo_outputs):
     stac = demo_outputs / "stac"
@@ -111,9 +125,11 @@ def test_stac_collection_and_items_are_complete(demo_outputs):
 
 # --------------------------------------------------------------------------- make
 
+
 def _make(out: Path, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "-q", f"OUT={out.parent}", *args, str(out / "report.html")], cwd=ROOT,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["make", "-q", f"OUT={out.parent}", *args, str(out / "report.html")], cwd=ROOT, capture_output=True, text=True
+    )
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
@@ -123,17 +139,25 @@ def test_make_rebuilds_only_when_config_or_inputs_change(demo_outputs):
     assert _make(demo_outputs, "-W", str(CONFIGS / "regions" / "demo.yaml")).returncode == 1
     assert _make(demo_outputs, "-W", str(SAMPLE / "MKD_OCS_RF_1km.tif")).returncode == 1
     assert _make(demo_outputs, "-W", str(ROOT / "README.md")).returncode == 0
-    dry = subprocess.run(["make", "-n", f"OUT={demo_outputs.parent}", "-W", str(SAMPLE / "MKD_OCS_RF_1km.tif"),
-                          "demo"], cwd=ROOT, capture_output=True, text=True).stdout
-    assert [w for w in ("scsmap run", "scsmap stats", "scsmap report", "scsmap summary") if w in dry] == \
-        ["scsmap run", "scsmap stats", "scsmap report", "scsmap summary"]
+    dry = subprocess.run(
+        ["make", "-n", f"OUT={demo_outputs.parent}", "-W", str(SAMPLE / "MKD_OCS_RF_1km.tif"), "demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert [w for w in ("scsmap run", "scsmap stats", "scsmap report", "scsmap summary") if w in dry] == [
+        "scsmap run",
+        "scsmap stats",
+        "scsmap report",
+        "scsmap summary",
+    ]
 
 
 def test_report_of_a_run_without_stocks_or_rates(tmp_path):
     """A region that writes no SOC stock (so no summary figures, no 4 per 1000 share) still gets a report."""
     from scsmap.config import load_config
-    from scsmap.run import run
     from scsmap.outputs.report import write_report
+    from scsmap.run import run
 
     cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={"outputs.products": ["land_use", "mat"]})
     run(cfg, out_dir=tmp_path)

@@ -13,9 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
+from bad_input_helpers import (
+    SMALL_BBOX,
+    assert_untouched,
+    copy_outputs,
+    demo_config_dict,
+    dump_config,
+    run_into,
+    snapshot,
+)
 
-from bad_input_helpers import (SMALL_BBOX, assert_untouched, copy_outputs, demo_config_dict, dump_config, run_into,
-                               snapshot)
 from scsmap.config import load_config
 from scsmap.errors import OutputError
 from scsmap.run import run
@@ -48,8 +55,9 @@ def test_manifest_records_the_resume_key(reference):
     raw = small_raw()
     files = [raw["inputs"][k]["path"] for k in RULE_LAYERS] + [raw["region"]["boundary"]["path"]]
     want = {str((Path(raw["data_dir"]) / f).resolve()): _sha(Path(raw["data_dir"]) / f) for f in files}
-    want.update({str(Path(t).resolve()): _sha(Path(t)) for t in raw.get("tables", {}).values()
-                 if str(t).endswith(".csv")})  # table files are inputs too (the demo's cost table)
+    want.update(
+        {str(Path(t).resolve()): _sha(Path(t)) for t in raw.get("tables", {}).values() if str(t).endswith(".csv")}
+    )  # table files are inputs too (the demo's cost table)
     assert m["inputs_sha256"] == dict(sorted(want.items())), "input checksums differ from hashlib's"
     keys = [e["resume_key"] for e in m["products"]]
     assert len(set(keys)) == len(keys) == len(m["products"]) >= 5
@@ -112,6 +120,7 @@ def test_resume_recomputes_when_an_input_changes(reference, tmp_path):
     m1 = json.loads((out / "manifest.json").read_text())
     # same config, same path, the file's bytes changed (a tag appended): every key changes
     import rasterio
+
     with rasterio.open(copy, "r+") as ds:
         ds.update_tags(NOTE="edited")
     run(cfg, out_dir=out, resume=True, overwrite=True)
@@ -133,8 +142,11 @@ def test_sigkill_while_writing_leaves_no_partial_file_and_the_rerun_completes(tm
     cfg_path = dump_config(raw, tmp_path / "demo.yaml")
     out = copy_outputs(reference[1], tmp_path / "out")  # outputs of another (smaller) run: must survive
     before = snapshot(out)
-    proc = subprocess.Popen(_scsmap("run", str(cfg_path), "--out", str(out), "--overwrite", "-q"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _scsmap("run", str(cfg_path), "--out", str(out), "--overwrite", "-q"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     try:
         while not list(out.glob(".staging-*/*.tmp.tif")):
@@ -152,8 +164,12 @@ def test_sigkill_while_writing_leaves_no_partial_file_and_the_rerun_completes(tm
     final = {k: v for k, v in after.items() if not k.startswith(".staging-")}
     assert final == before, "a file under a final name changed although the run was killed before finishing"
     # the rerun removes the dead run's staging directory and completes
-    done = subprocess.run(_scsmap("run", str(cfg_path), "--out", str(out), "--overwrite", "-q"),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        _scsmap("run", str(cfg_path), "--out", str(out), "--overwrite", "-q"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     left = [p.name for p in out.iterdir() if p.name.startswith(".staging-")]
     assert not left, f"stale staging not removed: {left}"
@@ -173,6 +189,7 @@ def test_staging_of_a_live_run_is_not_removed(tmp_path):
     dead.mkdir()
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     import socket
+
     (dead / "owner").write_text(f"{socket.gethostname()} {int(child.stdout)}\n")
     assert clean_stale_staging(tmp_path) == [dead]
     assert live.is_dir() and foreign.is_dir() and not dead.exists()

@@ -15,7 +15,7 @@ import pytest
 from scsmap.rothc import compat as C
 from scsmap.rothc.gsocseq import _chain
 
-KD, KR, KB, KH = 10.0, 0.3, 0.66, 0.02          # methods §2.1 [yr-1]
+KD, KR, KB, KH = 10.0, 0.3, 0.66, 0.02  # methods §2.1 [yr-1]
 
 
 def _x(clay):
@@ -60,9 +60,9 @@ def test_analytic_spinup_is_the_steady_state_of_the_ode():
 
 # --- fw1func quirks, by hand -------------------------------------------------------------------------
 CLAY = 20.0
-S = (20 + 1.3 * CLAY - 0.01 * CLAY ** 2) * 30 / 23       # 54.7826 mm
-MAX_COV, MAX_BARE = -S, -S / 1.8                          # -54.78, -30.43 mm
-M = np.array([-70.0, 10, 60, -20, -20, -20, 100, -10, -5, 20, -25, -10])   # P - PET [mm]
+S = (20 + 1.3 * CLAY - 0.01 * CLAY**2) * 30 / 23  # 54.7826 mm
+MAX_COV, MAX_BARE = -S, -S / 1.8  # -54.78, -30.43 mm
+M = np.array([-70.0, 10, 60, -20, -20, -20, 100, -10, -5, 20, -25, -10])  # P - PET [mm]
 PET = np.full(12, 80.0)
 PREC = PET + M
 
@@ -73,16 +73,23 @@ def _b(acc, mx):
 
 def test_fw1func_quirks_month12_bare():
     bare = np.zeros(12, bool)
-    bare[[5, 11]] = True                                   # June and December bare
+    bare[[5, 11]] = True  # June and December bare
     # Acc by the rules: month 1 = min(M1, 0) not clamped; then running sum reset at >= 0, clamped >= MaxTSMD_i
-    acc = [-70.0,                    # month 1: below MaxTSMD, NOT clamped
-           MAX_COV,                  # -60 -> clamped to covered -54.78
-           0.0,                      # +5.2 -> 0
-           -20.0, -40.0,
-           MAX_BARE,                 # -60 -> clamped to the bare limit -30.43 (June bare)
-           0.0, -10.0, -15.0, 0.0, -25.0,
-           MAX_BARE]                 # -35 -> bare limit (December bare)
-    mx12 = MAX_BARE                  # month-12 MaxTSMD used for every month
+    acc = [
+        -70.0,  # month 1: below MaxTSMD, NOT clamped
+        MAX_COV,  # -60 -> clamped to covered -54.78
+        0.0,  # +5.2 -> 0
+        -20.0,
+        -40.0,
+        MAX_BARE,  # -60 -> clamped to the bare limit -30.43 (June bare)
+        0.0,
+        -10.0,
+        -15.0,
+        0.0,
+        -25.0,
+        MAX_BARE,
+    ]  # -35 -> bare limit (December bare)
+    mx12 = MAX_BARE  # month-12 MaxTSMD used for every month
     expected = [_b(a, mx12) for a in acc]
     # spot values by hand: month 4 = 0.2 + 0.8*(-30.4348+20)/(0.556*-30.4348) = 0.6933; month 1, 2 clamp to 0.2
     assert expected[0] == 0.2 and expected[1] == 0.2
@@ -95,12 +102,12 @@ def test_fw1func_quirks_month12_bare():
 
 def test_fw1func_quirks_month12_covered_and_month1_bare_ignored():
     bare = np.zeros(12, bool)
-    bare[[0, 5]] = True                                    # January bare (never used for B) and June bare
+    bare[[0, 5]] = True  # January bare (never used for B) and June bare
     acc = [-70.0, MAX_COV, 0.0, -20.0, -40.0, MAX_BARE, 0.0, -10.0, -15.0, 0.0, -25.0, -35.0]
-    expected = [_b(v, MAX_COV) for v in acc]               # month-12 covered limit for all b
+    expected = [_b(v, MAX_COV) for v in acc]  # month-12 covered limit for all b
     # June: clamped at the bare limit but b from the covered limit: 0.2 + 0.8*24.348/30.459 = 0.8395
     assert expected[5] == pytest.approx(0.83950, abs=1e-4)
-    assert expected[0] == 0.2                               # -70 < MaxTSMD: b < 0.2 before the clamp
+    assert expected[0] == 0.2  # -70 < MaxTSMD: b < 0.2 before the clamp
     b, a, _ = C.fw1func(PREC[:, None], PET[:, None], bare[:, None], np.array([CLAY]))
     np.testing.assert_allclose(a[:, 0], acc, atol=1e-12)
     np.testing.assert_allclose(b[:, 0], expected, atol=1e-12)
@@ -112,8 +119,8 @@ def test_xi_uses_soilr_temperature_cover_and_paddy():
     dry = np.zeros((12, 1))
     cover = np.full((12, 1), 0.6)
     xi = C.xi_gsocseq(t, wet, dry, cover > 0.8, np.array([30.0]), cover, paddy=0.4)
-    a = 47.9 / (1 + np.exp(106 / (t[1:, 0] + 18.3)))       # SoilR fT.RothC; no zero below -5 degC
-    assert np.isnan(xi[0, 0])                              # NA below -18.3 degC
+    a = 47.9 / (1 + np.exp(106 / (t[1:, 0] + 18.3)))  # SoilR fT.RothC; no zero below -5 degC
+    assert np.isnan(xi[0, 0])  # NA below -18.3 degC
     np.testing.assert_allclose(xi[1:, 0], a * 1.0 * 0.6 * 0.4, rtol=1e-12)
     assert xi[1, 0] > 0
 
@@ -131,8 +138,7 @@ def test_euler_step_count_constant_xi(years, steps):
     c0 = np.array([0.5, 8.0, 1.2, 45.0])
     u = cin * np.array([dr / (1 + dr), 1 / (1 + dr), 0, 0])
     pools = np.concatenate([c0, [4.0]])[:, None]
-    out = C.forward_euler(pools, np.full((12, 1), xi), np.array([cin]), np.array([dr]), np.array([clay]),
-                          years=years)
+    out = C.forward_euler(pools, np.full((12, 1), xi), np.array([cin]), np.array([dr]), np.array([clay]), years=years)
     np.testing.assert_allclose(out[:4, 0], _euler_closed_form(c0, xi, u, clay, steps), rtol=1e-11)
     assert out[4, 0] == 4.0
     # and not one step more (240 / 12) or less
@@ -161,15 +167,20 @@ def test_euler_instability_above_xi_2_4():
     for xi, years in ((2.5, 20), (2.3, 20)):
         star = u_d / (KD * xi)
         pools = np.array([star + 1.0, 5.0, 1.0, 40.0, 3.0])[:, None]
-        dev = [C.forward_euler(pools, np.full((12, 1), xi), np.array([cin]), np.array([dr]), np.array([20.0]),
-                               years=y)[0, 0] - star for y in (1, 2, years)]
+        dev = [
+            C.forward_euler(pools, np.full((12, 1), xi), np.array([cin]), np.array([dr]), np.array([20.0]), years=y)[
+                0, 0
+            ]
+            - star
+            for y in (1, 2, years)
+        ]
         g = 1 - KD * xi / 12
-        np.testing.assert_allclose(dev, [g ** 11, g ** 23, g ** (12 * years - 1)], rtol=1e-6, atol=1e-12)
-        if xi == 2.5:   # k ξ Δt = 2.083 > 2: sign flips every step, amplitude grows ~1.083x per month
+        np.testing.assert_allclose(dev, [g**11, g**23, g ** (12 * years - 1)], rtol=1e-6, atol=1e-12)
+        if xi == 2.5:  # k ξ Δt = 2.083 > 2: sign flips every step, amplitude grows ~1.083x per month
             # 11, 23, 239 steps are all odd: the deviation is negative and growing; after 20 years the
             # DPM pool itself is hugely negative (GSOCseq's "-999/outliers with the euler method")
             assert dev[0] < 0 and dev[1] < dev[0] and dev[2] < -1e7
-        else:           # 1.917 < 2: oscillating but damped
+        else:  # 1.917 < 2: oscillating but damped
             assert abs(dev[2]) < 1e-8
 
 
@@ -180,12 +191,13 @@ E = np.array([1.0, 4, 20, 47, 87, 117, 143, 129, 84, 45, 16, 4])
 
 
 def test_compat_vs_exact_temperate():
-    soc, clay, dr, bare = np.array(np.meshgrid([20.0, 40, 80, 150], [5.0, 20, 35, 60], [0.25, 0.67, 1.44],
-                                               [0, 1], indexing="ij")).reshape(4, -1)
+    soc, clay, dr, bare = np.array(
+        np.meshgrid([20.0, 40, 80, 150], [5.0, 20, 35, 60], [0.25, 0.67, 1.44], [0, 1], indexing="ij")
+    ).reshape(4, -1)
     n = soc.size
     clim = np.stack([np.repeat(v[:, None], n, 1) for v in (T, P_, E)])
     cover = np.full((12, n), 0.6)
-    cover[np.ix_([0, 1, 11], np.flatnonzero(bare))] = 1.0   # bare Dec-Feb on half the pixels
+    cover[np.ix_([0, 1, 11], np.flatnonzero(bare))] = 1.0  # bare Dec-Feb on half the pixels
     inc = (0.0, 0.05, 0.10, 0.20)
     fc, cc, tc = C.gsocseq_compat_chain(soc, clay, clim, clim, dr, cover, 1.0, 20, inc)
     fe, ce, te = _chain(soc, clay, clim, clim, dr, cover, 1.0, 20, inc, "rothamsted", 30.0)
@@ -196,13 +208,13 @@ def test_compat_vs_exact_temperate():
     # continuous ODE vs the periodic equilibrium of the discrete monthly engine (compat BAU drifts, exact
     # BAU is stationary); fw1func moisture quirks and SoilR temperature constants vs Rothamsted TSMD with
     # carry-over; explicit Euler vs exact exponential decay within the month; 239 vs 240 months.
-    d_asr = (fc - tc) / 20 - (fe - te) / 20                  # t C ha-1 yr-1
+    d_asr = (fc - tc) / 20 - (fe - te) / 20  # t C ha-1 yr-1
     rel = np.abs(fc - fe) / fe
-    assert np.abs(d_asr).max() < 0.05                         # measured max 0.017 (BAU) … 0.043 (SSM3)
-    assert np.abs(d_asr[0]).mean() < 0.01                     # measured 0.003
-    assert rel.max() < 0.01                                   # measured 0.55 %
+    assert np.abs(d_asr).max() < 0.05  # measured max 0.017 (BAU) … 0.043 (SSM3)
+    assert np.abs(d_asr[0]).mean() < 0.01  # measured 0.003
+    assert rel.max() < 0.01  # measured 0.55 %
     d_rsr = (fc[1:] - fc[0]) / 20 - (fe[1:] - fe[0]) / 20
-    assert np.abs(d_rsr).max() < 0.05                         # measured 0.010/0.020/0.041 (C_eq ratio 0.83-1.01)
+    assert np.abs(d_rsr).max() < 0.05  # measured 0.010/0.020/0.041 (C_eq ratio 0.83-1.01)
 
 
 def test_ode_matrix_matches_methods_2_4():

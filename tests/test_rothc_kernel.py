@@ -31,6 +31,7 @@ needs_ref = pytest.mark.skipif(not (REF / "RothC_Py_input.dat").is_file(), reaso
 # constants and modifiers (methods §2.1, §2.2)
 # ---------------------------------------------------------------------------------------------
 
+
 def test_x_clay_check_values():
     clay = [0, 10, 13, 20, 23.4, 30, 40, 60]
     expected = [5.762, 4.307, 4.051, 3.644, 3.514, 3.342, 3.205, 3.113]
@@ -40,8 +41,7 @@ def test_x_clay_check_values():
 
 
 def test_falloon_iom_check_values():
-    np.testing.assert_allclose(P.falloon_iom([20, 40, 60, 100, 200]), [1.486, 3.273, 5.194, 9.294, 20.468],
-                               atol=6e-4)
+    np.testing.assert_allclose(P.falloon_iom([20, 40, 60, 100, 200]), [1.486, 3.273, 5.194, 9.294, 20.468], atol=6e-4)
 
 
 def test_temperature_factor_check_values():
@@ -78,12 +78,12 @@ def test_tsmd_worked_example_rc3():
     acc, b = M.tsmd_series(rain, pan, np.ones(12), 23.4, 23.0)
     acc_expected = [0, 0, 0, 0, -10.25, -27.50, -44.94, -44.94, -38.69, -8.19, 0, 0]
     b_expected = [1, 1, 1, 1, 1, 0.7585, 0.2, 0.2, 0.4001, 1, 1, 1]
-    np.testing.assert_allclose(acc, acc_expected, atol=0.005)   # Table 2 prints 2 decimals
+    np.testing.assert_allclose(acc, acc_expected, atol=0.005)  # Table 2 prints 2 decimals
     np.testing.assert_allclose(b, b_expected, atol=1e-4)
 
 
 def test_tsmd_bare_soil_stops_at_bare_limit():
-    smd_max, _s1, smd_bare = M.smd_limits(23.4, 23.0)   # -44.94, -19.95, -24.99
+    smd_max, _s1, smd_bare = M.smd_limits(23.4, 23.0)  # -44.94, -19.95, -24.99
     # bare soil from field capacity, a very dry month: only down to smd_bare
     s, _b = M.tsmd_step(0.0, 0.0, 200.0, 0, 23.4, 23.0)
     assert s == pytest.approx(smd_bare)
@@ -141,6 +141,7 @@ def test_tsmd_settle_reaches_a_fixed_point():
 # monthly step (RC-4) and analytic spin-up (GS-1)
 # ---------------------------------------------------------------------------------------------
 
+
 def test_one_month_hoosfield_rc4():
     pools = np.array([0.1533, 4.4852, 0.6671, 25.8576, 2.7])
     out = K.step(pools, 0.3561, P.x_clay(23.4))
@@ -187,6 +188,7 @@ def test_analytic_spinup_vectorised():
 # Rothamsted equilibrium on the reference input (RC-1)
 # ---------------------------------------------------------------------------------------------
 
+
 def _ref_input():
     lines = (REF / "RothC_Py_input.dat").read_text().split("\n")
     rows = np.array([[float(v) for v in ln.split()] for ln in lines[7:] if ln.strip()])
@@ -200,8 +202,16 @@ def _ref_year_rows():
 
 def _ref_kw(rows):
     r12 = rows[:12]
-    return dict(tmp12=r12[:, 3], rain12=r12[:, 4], evap12=r12[:, 5], covered12=r12[:, 8], clay=13.0, depth=25.0,
-                inputs12=K.partition_inputs(r12[:, 6], r12[:, 9], r12[:, 7], axis=1), iom=3.0041)
+    return dict(
+        tmp12=r12[:, 3],
+        rain12=r12[:, 4],
+        evap12=r12[:, 5],
+        covered12=r12[:, 8],
+        clay=13.0,
+        depth=25.0,
+        inputs12=K.partition_inputs(r12[:, 6], r12[:, 9], r12[:, 7], axis=1),
+        iom=3.0041,
+    )
 
 
 @needs_shared
@@ -227,15 +237,16 @@ def test_exact_equilibrium_vs_reference_within_stopping_tolerance():
     rm12, s, _ = K.periodic_cycle(**{k: kw[k] for k in ("tmp12", "rain12", "evap12", "covered12", "clay", "depth")})
     Mx, _v = K.annual_map(rm12, P.x_clay(13.0), kw["inputs12"])
     lam = np.max(np.abs(np.linalg.eigvals(Mx)))
-    bound = 2 * P.EQ_TOL * lam / (1 - lam)            # distance left when the annual change is < 1e-6
+    bound = 2 * P.EQ_TOL * lam / (1 - lam)  # distance left when the annual change is < 1e-6
     diff = abs(ex.pools.sum() - ref["SOC_t_C_ha"])
     assert diff <= bound
-    assert diff > 1e-7   # the iteration really stops short of the fixed point (HUM is slow)
+    assert diff > 1e-7  # the iteration really stops short of the fixed point (HUM is slow)
 
 
 # ---------------------------------------------------------------------------------------------
 # affine map
 # ---------------------------------------------------------------------------------------------
+
 
 def test_solve_periodic_matches_linear_solve():
     rng = np.random.default_rng(3)
@@ -257,9 +268,10 @@ def test_advance_years_per_pixel_counts():
     n = np.array([0, 1, 7, 20, 1000])
     out = K.advance_years(c0, Mx, v, n)
     for i, ni in enumerate(n):
-        np.testing.assert_allclose(out[:, i], K.advance_years(c0[:, i], Mx[:, :, i], v[:, i], int(ni)),
-                                   rtol=1e-13, atol=1e-12)
-    np.testing.assert_array_equal(out[4], c0[4])     # IOM untouched
+        np.testing.assert_allclose(
+            out[:, i], K.advance_years(c0[:, i], Mx[:, :, i], v[:, i], int(ni)), rtol=1e-13, atol=1e-12
+        )
+    np.testing.assert_array_equal(out[4], c0[4])  # IOM untouched
     with pytest.raises(ValueError):
         K.advance_years(c0, Mx, v, -1)
 
@@ -267,8 +279,12 @@ def test_advance_years_per_pixel_counts():
 def test_run_matches_simulate_given_its_rate_modifiers():
     rng = np.random.default_rng(5)
     n, npix = 36, 6
-    clim = dict(tmp=rng.uniform(-8, 28, (n, npix)), rain=rng.uniform(0, 150, (n, npix)),
-                evap=rng.uniform(0, 150, (n, npix)), covered=rng.integers(0, 2, (n, npix)))
+    clim = dict(
+        tmp=rng.uniform(-8, 28, (n, npix)),
+        rain=rng.uniform(0, 150, (n, npix)),
+        evap=rng.uniform(0, 150, (n, npix)),
+        covered=rng.integers(0, 2, (n, npix)),
+    )
     clay = rng.uniform(0, 60, npix)
     u = K.partition_inputs(rng.uniform(0, 0.4, (n, npix)), 1.44, axis=1)
     pools = np.vstack([rng.uniform(0, 20, (4, npix)), np.full((1, npix), 2.0)])
@@ -289,12 +305,17 @@ _floats = dict(allow_nan=False, allow_infinity=False)
 @st.composite
 def climates(draw, npix=NPIX):
     """A 12-month climatology for ``npix`` pixels (temperate to warm, wet to dry)."""
-    def arr(lo, hi, shape=(12, npix)):   # values to 0.01, as climate inputs are given
+
+    def arr(lo, hi, shape=(12, npix)):  # values to 0.01, as climate inputs are given
         return np.round(draw(hnp.arrays(np.float64, shape, elements=st.floats(lo, hi, **_floats))), 2)
+
     return dict(
-        tmp12=arr(-10.0, 32.0), rain12=arr(0.0, 200.0), evap12=arr(0.0, 200.0),
+        tmp12=arr(-10.0, 32.0),
+        rain12=arr(0.0, 200.0),
+        evap12=arr(0.0, 200.0),
         covered12=draw(hnp.arrays(np.int64, (12, npix), elements=st.integers(0, 1))),
-        clay=arr(0.0, 80.0, (npix,)), depth=arr(10.0, 40.0, (npix,)),
+        clay=arr(0.0, 80.0, (npix,)),
+        depth=arr(10.0, 40.0, (npix,)),
         inputs12=K.partition_inputs(arr(0.0, 1.0), arr(0.25, 1.44, (npix,)), arr(0.0, 0.3), axis=1),
     )
 
@@ -303,11 +324,13 @@ _hyp = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 
 
 @_hyp
-@given(pools=hnp.arrays(np.float64, (5, NPIX), elements=st.floats(0.0, 100.0, **_floats)),
-       rm=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 6.0, **_floats)),
-       clay=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 100.0, **_floats)),
-       c_inp=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 5.0, **_floats)),
-       fym=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 5.0, **_floats)))
+@given(
+    pools=hnp.arrays(np.float64, (5, NPIX), elements=st.floats(0.0, 100.0, **_floats)),
+    rm=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 6.0, **_floats)),
+    clay=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 100.0, **_floats)),
+    c_inp=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 5.0, **_floats)),
+    fym=hnp.arrays(np.float64, (NPIX,), elements=st.floats(0.0, 5.0, **_floats)),
+)
 def test_monthly_carbon_balance_and_nonnegative(pools, rm, clay, c_inp, fym):
     u = K.partition_inputs(c_inp, 1.44, fym)
     new, co2 = K.step(pools, rm, P.x_clay(clay), u, return_co2=True)
@@ -321,10 +344,18 @@ def test_monthly_carbon_balance_and_nonnegative(pools, rm, clay, c_inp, fym):
 @given(clim=climates())
 def test_simulated_pools_stay_nonnegative(clim):
     pools = np.zeros((5, NPIX))
-    res = K.simulate(pools, 0.0, tmp=np.tile(clim["tmp12"], (3, 1)), rain=np.tile(clim["rain12"], (3, 1)),
-                     evap=np.tile(clim["evap12"], (3, 1)), covered=np.tile(clim["covered12"], (3, 1)),
-                     clay=clim["clay"], depth=clim["depth"], inputs=np.tile(clim["inputs12"], (3, 1, 1)),
-                     record="month")
+    res = K.simulate(
+        pools,
+        0.0,
+        tmp=np.tile(clim["tmp12"], (3, 1)),
+        rain=np.tile(clim["rain12"], (3, 1)),
+        evap=np.tile(clim["evap12"], (3, 1)),
+        covered=np.tile(clim["covered12"], (3, 1)),
+        clay=clim["clay"],
+        depth=clim["depth"],
+        inputs=np.tile(clim["inputs12"], (3, 1, 1)),
+        record="month",
+    )
     assert np.all(res.records["pools"] >= 0.0)
 
 
@@ -332,20 +363,32 @@ def test_simulated_pools_stay_nonnegative(clim):
 @given(clim=climates())
 def test_exact_equilibrium_is_a_fixed_point_of_one_simulated_year(clim):
     ex = K.equilibrium_exact(**clim, iom=2.0)
-    with np.errstate(invalid="ignore"):   # inf pools where RM = 0 all year (no equilibrium)
-        res = K.simulate(ex.pools, ex.swc, tmp=clim["tmp12"], rain=clim["rain12"], evap=clim["evap12"],
-                         covered=clim["covered12"], clay=clim["clay"], depth=clim["depth"],
-                         inputs=clim["inputs12"])
-    finite = np.all(np.isfinite(ex.pools), axis=0)   # RM = 0 all year and input > 0 has no equilibrium
-    np.testing.assert_allclose(res.pools[:, finite], ex.pools[:, finite], rtol=0,
-                               atol=1e-9 * max(1.0, float(np.max(ex.pools[:, finite], initial=1.0)) / 100))
+    with np.errstate(invalid="ignore"):  # inf pools where RM = 0 all year (no equilibrium)
+        res = K.simulate(
+            ex.pools,
+            ex.swc,
+            tmp=clim["tmp12"],
+            rain=clim["rain12"],
+            evap=clim["evap12"],
+            covered=clim["covered12"],
+            clay=clim["clay"],
+            depth=clim["depth"],
+            inputs=clim["inputs12"],
+        )
+    finite = np.all(np.isfinite(ex.pools), axis=0)  # RM = 0 all year and input > 0 has no equilibrium
+    np.testing.assert_allclose(
+        res.pools[:, finite],
+        ex.pools[:, finite],
+        rtol=0,
+        atol=1e-9 * max(1.0, float(np.max(ex.pools[:, finite], initial=1.0)) / 100),
+    )
     np.testing.assert_allclose(res.swc, ex.swc, atol=1e-10)
 
 
 @st.composite
 def warm_climates(draw):
     clim = draw(climates())
-    clim["tmp12"] = np.clip(clim["tmp12"], 8.0, None)   # slow HUM: keep the iteration to <~10^4 years
+    clim["tmp12"] = np.clip(clim["tmp12"], 8.0, None)  # slow HUM: keep the iteration to <~10^4 years
     return clim
 
 
@@ -354,8 +397,9 @@ def warm_climates(draw):
 def test_exact_equilibrium_agrees_with_rothamsted_iteration(clim):
     it = K.equilibrium_rothamsted(**clim, iom=2.0, method="annual")
     ex = K.equilibrium_exact(**clim, iom=2.0)
-    rm12, _s, settle = K.periodic_cycle(**{k: clim[k] for k in ("tmp12", "rain12", "evap12", "covered12", "clay",
-                                                                  "depth")})
+    rm12, _s, settle = K.periodic_cycle(
+        **{k: clim[k] for k in ("tmp12", "rain12", "evap12", "covered12", "clay", "depth")}
+    )
     Mx, _v = K.annual_map(rm12, P.x_clay(clim["clay"]), clim["inputs12"])
     lam = np.array([np.max(np.abs(np.linalg.eigvals(Mx[:, :, i]))) for i in range(NPIX)])
     # the iteration stops once the annual change is < tol; the slowest mode then still has
@@ -388,8 +432,15 @@ def test_more_input_gives_more_soc(clim, k):
     assert np.all(hi.pools.sum(axis=0)[ok] > lo.pools.sum(axis=0)[ok])
     # and along a forward run from the same state, month by month
     start = np.vstack([np.full((4, NPIX), 5.0), np.full((1, NPIX), 2.0)])
-    kw = dict(tmp=clim["tmp12"], rain=clim["rain12"], evap=clim["evap12"], covered=clim["covered12"],
-              clay=clim["clay"], depth=clim["depth"], record="month")
+    kw = dict(
+        tmp=clim["tmp12"],
+        rain=clim["rain12"],
+        evap=clim["evap12"],
+        covered=clim["covered12"],
+        clay=clim["clay"],
+        depth=clim["depth"],
+        record="month",
+    )
     r_lo = K.simulate(start, 0.0, inputs=clim["inputs12"], **kw).records["pools"].sum(axis=1)
     r_hi = K.simulate(start, 0.0, inputs=clim["inputs12"] * k, **kw).records["pools"].sum(axis=1)
     assert np.all(r_hi >= r_lo)
@@ -400,13 +451,25 @@ def test_more_input_gives_more_soc(clim, k):
 def test_affine_forward_equals_monthly_stepping(clim, years, swc_share):
     rng = np.random.default_rng(years)
     pools = np.vstack([rng.uniform(0, 40, (4, NPIX)), np.full((1, NPIX), 3.0)])
-    swc0 = swc_share * M.smd_limits(clim["clay"], clim["depth"])[0]   # any deficit, settled or not
+    swc0 = swc_share * M.smd_limits(clim["clay"], clim["depth"])[0]  # any deficit, settled or not
     fast, s_fast = K.forward_periodic(pools, swc0, years=years, **clim)
     tile = (years, 1)
-    slow = K.simulate(pools, swc0, tmp=np.tile(clim["tmp12"], tile), rain=np.tile(clim["rain12"], tile),
-                      evap=np.tile(clim["evap12"], tile), covered=np.tile(clim["covered12"], tile),
-                      clay=clim["clay"], depth=clim["depth"], inputs=np.tile(clim["inputs12"], (years, 1, 1)),
-                      record="year") if years else None
+    slow = (
+        K.simulate(
+            pools,
+            swc0,
+            tmp=np.tile(clim["tmp12"], tile),
+            rain=np.tile(clim["rain12"], tile),
+            evap=np.tile(clim["evap12"], tile),
+            covered=np.tile(clim["covered12"], tile),
+            clay=clim["clay"],
+            depth=clim["depth"],
+            inputs=np.tile(clim["inputs12"], (years, 1, 1)),
+            record="year",
+        )
+        if years
+        else None
+    )
     if years == 0:
         np.testing.assert_array_equal(fast, pools)
         return
@@ -420,10 +483,15 @@ def test_affine_forward_equals_monthly_stepping(clim, years, swc_share):
 def test_forward_scenarios_share_the_map():
     rng = np.random.default_rng(8)
     npix = 6
-    clim = dict(tmp12=rng.uniform(-2, 25, (12, npix)), rain12=rng.uniform(0, 120, (12, npix)),
-                evap12=rng.uniform(0, 140, (12, npix)), covered12=rng.integers(0, 2, (12, npix)),
-                clay=rng.uniform(5, 50, npix), depth=30.0,
-                inputs12=K.partition_inputs(rng.uniform(0, 0.5, (12, npix)), 1.44, axis=1))
+    clim = dict(
+        tmp12=rng.uniform(-2, 25, (12, npix)),
+        rain12=rng.uniform(0, 120, (12, npix)),
+        evap12=rng.uniform(0, 140, (12, npix)),
+        covered12=rng.integers(0, 2, (12, npix)),
+        clay=rng.uniform(5, 50, npix),
+        depth=30.0,
+        inputs12=K.partition_inputs(rng.uniform(0, 0.5, (12, npix)), 1.44, axis=1),
+    )
     pools = np.vstack([rng.uniform(0, 40, (4, npix)), np.full((1, npix), 3.0)])
     swc0 = 0.7 * M.smd_limits(clim["clay"], 30.0)[0]
     factors = (1.0, 1.05, 1.2)
@@ -434,4 +502,4 @@ def test_forward_scenarios_share_the_map():
         np.testing.assert_allclose(p[i], one, rtol=0, atol=1e-10)
         np.testing.assert_allclose(path[i, -1], one, rtol=0, atol=1e-10)
         np.testing.assert_array_equal(s[i], s1)
-    assert np.all(np.diff(p.sum(axis=1), axis=0) > 0)   # more input, more SOC
+    assert np.all(np.diff(p.sum(axis=1), axis=0) > 0)  # more input, more SOC

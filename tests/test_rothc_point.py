@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import SHARED, needs_shared
 
-from scsmap.errors import InputError
 from scsmap.cli.rothc import rothc
+from scsmap.errors import InputError
 from scsmap.io.rothc_files import read_input, write_results
 from scsmap.rothc.point import YEAR_COLUMNS
 from scsmap.rothc.point import run_point as _run_point
@@ -25,6 +25,7 @@ from scsmap.rothc.point import run_point as _run_point
 def run_point(inp, **kw):
     """Run a parsed input or a file (read with :func:`read_input`)."""
     return _run_point(inp if not isinstance(inp, (str, Path)) else read_input(inp), **kw)
+
 
 REF = SHARED / "reference" / "rothc"
 needs_ref = pytest.mark.skipif(not (REF / "RothC_Py_input.dat").is_file(), reason=f"{REF} not found")
@@ -48,7 +49,7 @@ def _assert_matches_oracle(year_rows, month_rows, atol=1e-9):
     assert h == YEAR_COLUMNS
     _h, ref_m = _read_csv(REF / "RothC_Py_month_results.csv")
     assert year_rows.shape == ref_y.shape and month_rows.shape == ref_m.shape
-    np.testing.assert_array_equal(year_rows[:, :2], ref_y[:, :2])      # Year, Month (incl. 19872)
+    np.testing.assert_array_equal(year_rows[:, :2], ref_y[:, :2])  # Year, Month (incl. 19872)
     np.testing.assert_array_equal(month_rows[:, :2], ref_m[:, :2])
     np.testing.assert_allclose(year_rows[:, 2:8], ref_y[:, 2:8], rtol=0, atol=atol)
     np.testing.assert_allclose(month_rows[:, 2:8], ref_m[:, 2:8], rtol=0, atol=atol)
@@ -150,6 +151,7 @@ def test_v2_other_options_refused(tmp_path, opts, name):
 # CLI
 # ---------------------------------------------------------------------------------------------
 
+
 @needs_shared
 @needs_ref
 def test_cli_point_writes_results_and_summary(tmp_path):
@@ -165,8 +167,9 @@ def test_cli_point_writes_results_and_summary(tmp_path):
 @needs_shared
 @needs_ref
 def test_cli_point_exact(tmp_path):
-    res = CliRunner().invoke(rothc, ["point", str(REF / "RothC_Py_input.dat"), "--out", str(tmp_path),
-                                     "--equilibrium", "exact"])
+    res = CliRunner().invoke(
+        rothc, ["point", str(REF / "RothC_Py_input.dat"), "--out", str(tmp_path), "--equilibrium", "exact"]
+    )
     assert res.exit_code == 0, res.output
     assert "exact" in res.output and "37.21" in res.output
 
@@ -192,17 +195,21 @@ def test_cli_help_lists_point():
 # malformed files (self-contained, no ../shared)
 # ---------------------------------------------------------------------------------------------
 
+
 def _small_file(nsteps=24):
     rows = []
     for i in range(nsteps):
         y, mth = (1, i + 1) if i < 12 else (2000 + (i - 12) // 12, (i - 12) % 12 + 1)
         t = 9 + 7 * math.sin((mth - 4) / 12 * 2 * math.pi)
         c = 0.4 if mth == 8 else 0.0
-        rows.append(f"{y}\t{mth}\t100\t{t:.2f}\t60\t{40 + 30 * math.sin((mth - 4) / 12 * 2 * math.pi):.1f}"
-                    f"\t{c}\t0\t1\t1.44")
-    return ("small synthetic test file\nsecond comment\n (%)  (cm) (t C/ha) (-)\n"
-            f"clay\tdepth\tiom\tnsteps\n20.0\t23.0\t2.5\t{nsteps}\n(-) (-) (%) (C) (mm) (mm) (t C/ha) (t C/ha) (-) (-)\n"
-            "year\tmonth\tmodern\tTmp\tRain\tEvap\tC_inp\tFYM\tPC\tDPM_RPM\n" + "\n".join(rows) + "\n")
+        rows.append(
+            f"{y}\t{mth}\t100\t{t:.2f}\t60\t{40 + 30 * math.sin((mth - 4) / 12 * 2 * math.pi):.1f}\t{c}\t0\t1\t1.44"
+        )
+    return (
+        "small synthetic test file\nsecond comment\n (%)  (cm) (t C/ha) (-)\n"
+        f"clay\tdepth\tiom\tnsteps\n20.0\t23.0\t2.5\t{nsteps}\n(-) (-) (%) (C) (mm) (mm) (t C/ha) (t C/ha) (-) (-)\n"
+        "year\tmonth\tmodern\tTmp\tRain\tEvap\tC_inp\tFYM\tPC\tDPM_RPM\n" + "\n".join(rows) + "\n"
+    )
 
 
 def test_small_file_runs_and_balances(tmp_path):
@@ -216,20 +223,23 @@ def test_small_file_runs_and_balances(tmp_path):
     np.testing.assert_allclose(r.month_rows[:, 7], r.month_rows[:, 2:7].sum(axis=1), rtol=1e-14)
 
 
-@pytest.mark.parametrize("edit, line, words", [
-    (lambda t: t.replace("clay\tdepth\tiom\tnsteps", "foo\tbar"), 4, ["unknown layout"]),
-    (lambda t: t.replace("20.0\t23.0\t2.5\t24", "20.0\t23.0\tabc\t24"), 5, ["iom", "abc"]),
-    (lambda t: t.replace("20.0\t23.0\t2.5\t24", "120.0\t23.0\t2.5\t24"), 5, ["clay", "0-100"]),
-    (lambda t: t.replace("20.0\t23.0\t2.5\t24", "20.0\t23.0\t2.5\t30"), None, ["nsteps = 30", "24 monthly rows"]),
-    (lambda t: t.replace("20.0\t23.0\t2.5\t24", "20.0\t23.0\t2.5\t6"), 5, ["nsteps"]),
-    (lambda t: t.replace("\tDPM_RPM", "\tRATIO"), 7, ["DPM_RPM"]),
-    (lambda t: t.replace("0.4\t0\t1\t1.44", "0.4\t0\t2\t1.44", 1), 15, ["PC = 2"]),
-    (lambda t: t.replace("0.4\t0\t1\t1.44", "0.4\t0\t1", 1), 15, ["expected 10 values"]),
-    (lambda t: t.replace("0.4\t0\t1\t1.44", "-0.4\t0\t1\t1.44", 1), 15, ["C_inp", ">= 0"]),
-    (lambda t: t.replace("0.4\t0\t1\t1.44", "nan\t0\t1\t1.44", 1), 15, ["finite"]),
-    (lambda t: t.replace("1\t3\t100", "1\t13\t100", 1), 10, ["month = 13"]),
-    (lambda t: t.replace("1\t3\t100", "1\t4\t100", 1), 10, ["1..12 in order"]),
-])
+@pytest.mark.parametrize(
+    "edit, line, words",
+    [
+        (lambda t: t.replace("clay\tdepth\tiom\tnsteps", "foo\tbar"), 4, ["unknown layout"]),
+        (lambda t: t.replace("20.0\t23.0\t2.5\t24", "20.0\t23.0\tabc\t24"), 5, ["iom", "abc"]),
+        (lambda t: t.replace("20.0\t23.0\t2.5\t24", "120.0\t23.0\t2.5\t24"), 5, ["clay", "0-100"]),
+        (lambda t: t.replace("20.0\t23.0\t2.5\t24", "20.0\t23.0\t2.5\t30"), None, ["nsteps = 30", "24 monthly rows"]),
+        (lambda t: t.replace("20.0\t23.0\t2.5\t24", "20.0\t23.0\t2.5\t6"), 5, ["nsteps"]),
+        (lambda t: t.replace("\tDPM_RPM", "\tRATIO"), 7, ["DPM_RPM"]),
+        (lambda t: t.replace("0.4\t0\t1\t1.44", "0.4\t0\t2\t1.44", 1), 15, ["PC = 2"]),
+        (lambda t: t.replace("0.4\t0\t1\t1.44", "0.4\t0\t1", 1), 15, ["expected 10 values"]),
+        (lambda t: t.replace("0.4\t0\t1\t1.44", "-0.4\t0\t1\t1.44", 1), 15, ["C_inp", ">= 0"]),
+        (lambda t: t.replace("0.4\t0\t1\t1.44", "nan\t0\t1\t1.44", 1), 15, ["finite"]),
+        (lambda t: t.replace("1\t3\t100", "1\t13\t100", 1), 10, ["month = 13"]),
+        (lambda t: t.replace("1\t3\t100", "1\t4\t100", 1), 10, ["1..12 in order"]),
+    ],
+)
 def test_malformed_files_name_file_and_line(tmp_path, edit, line, words):
     p = tmp_path / "broken.dat"
     p.write_text(edit(_small_file()))
@@ -258,5 +268,6 @@ def test_unwritable_output_dir(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     from scsmap.errors import OutputError
+
     with pytest.raises(OutputError):
         write_results(r, blocker / "sub")

@@ -10,10 +10,9 @@ import json
 import signal
 
 import numpy as np
-
 import pytest
-
 from bad_input_helpers import SMALL_BBOX, demo_config_dict, dump_config, run_into, snapshot
+
 from scsmap.config import ComputeConfig, load_config
 from scsmap.errors import ConfigError
 from scsmap.io.gdal_env import worker_gdal_option
@@ -27,8 +26,10 @@ CLUSTER = dict(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.
 @pytest.fixture
 def time_limit():
     """Fail (instead of hanging) when a cluster test runs for more than two minutes."""
+
     def on_alarm(signum, frame):
         raise TimeoutError("cluster test exceeded its 120 s limit")
+
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(120)
     yield
@@ -72,8 +73,12 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
     raw = demo_config_dict()
     raw["inputs"] = {k: v for k, v in raw["inputs"].items() if k in ("soc_stock", "clay")}
     raw["region"]["bbox"] = SMALL_BBOX
-    raw["compute"] = {"scheduler": "processes", "n_workers": 2, "memory_limit": "1GB",
-                      "gdal_config": {"GDAL_CACHEMAX": "64"}}
+    raw["compute"] = {
+        "scheduler": "processes",
+        "n_workers": 2,
+        "memory_limit": "1GB",
+        "gdal_config": {"GDAL_CACHEMAX": "64"},
+    }
     cfg = load_config(dump_config(raw, tmp_path / "small.yaml"))
     seen = {}
     real = sched.open_engine
@@ -93,6 +98,7 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
 
             def __exit__(self, *exc):
                 return cm.__exit__(*exc)
+
         return Wrapped()
 
     import scsmap.run.pipeline as pipeline
@@ -165,7 +171,6 @@ def test_scaling_doc_compute_example_is_valid(tmp_path):
     import re
 
     import yaml
-
     from bad_input_helpers import ROOT
 
     text = (ROOT / "docs" / "scaling.md").read_text(encoding="utf-8")
@@ -182,8 +187,20 @@ def test_windows_give_the_same_maps_as_one_pass(tmp_path, time_limit):
 
     raw = demo_config_dict()
     raw["grid"] = {"chunk_size": 64}
-    raw["outputs"] = {"products": ["soc_t0", "target_4p1000", "saturation_ratio", "land_use", "mat", "map",
-                                   "suitability_cover_crops", "rate_cover_crops", "best_practice", "rate_best"]}
+    raw["outputs"] = {
+        "products": [
+            "soc_t0",
+            "target_4p1000",
+            "saturation_ratio",
+            "land_use",
+            "mat",
+            "map",
+            "suitability_cover_crops",
+            "rate_cover_crops",
+            "best_practice",
+            "rate_best",
+        ]
+    }
     _, one = run_into(raw, tmp_path / "one", "demo")
     raw["compute"] = {"pass_pixels": 20_000}  # 3 windows of one row of 64 x 64 chunks (5 chunks each)
     _, windows = run_into(raw, tmp_path / "windows", "demo")
@@ -191,8 +208,9 @@ def test_windows_give_the_same_maps_as_one_pass(tmp_path, time_limit):
     _, proc = run_into(raw, tmp_path / "proc", "demo")
     a, b = snapshot(windows), snapshot(proc)
     assert a.pop("manifest.json") and b.pop("manifest.json") and a == b
-    assert (tmp_path / "one" / "out" / "alignment_report.json").read_bytes() == \
-        (windows / "alignment_report.json").read_bytes()
+    assert (tmp_path / "one" / "out" / "alignment_report.json").read_bytes() == (
+        windows / "alignment_report.json"
+    ).read_bytes()
     m1, mw = (json.loads((d / "manifest.json").read_text()) for d in (one, windows))
     assert [e["id"] for e in m1["products"]] == [e["id"] for e in mw["products"]]
     for e1, ew in zip(m1["products"], mw["products"]):
@@ -223,8 +241,8 @@ def test_plan_windows_cover_the_grid_once():
 def test_input_error_raised_on_a_worker_keeps_its_message(tmp_path, time_limit):
     """A land-cover code missing from the table is found on a worker: the user sees the same InputError."""
     import rasterio
-
     from bad_input_helpers import SAMPLE
+
     from scsmap.errors import InputError
 
     with rasterio.open(SAMPLE / "esacci_lc2010_1km.tif") as src:

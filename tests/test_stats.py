@@ -14,10 +14,10 @@ import pandas as pd
 import pyproj
 import pytest
 import rasterio
+from conftest import CONFIGS, SHARED, needs_shared
 from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
 
-from conftest import CONFIGS, SHARED, needs_shared
 from scsmap.outputs.stats import zonal_statistics
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -36,8 +36,18 @@ def geod_ha(poly: Polygon) -> float:
 
 def _write(path, arr, dtype="float32", nodata=-9999.0):
     a = np.where(np.isfinite(arr), arr, nodata).astype(dtype)
-    with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=dtype,
-                       nodata=nodata, crs="EPSG:4326", transform=from_origin(10, 46, RES, RES)) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=a.shape[1],
+        height=a.shape[0],
+        count=1,
+        dtype=dtype,
+        nodata=nodata,
+        crs="EPSG:4326",
+        transform=from_origin(10, 46, RES, RES),
+    ) as ds:
         ds.write(a, 1)
 
 
@@ -56,14 +66,24 @@ def synthetic(tmp_path_factory):
     _write(d / "saturation_ratio.tif", np.where(west, 20.0, 60.0))
     _write(d / "soc_final_bau.tif", holes)
     _write(d / "land_use.tif", np.where(west, 2, 4), dtype="uint8", nodata=255)
-    entries = [{"id": i, "path": f"{i}.tif", "units": u, "dtype": t} for i, u, t in (
-        ("soc_t0", "t ha-1", "float32"), ("target_4p1000", "t ha-1 yr-1", "float32"),
-        ("asr_ssm1", "t ha-1 yr-1", "float32"), ("saturation_ratio", "%", "float32"),
-        ("soc_final_bau", "t ha-1", "float32"), ("land_use", "class", "uint8"))]
-    rect = box(10.2, 45.2, 10.8, 45.8)                       # on cell edges, both halves
+    entries = [
+        {"id": i, "path": f"{i}.tif", "units": u, "dtype": t}
+        for i, u, t in (
+            ("soc_t0", "t ha-1", "float32"),
+            ("target_4p1000", "t ha-1 yr-1", "float32"),
+            ("asr_ssm1", "t ha-1 yr-1", "float32"),
+            ("saturation_ratio", "%", "float32"),
+            ("soc_final_bau", "t ha-1", "float32"),
+            ("land_use", "class", "uint8"),
+        )
+    ]
+    rect = box(10.2, 45.2, 10.8, 45.8)  # on cell edges, both halves
     tri = Polygon([(10.123, 45.111), (10.377, 45.163), (10.251, 45.407)])  # cuts cells, west half only
-    zones = gpd.GeoDataFrame({"zone_set": ["t", "t"], "zone_id": ["rect", "tri"], "zone_name": ["rect", "tri"]},
-                             geometry=[densify(rect), densify(tri)], crs="EPSG:4326")
+    zones = gpd.GeoDataFrame(
+        {"zone_set": ["t", "t"], "zone_id": ["rect", "tri"], "zone_name": ["rect", "tri"]},
+        geometry=[densify(rect), densify(tri)],
+        crs="EPSG:4326",
+    )
     table = zonal_statistics(d, entries, zones)
     return table, rect, tri
 
@@ -126,11 +146,12 @@ def test_breakdown_by_land_use_class(synthetic):
 
 # --------------------------------------------------------------------------- MKD end to end
 
+
 @pytest.fixture(scope="module")
 def mkd_stats(tmp_path_factory):
     from scsmap.config import load_config
-    from scsmap.run import run
     from scsmap.outputs.stats import write_stats
+    from scsmap.run import run
 
     out = tmp_path_factory.mktemp("mkd")
     cfg = load_config(CONFIGS / "regions" / "mkd.yaml")

@@ -16,8 +16,8 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 import rasterio
-
 from conftest import ROOT, needs_qgis
+
 from scsmap.products import PRODUCTS
 from scsmap.products.styles import legend_for, qml
 
@@ -66,8 +66,15 @@ def test_generic_products_get_a_legend_from_units_or_valid_range():
     assert (legend_for(years).min, legend_for(years).max) == (0, 200)
     odd = dataclasses.replace(base, id="odd", family="index", units="1", valid_range=(0.0, 5.0))
     assert (legend_for(odd).min, legend_for(odd).max) == (0.0, 5.0)
-    cls = dataclasses.replace(base, id="suitability_x", family="suitability", units="class", dtype="uint8",
-                              valid_range=(0, 2), class_labels=None)
+    cls = dataclasses.replace(
+        base,
+        id="suitability_x",
+        family="suitability",
+        units="class",
+        dtype="uint8",
+        valid_range=(0, 2),
+        class_labels=None,
+    )
     leg = legend_for(cls)
     assert [c for c, _, _ in leg.classes] == [0, 1, 2]
     labelled = dataclasses.replace(cls, class_labels=lambda: [(0, "unsuitable", "#ff0000"), (1, "suitable", "#00ff00")])
@@ -85,7 +92,7 @@ def test_every_demo_product_has_its_qml_and_class_maps_their_colour_table(demo_o
             with rasterio.open(tif) as ds:
                 cmap = ds.colormap(1)
             for code, _, colour in legend_for(PRODUCTS[e["id"]]).classes:
-                assert "#%02x%02x%02x" % cmap[code][:3] == colour.lower(), (e["id"], code)
+                assert "#{:02x}{:02x}{:02x}".format(*cmap[code][:3]) == colour.lower(), (e["id"], code)
 
 
 @pytest.mark.qgis
@@ -96,9 +103,20 @@ def test_qgis_applies_the_styles(demo_outputs, tmp_path):
     tifs = [str(demo_outputs / e["path"]) for e in manifest["products"]]
     png = tmp_path / "qgis.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
-    proc = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "qgis_check.py"), *tifs,
-                           "--render", str(png), str(demo_outputs / "soc_t0.tif")],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [
+            "/usr/bin/python3",
+            str(ROOT / "scripts" / "qgis_check.py"),
+            *tifs,
+            "--render",
+            str(png),
+            str(demo_outputs / "soc_t0.tif"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(res["layers"]) == len(manifest["products"])
@@ -128,14 +146,29 @@ def test_qgis_applies_the_style_of_every_registry_product(tmp_path):
     tifs = []
     for pid, p in PRODUCTS.items():
         path = tmp_path / f"{pid}.tif"
-        with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype=p.dtype, nodata=p.nodata,
-                           crs="EPSG:4326", transform=from_origin(20, 42, 0.01, 0.01)) as ds:
+        with rasterio.open(
+            path,
+            "w",
+            driver="GTiff",
+            width=4,
+            height=4,
+            count=1,
+            dtype=p.dtype,
+            nodata=p.nodata,
+            crs="EPSG:4326",
+            transform=from_origin(20, 42, 0.01, 0.01),
+        ) as ds:
             ds.write(np.ones((1, 4, 4), dtype=p.dtype))
         write_qml(legend_for(p), path)
         tifs.append(str(path))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
-    proc = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "qgis_check.py"), *tifs],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        ["/usr/bin/python3", str(ROOT / "scripts" / "qgis_check.py"), *tifs],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     layers = json.loads(proc.stdout.strip().splitlines()[-1])["layers"]
     for p, layer in zip(PRODUCTS.values(), layers):

@@ -30,6 +30,7 @@ def _fail(exc: ScsmapError, verbose: int) -> None:
 
 def _parse_set(values: tuple[str, ...]) -> dict:
     import yaml
+
     out = {}
     for item in values:
         if "=" not in item:
@@ -60,25 +61,56 @@ def main() -> None:
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Output directory (default: outputs.dir, else out/<config name>).")
-@click.option("--overwrite", is_flag=True, default=None,
-              help="Replace existing outputs (they are only replaced once the whole run has succeeded).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a config value, e.g. --set grid.resolution=0.01 --set grid.chunk_size=512 "
-                   "(repeatable; VALUE is parsed as YAML).")
-@click.option("--scheduler", default=None, metavar="threads|processes|ADDRESS",
-              help="Where to compute: threads (default), processes (a local dask cluster with memory limits) "
-                   "or the address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (overrides "
-                   "compute.scheduler; outputs are identical either way).")
-@click.option("--resume", is_flag=True, default=False,
-              help="Keep products whose file and manifest entry match this config and these inputs "
-                   "(sha256); compute only the others.")
-@click.option("--price", type=float, default=None, metavar="PRICE",
-              help="Carbon price (cost-table currency per t CO2e) for abatement_at_price and the abatement curve "
-                   "reading (overrides ghg.price; default 100).")
-@click.option("-v", "--verbose", count=True, help="-v: report each step (grid, layers, skipped products); "
-              "-vv: debug, with tracebacks.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output directory (default: outputs.dir, else out/<config name>).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    default=None,
+    help="Replace existing outputs (they are only replaced once the whole run has succeeded).",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a config value, e.g. --set grid.resolution=0.01 --set grid.chunk_size=512 "
+    "(repeatable; VALUE is parsed as YAML).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="threads|processes|ADDRESS",
+    help="Where to compute: threads (default), processes (a local dask cluster with memory limits) "
+    "or the address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (overrides "
+    "compute.scheduler; outputs are identical either way).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    default=False,
+    help="Keep products whose file and manifest entry match this config and these inputs "
+    "(sha256); compute only the others.",
+)
+@click.option(
+    "--price",
+    type=float,
+    default=None,
+    metavar="PRICE",
+    help="Carbon price (cost-table currency per t CO2e) for abatement_at_price and the abatement curve "
+    "reading (overrides ghg.price; default 100).",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="-v: report each step (grid, layers, skipped products); -vv: debug, with tracebacks.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar, no summary.")
 def run(config, out_dir, overwrite, overrides, scheduler, resume, price, verbose, quiet):
     """Run the region described by CONFIG and write its maps.
@@ -109,8 +141,9 @@ def run(config, out_dir, overwrite, overrides, scheduler, resume, price, verbose
     if price is not None:
         settings["ghg.price"] = price
     cfg = _guarded(verbose, load_config, config, overrides=settings, note=note)
-    result = _guarded(verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet,
-                      resume=resume, note=note)
+    result = _guarded(
+        verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet, resume=resume, note=note
+    )
     if not quiet:
         _print_summary(result, time.perf_counter() - t0)
 
@@ -126,51 +159,66 @@ def _print_summary(result, seconds: float | None) -> None:
     def fmt(key, unit, spec=",.0f"):
         v = s.get(key)
         return "n/a" if v is None else f"{format(v, spec)} {unit}"
+
     click.echo(f"  region area        : {fmt('region_area_ha', 'ha')}")
     click.echo(f"  valid area         : {fmt('valid_area_ha', 'ha')}")
     click.echo(f"  SOC stock mean     : {fmt('soc_stock_mean_t_ha', 't C ha-1', '.2f')}")
     click.echo(f"  SOC stock total    : {fmt('soc_stock_total_Mt', 'Mt C', ',.2f')}")
-    click.echo(f"  4p1000 target mean : {fmt('target_4p1000_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')}"
-               f"  (total {fmt('target_4p1000_total_Mt_yr', 'Mt C yr-1', '.3f')})")
+    click.echo(
+        f"  4p1000 target mean : {fmt('target_4p1000_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')}"
+        f"  (total {fmt('target_4p1000_total_Mt_yr', 'Mt C yr-1', '.3f')})"
+    )
     if s.get("saturation_ratio_mean_percent") is not None:
         click.echo(f"  saturation ratio   : {fmt('saturation_ratio_mean_percent', '%', '.1f')} (area-weighted mean)")
     if s.get("rate_best_total_Mt_yr") is not None:
-        click.echo(f"  best practice rate : {fmt('rate_best_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')} (mean over valid "
-                   f"area; total {fmt('rate_best_total_Mt_yr', 'Mt C yr-1', '.3f')})")
+        click.echo(
+            f"  best practice rate : {fmt('rate_best_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')} (mean over valid "
+            f"area; total {fmt('rate_best_total_Mt_yr', 'Mt C yr-1', '.3f')})"
+        )
         if s.get("share_4p1000_national_percent") is not None:
-            click.echo(f"  share of 4p1000    : {fmt('share_4p1000_national_percent', '%', '.1f')} (national, "
-                       "area-weighted)")
+            click.echo(
+                f"  share of 4p1000    : {fmt('share_4p1000_national_percent', '%', '.1f')} (national, area-weighted)"
+            )
         shares = sorted(s.get("best_practice_share_percent", {}).items(), key=lambda kv: -kv[1])[:4]
         if shares:
             click.echo("  best practice      : " + ", ".join(f"{k} {v:.1f} %" for k, v in shares))
         if s.get("rate_best_total_Mt_CO2_yr") is not None:
             click.echo(f"  in CO2             : {fmt('rate_best_total_Mt_CO2_yr', 'Mt CO2 yr-1', '.3f')} (x 44/12)")
     if s.get("net_ghg_best_total_Mt_CO2e_yr") is not None:
-        click.echo(f"  net GHG, best      : {fmt('net_ghg_best_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
-                   "(sequestration - N2O, practice with the largest net balance)")
+        click.echo(
+            f"  net GHG, best      : {fmt('net_ghg_best_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
+            "(sequestration - N2O, practice with the largest net balance)"
+        )
     if s.get("abatement_curve_total_Mt_CO2e_yr") is not None:
         price = f"{s['carbon_price']:g} {s.get('currency', '')} t-1 CO2e"
-        click.echo(f"  at carbon price    : {fmt('abatement_at_price_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
-                   f"reachable at {price} ({s['abatement_curve']})")
+        click.echo(
+            f"  at carbon price    : {fmt('abatement_at_price_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
+            f"reachable at {price} ({s['abatement_curve']})"
+        )
     if seconds is not None:
         click.echo(f"  wall time          : {seconds:.1f} s")
 
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--inputs/--no-inputs", default=False,
-              help="Also open every input and check CRS, overlap, nodata and physical ranges.")
+@click.option(
+    "--inputs/--no-inputs",
+    default=False,
+    help="Also open every input and check CRS, overlap, nodata and physical ranges.",
+)
 def validate(config, inputs):
     """Check CONFIG and report every problem with its YAML path and a hint.
 
     Exit status 0 when valid, 2 otherwise.
     """
     from ..config import load_config
+
     _setup_logging(0, True)
     try:
         cfg = load_config(config)
         if inputs:
             from ..inputs.align import assemble_inputs
+
             assemble_inputs(cfg)
     except ScsmapError as exc:
         _fail(exc, 0)
@@ -182,6 +230,7 @@ def validate(config, inputs):
 def schema():
     """Print the JSON schema of region configs."""
     from ..config import json_schema
+
     click.echo(json.dumps(json_schema(), indent=2))
 
 
@@ -189,6 +238,7 @@ def schema():
 def products():
     """List the product ids scsmap can write, with units and what they need."""
     from ..products import PRODUCTS
+
     for p in PRODUCTS.values():
         click.echo(f"{p.id:<20} [{p.units}] {p.long_name}\n{'':<20} needs: {', '.join(p.requires)}")
 
@@ -206,13 +256,22 @@ def _guarded(verbose: int, fn, *args, note: str = "", **kwargs):
     except Exception as exc:  # an scsmap bug or an unforeseen library error
         if verbose > 1:
             raise
-        click.secho(f"error: unexpected {type(exc).__name__}: {exc}\n  hint: rerun with -vv for the traceback "
-                    "and report it" + (f"; {note}" if note else ""), fg="red", err=True)
+        click.secho(
+            f"error: unexpected {type(exc).__name__}: {exc}\n  hint: rerun with -vv for the traceback "
+            "and report it" + (f"; {note}" if note else ""),
+            fg="red",
+            err=True,
+        )
         sys.exit(1)
 
 
-_out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-                           help="The run's output folder (default: outputs.dir, else out/<config name>).")
+_out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The run's output folder (default: outputs.dir, else out/<config name>).",
+)
 _verbose_option = click.option("-v", "--verbose", count=True, help="-v: report each step; -vv: with tracebacks.")
 
 
@@ -240,8 +299,11 @@ def stats(config, out_dir, verbose):
         click.echo(f"  region area: {region.area_ha.iloc[0]:,.0f} ha")
     for r in region.itertuples():
         if r.total_units:
-            share = "" if r.share_4p1000_percent != r.share_4p1000_percent else \
-                f", {r.share_4p1000_percent:.1f} % of the 4p1000 target"
+            share = (
+                ""
+                if r.share_4p1000_percent != r.share_4p1000_percent
+                else f", {r.share_4p1000_percent:.1f} % of the 4p1000 target"
+            )
             click.echo(f"  {r.product:<24} total {r.total:,.3f} {r.total_units}{share}")
 
 
@@ -265,8 +327,12 @@ def report(config, out_dir, verbose):
 @click.argument("out_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
 @click.option("--out", "dest", type=click.Path(file_okay=False), required=True, help="Folder of the mosaic.")
 @click.option("--overwrite", is_flag=True, help="Replace a mosaic that exists in --out.")
-@click.option("--resolution", type=float, default=None,
-              help="Pixel size in the first region's CRS units (default: the first region's).")
+@click.option(
+    "--resolution",
+    type=float,
+    default=None,
+    help="Pixel size in the first region's CRS units (default: the first region's).",
+)
 @_verbose_option
 def mosaic(out_dirs, dest, overwrite, resolution, verbose):
     """Merge several regions' run folders OUT_DIRS into one map per product.
@@ -280,16 +346,23 @@ def mosaic(out_dirs, dest, overwrite, resolution, verbose):
     _setup_logging(verbose, False)
     res = _guarded(verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution)
     m = res.manifest
-    click.echo(f"{res.out_dir}: {len(m['products']) - 1} product(s) + provenance.tif, grid "
-               f"{m['grid']['shape'][0]} x {m['grid']['shape'][1]} ({m['grid']['crs']})")
+    click.echo(
+        f"{res.out_dir}: {len(m['products']) - 1} product(s) + provenance.tif, grid "
+        f"{m['grid']['shape'][0]} x {m['grid']['shape'][1]} ({m['grid']['crs']})"
+    )
     for s in m["sources"]:
         click.echo(f"  {s['provenance_code']}: {s['region']['name']:<30} {s['pixels']:>10,} px  <- {s['out_dir']}")
 
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--make", "target", default=None, metavar="TARGET",
-              help="Print a Makefile rule 'TARGET: files...' instead of one file per line.")
+@click.option(
+    "--make",
+    "target",
+    default=None,
+    metavar="TARGET",
+    help="Print a Makefile rule 'TARGET: files...' instead of one file per line.",
+)
 def inputs(config, target):
     """List every local file a run of CONFIG reads (config chain, inputs, boundary, admin units, tables)."""
     from ..config import load_config

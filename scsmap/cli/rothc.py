@@ -17,11 +17,22 @@ def rothc() -> None:
 
 @rothc.command()
 @click.argument("input_file", metavar="INPUT.dat", type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Directory for year_results.csv and month_results.csv (created if missing; files replaced).")
-@click.option("--equilibrium", type=click.Choice(["rothamsted", "exact"]), default="rothamsted", show_default=True,
-              help="rothamsted: cycle the first 12 months until the annual change of the active pools is "
-                   "< 1e-6 t C ha-1, as the Rothamsted codes do; exact: solve the fixed point of the annual cycle.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Directory for year_results.csv and month_results.csv (created if missing; files replaced).",
+)
+@click.option(
+    "--equilibrium",
+    type=click.Choice(["rothamsted", "exact"]),
+    default="rothamsted",
+    show_default=True,
+    help="rothamsted: cycle the first 12 months until the annual change of the active pools is "
+    "< 1e-6 t C ha-1, as the Rothamsted codes do; exact: solve the fixed point of the annual cycle.",
+)
 def point(input_file, out_dir, equilibrium):
     """Run RothC on a Rothamsted-format INPUT.dat (RothC_Py or RothC v2 layout).
 
@@ -40,10 +51,11 @@ def point(input_file, out_dir, equilibrium):
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(2)
     inp = res.input
-    click.echo(f"{Path(input_file).name} ({inp.layout}; clay {inp.clay:g} %, depth {inp.depth:g} cm, "
-               f"IOM {inp.iom:g} t C ha-1, {inp.nsteps} months)")
-    click.echo(f"  equilibrium SOC  : {res.equilibrium_soc:.6f} t C ha-1 ({equilibrium}, "
-               f"{res.months} months iterated)")
+    click.echo(
+        f"{Path(input_file).name} ({inp.layout}; clay {inp.clay:g} %, depth {inp.depth:g} cm, "
+        f"IOM {inp.iom:g} t C ha-1, {inp.nsteps} months)"
+    )
+    click.echo(f"  equilibrium SOC  : {res.equilibrium_soc:.6f} t C ha-1 ({equilibrium}, {res.months} months iterated)")
     if len(res.month_rows):
         y, m = int(res.month_rows[-1, 0]), int(res.month_rows[-1, 1])
         click.echo(f"  final SOC        : {res.final_soc:.6f} t C ha-1 ({y}-{m:02d})")

@@ -66,8 +66,10 @@ def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
         data["data_dir"] = str((base / expand_env(data["data_dir"])).resolve())
     tables = data.get("tables")
     if isinstance(tables, dict):
-        data["tables"] = {k: (_anchor_one(v, base, None) if isinstance(v, str) and v.endswith(".csv") else v)
-                          for k, v in tables.items()}
+        data["tables"] = {
+            k: (_anchor_one(v, base, None) if isinstance(v, str) and v.endswith(".csv") else v)
+            for k, v in tables.items()
+        }
     return data
 
 
@@ -128,11 +130,26 @@ def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
 
 
 #: GSOCseq 52-band stack layout (methods §1.2): layer -> 1-based bands
-GSOCSEQ_STACK_BANDS = {"soc_stock": [1], "clay": [2], "temperature": list(range(3, 15)),
-                       "precipitation": list(range(15, 27)), "pet": list(range(27, 39)), "dr": [39],
-                       "land_use": [40], "cover": list(range(41, 53))}
-_STACK_UNITS = {"soc_stock": "t ha-1", "clay": "%", "temperature": "degC", "precipitation": "mm month-1",
-                "pet": "mm month-1", "dr": "1", "land_use": "class", "cover": "1"}
+GSOCSEQ_STACK_BANDS = {
+    "soc_stock": [1],
+    "clay": [2],
+    "temperature": list(range(3, 15)),
+    "precipitation": list(range(15, 27)),
+    "pet": list(range(27, 39)),
+    "dr": [39],
+    "land_use": [40],
+    "cover": list(range(41, 53)),
+}
+_STACK_UNITS = {
+    "soc_stock": "t ha-1",
+    "clay": "%",
+    "temperature": "degC",
+    "precipitation": "mm month-1",
+    "pet": "mm month-1",
+    "dr": "1",
+    "land_use": "class",
+    "cover": "1",
+}
 
 
 def _expand_gsocseq_stacks(raw: dict[str, Any]) -> None:
@@ -176,15 +193,18 @@ def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
     where = f"data_dir {base}" if isinstance(base, str) else "the config file's folder"
     for name, spec in inputs.items():
         if name not in LAYERS:
-            problems.append(f"inputs.{name}: unknown input layer {name!r}{did_you_mean(name, LAYERS)}; "
-                            f"known layers: {', '.join(LAYERS)}")
+            problems.append(
+                f"inputs.{name}: unknown input layer {name!r}{did_you_mean(name, LAYERS)}; "
+                f"known layers: {', '.join(LAYERS)}"
+            )
             continue
         if not isinstance(spec, dict):
             continue
         units = spec.get("units")
         if isinstance(units, str) and units not in LAYERS[name].units:
-            problems.append(f"inputs.{name}.units: {units!r} not understood for {name}; accepted: "
-                            f"{', '.join(LAYERS[name].units)}")
+            problems.append(
+                f"inputs.{name}.units: {units!r} not understood for {name}; accepted: {', '.join(LAYERS[name].units)}"
+            )
         p = spec.get("path")
         paths = p if isinstance(p, list) else [p] if isinstance(p, str) else []
         if isinstance(p, str) and "{month" in p:
@@ -275,8 +295,7 @@ def input_paths(spec: InputConfig) -> list[Path]:
     return [spec.path]
 
 
-def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None,
-                check_files: bool = True) -> Config:
+def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None, check_files: bool = True) -> Config:
     """Load, merge, resolve and validate a region config.
 
     Parameters
@@ -305,8 +324,9 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
         for i, p in enumerate(parents):
             node = node.setdefault(p, {})
             if not isinstance(node, dict):
-                raise ConfigError(f"--set {key}: {'.'.join(parents[:i + 1])} is {node!r}, not a mapping of keys",
-                                  source=str(path))
+                raise ConfigError(
+                    f"--set {key}: {'.'.join(parents[: i + 1])} is {node!r}, not a mapping of keys", source=str(path)
+                )
         node[last] = value
     _expand_gsocseq_stacks(raw)
     _resolve_inputs(raw, path.resolve().parent)

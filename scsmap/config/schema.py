@@ -18,7 +18,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..rules.practices import PRACTICE_IDS
-
 from .catalogue import LAYERS
 
 RESAMPLING = Literal["auto", "nearest", "bilinear", "cubic", "average", "mode", "min", "max", "med"]
@@ -38,13 +37,14 @@ class BoundaryConfig(_Model):
 
     path: Path | None = Field(None, description="polygon file (GeoPackage, GeoJSON, shapefile, zip://...)")
     countries: Path | None = Field(None, description="countries file in which the region's ISO3 code is looked up")
-    iso3_fields: list[str] = Field(["ISO_A3", "ADM0_A3", "ISO3", "GID_0"],
-                                   description="attribute names tried, in order, for the ISO3 lookup")
+    iso3_fields: list[str] = Field(
+        ["ISO_A3", "ADM0_A3", "ISO3", "GID_0"], description="attribute names tried, in order, for the ISO3 lookup"
+    )
     where: dict[str, str] | None = Field(None, description="attribute filter on `path`, e.g. {NAME: Skopje}")
     layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
 
     @model_validator(mode="after")
-    def _one_source(self) -> "BoundaryConfig":
+    def _one_source(self) -> BoundaryConfig:
         if (self.path is None) == (self.countries is None):
             raise ValueError("give exactly one of `path` (a polygon file) or `countries` (ISO3 lookup)")
         return self
@@ -57,11 +57,13 @@ class RegionConfig(_Model):
     iso3: str = Field(..., pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code, e.g. MKD")
     boundary: BoundaryConfig | None = Field(None, description="boundary polygon; outputs are masked to it")
     bbox: tuple[float, float, float, float] | None = Field(
-        None, description="lon/lat bounding box (min_lon, min_lat, max_lon, max_lat) in EPSG:4326; "
-        "used for the grid when there is no boundary, or to clip it")
+        None,
+        description="lon/lat bounding box (min_lon, min_lat, max_lon, max_lat) in EPSG:4326; "
+        "used for the grid when there is no boundary, or to clip it",
+    )
 
     @model_validator(mode="after")
-    def _extent(self) -> "RegionConfig":
+    def _extent(self) -> RegionConfig:
         if self.boundary is None and self.bbox is None:
             raise ValueError("give a `boundary` or a `bbox`")
         if self.bbox is not None:
@@ -75,31 +77,46 @@ class GridConfig(_Model):
     """The one grid every layer is warped into."""
 
     crs: str = Field("EPSG:4326", description="CRS of the region grid (EPSG code or WKT); equal-area CRSs allowed")
-    resolution: float = Field(1 / 120, gt=0, description="pixel size in CRS units (degrees for EPSG:4326; "
-                              "default 1/120 degree = 30 arc-seconds, the GSOCseq grid)")
-    like: str | None = Field(None, description="use the native grid of this input layer (e.g. soc_stock) "
-                             "instead of crs/resolution, cropped to the region")
+    resolution: float = Field(
+        1 / 120,
+        gt=0,
+        description="pixel size in CRS units (degrees for EPSG:4326; "
+        "default 1/120 degree = 30 arc-seconds, the GSOCseq grid)",
+    )
+    like: str | None = Field(
+        None,
+        description="use the native grid of this input layer (e.g. soc_stock) "
+        "instead of crs/resolution, cropped to the region",
+    )
     snap: Literal["global", "none"] = Field(
-        "global", description="'global': pixel edges on multiples of the resolution from the CRS origin "
-        "(the global 30-arc-second grid); 'none': edges start at the region's corner")
+        "global",
+        description="'global': pixel edges on multiples of the resolution from the CRS origin "
+        "(the global 30-arc-second grid); 'none': edges start at the region's corner",
+    )
     chunk_size: int = Field(512, ge=64, le=16384, description="dask chunk size in pixels (y and x)")
 
 
 class InputConfig(_Model):
     """One input layer: file(s), band(s), units and how to resample it."""
 
-    path: Path | list[Path] = Field(..., description="raster file; for monthly layers one 12-band file, "
-                                    "a list of 12 files, or a pattern with {month:02d}")
+    path: Path | list[Path] = Field(
+        ...,
+        description="raster file; for monthly layers one 12-band file, "
+        "a list of 12 files, or a pattern with {month:02d}",
+    )
     bands: list[int] | None = Field(None, description="1-based band numbers (default: 1, or 1-12 for monthly layers)")
     units: str = Field(..., description="units the file stores after scale/offset (e.g. 't ha-1', 'g kg-1', 'K')")
     scale: float = Field(1.0, description="raw values are multiplied by this first (e.g. 0.1)")
     offset: float = Field(0.0, description="then this is added")
     nodata: float | Literal["none"] | None = Field(
-        None, description="nodata override: a value, or 'none' to ignore the file's own nodata; default: the file's")
+        None, description="nodata override: a value, or 'none' to ignore the file's own nodata; default: the file's"
+    )
     crs: str | None = Field(None, description="CRS to assign when the file has none (or to override a wrong one)")
     kind: Literal["continuous", "categorical"] | None = Field(None, description="default: the layer's kind")
-    resampling: RESAMPLING = Field("auto", description="'auto': average when coarsening, bilinear otherwise "
-                                   "(continuous); mode / nearest (categorical)")
+    resampling: RESAMPLING = Field(
+        "auto",
+        description="'auto': average when coarsening, bilinear otherwise (continuous); mode / nearest (categorical)",
+    )
 
 
 class FillConfig(_Model):
@@ -107,11 +124,12 @@ class FillConfig(_Model):
 
     constant: float | None = Field(None, description="a constant value in the layer's canonical unit")
     ptf: Literal["manrique_jones_1991", "alexander_1980"] | None = Field(
-        None, description="pedotransfer function (bulk density from organic carbon %)")
+        None, description="pedotransfer function (bulk density from organic carbon %)"
+    )
     source: str | None = Field(None, description="where the constant or the choice comes from")
 
     @model_validator(mode="after")
-    def _one(self) -> "FillConfig":
+    def _one(self) -> FillConfig:
         if (self.constant is None) == (self.ptf is None):
             raise ValueError("give exactly one of `constant` or `ptf`")
         return self
@@ -121,14 +139,23 @@ class SaturationConfig(_Model):
     """Mineral-associated OC (MAOC) capacity and its use (methods §4)."""
 
     method: Literal["georgiou2022", "hassink1997"] = Field("georgiou2022", description="capacity model")
-    f_maoc: float = Field(0.66, gt=0, le=1, description="share of SOC that is mineral-associated "
-                          "(Georgiou et al. 2022: 0.66 of topsoil SOC); 1 for a conservative cap")
+    f_maoc: float = Field(
+        0.66,
+        gt=0,
+        le=1,
+        description="share of SOC that is mineral-associated "
+        "(Georgiou et al. 2022: 0.66 of topsoil SOC); 1 for a conservative cap",
+    )
     georgiou_slope_hac: float = Field(0.86, gt=0, description="g C kg-1 per % (clay+silt), 2:1 clays")
     georgiou_slope_lac: float = Field(0.48, gt=0, description="g C kg-1 per % (clay+silt), 1:1 clays")
     hassink_intercept: float = Field(4.09, description="g C kg-1 (Hassink 1997)")
     hassink_slope: float = Field(0.37, description="g C kg-1 per % of particles < 20 um (Hassink 1997)")
-    hassink_silt_share: float = Field(0.5, ge=0, le=1, description="share of the silt fraction counted as "
-                                      "< 20 um (0.5 for 2-50 um silt; 1 where silt is 2-20 um)")
+    hassink_silt_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the silt fraction counted as < 20 um (0.5 for 2-50 um silt; 1 where silt is 2-20 um)",
+    )
 
 
 class ParametersConfig(_Model):
@@ -137,8 +164,11 @@ class ParametersConfig(_Model):
     depth_cm: float = Field(30.0, gt=0, le=100, description="soil depth of the SOC stock, cm")
     horizon_years: int = Field(20, ge=1, le=200, description="time horizon of potentials, years")
     rate_4p1000: float = Field(0.004, gt=0, lt=1, description="4 per 1000 target rate, yr-1")
-    lst_bias_c: float = Field(0.0, description="added to (LST day + LST night)/2 when monthly air temperature "
-                              "is derived from land-surface temperature, degC")
+    lst_bias_c: float = Field(
+        0.0,
+        description="added to (LST day + LST night)/2 when monthly air temperature "
+        "is derived from land-surface temperature, degC",
+    )
     saturation: SaturationConfig = Field(default_factory=SaturationConfig)
 
 
@@ -146,24 +176,37 @@ class RothCConfig(_Model):
     """RothC / GSOCseq protocol settings (methods §1, §2)."""
 
     engine: Literal["rothamsted", "gsocseq_compat"] = Field(
-        "rothamsted", description="'rothamsted': exact RothC 26.3 discrete monthly scheme with the periodic "
+        "rothamsted",
+        description="'rothamsted': exact RothC 26.3 discrete monthly scheme with the periodic "
         "spin-up; 'gsocseq_compat': the FAO GSOCseq scripts' numerics (analytic spin-up, explicit Euler, 239 "
-        "forward steps, SoilR temperature, fw1func moisture) for regression against published GSOCseq maps")
+        "forward steps, SoilR temperature, fw1func moisture) for regression against published GSOCseq maps",
+    )
     ssm_increase: tuple[float, float, float] = Field(
-        (0.05, 0.10, 0.20), description="relative C-input increase of SSM1, SSM2, SSM3 (GSOCseq: 5, 10, 20 %)")
+        (0.05, 0.10, 0.20), description="relative C-input increase of SSM1, SSM2, SSM3 (GSOCseq: 5, 10, 20 %)"
+    )
     uncertainty: bool = Field(True, description="run GSOCseq's min/max chains and write the uncertainty maps (%)")
-    monte_carlo_draws: int = Field(0, ge=0, le=10000, description="Monte Carlo draws of the GSOCseq input bounds "
-                                   "(0 = off); writes mean, SD, 5th and 95th percentile of each scenario's ASR")
+    monte_carlo_draws: int = Field(
+        0,
+        ge=0,
+        le=10000,
+        description="Monte Carlo draws of the GSOCseq input bounds "
+        "(0 = off); writes mean, SD, 5th and 95th percentile of each scenario's ASR",
+    )
     seed: int = Field(0, description="seed of the Monte Carlo draws (same config and inputs => same maps)")
     temperature_function: Literal["rothamsted", "soilr"] = Field(
-        "rothamsted", description="RothC temperature factor: Rothamsted (0 below -5 degC) or SoilR/GSOCseq variant")
+        "rothamsted", description="RothC temperature factor: Rothamsted (0 below -5 degC) or SoilR/GSOCseq variant"
+    )
     cropland_bare_months: list[int] = Field(
-        default_factory=list, description="months (1-12) in which cropland is bare, for the cover fallback rule "
-        "used when no `cover` layer is given")
+        default_factory=list,
+        description="months (1-12) in which cropland is bare, for the cover fallback rule "
+        "used when no `cover` layer is given",
+    )
     moisture_depth_cm: float = Field(30.0, gt=0, description="topsoil depth of the moisture-deficit routine, cm")
     apply_gsocseq_corrections: bool = Field(
-        False, description="set GSOCseq products to nodata where GSOCseq's map corrections fail (gsocseq_qa > 0); "
-        "by default the flags are only reported in the gsocseq_qa layer")
+        False,
+        description="set GSOCseq products to nodata where GSOCseq's map corrections fail (gsocseq_qa > 0); "
+        "by default the flags are only reported in the gsocseq_qa layer",
+    )
 
     @field_validator("cropland_bare_months")
     @classmethod
@@ -176,45 +219,78 @@ class RothCConfig(_Model):
 class TablesConfig(_Model):
     """Lookup tables (packaged names or paths to CSV files; see docs/regionalise.md)."""
 
-    land_cover_reclass: str = Field("esa_cci_to_fao", description="land cover -> land-use class table: a packaged "
-                                    "name or a CSV path with columns code,land_use")
-    ipcc_soc_ref: str = Field("ipcc2006", description="IPCC Tier 1 reference SOC stocks (Table 2.3): packaged "
-                              "'ipcc2006' or a CSV with columns edition,climate,soil_class,value,tag,verified,source")
-    ipcc_factors: str = Field("ipcc", description="IPCC stock-change factors F_LU, F_MG, F_I (Tables 5.5, 6.2) and "
-                              "the agroforestry F_AF: packaged 'ipcc' (2006 and 2019 rows) or a CSV with columns "
-                              "edition,land_use,factor,level,climate,value,tag,verified,source")
-    practice_rules: str = Field("scsmap", description="practice rule table (eligibility, gates, thresholds; "
-                                "methods §6.2): packaged 'scsmap' or a CSV with the same columns")
-    practice_rates: str | None = Field(None, description="practice rate table used when practices.rate_source = "
-                                       "table: packaged 'lessmann2021' or a country Tier 2 CSV with columns "
-                                       "practice,climate,rate,tag,source [t C ha-1 yr-1]")
-    wrb_legend: str | None = Field(None, description="CSV with columns code,rsg: the WRB reference soil group of "
-                                   "each code of the `wrb` input layer")
-    wrb_to_ipcc_soil: str = Field("wrb_to_ipcc", description="WRB reference soil group -> IPCC soil class "
-                                  "(methods §3.3): packaged 'wrb_to_ipcc' or a CSV with columns rsg,soil_class")
-    n2o_factors: str = Field("ipcc", description="IPCC N2O factors EF1, EF4, EF5, FracLEACH, FracGAS (2006 and 2019 "
-                             "Vol 4 Ch 11; methods §8.2): packaged 'ipcc' or a CSV with columns "
-                             "set,parameter,climate,n_type,value,tag,source")
-    gwp: str = Field("ipcc", description="GWP100 values (AR4, AR5, AR6; methods §8.1): packaged 'ipcc' or a CSV "
-                     "with columns set,gas,value,source")
-    practice_nitrogen: str = Field("scsmap", description="N bookkeeping per practice (methods §8.4): packaged "
-                                   "'scsmap' or a CSV with columns practice,f_ext,n_ext_type,added_n_kg_ha_yr,"
-                                   "added_n_type,delta_n2o_kg_ha_yr,tag,source")
-    practice_costs: str | None = Field(None, description="net cost per practice, supplied by the task force "
-                                       "(methods §9.2): CSV with columns practice,land_use,region,cost_per_ha_yr,"
-                                       "cost_per_tco2e,currency,year,tag,source; without it no cost products")
+    land_cover_reclass: str = Field(
+        "esa_cci_to_fao",
+        description="land cover -> land-use class table: a packaged name or a CSV path with columns code,land_use",
+    )
+    ipcc_soc_ref: str = Field(
+        "ipcc2006",
+        description="IPCC Tier 1 reference SOC stocks (Table 2.3): packaged "
+        "'ipcc2006' or a CSV with columns edition,climate,soil_class,value,tag,verified,source",
+    )
+    ipcc_factors: str = Field(
+        "ipcc",
+        description="IPCC stock-change factors F_LU, F_MG, F_I (Tables 5.5, 6.2) and "
+        "the agroforestry F_AF: packaged 'ipcc' (2006 and 2019 rows) or a CSV with columns "
+        "edition,land_use,factor,level,climate,value,tag,verified,source",
+    )
+    practice_rules: str = Field(
+        "scsmap",
+        description="practice rule table (eligibility, gates, thresholds; "
+        "methods §6.2): packaged 'scsmap' or a CSV with the same columns",
+    )
+    practice_rates: str | None = Field(
+        None,
+        description="practice rate table used when practices.rate_source = "
+        "table: packaged 'lessmann2021' or a country Tier 2 CSV with columns "
+        "practice,climate,rate,tag,source [t C ha-1 yr-1]",
+    )
+    wrb_legend: str | None = Field(
+        None,
+        description="CSV with columns code,rsg: the WRB reference soil group of each code of the `wrb` input layer",
+    )
+    wrb_to_ipcc_soil: str = Field(
+        "wrb_to_ipcc",
+        description="WRB reference soil group -> IPCC soil class "
+        "(methods §3.3): packaged 'wrb_to_ipcc' or a CSV with columns rsg,soil_class",
+    )
+    n2o_factors: str = Field(
+        "ipcc",
+        description="IPCC N2O factors EF1, EF4, EF5, FracLEACH, FracGAS (2006 and 2019 "
+        "Vol 4 Ch 11; methods §8.2): packaged 'ipcc' or a CSV with columns "
+        "set,parameter,climate,n_type,value,tag,source",
+    )
+    gwp: str = Field(
+        "ipcc",
+        description="GWP100 values (AR4, AR5, AR6; methods §8.1): packaged 'ipcc' or a CSV "
+        "with columns set,gas,value,source",
+    )
+    practice_nitrogen: str = Field(
+        "scsmap",
+        description="N bookkeeping per practice (methods §8.4): packaged "
+        "'scsmap' or a CSV with columns practice,f_ext,n_ext_type,added_n_kg_ha_yr,"
+        "added_n_type,delta_n2o_kg_ha_yr,tag,source",
+    )
+    practice_costs: str | None = Field(
+        None,
+        description="net cost per practice, supplied by the task force "
+        "(methods §9.2): CSV with columns practice,land_use,region,cost_per_ha_yr,"
+        "cost_per_tco2e,currency,year,tag,source; without it no cost products",
+    )
 
 
 class BaselineConfig(_Model):
     """Region-wide current management, used where no baseline layer is given (methods §6.2 gates)."""
 
     tillage: Literal["full_tillage", "reduced_tillage", "no_till"] = Field(
-        "full_tillage", description="cropland tillage now (layer `baseline_tillage` wins)")
+        "full_tillage", description="cropland tillage now (layer `baseline_tillage` wins)"
+    )
     input: Literal["low", "medium", "high_without_manure", "high_with_manure"] = Field(
-        "medium", description="cropland C input level now, IPCC Table 5.5 (layer `baseline_input` wins)")
-    grassland: Literal["nominal", "moderately_degraded", "severely_degraded", "improved",
-                       "high_intensity_grazing"] = Field(
-        "nominal", description="grassland state now, IPCC Table 6.2 (layer `baseline_grassland` wins)")
+        "medium", description="cropland C input level now, IPCC Table 5.5 (layer `baseline_input` wins)"
+    )
+    grassland: Literal["nominal", "moderately_degraded", "severely_degraded", "improved", "high_intensity_grazing"] = (
+        Field("nominal", description="grassland state now, IPCC Table 6.2 (layer `baseline_grassland` wins)")
+    )
     residue_burning: bool = Field(False, description="crop residues are burned or removed now")
     irrigated: bool = Field(False, description="cropland is irrigated now")
     agroforestry: bool = Field(False, description="trees are already integrated (agroforestry) now")
@@ -229,7 +305,7 @@ class RelativeCapConfig(_Model):
     rate_high: float = Field(0.004, ge=0, description="yr-1 (4 per mille)")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "RelativeCapConfig":
+    def _ordered(self) -> RelativeCapConfig:
         if self.stock_high <= self.stock_low:
             raise ValueError("stock_high must be greater than stock_low")
         return self
@@ -239,37 +315,57 @@ class PracticesConfig(_Model):
     """Practice suitability and practice rates (methods §3, §4.3-4.4, §6)."""
 
     enabled: list[str] | None = Field(None, description="practice ids to map (default: all); see `scsmap products`")
-    ipcc_edition: Literal[2006, 2019] = Field(2019, description="IPCC edition of the stock-change factors; "
-                                               "SOC_REF stays 2006 (2019 Table 2.3 not transcribed, methods §3.4b)")
+    ipcc_edition: Literal[2006, 2019] = Field(
+        2019,
+        description="IPCC edition of the stock-change factors; "
+        "SOC_REF stays 2006 (2019 Table 2.3 not transcribed, methods §3.4b)",
+    )
     rate_source: Literal["tier1", "table"] = Field(
-        "tier1", description="'tier1': SOC_REF x F_LU x (F_new - F_old) / D; 'table': tables.practice_rates where "
-        "it has a value for the practice and climate (Tier 2), Tier 1 elsewhere")
-    transition_years: float = Field(20.0, gt=0, description="IPCC D: years over which a Tier 1 stock change "
-                                    "happens (then 0)")
+        "tier1",
+        description="'tier1': SOC_REF x F_LU x (F_new - F_old) / D; 'table': tables.practice_rates where "
+        "it has a value for the practice and climate (Tier 2), Tier 1 elsewhere",
+    )
+    transition_years: float = Field(
+        20.0, gt=0, description="IPCC D: years over which a Tier 1 stock change happens (then 0)"
+    )
     default_soil_class: Literal["hac", "lac"] = Field(
-        "hac", description="IPCC soil class where no WRB layer says otherwise and the soil is not sandy")
+        "hac", description="IPCC soil class where no WRB layer says otherwise and the soil is not sandy"
+    )
     best_of: Literal["suitable", "suitable_or_conditional"] = Field(
-        "suitable", description="which suitability classes best_practice and rate_combined may pick")
-    efficiency_beta: float | None = Field(None, ge=0, description="optional saturation efficiency: rate x "
-                                          "(1 - saturation/100)^beta (methods §4.3 step 5); null = off")
+        "suitable", description="which suitability classes best_practice and rate_combined may pick"
+    )
+    efficiency_beta: float | None = Field(
+        None,
+        ge=0,
+        description="optional saturation efficiency: rate x "
+        "(1 - saturation/100)^beta (methods §4.3 step 5); null = off",
+    )
     poc_allowance: float = Field(0.0, ge=0, description="t C ha-1 added to the MAOC deficit in the capacity cap")
     relative_cap: RelativeCapConfig = Field(default_factory=RelativeCapConfig)
     exclude_soc_above: float = Field(200.0, gt=0, description="t C ha-1; soils above are excluded (organic)")
     exclude_sand_above: float = Field(90.0, gt=0, le=100, description="% sand; soils above are excluded")
     exclude_soil_classes: list[Literal["hac", "lac", "sandy", "spodic", "volcanic", "wetland", "organic"]] = Field(
-        ["organic", "wetland"], description="IPCC soil classes excluded from every practice")
-    marginal_slope_percent: float = Field(16.0, ge=0, description="cropland steeper than this is marginal "
-                                          "(set-aside), %")
+        ["organic", "wetland"], description="IPCC soil classes excluded from every practice"
+    )
+    marginal_slope_percent: float = Field(
+        16.0, ge=0, description="cropland steeper than this is marginal (set-aside), %"
+    )
     marginal_aridity_index: float = Field(0.20, ge=0, description="cropland with a lower aridity index is marginal")
     available_resources: list[Literal["manure", "irrigation_water"]] = Field(
-        default_factory=list, description="resources known to be available; practices needing another are "
-        "'conditional' (reason bit 128)")
-    manure_n_kg_ha: float | None = Field(None, ge=0, description="manure N available, kg N ha-1 yr-1: caps the "
-                                         "organic-amendment gain at N x 10 x 0.001 x 0.5 t C (methods §6.2 P4a)")
+        default_factory=list,
+        description="resources known to be available; practices needing another are 'conditional' (reason bit 128)",
+    )
+    manure_n_kg_ha: float | None = Field(
+        None,
+        ge=0,
+        description="manure N available, kg N ha-1 yr-1: caps the "
+        "organic-amendment gain at N x 10 x 0.001 x 0.5 t C (methods §6.2 P4a)",
+    )
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     rules: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="overrides of practice rule table cells, e.g. "
-        "{cover_crops: {ai_conditional_below: 0.4}}")
+        default_factory=dict,
+        description="overrides of practice rule table cells, e.g. {cover_crops: {ai_conditional_below: 0.4}}",
+    )
 
     @field_validator("enabled")
     @classmethod
@@ -289,26 +385,49 @@ class PracticesConfig(_Model):
 class GhgConfig(_Model):
     """Net greenhouse-gas balance, costs and baselines of practices (methods §8-§9)."""
 
-    gwp_set: Literal["AR4", "AR5", "AR6"] = Field("AR6", description="GWP100 set of N2O (AR4 298, AR5 265, AR6 "
-                                                  "273); AR5 is the one of Paris-Agreement inventory reporting")
+    gwp_set: Literal["AR4", "AR5", "AR6"] = Field(
+        "AR6",
+        description="GWP100 set of N2O (AR4 298, AR5 265, AR6 "
+        "273); AR5 is the one of Paris-Agreement inventory reporting",
+    )
     n2o_factor_set: Literal["2019", "2019_aggregated", "2006"] = Field(
-        "2019", description="IPCC N2O emission factors: '2019' disaggregated by wet/dry climate and N type, "
-        "'2019_aggregated' or '2006' (leaching only in wet climates in all sets)")
-    cn_ratio: float = Field(10.0, gt=0, description="C:N of the SOM a practice builds (IPCC R = 10; Kirkby et al. "
-                            "2011 about 12; Tipping et al. 2016 nutrient-rich SOM 8.3; methods §8.3)")
-    cn_ratio_loss: float = Field(10.0, gt=0, description="C:N of SOM lost where a practice loses SOC (IPCC "
-                                 "2006 Eq 11.8 R = 10 for management change on cropland)")
-    price: float = Field(100.0, ge=0, description="carbon price for abatement_at_price, in the cost table's "
-                         "currency per t CO2e; `scsmap run --price` overrides it")
-    rate_units: Literal["t C", "t CO2"] = Field("t C", description="unit of the written rate maps (t ha-1 yr-1 "
-                                                "products): 't CO2' multiplies them by 44/12 (statistics give both)")
-    baseline_increasing_above: float = Field(0.4, description="baseline_class: BAU ASR above this % of SOC_T0 "
-                                             "per year is 'increasing' (4 per 1000)")
-    baseline_declining_below: float = Field(-0.4, description="baseline_class: BAU ASR below this % per year is "
-                                            "'declining'; between the two 'near constant'")
+        "2019",
+        description="IPCC N2O emission factors: '2019' disaggregated by wet/dry climate and N type, "
+        "'2019_aggregated' or '2006' (leaching only in wet climates in all sets)",
+    )
+    cn_ratio: float = Field(
+        10.0,
+        gt=0,
+        description="C:N of the SOM a practice builds (IPCC R = 10; Kirkby et al. "
+        "2011 about 12; Tipping et al. 2016 nutrient-rich SOM 8.3; methods §8.3)",
+    )
+    cn_ratio_loss: float = Field(
+        10.0,
+        gt=0,
+        description="C:N of SOM lost where a practice loses SOC (IPCC "
+        "2006 Eq 11.8 R = 10 for management change on cropland)",
+    )
+    price: float = Field(
+        100.0,
+        ge=0,
+        description="carbon price for abatement_at_price, in the cost table's "
+        "currency per t CO2e; `scsmap run --price` overrides it",
+    )
+    rate_units: Literal["t C", "t CO2"] = Field(
+        "t C",
+        description="unit of the written rate maps (t ha-1 yr-1 "
+        "products): 't CO2' multiplies them by 44/12 (statistics give both)",
+    )
+    baseline_increasing_above: float = Field(
+        0.4, description="baseline_class: BAU ASR above this % of SOC_T0 per year is 'increasing' (4 per 1000)"
+    )
+    baseline_declining_below: float = Field(
+        -0.4,
+        description="baseline_class: BAU ASR below this % per year is 'declining'; between the two 'near constant'",
+    )
 
     @model_validator(mode="after")
-    def _order(self) -> "GhgConfig":
+    def _order(self) -> GhgConfig:
         if self.baseline_declining_below > self.baseline_increasing_above:
             raise ValueError("baseline_declining_below must not be above baseline_increasing_above")
         return self
@@ -331,8 +450,11 @@ class AdminUnitsConfig(_Model):
     path: Path = Field(..., description="polygon file GDAL reads (GeoPackage, GeoJSON, shapefile, zip://...)")
     layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
     id_field: str | None = Field(None, description="attribute with the unit id (default: the feature number)")
-    name_field: str | None = Field(None, description="attribute with the unit name (default: the first of NAME, "
-                                   "name, NAME_1, ADM1_EN, shapeName, NAME_EN present)")
+    name_field: str | None = Field(
+        None,
+        description="attribute with the unit name (default: the first of NAME, "
+        "name, NAME_1, ADM1_EN, shapeName, NAME_EN present)",
+    )
     where: dict[str, str] | None = Field(None, description="attribute filter, e.g. {ISO_A3: MKD}")
     label: str | None = Field(None, description="name of this set of units in the statistics (default: file stem)")
 
@@ -340,10 +462,13 @@ class AdminUnitsConfig(_Model):
 class StatisticsConfig(_Model):
     """Area-weighted statistics written by `scsmap stats` (stats.csv, stats.gpkg)."""
 
-    admin: list[AdminUnitsConfig] = Field(default_factory=list, description="admin-unit polygon files; the "
-                                          "region's own boundary is always a unit")
-    group_by: list[str] = Field(["land_use", "ipcc_climate_zone"], description="class-map products to break "
-                                "every unit down by, when the run wrote them")
+    admin: list[AdminUnitsConfig] = Field(
+        default_factory=list, description="admin-unit polygon files; the region's own boundary is always a unit"
+    )
+    group_by: list[str] = Field(
+        ["land_use", "ipcc_climate_zone"],
+        description="class-map products to break every unit down by, when the run wrote them",
+    )
 
 
 class ComputeConfig(_Model):
@@ -351,25 +476,39 @@ class ComputeConfig(_Model):
     byte-identical whichever scheduler computes them, and this section is left out of the
     config digest (``CONFIG_SHA256``)."""
 
-    scheduler: str = Field("threads", description="'threads' (default: this process), 'processes' (a local "
-                           "dask.distributed cluster with memory limits) or the address of a running dask "
-                           "scheduler, e.g. 'tcp://10.0.0.5:8786' (dask-jobqueue, Kubernetes, cloud); "
-                           "`scsmap run --scheduler` overrides it")
-    n_workers: int | None = Field(None, ge=1, le=1024, description="'processes': worker processes "
-                                  "(default: one per CPU core)")
+    scheduler: str = Field(
+        "threads",
+        description="'threads' (default: this process), 'processes' (a local "
+        "dask.distributed cluster with memory limits) or the address of a running dask "
+        "scheduler, e.g. 'tcp://10.0.0.5:8786' (dask-jobqueue, Kubernetes, cloud); "
+        "`scsmap run --scheduler` overrides it",
+    )
+    n_workers: int | None = Field(
+        None, ge=1, le=1024, description="'processes': worker processes (default: one per CPU core)"
+    )
     threads_per_worker: int = Field(1, ge=1, le=256, description="'processes': threads per worker")
-    memory_limit: str = Field("auto", description="'processes': memory limit per worker, e.g. '4GB'; 'auto' "
-                              "shares the machine's memory between the workers; workers spill to disk, then "
-                              "pause, before reaching it")
-    gdal_config: dict[str, str] = Field(default_factory=dict, description="GDAL config options set in this "
-                                        "process and on every worker, e.g. {GDAL_CACHEMAX: '256', "
-                                        "GDAL_NUM_THREADS: '1'}; GDAL_*, CPL_* and VSI_* environment variables "
-                                        "of this process are passed to the workers too. GDAL's block cache is "
-                                        "512 MB unless GDAL_CACHEMAX is set here or in the environment")
+    memory_limit: str = Field(
+        "auto",
+        description="'processes': memory limit per worker, e.g. '4GB'; 'auto' "
+        "shares the machine's memory between the workers; workers spill to disk, then "
+        "pause, before reaching it",
+    )
+    gdal_config: dict[str, str] = Field(
+        default_factory=dict,
+        description="GDAL config options set in this "
+        "process and on every worker, e.g. {GDAL_CACHEMAX: '256', "
+        "GDAL_NUM_THREADS: '1'}; GDAL_*, CPL_* and VSI_* environment variables "
+        "of this process are passed to the workers too. GDAL's block cache is "
+        "512 MB unless GDAL_CACHEMAX is set here or in the environment",
+    )
     connect_timeout_s: float = Field(30.0, gt=0, description="seconds to wait for a scheduler address to answer")
-    pass_pixels: int = Field(8_000_000, ge=1, description="grids with more pixels are computed in chunk-aligned "
-                             "windows of at most this many pixels, one after the other, so that memory stays "
-                             "bounded whatever the grid size (same maps; statistics to the last bits)")
+    pass_pixels: int = Field(
+        8_000_000,
+        ge=1,
+        description="grids with more pixels are computed in chunk-aligned "
+        "windows of at most this many pixels, one after the other, so that memory stays "
+        "bounded whatever the grid size (same maps; statistics to the last bits)",
+    )
 
     @field_validator("scheduler")
     @classmethod
@@ -383,8 +522,9 @@ class GsocseqStacksConfig(_Model):
     """GSOCseq 52-band input stacks (methods §1.2), expanded into `inputs` when the config is loaded."""
 
     spinup: Path | None = Field(None, description="spin-up stack: SOC, clay, spin-up climate, DR, land use, cover")
-    forward: Path | None = Field(None, description="forward stack: the forward climate (everything, without a "
-                                 "spin-up stack)")
+    forward: Path | None = Field(
+        None, description="forward stack: the forward climate (everything, without a spin-up stack)"
+    )
 
 
 class Config(_Model):
@@ -392,13 +532,17 @@ class Config(_Model):
 
     region: RegionConfig
     gsocseq_stacks: GsocseqStacksConfig | None = Field(
-        None, description="GSOCseq 52-band stacks; band layout 1 SOC, 2 clay, 3-14 T, 15-26 P, 27-38 PET, 39 DR, "
-        "40 land use, 41-52 cover. Explicit `inputs` win")
+        None,
+        description="GSOCseq 52-band stacks; band layout 1 SOC, 2 clay, 3-14 T, 15-26 P, 27-38 PET, 39 DR, "
+        "40 land use, 41-52 cover. Explicit `inputs` win",
+    )
     data_dir: Path | None = Field(None, description="base directory of relative input paths")
     grid: GridConfig = Field(default_factory=GridConfig)
     inputs: dict[str, InputConfig] = Field(default_factory=dict, description="input layers by canonical name")
-    fill: dict[str, FillConfig] = Field(default_factory=dict, description="fills for soil properties a region "
-                                        "lacks: silt, bulk_density, coarse_fragments, clay_activity")
+    fill: dict[str, FillConfig] = Field(
+        default_factory=dict,
+        description="fills for soil properties a region lacks: silt, bulk_density, coarse_fragments, clay_activity",
+    )
     parameters: ParametersConfig = Field(default_factory=ParametersConfig)
     rothc: RothCConfig = Field(default_factory=RothCConfig)
     practices: PracticesConfig = Field(default_factory=PracticesConfig)
@@ -406,8 +550,11 @@ class Config(_Model):
     tables: TablesConfig = Field(default_factory=TablesConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)
-    compute: ComputeConfig = Field(default_factory=ComputeConfig, description="where the computation runs "
-                                   "(threads, local processes or a dask scheduler address); no effect on outputs")
+    compute: ComputeConfig = Field(
+        default_factory=ComputeConfig,
+        description="where the computation runs "
+        "(threads, local processes or a dask scheduler address); no effect on outputs",
+    )
 
     # set by the loader, not by users
     source: Path | None = Field(None, exclude=True, description="config file this was loaded from")
@@ -417,12 +564,16 @@ class Config(_Model):
     def _known_layers(cls, v: dict[str, InputConfig]) -> dict[str, InputConfig]:
         unknown = [k for k in v if k not in LAYERS]
         if unknown:
-            raise ValueError("unknown input layer(s): " + ", ".join(
-                f"{k!r}{did_you_mean(k, LAYERS)}" for k in unknown) + f"; known layers: {', '.join(LAYERS)}")
+            raise ValueError(
+                "unknown input layer(s): "
+                + ", ".join(f"{k!r}{did_you_mean(k, LAYERS)}" for k in unknown)
+                + f"; known layers: {', '.join(LAYERS)}"
+            )
         for name, spec in v.items():
             if spec.units not in LAYERS[name].units:
-                raise ValueError(f"{name}: units {spec.units!r} not understood; accepted: "
-                                 f"{', '.join(LAYERS[name].units)}")
+                raise ValueError(
+                    f"{name}: units {spec.units!r} not understood; accepted: {', '.join(LAYERS[name].units)}"
+                )
         return v
 
     @field_validator("fill")
@@ -431,18 +582,22 @@ class Config(_Model):
         allowed = ("silt", "bulk_density", "coarse_fragments", "clay_activity")
         unknown = [k for k in v if k not in allowed]
         if unknown:
-            raise ValueError("cannot fill " + ", ".join(f"{k!r}{did_you_mean(k, allowed)}" for k in unknown)
-                             + f"; fillable: {', '.join(allowed)}")
+            raise ValueError(
+                "cannot fill "
+                + ", ".join(f"{k!r}{did_you_mean(k, allowed)}" for k in unknown)
+                + f"; fillable: {', '.join(allowed)}"
+            )
         for k, f in v.items():
             if f.ptf is not None and k != "bulk_density":
                 raise ValueError(f"{k}: pedotransfer functions exist only for bulk_density")
         return v
 
     @model_validator(mode="after")
-    def _cross(self) -> "Config":
+    def _cross(self) -> Config:
         if self.grid.like is not None and self.grid.like not in self.inputs:
-            raise ValueError(f"grid.like = {self.grid.like!r} is not one of the inputs "
-                             f"({', '.join(self.inputs) or 'none'})")
+            raise ValueError(
+                f"grid.like = {self.grid.like!r} is not one of the inputs ({', '.join(self.inputs) or 'none'})"
+            )
         return self
 
     @property

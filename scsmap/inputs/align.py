@@ -75,9 +75,14 @@ class AlignedInputs:
                 entry.update(counts[name])
             layers[name] = entry
         return {
-            "grid": {"crs": _crs_label(gb), "shape": list(gb.shape.yx), "resolution": [gb.resolution.x, gb.resolution.y],
-                     "bounds": list(gb.boundingbox), "transform": list(gb.affine)[:6],
-                     "chunks": list(self.chunks)},
+            "grid": {
+                "crs": _crs_label(gb),
+                "shape": list(gb.shape.yx),
+                "resolution": [gb.resolution.x, gb.resolution.y],
+                "bounds": list(gb.boundingbox),
+                "transform": list(gb.affine)[:6],
+                "chunks": list(self.chunks),
+            },
             "layers": layers,
         }
 
@@ -163,11 +168,22 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         first_band = data.isel(band=0)
         first_out = warped.isel({warped.dims[0]: 0}) if LAYERS[name].months else warped
         valid_grid[name] = da.isfinite(first_out.data)
-        counts[name] = {"valid_pixels_source": da.isfinite(first_band.data).sum(),
-                        "valid_pixels_grid": valid_grid[name].sum()}
-    return AlignedInputs(geobox=geobox, chunks=chunks, layers=layers, mask=mask,
-                         cell_area=cell_area_ha(geobox, chunks), sources={n: i for n, (_, i) in opened.items()},
-                         resampling=resampling, counts=counts, boundary=boundary, valid_grid=valid_grid)
+        counts[name] = {
+            "valid_pixels_source": da.isfinite(first_band.data).sum(),
+            "valid_pixels_grid": valid_grid[name].sum(),
+        }
+    return AlignedInputs(
+        geobox=geobox,
+        chunks=chunks,
+        layers=layers,
+        mask=mask,
+        cell_area=cell_area_ha(geobox, chunks),
+        sources={n: i for n, (_, i) in opened.items()},
+        resampling=resampling,
+        counts=counts,
+        boundary=boundary,
+        valid_grid=valid_grid,
+    )
 
 
 def empty_like_grid(geobox: GeoBox, chunks: tuple[int, int], value: float) -> xr.DataArray:

@@ -94,12 +94,15 @@ def air_temperature_from_lst(lst_day: xr.DataArray, lst_night: xr.DataArray, bia
     return t
 
 
-
-
 def aridity_index_layer(annual_precipitation: xr.DataArray, annual_pet: xr.DataArray) -> xr.DataArray:
     """Aridity index P/PET [1] of two annual layers [mm yr-1] (:func:`scsmap.rules.climate.aridity_index`)."""
-    return xr.apply_ufunc(aridity_index, annual_precipitation, annual_pet, dask="parallelized",
-                          output_dtypes=[np.result_type(annual_precipitation.dtype, annual_pet.dtype)])
+    return xr.apply_ufunc(
+        aridity_index,
+        annual_precipitation,
+        annual_pet,
+        dask="parallelized",
+        output_dtypes=[np.result_type(annual_precipitation.dtype, annual_pet.dtype)],
+    )
 
 
 def pet_thornthwaite_layer(temperature: xr.DataArray, latitude: xr.DataArray) -> xr.DataArray:
@@ -108,11 +111,19 @@ def pet_thornthwaite_layer(temperature: xr.DataArray, latitude: xr.DataArray) ->
     ``latitude`` [degrees] is the cell-centre latitude on the same grid and chunks
     (:func:`scsmap.grid.latitude`); the formulas are :func:`scsmap.rules.climate.pet_thornthwaite`.
     """
+
     def thornthwaite_last(tt, la):  # month axis last inside apply_ufunc
         return np.moveaxis(pet_thornthwaite(np.moveaxis(tt, -1, 0), la), 0, -1).astype("float32")
 
-    pet = xr.apply_ufunc(thornthwaite_last, temperature.chunk(month=-1), latitude, input_core_dims=[["month"], []],
-                         output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float32"])
+    pet = xr.apply_ufunc(
+        thornthwaite_last,
+        temperature.chunk(month=-1),
+        latitude,
+        input_core_dims=[["month"], []],
+        output_core_dims=[["month"]],
+        dask="parallelized",
+        output_dtypes=["float32"],
+    )
     return pet.transpose("month", "y", "x")
 
 
@@ -121,28 +132,48 @@ def pet_thornthwaite_series(temperature: xr.DataArray, latitude: xr.DataArray) -
 
     Each year's heat index comes from that year's 12 months (:func:`scsmap.rules.climate.pet_thornthwaite`).
     """
+
     def per_year(tt, la):  # series axis last: (..., 12 Y)
         yrs = np.moveaxis(tt, -1, 0).reshape((-1, 12) + tt.shape[:-1])
         out = np.concatenate([pet_thornthwaite(y, la) for y in yrs])
         return np.moveaxis(out, 0, -1)
 
-    pet = xr.apply_ufunc(per_year, temperature.chunk(series_month=-1), latitude, input_core_dims=[["series_month"], []],
-                         output_core_dims=[["series_month"]], dask="parallelized", output_dtypes=["float64"])
+    pet = xr.apply_ufunc(
+        per_year,
+        temperature.chunk(series_month=-1),
+        latitude,
+        input_core_dims=[["series_month"], []],
+        output_core_dims=[["series_month"]],
+        dask="parallelized",
+        output_dtypes=["float64"],
+    )
     return pet.transpose("series_month", "y", "x").astype("float32")
 
 
-def pet_hargreaves_layer(temperature: xr.DataArray, temperature_min: xr.DataArray, temperature_max: xr.DataArray,
-                         latitude: xr.DataArray) -> xr.DataArray:
+def pet_hargreaves_layer(
+    temperature: xr.DataArray, temperature_min: xr.DataArray, temperature_max: xr.DataArray, latitude: xr.DataArray
+) -> xr.DataArray:
     """Monthly Hargreaves PET [mm month-1], float32 (month, y, x), from mean, min and max temperature [degC].
 
     The formulas are :func:`scsmap.rules.climate.pet_hargreaves` (FAO-56 eq. 52).
     """
+
     def hargreaves_last(a, b, c, la):  # month axis last inside apply_ufunc
         def m(x):
             return np.moveaxis(x, -1, 0)
+
         return np.moveaxis(pet_hargreaves(m(a), m(b), m(c), la), 0, -1)
 
     t, tn, tx = (a.chunk(month=-1) for a in (temperature, temperature_min, temperature_max))
-    pet = xr.apply_ufunc(hargreaves_last, t, tn, tx, latitude, input_core_dims=[["month"]] * 3 + [[]],
-                         output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"])
+    pet = xr.apply_ufunc(
+        hargreaves_last,
+        t,
+        tn,
+        tx,
+        latitude,
+        input_core_dims=[["month"]] * 3 + [[]],
+        output_core_dims=[["month"]],
+        dask="parallelized",
+        output_dtypes=["float64"],
+    )
     return pet.transpose("month", "y", "x").astype("float32")

@@ -20,8 +20,16 @@ from ..io.tables import load_reclass_table
 from ..rothc.gsocseq import cover_fallback
 from ..rules.soil import bulk_density_ptf, soc_stock_from_content
 from .align import AlignedInputs, empty_like_grid
-from .climate import (air_temperature_from_lst, annual_precipitation, annual_total, aridity_index_layer,
-                      mean_annual_temperature, pet_hargreaves_layer, pet_thornthwaite_layer, pet_thornthwaite_series)
+from .climate import (
+    air_temperature_from_lst,
+    annual_precipitation,
+    annual_total,
+    aridity_index_layer,
+    mean_annual_temperature,
+    pet_hargreaves_layer,
+    pet_thornthwaite_layer,
+    pet_thornthwaite_series,
+)
 from .land_use import reclassify
 from .resolver import Resolver
 from .terrain import slope_percent
@@ -50,25 +58,27 @@ class Derived(Resolver):
         self.cfg = cfg
         self.inputs = inputs
         rules = {name: (lambda n=name: self.input(n)) for name in LAYERS}
-        rules.update({
-            "soc_stock": self._soc_stock,
-            "bulk_density": self._bulk_density,
-            **{name: (lambda n=name: self._input_or_fill(n)) for name in FILLABLE if name != "bulk_density"},
-            "sand": self._sand,
-            "temperature": self._temperature,
-            "pet": self._pet,
-            "mat": lambda: mean_annual_temperature(self.get("temperature")),
-            "map": lambda: annual_precipitation(self.get("precipitation")),
-            "pet_annual": lambda: annual_total(self.get("pet"), "mm yr-1"),
-            "aridity_index": lambda: aridity_index_layer(self.get("map"), self.get("pet_annual")),
-            "land_use": self._land_use,
-            "cover": self._cover,
-            "slope": self._slope,
-            "temperature_spinup": lambda: self._spinup("temperature"),
-            "precipitation_spinup": lambda: self._spinup("precipitation"),
-            "pet_spinup": lambda: self._spinup("pet"),
-            "pet_warmup": self._pet_warmup,
-        })
+        rules.update(
+            {
+                "soc_stock": self._soc_stock,
+                "bulk_density": self._bulk_density,
+                **{name: (lambda n=name: self._input_or_fill(n)) for name in FILLABLE if name != "bulk_density"},
+                "sand": self._sand,
+                "temperature": self._temperature,
+                "pet": self._pet,
+                "mat": lambda: mean_annual_temperature(self.get("temperature")),
+                "map": lambda: annual_precipitation(self.get("precipitation")),
+                "pet_annual": lambda: annual_total(self.get("pet"), "mm yr-1"),
+                "aridity_index": lambda: aridity_index_layer(self.get("map"), self.get("pet_annual")),
+                "land_use": self._land_use,
+                "cover": self._cover,
+                "slope": self._slope,
+                "temperature_spinup": lambda: self._spinup("temperature"),
+                "precipitation_spinup": lambda: self._spinup("precipitation"),
+                "pet_spinup": lambda: self._spinup("pet"),
+                "pet_warmup": self._pet_warmup,
+            }
+        )
         super().__init__(rules)
 
     def has_input(self, name: str) -> bool:
@@ -86,8 +96,12 @@ class Derived(Resolver):
         if name not in self.inputs.layers:
             raise Unavailable(f"no `{name}` input layer")
         src = self.inputs.sources[name]
-        self.note(name, f"input layer {', '.join(src.paths)} ({src.units_declared} -> {src.unit}; resampling "
-                        f"{self.inputs.resampling[name]})", keep=True)
+        self.note(
+            name,
+            f"input layer {', '.join(src.paths)} ({src.units_declared} -> {src.unit}; resampling "
+            f"{self.inputs.resampling[name]})",
+            keep=True,
+        )
         return self.inputs.layers[name]
 
     def latitude(self) -> xr.DataArray:
@@ -119,8 +133,10 @@ class Derived(Resolver):
         cf = self.get("coarse_fragments")
         depth = self.cfg.parameters.depth_cm
         soc = soc_stock_from_content(oc, bd, depth, cf)
-        self.note("soc_stock", (f"derived: organic_carbon[%] x bulk_density[g cm-3] x {depth:g} cm x "
-                                "(1 - coarse_fragments/100)"))
+        self.note(
+            "soc_stock",
+            (f"derived: organic_carbon[%] x bulk_density[g cm-3] x {depth:g} cm x (1 - coarse_fragments/100)"),
+        )
         soc.attrs = {"units": "t ha-1"}
         return soc
 
@@ -142,23 +158,34 @@ class Derived(Resolver):
         if self.has_input("lst_day") and self.has_input("lst_night"):
             bias = self.cfg.parameters.lst_bias_c
             t = air_temperature_from_lst(self.input("lst_day"), self.input("lst_night"), bias)
-            self.note("temperature", (f"proxy: (MODIS LST day + night)/2 {bias:+g} degC "
-                                      "(land-surface, not air temperature; see docs/methods/climate.md)"))
+            self.note(
+                "temperature",
+                (
+                    f"proxy: (MODIS LST day + night)/2 {bias:+g} degC "
+                    "(land-surface, not air temperature; see docs/methods/climate.md)"
+                ),
+            )
             return t
         if self.has_input("temperature_min") and self.has_input("temperature_max"):
             self.note("temperature", "(temperature_min + temperature_max) / 2")
             return (self.get("temperature_min") + self.get("temperature_max")) / 2
-        raise Unavailable("no `temperature` layer and no `lst_day` + `lst_night` (or `temperature_min` + "
-                          "`temperature_max`) layers to derive it from")
+        raise Unavailable(
+            "no `temperature` layer and no `lst_day` + `lst_night` (or `temperature_min` + "
+            "`temperature_max`) layers to derive it from"
+        )
 
     def _pet(self) -> xr.DataArray:
         if self.has_input("pet"):
             return self.input("pet")
         if self.has_input("temperature_min") and self.has_input("temperature_max"):
-            self.note("pet", "Hargreaves & Samani (1985) from monthly mean, minimum and maximum temperature and "
-                             "latitude (FAO-56 eq. 52)")
-            return pet_hargreaves_layer(self.get("temperature"), self.get("temperature_min"),
-                                        self.get("temperature_max"), self.latitude())
+            self.note(
+                "pet",
+                "Hargreaves & Samani (1985) from monthly mean, minimum and maximum temperature and "
+                "latitude (FAO-56 eq. 52)",
+            )
+            return pet_hargreaves_layer(
+                self.get("temperature"), self.get("temperature_min"), self.get("temperature_max"), self.latitude()
+            )
         self.note("pet", "Thornthwaite (1948) from monthly temperature and latitude")
         return pet_thornthwaite_layer(self.get("temperature"), self.latitude())
 
@@ -175,8 +202,11 @@ class Derived(Resolver):
         if not self.has_input("elevation"):
             raise Unavailable("no `slope` or `elevation` input layer")
         elev = self.get("elevation")
-        self.note("slope", "Horn (1981) slope of the elevation layer on the region grid (coarser than the DEM: "
-                           "underestimates steep slopes)")
+        self.note(
+            "slope",
+            "Horn (1981) slope of the elevation layer on the region grid (coarser than the DEM: "
+            "underestimates steep slopes)",
+        )
         return slope_percent(elev, self.inputs.geobox, self.latitude())
 
     def _cover(self) -> xr.DataArray:
@@ -184,11 +214,21 @@ class Derived(Resolver):
             return self.input("cover")
         months = tuple(self.cfg.rothc.cropland_bare_months)
         lu = self.get("land_use")
-        cov = xr.apply_ufunc(lambda a: np.moveaxis(cover_fallback(a, months), 0, -1), lu,
-                             output_core_dims=[["month"]], dask="parallelized", output_dtypes=["float64"],
-                             dask_gufunc_kwargs={"output_sizes": {"month": 12}})
-        self.note("cover", (f"GSOCseq fallback rule: 0.6 vegetated, 1 bare soil and cropland in months "
-                            f"{list(months) or 'none'} (methods §1.4)"))
+        cov = xr.apply_ufunc(
+            lambda a: np.moveaxis(cover_fallback(a, months), 0, -1),
+            lu,
+            output_core_dims=[["month"]],
+            dask="parallelized",
+            output_dtypes=["float64"],
+            dask_gufunc_kwargs={"output_sizes": {"month": 12}},
+        )
+        self.note(
+            "cover",
+            (
+                f"GSOCseq fallback rule: 0.6 vegetated, 1 bare soil and cropland in months "
+                f"{list(months) or 'none'} (methods §1.4)"
+            ),
+        )
         return cov.transpose("month", "y", "x").astype("float32")
 
     def _spinup(self, name: str) -> xr.DataArray:
@@ -204,8 +244,10 @@ class Derived(Resolver):
         if self.has_input("pet_warmup"):
             return self.input("pet_warmup")
         if self.has_input("pet"):
-            raise ConfigError("a `pet` layer is given but no `pet_warmup` series: give `pet_warmup`, or drop `pet` "
-                              "to compute Thornthwaite PET for every period")
+            raise ConfigError(
+                "a `pet` layer is given but no `pet_warmup` series: give `pet_warmup`, or drop `pet` "
+                "to compute Thornthwaite PET for every period"
+            )
         pet = pet_thornthwaite_series(self.get("temperature_warmup"), self.latitude())
         self.note("pet_warmup", "Thornthwaite (1948) year by year from temperature_warmup and latitude")
         return pet

@@ -13,8 +13,10 @@ def _block(x: np.ndarray, codes: np.ndarray, classes: np.ndarray, name: str, sou
     try:
         return reclass_block(x, codes, classes)
     except UnknownCodes as exc:
-        raise InputError(f"layer 'land_cover': codes {exc.codes} in {source} are not in the reclass table {name}",
-                         "add them to the table (tables.land_cover_reclass) or declare them as nodata") from None
+        raise InputError(
+            f"layer 'land_cover': codes {exc.codes} in {source} are not in the reclass table {name}",
+            "add them to the table (tables.land_cover_reclass) or declare them as nodata",
+        ) from None
 
 
 def reclassify(land_cover: xr.DataArray, table: ReclassTable, source: str = "the land-cover file") -> xr.DataArray:
@@ -39,8 +41,12 @@ def reclassify(land_cover: xr.DataArray, table: ReclassTable, source: str = "the
         (at compute time) if a code is missing from the table.
     """
     t = table.sorted()
-    out = xr.apply_ufunc(_block, land_cover, kwargs={"codes": t.codes, "classes": t.classes, "name": table.name,
-                                                     "source": source},
-                         dask="parallelized", output_dtypes=["float32"])
+    out = xr.apply_ufunc(
+        _block,
+        land_cover,
+        kwargs={"codes": t.codes, "classes": t.classes, "name": table.name, "source": source},
+        dask="parallelized",
+        output_dtypes=["float32"],
+    )
     out.attrs = {"units": "class", "long_name": "land-use class (FAO GSOCseq classes)"}
     return out

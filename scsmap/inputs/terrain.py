@@ -43,5 +43,6 @@ def slope_percent(elevation: xr.DataArray, geobox: GeoBox, latitude: xr.DataArra
         return horn_slope_percent(z, dx, ry * scale)
 
     data = da.map_overlap(block, elevation.data, latitude.data, depth=1, boundary="nearest", dtype="f8")
-    return xr.DataArray(data, coords=elevation.coords, dims=elevation.dims, name="slope",
-                        attrs={"units": "%"}).astype("float32")
+    return xr.DataArray(data, coords=elevation.coords, dims=elevation.dims, name="slope", attrs={"units": "%"}).astype(
+        "float32"
+    )

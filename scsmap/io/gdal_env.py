@@ -40,8 +40,11 @@ def gdal_options(compute: ComputeConfig) -> dict[str, str]:
         ``GDAL_CACHEMAX`` = :data:`DEFAULT_GDAL_CACHEMAX_MB`.
     """
     env = {k: v for k, v in os.environ.items() if k.startswith(GDAL_ENV_PREFIXES)}
-    return {"GDAL_CACHEMAX": str(DEFAULT_GDAL_CACHEMAX_MB), **env,
-            **{k: str(v) for k, v in compute.gdal_config.items()}}
+    return {
+        "GDAL_CACHEMAX": str(DEFAULT_GDAL_CACHEMAX_MB),
+        **env,
+        **{k: str(v) for k, v in compute.gdal_config.items()},
+    }
 
 
 def apply_gdal_options(options: dict[str, str]) -> dict[str, tuple[str | None, Any]]:
@@ -68,10 +71,8 @@ def _set_config(key: str, value: str | None) -> None:
     if value is None:
         del_gdal_config(key)
         return
-    try:
+    with contextlib.suppress(TypeError):
         rasterio.env.set_gdal_config(key, int(value) if value.isdigit() else value)
-    except TypeError:
-        pass
 
 
 def restore_gdal_options(previous: dict[str, tuple[str | None, Any]]) -> None:

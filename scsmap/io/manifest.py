@@ -24,8 +24,10 @@ def load_manifest(out_dir: str | Path) -> dict[str, Any]:
     """
     path = Path(out_dir) / MANIFEST
     if not path.is_file():
-        raise OutputError(f"no manifest.json in {out_dir}: the maps of this region have not been made there",
-                          "run `scsmap run CONFIG` (or `make <region>`) first, or pass the run's --out folder")
+        raise OutputError(
+            f"no manifest.json in {out_dir}: the maps of this region have not been made there",
+            "run `scsmap run CONFIG` (or `make <region>`) first, or pass the run's --out folder",
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -27,7 +27,6 @@ from rasterio.enums import Resampling
 from ..config import LAYERS, InputConfig, input_paths
 from ..errors import InputError
 
-
 CORRUPT_HINT = "the file is corrupt, truncated or not a raster GDAL can read (check it with gdalinfo -checksum)"
 
 
@@ -51,8 +50,9 @@ class SourceInfo:
 
     def report(self) -> dict[str, Any]:
         d = {k: v for k, v in self.__dict__.items() if k != "geobox"}
-        d["nodata"] = None if self.nodata is None or (isinstance(self.nodata, float) and math.isnan(self.nodata)) \
-            else self.nodata
+        d["nodata"] = (
+            None if self.nodata is None or (isinstance(self.nodata, float) and math.isnan(self.nodata)) else self.nodata
+        )
         return d
 
 
@@ -68,9 +68,10 @@ def _open(path: Path, layer: str):
         return rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
         if not Path(path).exists():
-            raise InputError(f"layer {layer!r}: file not found: {path}",
-                             f"fix inputs.{layer}.path (relative paths are resolved against data_dir "
-                             "or the config file's folder)") from None
+            raise InputError(
+                f"layer {layer!r}: file not found: {path}",
+                f"fix inputs.{layer}.path (relative paths are resolved against data_dir or the config file's folder)",
+            ) from None
         raise InputError(f"layer {layer!r}: cannot read {path}: {exc}", CORRUPT_HINT) from None
 
 
@@ -78,8 +79,10 @@ def _config_crs(layer: str, text: str) -> RioCRS:
     try:
         return RioCRS.from_user_input(text)
     except rasterio.errors.CRSError as exc:
-        raise InputError(f"layer {layer!r}: inputs.{layer}.crs = {text!r} is not a CRS PROJ knows ({exc})",
-                         "give an EPSG code such as 'EPSG:4326' or the WKT of the file's CRS") from None
+        raise InputError(
+            f"layer {layer!r}: inputs.{layer}.crs = {text!r} is not a CRS PROJ knows ({exc})",
+            "give an EPSG code such as 'EPSG:4326' or the WKT of the file's CRS",
+        ) from None
 
 
 def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path, int]]:
@@ -94,21 +97,27 @@ def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path,
                     count = src.count
             pairs = [(paths[0], b) for b in (spec.bands or range(1, count + 1))]
         if len(pairs) < 12 or len(pairs) % 12:
-            raise InputError(f"layer {layer!r}: {len(pairs)} monthly values given; a series needs whole years "
-                             "(12, 24, ... bands or files, January of the first year first)",
-                             f"set inputs.{layer}.bands or give 12 x years files")
+            raise InputError(
+                f"layer {layer!r}: {len(pairs)} monthly values given; a series needs whole years "
+                "(12, 24, ... bands or files, January of the first year first)",
+                f"set inputs.{layer}.bands or give 12 x years files",
+            )
         return pairs
     want = 12 if months else 1
     if len(paths) > 1:
         if len(paths) != want:
-            raise InputError(f"layer {layer!r}: {len(paths)} files given, {want} expected",
-                             "monthly layers need 12 files (January..December) or one 12-band file")
+            raise InputError(
+                f"layer {layer!r}: {len(paths)} files given, {want} expected",
+                "monthly layers need 12 files (January..December) or one 12-band file",
+            )
         band = (spec.bands or [1])[0]
         return [(p, band) for p in paths]
     bands = spec.bands or (list(range(1, 13)) if months else [1])
     if len(bands) != want:
-        raise InputError(f"layer {layer!r}: {len(bands)} band(s) selected, {want} expected",
-                         f"set inputs.{layer}.bands to {want} band number(s)")
+        raise InputError(
+            f"layer {layer!r}: {len(bands)} band(s) selected, {want} expected",
+            f"set inputs.{layer}.bands to {want} band number(s)",
+        )
     return [(paths[0], b) for b in bands]
 
 
@@ -121,10 +130,11 @@ def _resolve_nodata(spec: InputConfig, file_nodata: float | None) -> float | Non
 
 
 def _infinite_error(layer: str, source: str) -> InputError:
-    return InputError(f"layer {layer!r}: {source} holds infinite values (inf or -inf after scale, offset and "
-                      "unit conversion)",
-                      f"mask them in the file, set inputs.{layer}.nodata if they are its nodata value, or check "
-                      f"inputs.{layer}.scale (a float32 overflow); NaN is read as nodata")
+    return InputError(
+        f"layer {layer!r}: {source} holds infinite values (inf or -inf after scale, offset and unit conversion)",
+        f"mask them in the file, set inputs.{layer}.nodata if they are its nodata value, or check "
+        f"inputs.{layer}.scale (a float32 overflow); NaN is read as nodata",
+    )
 
 
 def _finite_block(x: np.ndarray, layer: str, source: str) -> np.ndarray:
@@ -134,8 +144,9 @@ def _finite_block(x: np.ndarray, layer: str, source: str) -> np.ndarray:
     return x
 
 
-def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputConfig, layer: str,
-                  source: str = "the file"):
+def _to_canonical(
+    raw: Any, dtype: np.dtype, nodata: float | None, spec: InputConfig, layer: str, source: str = "the file"
+):
     """Mask nodata, apply scale/offset and the unit conversion; float32 out (numpy or dask).
 
     Raises
@@ -155,8 +166,11 @@ def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputCo
         invalid = None
     x = raw.astype("float32")
     if invalid is not None:
-        x = xr.where(invalid, np.float32(np.nan), x) if isinstance(x, xr.DataArray) \
+        x = (
+            xr.where(invalid, np.float32(np.nan), x)
+            if isinstance(x, xr.DataArray)
             else np.where(invalid, np.float32(np.nan), x)
+        )
     a = np.float32(spec.scale * factor)
     b = np.float32(spec.offset * factor + shift)
     if a != 1 or b != 0:
@@ -167,8 +181,14 @@ def _to_canonical(raw: Any, dtype: np.dtype, nodata: float | None, spec: InputCo
         x = np.tan(np.radians(x) if transform == "tan_degree" else x) * np.float32(100.0)
     if isinstance(x, np.ndarray):
         return _finite_block(x, layer, source)
-    return xr.apply_ufunc(_finite_block, x, kwargs={"layer": layer, "source": source}, dask="parallelized",
-                          output_dtypes=[x.dtype], keep_attrs=True)
+    return xr.apply_ufunc(
+        _finite_block,
+        x,
+        kwargs={"layer": layer, "source": source},
+        dask="parallelized",
+        output_dtypes=[x.dtype],
+        keep_attrs=True,
+    )
 
 
 def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[xr.DataArray, SourceInfo]:
@@ -203,43 +223,68 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
     for path, band in pairs:
         with _open(path, layer) as src:
             if band < 1 or band > src.count:
-                raise InputError(f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
-                                 f"fix inputs.{layer}.bands")
+                raise InputError(
+                    f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
+                    f"fix inputs.{layer}.bands",
+                )
             crs = _config_crs(layer, spec.crs) if spec.crs else src.crs
             if crs is None:
-                raise InputError(f"layer {layer!r}: {path} has no CRS",
-                                 f"set inputs.{layer}.crs (e.g. 'EPSG:4326') if you know the file's CRS")
+                raise InputError(
+                    f"layer {layer!r}: {path} has no CRS",
+                    f"set inputs.{layer}.crs (e.g. 'EPSG:4326') if you know the file's CRS",
+                )
             if src.transform.is_identity:
-                raise InputError(f"layer {layer!r}: {path} has no georeferencing (identity transform)",
-                                 "georeference the file (e.g. gdal_translate -a_ullr) before using it")
+                raise InputError(
+                    f"layer {layer!r}: {path} has no georeferencing (identity transform)",
+                    "georeference the file (e.g. gdal_translate -a_ullr) before using it",
+                )
             sig = (src.shape, tuple(round(v, 9) for v in src.transform[:6]))
             if first is None:
-                first = dict(sig=sig, crs=crs, res=src.res, shape=src.shape, dtype=src.dtypes[band - 1],
-                             nodata=_resolve_nodata(spec, src.nodata), transform=src.transform)
+                first = dict(
+                    sig=sig,
+                    crs=crs,
+                    res=src.res,
+                    shape=src.shape,
+                    dtype=src.dtypes[band - 1],
+                    nodata=_resolve_nodata(spec, src.nodata),
+                    transform=src.transform,
+                )
             elif sig != first["sig"]:
-                raise InputError(f"layer {layer!r}: {path} is not on the same grid as {pairs[0][0]}",
-                                 "monthly files of one layer must share one grid")
-        da = rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunk_size, "x": chunk_size},
-                                     masked=False, lock=False, cache=False)
+                raise InputError(
+                    f"layer {layer!r}: {path} is not on the same grid as {pairs[0][0]}",
+                    "monthly files of one layer must share one grid",
+                )
+        da = rioxarray.open_rasterio(
+            path, chunks={"band": 1, "y": chunk_size, "x": chunk_size}, masked=False, lock=False, cache=False
+        )
         arrays.append(da.sel(band=[band]))
     assert first is not None
     raw = xr.concat(arrays, dim="band") if len(arrays) > 1 else arrays[0]
     raw = raw.assign_coords(band=np.arange(1, len(pairs) + 1))
     dtype = np.dtype(first["dtype"])
-    data = _to_canonical(raw, dtype, first["nodata"], spec, layer, source=" / ".join(
-        str(p) for p in dict.fromkeys(p for p, _ in pairs)))
+    data = _to_canonical(
+        raw, dtype, first["nodata"], spec, layer, source=" / ".join(str(p) for p in dict.fromkeys(p for p, _ in pairs))
+    )
     data = data.rio.write_crs(first["crs"]).rio.write_nodata(np.nan, encoded=False)
     data.attrs = {"units": LAYERS[layer].unit, "long_name": LAYERS[layer].description}
     data.name = layer
     geobox = GeoBox(first["shape"], first["transform"], first["crs"].to_wkt())
     factor, shift = LAYERS[layer].units[spec.units]
     info = SourceInfo(
-        layer=layer, paths=[str(p) for p in dict.fromkeys(p for p, _ in pairs)], bands=[b for _, b in pairs],
+        layer=layer,
+        paths=[str(p) for p in dict.fromkeys(p for p, _ in pairs)],
+        bands=[b for _, b in pairs],
         crs=_crs_name(first["crs"]) + (" (assigned in config)" if spec.crs else ""),
-        resolution=(abs(first["res"][0]), abs(first["res"][1])), shape=tuple(first["shape"]), dtype=str(dtype),
-        nodata=first["nodata"], units_declared=spec.units, unit=LAYERS[layer].unit,
+        resolution=(abs(first["res"][0]), abs(first["res"][1])),
+        shape=tuple(first["shape"]),
+        dtype=str(dtype),
+        nodata=first["nodata"],
+        units_declared=spec.units,
+        unit=LAYERS[layer].unit,
         conversion=f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}"
-        + (f", then 100 tan(x {spec.units})" if spec.units in LAYERS[layer].transforms else ""), geobox=geobox)
+        + (f", then 100 tan(x {spec.units})" if spec.units in LAYERS[layer].transforms else ""),
+        geobox=geobox,
+    )
     return data, info
 
 
@@ -273,7 +318,8 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
             f"layer {layer!r}: the CRS of {info.paths[0]} ({info.crs}, {where}) cannot be transformed to the "
             f"region's CRS ({exc})",
             f"set inputs.{layer}.crs to the file's real CRS (an EPSG code or a WKT with a datum PROJ can "
-            "transform), or reproject the file first (gdalwarp -t_srs EPSG:4326)") from None
+            "transform), or reproject the file first (gdalwarp -t_srs EPSG:4326)",
+        ) from None
     if not fp.intersects(gbox.extent):
         b = gbox.extent.to_crs("EPSG:4326").boundingbox
         r = footprint.to_crs("EPSG:4326").boundingbox
@@ -281,7 +327,8 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
             f"layer {layer!r}: {info.paths[0]} does not overlap the region "
             f"(file covers lon {b.left:.3f}..{b.right:.3f}, lat {b.bottom:.3f}..{b.top:.3f}; "
             f"region lon {r.left:.3f}..{r.right:.3f}, lat {r.bottom:.3f}..{r.top:.3f})",
-            "check that the file is for this region and that its CRS is right")
+            "check that the file is for this region and that its CRS is right",
+        )
     bb = (fp & gbox.extent).boundingbox
     lo, hi, n_valid, n_total, samples = math.inf, -math.inf, 0, 0, []
     for path in info.paths:
@@ -303,9 +350,10 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
         if ok.any():
             lo, hi = min(lo, float(np.nanmin(vals))), max(hi, float(np.nanmax(vals)))
     if n_valid == 0:
-        raise InputError(f"layer {layer!r}: no valid pixel over the region in {info.paths[0]} "
-                         f"(nodata = {info.nodata})",
-                         f"check inputs.{layer}.nodata and that the file covers the region")
+        raise InputError(
+            f"layer {layer!r}: no valid pixel over the region in {info.paths[0]} (nodata = {info.nodata})",
+            f"check inputs.{layer}.nodata and that the file covers the region",
+        )
     if lspec.valid_range is not None:
         vmin, vmax = lspec.valid_range
         if lo < vmin or hi > vmax:
@@ -314,7 +362,8 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 f"{spec.units!r}, scale {spec.scale}, offset {spec.offset}) fall outside the physical range "
                 f"{vmin:g}..{vmax:g} {lspec.unit} in {info.paths[0]}",
                 f"declare the units the file really stores in inputs.{layer}.units "
-                f"(accepted: {', '.join(lspec.units)}), or set inputs.{layer}.scale / nodata")
+                f"(accepted: {', '.join(lspec.units)}), or set inputs.{layer}.scale / nodata",
+            )
     if lspec.implausible_below is not None and n_valid:
         sampled = np.concatenate(samples)
         med, p99 = (float(v) for v in np.percentile(sampled, [50, 99]))
@@ -325,12 +374,15 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 f"{info.paths[0]} (declared {spec.units!r}): too low for {lspec.description}; the values look "
                 f"like kg m-2 (1 kg m-2 = 10 t ha-1) or like an SOC content in g kg-1, not a stock in {lspec.unit}",
                 f"declare the units the file really stores in inputs.{layer}.units (accepted: "
-                f"{', '.join(lspec.units)}); an SOC content (g kg-1) goes under inputs.organic_carbon instead")
+                f"{', '.join(lspec.units)}); an SOC content (g kg-1) goes under inputs.organic_carbon instead",
+            )
     if lspec.kind == "categorical" and spec.kind != "continuous":
         finite = vals[np.isfinite(vals)]
         if finite.size and not np.all(finite == np.round(finite)):
-            raise InputError(f"layer {layer!r}: class codes in {info.paths[0]} are not whole numbers",
-                             "a class map must hold integer codes; check the band and the scale")
+            raise InputError(
+                f"layer {layer!r}: class codes in {info.paths[0]} are not whole numbers",
+                "a class map must hold integer codes; check the band and the scale",
+            )
     info.preflight = {"min": lo, "max": hi, "valid_fraction_sampled": n_valid / max(n_total, 1)}
     return info.preflight
 

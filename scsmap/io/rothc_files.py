@@ -20,12 +20,17 @@ from ..rothc import params as P
 from ..rothc.point import YEAR_COLUMNS, PointInput, PointResult
 
 _ALIASES = {
-    "year": ("year",), "month": ("month",), "modern": ("modern",), "tmp": ("tmp", "temp"),
-    "rain": ("rain",), "evap": ("evap",), "plant": ("c_inp", "pl_inp"), "oa": ("fym", "oa_inp"),
+    "year": ("year",),
+    "month": ("month",),
+    "modern": ("modern",),
+    "tmp": ("tmp", "temp"),
+    "rain": ("rain",),
+    "evap": ("evap",),
+    "plant": ("c_inp", "pl_inp"),
+    "oa": ("fym", "oa_inp"),
     "pc": ("pc",),
 }
 _FRACTIONS = ("pl_dpm_f", "pl_rpm_f", "oa_dpm_f", "oa_rpm_f", "oa_bio_f", "oa_hum_f")
-
 
 
 def _err(path, lineno, msg, hint=None):
@@ -79,9 +84,13 @@ def read_input(path) -> PointInput:
     raw = text.splitlines()
     lines = [(i + 1, ln) for i, ln in enumerate(raw)]
     if len(lines) < 7:
-        raise _err(path, None, f"only {len(lines)} lines; not a Rothamsted RothC input file",
-                   hint="expected 2 comment lines, a units line, 'clay depth iom nsteps' and their values, "
-                        "a units line and the monthly table (RothC_Py layout), or the RothC v2 layout")
+        raise _err(
+            path,
+            None,
+            f"only {len(lines)} lines; not a Rothamsted RothC input file",
+            hint="expected 2 comment lines, a units line, 'clay depth iom nsteps' and their values, "
+            "a units line and the monthly table (RothC_Py layout), or the RothC v2 layout",
+        )
     head = [t.lower() for t in _tokens(lines, 3)]
     soil = {}
     rm_min = P.RM_MOIST_MIN
@@ -100,16 +109,24 @@ def read_input(path) -> PointInput:
         for name in ("opt_RMmoist", "opt_SMDbare"):
             v = opts[name.lower()]
             if v != 1:
-                raise _err(path, 5, f"{name} = {v:g} is not supported: scsmap implements RothC 26.3 "
-                                    "(options opt_RMmoist 1 and opt_SMDbare 1) only",
-                           hint="set both options to 1 to run the standard soil-water routine, or use the "
-                                "Rothamsted RothC v2 code for the Farina et al. (2013) options")
+                raise _err(
+                    path,
+                    5,
+                    f"{name} = {v:g} is not supported: scsmap implements RothC 26.3 "
+                    "(options opt_RMmoist 1 and opt_SMDbare 1) only",
+                    hint="set both options to 1 to run the standard soil-water routine, or use the "
+                    "Rothamsted RothC v2 code for the Farina et al. (2013) options",
+                )
         h2 = [t.lower() for t in _tokens(lines, 6)]
         h2 = ["silt" if t == "siltper" else ("minrm_moist" if t == "min_rmmoist" else t) for t in h2]
         want = ["clay", "depth", "iom", "nsteps", "silt", "bd", "oc", "minrm_moist"]
         if h2[:8] != want:
-            raise _err(path, 7, "expected header 'clay depth iom nsteps silt BD OC minRM_Moist', "
-                                f"found {' '.join(_tokens(lines, 6))!r}")
+            raise _err(
+                path,
+                7,
+                "expected header 'clay depth iom nsteps silt BD OC minRM_Moist', "
+                f"found {' '.join(_tokens(lines, 6))!r}",
+            )
         vals = _numbers(path, 8, want, _tokens(lines, 7))
         soil = {k: vals[k] for k in ("silt", "bd", "oc")}
         rm_min = vals["minrm_moist"]
@@ -117,8 +134,12 @@ def read_input(path) -> PointInput:
             raise _err(path, 8, f"minRM_Moist = {rm_min:g} must be between 0 and 1")
         table_header = 9
     else:
-        raise _err(path, 4, f"unknown layout: line 4 is {lines[3][1].strip()!r}",
-                   hint="line 4 must be 'clay depth iom nsteps' (RothC_Py) or 'opt_RMmoist opt_SMDbare' (RothC v2)")
+        raise _err(
+            path,
+            4,
+            f"unknown layout: line 4 is {lines[3][1].strip()!r}",
+            hint="line 4 must be 'clay depth iom nsteps' (RothC_Py) or 'opt_RMmoist opt_SMDbare' (RothC v2)",
+        )
     clay, depth, iom, nsteps_f = vals["clay"], vals["depth"], vals["iom"], vals["nsteps"]
     vline = 5 if layout == "rothc_py" else 8
     if not 0.0 <= clay <= 100.0:
@@ -128,8 +149,11 @@ def read_input(path) -> PointInput:
     if iom < 0.0:
         raise _err(path, vline, f"iom = {iom:g} t C/ha must be >= 0")
     if nsteps_f != int(nsteps_f) or nsteps_f < 12:
-        raise _err(path, vline, f"nsteps = {nsteps_f:g} must be a whole number >= 12 "
-                                "(12 equilibrium months, then the forward months)")
+        raise _err(
+            path,
+            vline,
+            f"nsteps = {nsteps_f:g} must be a whole number >= 12 (12 equilibrium months, then the forward months)",
+        )
     nsteps = int(nsteps_f)
 
     cols_raw = _tokens(lines, table_header)
@@ -146,12 +170,16 @@ def read_input(path) -> PointInput:
     elif all(f in cols for f in _FRACTIONS):
         split = ("fractions", [cols.index(f) for f in _FRACTIONS])
     else:
-        raise _err(path, hl, "monthly table has neither a DPM_RPM column nor the fraction columns "
-                             f"{' '.join(_FRACTIONS)}")
-    data_lines = [(n, ln) for n, ln in lines[table_header + 1:] if ln.strip()]
+        raise _err(
+            path, hl, f"monthly table has neither a DPM_RPM column nor the fraction columns {' '.join(_FRACTIONS)}"
+        )
+    data_lines = [(n, ln) for n, ln in lines[table_header + 1 :] if ln.strip()]
     if len(data_lines) < nsteps:
-        raise _err(path, data_lines[-1][0] if data_lines else hl,
-                   f"nsteps = {nsteps} but only {len(data_lines)} monthly rows follow the header on line {hl}")
+        raise _err(
+            path,
+            data_lines[-1][0] if data_lines else hl,
+            f"nsteps = {nsteps} but only {len(data_lines)} monthly rows follow the header on line {hl}",
+        )
     ncol = len(cols)
     arr = np.empty((nsteps, ncol))
     for r, (n, ln) in enumerate(data_lines[:nsteps]):
@@ -186,8 +214,13 @@ def read_input(path) -> PointInput:
     check(col("plant") < 0, lambda r: f"{cols_raw[pos['plant']]} = {col('plant')[r]:g} must be >= 0")
     check(col("oa") < 0, lambda r: f"{cols_raw[pos['oa']]} = {col('oa')[r]:g} must be >= 0")
     check(col("modern") < 0, lambda r: f"modern = {col('modern')[r]:g} % must be >= 0")
-    check(np.arange(12) + 1 != month[:12], lambda r: f"the first 12 rows drive the equilibrium and must be months "
-                                                     f"1..12 in order; row {r + 1} has month {month[r]:g}")
+    check(
+        np.arange(12) + 1 != month[:12],
+        lambda r: (
+            f"the first 12 rows drive the equilibrium and must be months "
+            f"1..12 in order; row {r + 1} has month {month[r]:g}"
+        ),
+    )
     plant, oa = col("plant"), col("oa")
     if split[0] == "dr":
         dr = arr[:, split[1]]
@@ -196,12 +229,27 @@ def read_input(path) -> PointInput:
     else:
         f = arr[:, split[1]]
         check((f < 0).any(axis=1), lambda r: "partition fractions must be >= 0")
-        inputs = np.stack([f[:, 0] * plant + f[:, 2] * oa, f[:, 1] * plant + f[:, 3] * oa, f[:, 4] * oa,
-                           f[:, 5] * oa], axis=1)
-    return PointInput(path=path, layout=layout, clay=clay, depth=depth, iom=iom, nsteps=nsteps, rm_min=rm_min,
-                      soil=soil, year=year.astype(np.int64), month=month.astype(np.int64), modern=col("modern") / 100.0,
-                      tmp=col("tmp").copy(), rain=col("rain").copy(), evap=col("evap").copy(), pc=pc.astype(np.int64),
-                      inputs=inputs)
+        inputs = np.stack(
+            [f[:, 0] * plant + f[:, 2] * oa, f[:, 1] * plant + f[:, 3] * oa, f[:, 4] * oa, f[:, 5] * oa], axis=1
+        )
+    return PointInput(
+        path=path,
+        layout=layout,
+        clay=clay,
+        depth=depth,
+        iom=iom,
+        nsteps=nsteps,
+        rm_min=rm_min,
+        soil=soil,
+        year=year.astype(np.int64),
+        month=month.astype(np.int64),
+        modern=col("modern") / 100.0,
+        tmp=col("tmp").copy(),
+        rain=col("rain").copy(),
+        evap=col("evap").copy(),
+        pc=pc.astype(np.int64),
+        inputs=inputs,
+    )
 
 
 def _write_csv(path: Path, rows: np.ndarray):
@@ -241,6 +289,7 @@ def write_results(result: PointResult, out_dir) -> tuple[Path, Path]:
         _write_csv(yp, result.year_rows)
         _write_csv(mp, result.month_rows)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot write RothC results ({exc})",
-                          hint="choose a writable directory with --out") from None
+        raise OutputError(
+            f"{out}: cannot write RothC results ({exc})", hint="choose a writable directory with --out"
+        ) from None
     return yp, mp

@@ -13,15 +13,17 @@ def _read(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types
-        raise InputError(f"cannot read boundary file {path}: {exc}",
-                         "check the path and that GDAL can read the format") from None
+        raise InputError(
+            f"cannot read boundary file {path}: {exc}", "check the path and that GDAL can read the format"
+        ) from None
     if gdf.crs is None:
         raise InputError(f"boundary file {path} has no CRS", "add a .prj / CRS to the file (e.g. with ogr2ogr -a_srs)")
     return gdf
 
 
-def read_polygons(path: str, layer: str | None = None, where: dict[str, str] | None = None,
-                  where_key: str = "where") -> gpd.GeoDataFrame:
+def read_polygons(
+    path: str, layer: str | None = None, where: dict[str, str] | None = None, where_key: str = "where"
+) -> gpd.GeoDataFrame:
     """Read a polygon file and keep the features whose attributes equal ``where``.
 
     Raises
@@ -33,8 +35,10 @@ def read_polygons(path: str, layer: str | None = None, where: dict[str, str] | N
     gdf = _read(path, layer)
     for key, value in (where or {}).items():
         if key not in gdf.columns:
-            raise InputError(f"vector file {path} has no attribute {key!r}",
-                             f"available attributes: {', '.join(map(str, gdf.columns))}")
+            raise InputError(
+                f"vector file {path} has no attribute {key!r}",
+                f"available attributes: {', '.join(map(str, gdf.columns))}",
+            )
         gdf = gdf[gdf[key].astype(str) == str(value)]
     if not len(gdf):
         raise InputError(f"no feature in {path} matches {where_key} = {where}")
@@ -68,8 +72,10 @@ def load_boundary(region: RegionConfig) -> Geometry | None:
         gdf = _read(src, b.layer)
         fields = [f for f in b.iso3_fields if f in gdf.columns]
         if not fields:
-            raise InputError(f"countries file {src} has none of the attribute fields {b.iso3_fields}",
-                             "set region.boundary.iso3_fields to the field holding ISO3 codes")
+            raise InputError(
+                f"countries file {src} has none of the attribute fields {b.iso3_fields}",
+                "set region.boundary.iso3_fields to the field holding ISO3 codes",
+            )
         sel = None
         for f in fields:
             hit = gdf[gdf[f].astype(str).str.upper() == region.iso3]
@@ -77,8 +83,10 @@ def load_boundary(region: RegionConfig) -> Geometry | None:
                 sel = hit
                 break
         if sel is None:
-            raise InputError(f"no feature with ISO3 code {region.iso3} in {src} (fields tried: {fields})",
-                             "check region.iso3 or region.boundary.iso3_fields")
+            raise InputError(
+                f"no feature with ISO3 code {region.iso3} in {src} (fields tried: {fields})",
+                "check region.iso3 or region.boundary.iso3_fields",
+            )
         gdf = sel
     else:
         src = str(b.path)

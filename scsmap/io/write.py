@@ -14,9 +14,9 @@ import errno
 import hashlib
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -77,9 +77,8 @@ class FileBlockTarget:
     def __setitem__(self, key, value):
         ys, xs = key[-2:]
         win = Window(xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start)
-        with self.lock:
-            with rasterio.open(self.path, "r+") as ds:
-                ds.write(value, 1, window=win)
+        with self.lock, rasterio.open(self.path, "r+") as ds:
+            ds.write(value, 1, window=win)
 
 
 def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False):
@@ -90,10 +89,23 @@ def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool =
     """
     ny, nx = geobox.shape.yx
     tile = min(tile, 512)
-    profile = dict(driver="GTiff", width=nx, height=ny, count=1, dtype=spec.dtype, nodata=spec.nodata,
-                   crs=geobox.crs.to_wkt(), transform=geobox.affine, tiled=True, blockxsize=tile,
-                   blockysize=tile, compress="DEFLATE", predictor=2 if spec.dtype == "uint8" else 3,
-                   BIGTIFF="IF_SAFER", **({"SPARSE_OK": "TRUE"} if sparse else {}))
+    profile = dict(
+        driver="GTiff",
+        width=nx,
+        height=ny,
+        count=1,
+        dtype=spec.dtype,
+        nodata=spec.nodata,
+        crs=geobox.crs.to_wkt(),
+        transform=geobox.affine,
+        tiled=True,
+        blockxsize=tile,
+        blockysize=tile,
+        compress="DEFLATE",
+        predictor=2 if spec.dtype == "uint8" else 3,
+        BIGTIFF="IF_SAFER",
+        **({"SPARSE_OK": "TRUE"} if sparse else {}),
+    )
     ds = rasterio.open(spec.path, "w", **profile)
     ds.set_band_description(1, spec.description)
     ds.set_band_unit(1, spec.units)
@@ -111,9 +123,19 @@ def set_statistics(path: Path, stats: dict[str, float]) -> None:
 
 def to_cog(src: Path, dst: Path, resampling: str, tile: int = 512) -> None:
     """Copy a tiled GeoTIFF into a Cloud Optimized GeoTIFF with overviews."""
-    rasterio.shutil.copy(src, dst, driver="COG", BLOCKSIZE=str(tile), COMPRESS="DEFLATE", PREDICTOR="YES",
-                         OVERVIEWS="IGNORE_EXISTING", OVERVIEW_RESAMPLING=resampling.upper(),
-                         RESAMPLING=resampling.upper(), BIGTIFF="IF_SAFER", NUM_THREADS="1")
+    rasterio.shutil.copy(
+        src,
+        dst,
+        driver="COG",
+        BLOCKSIZE=str(tile),
+        COMPRESS="DEFLATE",
+        PREDICTOR="YES",
+        OVERVIEWS="IGNORE_EXISTING",
+        OVERVIEW_RESAMPLING=resampling.upper(),
+        RESAMPLING=resampling.upper(),
+        BIGTIFF="IF_SAFER",
+        NUM_THREADS="1",
+    )
 
 
 def sha256(path: Path, bufsize: int = 1 << 20) -> str:
@@ -133,8 +155,13 @@ def finish_stats(parts: dict[str, Any]) -> dict[str, float]:
         return {"valid_percent": 0.0}
     mean = float(parts["sum"]) / n
     var = max(float(parts["sumsq"]) / n - mean * mean, 0.0)
-    return {"minimum": float(parts["min"]), "maximum": float(parts["max"]), "mean": mean,
-            "stddev": math.sqrt(var), "valid_percent": 100.0 * n / total}
+    return {
+        "minimum": float(parts["min"]),
+        "maximum": float(parts["max"]),
+        "mean": mean,
+        "stddev": math.sqrt(var),
+        "valid_percent": 100.0 * n / total,
+    }
 
 
 def hex_to_rgba(color: str) -> tuple[int, int, int, int]:
@@ -156,15 +183,20 @@ def class_codes(values: np.ndarray, nodata: int, dtype: str, product: str) -> np
     v = values[ok]
     if v.size and (v.min() < 0 or v.max() >= nodata or not np.array_equal(v, np.round(v))):
         bad = np.unique(v[(v < 0) | (v >= nodata) | (v != np.round(v))])[:10]
-        raise OutputError(f"product {product!r}: class values {bad.tolist()} do not fit {dtype} (0..{nodata - 1}, "
-                          f"{nodata} = nodata)", "check the class codes of the land-use inputs and tables")
+        raise OutputError(
+            f"product {product!r}: class values {bad.tolist()} do not fit {dtype} (0..{nodata - 1}, {nodata} = nodata)",
+            "check the class codes of the land-use inputs and tables",
+        )
     return np.where(ok, values, nodata).astype(dtype)
 
 
 def disk_full(exc: BaseException) -> bool:
     """True when ``exc`` says the file system is full (ENOSPC, EDQUOT or GDAL's message for it)."""
-    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
-        "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
+    return (
+        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
+        or "No space left on device" in str(exc)
+        or "Disk quota exceeded" in str(exc)
+    )
 
 
 def write_text(path: Path, text: str) -> None:

@@ -15,8 +15,12 @@ from .keys import Select, Stack
 from .model import Model
 
 #: the GHG stack outputs the curve sums (with the climate zone)
-CURVE_OUTPUTS = {"mac:code": "best_practice_net", "mac:net": "net_ghg_best", "mac:cost_t": "cost_per_tco2_best",
-                 "mac:at_price": "abatement_at_price"}
+CURVE_OUTPUTS = {
+    "mac:code": "best_practice_net",
+    "mac:net": "net_ghg_best",
+    "mac:cost_t": "cost_per_tco2_best",
+    "mac:at_price": "abatement_at_price",
+}
 
 
 def curve_layers(model: Model, mask: xr.DataArray, writes_ghg: bool) -> dict[str, xr.DataArray]:
@@ -60,8 +64,19 @@ def curve_terms(layers: dict[str, xr.DataArray], weight: da.Array) -> dict[str, 
     """
     code, zone, net, cost_t = (layers[k].data for k in ("mac:code", "mac:zone", "mac:net", "mac:cost_t"))
     ny, nx = (len(c) for c in code.chunks)
-    per_block = da.map_blocks(block_sums, code, zone, net, cost_t, weight, dtype="f8", new_axis=[2, 3],
-                              chunks=((1,) * ny, (1,) * nx, (3,), (N_KEYS,)))
+    per_block = da.map_blocks(
+        block_sums,
+        code,
+        zone,
+        net,
+        cost_t,
+        weight,
+        dtype="f8",
+        new_axis=[2, 3],
+        chunks=((1,) * ny, (1,) * nx, (3,), (N_KEYS,)),
+    )
     at_price = layers["mac:at_price"].data
-    return {"mac_sums": per_block.sum(axis=(0, 1)),
-            "mac_at_price": da.where(da.isfinite(at_price), at_price * weight, 0).sum()}
+    return {
+        "mac_sums": per_block.sum(axis=(0, 1)),
+        "mac_at_price": da.where(da.isfinite(at_price), at_price * weight, 0).sum(),
+    }

@@ -58,32 +58,53 @@ class GhgTables:
         missing = [r.practice for r in self.practices.rules if r.practice not in nitrogen]
         if missing:
             raise ConfigError(f"tables.practice_nitrogen: no row for practice(s) {missing} ({tc.practice_nitrogen})")
-        self.settings = GhgSettings(wet=wet, dry=dry, gwp_n2o=gwp, cn_gain=g.cn_ratio, cn_loss=g.cn_ratio_loss,
-                                    best_of=self.practices.settings.best_of, price=g.price, nitrogen=nitrogen)
+        self.settings = GhgSettings(
+            wet=wet,
+            dry=dry,
+            gwp_n2o=gwp,
+            cn_gain=g.cn_ratio,
+            cn_loss=g.cn_ratio_loss,
+            best_of=self.practices.settings.best_of,
+            price=g.price,
+            nitrogen=nitrogen,
+        )
         infos = [ef_info, gwp_info, n_info]
         self.costs: dict[str, tuple[np.ndarray, bool]] | None = None
         self.currency: str | None = None
         self.cost_rows: tuple[dict[str, str], ...] = ()
         if tc.practice_costs is not None:
             self.costs, self.currency, cost_rows, info = load_practice_costs(
-                tc.practice_costs, (cfg.region.iso3, cfg.region.name))
+                tc.practice_costs, (cfg.region.iso3, cfg.region.name)
+            )
             self.cost_rows = records(cost_rows)
             infos.append(info)
         self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag() for i in infos}
         names = [r.practice for r in self.practices.rules]
         self.outputs = [f"{k}_{p}" for p in names for k in ("n2o", "net_ghg")] + ["best_practice_net", "net_ghg_best"]
         if self.costs is not None:
-            self.outputs += [f"cost_per_tco2_{p}" for p in names] + ["cost_per_tco2_best", "cheapest_practice",
-                                                                    "abatement_at_price", "cost_best_ha"]
+            self.outputs += [f"cost_per_tco2_{p}" for p in names] + [
+                "cost_per_tco2_best",
+                "cheapest_practice",
+                "abatement_at_price",
+                "cost_best_ha",
+            ]
 
     def tags(self, practice: str | None) -> dict[str, str]:
         """GeoTIFF tags: GWP set, factor set, C:N, the practice's N row, the cost table and price."""
         s = self.settings
-        t = {"GWP_SET": f"{self.gwp_set} GWP100 N2O = {s.gwp_n2o:g}", "N2O_FACTOR_SET": self.factor_set,
-             "CO2_PER_C": f"{CO2_PER_C:.6f} (44/12)", "CN_RATIO": f"gain {s.cn_gain:g}, loss {s.cn_loss:g}",
-             "N2O_PER_KG_N": json.dumps({c: {t: round(e.per_kg_n(t), 6) for t in ("synthetic", "organic", "som")}
-                                         for c, e in (("wet", s.wet), ("dry", s.dry))}),
-             **self.table_tags}
+        t = {
+            "GWP_SET": f"{self.gwp_set} GWP100 N2O = {s.gwp_n2o:g}",
+            "N2O_FACTOR_SET": self.factor_set,
+            "CO2_PER_C": f"{CO2_PER_C:.6f} (44/12)",
+            "CN_RATIO": f"gain {s.cn_gain:g}, loss {s.cn_loss:g}",
+            "N2O_PER_KG_N": json.dumps(
+                {
+                    c: {t: round(e.per_kg_n(t), 6) for t in ("synthetic", "organic", "som")}
+                    for c, e in (("wet", s.wet), ("dry", s.dry))
+                }
+            ),
+            **self.table_tags,
+        }
         if practice in s.nitrogen:
             t["PRACTICE_NITROGEN"] = json.dumps(s.nitrogen[practice].__dict__)
         if self.costs is not None:
@@ -95,8 +116,9 @@ class GhgTables:
         return t
 
 
-def ghg_stack(practice_stack: xr.DataArray, zone: xr.DataArray, map_: xr.DataArray, land_use: xr.DataArray,
-              gt: GhgTables) -> xr.DataArray:
+def ghg_stack(
+    practice_stack: xr.DataArray, zone: xr.DataArray, map_: xr.DataArray, land_use: xr.DataArray, gt: GhgTables
+) -> xr.DataArray:
     """All GHG and cost outputs on a ``ghg_output`` dimension (lazy; one kernel call per chunk).
 
     Parameters
@@ -130,24 +152,48 @@ def ghg_stack(practice_stack: xr.DataArray, zone: xr.DataArray, map_: xr.DataArr
     def block(st, zone, map_, lu):
         wet = wet_climate(zone, map_)
         lu_i = np.nan_to_num(np.asarray(lu, dtype="f8"), nan=0).astype("int64").clip(0, 255)
-        cost = None if costs is None else {p: (costs[p][0][lu_i] if p in costs else np.full(lu_i.shape, np.nan),
-                                                 costs[p][1] if p in costs else False) for p in names}
-        res = evaluate_ghg({p: st[..., i].astype("f8") for p, i in zip(names, rate_i)},
-                           {p: st[..., i] for p, i in zip(names, suit_i)}, codes, wet, cost, settings)
+        cost = (
+            None
+            if costs is None
+            else {
+                p: (
+                    costs[p][0][lu_i] if p in costs else np.full(lu_i.shape, np.nan),
+                    costs[p][1] if p in costs else False,
+                )
+                for p in names
+            }
+        )
+        res = evaluate_ghg(
+            {p: st[..., i].astype("f8") for p, i in zip(names, rate_i)},
+            {p: st[..., i] for p, i in zip(names, suit_i)},
+            codes,
+            wet,
+            cost,
+            settings,
+        )
         return stack_float32(res, outputs, np.shape(lu))
 
-    out = xr.apply_ufunc(block, stack, zone, map_, land_use,
-                         input_core_dims=[["practice_output"], [], [], []], output_core_dims=[["ghg_output"]],
-                         dask="parallelized", output_dtypes=["float32"],
-                         dask_gufunc_kwargs={"output_sizes": {"ghg_output": len(outputs)}})
+    out = xr.apply_ufunc(
+        block,
+        stack,
+        zone,
+        map_,
+        land_use,
+        input_core_dims=[["practice_output"], [], [], []],
+        output_core_dims=[["ghg_output"]],
+        dask="parallelized",
+        output_dtypes=["float32"],
+        dask_gufunc_kwargs={"output_sizes": {"ghg_output": len(outputs)}},
+    )
     return out.assign_coords(ghg_output=outputs)
 
 
 def provenance(gt: GhgTables, g: GhgConfig, cost_table: str | None) -> str:
     """The provenance note of the GHG stack: factor set, GWP, C:N, cost table and price."""
     s = gt.settings
-    return (f"N2O factors IPCC {g.n2o_factor_set}, {g.gwp_set} GWP100 {s.gwp_n2o:g}, C:N {s.cn_gain:g}; "
-            + (f"costs {cost_table} ({gt.currency}), price {s.price:g}" if gt.costs is not None else "no cost table"))
+    return f"N2O factors IPCC {g.n2o_factor_set}, {g.gwp_set} GWP100 {s.gwp_n2o:g}, C:N {s.cn_gain:g}; " + (
+        f"costs {cost_table} ({gt.currency}), price {s.price:g}" if gt.costs is not None else "no cost table"
+    )
 
 
 def baseline(asr_bau: xr.DataArray, soc: xr.DataArray, g: GhgConfig) -> tuple[xr.DataArray, str]:
@@ -162,10 +208,16 @@ def baseline(asr_bau: xr.DataArray, soc: xr.DataArray, g: GhgConfig) -> tuple[xr
     g : GhgConfig
         ``ghg.baseline_increasing_above`` and ``ghg.baseline_declining_below`` [% yr-1].
     """
-    out = xr.apply_ufunc(baseline_class, asr_bau, soc,
-                         kwargs={"increasing_above": g.baseline_increasing_above,
-                                 "declining_below": g.baseline_declining_below},
-                         dask="parallelized", output_dtypes=["f8"])
-    text = (f"RothC BAU ASR / SOC_T0: increasing above {g.baseline_increasing_above:g} % per year, declining "
-            f"below {g.baseline_declining_below:g} % per year")
+    out = xr.apply_ufunc(
+        baseline_class,
+        asr_bau,
+        soc,
+        kwargs={"increasing_above": g.baseline_increasing_above, "declining_below": g.baseline_declining_below},
+        dask="parallelized",
+        output_dtypes=["f8"],
+    )
+    text = (
+        f"RothC BAU ASR / SOC_T0: increasing above {g.baseline_increasing_above:g} % per year, declining "
+        f"below {g.baseline_declining_below:g} % per year"
+    )
     return out.where(out > 0).astype("float32"), text

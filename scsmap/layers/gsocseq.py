@@ -15,9 +15,20 @@ from ..config.schema import RothCConfig
 from ..rothc.gsocseq import OUTPUTS, LandUseParams, gsocseq_pixels
 
 
-def gsocseq_stack(soc: xr.DataArray, clay: xr.DataArray, land_use: xr.DataArray, forward: list[xr.DataArray],
-                  spinup: list[xr.DataArray], cover: xr.DataArray, dr: xr.DataArray, warmup: list[xr.DataArray],
-                  rc: RothCConfig, years: int, rate_4p1000: float, params: LandUseParams) -> xr.DataArray:
+def gsocseq_stack(
+    soc: xr.DataArray,
+    clay: xr.DataArray,
+    land_use: xr.DataArray,
+    forward: list[xr.DataArray],
+    spinup: list[xr.DataArray],
+    cover: xr.DataArray,
+    dr: xr.DataArray,
+    warmup: list[xr.DataArray],
+    rc: RothCConfig,
+    years: int,
+    rate_4p1000: float,
+    params: LandUseParams,
+) -> xr.DataArray:
     """All GSOCseq outputs on a ``gsocseq_output`` dimension (lazy; one kernel call per chunk).
 
     Parameters
@@ -59,21 +70,39 @@ def gsocseq_stack(soc: xr.DataArray, clay: xr.DataArray, land_use: xr.DataArray,
         def m(a):
             return np.moveaxis(a, -1, 0).reshape(a.shape[-1], -1).astype("f8")
 
-        out = gsocseq_pixels(soc.reshape(-1).astype("f8"), clay.reshape(-1).astype("f8"),
-                             np.stack([m(ts), m(ps), m(es)]), np.stack([m(t), m(p), m(e)]),
-                             lu.reshape(-1), m(cov), years=years, ssm=rc.ssm_increase,
-                             uncertainty=rc.uncertainty, temperature=rc.temperature_function,
-                             depth=rc.moisture_depth_cm, params=params,
-                             dr=dr.reshape(-1).astype("f8"), rate_4p1000=rate_4p1000,
-                             warm=np.stack([m(w) for w in warm]) if warm else None, engine=rc.engine,
-                             mc_draws=rc.monte_carlo_draws, seed=rc.seed)
+        out = gsocseq_pixels(
+            soc.reshape(-1).astype("f8"),
+            clay.reshape(-1).astype("f8"),
+            np.stack([m(ts), m(ps), m(es)]),
+            np.stack([m(t), m(p), m(e)]),
+            lu.reshape(-1),
+            m(cov),
+            years=years,
+            ssm=rc.ssm_increase,
+            uncertainty=rc.uncertainty,
+            temperature=rc.temperature_function,
+            depth=rc.moisture_depth_cm,
+            params=params,
+            dr=dr.reshape(-1).astype("f8"),
+            rate_4p1000=rate_4p1000,
+            warm=np.stack([m(w) for w in warm]) if warm else None,
+            engine=rc.engine,
+            mc_draws=rc.monte_carlo_draws,
+            seed=rc.seed,
+        )
         return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
 
     core = [[] if a.ndim == 2 else [a.dims[0]] for a in arrays]
     arrays = [a if a.ndim == 2 else a.chunk({a.dims[0]: -1}) for a in arrays]
-    res = xr.apply_ufunc(block, *arrays, input_core_dims=core, output_core_dims=[["gsocseq_output"]],
-                         dask="parallelized", output_dtypes=["float32"],
-                         dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(OUTPUTS)}})
+    res = xr.apply_ufunc(
+        block,
+        *arrays,
+        input_core_dims=core,
+        output_core_dims=[["gsocseq_output"]],
+        dask="parallelized",
+        output_dtypes=["float32"],
+        dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(OUTPUTS)}},
+    )
     return res.assign_coords(gsocseq_output=list(OUTPUTS))
 
 
@@ -103,9 +132,13 @@ def select_output(stack: xr.DataArray, dim: str, output: str, qa_bit: int | None
 def provenance(rc: RothCConfig, years: int, warmup: list[xr.DataArray]) -> str:
     """The provenance note of the GSOCseq stack: engine, warm-up, horizon, SSM increases, temperature function."""
     warm = f"{warmup[0].sizes['series_month'] // 12}-yr warm-up" if warmup else "no warm-up"
-    engine = ("RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to the SOC map"
-              if rc.engine == "rothamsted" else
-              "GSOCseq-compatible numerics (analytic spin-up, explicit Euler, 239 forward steps, SoilR a(T), "
-              "fw1func moisture)")
-    return (f"{engine}, {warm}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
-            f"temperature function {rc.temperature_function}")
+    engine = (
+        "RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to the SOC map"
+        if rc.engine == "rothamsted"
+        else "GSOCseq-compatible numerics (analytic spin-up, explicit Euler, 239 forward steps, SoilR a(T), "
+        "fw1func moisture)"
+    )
+    return (
+        f"{engine}, {warm}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
+        f"temperature function {rc.temperature_function}"
+    )

@@ -18,8 +18,14 @@ def _classes(codes: xr.DataArray) -> xr.DataArray:
     return codes.where(codes > 0).astype("float32")
 
 
-def climate_zone(mat: xr.DataArray, map_: xr.DataArray, pet: xr.DataArray, warmest_month: xr.DataArray,
-                 elevation: xr.DataArray | None, frost_days: xr.DataArray | None) -> tuple[xr.DataArray, str]:
+def climate_zone(
+    mat: xr.DataArray,
+    map_: xr.DataArray,
+    pet: xr.DataArray,
+    warmest_month: xr.DataArray,
+    elevation: xr.DataArray | None,
+    frost_days: xr.DataArray | None,
+) -> tuple[xr.DataArray, str]:
     """IPCC climate zone codes 1-12 (NaN where unknown) and the provenance of the layer.
 
     Parameters
@@ -48,17 +54,23 @@ def climate_zone(mat: xr.DataArray, map_: xr.DataArray, pet: xr.DataArray, warme
         fr = next(it) if frost_days is not None else None
         return ipcc_climate_zone(m, p, e, el, tx, fr)
 
-    codes = xr.apply_ufunc(block, mat, map_, pet, warmest_month, *extra, dask="parallelized",
-                           output_dtypes=["uint8"])
-    text = ("IPCC 2019 decision tree (Vol 4 Ch 3 Annex 3A.5) on MAT, MAP, annual PET, warmest month"
-            + (", elevation" if elevation is not None else " (no elevation: no tropical montane)")
-            + (", frost days" if frost_days is not None else " (no frost days: 2006 rule MAT > 18 degC for tropical)"))
+    codes = xr.apply_ufunc(block, mat, map_, pet, warmest_month, *extra, dask="parallelized", output_dtypes=["uint8"])
+    text = (
+        "IPCC 2019 decision tree (Vol 4 Ch 3 Annex 3A.5) on MAT, MAP, annual PET, warmest month"
+        + (", elevation" if elevation is not None else " (no elevation: no tropical montane)")
+        + (", frost days" if frost_days is not None else " (no frost days: 2006 rule MAT > 18 degC for tropical)")
+    )
     return _classes(codes), text
 
 
-def soil_class(sand: xr.DataArray, clay: xr.DataArray, default: str, wrb: xr.DataArray | None = None,
-               wrb_mapping: tuple[np.ndarray, np.ndarray] | None = None, mapping_name: str = ""
-               ) -> tuple[xr.DataArray, str]:
+def soil_class(
+    sand: xr.DataArray,
+    clay: xr.DataArray,
+    default: str,
+    wrb: xr.DataArray | None = None,
+    wrb_mapping: tuple[np.ndarray, np.ndarray] | None = None,
+    mapping_name: str = "",
+) -> tuple[xr.DataArray, str]:
     """IPCC soil class codes 1-7 (NaN where unknown) and the provenance of the layer.
 
     Parameters
@@ -83,11 +95,16 @@ def soil_class(sand: xr.DataArray, clay: xr.DataArray, default: str, wrb: xr.Dat
             return ipcc_soil_class(s, c, mapped, default)
 
         out = xr.apply_ufunc(block, sand, clay, wrb, dask="parallelized", output_dtypes=["uint8"])
-        text = (f"WRB layer mapped with {mapping_name}; sandy by texture; default {default.upper()} where the WRB "
-                "code is unknown")
+        text = (
+            f"WRB layer mapped with {mapping_name}; sandy by texture; default {default.upper()} where the WRB "
+            "code is unknown"
+        )
     else:
-        out = xr.apply_ufunc(lambda s, c: ipcc_soil_class(s, c, None, default), sand, clay, dask="parallelized",
-                             output_dtypes=["uint8"])
-        text = (f"texture rule (sand > 70 % and clay < 8 % = sandy), else the region default {default.upper()} "
-                "(practices.default_soil_class); no WRB layer")
+        out = xr.apply_ufunc(
+            lambda s, c: ipcc_soil_class(s, c, None, default), sand, clay, dask="parallelized", output_dtypes=["uint8"]
+        )
+        text = (
+            f"texture rule (sand > 70 % and clay < 8 % = sandy), else the region default {default.upper()} "
+            "(practices.default_soil_class); no WRB layer"
+        )
     return _classes(out), text

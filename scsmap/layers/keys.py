@@ -10,10 +10,10 @@ scenarios), computed once per chunk for all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Stack(str, Enum):
+class Stack(StrEnum):
     """The stack layers: many outputs computed by one kernel call per chunk."""
 
     #: suitability, reasons and capped rates of every practice and the composites (:mod:`scsmap.rules.practices`)

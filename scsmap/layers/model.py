@@ -44,26 +44,33 @@ class Model(Resolver):
         self.cfg = cfg
         self.derived = derived
         self._selected: dict[Select, xr.DataArray] = {}
-        super().__init__({
-            "target_4p1000": lambda: target_4p1000(self.get("soc_stock"), cfg.parameters.rate_4p1000),
-            "saturation_capacity": self._capacity,
-            "saturation_ratio": lambda: saturation.ratio(self.get("soc_stock"), self.get("saturation_capacity"),
-                                                         cfg.parameters.saturation.f_maoc),
-            "saturation_deficit": lambda: saturation.deficit(self.get("soc_stock"), self.get("saturation_capacity"),
-                                                             cfg.parameters.saturation.f_maoc),
-            "ipcc_climate_zone": self._climate_zone,
-            "ipcc_soil_class": self._soil_class,
-            Stack.PRACTICES.value: self._practices,
-            Stack.GHG.value: self._ghg,
-            Stack.GSOCSEQ.value: self._gsocseq,
-            "gsocseq_uncertainty": lambda: self._gate(cfg.rothc.uncertainty, "rothc.uncertainty is false"),
-            "gsocseq_warmup": lambda: self._gate(
-                derived.has_input("temperature_warmup"),
-                "no warm-up climate series (`temperature_warmup`, `precipitation_warmup`)"),
-            "gsocseq_montecarlo": lambda: self._gate(bool(cfg.rothc.monte_carlo_draws),
-                                                     "rothc.monte_carlo_draws is 0"),
-            "baseline_class": self._baseline_class,
-        }, fallback=derived)
+        super().__init__(
+            {
+                "target_4p1000": lambda: target_4p1000(self.get("soc_stock"), cfg.parameters.rate_4p1000),
+                "saturation_capacity": self._capacity,
+                "saturation_ratio": lambda: saturation.ratio(
+                    self.get("soc_stock"), self.get("saturation_capacity"), cfg.parameters.saturation.f_maoc
+                ),
+                "saturation_deficit": lambda: saturation.deficit(
+                    self.get("soc_stock"), self.get("saturation_capacity"), cfg.parameters.saturation.f_maoc
+                ),
+                "ipcc_climate_zone": self._climate_zone,
+                "ipcc_soil_class": self._soil_class,
+                Stack.PRACTICES.value: self._practices,
+                Stack.GHG.value: self._ghg,
+                Stack.GSOCSEQ.value: self._gsocseq,
+                "gsocseq_uncertainty": lambda: self._gate(cfg.rothc.uncertainty, "rothc.uncertainty is false"),
+                "gsocseq_warmup": lambda: self._gate(
+                    derived.has_input("temperature_warmup"),
+                    "no warm-up climate series (`temperature_warmup`, `precipitation_warmup`)",
+                ),
+                "gsocseq_montecarlo": lambda: self._gate(
+                    bool(cfg.rothc.monte_carlo_draws), "rothc.monte_carlo_draws is 0"
+                ),
+                "baseline_class": self._baseline_class,
+            },
+            fallback=derived,
+        )
 
     # -- products' sources
     def layer(self, source: Source) -> xr.DataArray:
@@ -93,10 +100,9 @@ class Model(Resolver):
         return self.needs([source_layer(source)])
 
     def _select(self, s: Select) -> xr.DataArray:
-        if s.stack is Stack.GHG and (s.output.startswith("cost") or s.output in ("cheapest_practice",
-                                                                                   "abatement_at_price")):
-            if self.ghg_tables.costs is None:
-                raise Unavailable("no cost table: set tables.practice_costs (docs/regionalise.md)")
+        needs_costs = s.output.startswith("cost") or s.output in ("cheapest_practice", "abatement_at_price")
+        if s.stack is Stack.GHG and needs_costs and self.ghg_tables.costs is None:
+            raise Unavailable("no cost table: set tables.practice_costs (docs/regionalise.md)")
         stack = self.get(s.layer)
         dim = s.stack.dim
         if s.output not in stack.coords[dim].values:
@@ -159,8 +165,7 @@ class Model(Resolver):
             if tables.wrb_legend is None:
                 raise Unavailable("a `wrb` layer needs tables.wrb_legend (CSV code,rsg)")
             codes, classes, _ = load_wrb_mapping(tables.wrb_legend, tables.wrb_to_ipcc_soil)
-            out, text = ipcc.soil_class(sand, clay, default, self.get("wrb"), (codes, classes),
-                                        tables.wrb_to_ipcc_soil)
+            out, text = ipcc.soil_class(sand, clay, default, self.get("wrb"), (codes, classes), tables.wrb_to_ipcc_soil)
         else:
             out, text = ipcc.soil_class(sand, clay, default)
         self.note("ipcc_soil_class", text)
@@ -170,8 +175,17 @@ class Model(Resolver):
         pt = self.practice_tables
         if not pt.rules:
             raise Unavailable("practices.enabled is empty")
-        names = ["soc_stock", "clay", "sand", "ipcc_climate_zone", "ipcc_soil_class", "aridity_index", "land_use",
-                 "saturation_ratio", "saturation_deficit"]
+        names = [
+            "soc_stock",
+            "clay",
+            "sand",
+            "ipcc_climate_zone",
+            "ipcc_soil_class",
+            "aridity_index",
+            "land_use",
+            "saturation_ratio",
+            "saturation_deficit",
+        ]
         soc, clay, sand, zone, soil, ai, lu, sat, deficit = (self.get(n) for n in names)
         slope = self.optional("slope")
         if slope is None:
@@ -185,8 +199,9 @@ class Model(Resolver):
 
     def _ghg(self) -> xr.DataArray:
         gt = self.ghg_tables
-        out = ghg.ghg_stack(self.get(Stack.PRACTICES.value), self.get("ipcc_climate_zone"), self.get("map"),
-                            self.get("land_use"), gt)
+        out = ghg.ghg_stack(
+            self.get(Stack.PRACTICES.value), self.get("ipcc_climate_zone"), self.get("map"), self.get("land_use"), gt
+        )
         self.note(Stack.GHG.value, ghg.provenance(gt, self.cfg.ghg, self.cfg.tables.practice_costs))
         return out
 
@@ -202,12 +217,16 @@ class Model(Resolver):
         if not have:
             return []
         if "temperature_warmup" not in have or "precipitation_warmup" not in have:
-            raise ConfigError("a GSOCseq warm-up needs both `temperature_warmup` and `precipitation_warmup` "
-                              f"(given: {', '.join(have)})")
+            raise ConfigError(
+                "a GSOCseq warm-up needs both `temperature_warmup` and `precipitation_warmup` "
+                f"(given: {', '.join(have)})"
+            )
         t, p = self.get("temperature_warmup"), self.get("precipitation_warmup")
         if t.sizes["series_month"] != p.sizes["series_month"]:
-            raise ConfigError(f"temperature_warmup has {t.sizes['series_month']} months but precipitation_warmup "
-                              f"{p.sizes['series_month']}")
+            raise ConfigError(
+                f"temperature_warmup has {t.sizes['series_month']} months but precipitation_warmup "
+                f"{p.sizes['series_month']}"
+            )
         return [t, p, self.get("pet_warmup")]
 
     def _gsocseq(self) -> xr.DataArray:
@@ -223,10 +242,23 @@ class Model(Resolver):
             dr = xr.full_like(soc, np.nan)
         warm = self._warmup()
         if warm and rc.engine == "gsocseq_compat":
-            raise ConfigError("rothc.engine = gsocseq_compat has no warm-up: remove the *_warmup inputs or use "
-                              "the default engine 'rothamsted'")
-        out = gsocseq.gsocseq_stack(soc, clay, lu, forward, spinup, cover, dr, warm, rc, years,
-                                    self.cfg.parameters.rate_4p1000, load_land_use_params())
+            raise ConfigError(
+                "rothc.engine = gsocseq_compat has no warm-up: remove the *_warmup inputs or use "
+                "the default engine 'rothamsted'"
+            )
+        out = gsocseq.gsocseq_stack(
+            soc,
+            clay,
+            lu,
+            forward,
+            spinup,
+            cover,
+            dr,
+            warm,
+            rc,
+            years,
+            self.cfg.parameters.rate_4p1000,
+            load_land_use_params(),
+        )
         self.note(Stack.GSOCSEQ.value, gsocseq.provenance(rc, years, warm))
         return out
-

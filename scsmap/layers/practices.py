@@ -89,23 +89,36 @@ class PracticeTables:
         self.rate_rows: tuple[dict[str, str], ...] | None = None
         if pc.rate_source == "table":
             if tc.practice_rates is None:
-                raise ConfigError("practices.rate_source = table needs tables.practice_rates (a packaged name "
-                                  "such as 'lessmann2021' or a country CSV)")
+                raise ConfigError(
+                    "practices.rate_source = table needs tables.practice_rates (a packaged name "
+                    "such as 'lessmann2021' or a country CSV)"
+                )
             self.rates, rate_rows, info = load_practice_rates(tc.practice_rates)
             self.rate_rows = records(rate_rows)
             infos.append(info)
         self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag() for i in infos}
         self.settings = PracticeSettings(
-            transition_years=pc.transition_years, horizon_years=cfg.parameters.horizon_years,
-            rate_4p1000=cfg.parameters.rate_4p1000, best_of=2 if pc.best_of == "suitable" else 1,
-            efficiency_beta=pc.efficiency_beta, poc_allowance=pc.poc_allowance,
-            relative_cap=(pc.relative_cap.stock_low, pc.relative_cap.stock_high, pc.relative_cap.rate_low,
-                          pc.relative_cap.rate_high),
-            exclude_soc_above=pc.exclude_soc_above, exclude_sand_above=pc.exclude_sand_above,
-            exclude_soil_classes=tuple(pc.exclude_soil_classes), marginal_slope_percent=pc.marginal_slope_percent,
-            marginal_aridity_index=pc.marginal_aridity_index, available_resources=tuple(pc.available_resources),
+            transition_years=pc.transition_years,
+            horizon_years=cfg.parameters.horizon_years,
+            rate_4p1000=cfg.parameters.rate_4p1000,
+            best_of=2 if pc.best_of == "suitable" else 1,
+            efficiency_beta=pc.efficiency_beta,
+            poc_allowance=pc.poc_allowance,
+            relative_cap=(
+                pc.relative_cap.stock_low,
+                pc.relative_cap.stock_high,
+                pc.relative_cap.rate_low,
+                pc.relative_cap.rate_high,
+            ),
+            exclude_soc_above=pc.exclude_soc_above,
+            exclude_sand_above=pc.exclude_sand_above,
+            exclude_soil_classes=tuple(pc.exclude_soil_classes),
+            marginal_slope_percent=pc.marginal_slope_percent,
+            marginal_aridity_index=pc.marginal_aridity_index,
+            available_resources=tuple(pc.available_resources),
             manure_n_kg_ha=pc.manure_n_kg_ha,
-            baseline={k: str(v).lower() for k, v in pc.baseline.model_dump().items()})
+            baseline={k: str(v).lower() for k, v in pc.baseline.model_dump().items()},
+        )
         self.outputs = output_names(self.rules)
         self._check_rules()
 
@@ -124,27 +137,37 @@ class PracticeTables:
             elif r.baseline:
                 bad = [a for a in r.adoptable if a not in BASELINE_LEVELS[r.baseline]]
                 if bad:
-                    problems.append(f"{where}: adoptable level(s) {bad} unknown; {r.baseline} levels are "
-                                    f"{', '.join(BASELINE_LEVELS[r.baseline])}")
+                    problems.append(
+                        f"{where}: adoptable level(s) {bad} unknown; {r.baseline} levels are "
+                        f"{', '.join(BASELINE_LEVELS[r.baseline])}"
+                    )
         if problems:
             raise ConfigError(problems)
 
     def tags(self, practice: str | None) -> dict[str, str]:
         """GeoTIFF tags naming the tables and the values a practice product used."""
         pc = self.settings
-        t = {"IPCC_EDITION": str(self.tier1.edition), "SOCREF_EDITION": str(self.tier1.socref_edition),
-             "RATE_SOURCE": "table (Tier 2) where it has a value, Tier 1 elsewhere" if self.rates is not None
-             else "IPCC Tier 1", "TRANSITION_YEARS": f"{pc.transition_years:g}",
-             "RELATIVE_CAP": "r_max = {2:g}/yr up to {0:g} t/ha, linear to {3:g}/yr at {1:g} t/ha".format(
-                 *pc.relative_cap),
-             "BASELINE": json.dumps(pc.baseline, sort_keys=True), **self.table_tags}
+        t = {
+            "IPCC_EDITION": str(self.tier1.edition),
+            "SOCREF_EDITION": str(self.tier1.socref_edition),
+            "RATE_SOURCE": "table (Tier 2) where it has a value, Tier 1 elsewhere"
+            if self.rates is not None
+            else "IPCC Tier 1",
+            "TRANSITION_YEARS": f"{pc.transition_years:g}",
+            "RELATIVE_CAP": "r_max = {2:g}/yr up to {0:g} t/ha, linear to {3:g}/yr at {1:g} t/ha".format(
+                *pc.relative_cap
+            ),
+            "BASELINE": json.dumps(pc.baseline, sort_keys=True),
+            **self.table_tags,
+        }
         rule = next((r for r in self.rules if r.practice == practice), None)
         if rule is not None:
             t["RULE"] = json.dumps({k: v for k, v in rule.__dict__.items() if k != "source"}, default=list)
             t["RULE_SOURCE"] = rule.source
             lu = ("cropland", "grassland")
-            levels = (rule.to_level,) + ((rule.from_level,) if rule.from_level else
-                                         BASELINE_LEVELS.get(rule.baseline, ()))
+            levels = (rule.to_level,) + (
+                (rule.from_level,) if rule.from_level else BASELINE_LEVELS.get(rule.baseline, ())
+            )
             t["TIER1_FACTORS"] = ";".join(f"{u}:{self.tier1.describe(u, rule.factor, levels)}" for u in lu)
             if self.rate_rows is not None:
                 rows = [r for r in self.rate_rows if r["practice"] == practice]
@@ -152,10 +175,20 @@ class PracticeTables:
         return t
 
 
-def practice_stack(soc: xr.DataArray, clay: xr.DataArray, sand: xr.DataArray, zone: xr.DataArray,
-                   soil: xr.DataArray, aridity: xr.DataArray, slope: xr.DataArray, land_use: xr.DataArray,
-                   saturation: xr.DataArray, deficit: xr.DataArray, baseline: dict[str, xr.DataArray],
-                   pt: PracticeTables) -> xr.DataArray:
+def practice_stack(
+    soc: xr.DataArray,
+    clay: xr.DataArray,
+    sand: xr.DataArray,
+    zone: xr.DataArray,
+    soil: xr.DataArray,
+    aridity: xr.DataArray,
+    slope: xr.DataArray,
+    land_use: xr.DataArray,
+    saturation: xr.DataArray,
+    deficit: xr.DataArray,
+    baseline: dict[str, xr.DataArray],
+    pt: PracticeTables,
+) -> xr.DataArray:
     """All practice outputs on a ``practice_output`` dimension (lazy; one kernel call per chunk).
 
     Parameters
@@ -189,19 +222,41 @@ def practice_stack(soc: xr.DataArray, clay: xr.DataArray, sand: xr.DataArray, zo
     arrays = [soc, clay, sand, zone, soil, aridity, slope, land_use, saturation, deficit, *baseline.values()]
 
     def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *base):
-        res = evaluate(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, rules, tier1, settings, rates,
-                       dict(zip(base_attrs, base)))
+        res = evaluate(
+            soc,
+            clay,
+            sand,
+            zone,
+            soil,
+            ai,
+            slope_,
+            lu,
+            sat,
+            deficit,
+            rules,
+            tier1,
+            settings,
+            rates,
+            dict(zip(base_attrs, base)),
+        )
         return stack_float32(res, pt.outputs, np.shape(soc))
 
-    out = xr.apply_ufunc(block, *arrays, output_core_dims=[["practice_output"]], dask="parallelized",
-                         output_dtypes=["float32"],
-                         dask_gufunc_kwargs={"output_sizes": {"practice_output": len(pt.outputs)}})
+    out = xr.apply_ufunc(
+        block,
+        *arrays,
+        output_core_dims=[["practice_output"]],
+        dask="parallelized",
+        output_dtypes=["float32"],
+        dask_gufunc_kwargs={"output_sizes": {"practice_output": len(pt.outputs)}},
+    )
     return out.assign_coords(practice_output=pt.outputs)
 
 
 def provenance(pt: PracticeTables, rate_source: str, baseline_layers: list[str]) -> str:
     """The provenance note of the practice stack: factors, rate source, baseline, caps."""
     tier1 = pt.tier1
-    return (f"IPCC {tier1.edition} factors, SOC_REF {tier1.socref_edition}, rate source {rate_source}, baseline "
-            f"{'layers ' + ', '.join(baseline_layers) + ' + ' if baseline_layers else ''}config defaults; "
-            "capped by the saturation deficit and the relative-rate cap (methods §4.3-4.4)")
+    return (
+        f"IPCC {tier1.edition} factors, SOC_REF {tier1.socref_edition}, rate source {rate_source}, baseline "
+        f"{'layers ' + ', '.join(baseline_layers) + ' + ' if baseline_layers else ''}config defaults; "
+        "capped by the saturation deficit and the relative-rate cap (methods §4.3-4.4)"
+    )

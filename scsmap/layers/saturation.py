@@ -12,8 +12,15 @@ from ..config.schema import SaturationConfig
 from ..rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
 
 
-def capacity(clay: xr.DataArray, silt: xr.DataArray, bulk_density: xr.DataArray, coarse_fragments: xr.DataArray,
-             hac_share: xr.DataArray | None, depth_cm: float, s: SaturationConfig) -> xr.DataArray:
+def capacity(
+    clay: xr.DataArray,
+    silt: xr.DataArray,
+    bulk_density: xr.DataArray,
+    coarse_fragments: xr.DataArray,
+    hac_share: xr.DataArray | None,
+    depth_cm: float,
+    s: SaturationConfig,
+) -> xr.DataArray:
     """MAOC capacity [t ha-1] by the configured method (Georgiou et al. 2022 or Hassink 1997).
 
     Parameters
@@ -33,10 +40,12 @@ def capacity(clay: xr.DataArray, silt: xr.DataArray, bulk_density: xr.DataArray,
     """
     args = dict(clay=clay, silt=silt, bulk_density=bulk_density, depth_cm=depth_cm, coarse_fragments=coarse_fragments)
     if s.method == "hassink1997":
-        return capacity_hassink(**args, silt_share=s.hassink_silt_share, intercept=s.hassink_intercept,
-                                slope=s.hassink_slope)
-    return capacity_georgiou(**args, hac_share=hac_share, slope_hac=s.georgiou_slope_hac,
-                             slope_lac=s.georgiou_slope_lac)
+        return capacity_hassink(
+            **args, silt_share=s.hassink_silt_share, intercept=s.hassink_intercept, slope=s.hassink_slope
+        )
+    return capacity_georgiou(
+        **args, hac_share=hac_share, slope_hac=s.georgiou_slope_hac, slope_lac=s.georgiou_slope_lac
+    )
 
 
 def ratio(soc: xr.DataArray, capacity_: xr.DataArray, f_maoc: float) -> xr.DataArray:

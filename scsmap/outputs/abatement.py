@@ -42,10 +42,14 @@ def write_curve(terms: dict[str, Any], gt: GhgTables, directory: Path) -> dict[s
     curve = abatement_curve(terms["mac_sums"], names, climate_zone_ids())
     write_columns_csv(Path(directory) / CURVE_CSV, curve, CURVE_COLUMNS, float_format="%.6g")
     price = gt.settings.price
-    return {"abatement_curve": CURVE_CSV, "currency": gt.currency, "carbon_price": price,
-            "abatement_curve_total_Mt_CO2e_yr": float(np.sum(curve["abatement_Mt_CO2e_yr"])),
-            "abatement_curve_at_price_Mt_CO2e_yr": curve_at_price(curve, price),
-            "abatement_at_price_total_Mt_CO2e_yr": float(terms["mac_at_price"]) / 1e6}
+    return {
+        "abatement_curve": CURVE_CSV,
+        "currency": gt.currency,
+        "carbon_price": price,
+        "abatement_curve_total_Mt_CO2e_yr": float(np.sum(curve["abatement_Mt_CO2e_yr"])),
+        "abatement_curve_at_price_Mt_CO2e_yr": curve_at_price(curve, price),
+        "abatement_at_price_total_Mt_CO2e_yr": float(terms["mac_at_price"]) / 1e6,
+    }
 
 
 def plot_curve(curve: dict[str, np.ndarray], path: str | Path, price: float, currency: str, title: str) -> Path:
@@ -71,8 +75,15 @@ def plot_curve(curve: dict[str, np.ndarray], path: str | Path, price: float, cur
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     left = 0.0
     for practice, cost, width in zip(curve["practice"], curve["cost_per_tco2e"], curve["abatement_Mt_CO2e_yr"]):
-        ax.bar(left, cost, width=width, align="edge", color=colors.get(practice, "#999999"), edgecolor="white",
-               linewidth=0.3)
+        ax.bar(
+            left,
+            cost,
+            width=width,
+            align="edge",
+            color=colors.get(practice, "#999999"),
+            edgecolor="white",
+            linewidth=0.3,
+        )
         left += width
     ax.axhline(price, color="black", linestyle="--", linewidth=1)
     ax.text(left, price, f" price {price:g}", va="bottom", ha="right", fontsize=8)
@@ -82,8 +93,13 @@ def plot_curve(curve: dict[str, np.ndarray], path: str | Path, price: float, cur
     ax.set_ylabel(f"cost ({currency} per t CO2e)")
     ax.set_title(title, fontsize=10)
     seen = list(dict.fromkeys(curve["practice"]))
-    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colors.get(n, "#999999")) for n in seen], labels=seen,
-              fontsize=7, loc="upper left", frameon=False)
+    ax.legend(
+        handles=[plt.Rectangle((0, 0), 1, 1, color=colors.get(n, "#999999")) for n in seen],
+        labels=seen,
+        fontsize=7,
+        loc="upper left",
+        frameon=False,
+    )
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -24,9 +24,10 @@ import math
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -44,8 +45,10 @@ from .stac import write_stac
 
 PROVENANCE = "provenance"
 MAX_PIXELS = 200_000_000
-OVERLAP_RULE = ("each pixel comes from the first region, in the order given, with data there (any product valid); "
-                "all products of a pixel come from that region")
+OVERLAP_RULE = (
+    "each pixel comes from the first region, in the order given, with data there (any product valid); "
+    "all products of a pixel come from that region"
+)
 
 
 @dataclass
@@ -82,19 +85,51 @@ def _warp(path: Path, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np
         src = ds.read(1).astype("float64")
         if ds.nodata is not None:
             src[src == ds.nodata] = np.nan
-        reproject(src, out, src_transform=ds.transform, src_crs=ds.crs, src_nodata=np.nan, dst_transform=transform,
-                  dst_crs=crs, dst_nodata=np.nan, resampling=Resampling.nearest)
+        reproject(
+            src,
+            out,
+            src_transform=ds.transform,
+            src_crs=ds.crs,
+            src_nodata=np.nan,
+            dst_transform=transform,
+            dst_crs=crs,
+            dst_nodata=np.nan,
+            resampling=Resampling.nearest,
+        )
     return out
 
 
-def _write(arr: np.ndarray, path: Path, crs: CRS, transform: Affine, dtype: str, nodata: float, units: str,
-           description: str, tags: dict[str, str], legend: Legend) -> dict[str, float]:
+def _write(
+    arr: np.ndarray,
+    path: Path,
+    crs: CRS,
+    transform: Affine,
+    dtype: str,
+    nodata: float,
+    units: str,
+    description: str,
+    tags: dict[str, str],
+    legend: Legend,
+) -> dict[str, float]:
     ok = np.isfinite(arr)
     data = np.where(ok, arr, nodata).astype(dtype)
     tmp = path.with_suffix(".tmp.tif")
-    with rasterio.open(tmp, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1, dtype=dtype,
-                       nodata=nodata, crs=crs, transform=transform, tiled=True, blockxsize=512, blockysize=512,
-                       compress="DEFLATE") as ds:
+    with rasterio.open(
+        tmp,
+        "w",
+        driver="GTiff",
+        width=arr.shape[1],
+        height=arr.shape[0],
+        count=1,
+        dtype=dtype,
+        nodata=nodata,
+        crs=crs,
+        transform=transform,
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        compress="DEFLATE",
+    ) as ds:
         ds.write(data, 1)
         ds.set_band_description(1, description)
         ds.set_band_unit(1, units)
@@ -103,16 +138,28 @@ def _write(arr: np.ndarray, path: Path, crs: CRS, transform: Affine, dtype: str,
             ds.write_colormap(1, legend.colormap())
     n = int(ok.sum())
     v = arr[ok]
-    stats = finish_stats({"count": n, "total": arr.size, "sum": v.sum(), "sumsq": (v * v).sum(),
-                          "min": v.min() if n else np.nan, "max": v.max() if n else np.nan})
+    stats = finish_stats(
+        {
+            "count": n,
+            "total": arr.size,
+            "sum": v.sum(),
+            "sumsq": (v * v).sum(),
+            "min": v.min() if n else np.nan,
+            "max": v.max() if n else np.nan,
+        }
+    )
     to_cog(tmp, path, "nearest" if legend.kind == "classes" else "average")
     tmp.unlink()
     write_qml(legend, path)
     return stats
 
 
-def mosaic(out_dirs: Sequence[str | os.PathLike], dest: str | os.PathLike, overwrite: bool = False,
-           resolution: float | None = None) -> MosaicResult:
+def mosaic(
+    out_dirs: Sequence[str | os.PathLike],
+    dest: str | os.PathLike,
+    overwrite: bool = False,
+    resolution: float | None = None,
+) -> MosaicResult:
     """Merge the outputs of several runs into one map per product plus a provenance layer.
 
     Parameters
@@ -148,19 +195,25 @@ def mosaic(out_dirs: Sequence[str | os.PathLike], dest: str | os.PathLike, overw
         for e in s["manifest"]["products"]:
             first = products.setdefault(e["id"], e)
             if (first["units"], first["dtype"]) != (e["units"], e["dtype"]):
-                raise OutputError(f"product {e['id']} is {e['units']} ({e['dtype']}) in {sources[0]['dir']} but "
-                                  f"{first['units']} ({first['dtype']}) in {s['dir']}",
-                                  "mosaic runs made with the same scsmap version")
+                raise OutputError(
+                    f"product {e['id']} is {e['units']} ({e['dtype']}) in {sources[0]['dir']} but "
+                    f"{first['units']} ({first['dtype']}) in {s['dir']}",
+                    "mosaic runs made with the same scsmap version",
+                )
     crs, transform, shape = _grid(sources, resolution)
     if shape[0] * shape[1] > MAX_PIXELS:
-        raise OutputError(f"the mosaic grid would be {shape[0]} x {shape[1]} pixels (over {MAX_PIXELS:,})",
-                          "pass a coarser --resolution (in the first region's CRS units)")
+        raise OutputError(
+            f"the mosaic grid would be {shape[0]} x {shape[1]} pixels (over {MAX_PIXELS:,})",
+            "pass a coarser --resolution (in the first region's CRS units)",
+        )
     names = [f"{pid}.tif" for pid in products] + [f"{PROVENANCE}.tif", "manifest.json"]
     dest.mkdir(parents=True, exist_ok=True)
     existing = [n for n in names if (dest / n).exists()]
     if existing and not overwrite:
-        raise OutputError(f"a mosaic exists already in {dest} ({', '.join(existing[:3])} ...)",
-                          "pass --overwrite to replace it, or choose another --out")
+        raise OutputError(
+            f"a mosaic exists already in {dest} ({', '.join(existing[:3])} ...)",
+            "pass --overwrite to replace it, or choose another --out",
+        )
 
     # pass 1: footprints -> provenance (first listed region with any valid product wins)
     prov = np.zeros(shape, dtype="uint8")
@@ -187,34 +240,92 @@ def mosaic(out_dirs: Sequence[str | os.PathLike], dest: str | os.PathLike, overw
                 take = prov == i
                 out[take] = v[take]
             p = PRODUCTS.get(pid)
-            legend = legend_for(p) if p is not None else Legend("ramp", e["long_name"], e["units"],
-                                                               stops=((0.0, "#f7fbff"), (1.0, "#08306b")))
+            legend = (
+                legend_for(p)
+                if p is not None
+                else Legend("ramp", e["long_name"], e["units"], stops=((0.0, "#f7fbff"), (1.0, "#08306b")))
+            )
             path = staging / f"{pid}.tif"
-            stats = _write(out, path, crs, transform, e["dtype"], e["nodata"], e["units"], e["long_name"],
-                           {**tags, "PRODUCT_ID": pid, "UNITS": e["units"]}, legend)
-            entries.append({**{k: e[k] for k in ("id", "long_name", "units", "dtype", "nodata")},
-                            "path": path.name, "sha256": sha256(path), "statistics": stats,
-                            "valid_range": e.get("valid_range")})
-        legend = Legend("classes", "region each pixel comes from", "class",
-                        classes=tuple((i, name, colour) for (i, _, colour), name in
-                                      zip(numbered_classes(1, len(sources)), region_names)))
+            stats = _write(
+                out,
+                path,
+                crs,
+                transform,
+                e["dtype"],
+                e["nodata"],
+                e["units"],
+                e["long_name"],
+                {**tags, "PRODUCT_ID": pid, "UNITS": e["units"]},
+                legend,
+            )
+            entries.append(
+                {
+                    **{k: e[k] for k in ("id", "long_name", "units", "dtype", "nodata")},
+                    "path": path.name,
+                    "sha256": sha256(path),
+                    "statistics": stats,
+                    "valid_range": e.get("valid_range"),
+                }
+            )
+        legend = Legend(
+            "classes",
+            "region each pixel comes from",
+            "class",
+            classes=tuple(
+                (i, name, colour) for (i, _, colour), name in zip(numbered_classes(1, len(sources)), region_names)
+            ),
+        )
         path = staging / f"{PROVENANCE}.tif"
-        stats = _write(np.where(prov > 0, prov, np.nan), path, crs, transform, "uint8", 255, "class",
-                       legend.title, {**tags, "PRODUCT_ID": PROVENANCE}, legend)
-        entries.append({"id": PROVENANCE, "long_name": legend.title, "units": "class", "dtype": "uint8",
-                        "nodata": 255, "path": path.name, "sha256": sha256(path), "statistics": stats,
-                        "valid_range": [1, len(sources)]})
+        stats = _write(
+            np.where(prov > 0, prov, np.nan),
+            path,
+            crs,
+            transform,
+            "uint8",
+            255,
+            "class",
+            legend.title,
+            {**tags, "PRODUCT_ID": PROVENANCE},
+            legend,
+        )
+        entries.append(
+            {
+                "id": PROVENANCE,
+                "long_name": legend.title,
+                "units": "class",
+                "dtype": "uint8",
+                "nodata": 255,
+                "path": path.name,
+                "sha256": sha256(path),
+                "statistics": stats,
+                "valid_range": [1, len(sources)],
+            }
+        )
         first_region = sources[0]["manifest"]["region"]
         manifest = {
             "scsmap_version": __version__,
-            "region": {"name": "mosaic of " + ", ".join(region_names), "iso3": first_region.get("iso3"),
-                       "id": "mosaic-" + "-".join(str(s["manifest"]["region"].get("id")) for s in sources)},
-            "grid": {"crs": crs.to_string(), "shape": list(shape), "resolution": [transform.a, transform.e],
-                     "transform": list(transform)[:6]},
+            "region": {
+                "name": "mosaic of " + ", ".join(region_names),
+                "iso3": first_region.get("iso3"),
+                "id": "mosaic-" + "-".join(str(s["manifest"]["region"].get("id")) for s in sources),
+            },
+            "grid": {
+                "crs": crs.to_string(),
+                "shape": list(shape),
+                "resolution": [transform.a, transform.e],
+                "transform": list(transform)[:6],
+            },
             "overlap_rule": OVERLAP_RULE,
-            "sources": [{"provenance_code": i, "region": s["manifest"]["region"], "out_dir": str(s["dir"].resolve()),
-                         "config_sha256": s["manifest"].get("config_sha256"),
-                         "pixels": int((prov == i).sum())} for i, s in enumerate(sources, start=1)],
+            "sources": [
+                {
+                    "provenance_code": i,
+                    "region": s["manifest"]["region"],
+                    "out_dir": str(s["dir"].resolve()),
+                    "config_sha256": s["manifest"].get("config_sha256"),
+                    "pixels": int((prov == i).sum()),
+                }
+                for i, s in enumerate(sources, start=1)
+            ],
             "products": entries,
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -37,8 +37,22 @@ REPORT = "report.html"
 QUICKLOOKS = "quicklooks"
 #: longest side of a quick-look, pixels
 QUICKLOOK_SIZE = 640
-_VERSIONED = ("numpy", "rasterio", "xarray", "rioxarray", "dask", "odc-geo", "geopandas", "pyproj", "pandas",
-              "pydantic", "exactextract", "pystac", "jinja2", "matplotlib")
+_VERSIONED = (
+    "numpy",
+    "rasterio",
+    "xarray",
+    "rioxarray",
+    "dask",
+    "odc-geo",
+    "geopandas",
+    "pyproj",
+    "pandas",
+    "pydantic",
+    "exactextract",
+    "pystac",
+    "jinja2",
+    "matplotlib",
+)
 
 METHODS = (
     "Maps were made with scsmap {version} on one region grid ({crs}, {res}); every input was warped onto it "
@@ -73,8 +87,7 @@ def mpl_colormap(legend: Legend):
 
     if legend.kind == "ramp":
         lo, hi = legend.min, legend.max
-        cmap = LinearSegmentedColormap.from_list(
-            "legend", [((v - lo) / (hi - lo), c) for v, c in legend.stops], N=512)
+        cmap = LinearSegmentedColormap.from_list("legend", [((v - lo) / (hi - lo), c) for v, c in legend.stops], N=512)
         norm = Normalize(lo, hi, clip=True)
     else:
         codes = [c for c, _, _ in legend.classes]
@@ -87,6 +100,7 @@ def mpl_colormap(legend: Legend):
 def quicklook(tif: Path, legend: Legend, png: Path, size: int = QUICKLOOK_SIZE) -> Path:
     """Draw a product from its overviews into a PNG in its legend's colours (transparent nodata)."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -139,10 +153,19 @@ def _stats_context(table: pd.DataFrame) -> dict[str, Any]:
         groups.append({"name": g, "columns": cols, "rows": _matrix(t, cols, "col")})
     ucols = list(dict.fromkeys(units.col))
     return {
-        "region_rows": [[r.product, r.units, _fmt(r.valid_area_ha, ",.0f"), _fmt(r.mean),
-                         _fmt(r.total) + (f" {r.total_units}" if r.total_units else ""),
-                         _fmt(r.share_4p1000_percent, ".1f")] for r in region.itertuples()],
-        "unit_columns": ucols, "unit_rows": _matrix(units, ucols, "col") if ucols else [],
+        "region_rows": [
+            [
+                r.product,
+                r.units,
+                _fmt(r.valid_area_ha, ",.0f"),
+                _fmt(r.mean),
+                _fmt(r.total) + (f" {r.total_units}" if r.total_units else ""),
+                _fmt(r.share_4p1000_percent, ".1f"),
+            ]
+            for r in region.itertuples()
+        ],
+        "unit_columns": ucols,
+        "unit_rows": _matrix(units, ucols, "col") if ucols else [],
         "groups": groups,
         "region_area": region.area_ha.max() if len(region) else None,
     }
@@ -159,9 +182,19 @@ def _qa_rows(manifest: dict[str, Any], table: pd.DataFrame) -> list[dict[str, An
         if e["id"] in region.index:
             r = region.loc[e["id"]]
             nan = 100 * (1 - r.valid_area_ha / r.area_ha) if r.area_ha else None
-        rows.append({"id": e["id"], "units": e["units"], "valid_range": "–" if vr is None else f"{vr[0]:g} to {vr[1]:g}",
-                     "min": _fmt(lo), "max": _fmt(hi), "in_range": inside, "nan": _fmt(nan, ".1f"),
-                     "valid_percent": _fmt(st.get("valid_percent"), ".1f"), "sha256": e.get("sha256", "")})
+        rows.append(
+            {
+                "id": e["id"],
+                "units": e["units"],
+                "valid_range": "–" if vr is None else f"{vr[0]:g} to {vr[1]:g}",
+                "min": _fmt(lo),
+                "max": _fmt(hi),
+                "in_range": inside,
+                "nan": _fmt(nan, ".1f"),
+                "valid_percent": _fmt(st.get("valid_percent"), ".1f"),
+                "sha256": e.get("sha256", ""),
+            }
+        )
     return rows
 
 
@@ -206,33 +239,57 @@ def write_report(cfg: Config, out_dir: str | os.PathLike | None = None) -> Path:
             continue
         legend = legend_for(p)
         png = quicklook(out / e["path"], legend, qdir / f"{e['id']}.png")
-        maps.append({"id": e["id"], "name": e["long_name"], "units": e["units"], "family": p.family,
-                     "src": f"{QUICKLOOKS}/{png.name}", "legend": legend,
-                     "gradient": _css_gradient(legend) if legend.kind == "ramp" else None,
-                     "present": sorted({int(c) for c in table[table.group_by == e["id"]].class_code.dropna()})})
+        maps.append(
+            {
+                "id": e["id"],
+                "name": e["long_name"],
+                "units": e["units"],
+                "family": p.family,
+                "src": f"{QUICKLOOKS}/{png.name}",
+                "legend": legend,
+                "gradient": _css_gradient(legend) if legend.kind == "ramp" else None,
+                "present": sorted({int(c) for c in table[table.group_by == e["id"]].class_code.dropna()}),
+            }
+        )
     curve = None
     summary = manifest["summary"]
     if summary.get("abatement_curve") and (out / summary["abatement_curve"]).is_file():
         from .abatement import plot_curve
 
         rows = pd.read_csv(out / summary["abatement_curve"])
-        png = plot_curve(rows, qdir / "abatement_curve.png", summary["carbon_price"], summary.get("currency", ""),
-                         f"{manifest['region']['name']}: marginal abatement cost curve (net of N2O)")
-        curve = {"src": f"{QUICKLOOKS}/{png.name}", "csv": summary["abatement_curve"],
-                 "rows": rows.to_dict("records")}
+        png = plot_curve(
+            rows,
+            qdir / "abatement_curve.png",
+            summary["carbon_price"],
+            summary.get("currency", ""),
+            f"{manifest['region']['name']}: marginal abatement cost curve (net of N2O)",
+        )
+        curve = {"src": f"{QUICKLOOKS}/{png.name}", "csv": summary["abatement_curve"], "rows": rows.to_dict("records")}
     alignment_path = out / manifest.get("alignment_report", "alignment_report.json")
     alignment = json.loads(alignment_path.read_text(encoding="utf-8")) if alignment_path.is_file() else {}
     refs = sorted({p.references for e in manifest["products"] if (p := product_of(e)) and p.references})
     g = manifest["grid"]
-    env = jinja2.Environment(loader=jinja2.PackageLoader("scsmap", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-                             lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("scsmap", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     html = env.get_template("report.html.j2").render(
-        m=manifest, s=manifest["summary"], maps=maps, curve=curve, stats=_stats_context(table), qa=_qa_rows(manifest, table),
-        alignment=alignment, config_yaml=yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
-        versions=versions(), references=refs, fmt=_fmt,
+        m=manifest,
+        s=manifest["summary"],
+        maps=maps,
+        curve=curve,
+        stats=_stats_context(table),
+        qa=_qa_rows(manifest, table),
+        alignment=alignment,
+        config_yaml=yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
+        versions=versions(),
+        references=refs,
+        fmt=_fmt,
         methods=METHODS.format(version=__version__, crs=g["crs"], res=f"{abs(g['resolution'][0]):.6g}"),
-        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
     path = out / REPORT
     try:
         tmp = out / f".{REPORT}.tmp"

@@ -42,26 +42,43 @@ def _item(out_dir: Path, e: dict[str, Any], when: _dt.datetime, region: dict[str
         shape = [ds.height, ds.width]
         transform = list(ds.transform)[:6]
         res = abs(ds.transform.a)
-    item = pystac.Item(id=e["id"], geometry=mapping(box(*bounds)), bbox=list(bounds), datetime=when,
-                       properties={"title": e["long_name"], "scsmap:units": e["units"],
-                                   "scsmap:region": region.get("name"), "scsmap:iso3": region.get("iso3")})
+    item = pystac.Item(
+        id=e["id"],
+        geometry=mapping(box(*bounds)),
+        bbox=list(bounds),
+        datetime=when,
+        properties={
+            "title": e["long_name"],
+            "scsmap:units": e["units"],
+            "scsmap:region": region.get("name"),
+            "scsmap:iso3": region.get("iso3"),
+        },
+    )
     proj = ProjectionExtension.ext(item, add_if_missing=True)
     proj.apply(code=f"EPSG:{epsg}" if epsg else None, wkt2=None if epsg else wkt, shape=shape, transform=transform)
-    asset = pystac.Asset(href=str(tif.resolve()), title=e["long_name"],
-                         media_type=pystac.MediaType.COG, roles=["data"])
+    asset = pystac.Asset(href=str(tif.resolve()), title=e["long_name"], media_type=pystac.MediaType.COG, roles=["data"])
     item.add_asset("data", asset)
     st = e.get("statistics", {})
-    stats = Statistics.create(minimum=st.get("minimum"), maximum=st.get("maximum"), mean=st.get("mean"),
-                              stddev=st.get("stddev"), valid_percent=st.get("valid_percent"))
-    band = RasterBand.create(nodata=e["nodata"], data_type=DataType(e["dtype"]), unit=e["units"],
-                             spatial_resolution=res, statistics=stats)
+    stats = Statistics.create(
+        minimum=st.get("minimum"),
+        maximum=st.get("maximum"),
+        mean=st.get("mean"),
+        stddev=st.get("stddev"),
+        valid_percent=st.get("valid_percent"),
+    )
+    band = RasterBand.create(
+        nodata=e["nodata"], data_type=DataType(e["dtype"]), unit=e["units"], spatial_resolution=res, statistics=stats
+    )
     RasterExtension.ext(asset, add_if_missing=True).apply([band])
-    FileExtension.ext(asset, add_if_missing=True).apply(checksum=multihash_sha256(e["sha256"]),
-                                                        size=tif.stat().st_size)
+    FileExtension.ext(asset, add_if_missing=True).apply(checksum=multihash_sha256(e["sha256"]), size=tif.stat().st_size)
     qml = qml_path(tif)
     if qml.is_file():
-        item.add_asset("style", pystac.Asset(href=str(qml.resolve()), title="QGIS style",
-                                             media_type="application/xml", roles=["style", "metadata"]))
+        item.add_asset(
+            "style",
+            pystac.Asset(
+                href=str(qml.resolve()), title="QGIS style", media_type="application/xml", roles=["style", "metadata"]
+            ),
+        )
     return item
 
 
@@ -82,8 +99,11 @@ def write_stac(out_dir: str | Path, manifest: dict[str, Any]) -> Path:
     """
     out = Path(out_dir)
     stac_dir = out / STAC_DIR
-    when = _dt.datetime.fromtimestamp((out / "manifest.json").stat().st_mtime, _dt.timezone.utc) \
-        if (out / "manifest.json").exists() else _dt.datetime.now(_dt.timezone.utc)
+    when = (
+        _dt.datetime.fromtimestamp((out / "manifest.json").stat().st_mtime, _dt.UTC)
+        if (out / "manifest.json").exists()
+        else _dt.datetime.now(_dt.UTC)
+    )
     region = manifest.get("region", {})
     items = [_item(out, e, when, region) for e in manifest["products"]]
     bboxes = [i.bbox for i in items]
@@ -91,12 +111,16 @@ def write_stac(out_dir: str | Path, manifest: dict[str, Any]) -> Path:
     coll = pystac.Collection(
         id=f"scsmap-{region.get('id', 'run')}",
         title=f"{region.get('name', '')} soil carbon sequestration potential maps",
-        description=(f"scsmap {__version__} products for {region.get('name', '')} ({region.get('iso3', '')}): SOC "
-                     "stock, 4 per 1000 target, saturation and the GSOCseq scenarios; config sha256 "
-                     f"{manifest.get('config_sha256', '')}."),
+        description=(
+            f"scsmap {__version__} products for {region.get('name', '')} ({region.get('iso3', '')}): SOC "
+            "stock, 4 per 1000 target, saturation and the GSOCseq scenarios; config sha256 "
+            f"{manifest.get('config_sha256', '')}."
+        ),
         extent=pystac.Extent(pystac.SpatialExtent([bbox]), pystac.TemporalExtent([[when, when]])),
-        license="other", keywords=["soil organic carbon", "carbon sequestration", "GSOCseq", "4 per 1000"],
-        extra_fields={"scsmap:config_sha256": manifest.get("config_sha256"), "scsmap:version": __version__})
+        license="other",
+        keywords=["soil organic carbon", "carbon sequestration", "GSOCseq", "4 per 1000"],
+        extra_fields={"scsmap:config_sha256": manifest.get("config_sha256"), "scsmap:version": __version__},
+    )
     coll.add_items(items)
     shutil.rmtree(stac_dir, ignore_errors=True)  # no Items of products a previous run wrote
     coll.normalize_hrefs(str(stac_dir.resolve()))

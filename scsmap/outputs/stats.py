@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,8 +47,23 @@ NAME_FIELDS = ("NAME", "name", "NAME_1", "ADM1_EN", "shapeName", "NAME_EN", "ADM
 #: admin units whose best-covered product is valid on less than this share of their area on the grid are
 #: left out: neighbours of the region that only share its border cells (where two boundary files disagree)
 MIN_VALID_SHARE = 0.25
-COLUMNS = ["zone_set", "zone_id", "zone_name", "group_by", "class_code", "class_name", "area_ha", "product",
-           "units", "family", "valid_area_ha", "mean", "total", "total_units", "share_4p1000_percent"]
+COLUMNS = [
+    "zone_set",
+    "zone_id",
+    "zone_name",
+    "group_by",
+    "class_code",
+    "class_name",
+    "area_ha",
+    "product",
+    "units",
+    "family",
+    "valid_area_ha",
+    "mean",
+    "total",
+    "total_units",
+    "share_4p1000_percent",
+]
 
 
 @dataclass
@@ -119,8 +135,9 @@ def cell_weights(template: Path, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, n
     zones["_zone"] = np.arange(len(zones))
     # every cell counts, whatever the products' nodata: a raster of ones on the products' grid
     b = geobox.extent.boundingbox
-    ones = NumPyRasterSource(np.ones(geobox.shape.yx, dtype="uint8"), b.left, b.bottom, b.right, b.top,
-                             srs_wkt=crs.to_wkt())
+    ones = NumPyRasterSource(
+        np.ones(geobox.shape.yx, dtype="uint8"), b.left, b.bottom, b.right, b.top, srs_wkt=crs.to_wkt()
+    )
     res = exact_extract(ones, zones, ["cell_id", "coverage"], include_cols=["_zone"], output="pandas")
     area = cell_area_ha(geobox, geobox.shape.yx).values.ravel()
     zi, ci, w = [], [], []
@@ -134,8 +151,12 @@ def cell_weights(template: Path, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, n
     return np.concatenate(zi), np.concatenate(ci), np.concatenate(w)
 
 
-def zonal_statistics(out_dir: Path, entries: Sequence[dict[str, Any]], zones: gpd.GeoDataFrame,
-                     group_by: Sequence[str] = ("land_use", "ipcc_climate_zone")) -> pd.DataFrame:
+def zonal_statistics(
+    out_dir: Path,
+    entries: Sequence[dict[str, Any]],
+    zones: gpd.GeoDataFrame,
+    group_by: Sequence[str] = ("land_use", "ipcc_climate_zone"),
+) -> pd.DataFrame:
     """The long statistics table: one row per unit (and class) and product.
 
     Parameters
@@ -201,10 +222,23 @@ def zonal_statistics(out_dir: Path, entries: Sequence[dict[str, Any]], zones: gp
                 share = np.divide(100 * num, den, out=np.full(size, np.nan), where=den > 0)
             for k in present:
                 z, code = (k, None) if not gname else divmod(k, 256)
-                rows.append((*zinfo[z], gname, code, labels.get(code, "" if code is None else str(code)),
-                             area[k], e["id"], e["units"], _family(e), va[k],
-                             vs[k] / va[k] if va[k] > 0 else np.nan, vs[k] / 1e6 if tu else np.nan, tu or "",
-                             share[k] if share is not None else np.nan))
+                rows.append(
+                    (
+                        *zinfo[z],
+                        gname,
+                        code,
+                        labels.get(code, "" if code is None else str(code)),
+                        area[k],
+                        e["id"],
+                        e["units"],
+                        _family(e),
+                        va[k],
+                        vs[k] / va[k] if va[k] > 0 else np.nan,
+                        vs[k] / 1e6 if tu else np.nan,
+                        tu or "",
+                        share[k] if share is not None else np.nan,
+                    )
+                )
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["class_code"] = table["class_code"].astype("Int64")
     return table
@@ -212,8 +246,11 @@ def zonal_statistics(out_dir: Path, entries: Sequence[dict[str, Any]], zones: gp
 
 def _drop_edge_units(table: pd.DataFrame) -> pd.DataFrame:
     """Leave out admin units (not the region) whose data cover < MIN_VALID_SHARE of their area."""
-    top = table[table["group_by"] == ""].groupby(["zone_set", "zone_id"]).agg(
-        area=("area_ha", "first"), valid=("valid_area_ha", "max"))
+    top = (
+        table[table["group_by"] == ""]
+        .groupby(["zone_set", "zone_id"])
+        .agg(area=("area_ha", "first"), valid=("valid_area_ha", "max"))
+    )
     keep = top[(top.index.get_level_values(0) == "region") | (top["valid"] >= MIN_VALID_SHARE * top["area"])].index
     idx = pd.MultiIndex.from_frame(table[["zone_set", "zone_id"]])
     return table[idx.isin(keep)].reset_index(drop=True)
@@ -233,14 +270,19 @@ def read_admin_units(unit: AdminUnitsConfig, index: int = 0) -> gpd.GeoDataFrame
     gdf = read_polygons(str(unit.path), unit.layer, unit.where, f"{at}.where")
     for field in (unit.id_field, unit.name_field):
         if field is not None and field not in gdf.columns:
-            raise InputError(f"{at}: {unit.path} has no attribute {field!r}",
-                             f"available attributes: {', '.join(map(str, gdf.columns))}")
+            raise InputError(
+                f"{at}: {unit.path} has no attribute {field!r}",
+                f"available attributes: {', '.join(map(str, gdf.columns))}",
+            )
     name_field = unit.name_field or next((f for f in NAME_FIELDS if f in gdf.columns), None)
     ids = gdf[unit.id_field].astype(str) if unit.id_field else pd.Series(range(1, len(gdf) + 1), index=gdf.index)
     names = gdf[name_field].astype(str) if name_field else ids.astype(str)
     label = unit.label or Path(str(unit.path)).name.split(".")[0]
-    return gpd.GeoDataFrame({"zone_set": label, "zone_id": ids.astype(str).values, "zone_name": names.values},
-                            geometry=gdf.geometry.values, crs=gdf.crs)
+    return gpd.GeoDataFrame(
+        {"zone_set": label, "zone_id": ids.astype(str).values, "zone_name": names.values},
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
 
 
 def region_zones(cfg: Config) -> gpd.GeoDataFrame:
@@ -249,8 +291,13 @@ def region_zones(cfg: Config) -> gpd.GeoDataFrame:
     from ..io.vector import load_boundary
 
     ext = region_extent(cfg.region, load_boundary(cfg.region))
-    parts = [gpd.GeoDataFrame({"zone_set": ["region"], "zone_id": [cfg.region.iso3], "zone_name": [cfg.region.name]},
-                              geometry=[ext.geom], crs=ext.crs.to_wkt())]
+    parts = [
+        gpd.GeoDataFrame(
+            {"zone_set": ["region"], "zone_id": [cfg.region.iso3], "zone_name": [cfg.region.name]},
+            geometry=[ext.geom],
+            crs=ext.crs.to_wkt(),
+        )
+    ]
     for i, unit in enumerate(cfg.statistics.admin):
         parts.append(read_admin_units(unit, i).to_crs(parts[0].crs))
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
@@ -305,10 +352,12 @@ def write_stats(cfg: Config, out_dir: str | os.PathLike | None = None) -> StatsR
         tmp_gpkg.unlink(missing_ok=True)
         units = wide(table)
         geoms = zones.set_index(["zone_set", "zone_id"]).geometry
-        gdf = gpd.GeoDataFrame(units, geometry=[geoms.loc[(s, i)] for s, i in zip(units.zone_set, units.zone_id)],
-                               crs=zones.crs)
+        gdf = gpd.GeoDataFrame(
+            units, geometry=[geoms.loc[(s, i)] for s, i in zip(units.zone_set, units.zone_id)], crs=zones.crs
+        )
         gdf.to_file(tmp_gpkg, layer="units", driver="GPKG")
         import pyogrio
+
         pyogrio.write_dataframe(table.astype({"class_code": "float64"}), tmp_gpkg, layer="stats", driver="GPKG")
         os.replace(tmp_csv, csv)
         os.replace(tmp_gpkg, gpkg)

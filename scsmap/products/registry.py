@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 from ..config import Config
 from ..io.tables import climate_zone_classes, land_use_classes, load_practice_rules, soil_class_classes
@@ -23,7 +23,7 @@ from .styles import bit_flag_classes
 Labels = list[tuple[int, str, str]]
 
 
-class Summary(str, Enum):
+class Summary(StrEnum):
     """What a product contributes to the run summary (area-weighted over the region, :mod:`.summary`)."""
 
     #: nothing
@@ -124,29 +124,109 @@ def _labels(table: Callable[[], tuple[tuple[int, str, str], ...]]) -> Callable[[
 
 _F = "methods §4.3 (f_MAOC); Georgiou et al. 2022 Nat Commun 13:3797 or Hassink 1997 Plant Soil 191:77"
 
-PRODUCTS: dict[str, Product] = {p.id: p for p in [
-    Product("soc_t0", "SOC stock 0-30 cm at T0 (t C per ha)", "t ha-1", "float32", -9999.0, (0.0, 800.0),
-            "stock", "soc_stock", gsocseq_stem="T0_Map030",
-            references="GSOCseq Technical Manual ch. 6 (initial SOC); methods §1.2", summary=Summary.SOC_STOCK),
-    Product("target_4p1000", "4 per 1000 target: 0.004 x SOC stock at T0 (t C per ha per year)", "t ha-1 yr-1",
-            "float32", -9999.0, (0.0, 4.0), "rate", "target_4p1000",
-            references="methods §5; Minasny et al. 2017 Geoderma 292:59", summary=Summary.RATE),
-    Product("saturation_capacity", "mineral-associated OC capacity 0-30 cm (t C per ha)", "t ha-1", "float32",
-            -9999.0, (0.0, 500.0), "stock", "saturation_capacity", references=_F, tag_set="saturation",
-            summary=Summary.MEAN),
-    Product("saturation_ratio", "saturation of the MAOC capacity: 100 x f_MAOC x SOC / capacity", "%", "float32",
-            -9999.0, (0.0, 300.0), "ratio", "saturation_ratio", references=_F, tag_set="saturation",
-            summary=Summary.MEAN),
-    Product("saturation_deficit", "saturation deficit: max(0, capacity - f_MAOC x SOC) (t C per ha)", "t ha-1",
-            "float32", -9999.0, (0.0, 500.0), "stock", "saturation_deficit", references=_F, tag_set="saturation",
-            summary=Summary.MEAN),
-    Product("land_use", "land-use class (FAO GSOCseq classes)", "class", "uint8", 255, (0, 13), "land_use",
-            "land_use", references="methods §1.3", class_labels=_labels(land_use_classes)),
-    Product("mat", "mean annual air temperature", "degC", "float32", -9999.0, (-40.0, 35.0), "temperature",
-            "mat", references="mean of 12 monthly means"),
-    Product("map", "mean annual precipitation", "mm yr-1", "float32", -9999.0, (0.0, 12000.0), "precipitation",
-            "map", references="sum of 12 monthly totals"),
-]}
+PRODUCTS: dict[str, Product] = {
+    p.id: p
+    for p in [
+        Product(
+            "soc_t0",
+            "SOC stock 0-30 cm at T0 (t C per ha)",
+            "t ha-1",
+            "float32",
+            -9999.0,
+            (0.0, 800.0),
+            "stock",
+            "soc_stock",
+            gsocseq_stem="T0_Map030",
+            references="GSOCseq Technical Manual ch. 6 (initial SOC); methods §1.2",
+            summary=Summary.SOC_STOCK,
+        ),
+        Product(
+            "target_4p1000",
+            "4 per 1000 target: 0.004 x SOC stock at T0 (t C per ha per year)",
+            "t ha-1 yr-1",
+            "float32",
+            -9999.0,
+            (0.0, 4.0),
+            "rate",
+            "target_4p1000",
+            references="methods §5; Minasny et al. 2017 Geoderma 292:59",
+            summary=Summary.RATE,
+        ),
+        Product(
+            "saturation_capacity",
+            "mineral-associated OC capacity 0-30 cm (t C per ha)",
+            "t ha-1",
+            "float32",
+            -9999.0,
+            (0.0, 500.0),
+            "stock",
+            "saturation_capacity",
+            references=_F,
+            tag_set="saturation",
+            summary=Summary.MEAN,
+        ),
+        Product(
+            "saturation_ratio",
+            "saturation of the MAOC capacity: 100 x f_MAOC x SOC / capacity",
+            "%",
+            "float32",
+            -9999.0,
+            (0.0, 300.0),
+            "ratio",
+            "saturation_ratio",
+            references=_F,
+            tag_set="saturation",
+            summary=Summary.MEAN,
+        ),
+        Product(
+            "saturation_deficit",
+            "saturation deficit: max(0, capacity - f_MAOC x SOC) (t C per ha)",
+            "t ha-1",
+            "float32",
+            -9999.0,
+            (0.0, 500.0),
+            "stock",
+            "saturation_deficit",
+            references=_F,
+            tag_set="saturation",
+            summary=Summary.MEAN,
+        ),
+        Product(
+            "land_use",
+            "land-use class (FAO GSOCseq classes)",
+            "class",
+            "uint8",
+            255,
+            (0, 13),
+            "land_use",
+            "land_use",
+            references="methods §1.3",
+            class_labels=_labels(land_use_classes),
+        ),
+        Product(
+            "mat",
+            "mean annual air temperature",
+            "degC",
+            "float32",
+            -9999.0,
+            (-40.0, 35.0),
+            "temperature",
+            "mat",
+            references="mean of 12 monthly means",
+        ),
+        Product(
+            "map",
+            "mean annual precipitation",
+            "mm yr-1",
+            "float32",
+            -9999.0,
+            (0.0, 12000.0),
+            "precipitation",
+            "map",
+            references="sum of 12 monthly totals",
+        ),
+    ]
+}
 
 
 # --------------------------------------------------------------------------- RothC / GSOCseq (methods §1.9)
@@ -155,72 +235,231 @@ _G = "GSOCseq Technical Manual (FAO 2020) ch. 5-6, 12; Coleman & Jenkinson RothC
 _SC = {"bau": "BAU", "ssm1": "SSM1", "ssm2": "SSM2", "ssm3": "SSM3"}
 
 
-def _gsocseq_product(out: str, pid: str, long_name: str, units: str, family: str, stem: str | None,
-                     valid: tuple[float, float], gate: str | None = None) -> Product:
+def _gsocseq_product(
+    out: str,
+    pid: str,
+    long_name: str,
+    units: str,
+    family: str,
+    stem: str | None,
+    valid: tuple[float, float],
+    gate: str | None = None,
+) -> Product:
     """A product that is one output ``out`` of the GSOCseq stack, corrected by its own QA bit (if any)."""
     bit = {"t0": 0, "final": 0, "absdiff": 1, "reldiff": 2, "asr": 3, "rsr": 4, "unc": 5}.get(out.split("_")[0])
-    return Product(pid, long_name, units, "float32", -9999.0, valid, family, Select(Stack.GSOCSEQ, out, gate, bit),
-                   gsocseq_stem=stem, references=_G)
+    return Product(
+        pid,
+        long_name,
+        units,
+        "float32",
+        -9999.0,
+        valid,
+        family,
+        Select(Stack.GSOCSEQ, out, gate, bit),
+        gsocseq_stem=stem,
+        references=_G,
+    )
 
 
 _GSOCSEQ: list[Product] = []
 for _s, _S in _SC.items():
-    _GSOCSEQ.append(_gsocseq_product(f"final_{_s}", f"soc_final_{_s}", f"SOC stock 0-30 cm after the horizon, "
-                                     f"{_S} (t C per ha)", "t ha-1", "stock", f"finalSOC_{_S}_Map030", (0, 800)))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"final_{_s}",
+            f"soc_final_{_s}",
+            f"SOC stock 0-30 cm after the horizon, {_S} (t C per ha)",
+            "t ha-1",
+            "stock",
+            f"finalSOC_{_S}_Map030",
+            (0, 800),
+        )
+    )
 for _s, _S in _SC.items():
-    _GSOCSEQ.append(_gsocseq_product(f"absdiff_{_s}", f"absdiff_{_s}", f"absolute SOC difference final - T0, {_S} "
-                                     "(t C per ha)", "t ha-1", "difference", f"AbsDiff_{_S}_Map030", (-80, 80)))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"absdiff_{_s}",
+            f"absdiff_{_s}",
+            f"absolute SOC difference final - T0, {_S} (t C per ha)",
+            "t ha-1",
+            "difference",
+            f"AbsDiff_{_S}_Map030",
+            (-80, 80),
+        )
+    )
 for _s, _S in _SC.items():
-    _GSOCSEQ.append(_gsocseq_product(f"asr_{_s}", f"asr_{_s}", f"absolute sequestration rate (final - T0)/horizon, "
-                                     f"{_S} (t C per ha per year)", "t ha-1 yr-1", "rate", f"ASR_{_S}_Map030",
-                                     (-4, 4)))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"asr_{_s}",
+            f"asr_{_s}",
+            f"absolute sequestration rate (final - T0)/horizon, {_S} (t C per ha per year)",
+            "t ha-1 yr-1",
+            "rate",
+            f"ASR_{_S}_Map030",
+            (-4, 4),
+        )
+    )
 for _s in ("ssm1", "ssm2", "ssm3"):
     _S = _SC[_s]
-    _GSOCSEQ.append(_gsocseq_product(f"reldiff_{_s}", f"reldiff_{_s}", f"relative SOC difference {_S} - BAU at the "
-                                     "horizon (t C per ha)", "t ha-1", "difference", f"RelDiff_{_S}_Map030", (0, 80)))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"reldiff_{_s}",
+            f"reldiff_{_s}",
+            f"relative SOC difference {_S} - BAU at the horizon (t C per ha)",
+            "t ha-1",
+            "difference",
+            f"RelDiff_{_S}_Map030",
+            (0, 80),
+        )
+    )
 for _s in ("ssm1", "ssm2", "ssm3"):
     _S = _SC[_s]
-    _GSOCSEQ.append(_gsocseq_product(f"rsr_{_s}", f"rsr_{_s}", f"relative sequestration rate ({_S} - BAU)/horizon "
-                                     "(t C per ha per year)", "t ha-1 yr-1", "rate", f"RSR_{_S}_Map030", (0, 4)))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"rsr_{_s}",
+            f"rsr_{_s}",
+            f"relative sequestration rate ({_S} - BAU)/horizon (t C per ha per year)",
+            "t ha-1 yr-1",
+            "rate",
+            f"RSR_{_S}_Map030",
+            (0, 4),
+        )
+    )
 _GSOCSEQ += [
-    _gsocseq_product("unc_t0", "uncertainty_t0", "uncertainty of T0: 100 (max - min)/(2 mean)", "%", "ratio",
-                     "T0_UncertaintyMap030", (0, 200), "gsocseq_uncertainty"),
-    _gsocseq_product("unc_bau", "uncertainty_bau", "uncertainty of final SOC, BAU", "%", "ratio",
-                     "BAU_UncertaintyMap030", (0, 200), "gsocseq_uncertainty"),
-    _gsocseq_product("unc_ssm", "uncertainty_ssm", "uncertainty of final SOC, SSM (from SSM2, used for all SSM)",
-                     "%", "ratio", "SSM_UncertaintyMap030", (0, 200), "gsocseq_uncertainty"),
+    _gsocseq_product(
+        "unc_t0",
+        "uncertainty_t0",
+        "uncertainty of T0: 100 (max - min)/(2 mean)",
+        "%",
+        "ratio",
+        "T0_UncertaintyMap030",
+        (0, 200),
+        "gsocseq_uncertainty",
+    ),
+    _gsocseq_product(
+        "unc_bau",
+        "uncertainty_bau",
+        "uncertainty of final SOC, BAU",
+        "%",
+        "ratio",
+        "BAU_UncertaintyMap030",
+        (0, 200),
+        "gsocseq_uncertainty",
+    ),
+    _gsocseq_product(
+        "unc_ssm",
+        "uncertainty_ssm",
+        "uncertainty of final SOC, SSM (from SSM2, used for all SSM)",
+        "%",
+        "ratio",
+        "SSM_UncertaintyMap030",
+        (0, 200),
+        "gsocseq_uncertainty",
+    ),
 ]
 for _s, _S in _SC.items():
-    _GSOCSEQ.append(_gsocseq_product(f"unc_asr_{_s}", f"uncertainty_asr_{_s}", f"uncertainty of ASR {_S} "
-                                     "(GSOCseq propagation)", "%", "ratio", f"ASR_{_S}_UncertaintyMap030", (0, 200), "gsocseq_uncertainty"))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"unc_asr_{_s}",
+            f"uncertainty_asr_{_s}",
+            f"uncertainty of ASR {_S} (GSOCseq propagation)",
+            "%",
+            "ratio",
+            f"ASR_{_S}_UncertaintyMap030",
+            (0, 200),
+            "gsocseq_uncertainty",
+        )
+    )
 for _s in ("ssm1", "ssm2", "ssm3"):
     _S = _SC[_s]
-    _GSOCSEQ.append(_gsocseq_product(f"unc_rsr_{_s}", f"uncertainty_rsr_{_s}", f"uncertainty of RSR {_S} "
-                                     "(GSOCseq propagation)", "%", "ratio", f"RSR_{_S}_UncertaintyMap030", (0, 200), "gsocseq_uncertainty"))
-_GSOCSEQ.append(_gsocseq_product("c_input_bau", "cinput_bau", "plant C input holding SOC at T0 in the spin-up "
-                                 "climate = BAU input (t C per ha per year)", "t ha-1 yr-1", "rate", None, (0, 30)))
-_GSOCSEQ.append(_gsocseq_product("t0", "soc_t0_warmup", "SOC stock 0-30 cm at T0 after the GSOCseq warm-up "
-                                 "(t C per ha)", "t ha-1", "stock", "T0_Map030", (0, 800), gate="gsocseq_warmup"))
-_GSOCSEQ.append(_gsocseq_product("cinput_needed_4p1000", "cinput_needed_4p1000",
-                                 "additional C input over BAU that makes SOC grow 0.4 % of T0 a year over the horizon "
-                                 "(t C per ha per year; negative where BAU already does)", "t ha-1 yr-1", "rate",
-                                 None, (-30, 30)))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"unc_rsr_{_s}",
+            f"uncertainty_rsr_{_s}",
+            f"uncertainty of RSR {_S} (GSOCseq propagation)",
+            "%",
+            "ratio",
+            f"RSR_{_S}_UncertaintyMap030",
+            (0, 200),
+            "gsocseq_uncertainty",
+        )
+    )
+_GSOCSEQ.append(
+    _gsocseq_product(
+        "c_input_bau",
+        "cinput_bau",
+        "plant C input holding SOC at T0 in the spin-up climate = BAU input (t C per ha per year)",
+        "t ha-1 yr-1",
+        "rate",
+        None,
+        (0, 30),
+    )
+)
+_GSOCSEQ.append(
+    _gsocseq_product(
+        "t0",
+        "soc_t0_warmup",
+        "SOC stock 0-30 cm at T0 after the GSOCseq warm-up (t C per ha)",
+        "t ha-1",
+        "stock",
+        "T0_Map030",
+        (0, 800),
+        gate="gsocseq_warmup",
+    )
+)
+_GSOCSEQ.append(
+    _gsocseq_product(
+        "cinput_needed_4p1000",
+        "cinput_needed_4p1000",
+        "additional C input over BAU that makes SOC grow 0.4 % of T0 a year over the horizon "
+        "(t C per ha per year; negative where BAU already does)",
+        "t ha-1 yr-1",
+        "rate",
+        None,
+        (-30, 30),
+    )
+)
 for _s in ("ssm1", "ssm2", "ssm3"):
-    _GSOCSEQ.append(_gsocseq_product(f"share_4p1000_input_{_s}", f"share_cinput_4p1000_{_s}",
-                                     f"share of the 4 per 1000 input need supplied by {_SC[_s]}", "%", "ratio", None,
-                                     (0, 1000)))
-_GSOCSEQ.append(Product("gsocseq_qa", "GSOCseq map-correction flags (bits: 0 SOC out of 0-800, 1 AbsDiff, "
-                        "2 RelDiff, 3 ASR, 4 RSR, 5 uncertainty out of range; 0 = passes)", "class", "uint8", 255,
-                        (0, 63), "qa", Select(Stack.GSOCSEQ, "qa_flags"),
-                        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10",
-                        class_labels=lambda: bit_flag_classes(["SOC", "AbsDiff", "RelDiff", "ASR", "RSR",
-                                                               "uncertainty"])))
+    _GSOCSEQ.append(
+        _gsocseq_product(
+            f"share_4p1000_input_{_s}",
+            f"share_cinput_4p1000_{_s}",
+            f"share of the 4 per 1000 input need supplied by {_SC[_s]}",
+            "%",
+            "ratio",
+            None,
+            (0, 1000),
+        )
+    )
+_GSOCSEQ.append(
+    Product(
+        "gsocseq_qa",
+        "GSOCseq map-correction flags (bits: 0 SOC out of 0-800, 1 AbsDiff, "
+        "2 RelDiff, 3 ASR, 4 RSR, 5 uncertainty out of range; 0 = passes)",
+        "class",
+        "uint8",
+        255,
+        (0, 63),
+        "qa",
+        Select(Stack.GSOCSEQ, "qa_flags"),
+        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10",
+        class_labels=lambda: bit_flag_classes(["SOC", "AbsDiff", "RelDiff", "ASR", "RSR", "uncertainty"]),
+    )
+)
 _MC = {"mean": "mean", "sd": "standard deviation", "p05": "5th percentile", "p95": "95th percentile"}
 for _s, _S in _SC.items():
     for _stat, _name in _MC.items():
-        _GSOCSEQ.append(_gsocseq_product(f"mc_{_stat}_asr_{_s}", f"mc_{_stat}_asr_{_s}",
-                                         f"Monte Carlo {_name} of ASR {_S} (t C per ha per year)", "t ha-1 yr-1",
-                                         "rate", None, (-4, 4), gate="gsocseq_montecarlo"))
+        _GSOCSEQ.append(
+            _gsocseq_product(
+                f"mc_{_stat}_asr_{_s}",
+                f"mc_{_stat}_asr_{_s}",
+                f"Monte Carlo {_name} of ASR {_S} (t C per ha per year)",
+                "t ha-1 yr-1",
+                "rate",
+                None,
+                (-4, 4),
+                gate="gsocseq_montecarlo",
+            )
+        )
 PRODUCTS.update({p.id: p for p in _GSOCSEQ})
 
 
@@ -237,13 +476,34 @@ def _best_practice_classes() -> Labels:
     return [(0, "no practice", "#bdbdbd")] + [(r.code, r.name, r.color) for r in load_practice_rules()]
 
 
-def _stack_product(stack: Stack, out: str, long_name: str, units: str, dtype: str, valid: tuple[float, float],
-                   family: str, practice: str | None, labels: Callable[[], Labels] | None = None,
-                   summary: Summary = Summary.NONE) -> Product:
+def _stack_product(
+    stack: Stack,
+    out: str,
+    long_name: str,
+    units: str,
+    dtype: str,
+    valid: tuple[float, float],
+    family: str,
+    practice: str | None,
+    labels: Callable[[], Labels] | None = None,
+    summary: Summary = Summary.NONE,
+) -> Product:
     """A product that is one output ``out`` of the practice or GHG stack, tagged with its practice's tables."""
-    return Product(out, long_name, units, dtype, 255 if dtype == "uint8" else -9999.0, valid, family,
-                   Select(stack, out), references=_P if stack is Stack.PRACTICES else _GHG, class_labels=labels,
-                   tag_set=stack.value, practice=practice, summary=summary)
+    return Product(
+        out,
+        long_name,
+        units,
+        dtype,
+        255 if dtype == "uint8" else -9999.0,
+        valid,
+        family,
+        Select(stack, out),
+        references=_P if stack is Stack.PRACTICES else _GHG,
+        class_labels=labels,
+        tag_set=stack.value,
+        practice=practice,
+        summary=summary,
+    )
 
 
 def _practice_product(*args, **kw) -> Product:
@@ -251,53 +511,163 @@ def _practice_product(*args, **kw) -> Product:
 
 
 def _REASONS() -> list[tuple[int, str, str]]:
-    bits = ["land use", "climate", "slope", "soil", "saturated", "already practised", "masked input",
-            "resource unknown"]
+    bits = [
+        "land use",
+        "climate",
+        "slope",
+        "soil",
+        "saturated",
+        "already practised",
+        "masked input",
+        "resource unknown",
+    ]
     return [c for c in bit_flag_classes(bits, "no restriction") if c[0] < 255]  # 255 is the nodata value
 
 
 _PRACTICES: list[Product] = [
-    Product("pet_annual", "annual potential evapotranspiration", "mm yr-1", "float32", -9999.0, (0.0, 4000.0),
-            "precipitation", "pet_annual",
-            references="Thornthwaite 1948 or Hargreaves & Samani 1985 (FAO-56 eq. 52), or the `pet` input layer"),
-    Product("aridity_index", "aridity index P/PET (UNEP: < 0.05 hyper-arid, < 0.2 arid, < 0.5 semi-arid, "
-            "< 0.65 dry sub-humid)", "1", "float32", -9999.0, (0.0, 20.0), "index", "aridity_index",
-            references="UNEP 1992 World Atlas of Desertification; methods §6.1"),
-    Product("ipcc_climate_zone", "IPCC climate zone (2019 decision tree)", "class", "uint8", 255, (1, 12), "class",
-            "ipcc_climate_zone",
-            references="IPCC 2019 Refinement Vol 4 Ch 3 Annex 3A.5 Fig. 3A.5.2; methods §3.2",
-            class_labels=_labels(climate_zone_classes)),
-    Product("ipcc_soil_class", "IPCC mineral-soil class", "class", "uint8", 255, (1, 7), "class",
-            "ipcc_soil_class",
-            references="IPCC 2006/2019 Vol 4 Ch 3 Annex 3A.5 soil scheme; methods §3.3", class_labels=_labels(soil_class_classes)),
+    Product(
+        "pet_annual",
+        "annual potential evapotranspiration",
+        "mm yr-1",
+        "float32",
+        -9999.0,
+        (0.0, 4000.0),
+        "precipitation",
+        "pet_annual",
+        references="Thornthwaite 1948 or Hargreaves & Samani 1985 (FAO-56 eq. 52), or the `pet` input layer",
+    ),
+    Product(
+        "aridity_index",
+        "aridity index P/PET (UNEP: < 0.05 hyper-arid, < 0.2 arid, < 0.5 semi-arid, < 0.65 dry sub-humid)",
+        "1",
+        "float32",
+        -9999.0,
+        (0.0, 20.0),
+        "index",
+        "aridity_index",
+        references="UNEP 1992 World Atlas of Desertification; methods §6.1",
+    ),
+    Product(
+        "ipcc_climate_zone",
+        "IPCC climate zone (2019 decision tree)",
+        "class",
+        "uint8",
+        255,
+        (1, 12),
+        "class",
+        "ipcc_climate_zone",
+        references="IPCC 2019 Refinement Vol 4 Ch 3 Annex 3A.5 Fig. 3A.5.2; methods §3.2",
+        class_labels=_labels(climate_zone_classes),
+    ),
+    Product(
+        "ipcc_soil_class",
+        "IPCC mineral-soil class",
+        "class",
+        "uint8",
+        255,
+        (1, 7),
+        "class",
+        "ipcc_soil_class",
+        references="IPCC 2006/2019 Vol 4 Ch 3 Annex 3A.5 soil scheme; methods §3.3",
+        class_labels=_labels(soil_class_classes),
+    ),
 ]
 for _pid in PRACTICE_IDS:
     _PRACTICES += [
-        _practice_product(f"suitability_{_pid}", f"suitability for {_pid}: 0 unsuitable, 1 conditional, 2 suitable",
-                          "class", "uint8", (0, 2), "suitability", _pid, _suitability_classes,
-                          summary=Summary.SUITABLE_AREA),
-        _practice_product(f"suitability_reason_{_pid}", f"why {_pid} is unsuitable or conditional (bit flags: 1 land "
-                          "use, 2 climate, 4 slope, 8 soil, 16 saturated, 32 already practised, 64 masked input or no "
-                          "table value, 128 resource availability unknown)", "class", "uint8", (0, 254), "qa", _pid,
-                          _REASONS),
-        _practice_product(f"rate_{_pid}", f"SOC sequestration rate of {_pid}, capped by saturation (t C per ha per "
-                          "year; 0 where unsuitable)", "t ha-1 yr-1", "float32", (-2.0, 5.0), "rate", _pid,
-                          summary=Summary.RATE),
+        _practice_product(
+            f"suitability_{_pid}",
+            f"suitability for {_pid}: 0 unsuitable, 1 conditional, 2 suitable",
+            "class",
+            "uint8",
+            (0, 2),
+            "suitability",
+            _pid,
+            _suitability_classes,
+            summary=Summary.SUITABLE_AREA,
+        ),
+        _practice_product(
+            f"suitability_reason_{_pid}",
+            f"why {_pid} is unsuitable or conditional (bit flags: 1 land "
+            "use, 2 climate, 4 slope, 8 soil, 16 saturated, 32 already practised, 64 masked input or no "
+            "table value, 128 resource availability unknown)",
+            "class",
+            "uint8",
+            (0, 254),
+            "qa",
+            _pid,
+            _REASONS,
+        ),
+        _practice_product(
+            f"rate_{_pid}",
+            f"SOC sequestration rate of {_pid}, capped by saturation (t C per ha per year; 0 where unsuitable)",
+            "t ha-1 yr-1",
+            "float32",
+            (-2.0, 5.0),
+            "rate",
+            _pid,
+            summary=Summary.RATE,
+        ),
     ]
 _PRACTICES += [
-    _practice_product("best_practice", "suitable practice with the highest capped rate (0 = none)", "class", "uint8",
-                      (0, 12), "class", None, _best_practice_classes, summary=Summary.CLASS_SHARES),
-    _practice_product("rate_best", "rate of the best practice (t C per ha per year)", "t ha-1 yr-1", "float32",
-                      (0.0, 5.0), "rate", None, summary=Summary.RATE),
-    _practice_product("rate_combined", "rate of the best combination: one practice per mechanism (tillage, input, "
-                      "grazing, land use), set-aside alone, capped again (t C per ha per year)", "t ha-1 yr-1",
-                      "float32", (0.0, 5.0), "rate", None, summary=Summary.RATE),
-    _practice_product("potential_total", "SOC gain of the best practice over the horizon (t C per ha)", "t ha-1",
-                      "float32", (0.0, 200.0), "difference", None),
-    _practice_product("share_4p1000", "rate of the best practice as a share of the 4 per 1000 target: "
-                      "100 x rate_best / (0.004 x SOC)", "%", "float32", (0.0, 1000.0), "ratio", None),
-    _practice_product("years_to_saturation", "years until the MAOC deficit is filled at the best practice's rate "
-                      "(0 = saturated)", "yr", "float32", (0.0, 10000.0), "years", None),
+    _practice_product(
+        "best_practice",
+        "suitable practice with the highest capped rate (0 = none)",
+        "class",
+        "uint8",
+        (0, 12),
+        "class",
+        None,
+        _best_practice_classes,
+        summary=Summary.CLASS_SHARES,
+    ),
+    _practice_product(
+        "rate_best",
+        "rate of the best practice (t C per ha per year)",
+        "t ha-1 yr-1",
+        "float32",
+        (0.0, 5.0),
+        "rate",
+        None,
+        summary=Summary.RATE,
+    ),
+    _practice_product(
+        "rate_combined",
+        "rate of the best combination: one practice per mechanism (tillage, input, "
+        "grazing, land use), set-aside alone, capped again (t C per ha per year)",
+        "t ha-1 yr-1",
+        "float32",
+        (0.0, 5.0),
+        "rate",
+        None,
+        summary=Summary.RATE,
+    ),
+    _practice_product(
+        "potential_total",
+        "SOC gain of the best practice over the horizon (t C per ha)",
+        "t ha-1",
+        "float32",
+        (0.0, 200.0),
+        "difference",
+        None,
+    ),
+    _practice_product(
+        "share_4p1000",
+        "rate of the best practice as a share of the 4 per 1000 target: 100 x rate_best / (0.004 x SOC)",
+        "%",
+        "float32",
+        (0.0, 1000.0),
+        "ratio",
+        None,
+    ),
+    _practice_product(
+        "years_to_saturation",
+        "years until the MAOC deficit is filled at the best practice's rate (0 = saturated)",
+        "yr",
+        "float32",
+        (0.0, 10000.0),
+        "years",
+        None,
+    ),
 ]
 PRODUCTS.update({p.id: p for p in _PRACTICES})
 
@@ -314,37 +684,106 @@ def _ghg_product(*args, **kw) -> Product:
 
 
 def _baseline_classes() -> Labels:
-    return [(1, "increasing (BAU > +0.4 %/yr)", "#1a9641"), (2, "near constant", "#ffffbf"),
-            (3, "declining (BAU < -0.4 %/yr)", "#d7191c")]
+    return [
+        (1, "increasing (BAU > +0.4 %/yr)", "#1a9641"),
+        (2, "near constant", "#ffffbf"),
+        (3, "declining (BAU < -0.4 %/yr)", "#d7191c"),
+    ]
 
 
 _GHGS: list[Product] = []
 for _pid in PRACTICE_IDS:
     _GHGS += [
-        _ghg_product(f"n2o_{_pid}", f"N2O emission caused by {_pid}: N immobilised in new SOM supplied by external N, "
-                     "N the practice adds, N mineralised where SOC is lost (t CO2e per ha per year)", _CO2E,
-                     "float32", (0.0, 10.0), "co2", _pid, summary=Summary.CO2E),
-        _ghg_product(f"net_ghg_{_pid}", f"net GHG balance of {_pid}: 44/12 x SOC rate - N2O (t CO2e per ha per year; "
-                     "0 where unsuitable)", _CO2E, "float32", (-20.0, 20.0), "co2", _pid, summary=Summary.CO2E),
-        _ghg_product(f"cost_per_tco2_{_pid}", f"net cost of {_pid} per t CO2e abated (currency of the cost table; "
-                     "NaN where the net balance is not positive)", _COST, "float32", (-1e5, 1e5), "cost", _pid),
+        _ghg_product(
+            f"n2o_{_pid}",
+            f"N2O emission caused by {_pid}: N immobilised in new SOM supplied by external N, "
+            "N the practice adds, N mineralised where SOC is lost (t CO2e per ha per year)",
+            _CO2E,
+            "float32",
+            (0.0, 10.0),
+            "co2",
+            _pid,
+            summary=Summary.CO2E,
+        ),
+        _ghg_product(
+            f"net_ghg_{_pid}",
+            f"net GHG balance of {_pid}: 44/12 x SOC rate - N2O (t CO2e per ha per year; 0 where unsuitable)",
+            _CO2E,
+            "float32",
+            (-20.0, 20.0),
+            "co2",
+            _pid,
+            summary=Summary.CO2E,
+        ),
+        _ghg_product(
+            f"cost_per_tco2_{_pid}",
+            f"net cost of {_pid} per t CO2e abated (currency of the cost table; "
+            "NaN where the net balance is not positive)",
+            _COST,
+            "float32",
+            (-1e5, 1e5),
+            "cost",
+            _pid,
+        ),
     ]
 _GHGS += [
-    _ghg_product("best_practice_net", "suitable practice with the largest positive net GHG balance (0 = none)",
-                 "class", "uint8", (0, 12), "class", None, _best_practice_classes),
-    _ghg_product("net_ghg_best", "net GHG balance of best_practice_net (t CO2e per ha per year)", _CO2E, "float32",
-                 (0.0, 20.0), "co2", None, summary=Summary.CO2E),
-    _ghg_product("cost_per_tco2_best", "cost per t CO2e of best_practice_net", _COST, "float32", (-1e5, 1e5),
-                 "cost", None),
-    _ghg_product("cheapest_practice", "suitable practice with the lowest cost per t CO2e abated (0 = none)",
-                 "class", "uint8", (0, 12), "class", None, _best_practice_classes),
-    _ghg_product("abatement_at_price", "net GHG abatement reachable at the carbon price ghg.price: the largest "
-                 "net balance among the practices costing at most the price per t CO2e (t CO2e per ha per year)",
-                 _CO2E, "float32", (0.0, 20.0), "co2", None, summary=Summary.CO2E),
-    Product("baseline_class", "SOC baseline under business as usual (RothC BAU ASR relative to SOC at T0): "
-            "1 increasing, 2 near constant, 3 declining", "class", "uint8", 255, (1, 3), "class",
-            "baseline_class", references="methods §1.9 (ASR BAU), §5 (4 per 1000); issue 7 part 5",
-            class_labels=_baseline_classes),
+    _ghg_product(
+        "best_practice_net",
+        "suitable practice with the largest positive net GHG balance (0 = none)",
+        "class",
+        "uint8",
+        (0, 12),
+        "class",
+        None,
+        _best_practice_classes,
+    ),
+    _ghg_product(
+        "net_ghg_best",
+        "net GHG balance of best_practice_net (t CO2e per ha per year)",
+        _CO2E,
+        "float32",
+        (0.0, 20.0),
+        "co2",
+        None,
+        summary=Summary.CO2E,
+    ),
+    _ghg_product(
+        "cost_per_tco2_best", "cost per t CO2e of best_practice_net", _COST, "float32", (-1e5, 1e5), "cost", None
+    ),
+    _ghg_product(
+        "cheapest_practice",
+        "suitable practice with the lowest cost per t CO2e abated (0 = none)",
+        "class",
+        "uint8",
+        (0, 12),
+        "class",
+        None,
+        _best_practice_classes,
+    ),
+    _ghg_product(
+        "abatement_at_price",
+        "net GHG abatement reachable at the carbon price ghg.price: the largest "
+        "net balance among the practices costing at most the price per t CO2e (t CO2e per ha per year)",
+        _CO2E,
+        "float32",
+        (0.0, 20.0),
+        "co2",
+        None,
+        summary=Summary.CO2E,
+    ),
+    Product(
+        "baseline_class",
+        "SOC baseline under business as usual (RothC BAU ASR relative to SOC at T0): "
+        "1 increasing, 2 near constant, 3 declining",
+        "class",
+        "uint8",
+        255,
+        (1, 3),
+        "class",
+        "baseline_class",
+        references="methods §1.9 (ASR BAU), §5 (4 per 1000); issue 7 part 5",
+        class_labels=_baseline_classes,
+    ),
 ]
 PRODUCTS.update({p.id: p for p in _GHGS})
 
@@ -357,7 +796,11 @@ def as_written(p: Product, cfg: Config) -> tuple[Product, float]:
     """
     if cfg.ghg.rate_units == "t CO2" and p.units == "t ha-1 yr-1":
         lo, hi = p.valid_range or (None, None)
-        return replace(p, units="t CO2 ha-1 yr-1", family="co2",
-                       long_name=p.long_name.replace("t C per", "t CO2 per") + " [t CO2 = 44/12 x t C]",
-                       valid_range=(lo * CO2_PER_C, hi * CO2_PER_C) if lo is not None else None), CO2_PER_C
+        return replace(
+            p,
+            units="t CO2 ha-1 yr-1",
+            family="co2",
+            long_name=p.long_name.replace("t C per", "t CO2 per") + " [t CO2 = 44/12 x t C]",
+            valid_range=(lo * CO2_PER_C, hi * CO2_PER_C) if lo is not None else None,
+        ), CO2_PER_C
     return p, 1.0

@@ -35,6 +35,7 @@ class Styled(Protocol):
     @property
     def class_labels(self) -> Callable[[], list[tuple[int, str, str]]] | None: ...
 
+
 #: QGIS version written into the .qml files (styles load in QGIS >= 3.16)
 QGIS_STYLE_VERSION = "3.22.16-Białowieża"
 
@@ -143,29 +144,63 @@ def qml(legend: Legend) -> str:
     shader whose min/max are the legend's fixed ends (never the layer's own statistics);
     class maps a ``paletted`` renderer with one labelled entry per class.
     """
-    root = ET.Element("qgis", version=QGIS_STYLE_VERSION, styleCategories="AllStyleCategories",
-                      hasScaleBasedVisibilityFlag="0", minScale="1e+08", maxScale="0")
+    root = ET.Element(
+        "qgis",
+        version=QGIS_STYLE_VERSION,
+        styleCategories="AllStyleCategories",
+        hasScaleBasedVisibilityFlag="0",
+        minScale="1e+08",
+        maxScale="0",
+    )
     pipe = ET.SubElement(root, "pipe")
     provider = ET.SubElement(pipe, "provider")
-    ET.SubElement(provider, "resampling", enabled="false", maxOversampling="2",
-                  zoomedInResamplingMethod="nearestNeighbour", zoomedOutResamplingMethod="nearestNeighbour")
+    ET.SubElement(
+        provider,
+        "resampling",
+        enabled="false",
+        maxOversampling="2",
+        zoomedInResamplingMethod="nearestNeighbour",
+        zoomedOutResamplingMethod="nearestNeighbour",
+    )
     if legend.kind == "ramp":
-        r = ET.SubElement(pipe, "rasterrenderer", type="singlebandpseudocolor", band="1", opacity="1",
-                          alphaBand="-1", nodataColor="", classificationMin=_num(legend.min),
-                          classificationMax=_num(legend.max))
+        r = ET.SubElement(
+            pipe,
+            "rasterrenderer",
+            type="singlebandpseudocolor",
+            band="1",
+            opacity="1",
+            alphaBand="-1",
+            nodataColor="",
+            classificationMin=_num(legend.min),
+            classificationMax=_num(legend.max),
+        )
         ET.SubElement(r, "rasterTransparency")
         mmo = ET.SubElement(r, "minMaxOrigin")
-        for tag, text in (("limits", "None"), ("extent", "WholeRaster"), ("statAccuracy", "Estimated"),
-                          ("cumulativeCutLower", "0.02"), ("cumulativeCutUpper", "0.98"), ("stdDevFactor", "2")):
+        for tag, text in (
+            ("limits", "None"),
+            ("extent", "WholeRaster"),
+            ("statAccuracy", "Estimated"),
+            ("cumulativeCutLower", "0.02"),
+            ("cumulativeCutUpper", "0.98"),
+            ("stdDevFactor", "2"),
+        ):
             ET.SubElement(mmo, tag).text = text
-        shader = ET.SubElement(ET.SubElement(r, "rastershader"), "colorrampshader", colorRampType="INTERPOLATED",
-                               classificationMode="1", clip="0", minimumValue=_num(legend.min),
-                               maximumValue=_num(legend.max), labelPrecision="2")
+        shader = ET.SubElement(
+            ET.SubElement(r, "rastershader"),
+            "colorrampshader",
+            colorRampType="INTERPOLATED",
+            classificationMode="1",
+            clip="0",
+            minimumValue=_num(legend.min),
+            maximumValue=_num(legend.max),
+            labelPrecision="2",
+        )
         for v, colour in legend.stops:
             ET.SubElement(shader, "item", alpha="255", value=_num(v), color=colour, label=_num(v))
     else:
-        r = ET.SubElement(pipe, "rasterrenderer", type="paletted", band="1", opacity="1", alphaBand="-1",
-                          nodataColor="")
+        r = ET.SubElement(
+            pipe, "rasterrenderer", type="paletted", band="1", opacity="1", alphaBand="-1", nodataColor=""
+        )
         ET.SubElement(r, "rasterTransparency")
         mmo = ET.SubElement(r, "minMaxOrigin")
         for tag, text in (("limits", "None"), ("extent", "WholeRaster"), ("statAccuracy", "Estimated")):
@@ -174,8 +209,18 @@ def qml(legend: Legend) -> str:
         for code, label, colour in legend.classes:
             ET.SubElement(palette, "paletteEntry", value=str(code), color=colour, alpha="255", label=label)
     ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
-    ET.SubElement(pipe, "huesaturation", saturation="0", grayscaleMode="0", colorizeOn="0", colorizeRed="255",
-                  colorizeGreen="128", colorizeBlue="128", colorizeStrength="100", invertColors="0")
+    ET.SubElement(
+        pipe,
+        "huesaturation",
+        saturation="0",
+        grayscaleMode="0",
+        colorizeOn="0",
+        colorizeRed="255",
+        colorizeGreen="128",
+        colorizeBlue="128",
+        colorizeStrength="100",
+        invertColors="0",
+    )
     ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
     ET.SubElement(root, "blendMode").text = "0"
     ET.indent(root)

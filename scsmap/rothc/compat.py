@@ -78,8 +78,17 @@ from . import kernel as K
 from . import params as P
 from .modifiers import temperature_factor_soilr
 
-__all__ = ["xi_gsocseq", "fw1func", "spinup_analytic", "ode_matrix", "forward_euler", "gsocseq_compat_chain",
-           "SOIL_THICK_CM", "BARE_B", "DT"]
+__all__ = [
+    "xi_gsocseq",
+    "fw1func",
+    "spinup_analytic",
+    "ode_matrix",
+    "forward_euler",
+    "gsocseq_compat_chain",
+    "SOIL_THICK_CM",
+    "BARE_B",
+    "DT",
+]
 
 #: soil thickness of the scripts' moisture routine [cm] (``soil.thick = 30``)
 SOIL_THICK_CM = 30.0
@@ -133,9 +142,9 @@ def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
     m = _f64(prec12) - pe * _f64(pet12)
     bare = np.asarray(bare12, bool)
     clay = _f64(clay)
-    base = -(P.SMD_A + P.SMD_B * clay - P.SMD_C * clay ** 2) * (thick / P.SMD_REF_DEPTH_CM)
+    base = -(P.SMD_A + P.SMD_B * clay - P.SMD_C * clay**2) * (thick / P.SMD_REF_DEPTH_CM)
     acc = np.empty(np.broadcast_shapes(m.shape, bare.shape, (1,) + clay.shape))
-    acc[0] = np.minimum(m[0], 0.0)                      # month 1: never clamped
+    acc[0] = np.minimum(m[0], 0.0)  # month 1: never clamped
     mx = None
     for i in range(1, 12):
         mx = base / np.where(bare[i], BARE_B, 1.0)
@@ -143,8 +152,7 @@ def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
         a = np.where(cand < 0.0, cand, 0.0)
         acc[i] = np.where(a <= mx, mx, a)
     with np.errstate(invalid="ignore", divide="ignore"):
-        b = np.where(acc > P.SMD_1BAR_SHARE * mx, 1.0,
-                     0.2 + 0.8 * (mx - acc) / (mx - P.SMD_1BAR_SHARE * mx))
+        b = np.where(acc > P.SMD_1BAR_SHARE * mx, 1.0, 0.2 + 0.8 * (mx - acc) / (mx - P.SMD_1BAR_SHARE * mx))
     b = np.where(np.isnan(acc), np.nan, np.maximum(b, P.RM_MOIST_MIN))
     return b, acc, mx
 
@@ -287,7 +295,7 @@ def forward_euler(pools, xi12, c_in_annual, dr, clay, years=20):
     pools = _f64(pools)
     xi12 = _f64(xi12)
     c_in = _f64(c_in_annual)
-    scen = c_in.ndim == pools.ndim                          # leading scenario axis
+    scen = c_in.ndim == pools.ndim  # leading scenario axis
     gd = P.dpm_share(dr)
     x = P.x_clay(clay)
     fb = P.BIO_SHARE / (x + 1.0)

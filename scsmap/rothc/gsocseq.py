@@ -47,10 +47,16 @@ from . import params as P
 #: outputs of :func:`gsocseq_pixels`, in order (scsmap product ids without prefix)
 SCENARIOS = ("bau", "ssm1", "ssm2", "ssm3")
 OUTPUTS = (
-    ["final_" + s for s in SCENARIOS] + ["absdiff_" + s for s in SCENARIOS] + ["asr_" + s for s in SCENARIOS]
-    + ["reldiff_" + s for s in SCENARIOS[1:]] + ["rsr_" + s for s in SCENARIOS[1:]]
-    + ["unc_t0", "unc_bau", "unc_ssm"] + ["unc_asr_" + s for s in SCENARIOS] + ["unc_rsr_" + s for s in SCENARIOS[1:]]
-    + ["t0", "c_input_bau", "cinput_needed_4p1000"] + ["share_4p1000_input_" + s for s in SCENARIOS[1:]]
+    ["final_" + s for s in SCENARIOS]
+    + ["absdiff_" + s for s in SCENARIOS]
+    + ["asr_" + s for s in SCENARIOS]
+    + ["reldiff_" + s for s in SCENARIOS[1:]]
+    + ["rsr_" + s for s in SCENARIOS[1:]]
+    + ["unc_t0", "unc_bau", "unc_ssm"]
+    + ["unc_asr_" + s for s in SCENARIOS]
+    + ["unc_rsr_" + s for s in SCENARIOS[1:]]
+    + ["t0", "c_input_bau", "cinput_needed_4p1000"]
+    + ["share_4p1000_input_" + s for s in SCENARIOS[1:]]
     + ["qa_flags"]
     + [f"mc_{stat}_asr_{s}" for s in SCENARIOS for stat in ("mean", "sd", "p05", "p95")]
 )
@@ -71,6 +77,7 @@ QA_BITS = {
 
 def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
     """GSOCseq map-correction tests as bit flags (see :data:`QA_BITS`); 0 = passes all."""
+
     def any_(names, test):
         out = np.zeros(t0.shape, bool)
         for n in names:
@@ -78,6 +85,7 @@ def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
                 with np.errstate(invalid="ignore"):
                     out |= test(r[n])
         return out
+
     finals = [f"final_{k}" for k in SCENARIOS]
     bits = [
         any_(finals, lambda v: (v < 0) | (v > 800)) | (t0 < 0) | (t0 > 800),
@@ -95,10 +103,10 @@ class LandUseParams:
     """RothC parameters per FAO land-use class (``scsmap/data/land_use_rothc.csv``, read by
     :func:`scsmap.io.tables.load_land_use_params`)."""
 
-    dr: np.ndarray          # (256,) DPM/RPM ratio, NaN where undefined
-    spinup: np.ndarray      # (256,) bool
-    forward: np.ndarray     # (256,) bool
-    paddy: np.ndarray       # (256,) decomposition factor
+    dr: np.ndarray  # (256,) DPM/RPM ratio, NaN where undefined
+    spinup: np.ndarray  # (256,) bool
+    forward: np.ndarray  # (256,) bool
+    paddy: np.ndarray  # (256,) decomposition factor
 
 
 def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
@@ -173,14 +181,27 @@ def _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq,
     """
     nyear = warm.shape[1] // 12
     npp_spin = miami_npp(spin[0].mean(axis=0), spin[1].sum(axis=0))
+    total = np.zeros(np.shape(npp_spin))  # sum of the yearly input ratios (0 + r is exactly r)
     for y in range(nyear):
-        w = warm[:, 12 * y:12 * (y + 1)]
+        w = warm[:, 12 * y : 12 * (y + 1)]
         ratio = miami_npp(w[0].mean(axis=0), w[1].sum(axis=0)) / npp_spin
-        res = K.simulate(pools, swc, tmp=w[0], rain=w[1], evap=w[2], covered=covered12, cover=cover12, clay=clay,
-                         depth=depth, inputs=unit * (c_eq * ratio), factor=paddy, evap_coeff=1.0,
-                         temperature=temperature)
+        res = K.simulate(
+            pools,
+            swc,
+            tmp=w[0],
+            rain=w[1],
+            evap=w[2],
+            covered=covered12,
+            cover=cover12,
+            clay=clay,
+            depth=depth,
+            inputs=unit * (c_eq * ratio),
+            factor=paddy,
+            evap_coeff=1.0,
+            temperature=temperature,
+        )
         pools, swc = res.pools, res.swc
-        total = ratio if y == 0 else total + ratio
+        total = total + ratio
     return pools, swc, c_eq * total / nyear
 
 
@@ -189,23 +210,49 @@ def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperatu
     covered12 = cover12 <= 0.8
     iom = P.falloon_iom(soc)
     gd = dr / (1.0 + dr)
-    unit = np.repeat(np.stack([gd / 12.0, (1.0 - gd) / 12.0, np.zeros_like(gd), np.zeros_like(gd)])[None], 12,
-                     axis=0)  # (12, 4, n): 1 t C ha-1 yr-1 in equal monthly parts
-    eq = K.equilibrium_exact(tmp12=spin[0], rain12=spin[1], evap12=spin[2], covered12=covered12, clay=clay,
-                             depth=depth, inputs12=unit, iom=iom, cover12=cover12, factor=paddy, evap_coeff=1.0,
-                             temperature=temperature)
+    unit = np.repeat(
+        np.stack([gd / 12.0, (1.0 - gd) / 12.0, np.zeros_like(gd), np.zeros_like(gd)])[None], 12, axis=0
+    )  # (12, 4, n): 1 t C ha-1 yr-1 in equal monthly parts
+    eq = K.equilibrium_exact(
+        tmp12=spin[0],
+        rain12=spin[1],
+        evap12=spin[2],
+        covered12=covered12,
+        clay=clay,
+        depth=depth,
+        inputs12=unit,
+        iom=iom,
+        cover12=cover12,
+        factor=paddy,
+        evap_coeff=1.0,
+        temperature=temperature,
+    )
     act1 = eq.pools[:4].sum(axis=0)
     c_eq = np.where(act1 > 0, (soc - iom) / act1, np.nan)
     pools = np.concatenate([eq.pools[:4] * c_eq, iom[None]], axis=0)
     swc, c_bau = np.asarray(eq.swc), c_eq
     if warm is not None:
-        pools, swc, c_bau = _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq,
-                                    temperature, depth)
+        pools, swc, c_bau = _warmup(
+            pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq, temperature, depth
+        )
     t0 = pools.sum(axis=0)
-    fin, _ = K.forward_periodic(pools, swc, years=years, tmp12=fwd[0], rain12=fwd[1], evap12=fwd[2],
-                                covered12=covered12, clay=clay, depth=depth, inputs12=unit * c_bau, cover12=cover12,
-                                factor=paddy, evap_coeff=1.0, temperature=temperature,
-                                input_factors=[1.0 + d for d in increases])
+    fin, _ = K.forward_periodic(
+        pools,
+        swc,
+        years=years,
+        tmp12=fwd[0],
+        rain12=fwd[1],
+        evap12=fwd[2],
+        covered12=covered12,
+        clay=clay,
+        depth=depth,
+        inputs12=unit * c_bau,
+        cover12=cover12,
+        factor=paddy,
+        evap_coeff=1.0,
+        temperature=temperature,
+        input_factors=[1.0 + d for d in increases],
+    )
     return fin.sum(axis=1), c_bau, t0
 
 
@@ -215,10 +262,28 @@ def _u(lo, hi):
         return 100.0 * (hi - lo) / (2.0 * np.abs(mean))
 
 
-def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.05, 0.10, 0.20),
-                   uncertainty=True, temperature="rothamsted", depth=30.0, params: LandUseParams,
-                   batch: int = 16384, dr=None, rate_4p1000: float = 0.004, warm=None, engine: str = "rothamsted",
-                   mc_draws: int = 0, seed: int = 0):
+def gsocseq_pixels(
+    soc,
+    clay,
+    spin,
+    fwd,
+    land_use,
+    cover12,
+    *,
+    years=20,
+    ssm=(0.05, 0.10, 0.20),
+    uncertainty=True,
+    temperature="rothamsted",
+    depth=30.0,
+    params: LandUseParams,
+    batch: int = 16384,
+    dr=None,
+    rate_4p1000: float = 0.004,
+    warm=None,
+    engine: str = "rothamsted",
+    mc_draws: int = 0,
+    seed: int = 0,
+):
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -295,10 +360,26 @@ def gsocseq_pixels(soc, clay, spin, fwd, land_use, cover12, *, years=20, ssm=(0.
     idx = np.flatnonzero(ok)
     mc = monte_carlo_factors(mc_draws, seed) if mc_draws else None
     for start in range(0, idx.size, batch):
-        sel = idx[start:start + batch]
-        out[:, sel] = _pixels(soc[sel], clay[sel], spin[:, :, sel], fwd[:, :, sel], lu[sel], cover12[:, sel],
-                              dr_px[sel], years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
-                              None if warm is None else warm[:, :, sel], engine, mc)
+        sel = idx[start : start + batch]
+        out[:, sel] = _pixels(
+            soc[sel],
+            clay[sel],
+            spin[:, :, sel],
+            fwd[:, :, sel],
+            lu[sel],
+            cover12[:, sel],
+            dr_px[sel],
+            years,
+            ssm,
+            uncertainty,
+            temperature,
+            depth,
+            params,
+            rate_4p1000,
+            None if warm is None else warm[:, :, sel],
+            engine,
+            mc,
+        )
     return out
 
 
@@ -316,8 +397,25 @@ def monte_carlo_factors(draws: int, seed: int) -> np.ndarray:
     return z
 
 
-def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, depth, params, rate_4p1000,
-            wm=None, engine="rothamsted", mc=None):
+def _pixels(
+    s,
+    c,
+    sp,
+    fw,
+    lu_ok,
+    cv,
+    dr,
+    years,
+    ssm,
+    uncertainty,
+    temperature,
+    depth,
+    params,
+    rate_4p1000,
+    wm=None,
+    engine="rothamsted",
+    mc=None,
+):
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
     paddy = params.paddy[lu_ok]
     if engine == "gsocseq_compat":
@@ -340,9 +438,9 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
     r["t0"] = t0
     # inverse 4 per 1000: the forward model is linear in the input, so the extra input that lifts the final
     # SOC to T0 (1 + 0.004 years) follows from the SSM1 response: final(ΔC) = final_BAU + ΔC · g
-    j = int(np.argmax(np.abs(ssm)))                               # the largest increase: best conditioned
+    j = int(np.argmax(np.abs(ssm)))  # the largest increase: best conditioned
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = r[f"reldiff_{SCENARIOS[j + 1]}"] / (ssm[j] * c_eq)       # t C ha-1 per (t C ha-1 yr-1)
+        g = r[f"reldiff_{SCENARIOS[j + 1]}"] / (ssm[j] * c_eq)  # t C ha-1 per (t C ha-1 yr-1)
         need = (t0 * (1.0 + rate_4p1000 * years) - r["final_bau"]) / g
         r["cinput_needed_4p1000"] = need
         for k, d in zip(SCENARIOS[1:], ssm):
@@ -355,10 +453,12 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
         hi_fw = fw * np.array([0.98, 1.05, 1.0])[:, None, None]
         lo_wm = None if wm is None else wm * np.array([1.02, 0.95, 1.0])[:, None, None]
         hi_wm = None if wm is None else wm * np.array([0.98, 1.05, 1.0])[:, None, None]
-        fin_lo, _, t0_lo = chain(s * 0.8, c * 0.9, lo_sp, lo_fw, dr, cv, paddy, increases=(0.0, med - 0.15),
-                                  warm=lo_wm, **common)
-        fin_hi, _, t0_hi = chain(s * 1.2, c * 1.1, hi_sp, hi_fw, dr, cv, paddy, increases=(0.0, med + 0.15),
-                                  warm=hi_wm, **common)
+        fin_lo, _, t0_lo = chain(
+            s * 0.8, c * 0.9, lo_sp, lo_fw, dr, cv, paddy, increases=(0.0, med - 0.15), warm=lo_wm, **common
+        )
+        fin_hi, _, t0_hi = chain(
+            s * 1.2, c * 1.1, hi_sp, hi_fw, dr, cv, paddy, increases=(0.0, med + 0.15), warm=hi_wm, **common
+        )
         u_t0 = _u(t0_lo, t0_hi)
         u_bau = _u(fin_lo[0], fin_hi[0])
         u_ssm = _u(fin_lo[1], fin_hi[1])
@@ -376,11 +476,20 @@ def _pixels(s, c, sp, fw, lu_ok, cv, dr, years, ssm, uncertainty, temperature, d
         asr = []
         for ft, fp, fc, fs, dssm in mc:
             k = np.array([ft, fp, 1.0])[:, None, None]
-            f, _, t0k = chain(s * fs, c * fc, sp * k, fw * k, dr, cv, paddy,
-                              increases=(0.0, *[max(d + dssm, -1.0) for d in ssm]),
-                              warm=None if wm is None else wm * k, **common)
+            f, _, t0k = chain(
+                s * fs,
+                c * fc,
+                sp * k,
+                fw * k,
+                dr,
+                cv,
+                paddy,
+                increases=(0.0, *[max(d + dssm, -1.0) for d in ssm]),
+                warm=None if wm is None else wm * k,
+                **common,
+            )
             asr.append((f - t0k) / years)
-        asr = np.stack(asr)                                    # (draws, 4, n)
+        asr = np.stack(asr)  # (draws, 4, n)
         for i, k in enumerate(SCENARIOS):
             a = asr[:, i]
             r[f"mc_mean_asr_{k}"] = a.mean(axis=0)

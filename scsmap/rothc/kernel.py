@@ -118,7 +118,7 @@ def decay_factors(rm):
     """
     rm = _f64(rm)
     arg = np.multiply.outer(P.K_ACTIVE, -rm)  # (-RM)*k as in RothC_Py ...
-    arg *= _TSTEP                              # ... then * tstep
+    arg *= _TSTEP  # ... then * tstep
     return np.exp(arg, out=arg)
 
 
@@ -258,10 +258,12 @@ class _Modifiers:
     preallocated buffers (the month loop allocates nothing).
     """
 
-    def __init__(self, shape, clay, depth, *, factor=1.0, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN,
-                 temperature="rothamsted"):
+    def __init__(
+        self, shape, clay, depth, *, factor=1.0, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted"
+    ):
         def full(a):
             return np.array(np.broadcast_to(_f64(a), shape))
+
         smax, s1, sb = mod.smd_limits(clay, depth)
         self.smax, self.s1, self.sb = full(smax), full(s1), full(sb)
         self.denom = self.smax - self.s1
@@ -277,12 +279,12 @@ class _Modifiers:
         """Update deficit ``s`` in place; return the month's RM buffer (overwritten next call)."""
         df, low, b, rm, mask = self.df, self.low, self.b, self.rm, self.mask
         np.multiply(evap, self.neg_coeff, out=df)
-        df += rain                                    # rain - coeff*evap
+        df += rain  # rain - coeff*evap
         np.add(s, df, out=df)
-        np.minimum(df, 0.0, out=df)                   # candidate
+        np.minimum(df, 0.0, out=df)  # candidate
         np.not_equal(covered, 0, out=mask)
-        np.minimum(self.sb, s, out=low)               # bare: min(smd_bare, s)
-        np.copyto(low, self.smax, where=mask)         # covered: smd_max
+        np.minimum(self.sb, s, out=low)  # bare: min(smd_bare, s)
+        np.copyto(low, self.smax, where=mask)  # covered: smd_max
         np.maximum(low, df, out=s)
         np.subtract(self.smax, s, out=b)
         b *= self.span
@@ -420,9 +422,26 @@ def _climate_shape(*arrays):
     return np.broadcast_shapes(*(np.shape(a) for a in arrays))
 
 
-def simulate(pools, swc, *, tmp, rain, evap, covered, clay, depth, inputs, cover=None, factor=1.0,
-             evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted", record=None,
-             ract=None, modern=None):
+def simulate(
+    pools,
+    swc,
+    *,
+    tmp,
+    rain,
+    evap,
+    covered,
+    clay,
+    depth,
+    inputs,
+    cover=None,
+    factor=1.0,
+    evap_coeff=P.PAN_COEFF,
+    rm_min=P.RM_MOIST_MIN,
+    temperature="rothamsted",
+    record=None,
+    ract=None,
+    modern=None,
+):
     """Run RothC month by month from climate, carrying pools and the moisture deficit.
 
     Parameters
@@ -465,13 +484,13 @@ def simulate(pools, swc, *, tmp, rain, evap, covered, clay, depth, inputs, cover
     n = tmp.shape[0]
     inputs = _f64(inputs)
     pools = _f64(pools)
-    shape = _climate_shape(pools[0], tmp[0], _f64(rain)[0], _f64(evap)[0], np.asarray(covered)[0], clay,
-                           depth, inputs[0, 0], factor, swc)
+    shape = _climate_shape(
+        pools[0], tmp[0], _f64(rain)[0], _f64(evap)[0], np.asarray(covered)[0], clay, depth, inputs[0, 0], factor, swc
+    )
     state = np.array(np.broadcast_to(pools, (5,) + shape))
     act = state[:4]
     s = np.array(np.broadcast_to(_f64(swc), shape))
-    mods = _Modifiers(shape, clay, depth, factor=factor, evap_coeff=evap_coeff, rm_min=rm_min,
-                      temperature=temperature)
+    mods = _Modifiers(shape, clay, depth, factor=factor, evap_coeff=evap_coeff, rm_min=rm_min, temperature=temperature)
     st = _Stepper(shape, P.x_clay(clay))
     rc = ract is not None
     if rc:
@@ -487,8 +506,14 @@ def simulate(pools, swc, *, tmp, rain, evap, covered, clay, depth, inputs, cover
     covered = np.asarray(covered)
     cover = None if cover is None else _f64(cover)
     for m in range(n):
-        rmv = mods.month(s, tmp[m], _month_slice(rain, m, n), _month_slice(evap, m, n),
-                         _month_slice(covered, m, n), None if cover is None else _month_slice(cover, m, n))
+        rmv = mods.month(
+            s,
+            tmp[m],
+            _month_slice(rain, m, n),
+            _month_slice(evap, m, n),
+            _month_slice(covered, m, n),
+            None if cover is None else _month_slice(cover, m, n),
+        )
         e = st.decay(rmv)
         u = _month_slice(inputs, m, n)
         if rc:  # before the pools: the stepper's scratch buffers are shared
@@ -805,14 +830,16 @@ class Equilibrium(NamedTuple):
     delta_c: np.ndarray | None = None
 
 
-def _cycle_rm(swc_start, tmp12, rain12, evap12, covered12, limits, cover12, factor, evap_coeff, rm_min,
-              temperature, shape):
+def _cycle_rm(
+    swc_start, tmp12, rain12, evap12, covered12, limits, cover12, factor, evap_coeff, rm_min, temperature, shape
+):
     """Rate modifiers of one year (12, *S) starting from deficit ``swc_start``; and end deficit."""
     s = swc_start
     out = np.empty((12,) + shape)
     for m in range(12):
-        s, b = mod.tsmd_step(s, rain12[m], evap12[m], covered12[m], None, None, evap_coeff=evap_coeff,
-                             rm_min=rm_min, limits=limits)
+        s, b = mod.tsmd_step(
+            s, rain12[m], evap12[m], covered12[m], None, None, evap_coeff=evap_coeff, rm_min=rm_min, limits=limits
+        )
         c = mod.cover_factor(covered12[m]) if cover12 is None else cover12[m]
         out[m] = rate_modifiers(tmp12[m], b, c, factor, temperature=temperature)
     return out, np.broadcast_to(s, shape)
@@ -824,13 +851,37 @@ def _prep12(tmp12, rain12, evap12, covered12, cover12):
         if a.ndim == 0 or a.shape[0] != 12:
             raise ValueError(f"{name} must have a month axis of length 12 first, got shape {a.shape}")
         return a
-    return (m12(_f64(tmp12), "tmp12"), m12(_f64(rain12), "rain12"), m12(_f64(evap12), "evap12"),
-            m12(covered12, "covered12"), None if cover12 is None else m12(_f64(cover12), "cover12"))
+
+    return (
+        m12(_f64(tmp12), "tmp12"),
+        m12(_f64(rain12), "rain12"),
+        m12(_f64(evap12), "evap12"),
+        m12(covered12, "covered12"),
+        None if cover12 is None else m12(_f64(cover12), "cover12"),
+    )
 
 
-def equilibrium_rothamsted(*, tmp12, rain12, evap12, covered12, clay, depth, inputs12, iom, cover12=None,
-                           factor=1.0, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted",
-                           swc0=0.0, tol=P.EQ_TOL, max_years=100_000, method="monthly", modern12=None):
+def equilibrium_rothamsted(
+    *,
+    tmp12,
+    rain12,
+    evap12,
+    covered12,
+    clay,
+    depth,
+    inputs12,
+    iom,
+    cover12=None,
+    factor=1.0,
+    evap_coeff=P.PAN_COEFF,
+    rm_min=P.RM_MOIST_MIN,
+    temperature="rothamsted",
+    swc0=0.0,
+    tol=P.EQ_TOL,
+    max_years=100_000,
+    method="monthly",
+    modern12=None,
+):
     """Rothamsted iterative equilibrium: cycle the 12 months until the annual change is small.
 
     Exactly the reference procedure: start from empty active pools and deficit 0, run
@@ -886,8 +937,9 @@ def equilibrium_rothamsted(*, tmp12, rain12, evap12, covered12, clay, depth, inp
     if rc and method != "monthly":
         raise ValueError("radiocarbon bookkeeping needs method='monthly'")
     inputs12 = _f64(inputs12)
-    shape = _climate_shape(tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, inputs12[0, 0], iom,
-                           factor, swc0, rm_min)
+    shape = _climate_shape(
+        tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, inputs12[0, 0], iom, factor, swc0, rm_min
+    )
     npix = int(np.prod(shape, dtype=np.int64))
 
     def flat(a):
@@ -898,10 +950,16 @@ def equilibrium_rothamsted(*, tmp12, rain12, evap12, covered12, clay, depth, inp
 
     # per-pixel static data, compressed to the still-iterating pixels as they converge
     d = {
-        "T": flat12(tmp12), "R": flat12(rain12), "E": flat12(evap12), "Cv": flat12(np.asarray(covered12) != 0),
-        "U": np.stack([np.stack([flat(_month_slice(inputs12, m, 12)[p]) for p in range(4)], axis=0)
-                       for m in range(12)]),
-        "fac": flat(_f64(factor)), "rmin": flat(_f64(rm_min)), "x": flat(P.x_clay(clay)),
+        "T": flat12(tmp12),
+        "R": flat12(rain12),
+        "E": flat12(evap12),
+        "Cv": flat12(np.asarray(covered12) != 0),
+        "U": np.stack(
+            [np.stack([flat(_month_slice(inputs12, m, 12)[p]) for p in range(4)], axis=0) for m in range(12)]
+        ),
+        "fac": flat(_f64(factor)),
+        "rmin": flat(_f64(rm_min)),
+        "x": flat(P.x_clay(clay)),
     }
     d["Cf"] = flat12(mod.cover_factor(covered12)) if cover12 is None else flat12(cover12)
     lim = [flat(v) for v in mod.smd_limits(clay, depth)]
@@ -921,8 +979,8 @@ def equilibrium_rothamsted(*, tmp12, rain12, evap12, covered12, clay, depth, inp
     s = flat(_f64(swc0)).copy()
     toc1 = np.zeros(npix)
     st = _Stepper((npix,), d["x"])
-    e12 = None      # decay factors of the settled cycle
-    amap = None     # annual map of the settled cycle ("annual" method)
+    e12 = None  # decay factors of the settled cycle
+    amap = None  # annual map of the settled cycle ("annual" method)
     y = 0
     while idx.size:
         if y >= max_years:
@@ -932,8 +990,17 @@ def equilibrium_rothamsted(*, tmp12, rain12, evap12, covered12, clay, depth, inp
             rm12 = np.empty((12, idx.size))
             limits = (d["L0"], d["L1"], d["L2"])
             for m in range(12):
-                s, b = mod.tsmd_step(s, d["R"][m], d["E"][m], d["Cv"][m], None, None, evap_coeff=evap_coeff,
-                                     rm_min=d["rmin"], limits=limits)
+                s, b = mod.tsmd_step(
+                    s,
+                    d["R"][m],
+                    d["E"][m],
+                    d["Cv"][m],
+                    None,
+                    None,
+                    evap_coeff=evap_coeff,
+                    rm_min=d["rmin"],
+                    limits=limits,
+                )
                 rm12[m] = rate_modifiers(d["T"][m], b, d["Cf"][m], d["fac"], temperature=temperature)
             e_year = np.stack([decay_factors(rm12[m]) for m in range(12)])
             if np.all(np.abs(s - s_start) <= 1e-10):
@@ -979,8 +1046,7 @@ def equilibrium_rothamsted(*, tmp12, rain12, evap12, covered12, clay, depth, inp
     if rc:
         dc = _delta_c_from(pools, out_ract, iomf * np.exp(-_CONR * P.IOM_AGE)).reshape(shape)
         ract = out_ract.reshape((4,) + shape)
-    return Equilibrium(pools.reshape((5,) + shape), out_swc.reshape(shape), (12 * out_years).reshape(shape),
-                       ract, dc)
+    return Equilibrium(pools.reshape((5,) + shape), out_swc.reshape(shape), (12 * out_years).reshape(shape), ract, dc)
 
 
 def _annual_map_from_e(e12, x, inputs12):
@@ -998,9 +1064,25 @@ def _annual_map_from_e(e12, x, inputs12):
     return Y, v
 
 
-def equilibrium_exact(*, tmp12, rain12, evap12, covered12, clay, depth, inputs12, iom, cover12=None, factor=1.0,
-                      evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted", swc0=0.0,
-                      modern12=None, max_settle_years=1000):
+def equilibrium_exact(
+    *,
+    tmp12,
+    rain12,
+    evap12,
+    covered12,
+    clay,
+    depth,
+    inputs12,
+    iom,
+    cover12=None,
+    factor=1.0,
+    evap_coeff=P.PAN_COEFF,
+    rm_min=P.RM_MOIST_MIN,
+    temperature="rothamsted",
+    swc0=0.0,
+    modern12=None,
+    max_settle_years=1000,
+):
     """Exact periodic equilibrium of a repeated 12-month forcing.
 
     First the moisture deficit is iterated from ``swc0`` until its year-end value
@@ -1041,14 +1123,25 @@ def equilibrium_exact(*, tmp12, rain12, evap12, covered12, clay, depth, inputs12
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     inputs12 = _f64(inputs12)
-    shape = _climate_shape(tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, inputs12[0, 0], iom,
-                           factor, swc0, rm_min)
-    s, yrs, _uns = mod.tsmd_settle(rain12, evap12, covered12, clay, depth, swc0=swc0, evap_coeff=evap_coeff,
-                                   rm_min=rm_min, max_years=max_settle_years)
+    shape = _climate_shape(
+        tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, inputs12[0, 0], iom, factor, swc0, rm_min
+    )
+    s, yrs, _uns = mod.tsmd_settle(
+        rain12,
+        evap12,
+        covered12,
+        clay,
+        depth,
+        swc0=swc0,
+        evap_coeff=evap_coeff,
+        rm_min=rm_min,
+        max_years=max_settle_years,
+    )
     s = np.broadcast_to(s, shape)
     limits = mod.smd_limits(clay, depth)
-    rm12, _ = _cycle_rm(s, tmp12, rain12, evap12, covered12, limits, cover12, factor, evap_coeff, rm_min,
-                        temperature, shape)
+    rm12, _ = _cycle_rm(
+        s, tmp12, rain12, evap12, covered12, limits, cover12, factor, evap_coeff, rm_min, temperature, shape
+    )
     x = P.x_clay(clay)
     M, v = annual_map(rm12, x, inputs12)
     act = solve_periodic(M, v)
@@ -1056,16 +1149,29 @@ def equilibrium_exact(*, tmp12, rain12, evap12, covered12, clay, depth, inputs12
     ract = dc = None
     if modern12 is not None:
         mod12 = _f64(modern12)
-        u_r = np.stack([_month_slice(inputs12, m, 12) * _month_slice(mod12, m, 12)
-                        for m in range(12)])
+        u_r = np.stack([_month_slice(inputs12, m, 12) * _month_slice(mod12, m, 12) for m in range(12)])
         Mr, vr = annual_map(rm12, x, u_r, scale=_EXC)
         ract = solve_periodic(Mr, vr)
         dc = delta_c(pools, ract)
     return Equilibrium(pools, np.array(s), 12 * np.broadcast_to(yrs, shape), ract, dc)
 
 
-def periodic_cycle(*, tmp12, rain12, evap12, covered12, clay, depth, swc0=0.0, cover12=None, factor=1.0,
-                   evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted", max_settle_years=1000):
+def periodic_cycle(
+    *,
+    tmp12,
+    rain12,
+    evap12,
+    covered12,
+    clay,
+    depth,
+    swc0=0.0,
+    cover12=None,
+    factor=1.0,
+    evap_coeff=P.PAN_COEFF,
+    rm_min=P.RM_MOIST_MIN,
+    temperature="rothamsted",
+    max_settle_years=1000,
+):
     """Settled moisture cycle of a 12-month climatology and its 12 rate modifiers.
 
     Parameters
@@ -1088,17 +1194,56 @@ def periodic_cycle(*, tmp12, rain12, evap12, covered12, clay, depth, swc0=0.0, c
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     shape = _climate_shape(tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, factor, swc0, rm_min)
-    s, yrs, _uns = mod.tsmd_settle(rain12, evap12, covered12, clay, depth, swc0=swc0, evap_coeff=evap_coeff,
-                                   rm_min=rm_min, max_years=max_settle_years)
+    s, yrs, _uns = mod.tsmd_settle(
+        rain12,
+        evap12,
+        covered12,
+        clay,
+        depth,
+        swc0=swc0,
+        evap_coeff=evap_coeff,
+        rm_min=rm_min,
+        max_years=max_settle_years,
+    )
     s = np.array(np.broadcast_to(s, shape))
-    rm12, _ = _cycle_rm(s, tmp12, rain12, evap12, covered12, mod.smd_limits(clay, depth), cover12, factor,
-                        evap_coeff, rm_min, temperature, shape)
+    rm12, _ = _cycle_rm(
+        s,
+        tmp12,
+        rain12,
+        evap12,
+        covered12,
+        mod.smd_limits(clay, depth),
+        cover12,
+        factor,
+        evap_coeff,
+        rm_min,
+        temperature,
+        shape,
+    )
     return rm12, s, np.broadcast_to(yrs, shape)
 
 
-def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, clay, depth, inputs12, cover12=None,
-                     factor=1.0, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted",
-                     record_years=False, max_settle_years=1000, input_factors=None):
+def forward_periodic(
+    pools,
+    swc,
+    *,
+    years,
+    tmp12,
+    rain12,
+    evap12,
+    covered12,
+    clay,
+    depth,
+    inputs12,
+    cover12=None,
+    factor=1.0,
+    evap_coeff=P.PAN_COEFF,
+    rm_min=P.RM_MOIST_MIN,
+    temperature="rothamsted",
+    record_years=False,
+    max_settle_years=1000,
+    input_factors=None,
+):
     """Run ``years`` years of a repeated 12-month forcing, fast and exact.
 
     The moisture deficit does not depend on the pools, so every year is an affine map of
@@ -1146,8 +1291,9 @@ def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, cla
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     inputs12 = _f64(inputs12)
     pools = _f64(pools)
-    shape = _climate_shape(pools[0], swc, tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth,
-                           inputs12[0, 0], factor, rm_min)
+    shape = _climate_shape(
+        pools[0], swc, tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, inputs12[0, 0], factor, rm_min
+    )
     npix = int(np.prod(shape, dtype=np.int64))
     years = int(years)
 
@@ -1158,13 +1304,25 @@ def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, cla
         a = np.asarray(a)
         return np.stack([flat(a[m if a.shape[0] == 12 else 0]) for m in range(12)])
 
-    ft = dict(tmp12=flat12(tmp12), rain12=flat12(rain12), evap12=flat12(evap12), covered12=flat12(covered12),
-              cover12=None if cover12 is None else flat12(cover12))
+    ft = dict(
+        tmp12=flat12(tmp12),
+        rain12=flat12(rain12),
+        evap12=flat12(evap12),
+        covered12=flat12(covered12),
+        cover12=None if cover12 is None else flat12(cover12),
+    )
     fs = dict(clay=flat(_f64(clay)), depth=flat(_f64(depth)), factor=flat(_f64(factor)), rm_min=flat(_f64(rm_min)))
-    u = np.stack([np.stack([flat(_month_slice(inputs12, m, 12)[p]) for p in range(4)])
-                  for m in range(12)])  # (12, 4, npix)
-    rm12, s_star, settle = periodic_cycle(**ft, **fs, swc0=flat(_f64(swc)), evap_coeff=evap_coeff,
-                                          temperature=temperature, max_settle_years=max_settle_years)
+    u = np.stack(
+        [np.stack([flat(_month_slice(inputs12, m, 12)[p]) for p in range(4)]) for m in range(12)]
+    )  # (12, 4, npix)
+    rm12, s_star, settle = periodic_cycle(
+        **ft,
+        **fs,
+        swc0=flat(_f64(swc)),
+        evap_coeff=evap_coeff,
+        temperature=temperature,
+        max_settle_years=max_settle_years,
+    )
     kk = np.minimum(settle, years)
     x = P.x_clay(fs["clay"])
     M, v = annual_map(rm12, x, u)
@@ -1175,9 +1333,20 @@ def forward_periodic(pools, swc, *, years, tmp12, rain12, evap12, covered12, cla
     for j in range(int(kk.max(initial=0))):
         sel = np.flatnonzero(kk > j)
         lim = mod.smd_limits(fs["clay"][sel], fs["depth"][sel])
-        rm_j, s_end = _cycle_rm(s[sel], ft["tmp12"][:, sel], ft["rain12"][:, sel], ft["evap12"][:, sel],
-                                ft["covered12"][:, sel], lim, None if ft["cover12"] is None else ft["cover12"][:, sel],
-                                fs["factor"][sel], evap_coeff, fs["rm_min"][sel], temperature, (sel.size,))
+        rm_j, s_end = _cycle_rm(
+            s[sel],
+            ft["tmp12"][:, sel],
+            ft["rain12"][:, sel],
+            ft["evap12"][:, sel],
+            ft["covered12"][:, sel],
+            lim,
+            None if ft["cover12"] is None else ft["cover12"][:, sel],
+            fs["factor"][sel],
+            evap_coeff,
+            fs["rm_min"][sel],
+            temperature,
+            (sel.size,),
+        )
         s[sel] = s_end
         early.append((sel, annual_map(rm_j, x[sel], u[:, :, sel])))
     s_final = np.where(years > kk, s_star, s).reshape(shape)
@@ -1257,6 +1426,9 @@ def analytic_spinup(xi_mean, soc0, clay, dr, iom=None):
     c_eq = xi * (soc0 - iom) / s
     with np.errstate(divide="ignore", invalid="ignore"):
         q = c_eq / xi
-    pools = np.stack(np.broadcast_arrays(g_d * q / P.K_DPM, g_r * q / P.K_RPM, P.BIO_SHARE * q / (x * P.K_BIO),
-                                         P.HUM_SHARE * q / (x * P.K_HUM), iom))
+    pools = np.stack(
+        np.broadcast_arrays(
+            g_d * q / P.K_DPM, g_r * q / P.K_RPM, P.BIO_SHARE * q / (x * P.K_BIO), P.HUM_SHARE * q / (x * P.K_HUM), iom
+        )
+    )
     return c_eq, pools

@@ -129,8 +129,7 @@ def smd_limits(clay, depth):
     return smd_max_adj, P.SMD_1BAR_SHARE * smd_max_adj, P.SMD_BARE_SHARE * smd_max_adj
 
 
-def tsmd_step(swc, rain, evap, covered, clay, depth, *, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN,
-              limits=None):
+def tsmd_step(swc, rain, evap, covered, clay, depth, *, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, limits=None):
     """Advance the accumulated topsoil moisture deficit one month; return it and *b*.
 
     ``DF = rain − evap_coeff·evap``; ``cand = min(0, swc + DF)``; vegetated:
@@ -213,20 +212,38 @@ def tsmd_series(rain, evap, covered, clay, depth, *, swc0=0.0, evap_coeff=P.PAN_
     covered = np.asarray(covered)
     n = rain.shape[0]
     limits = smd_limits(clay, depth)
-    swc = np.broadcast_to(_f64(swc0), np.broadcast_shapes(np.shape(swc0), rain.shape[1:],
-                                                          np.shape(limits[0])))
+    swc = np.broadcast_to(_f64(swc0), np.broadcast_shapes(np.shape(swc0), rain.shape[1:], np.shape(limits[0])))
     out_s, out_b = [], []
     for m in range(n):
-        swc, b = tsmd_step(swc, rain[m], evap[m if evap.shape[0] == n else 0],
-                           covered[m if covered.shape[0] == n else 0], None, None,
-                           evap_coeff=evap_coeff, rm_min=rm_min, limits=limits)
+        swc, b = tsmd_step(
+            swc,
+            rain[m],
+            evap[m if evap.shape[0] == n else 0],
+            covered[m if covered.shape[0] == n else 0],
+            None,
+            None,
+            evap_coeff=evap_coeff,
+            rm_min=rm_min,
+            limits=limits,
+        )
         out_s.append(swc)
         out_b.append(b)
     return np.stack(out_s), np.stack(out_b)
 
 
-def tsmd_settle(rain12, evap12, covered12, clay, depth, *, swc0=0.0, evap_coeff=P.PAN_COEFF,
-                rm_min=P.RM_MOIST_MIN, max_years=1000, atol=1e-10):
+def tsmd_settle(
+    rain12,
+    evap12,
+    covered12,
+    clay,
+    depth,
+    *,
+    swc0=0.0,
+    evap_coeff=P.PAN_COEFF,
+    rm_min=P.RM_MOIST_MIN,
+    max_years=1000,
+    atol=1e-10,
+):
     """Iterate a repeated 12-month climatology until the year-end deficit repeats.
 
     The annual deficit map *f* (12 applications of :func:`tsmd_step`) is monotone and
@@ -239,9 +256,9 @@ def tsmd_settle(rain12, evap12, covered12, clay, depth, *, swc0=0.0, evap_coeff=
 
     Pixels are iterated only while unsettled. A year in which no month clamps the deficit
     to a constant (0, ``smd_max``, ``smd_bare``) shifts it by a fixed amount, and so does
-    every following year until a limit is reached: such runs of years are skipped in one jump (``years`` counts them), so even a
-    pixel with a tiny net drift settles in a few iterations. ``unsettled`` flags pixels
-    still moving after ``max_years`` iterations (not expected).
+    every following year until a limit is reached: such runs of years are skipped in one jump
+    (``years`` counts them), so even a pixel with a tiny net drift settles in a few iterations.
+    ``unsettled`` flags pixels still moving after ``max_years`` iterations (not expected).
 
     Parameters
     ----------
@@ -278,8 +295,9 @@ def tsmd_settle(rain12, evap12, covered12, clay, depth, *, swc0=0.0, evap_coeff=
     evap12 = _f64(evap12)
     covered12 = np.asarray(covered12)
     limits = smd_limits(clay, depth)
-    shape = np.broadcast_shapes(np.shape(swc0), rain12.shape[1:], evap12.shape[1:], covered12.shape[1:],
-                                np.shape(limits[0]), np.shape(rm_min))
+    shape = np.broadcast_shapes(
+        np.shape(swc0), rain12.shape[1:], evap12.shape[1:], covered12.shape[1:], np.shape(limits[0]), np.shape(rm_min)
+    )
 
     def bc(a, m=None):
         a = np.asarray(a) if m is None else np.asarray(a)[m]
@@ -299,18 +317,19 @@ def tsmd_settle(rain12, evap12, covered12, clay, depth, *, swc0=0.0, evap_coeff=
         cur = s[idx]
         nxt = cur
         li = tuple(v[idx] for v in lim)
-        free = np.ones(idx.size, dtype=bool)        # no month clamped to a constant this year
-        lo_margin = np.full(idx.size, np.inf)       # room before a lower limit would clamp
-        hi_margin = np.full(idx.size, np.inf)       # room before field capacity (0) would clamp
+        free = np.ones(idx.size, dtype=bool)  # no month clamped to a constant this year
+        lo_margin = np.full(idx.size, np.inf)  # room before a lower limit would clamp
+        hi_margin = np.full(idx.size, np.inf)  # room before field capacity (0) would clamp
         for m in range(12):
             df = R[m][idx] - evap_coeff * E[m][idx]
             prev = nxt
-            nxt, _b = tsmd_step(prev, R[m][idx], E[m][idx], C[m][idx], None, None, evap_coeff=evap_coeff,
-                                rm_min=rmin[idx], limits=li)
+            nxt, _b = tsmd_step(
+                prev, R[m][idx], E[m][idx], C[m][idx], None, None, evap_coeff=evap_coeff, rm_min=rmin[idx], limits=li
+            )
             cov = C[m][idx] != 0
-            is_free = nxt == prev + df                                          # no clamp
-            is_frozen = ~cov & (df < 0) & (prev <= li[2]) & (nxt == prev)       # bare soil held at prev
-            free &= is_free | is_frozen                                         # f(s) = s + const locally
+            is_free = nxt == prev + df  # no clamp
+            is_frozen = ~cov & (df < 0) & (prev <= li[2]) & (nxt == prev)  # bare soil held at prev
+            free &= is_free | is_frozen  # f(s) = s + const locally
             lower = np.where(cov, li[0], np.where(df < 0, li[2], -np.inf))
             lo_margin = np.minimum(lo_margin, np.where(is_free, nxt - lower, np.inf))
             hi_margin = np.minimum(hi_margin, np.minimum(-nxt, np.where(is_frozen, li[2] - prev, np.inf)))
@@ -327,7 +346,7 @@ def tsmd_settle(rain12, evap12, covered12, clay, depth, *, swc0=0.0, evap_coeff=
             room = np.where(c < 0, lo_margin[drift], hi_margin[drift])
             n = np.floor(np.maximum(room, 0.0) / np.abs(c))
             n = np.where(np.isfinite(n), n, 0.0)
-            n = np.minimum(n, 2.0 ** 52).astype(np.int64)
+            n = np.minimum(n, 2.0**52).astype(np.int64)
             j = idx[drift]
             s[j] = s[j] + n * c
             years[j] += n

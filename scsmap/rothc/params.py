@@ -56,9 +56,9 @@ FYM_HUM = 0.02
 # --- DPM/RPM ratio (DR) of plant inputs (Coleman & Jenkinson §1.3; methods §1.3/§2.1) ---
 #: Default DR by vegetation type [-].
 DR_DEFAULTS = {
-    "crops_improved_grassland": 1.44,      # 59 % DPM / 41 % RPM
-    "unimproved_grassland_scrub": 0.67,    # incl. savanna
-    "woodland": 0.25,                      # deciduous or tropical woodland, 20 % / 80 %
+    "crops_improved_grassland": 1.44,  # 59 % DPM / 41 % RPM
+    "unimproved_grassland_scrub": 0.67,  # incl. savanna
+    "woodland": 0.25,  # deciduous or tropical woodland, 20 % / 80 %
 }
 DR_CROPS = DR_DEFAULTS["crops_improved_grassland"]
 

@@ -43,8 +43,18 @@ from . import kernel as K
 __all__ = ["PointInput", "PointResult", "run_point", "YEAR_COLUMNS"]
 
 #: Output columns (Rothamsted names).
-YEAR_COLUMNS = ["Year", "Month", "DPM_t_C_ha", "RPM_t_C_ha", "BIO_t_C_ha", "HUM_t_C_ha", "IOM_t_C_ha",
-                "SOC_t_C_ha", "deltaC"]
+YEAR_COLUMNS = [
+    "Year",
+    "Month",
+    "DPM_t_C_ha",
+    "RPM_t_C_ha",
+    "BIO_t_C_ha",
+    "HUM_t_C_ha",
+    "IOM_t_C_ha",
+    "SOC_t_C_ha",
+    "deltaC",
+]
+
 
 @dataclass
 class PointInput:
@@ -153,18 +163,40 @@ def run_point(inp: PointInput, equilibrium: str = "rothamsted") -> PointResult:
     if equilibrium not in ("rothamsted", "exact"):
         raise ValueError(f"equilibrium must be 'rothamsted' or 'exact', got {equilibrium!r}")
     s12 = slice(0, 12)
-    kw = dict(tmp12=inp.tmp[s12], rain12=inp.rain[s12], evap12=inp.evap[s12], covered12=inp.pc[s12], clay=inp.clay,
-              depth=inp.depth, inputs12=inp.inputs[s12], iom=inp.iom, rm_min=inp.rm_min, modern12=inp.modern[s12])
+    kw = dict(
+        tmp12=inp.tmp[s12],
+        rain12=inp.rain[s12],
+        evap12=inp.evap[s12],
+        covered12=inp.pc[s12],
+        clay=inp.clay,
+        depth=inp.depth,
+        inputs12=inp.inputs[s12],
+        iom=inp.iom,
+        rm_min=inp.rm_min,
+        modern12=inp.modern[s12],
+    )
     eq = K.equilibrium_rothamsted(**kw) if equilibrium == "rothamsted" else K.equilibrium_exact(**kw)
     months = int(eq.months)
     eq_row = [1.0, float(months), *map(float, eq.pools), float(np.sum(eq.pools)), float(eq.delta_c)]
     fw = slice(12, inp.nsteps)
     month_rows = np.empty((0, len(YEAR_COLUMNS)))
     if inp.nsteps > 12:
-        res = K.simulate(eq.pools, eq.swc, tmp=inp.tmp[fw], rain=inp.rain[fw], evap=inp.evap[fw], covered=inp.pc[fw],
-                         clay=inp.clay, depth=inp.depth, inputs=inp.inputs[fw], rm_min=inp.rm_min, record="month",
-                         ract=eq.ract, modern=inp.modern[fw])
-        pools = res.records["pools"]                       # (n, 5)
+        res = K.simulate(
+            eq.pools,
+            eq.swc,
+            tmp=inp.tmp[fw],
+            rain=inp.rain[fw],
+            evap=inp.evap[fw],
+            covered=inp.pc[fw],
+            clay=inp.clay,
+            depth=inp.depth,
+            inputs=inp.inputs[fw],
+            rm_min=inp.rm_min,
+            record="month",
+            ract=eq.ract,
+            modern=inp.modern[fw],
+        )
+        pools = res.records["pools"]  # (n, 5)
         soc = pools[:, 0] + pools[:, 1] + pools[:, 2] + pools[:, 3] + pools[:, 4]
         month_rows = np.column_stack([inp.year[fw], inp.month[fw], pools, soc, res.records["delta_c"]]).astype(float)
     dec = month_rows[month_rows[:, 1] == 12] if len(month_rows) else month_rows

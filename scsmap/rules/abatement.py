@@ -17,8 +17,16 @@ import numpy as np
 ZONES = 16
 N_KEYS = 13 * ZONES
 #: columns of :func:`abatement_curve`, in order
-CURVE_COLUMNS = ("step", "practice", "climate_zone", "area_ha", "abatement_Mt_CO2e_yr", "cost_per_tco2e",
-                 "cumulative_Mt_CO2e_yr", "cost_million_per_yr")
+CURVE_COLUMNS = (
+    "step",
+    "practice",
+    "climate_zone",
+    "area_ha",
+    "abatement_Mt_CO2e_yr",
+    "cost_per_tco2e",
+    "cumulative_Mt_CO2e_yr",
+    "cost_million_per_yr",
+)
 
 
 def block_sums(code, zone, net, cost_t, area) -> np.ndarray:
@@ -48,8 +56,9 @@ def block_sums(code, zone, net, cost_t, area) -> np.ndarray:
     return sums[None, None]
 
 
-def abatement_curve(sums: np.ndarray, practice_names: dict[int, str], zone_names: dict[int, str]
-                    ) -> dict[str, np.ndarray]:
+def abatement_curve(
+    sums: np.ndarray, practice_names: dict[int, str], zone_names: dict[int, str]
+) -> dict[str, np.ndarray]:
     """The curve from the per-step sums of :func:`block_sums`.
 
     Parameters
@@ -72,12 +81,16 @@ def abatement_curve(sums: np.ndarray, practice_names: dict[int, str], zone_names
     order = np.lexsort((keys, cost))  # by cost, then key (stable)
     keys, cost = keys[order], cost[order]
     abatement = sums[1, keys] / 1e6
-    return {"step": np.arange(1, len(keys) + 1),
-            "practice": np.array([practice_names.get(int(k) // ZONES, str(int(k) // ZONES)) for k in keys],
-                                 dtype=object),
-            "climate_zone": np.array([zone_names.get(int(k) % ZONES, "unknown") for k in keys], dtype=object),
-            "area_ha": sums[0, keys], "abatement_Mt_CO2e_yr": abatement, "cost_per_tco2e": cost,
-            "cumulative_Mt_CO2e_yr": np.cumsum(abatement), "cost_million_per_yr": sums[2, keys] / 1e6}
+    return {
+        "step": np.arange(1, len(keys) + 1),
+        "practice": np.array([practice_names.get(int(k) // ZONES, str(int(k) // ZONES)) for k in keys], dtype=object),
+        "climate_zone": np.array([zone_names.get(int(k) % ZONES, "unknown") for k in keys], dtype=object),
+        "area_ha": sums[0, keys],
+        "abatement_Mt_CO2e_yr": abatement,
+        "cost_per_tco2e": cost,
+        "cumulative_Mt_CO2e_yr": np.cumsum(abatement),
+        "cost_million_per_yr": sums[2, keys] / 1e6,
+    }
 
 
 def curve_at_price(curve: dict[str, np.ndarray], price: float) -> float:

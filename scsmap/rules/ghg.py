@@ -225,8 +225,14 @@ def baseline_class(asr_bau, soc_t0, increasing_above: float = 0.4, declining_bel
     return np.where(np.isfinite(rel) & (soc > 0), cls, 0.0)
 
 
-def evaluate_ghg(rates: dict[str, np.ndarray], suitability: dict[str, np.ndarray], codes: dict[str, int],
-                 wet, costs: dict[str, tuple[np.ndarray, bool]] | None, s: GhgSettings) -> dict[str, np.ndarray]:
+def evaluate_ghg(
+    rates: dict[str, np.ndarray],
+    suitability: dict[str, np.ndarray],
+    codes: dict[str, int],
+    wet,
+    costs: dict[str, tuple[np.ndarray, bool]] | None,
+    s: GhgSettings,
+) -> dict[str, np.ndarray]:
     """N₂O, net balance and costs of every practice, and the composites.
 
     Parameters
@@ -291,10 +297,20 @@ def evaluate_ghg(rates: dict[str, np.ndarray], suitability: dict[str, np.ndarray
         best_cost_t, best_cost_ha = np.where(pick, cpt, best_cost_t), np.where(pick, cost_ha, best_cost_ha)
     out.update(best_practice_net=best_code, net_ghg_best=best_net)
     if costs is not None:
-        out.update(cost_per_tco2_best=best_cost_t, cheapest_practice=cheap_code, abatement_at_price=at_price,
-                   cost_best_ha=best_cost_ha)
-    for k in ("best_practice_net", "net_ghg_best", "cost_per_tco2_best", "cheapest_practice", "abatement_at_price",
-              "cost_best_ha"):
+        out.update(
+            cost_per_tco2_best=best_cost_t,
+            cheapest_practice=cheap_code,
+            abatement_at_price=at_price,
+            cost_best_ha=best_cost_ha,
+        )
+    for k in (
+        "best_practice_net",
+        "net_ghg_best",
+        "cost_per_tco2_best",
+        "cheapest_practice",
+        "abatement_at_price",
+        "cost_best_ha",
+    ):
         if k in out:
             out[k] = np.where(missing, np.nan, out[k])
     return out

@@ -13,9 +13,18 @@ import numpy as np
 
 #: IPCC climate zone codes by name (legend: scsmap/data/ipcc_climate_zones.csv)
 ZONES: dict[str, int] = {
-    "tropical_montane": 1, "tropical_wet": 2, "tropical_moist": 3, "tropical_dry": 4,
-    "warm_temperate_moist": 5, "warm_temperate_dry": 6, "cool_temperate_moist": 7, "cool_temperate_dry": 8,
-    "boreal_moist": 9, "boreal_dry": 10, "polar_moist": 11, "polar_dry": 12,
+    "tropical_montane": 1,
+    "tropical_wet": 2,
+    "tropical_moist": 3,
+    "tropical_dry": 4,
+    "warm_temperate_moist": 5,
+    "warm_temperate_dry": 6,
+    "cool_temperate_moist": 7,
+    "cool_temperate_dry": 8,
+    "boreal_moist": 9,
+    "boreal_dry": 10,
+    "polar_moist": 11,
+    "polar_dry": 12,
 }
 #: number of IPCC climate zones (codes 1..N_ZONES)
 N_ZONES = len(ZONES)
@@ -70,16 +79,32 @@ def ipcc_climate_zone(mat, map_, pet, elevation=None, max_month_temperature=None
     tropical = mat > 18.0
     if frost_days is not None:
         tropical &= np.asarray(frost_days, dtype="f8") <= 7.0
-    warm_month = np.ones(mat.shape, bool) if max_month_temperature is None else \
-        np.asarray(max_month_temperature, dtype="f8") >= 10.0
+    warm_month = (
+        np.ones(mat.shape, bool)
+        if max_month_temperature is None
+        else np.asarray(max_month_temperature, dtype="f8") >= 10.0
+    )
     z = np.select(
-        [tropical & (elev > 1000), tropical & (map_ > 2000), tropical & (map_ > 1000), tropical,
-         mat > 10.0, mat > 0.0, warm_month],
-        [ZONES["tropical_montane"], ZONES["tropical_wet"], ZONES["tropical_moist"], ZONES["tropical_dry"],
-         np.where(moist, ZONES["warm_temperate_moist"], ZONES["warm_temperate_dry"]),
-         np.where(moist, ZONES["cool_temperate_moist"], ZONES["cool_temperate_dry"]),
-         np.where(moist, ZONES["boreal_moist"], ZONES["boreal_dry"])],
-        default=np.where(moist, ZONES["polar_moist"], ZONES["polar_dry"]))
+        [
+            tropical & (elev > 1000),
+            tropical & (map_ > 2000),
+            tropical & (map_ > 1000),
+            tropical,
+            mat > 10.0,
+            mat > 0.0,
+            warm_month,
+        ],
+        [
+            ZONES["tropical_montane"],
+            ZONES["tropical_wet"],
+            ZONES["tropical_moist"],
+            ZONES["tropical_dry"],
+            np.where(moist, ZONES["warm_temperate_moist"], ZONES["warm_temperate_dry"]),
+            np.where(moist, ZONES["cool_temperate_moist"], ZONES["cool_temperate_dry"]),
+            np.where(moist, ZONES["boreal_moist"], ZONES["boreal_dry"]),
+        ],
+        default=np.where(moist, ZONES["polar_moist"], ZONES["polar_dry"]),
+    )
     missing = ~np.isfinite(mat) | ~np.isfinite(map_) | ~(pet > 0)
     return np.where(missing, 0, z).astype("uint8")
 
@@ -127,6 +152,9 @@ def ipcc_soil_class(sand, clay, wrb_class=None, default: str = "hac"):
     sandy = (sand > 70.0) & (clay < 8.0) & (base != SOILS["organic"])  # Histosols are not mineral soils
     out = np.where(sandy, SOILS["sandy"], base)
     texture_known = np.isfinite(sand) & np.isfinite(clay)
-    wrb_known = np.zeros(sand.shape, bool) if wrb_class is None else \
-        np.isfinite(np.asarray(wrb_class, dtype="f8")) & (np.asarray(wrb_class, dtype="f8") > 0)
+    wrb_known = (
+        np.zeros(sand.shape, bool)
+        if wrb_class is None
+        else np.isfinite(np.asarray(wrb_class, dtype="f8")) & (np.asarray(wrb_class, dtype="f8") > 0)
+    )
     return np.where(texture_known | wrb_known, out, 0).astype("uint8")

@@ -28,7 +28,7 @@ class ReclassTable:
     codes: np.ndarray
     classes: np.ndarray
 
-    def sorted(self) -> "ReclassTable":
+    def sorted(self) -> ReclassTable:
         """The same table with its codes in ascending order (what :func:`reclass_block` expects)."""
         order = np.argsort(self.codes)
         return ReclassTable(self.name, self.codes[order], self.classes[order])

@@ -36,8 +36,19 @@ from .ipcc_classes import N_ZONES, SOILS, ZONES
 #: the practices scsmap maps, in the order of the packaged rule table (``scsmap/data/practices.csv``);
 #: their products are ``suitability_<p>``, ``suitability_reason_<p>`` and ``rate_<p>``
 PRACTICE_IDS: tuple[str, ...] = (
-    "cover_crops", "reduced_tillage", "no_till", "residue_retention", "organic_amendments", "balanced_fertilisation",
-    "agroforestry", "improved_grazing", "grassland_restoration", "irrigation", "set_aside", "paddy_management")
+    "cover_crops",
+    "reduced_tillage",
+    "no_till",
+    "residue_retention",
+    "organic_amendments",
+    "balanced_fertilisation",
+    "agroforestry",
+    "improved_grazing",
+    "grassland_restoration",
+    "irrigation",
+    "set_aside",
+    "paddy_management",
+)
 
 #: baseline attributes and their level names; raster layers carry the 1-based codes
 BASELINE_LEVELS: dict[str, tuple[str, ...]] = {
@@ -49,11 +60,11 @@ BASELINE_LEVELS: dict[str, tuple[str, ...]] = {
     "agroforestry": ("false", "true"),
 }
 
-BIT_LAND_USE, BIT_CLIMATE, BIT_SLOPE, BIT_SOIL, BIT_SATURATED, BIT_ALREADY, BIT_MASKED, BIT_RESOURCE = \
-    (1 << i for i in range(8))
+BIT_LAND_USE, BIT_CLIMATE, BIT_SLOPE, BIT_SOIL, BIT_SATURATED, BIT_ALREADY, BIT_MASKED, BIT_RESOURCE = (
+    1 << i for i in range(8)
+)
 
-COMPOSITES = ("best_practice", "rate_best", "rate_combined", "potential_total", "share_4p1000",
-              "years_to_saturation")
+COMPOSITES = ("best_practice", "rate_best", "rate_combined", "potential_total", "share_4p1000", "years_to_saturation")
 
 
 @dataclass(frozen=True)
@@ -103,8 +114,11 @@ class Tier1Tables:
     def describe(self, land_use: str, factor: str, levels: tuple[str, ...]) -> str:
         """The rows used for a factor change, as compact JSON (for product tags)."""
         sel = [r for r in self.rows if r["land_use"] == land_use and r["factor"] == factor and r["level"] in levels]
-        return json.dumps([{k: r[k] for k in ("level", "climate", "value", "tag")} for r in sel],
-                          ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            [{k: r[k] for k in ("level", "climate", "value", "tag")} for r in sel],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
 @dataclass(frozen=True)
@@ -225,9 +239,16 @@ class PracticeSettings:
     marginal_aridity_index: float = 0.20
     available_resources: tuple[str, ...] = ()
     manure_n_kg_ha: float | None = None
-    baseline: dict[str, str] = field(default_factory=lambda: {
-        "tillage": "full_tillage", "input": "medium", "grassland": "nominal", "residue_burning": "false",
-        "irrigated": "false", "agroforestry": "false"})
+    baseline: dict[str, str] = field(
+        default_factory=lambda: {
+            "tillage": "full_tillage",
+            "input": "medium",
+            "grassland": "nominal",
+            "residue_burning": "false",
+            "irrigated": "false",
+            "agroforestry": "false",
+        }
+    )
 
 
 def output_names(rules: list[PracticeRule]) -> list[str]:
@@ -389,8 +410,9 @@ class _Stocks:
         """(stock_new − stock_old) / D for the rule's factor change; NaN off cropland/grassland."""
         rate = np.full(self.zone.shape, np.nan)
         for land_use, mask in (("cropland", self.is_crop), ("grassland", self.is_grass)):
-            if not mask.any() or not any(k[0] == land_use and k[1] == rule.factor and k[2] == rule.to_level
-                                         for k in self.t.factors):
+            if not mask.any() or not any(
+                k[0] == land_use and k[1] == rule.factor and k[2] == rule.to_level for k in self.t.factors
+            ):
                 continue
             f = dict(self.baseline_factors(land_use))
             if rule.factor == "F_AF":
@@ -408,10 +430,23 @@ class _Stocks:
         return rate
 
 
-def evaluate(soc, clay, sand, zone, soil, aridity, slope, land_use, saturation_ratio, deficit,
-             rules: list[PracticeRule], tier1: Tier1Tables, settings: PracticeSettings,
-             rate_table: dict[str, np.ndarray] | None = None,
-             baseline: dict[str, np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+def evaluate(
+    soc,
+    clay,
+    sand,
+    zone,
+    soil,
+    aridity,
+    slope,
+    land_use,
+    saturation_ratio,
+    deficit,
+    rules: list[PracticeRule],
+    tier1: Tier1Tables,
+    settings: PracticeSettings,
+    rate_table: dict[str, np.ndarray] | None = None,
+    baseline: dict[str, np.ndarray | None] | None = None,
+) -> dict[str, np.ndarray]:
     """Suitability, reasons and capped rates of every practice, and the composites.
 
     Parameters
@@ -466,14 +501,18 @@ def evaluate(soc, clay, sand, zone, soil, aridity, slope, land_use, saturation_r
     sand = np.asarray(sand, dtype="f8")
     sat = np.asarray(saturation_ratio, dtype="f8")
     deficit = np.asarray(deficit, dtype="f8")
-    missing = ~np.isfinite(soc) | ~np.isfinite(lu_f) | (zone == 0) | (soil == 0) | ~np.isfinite(ai) \
-        | ~np.isfinite(deficit)
+    missing = (
+        ~np.isfinite(soc) | ~np.isfinite(lu_f) | (zone == 0) | (soil == 0) | ~np.isfinite(ai) | ~np.isfinite(deficit)
+    )
     levels = _level_codes(baseline or {}, settings, shape)
     stocks = _Stocks(tier1, zone, soil, lu, levels)
     zones = ZONES
     soils = SOILS
-    soil_excluded = (soc > settings.exclude_soc_above) | (sand > settings.exclude_sand_above) \
+    soil_excluded = (
+        (soc > settings.exclude_soc_above)
+        | (sand > settings.exclude_sand_above)
         | np.isin(soil, [soils[s] for s in settings.exclude_soil_classes])
+    )
     marginal = (slope > settings.marginal_slope_percent) | (ai < settings.marginal_aridity_index)
     horizon = float(settings.horizon_years)
     tier1_years = min(horizon, float(settings.transition_years))
@@ -512,11 +551,12 @@ def evaluate(soc, clay, sand, zone, soil, aridity, slope, land_use, saturation_r
             if rule.excluded_zones:
                 flag(zone_in(rule.excluded_zones), BIT_CLIMATE)
             for value, test, conditional, bit in (
-                    (rule.ai_unsuitable_below, lambda v: ai < v, False, BIT_CLIMATE),
-                    (rule.ai_unsuitable_above, lambda v: ai > v, False, BIT_CLIMATE),
-                    (rule.ai_conditional_below, lambda v: ai < v, True, BIT_CLIMATE),
-                    (rule.slope_unsuitable_above, lambda v: slope > v, False, BIT_SLOPE),
-                    (rule.slope_conditional_above, lambda v: slope > v, True, BIT_SLOPE)):
+                (rule.ai_unsuitable_below, lambda v: ai < v, False, BIT_CLIMATE),
+                (rule.ai_unsuitable_above, lambda v: ai > v, False, BIT_CLIMATE),
+                (rule.ai_conditional_below, lambda v: ai < v, True, BIT_CLIMATE),
+                (rule.slope_unsuitable_above, lambda v: slope > v, False, BIT_SLOPE),
+                (rule.slope_conditional_above, lambda v: slope > v, True, BIT_SLOPE),
+            ):
                 if np.isfinite(value):
                     flag(test(value), bit, conditional)
             flag(soil_excluded, BIT_SOIL)
@@ -528,8 +568,10 @@ def evaluate(soc, clay, sand, zone, soil, aridity, slope, land_use, saturation_r
                 ok = np.zeros(len(names), bool)
                 ok[[names.index(a) for a in rule.adoptable if a in names]] = True
                 flag(~ok[levels[rule.baseline]], BIT_ALREADY)
-            if rule.resource and not (rule.resource in settings.available_resources or
-                                      (rule.resource == "manure" and settings.manure_n_kg_ha is not None)):
+            if rule.resource and not (
+                rule.resource in settings.available_resources
+                or (rule.resource == "manure" and settings.manure_n_kg_ha is not None)
+            ):
                 c_bits |= np.uint8(BIT_RESOURCE)
 
             rate = stocks.tier1_rate(rule, float(settings.transition_years))
@@ -568,8 +610,7 @@ def evaluate(soc, clay, sand, zone, soil, aridity, slope, land_use, saturation_r
         out["rate_combined"] = combined
         out["potential_total"] = best_rate * best_years
         out["share_4p1000"] = np.where(target > 0, 100.0 * best_rate / target, np.nan)
-        out["years_to_saturation"] = np.where(deficit <= 0, 0.0,
-                                              np.where(best_rate > 0, deficit / best_rate, np.nan))
+        out["years_to_saturation"] = np.where(deficit <= 0, 0.0, np.where(best_rate > 0, deficit / best_rate, np.nan))
     for k in COMPOSITES:
         out[k] = np.where(missing, np.nan, out[k])
     return out

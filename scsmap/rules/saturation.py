@@ -15,8 +15,9 @@ def _g_per_kg_to_stock(c_g_per_kg, bulk_density, depth_cm, coarse_fragments):
     return c_g_per_kg * bulk_density * depth_cm * 0.1 * (1.0 - coarse_fragments / 100.0)
 
 
-def capacity_georgiou(clay, silt, bulk_density, depth_cm=30.0, coarse_fragments=0.0, hac_share=1.0,
-                      slope_hac=0.86, slope_lac=0.48):
+def capacity_georgiou(
+    clay, silt, bulk_density, depth_cm=30.0, coarse_fragments=0.0, hac_share=1.0, slope_hac=0.86, slope_lac=0.48
+):
     """MAOC capacity after Georgiou et al. (2022).
 
     ``MOC_max [g C kg-1] = slope · (clay + silt)``, slope = 0.86 for soils dominated
@@ -55,8 +56,9 @@ def capacity_georgiou(clay, silt, bulk_density, depth_cm=30.0, coarse_fragments=
     return _g_per_kg_to_stock(slope * (clay + silt), bulk_density, depth_cm, coarse_fragments)
 
 
-def capacity_hassink(clay, silt, bulk_density, depth_cm=30.0, coarse_fragments=0.0, silt_share=0.5,
-                     intercept=4.09, slope=0.37):
+def capacity_hassink(
+    clay, silt, bulk_density, depth_cm=30.0, coarse_fragments=0.0, silt_share=0.5, intercept=4.09, slope=0.37
+):
     """Fine-fraction C capacity after Hassink (1997).
 
     ``C_sat [g C kg-1] = 4.09 + 0.37 · fine``, fine = clay + ``silt_share`` · silt

@@ -32,8 +32,7 @@ from ..inputs.derive import Derived
 from ..io.gdal_env import gdal_env
 from ..io.manifest import ALIGNMENT, MANIFEST, read_manifest, write_json
 from ..io.read import CORRUPT_HINT
-from ..io.write import (RasterSpec, class_codes, disk_full, finish_stats, open_tiled, set_statistics, sha256,
-                        to_cog)
+from ..io.write import RasterSpec, class_codes, disk_full, finish_stats, open_tiled, set_statistics, sha256, to_cog
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.keys import Select, Stack
 from ..layers.model import Model
@@ -47,7 +46,6 @@ from .scheduler import open_engine
 from .windows import plan_windows, store_in_windows
 
 log = logging.getLogger("scsmap")
-
 
 
 @dataclass
@@ -76,10 +74,12 @@ def select_products(cfg: Config, model: Model) -> tuple[list[Product], dict[str,
         unknown = [p for p in wanted if p not in PRODUCTS]
         if unknown:
             import difflib
-            hints = [f"{p!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(p, PRODUCTS, 1))
-                                 else "") for p in unknown]
-            raise ConfigError(f"outputs.products: unknown product(s) {', '.join(hints)}; "
-                              f"known: {', '.join(PRODUCTS)}")
+
+            hints = [
+                f"{p!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(p, PRODUCTS, 1)) else "")
+                for p in unknown
+            ]
+            raise ConfigError(f"outputs.products: unknown product(s) {', '.join(hints)}; known: {', '.join(PRODUCTS)}")
     chosen, skipped = [], {}
     for pid, product in PRODUCTS.items():
         if wanted is not None and pid not in wanted:
@@ -92,16 +92,23 @@ def select_products(cfg: Config, model: Model) -> tuple[list[Product], dict[str,
         else:
             chosen.append(product)
     if not chosen:
-        raise ConfigError("no product can be made from the configured inputs: " +
-                          "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+        raise ConfigError(
+            "no product can be made from the configured inputs: " + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        )
     return chosen, skipped
 
 
 def _partials(arr: da.Array, total: int) -> dict[str, Any]:
     ok = da.isfinite(arr)
     x = da.where(ok, arr, 0).astype("f8")
-    return {"count": ok.sum(), "sum": x.sum(), "sumsq": (x * x).sum(), "total": total,
-            "min": da.nanmin(arr), "max": da.nanmax(arr)}
+    return {
+        "count": ok.sum(),
+        "sum": x.sum(),
+        "sumsq": (x * x).sum(),
+        "total": total,
+        "min": da.nanmin(arr),
+        "max": da.nanmax(arr),
+    }
 
 
 def _summary_terms(inputs: AlignedInputs, cfg: Config, arrays: dict[str, xr.DataArray]):
@@ -128,8 +135,9 @@ def _summary_terms(inputs: AlignedInputs, cfg: Config, arrays: dict[str, xr.Data
         elif role is Summary.SUITABLE_AREA:
             terms[f"{pid}_ha"] = [da.where(v == k, area, 0).sum() for k in (1, 2)]
         elif pid == "best_practice":
-            terms["best_practice_ha"] = {code: da.where(v == code, area, 0).sum()
-                                         for code, _, _ in PRODUCTS[pid].class_labels()}
+            terms["best_practice_ha"] = {
+                code: da.where(v == code, area, 0).sum() for code, _, _ in PRODUCTS[pid].class_labels()
+            }
     if "mac:code" in arrays:
         terms.update(curve_terms(arrays, area))
     if "rate_best" in arrays and "soc_t0" in arrays:
@@ -142,8 +150,9 @@ def _summary_terms(inputs: AlignedInputs, cfg: Config, arrays: dict[str, xr.Data
 
 def _finish_practices(t: dict[str, Any], s: dict[str, Any]) -> None:
     """Practice headline numbers: mean and total rates, suitable areas, best-practice shares, 4p1000 share."""
-    for key in [k for k in t if k.startswith(("rate_", "n2o_", "net_ghg_", "abatement_at_price")) and
-                k.endswith("_area")]:
+    for key in [
+        k for k in t if k.startswith(("rate_", "n2o_", "net_ghg_", "abatement_at_price")) and k.endswith("_area")
+    ]:
         pid = key.removesuffix("_area")
         a, total = float(t[key]), float(t[f"{pid}_area_sum"])
         if pid.startswith("rate_"):  # t C; also in CO2 (44/12, methods §8.1)
@@ -172,10 +181,12 @@ def _finish_summary(t: dict[str, Any]) -> dict[str, Any]:
         s["valid_area_ha"] = va
         s["soc_stock_mean_t_ha"] = float(t["soc_area_sum"]) / va if va else None
         s["soc_stock_total_Mt"] = float(t["soc_area_sum"]) / 1e6
-    for pid, key in (("target_4p1000", "target_4p1000_mean_t_ha_yr"),
-                     ("saturation_ratio", "saturation_ratio_mean_percent"),
-                     ("saturation_capacity", "saturation_capacity_mean_t_ha"),
-                     ("saturation_deficit", "saturation_deficit_mean_t_ha")):
+    for pid, key in (
+        ("target_4p1000", "target_4p1000_mean_t_ha_yr"),
+        ("saturation_ratio", "saturation_ratio_mean_percent"),
+        ("saturation_capacity", "saturation_capacity_mean_t_ha"),
+        ("saturation_deficit", "saturation_deficit_mean_t_ha"),
+    ):
         if f"{pid}_area" in t:
             a = float(t[f"{pid}_area"])
             s[key] = float(t[f"{pid}_area_sum"]) / a if a else None
@@ -190,20 +201,31 @@ def _check_out_dir(out_dir: Path, names: list[str], overwrite: bool) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create output directory {out_dir}: {exc.strerror}",
-                          "choose another directory with --out or outputs.dir") from None
+        raise OutputError(
+            f"cannot create output directory {out_dir}: {exc.strerror}",
+            "choose another directory with --out or outputs.dir",
+        ) from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise OutputError(f"output directory {out_dir} is not writable",
-                          "choose another directory with --out or outputs.dir")
+        raise OutputError(
+            f"output directory {out_dir} is not writable", "choose another directory with --out or outputs.dir"
+        )
     existing = [n for n in names if (out_dir / n).exists()]
     if existing and not overwrite:
         shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
-        raise OutputError(f"outputs exist already in {out_dir}: {shown}",
-                          "pass --overwrite (or outputs.overwrite: true) to replace them, or choose --out")
+        raise OutputError(
+            f"outputs exist already in {out_dir}: {shown}",
+            "pass --overwrite (or outputs.overwrite: true) to replace them, or choose --out",
+        )
 
 
-def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool | None = None,
-        progress: bool = False, scheduler: str | None = None, resume: bool = False) -> RunResult:
+def run(
+    cfg: Config,
+    out_dir: str | os.PathLike | None = None,
+    overwrite: bool | None = None,
+    progress: bool = False,
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> RunResult:
     """Run a region: write every product, the manifest and the alignment report.
 
     Parameters
@@ -261,8 +283,13 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
     for pid in reused:
         log.info("resume: keeping %s", pid)
     gb = inputs.geobox
-    log.info("grid %s x %s pixels (%s), chunks %s", gb.shape.y, gb.shape.x,
-             f"EPSG:{gb.crs.epsg}" if gb.crs.epsg else "custom CRS", inputs.chunks)
+    log.info(
+        "grid %s x %s pixels (%s), chunks %s",
+        gb.shape.y,
+        gb.shape.x,
+        f"EPSG:{gb.crs.epsg}" if gb.crs.epsg else "custom CRS",
+        inputs.chunks,
+    )
 
     arrays = {p.id: model.layer(p.source).where(inputs.mask) for p in todo}
     written = {p.id: as_written(p, cfg) for p in todo}  # ghg.rate_units: t C or t CO2 in the files
@@ -281,14 +308,25 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             nodata = p.nodata if p.is_class_map else cfg.outputs.nodata
             needs = model.needs_source(p.source)
             spec = RasterSpec(
-                path=staging / (p.filename(cfg) + ".tmp.tif"), dtype=p.dtype, nodata=nodata,
-                description=p.long_name, units=p.units,
-                tags={"PRODUCT_ID": p.id, "UNITS": p.units, "REGION": cfg.region.name, "ISO3": cfg.region.iso3,
-                      "SCSMAP_VERSION": __version__, "CONFIG_SHA256": cfg.digest(), "REFERENCES": p.references,
-                      **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in needs},
-                      **model.tags(p.tag_set, p.practice)},
+                path=staging / (p.filename(cfg) + ".tmp.tif"),
+                dtype=p.dtype,
+                nodata=nodata,
+                description=p.long_name,
+                units=p.units,
+                tags={
+                    "PRODUCT_ID": p.id,
+                    "UNITS": p.units,
+                    "REGION": cfg.region.name,
+                    "ISO3": cfg.region.iso3,
+                    "SCSMAP_VERSION": __version__,
+                    "CONFIG_SHA256": cfg.digest(),
+                    "REFERENCES": p.references,
+                    **{k: v for k, v in provenance.items() if k.removeprefix("SOURCE_") in needs},
+                    **model.tags(p.tag_set, p.practice),
+                },
                 colormap=legend_for(p).colormap() if p.is_class_map else None,
-                resampling="nearest" if p.is_class_map else "average")
+                resampling="nearest" if p.is_class_map else "average",
+            )
             spec_nodata[p.id] = nodata
             ds = open_tiled(spec, gb, cfg.outputs.tile_size, **engine.tiled_options)
             datasets.append((p, spec, ds))
@@ -310,22 +348,29 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
                     summary_terms = _summary_terms(inputs, cfg, summary_layers)
                     _, parts, terms, counts = engine.compute(store, partials, summary_terms, inputs.counts)
                 else:  # bounded memory: window by window, partial sums combined exactly (scsmap.strips)
+
                     def sums(ys, xs):
                         view = _Window(mask=inputs.mask[ys, xs], cell_area=inputs.cell_area[ys, xs])
-                        return {"parts": {pid: _partials(a[ys, xs], total) for pid, a in values.items()},
-                                "terms": _summary_terms(view, cfg,
-                                                        {k: a[ys, xs] for k, a in summary_layers.items()}),
-                                "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()}}
+                        return {
+                            "parts": {pid: _partials(a[ys, xs], total) for pid, a in values.items()},
+                            "terms": _summary_terms(view, cfg, {k: a[ys, xs] for k, a in summary_layers.items()}),
+                            "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()},
+                        }
+
                     done = store_in_windows(engine.compute, sources, targets, windows, sums)
                     parts, terms = done["parts"], done["terms"]
                     (in_source,) = engine.compute({k: c["valid_pixels_source"] for k, c in inputs.counts.items()})
-                    counts = {k: {"valid_pixels_source": in_source[k], "valid_pixels_grid": done["grid"][k]}
-                              for k in inputs.counts}
+                    counts = {
+                        k: {"valid_pixels_source": in_source[k], "valid_pixels_grid": done["grid"][k]}
+                        for k in inputs.counts
+                    }
         except rasterio.errors.RasterioIOError as exc:
             if disk_full(exc):
                 raise
-            files = ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc)) \
+            files = (
+                ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc))
                 or "one of the input files"
+            )
             raise InputError(f"reading {files} failed during the computation: {exc}", CORRUPT_HINT) from None
         for _, _, ds in datasets:
             ds.close()
@@ -342,9 +387,18 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             to_cog(tmp, final_tmp, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
             tmp.unlink()
             write_qml(legend_for(p), final_tmp)
-            entries[p.id] = {"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
-                             "dtype": p.dtype, "nodata": spec_nodata[p.id], "sha256": sha256(final_tmp),
-                             "statistics": stats, "valid_range": p.valid_range, "resume_key": keys[p.id]}
+            entries[p.id] = {
+                "id": p.id,
+                "path": p.filename(cfg),
+                "long_name": p.long_name,
+                "units": p.units,
+                "dtype": p.dtype,
+                "nodata": spec_nodata[p.id],
+                "sha256": sha256(final_tmp),
+                "statistics": stats,
+                "valid_range": p.valid_range,
+                "resume_key": keys[p.id],
+            }
         counts = {k: {kk: int(vv) for kk, vv in v.items()} for k, v in counts.items()}
         alignment = inputs.alignment_report(counts)
         summary = _finish_summary(terms)
@@ -381,9 +435,10 @@ def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool |
             except Exception:  # pragma: no cover - best effort
                 pass
         if disk_full(exc):
-            raise OutputError(f"no space left on the file system of {out} while writing the outputs ({exc})",
-                              "free some space or choose another directory with --out; existing outputs were "
-                              "left as they were") from None
+            raise OutputError(
+                f"no space left on the file system of {out} while writing the outputs ({exc})",
+                "free some space or choose another directory with --out; existing outputs were left as they were",
+            ) from None
         raise
     finally:
         stack.close()
@@ -408,6 +463,7 @@ class _progress:
     def __enter__(self):
         if self.on:
             from dask.diagnostics import ProgressBar
+
             self.bar = ProgressBar(out=sys.stderr, dt=0.2)
             self.bar.__enter__()
         return self

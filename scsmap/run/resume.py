@@ -72,13 +72,21 @@ def input_checksums(cfg: Config) -> dict[str, str]:
 
 def resume_key(config_sha256: str, checksums: dict[str, str], product_id: str) -> str:
     """The resume key of one product: sha256 of the config digest, input checksums, version and id."""
-    blob = json.dumps({"config_sha256": config_sha256, "inputs_sha256": checksums, "scsmap_version": __version__,
-                       "product": product_id}, sort_keys=True).encode()
+    blob = json.dumps(
+        {
+            "config_sha256": config_sha256,
+            "inputs_sha256": checksums,
+            "scsmap_version": __version__,
+            "product": product_id,
+        },
+        sort_keys=True,
+    ).encode()
     return hashlib.sha256(blob).hexdigest()
 
 
-def reusable_entries(out_dir: Path, manifest: dict[str, Any] | None, keys: dict[str, str],
-                     filenames: dict[str, str]) -> dict[str, dict[str, Any]]:
+def reusable_entries(
+    out_dir: Path, manifest: dict[str, Any] | None, keys: dict[str, str], filenames: dict[str, str]
+) -> dict[str, dict[str, Any]]:
     """Manifest entries of products that ``--resume`` may keep.
 
     A product is kept when the previous manifest lists it under the same file name and resume
@@ -119,8 +127,11 @@ def same_run(manifest: dict[str, Any] | None, keys: dict[str, str]) -> set[str]:
     replaced by ``--resume`` without ``--overwrite``: they belong to the same run, damaged or not)."""
     if not manifest:
         return set()
-    return {e.get("id") for e in manifest.get("products", []) if e.get("id") in keys
-            and e.get("resume_key") == keys[e["id"]]}
+    return {
+        e.get("id")
+        for e in manifest.get("products", [])
+        if e.get("id") in keys and e.get("resume_key") == keys[e["id"]]
+    }
 
 
 def new_staging(out_dir: Path) -> Path:

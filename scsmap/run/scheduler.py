@@ -43,6 +43,7 @@ from ..io.write import BlockTarget, FileBlockTarget
 
 log = logging.getLogger("scsmap")
 
+
 def _gdal_plugin(options: dict[str, str]):
     from ._worker_plugin import GdalOptionsPlugin  # imports distributed: only when a cluster is used
 
@@ -126,8 +127,10 @@ def open_engine(compute: ComputeConfig, scheduler: str | None = None) -> Iterato
         try:  # the same validation as the config field
             spec = ComputeConfig(scheduler=scheduler).scheduler
         except Exception:
-            raise ConfigError(f"--scheduler {scheduler!r}: give 'threads', 'processes' or a scheduler address "
-                              "such as 'tcp://host:8786'") from None
+            raise ConfigError(
+                f"--scheduler {scheduler!r}: give 'threads', 'processes' or a scheduler address "
+                "such as 'tcp://host:8786'"
+            ) from None
     options = gdal_options(compute)
     with gdal_env(options):
         if spec == "threads":
@@ -139,24 +142,40 @@ def open_engine(compute: ComputeConfig, scheduler: str | None = None) -> Iterato
 
         if spec == "processes":
             n = compute.n_workers or os.cpu_count() or 1
-            log.info("starting a local dask cluster: %d worker process(es) x %d thread(s), memory limit %s",
-                     n, compute.threads_per_worker, compute.memory_limit)
-            with LocalCluster(n_workers=n, threads_per_worker=compute.threads_per_worker, processes=True,
-                              memory_limit=compute.memory_limit, host="127.0.0.1", dashboard_address=None,
-                              silence_logs=logging.DEBUG if log.getEffectiveLevel() <= logging.DEBUG
-                              else logging.WARNING) \
-                    as cluster, Client(cluster, set_as_default=False) as client:
+            log.info(
+                "starting a local dask cluster: %d worker process(es) x %d thread(s), memory limit %s",
+                n,
+                compute.threads_per_worker,
+                compute.memory_limit,
+            )
+            with (
+                LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=compute.threads_per_worker,
+                    processes=True,
+                    memory_limit=compute.memory_limit,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.DEBUG if log.getEffectiveLevel() <= logging.DEBUG else logging.WARNING,
+                ) as cluster,
+                Client(cluster, set_as_default=False) as client,
+            ):
                 client.register_plugin(_gdal_plugin(options))
                 yield Engine("processes", client, options)
             return
         try:
             client = Client(spec, timeout=compute.connect_timeout_s, set_as_default=False)
         except (OSError, TimeoutError) as exc:
-            raise ConfigError(f"compute.scheduler: no dask scheduler answers at {spec} "
-                              f"(waited {compute.connect_timeout_s:g} s: {exc}); start it first "
-                              "(`dask scheduler`, dask-jobqueue, ...) or use --scheduler threads|processes") from None
+            raise ConfigError(
+                f"compute.scheduler: no dask scheduler answers at {spec} "
+                f"(waited {compute.connect_timeout_s:g} s: {exc}); start it first "
+                "(`dask scheduler`, dask-jobqueue, ...) or use --scheduler threads|processes"
+            ) from None
         with client:
-            log.info("connected to the dask scheduler at %s (%d worker(s))", spec,
-                     len(client.scheduler_info().get("workers", {})))
+            log.info(
+                "connected to the dask scheduler at %s (%d worker(s))",
+                spec,
+                len(client.scheduler_info().get("workers", {})),
+            )
             client.register_plugin(_gdal_plugin(options))
             yield Engine("address", client, options)

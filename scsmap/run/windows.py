@@ -52,11 +52,15 @@ def plan_windows(chunks: tuple[tuple[int, ...], tuple[int, ...]], pass_pixels: i
     row_px = nx * max(cy)
     if row_px <= pass_pixels:
         rows_per = max(1, pass_pixels // row_px)
-        return [(slice(int(ey[i]), int(ey[min(i + rows_per, len(cy))])), slice(0, nx))
-                for i in range(0, len(cy), rows_per)]
+        return [
+            (slice(int(ey[i]), int(ey[min(i + rows_per, len(cy))])), slice(0, nx)) for i in range(0, len(cy), rows_per)
+        ]
     cols_per = max(1, pass_pixels // (max(cy) * max(cx)))
-    return [(slice(int(ey[i]), int(ey[i + 1])), slice(int(ex[j]), int(ex[min(j + cols_per, len(cx))])))
-            for i in range(len(cy)) for j in range(0, len(cx), cols_per)]
+    return [
+        (slice(int(ey[i]), int(ey[i + 1])), slice(int(ex[j]), int(ex[min(j + cols_per, len(cx))])))
+        for i in range(len(cy))
+        for j in range(0, len(cx), cols_per)
+    ]
 
 
 class OffsetTarget:
@@ -70,8 +74,13 @@ class OffsetTarget:
         self.target[slice(ys.start + self.y0, ys.stop + self.y0), slice(xs.start + self.x0, xs.stop + self.x0)] = value
 
 
-def store_in_windows(compute, sources: list[da.Array], targets: list, windows: list[tuple[slice, slice]],
-                     sums: Callable[[slice, slice], dict[str, Any]]) -> dict[str, Any]:
+def store_in_windows(
+    compute,
+    sources: list[da.Array],
+    targets: list,
+    windows: list[tuple[slice, slice]],
+    sums: Callable[[slice, slice], dict[str, Any]],
+) -> dict[str, Any]:
     """Store every source into its target, one window (one ``compute`` call) after the other.
 
     Parameters
@@ -97,8 +106,12 @@ def store_in_windows(compute, sources: list[da.Array], targets: list, windows: l
     parts = []
     for i, (ys, xs) in enumerate(windows, 1):
         log.info("window %d/%d: rows %d-%d, columns %d-%d", i, len(windows), ys.start, ys.stop, xs.start, xs.stop)
-        store = da.store([s[ys, xs] for s in sources], [OffsetTarget(t, ys.start, xs.start) for t in targets],
-                         lock=False, compute=False)
+        store = da.store(
+            [s[ys, xs] for s in sources],
+            [OffsetTarget(t, ys.start, xs.start) for t in targets],
+            lock=False,
+            compute=False,
+        )
         parts.append(compute(store, sums(ys, xs))[1])
     return combine(parts)
 

@@ -33,8 +33,9 @@ class TableInfo:
         return f"{self.name} (sha256 {self.sha256[:16]})"
 
 
-def read_table(name: str, packaged: dict[str, str], field_name: str,
-               columns: set[str]) -> tuple[pd.DataFrame, TableInfo]:
+def read_table(
+    name: str, packaged: dict[str, str], field_name: str, columns: set[str]
+) -> tuple[pd.DataFrame, TableInfo]:
     """Read a packaged table by name or a CSV file by path.
 
     Parameters
@@ -62,8 +63,9 @@ def read_table(name: str, packaged: dict[str, str], field_name: str,
     else:
         path = Path(name)
         if not path.is_file():
-            raise ConfigError(f"{field_name}: {name!r} is neither a packaged table ({', '.join(packaged)}) "
-                              "nor an existing CSV file")
+            raise ConfigError(
+                f"{field_name}: {name!r} is neither a packaged table ({', '.join(packaged)}) nor an existing CSV file"
+            )
         data = path.read_bytes()
     try:
         df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)

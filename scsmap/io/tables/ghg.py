@@ -33,26 +33,34 @@ def load_emission_factors(source: str, factor_set: str) -> tuple[EmissionFactors
     ConfigError
         A parameter the set needs is missing from the table.
     """
-    df, info = read_table(source, N2O_FACTOR_TABLES, "tables.n2o_factors",
-                          {"set", "parameter", "climate", "n_type", "value"})
+    df, info = read_table(
+        source, N2O_FACTOR_TABLES, "tables.n2o_factors", {"set", "parameter", "climate", "n_type", "value"}
+    )
     year, split = FACTOR_SETS[factor_set]
     rows = df[df["set"] == year]
 
     def value(param: str, climate: str, n_type: str) -> float:
-        for c in ((climate, "all") if split or param == "FracLEACH" else ("all",)):
+        for c in (climate, "all") if split or param == "FracLEACH" else ("all",):
             for t in (n_type, "all"):
                 hit = rows[(rows["parameter"] == param) & (rows["climate"] == c) & (rows["n_type"] == t)]
                 if len(hit):
                     return number(hit["value"].iloc[0], f"tables.n2o_factors ({year} {param} {c} {t})")
-        raise ConfigError(f"tables.n2o_factors: {source} has no {param} value for set {year}, climate {climate}, "
-                          f"N type {n_type}")
+        raise ConfigError(
+            f"tables.n2o_factors: {source} has no {param} value for set {year}, climate {climate}, N type {n_type}"
+        )
 
     def climate(c: str) -> EmissionFactors:
-        return EmissionFactors(ef1={t: value("EF1", c, t) for t in N_TYPES}, ef4=value("EF4", c, "all"),
-                               ef5=value("EF5", c, "all"), frac_leach=value("FracLEACH", c, "all"),
-                               frac_gas={"synthetic": value("FracGASF", c, "synthetic"),
-                                         "organic": value("FracGASM", c, "organic"),
-                                         "som": value("FracGAS", c, "som")})
+        return EmissionFactors(
+            ef1={t: value("EF1", c, t) for t in N_TYPES},
+            ef4=value("EF4", c, "all"),
+            ef5=value("EF5", c, "all"),
+            frac_leach=value("FracLEACH", c, "all"),
+            frac_gas={
+                "synthetic": value("FracGASF", c, "synthetic"),
+                "organic": value("FracGASM", c, "organic"),
+                "som": value("FracGAS", c, "som"),
+            },
+        )
 
     return climate("wet"), climate("dry"), info
 
@@ -66,8 +74,9 @@ def load_gwp(source: str, gwp_set: str) -> tuple[float, TableInfo]:
     return number(hit["value"].iloc[0], f"tables.gwp ({gwp_set})"), info
 
 
-def load_practice_nitrogen(source: str, manure_n_kg_ha: float | None = None
-                           ) -> tuple[dict[str, PracticeNitrogen], pd.DataFrame, TableInfo]:
+def load_practice_nitrogen(
+    source: str, manure_n_kg_ha: float | None = None
+) -> tuple[dict[str, PracticeNitrogen], pd.DataFrame, TableInfo]:
     """N bookkeeping per practice (methods §8.4 steps 2 and 5).
 
     ``manure_n_kg_ha`` (``practices.manure_n_kg_ha``) replaces the N added by organic amendments.
@@ -77,9 +86,12 @@ def load_practice_nitrogen(source: str, manure_n_kg_ha: float | None = None
     ConfigError
         Unknown practice or N type, a number that is not one, f_ext outside 0-1.
     """
-    df, info = read_table(source, NITROGEN_TABLES, "tables.practice_nitrogen",
-                          {"practice", "f_ext", "n_ext_type", "added_n_kg_ha_yr", "added_n_type",
-                           "delta_n2o_kg_ha_yr"})
+    df, info = read_table(
+        source,
+        NITROGEN_TABLES,
+        "tables.practice_nitrogen",
+        {"practice", "f_ext", "n_ext_type", "added_n_kg_ha_yr", "added_n_type", "delta_n2o_kg_ha_yr"},
+    )
     out, problems = {}, []
     for r in df.itertuples():
         where = f"tables.practice_nitrogen ({r.practice})"
@@ -96,15 +108,17 @@ def load_practice_nitrogen(source: str, manure_n_kg_ha: float | None = None
         added = number(r.added_n_kg_ha_yr or "0", where)
         if r.practice == "organic_amendments" and manure_n_kg_ha is not None:
             added = manure_n_kg_ha
-        out[r.practice] = PracticeNitrogen(f_ext, r.n_ext_type, added, r.added_n_type,
-                                           number(r.delta_n2o_kg_ha_yr or "0", where))
+        out[r.practice] = PracticeNitrogen(
+            f_ext, r.n_ext_type, added, r.added_n_type, number(r.delta_n2o_kg_ha_yr or "0", where)
+        )
     if problems:
         raise ConfigError(problems)
     return out, df, info
 
 
-def load_practice_costs(source: str, region: tuple[str, ...]) -> tuple[dict[str, tuple[np.ndarray, bool]],
-                                                                         str, pd.DataFrame, TableInfo]:
+def load_practice_costs(
+    source: str, region: tuple[str, ...]
+) -> tuple[dict[str, tuple[np.ndarray, bool]], str, pd.DataFrame, TableInfo]:
     """Per-practice net costs by land-use class (methods §9.2).
 
     Parameters
@@ -129,8 +143,12 @@ def load_practice_costs(source: str, region: tuple[str, ...]) -> tuple[dict[str,
         Unknown practice, mixed currencies or years, a row with both or neither cost, a
         practice with both kinds of cost, bad land-use codes.
     """
-    df, info = read_table(source, {}, "tables.practice_costs",
-                          {"practice", "land_use", "region", "cost_per_ha_yr", "cost_per_tco2e", "currency", "year"})
+    df, info = read_table(
+        source,
+        {},
+        "tables.practice_costs",
+        {"practice", "land_use", "region", "cost_per_ha_yr", "cost_per_tco2e", "currency", "year"},
+    )
     problems = []
     money = sorted({f"{c} {y}" for c, y in zip(df["currency"], df["year"])})
     if len(money) != 1:

@@ -7,7 +7,7 @@ row for a single zone wins over a group row.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -21,7 +21,7 @@ FACTOR_TABLES = {"ipcc": "ipcc_factors.csv"}
 WRB_TABLES = {"wrb_to_ipcc": "wrb_to_ipcc_soil.csv"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def climate_groups() -> dict[str, tuple[str, ...]]:
     """Group name → the zones it covers (``ipcc_climate_groups.csv``)."""
     df = packaged_csv("ipcc_climate_groups.csv")
@@ -41,8 +41,9 @@ def zone_codes_of(climate: str, where: str) -> list[int]:
     groups = climate_groups()
     if climate in groups:
         return [ZONES[z] for z in groups[climate]]
-    raise ConfigError(f"{where}: unknown climate {climate!r}; use a zone ({', '.join(ZONES)}) or a group "
-                      f"({', '.join(groups)})")
+    raise ConfigError(
+        f"{where}: unknown climate {climate!r}; use a zone ({', '.join(ZONES)}) or a group ({', '.join(groups)})"
+    )
 
 
 def by_zone(rows: list[tuple[str, float]], where: str) -> np.ndarray:
@@ -53,7 +54,7 @@ def by_zone(rows: list[tuple[str, float]], where: str) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def land_use_ipcc() -> LandUseIpcc:
     """FAO land-use class → IPCC land use and cropland F_LU level (``land_use_ipcc.csv``)."""
     df = packaged_csv("land_use_ipcc.csv")
@@ -91,10 +92,12 @@ def load_tier1(edition: int, soc_ref: str = "ipcc2006", factors: str = "ipcc") -
     IPCC 2006 Vol 4 Ch 2 Table 2.3, Ch 5 Table 5.5, Ch 6 Table 6.2; 2019 Refinement
     Tables 5.5 and 6.2; Cardinael et al. 2018 (agroforestry F_LU); methods §3.4-3.6, §6.4.
     """
-    s_df, s_info = read_table(soc_ref, SOC_REF_TABLES, "tables.ipcc_soc_ref",
-                              {"edition", "climate", "soil_class", "value"})
-    f_df, f_info = read_table(factors, FACTOR_TABLES, "tables.ipcc_factors",
-                              {"edition", "land_use", "factor", "level", "climate", "value"})
+    s_df, s_info = read_table(
+        soc_ref, SOC_REF_TABLES, "tables.ipcc_soc_ref", {"edition", "climate", "soil_class", "value"}
+    )
+    f_df, f_info = read_table(
+        factors, FACTOR_TABLES, "tables.ipcc_factors", {"edition", "land_use", "factor", "level", "climate", "value"}
+    )
     soils = SOILS
     s_ed = edition if (s_df["edition"] == str(edition)).any() else 2006
     sel = s_df[s_df["edition"] == str(s_ed)]
@@ -113,8 +116,9 @@ def load_tier1(edition: int, soc_ref: str = "ipcc2006", factors: str = "ipcc") -
     for key, grp in fsel.groupby(["land_use", "factor", "level"]):
         rows = [(c, number(v, "tables.ipcc_factors")) for c, v in zip(grp["climate"], grp["value"])]
         out[key] = by_zone(rows, "tables.ipcc_factors")
-    return Tier1Tables(edition=edition, socref_edition=s_ed, soc_ref=ref, factors=out, land_use=land_use_ipcc(),
-                       rows=records(fsel)), [s_info, f_info]
+    return Tier1Tables(
+        edition=edition, socref_edition=s_ed, soc_ref=ref, factors=out, land_use=land_use_ipcc(), rows=records(fsel)
+    ), [s_info, f_info]
 
 
 def load_wrb_mapping(codes: str, mapping: str = "wrb_to_ipcc") -> tuple[np.ndarray, np.ndarray, list[TableInfo]]:
@@ -147,8 +151,10 @@ def load_wrb_mapping(codes: str, mapping: str = "wrb_to_ipcc") -> tuple[np.ndarr
     for code, group in zip(c_df["code"], c_df["rsg"]):
         key = group.strip().lower()
         if key not in rsg:
-            raise ConfigError(f"tables.wrb_legend: reference soil group {group!r} (code {code}) is not in "
-                              f"{mapping}; known: {', '.join(sorted(m_df['rsg']))}")
+            raise ConfigError(
+                f"tables.wrb_legend: reference soil group {group!r} (code {code}) is not in "
+                f"{mapping}; known: {', '.join(sorted(m_df['rsg']))}"
+            )
         if rsg[key] not in soils:
             raise ConfigError(f"tables.wrb_to_ipcc_soil: unknown soil class {rsg[key]!r}")
         out_codes.append(number(code, "tables.wrb_legend"))

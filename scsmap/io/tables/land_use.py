@@ -21,8 +21,10 @@ def _read_table(name: str) -> pd.DataFrame:
             return pd.read_csv(fh)
     path = Path(name)
     if not path.exists():
-        raise ConfigError(f"tables.land_cover_reclass: {name!r} is neither a packaged table "
-                          f"({', '.join(_PACKAGED)}) nor an existing CSV file")
+        raise ConfigError(
+            f"tables.land_cover_reclass: {name!r} is neither a packaged table "
+            f"({', '.join(_PACKAGED)}) nor an existing CSV file"
+        )
     return pd.read_csv(path)
 
 

@@ -14,8 +14,14 @@ from .ipcc import by_zone
 PRACTICE_RULE_TABLES = {"scsmap": "practices.csv"}
 PRACTICE_RATE_TABLES = {"lessmann2021": "practice_rates_lessmann2021.csv"}
 
-_RULE_NUMBERS = ("ai_unsuitable_below", "ai_conditional_below", "ai_unsuitable_above", "slope_unsuitable_above",
-                 "slope_conditional_above", "clay_conditional_above")
+_RULE_NUMBERS = (
+    "ai_unsuitable_below",
+    "ai_conditional_below",
+    "ai_unsuitable_above",
+    "slope_unsuitable_above",
+    "slope_conditional_above",
+    "clay_conditional_above",
+)
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -52,8 +58,12 @@ def load_practice_rules(source: str = "scsmap", overrides: dict[str, dict] | Non
         Unknown practice or column, bad numbers, unknown zones, or a practice id
         scsmap has no products for.
     """
-    df, _ = read_table(source, PRACTICE_RULE_TABLES, "tables.practice_rules",
-                       set(PracticeRule.__dataclass_fields__) - {"tag", "source", "color"})
+    df, _ = read_table(
+        source,
+        PRACTICE_RULE_TABLES,
+        "tables.practice_rules",
+        set(PracticeRule.__dataclass_fields__) - {"tag", "source", "color"},
+    )
     overrides = overrides or {}
     unknown = [p for p in overrides if p not in set(df["practice"])]
     if unknown:
@@ -64,23 +74,37 @@ def load_practice_rules(source: str = "scsmap", overrides: dict[str, dict] | Non
         r = dict(row)
         pid = r["practice"]
         if pid not in PRACTICE_IDS:
-            raise ConfigError(f"tables.practice_rules: practice {pid!r} has no products in scsmap; "
-                              f"known: {', '.join(PRACTICE_IDS)}")
+            raise ConfigError(
+                f"tables.practice_rules: practice {pid!r} has no products in scsmap; known: {', '.join(PRACTICE_IDS)}"
+            )
         for key, value in overrides.get(pid, {}).items():
             if key not in PracticeRule.__dataclass_fields__ or key in ("practice", "code"):
                 raise ConfigError(f"practices.rules.{pid}: unknown or fixed field {key!r}")
-            r[key] = ";".join(map(str, value)) if isinstance(value, (list, tuple)) else \
-                ("" if value is None else str(value))
+            r[key] = (
+                ";".join(map(str, value)) if isinstance(value, (list, tuple)) else ("" if value is None else str(value))
+            )
         where = f"practice rule {pid}"
         rule = PracticeRule(
-            practice=pid, code=int(r["code"]), name=r["name"], mechanism=r["mechanism"],
-            exclusive=_bool(r["exclusive"], where), land_use=tuple(int(v) for v in _split(r["land_use"])),
-            factor=r["factor"], from_level=r["from_level"].strip(), to_level=r["to_level"].strip(),
-            baseline=r["baseline"].strip(), adoptable=_split(r["adoptable"]),
-            excluded_zones=_split(r["excluded_zones"]), marginal_only=_bool(r["marginal_only"], where),
-            clay_conditional_zones=_split(r["clay_conditional_zones"]), resource=r["resource"].strip(),
-            color=r.get("color") or "#888888", tag=r.get("tag", ""), source=r.get("source", ""),
-            **{k: number(r[k], f"{where}.{k}") for k in _RULE_NUMBERS})
+            practice=pid,
+            code=int(r["code"]),
+            name=r["name"],
+            mechanism=r["mechanism"],
+            exclusive=_bool(r["exclusive"], where),
+            land_use=tuple(int(v) for v in _split(r["land_use"])),
+            factor=r["factor"],
+            from_level=r["from_level"].strip(),
+            to_level=r["to_level"].strip(),
+            baseline=r["baseline"].strip(),
+            adoptable=_split(r["adoptable"]),
+            excluded_zones=_split(r["excluded_zones"]),
+            marginal_only=_bool(r["marginal_only"], where),
+            clay_conditional_zones=_split(r["clay_conditional_zones"]),
+            resource=r["resource"].strip(),
+            color=r.get("color") or "#888888",
+            tag=r.get("tag", ""),
+            source=r.get("source", ""),
+            **{k: number(r[k], f"{where}.{k}") for k in _RULE_NUMBERS},
+        )
         for z in rule.excluded_zones + rule.clay_conditional_zones:
             if z not in zones:
                 raise ConfigError(f"{where}: unknown climate zone {z!r}; known: {', '.join(zones)}")
@@ -111,8 +135,9 @@ def load_practice_rates(source: str) -> tuple[dict[str, np.ndarray], pd.DataFram
     df, info = read_table(source, PRACTICE_RATE_TABLES, "tables.practice_rates", {"practice", "climate", "rate"})
     unknown = sorted(set(df["practice"]) - set(PRACTICE_IDS))
     if unknown:
-        raise ConfigError(f"tables.practice_rates: unknown practice(s) {unknown} in {source}; "
-                          f"known: {', '.join(PRACTICE_IDS)}")
+        raise ConfigError(
+            f"tables.practice_rates: unknown practice(s) {unknown} in {source}; known: {', '.join(PRACTICE_IDS)}"
+        )
     rates = {}
     for pid, grp in df.groupby("practice"):
         rows = [(c, number(v, f"tables.practice_rates ({pid})")) for c, v in zip(grp["climate"], grp["rate"])]
