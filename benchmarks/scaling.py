@@ -146,7 +146,9 @@ def rule_products(config: Path, exclude: set[str]) -> list[str]:
 
 def child(config: str, out: str, scheduler: str | None) -> None:
     """Run one config with per-stage timers; print a JSON line."""
-    import scsmap.run.pipeline as pipeline
+    import scsmap.run as pipeline
+    import scsmap.run.commit as commit
+    import scsmap.run.plan as plan
     import scsmap.run.scheduler as sched
     from scsmap.config import load_config
 
@@ -164,11 +166,11 @@ def child(config: str, out: str, scheduler: str | None) -> None:
 
         return wrapper
 
-    pipeline.assemble_inputs = timed("open+preflight", pipeline.assemble_inputs)
-    pipeline.input_checksums = timed("input checksums", pipeline.input_checksums)
+    plan.assemble_inputs = timed("open+preflight", plan.assemble_inputs)
+    plan.input_checksums = timed("input checksums", plan.input_checksums)
     sched.Engine.compute = timed("read+warp+compute+tiled write", sched.Engine.compute)
-    pipeline.to_cog = timed("COG conversion", pipeline.to_cog)
-    pipeline.sha256 = timed("output sha256", pipeline.sha256)
+    commit.to_cog = timed("COG conversion", commit.to_cog)
+    commit.sha256 = timed("output sha256", commit.sha256)
     cfg = load_config(config)
     t0 = time.perf_counter()
     res = pipeline.run(cfg, out_dir=out, scheduler=scheduler)

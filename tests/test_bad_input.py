@@ -354,7 +354,7 @@ def test_land_cover_code_missing_from_reclass_table(demo_raw, tmp_path):
 
 def test_compute_failure_leaves_previous_outputs(demo_raw, tmp_path, prev_out, monkeypatch):
     """The 999 code is only found while computing, after staging files were opened."""
-    import scsmap.run.pipeline as pipeline
+    import scsmap.run.compute as pipeline
 
     opened = []
     real_open_tiled = pipeline.open_tiled

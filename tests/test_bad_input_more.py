@@ -274,7 +274,7 @@ def test_cli_bad_inputs_exit_2_without_traceback(tmp_path, good_small):
 def test_cli_disk_full_exit_2_without_traceback(tmp_path, good_small, monkeypatch):
     import errno
 
-    import scsmap.run.pipeline as pipeline
+    import scsmap.run.commit as pipeline
     from scsmap.cli import main
 
     def full(*a, **kw):

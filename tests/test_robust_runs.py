@@ -201,7 +201,7 @@ def test_staging_of_a_live_run_is_not_removed(tmp_path):
 @pytest.mark.parametrize("where", ["cog", "block"])
 def test_disk_full_during_a_write(reference, tmp_path, monkeypatch, where):
     """ENOSPC while writing a block (inside dask) or the COG: OutputError, previous outputs untouched."""
-    import scsmap.run.pipeline as pipeline
+    import scsmap.run.commit as pipeline
     from scsmap.io.write import BlockTarget
 
     def full(*a, **kw):

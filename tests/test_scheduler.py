@@ -101,7 +101,7 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
 
         return Wrapped()
 
-    import scsmap.run.pipeline as pipeline
+    import scsmap.run as pipeline
 
     monkeypatch.setattr(pipeline, "open_engine", spy)
     run(cfg, out_dir=tmp_path / "proc")

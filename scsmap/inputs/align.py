@@ -51,6 +51,10 @@ class AlignedInputs:
         after (on the grid, inside the boundary) warping.
     valid_grid : dict of str to dask.array.Array
         Lazy bool (y, x) per layer: valid on the grid (first band); ``counts`` sums it.
+    boundary : odc.geo.geom.Geometry or None
+        The region's boundary as read (None: a bbox only).
+    footprint : odc.geo.geom.Geometry or None
+        The region: boundary ∩ bbox (:func:`scsmap.grid.region_extent`), the zone of the run summary.
     """
 
     geobox: GeoBox
@@ -63,6 +67,7 @@ class AlignedInputs:
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
     boundary: Geometry | None = None
     valid_grid: dict[str, Any] = field(default_factory=dict)
+    footprint: Geometry | None = None
 
     def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
         """The alignment report as a JSON-ready dict (``counts`` = computed :attr:`counts`)."""
@@ -183,6 +188,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         counts=counts,
         boundary=boundary,
         valid_grid=valid_grid,
+        footprint=footprint,
     )
 
 

@@ -1,5 +1,121 @@
-"""The run: plan → compute → write → commit; manifest, scheduler, windows, resume."""
+"""The run: plan → compute → write → commit (:mod:`.plan`, :mod:`.compute`, :mod:`.commit`).
 
-from .pipeline import RunResult, run, select_products
+:func:`run` is the only entry point the CLI and the Makefile use. It computes all products
+in one dask graph (each input is read and warped once), writes them into a staging folder
+next to the outputs and moves them into place only when every file is complete, so that a
+failed run leaves existing outputs untouched and no half-written file under a final name.
+"""
 
-__all__ = ["RunResult", "run", "select_products"]
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import rasterio.errors
+
+from ..config import Config
+from ..errors import OutputError
+from ..io.gdal_env import gdal_env
+from ..io.write import disk_full
+from ..outputs.abatement import CURVE_CSV, write_curve
+from ..outputs.stac import write_stac
+from .commit import move_into_place, sidecars, write_products
+from .compute import compute_run
+from .manifest import build_manifest, region_summary
+from .plan import Plan, make_plan, select_products
+from .resume import new_staging
+from .scheduler import open_engine
+
+__all__ = ["Plan", "RunResult", "run", "select_products"]
+
+
+@dataclass
+class RunResult:
+    """What a run wrote and its headline numbers.
+
+    Attributes
+    ----------
+    out_dir : Path
+    manifest : dict
+        The run's ``manifest.json``.
+    skipped : dict of str to str
+        Product id → why the region's inputs cannot make it.
+    """
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The manifest's summary: the region's area-weighted headline numbers."""
+        return self.manifest["summary"]
+
+
+def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool | None = None,
+        progress: bool = False, scheduler: str | None = None, resume: bool = False) -> RunResult:
+    """Run a region: write every product, the manifest and the alignment report.
+
+    Parameters
+    ----------
+    cfg : Config
+        Validated configuration (:func:`scsmap.config.load_config`).
+    out_dir : path-like, optional
+        Overrides ``outputs.dir``.
+    overwrite : bool, optional
+        Overrides ``outputs.overwrite``.
+    progress : bool
+        Show a progress bar on stderr during the computation (threaded scheduler).
+    scheduler : str, optional
+        Overrides ``compute.scheduler``: ``threads``, ``processes`` or a dask scheduler address
+        (:mod:`scsmap.run.scheduler`). Outputs are the same whichever runs them.
+    resume : bool
+        Keep the products whose file and manifest entry match this run's resume key (config
+        digest and input checksums, :mod:`scsmap.run.resume`) and compute only the others.
+        Implies that ``manifest.json`` and ``alignment_report.json`` may be replaced.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ConfigError, InputError, OutputError
+        With a message naming the file, layer or config field. Nothing already in ``out_dir``
+        is changed when an error is raised.
+    """
+    # odc-geo warps numpy blocks with explicit transforms; rasterio still warns about them
+    warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning)
+    out = Path(out_dir) if out_dir is not None else cfg.output_dir
+    plan = make_plan(cfg, out, cfg.outputs.overwrite if overwrite is None else overwrite, resume)
+    if plan.up_to_date:
+        return RunResult(out_dir=out, manifest=plan.previous or {}, skipped=plan.skipped)
+    staging = new_staging(out)
+    try:
+        with open_engine(cfg.compute, scheduler) as engine:
+            computed = compute_run(plan, engine, staging, progress)
+        with gdal_env(engine.options):  # the run's GDAL cache for the COG conversion too
+            entries = write_products(plan, computed, staging)
+        files = [e["path"] for e in entries.values()] + [s for e in entries.values() for s in sidecars(e["path"])]
+        summary = region_summary(computed)
+        if computed.curve:
+            summary.update(write_curve(computed.curve, plan.model.ghg_tables, staging))
+            files.append(CURVE_CSV)
+        alignment = plan.inputs.alignment_report(computed.counts)
+        manifest = build_manifest(plan, entries, summary, alignment["grid"])
+        move_into_place(staging, out, files, manifest, alignment)
+    except BaseException as exc:
+        if disk_full(exc):
+            raise OutputError(
+                f"no space left on the file system of {out} while writing the outputs ({exc})",
+                "free some space or choose another directory with --out; existing outputs were left as they were",
+            ) from None
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    write_stac(out, manifest)
+    return RunResult(out_dir=out, manifest=manifest, skipped=plan.skipped)

@@ -1,0 +1,206 @@
+"""Compute a run: one dask graph stores every product block by block into tiled staging GeoTIFFs.
+
+In the same pass the graph takes each product's pixel statistics (for the ``STATISTICS_*``
+tags), the region's area-weighted sums of the zonal engine (the run summary,
+:mod:`scsmap.outputs.zonal`), the abatement-curve sums and the alignment counts. Grids larger
+than ``compute.pass_pixels`` are computed window by window (:mod:`scsmap.run.windows`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import rasterio.errors
+import xarray as xr
+
+from .. import __version__
+from ..errors import InputError
+from ..io.read import CORRUPT_HINT
+from ..io.write import RasterSpec, class_codes, disk_full, open_tiled
+from ..layers.abatement import curve_layers, curve_terms
+from ..layers.keys import Select, Stack
+from ..outputs.zonal import lazy_sums, weight_grid
+from ..products import Product, Summary, as_written
+from ..products.styles import legend_for
+from .plan import Plan
+from .scheduler import Engine
+from .windows import plan_windows, store_in_windows
+
+log = logging.getLogger("scsmap")
+
+
+@dataclass
+class Computed:
+    """What the computation gives the commit stage.
+
+    Attributes
+    ----------
+    products : list of Product
+        The computed products as written (units in ``ghg.rate_units``).
+    specs : dict of str to RasterSpec
+        Product id → its staging GeoTIFF.
+    pixel_stats : dict of str to dict
+        Product id → count, sum, sumsq, min, max, total pixels (:func:`scsmap.io.write.finish_stats`).
+    region : dict
+        The region's zonal sums (:func:`scsmap.outputs.zonal.lazy_sums`), computed.
+    curve : dict or None
+        The abatement-curve sums, when the run has a cost table and writes a GHG product.
+    counts : dict
+        Alignment counts per input layer.
+    """
+
+    products: list[Product]
+    specs: dict[str, RasterSpec]
+    pixel_stats: dict[str, dict[str, Any]]
+    region: dict[str, Any]
+    curve: dict[str, Any] | None
+    counts: dict[str, dict[str, int]]
+
+
+def _pixel_stats(arr: da.Array, total: int) -> dict[str, Any]:
+    ok = da.isfinite(arr)
+    x = da.where(ok, arr, 0).astype("f8")
+    return {"count": ok.sum(), "sum": x.sum(), "sumsq": (x * x).sum(), "total": total,
+            "min": da.nanmin(arr), "max": da.nanmax(arr)}
+
+
+def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
+    """The staging GeoTIFF of a product: file, dtype, nodata, band metadata, tags, colour table."""
+    cfg, model = plan.cfg, plan.model
+    needs = model.needs_source(p.source)
+    provenance = {f"SOURCE_{k}": v for k, v in sorted(model.provenance.items()) if k in needs}
+    return RasterSpec(
+        path=staging / (p.filename(cfg) + ".tmp.tif"),
+        dtype=p.dtype,
+        nodata=p.nodata if p.is_class_map else cfg.outputs.nodata,
+        description=p.long_name,
+        units=p.units,
+        tags={"PRODUCT_ID": p.id, "UNITS": p.units, "REGION": cfg.region.name, "ISO3": cfg.region.iso3,
+              "SCSMAP_VERSION": __version__, "CONFIG_SHA256": cfg.digest(), "REFERENCES": p.references,
+              **provenance, **model.tags(p.tag_set, p.practice)},
+        colormap=legend_for(p).colormap() if p.is_class_map else None,
+        resampling="nearest" if p.is_class_map else "average",
+    )
+
+
+def _region_sums(plan: Plan, arrays: dict[str, xr.DataArray], weight: xr.DataArray, ys=slice(None), xs=slice(None)):
+    """Lazy zonal sums of the region over the products with a summary role (one window or the grid)."""
+    roles = {p.id: p.summary for p in plan.todo}
+    values = {k: a.data[ys, xs] for k, a in arrays.items() if roles[k] not in (Summary.NONE, Summary.SUITABLE_AREA,
+                                                                              Summary.CLASS_SHARES)}
+    classes = {k: a.data[ys, xs] for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA,
+                                                                             Summary.CLASS_SHARES)}
+    targets = {}
+    if "rate_best" in values:  # the national share of the 4 per 1000 target
+        target = plan.model.layer("target_4p1000").where(plan.inputs.mask)
+        targets["rate_best"] = target.data[ys, xs]
+    return lazy_sums(weight.data[ys, xs], values, targets, classes)
+
+
+def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Computed:
+    """Store every product of ``plan.todo`` into its staging GeoTIFF and take the run's sums.
+
+    Raises
+    ------
+    InputError
+        An input file that cannot be read during the computation.
+    OSError, rasterio.errors.RasterioIOError
+        Writing the staging files failed (a full disk is recognised by the commit stage).
+    """
+    cfg, inputs, model = plan.cfg, plan.inputs, plan.model
+    gb = inputs.geobox
+    arrays = {p.id: model.layer(p.source).where(inputs.mask) for p in plan.todo}
+    written = {p.id: as_written(p, cfg) for p in plan.todo}  # ghg.rate_units: t C or t CO2 in the files
+    writes_ghg = any(isinstance(p.source, Select) and p.source.stack is Stack.GHG for p in plan.todo)
+    curve = curve_layers(model, inputs.mask, writes_ghg)
+    footprint = inputs.footprint.to_crs(gb.crs).geom if inputs.footprint is not None else None
+    weight = weight_grid(gb, inputs.chunks, footprint)
+    total = int(np.prod(gb.shape.yx))
+
+    products = [written[p.id][0] for p in plan.todo]
+    specs, sources, targets, values, datasets = {}, [], [], {}, []
+    try:
+        for p in products:
+            spec = specs[p.id] = spec_of(p, plan, staging)
+            ds = open_tiled(spec, gb, cfg.outputs.tile_size, **engine.tiled_options)
+            datasets.append(ds)
+            factor = written[p.id][1]
+            arr = arrays[p.id].data * factor if factor != 1 else arrays[p.id].data
+            values[p.id] = arr
+            if p.is_class_map:
+                arr = arr.map_blocks(class_codes, p.nodata, p.dtype, p.id, dtype=p.dtype)
+            else:
+                arr = da.where(da.isfinite(arr), arr, np.float32(spec.nodata)).astype(p.dtype)
+            sources.append(arr)
+            targets.append(engine.target(ds))
+        windows = plan_windows(sources[0].chunks, cfg.compute.pass_pixels)
+        log.info("computing %d product(s)%s", len(products), f" in {len(windows)} windows" if windows else "")
+
+        def sums(ys=slice(None), xs=slice(None)) -> dict[str, Any]:
+            return {"pixels": {k: _pixel_stats(a[ys, xs], total) for k, a in values.items()},
+                    "region": _region_sums(plan, arrays, weight, ys, xs),
+                    "curve": curve_terms({k: v[ys, xs] for k, v in curve.items()}, weight.data[ys, xs])
+                    if curve else {},
+                    "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()}}
+
+        in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
+        with _progress(progress and not engine.distributed):
+            if windows is None:  # one pass: maps, statistics and sums together
+                store = da.store(sources, targets, lock=False, compute=False)
+                _, done, in_source = engine.compute(store, sums(), in_source)
+            else:  # bounded memory: window by window, partial sums combined exactly
+                done = store_in_windows(engine.compute, sources, targets, windows, sums)
+                (in_source,) = engine.compute(in_source)
+    except rasterio.errors.RasterioIOError as exc:
+        _close(targets, datasets)
+        if disk_full(exc):
+            raise
+        files = ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc))
+        raise InputError(f"reading {files or 'one of the input files'} failed during the computation: {exc}",
+                         CORRUPT_HINT) from None
+    except BaseException:
+        _close(targets, datasets)
+        raise
+    for ds in datasets:
+        ds.close()
+    counts = {k: {"valid_pixels_source": int(in_source[k]), "valid_pixels_grid": int(done["grid"][k])}
+              for k in inputs.counts}
+    return Computed(products, specs, done["pixels"], done["region"], done["curve"] or None, counts)
+
+
+def _close(targets: list, datasets: list) -> None:
+    """Close the staging files of a failed computation; dask's threads may still be writing blocks,
+    so the targets close under their writers' lock."""
+    for close in [getattr(t, "close", None) for t in targets] + [ds.close for ds in datasets]:
+        try:
+            if close is not None:
+                close()
+        except Exception:  # pragma: no cover - best effort
+            pass
+
+
+class _progress:
+    """A dask progress bar on stderr while the graph runs (threaded scheduler)."""
+
+    def __init__(self, on: bool):
+        self.on = on
+        self.bar = None
+
+    def __enter__(self):
+        if self.on:
+            from dask.diagnostics import ProgressBar
+
+            self.bar = ProgressBar(out=sys.stderr, dt=0.2)
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
