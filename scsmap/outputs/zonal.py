@@ -87,10 +87,13 @@ def cell_weights(geobox: GeoBox, geometries: Sequence[Any]) -> Weights:
     """
     ny, nx = geobox.shape.yx
     b = geobox.extent.boundingbox
-    ones = NumPyRasterSource(np.ones((ny, nx), dtype="uint8"), b.left, b.bottom, b.right, b.top,
-                             srs_wkt=geobox.crs.to_wkt())
-    feats = [{"type": "Feature", "properties": {"zone": i}, "geometry": shapely.geometry.mapping(g)}
-             for i, g in enumerate(geometries)]
+    ones = NumPyRasterSource(
+        np.ones((ny, nx), dtype="uint8"), b.left, b.bottom, b.right, b.top, srs_wkt=geobox.crs.to_wkt()
+    )
+    feats = [
+        {"type": "Feature", "properties": {"zone": i}, "geometry": shapely.geometry.mapping(g)}
+        for i, g in enumerate(geometries)
+    ]
     res = exact_extract(ones, feats, ["cell_id", "coverage"], include_cols=["zone"], output="geojson")
     area = _cell_area(geobox).ravel()
     zone, cell, weight = [], [], []
@@ -140,8 +143,7 @@ def weight_grid(geobox: GeoBox, chunks: tuple[int, int], geometry: Any | None) -
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype="f8")
     data = da.map_blocks(block, template, dtype="f8")
-    return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="zone_weight",
-                        attrs={"units": "ha"})
+    return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="zone_weight", attrs={"units": "ha"})
 
 
 # --------------------------------------------------------------------------- numpy primitives
@@ -154,8 +156,9 @@ def zone_area(weight: np.ndarray, key: np.ndarray | None, nkeys: int) -> np.ndar
     return np.bincount(k, w, minlength=nkeys)[:nkeys]
 
 
-def zone_moments(weight: np.ndarray, key: np.ndarray | None, nkeys: int, value: np.ndarray,
-                 target: np.ndarray | None = None) -> np.ndarray:
+def zone_moments(
+    weight: np.ndarray, key: np.ndarray | None, nkeys: int, value: np.ndarray, target: np.ndarray | None = None
+) -> np.ndarray:
     """Area-weighted sums of a product per key: valid area, Σ w v and the 4 per 1000 share terms.
 
     Parameters
@@ -207,14 +210,19 @@ def zone_class_areas(weight: np.ndarray, key: np.ndarray | None, nkeys: int, cod
 def _per_block(fn, *arrays: da.Array, width: tuple[int, ...]) -> da.Array:
     """Apply a per-block sum ``fn`` (returning an array of shape ``width``) and add the blocks up."""
     ny, nx = (len(c) for c in arrays[0].chunks)
-    parts = da.map_blocks(lambda *a: fn(*a)[None, None], *arrays, dtype="f8",
-                          new_axis=list(range(2, 2 + len(width))),
-                          chunks=((1,) * ny, (1,) * nx, *((n,) for n in width)))
+    parts = da.map_blocks(
+        lambda *a: fn(*a)[None, None],
+        *arrays,
+        dtype="f8",
+        new_axis=list(range(2, 2 + len(width))),
+        chunks=((1,) * ny, (1,) * nx, *((n,) for n in width)),
+    )
     return parts.sum(axis=(0, 1))
 
 
-def lazy_sums(weight: da.Array, values: dict[str, da.Array], targets: dict[str, da.Array],
-              classes: dict[str, da.Array]) -> dict[str, Any]:
+def lazy_sums(
+    weight: da.Array, values: dict[str, da.Array], targets: dict[str, da.Array], classes: dict[str, da.Array]
+) -> dict[str, Any]:
     """The area-weighted sums of one zone over lazy layers, taken in the same pass as the maps.
 
     Parameters
@@ -236,11 +244,17 @@ def lazy_sums(weight: da.Array, values: dict[str, da.Array], targets: dict[str, 
     """
     out: dict[str, Any] = {"area": _per_block(lambda w: zone_area(w, None, 1), weight, width=(1,))}
     out["moments"] = {
-        k: (_per_block(lambda w, a, t: zone_moments(w, None, 1, a, t), weight, v, targets[k], width=(1, 4))
-            if k in targets else _per_block(lambda w, a: zone_moments(w, None, 1, a), weight, v, width=(1, 4)))
-        for k, v in values.items()}
-    out["classes"] = {k: _per_block(lambda w, c: zone_class_areas(w, None, 1, c), weight, c, width=(1, N_CLASSES))
-                      for k, c in classes.items()}
+        k: (
+            _per_block(lambda w, a, t: zone_moments(w, None, 1, a, t), weight, v, targets[k], width=(1, 4))
+            if k in targets
+            else _per_block(lambda w, a: zone_moments(w, None, 1, a), weight, v, width=(1, 4))
+        )
+        for k, v in values.items()
+    }
+    out["classes"] = {
+        k: _per_block(lambda w, c: zone_class_areas(w, None, 1, c), weight, c, width=(1, N_CLASSES))
+        for k, c in classes.items()
+    }
     return out
 
 

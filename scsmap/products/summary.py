@@ -38,8 +38,9 @@ def _mean(figures: Mapping[str, float]) -> float | None:
     return figures["total"] / figures["valid_area"] if figures["valid_area"] else None
 
 
-def summarize(region_area: float, figures: Mapping[str, Mapping[str, float]],
-              class_areas: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+def summarize(
+    region_area: float, figures: Mapping[str, Mapping[str, float]], class_areas: Mapping[str, Sequence[float]]
+) -> dict[str, Any]:
     """The summary of a run from the region's area-weighted figures.
 
     Parameters
@@ -81,8 +82,9 @@ def summarize(region_area: float, figures: Mapping[str, Mapping[str, float]],
         elif p.summary is Summary.CLASS_SHARES:
             names = legend_for(p).labels()
             total = sum(float(areas[c]) for c in names)
-            s[f"{pid}_share_percent"] = ({names[c]: 100 * float(areas[c]) / total for c in names if areas[c]}
-                                         if total else {})
+            s[f"{pid}_share_percent"] = (
+                {names[c]: 100 * float(areas[c]) / total for c in names if areas[c]} if total else {}
+            )
     if "rate_best" in figures and figures["rate_best"].get("share_percent") is not None:
         share = figures["rate_best"]["share_percent"]
         if share == share:  # not NaN: the target's area-weighted sum is positive

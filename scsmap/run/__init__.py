@@ -56,8 +56,14 @@ class RunResult:
         return self.manifest["summary"]
 
 
-def run(cfg: Config, out_dir: str | os.PathLike | None = None, overwrite: bool | None = None,
-        progress: bool = False, scheduler: str | None = None, resume: bool = False) -> RunResult:
+def run(
+    cfg: Config,
+    out_dir: str | os.PathLike | None = None,
+    overwrite: bool | None = None,
+    progress: bool = False,
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> RunResult:
     """Run a region: write every product, the manifest and the alignment report.
 
     Parameters

@@ -37,13 +37,24 @@ def write_products(plan: Plan, computed: Computed, staging: Path) -> dict[str, d
         to_cog(spec.path, final, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
         spec.path.unlink()
         write_qml(legend_for(p), final)
-        entries[p.id] = {"id": p.id, "path": p.filename(cfg), "long_name": p.long_name, "units": p.units,
-                         "dtype": p.dtype, "nodata": spec.nodata, "sha256": sha256(final), "statistics": stats,
-                         "valid_range": p.valid_range, "resume_key": plan.keys[p.id]}
+        entries[p.id] = {
+            "id": p.id,
+            "path": p.filename(cfg),
+            "long_name": p.long_name,
+            "units": p.units,
+            "dtype": p.dtype,
+            "nodata": spec.nodata,
+            "sha256": sha256(final),
+            "statistics": stats,
+            "valid_range": p.valid_range,
+            "resume_key": plan.keys[p.id],
+        }
     return entries
 
 
-def move_into_place(staging: Path, out: Path, files: list[str], manifest: dict[str, Any], alignment: dict[str, Any]) -> None:
+def move_into_place(
+    staging: Path, out: Path, files: list[str], manifest: dict[str, Any], alignment: dict[str, Any]
+) -> None:
     """Write the alignment report and the manifest into ``staging``, then move everything into ``out``.
 
     Parameters

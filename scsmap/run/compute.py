@@ -66,8 +66,14 @@ class Computed:
 def _pixel_stats(arr: da.Array, total: int) -> dict[str, Any]:
     ok = da.isfinite(arr)
     x = da.where(ok, arr, 0).astype("f8")
-    return {"count": ok.sum(), "sum": x.sum(), "sumsq": (x * x).sum(), "total": total,
-            "min": da.nanmin(arr), "max": da.nanmax(arr)}
+    return {
+        "count": ok.sum(),
+        "sum": x.sum(),
+        "sumsq": (x * x).sum(),
+        "total": total,
+        "min": da.nanmin(arr),
+        "max": da.nanmax(arr),
+    }
 
 
 def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
@@ -81,9 +87,17 @@ def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
         nodata=p.nodata if p.is_class_map else cfg.outputs.nodata,
         description=p.long_name,
         units=p.units,
-        tags={"PRODUCT_ID": p.id, "UNITS": p.units, "REGION": cfg.region.name, "ISO3": cfg.region.iso3,
-              "SCSMAP_VERSION": __version__, "CONFIG_SHA256": cfg.digest(), "REFERENCES": p.references,
-              **provenance, **model.tags(p.tag_set, p.practice)},
+        tags={
+            "PRODUCT_ID": p.id,
+            "UNITS": p.units,
+            "REGION": cfg.region.name,
+            "ISO3": cfg.region.iso3,
+            "SCSMAP_VERSION": __version__,
+            "CONFIG_SHA256": cfg.digest(),
+            "REFERENCES": p.references,
+            **provenance,
+            **model.tags(p.tag_set, p.practice),
+        },
         colormap=legend_for(p).colormap() if p.is_class_map else None,
         resampling="nearest" if p.is_class_map else "average",
     )
@@ -92,10 +106,14 @@ def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
 def _region_sums(plan: Plan, arrays: dict[str, xr.DataArray], weight: xr.DataArray, ys=slice(None), xs=slice(None)):
     """Lazy zonal sums of the region over the products with a summary role (one window or the grid)."""
     roles = {p.id: p.summary for p in plan.todo}
-    values = {k: a.data[ys, xs] for k, a in arrays.items() if roles[k] not in (Summary.NONE, Summary.SUITABLE_AREA,
-                                                                              Summary.CLASS_SHARES)}
-    classes = {k: a.data[ys, xs] for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA,
-                                                                             Summary.CLASS_SHARES)}
+    values = {
+        k: a.data[ys, xs]
+        for k, a in arrays.items()
+        if roles[k] not in (Summary.NONE, Summary.SUITABLE_AREA, Summary.CLASS_SHARES)
+    }
+    classes = {
+        k: a.data[ys, xs] for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA, Summary.CLASS_SHARES)
+    }
     targets = {}
     if "rate_best" in values:  # the national share of the 4 per 1000 target
         target = plan.model.layer("target_4p1000").where(plan.inputs.mask)
@@ -143,11 +161,12 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Co
         log.info("computing %d product(s)%s", len(products), f" in {len(windows)} windows" if windows else "")
 
         def sums(ys=slice(None), xs=slice(None)) -> dict[str, Any]:
-            return {"pixels": {k: _pixel_stats(a[ys, xs], total) for k, a in values.items()},
-                    "region": _region_sums(plan, arrays, weight, ys, xs),
-                    "curve": curve_terms({k: v[ys, xs] for k, v in curve.items()}, weight.data[ys, xs])
-                    if curve else {},
-                    "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()}}
+            return {
+                "pixels": {k: _pixel_stats(a[ys, xs], total) for k, a in values.items()},
+                "region": _region_sums(plan, arrays, weight, ys, xs),
+                "curve": curve_terms({k: v[ys, xs] for k, v in curve.items()}, weight.data[ys, xs]) if curve else {},
+                "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()},
+            }
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
         with _progress(progress and not engine.distributed):
@@ -162,15 +181,17 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Co
         if disk_full(exc):
             raise
         files = ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc))
-        raise InputError(f"reading {files or 'one of the input files'} failed during the computation: {exc}",
-                         CORRUPT_HINT) from None
+        raise InputError(
+            f"reading {files or 'one of the input files'} failed during the computation: {exc}", CORRUPT_HINT
+        ) from None
     except BaseException:
         _close(targets, datasets)
         raise
     for ds in datasets:
         ds.close()
-    counts = {k: {"valid_pixels_source": int(in_source[k]), "valid_pixels_grid": int(done["grid"][k])}
-              for k in inputs.counts}
+    counts = {
+        k: {"valid_pixels_source": int(in_source[k]), "valid_pixels_grid": int(done["grid"][k])} for k in inputs.counts
+    }
     return Computed(products, specs, done["pixels"], done["region"], done["curve"] or None, counts)
 
 

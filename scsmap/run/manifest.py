@@ -24,14 +24,18 @@ def region_summary(computed: Computed) -> dict[str, Any]:
     figures = {}
     for pid, m in region["moments"].items():
         f = finish(np.asarray(m))
-        figures[pid] = {"valid_area": float(f.valid_area[0]), "total": float(f.total[0]),
-                        "share_percent": float(f.share_percent[0])}
+        figures[pid] = {
+            "valid_area": float(f.valid_area[0]),
+            "total": float(f.total[0]),
+            "share_percent": float(f.share_percent[0]),
+        }
     classes = {pid: np.asarray(a)[0] for pid, a in region["classes"].items()}
     return summarize(float(np.asarray(region["area"])[0]), figures, classes)
 
 
-def build_manifest(plan: Plan, entries: dict[str, dict[str, Any]], summary: dict[str, Any],
-                   grid: dict[str, Any]) -> dict[str, Any]:
+def build_manifest(
+    plan: Plan, entries: dict[str, dict[str, Any]], summary: dict[str, Any], grid: dict[str, Any]
+) -> dict[str, Any]:
     """The manifest of a run.
 
     Parameters
