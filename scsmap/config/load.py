@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -295,15 +296,67 @@ def input_paths(spec: InputConfig) -> list[Path]:
     return [spec.path]
 
 
-def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None, check_files: bool = True) -> Config:
+class Override(NamedTuple):
+    """One config value set after the files are merged (``scsmap run --set``, ``--scheduler``, ``--price``).
+
+    Attributes
+    ----------
+    keys : tuple of str
+        Path of the value in the config, e.g. ``("grid", "resolution")``.
+    value : Any
+        The value (as YAML would give it).
+    """
+
+    keys: tuple[str, ...]
+    value: Any
+
+    @property
+    def dotted(self) -> str:
+        """The path as written on the command line, e.g. ``grid.resolution``."""
+        return ".".join(self.keys)
+
+
+def parse_override(item: str) -> Override:
+    """``KEY=VALUE`` (``scsmap run --set``) as an :class:`Override`; VALUE is parsed as YAML.
+
+    Raises
+    ------
+    ConfigError
+        No ``=``, an empty key, or a VALUE that is not YAML.
+    """
+    if "=" not in item:
+        raise ConfigError(f"{item!r}: expected KEY=VALUE, e.g. grid.resolution=0.01")
+    key, text = item.split("=", 1)
+    keys = tuple(k.strip() for k in key.split("."))
+    if not all(keys):
+        raise ConfigError(f"{item!r}: KEY must be dotted names, e.g. grid.resolution")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{item!r}: VALUE is not YAML ({exc})") from None
+    return Override(keys, value)
+
+
+def _overrides(overrides: Mapping[str, Any] | Sequence[Override] | None) -> list[Override]:
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return [Override(tuple(k.split(".")), v) for k, v in overrides.items()]
+    return list(overrides)
+
+
+def load_config(
+    path: str | os.PathLike, overrides: Mapping[str, Any] | Sequence[Override] | None = None, check_files: bool = True
+) -> Config:
     """Load, merge, resolve and validate a region config.
 
     Parameters
     ----------
     path : path-like
         The region YAML file (it may ``extends:`` a defaults file).
-    overrides : dict, optional
-        Dotted keys to set after merging, e.g. ``{"outputs.dir": "out/x"}``.
+    overrides : mapping or sequence of Override, optional
+        Values to set after merging: :class:`Override` items, or a mapping of dotted keys, e.g.
+        ``{"outputs.dir": "out/x"}``.
     check_files : bool
         Also check that every input and boundary file exists.
 
@@ -318,16 +371,17 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
     """
     path = Path(path)
     raw = load_raw(path)
-    for key, value in (overrides or {}).items():
+    for o in _overrides(overrides):
         node = raw
-        *parents, last = key.split(".")
+        *parents, last = o.keys
         for i, p in enumerate(parents):
             node = node.setdefault(p, {})
             if not isinstance(node, dict):
                 raise ConfigError(
-                    f"--set {key}: {'.'.join(parents[: i + 1])} is {node!r}, not a mapping of keys", source=str(path)
+                    f"--set {o.dotted}: {'.'.join(parents[: i + 1])} is {node!r}, not a mapping of keys",
+                    source=str(path),
                 )
-        node[last] = value
+        node[last] = o.value
     _expand_gsocseq_stacks(raw)
     _resolve_inputs(raw, path.resolve().parent)
     pre = _precheck_inputs(raw)

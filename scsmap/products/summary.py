@@ -90,3 +90,73 @@ def summarize(
         if share == share:  # not NaN: the target's area-weighted sum is positive
             s["share_4p1000_national_percent"] = share
     return s
+
+
+def headline(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The summary's headline numbers as (label, text) lines, in the order a reader wants them.
+
+    Parameters
+    ----------
+    summary : mapping
+        A manifest's summary (:func:`summarize` plus the abatement-curve fields).
+
+    Returns
+    -------
+    list of (str, str)
+        Lines for the console (``scsmap run``, ``scsmap summary``); lines whose numbers the run did
+        not make are left out.
+    """
+    s = summary
+
+    def fmt(key: str, unit: str, spec: str = ",.0f") -> str:
+        v = s.get(key)
+        return "n/a" if v is None else f"{format(v, spec)} {unit}"
+
+    lines = [
+        ("region area", fmt("region_area_ha", "ha")),
+        ("valid area", fmt("valid_area_ha", "ha")),
+        ("SOC stock mean", fmt("soc_stock_mean_t_ha", "t C ha-1", ".2f")),
+        ("SOC stock total", fmt("soc_stock_total_Mt", "Mt C", ",.2f")),
+        (
+            "4p1000 target mean",
+            f"{fmt('target_4p1000_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')}"
+            f"  (total {fmt('target_4p1000_total_Mt_yr', 'Mt C yr-1', '.3f')})",
+        ),
+    ]
+    if s.get("saturation_ratio_mean_percent") is not None:
+        lines.append(("saturation ratio", f"{fmt('saturation_ratio_mean_percent', '%', '.1f')} (area-weighted mean)"))
+    if s.get("rate_best_total_Mt_yr") is not None:
+        lines.append(
+            (
+                "best practice rate",
+                f"{fmt('rate_best_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')} (mean over "
+                f"valid area; total {fmt('rate_best_total_Mt_yr', 'Mt C yr-1', '.3f')})",
+            )
+        )
+        if s.get("share_4p1000_national_percent") is not None:
+            lines.append(
+                ("share of 4p1000", f"{fmt('share_4p1000_national_percent', '%', '.1f')} (national, area-weighted)")
+            )
+        shares = sorted(s.get("best_practice_share_percent", {}).items(), key=lambda kv: -kv[1])[:4]
+        if shares:
+            lines.append(("best practice", ", ".join(f"{k} {v:.1f} %" for k, v in shares)))
+        if s.get("rate_best_total_Mt_CO2_yr") is not None:
+            lines.append(("in CO2", f"{fmt('rate_best_total_Mt_CO2_yr', 'Mt CO2 yr-1', '.3f')} (x 44/12)"))
+    if s.get("net_ghg_best_total_Mt_CO2e_yr") is not None:
+        lines.append(
+            (
+                "net GHG, best",
+                f"{fmt('net_ghg_best_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
+                "(sequestration - N2O, practice with the largest net balance)",
+            )
+        )
+    if s.get("abatement_curve_total_Mt_CO2e_yr") is not None:
+        price = f"{s['carbon_price']:g} {s.get('currency', '')} t-1 CO2e"
+        lines.append(
+            (
+                "at carbon price",
+                f"{fmt('abatement_at_price_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
+                f"reachable at {price} ({s['abatement_curve']})",
+            )
+        )
+    return lines

@@ -1,0 +1,96 @@
+"""``scsmap stats``, ``report``, ``mosaic``, ``summary``: what is made from a finished run."""
+
+from __future__ import annotations
+
+import click
+
+from .common import config_argument, guarded, out_option, setup_logging, verbose_option
+from .run import print_summary
+
+
+@click.command()
+@config_argument
+@out_option
+@verbose_option
+def stats(config, out_dir, verbose):
+    """Recompute the area-weighted statistics of a finished run: stats.csv and stats.gpkg.
+
+    One row per unit (the region, every unit of statistics.admin; each also by land-use
+    class and IPCC climate zone when mapped) and product: area and valid area [ha],
+    area-weighted mean, total [Mt C or Mt C yr-1] and share of the 4 per 1000 target [%].
+    Cell areas are geodesic, weighted by the exact share of each cell inside the unit.
+    """
+    from ..config import load_config
+    from ..outputs.stats import write_stats
+
+    setup_logging(verbose, False)
+    cfg = guarded(verbose, load_config, config)
+    res = guarded(verbose, write_stats, cfg, out_dir)
+    region = res.table[(res.table.zone_set == "region") & (res.table.group_by == "")]
+    click.echo(f"{res.csv} ({len(res.table)} rows), {res.gpkg}")
+    if len(region):
+        click.echo(f"  region area: {region.area_ha.iloc[0]:,.0f} ha")
+    for r in region.itertuples():
+        if r.total_units:
+            share = (
+                ""
+                if r.share_4p1000_percent != r.share_4p1000_percent
+                else f", {r.share_4p1000_percent:.1f} % of the 4p1000 target"
+            )
+            click.echo(f"  {r.product:<24} total {r.total:,.3f} {r.total_units}{share}")
+
+
+@click.command()
+@config_argument
+@out_option
+@verbose_option
+def report(config, out_dir, verbose):
+    """Write report.html for a finished run: quick-look maps in the QGIS legends, statistics
+    (computed first when stats.csv is missing), QA, alignment report, config, versions,
+    checksums and methods."""
+    from ..config import load_config
+    from ..outputs.report import write_report
+
+    setup_logging(verbose, False)
+    cfg = guarded(verbose, load_config, config)
+    click.echo(guarded(verbose, write_report, cfg, out_dir))
+
+
+@click.command()
+@click.argument("out_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "dest", type=click.Path(file_okay=False), required=True, help="Folder of the mosaic.")
+@click.option("--overwrite", is_flag=True, help="Replace a mosaic that exists in --out.")
+@click.option(
+    "--resolution",
+    type=float,
+    default=None,
+    help="Pixel size in the first region's CRS units (default: the first region's).",
+)
+@verbose_option
+def mosaic(out_dirs, dest, overwrite, resolution, verbose):
+    """Merge several regions' run folders OUT_DIRS into one map per product.
+
+    Overlaps: each pixel comes from the first folder, in the order given, that has data
+    there, and all its products from that region. provenance.tif records which region
+    (1 = first folder) each pixel came from; manifest.json lists them.
+    """
+    from ..outputs.mosaic import mosaic as make_mosaic
+
+    setup_logging(verbose, False)
+    res = guarded(verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution)
+    m = res.manifest
+    click.echo(
+        f"{res.out_dir}: {len(m['products']) - 1} product(s) + provenance.tif, grid "
+        f"{m['grid']['shape'][0]} x {m['grid']['shape'][1]} ({m['grid']['crs']})"
+    )
+    for s in m["sources"]:
+        click.echo(f"  {s['provenance_code']}: {s['region']['name']:<30} {s['pixels']:>10,} px  <- {s['out_dir']}")
+
+
+@click.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def summary(out_dir: str) -> None:
+    """Print the summary of the run in OUT_DIR (from its manifest.json)."""
+    from ..io.manifest import load_manifest
+
+    print_summary(guarded(0, load_manifest, out_dir), out_dir, None)
