@@ -20,7 +20,7 @@ import numpy as np
 import rasterio
 
 from scsmap.config import load_config
-from scsmap.run import run
+from scsmap.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -146,10 +146,10 @@ def rule_products(config: Path, exclude: set[str]) -> list[str]:
 
 def child(config: str, out: str, scheduler: str | None) -> None:
     """Run one config with per-stage timers; print a JSON line."""
-    import scsmap.run as pipeline
-    import scsmap.run.commit as commit
-    import scsmap.run.plan as plan
-    import scsmap.run.scheduler as sched
+    import scsmap.pipeline as pipeline
+    import scsmap.pipeline.commit as commit
+    import scsmap.pipeline.plan as plan
+    import scsmap.pipeline.scheduler as sched
     from scsmap.config import load_config
 
     stages: dict[str, float] = {}

@@ -9,7 +9,7 @@ Public API (imported on first use, so that ``import scsmap`` stays light):
 ``load_config(path, overrides=None)``
     A validated region config (:func:`scsmap.config.load_config`).
 ``run(config, out_dir=None, ...)``
-    Make a region's maps; returns a :class:`scsmap.run.RunResult` (:func:`scsmap.run.run`).
+    Make a region's maps; returns a :class:`scsmap.pipeline.RunResult` (:func:`scsmap.pipeline.run`).
 ``open_run(out_dir)``
     A finished run as a lazy ``xarray.Dataset`` (:func:`scsmap.outputs.dataset.open_run`).
 ``PRODUCTS``
@@ -30,7 +30,7 @@ __all__ = ["PRODUCTS", "__version__", "load_config", "open_run", "run"]
 
 _LAZY = {
     "load_config": ("scsmap.config", "load_config"),
-    "run": ("scsmap.run", "run"),
+    "run": ("scsmap.pipeline", "run"),
     "open_run": ("scsmap.outputs.dataset", "open_run"),
     "PRODUCTS": ("scsmap.products", "PRODUCTS"),
 }

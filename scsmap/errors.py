@@ -49,6 +49,11 @@ class OutputError(ScsmapError):
     """Outputs cannot be written (exist already, directory not writable, ...)."""
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (what SLURM, Kubernetes and ``timeout`` send): the run stops as for Ctrl-C, its
+    staging removed and nothing half-moved (the CLI exits 143)."""
+
+
 class Unavailable(Exception):
     """A derived layer cannot be made from this region's inputs (message says why).
 

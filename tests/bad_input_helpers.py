@@ -119,7 +119,7 @@ def copy_outputs(src: Path, dst: Path) -> Path:
 def run_into(raw: dict, base: Path, name: str = "region") -> tuple[Path, Path]:
     """Write ``raw`` to ``base/<name>.yaml``, run it into ``base/out``; return (config path, output dir)."""
     from scsmap.config import load_config
-    from scsmap.run import run
+    from scsmap.pipeline import run
 
     cfg_path = dump_config(raw, base / f"{name}.yaml")
     out = base / "out"

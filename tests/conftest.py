@@ -78,7 +78,7 @@ def demo_outputs(tmp_path_factory) -> Path:
     from scsmap.outputs.deps import dependency_files, make_rule
     from scsmap.outputs.report import write_report
     from scsmap.outputs.stats import write_stats
-    from scsmap.run import run
+    from scsmap.pipeline import run
 
     out = tmp_path_factory.mktemp("make") / "demo"
     cfg = load_config(CONFIGS / "regions" / "demo.yaml")

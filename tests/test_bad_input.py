@@ -33,7 +33,7 @@ from bad_input_helpers import (
 
 from scsmap.config import LAYERS, load_config
 from scsmap.errors import ConfigError, InputError, OutputError, ScsmapError
-from scsmap.run import run
+from scsmap.pipeline import run
 
 # odc-geo / rioxarray / rasterio warn about affine `*` on every call; keep the report readable
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
@@ -354,7 +354,7 @@ def test_land_cover_code_missing_from_reclass_table(demo_raw, tmp_path):
 
 def test_compute_failure_leaves_previous_outputs(demo_raw, tmp_path, prev_out, monkeypatch):
     """The 999 code is only found while computing, after staging files were opened."""
-    import scsmap.run.compute as pipeline
+    import scsmap.pipeline.compute as pipeline
 
     opened = []
     real_open_tiled = pipeline.open_tiled

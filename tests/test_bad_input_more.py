@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from scsmap.config import load_config
 from scsmap.errors import InputError, OutputError, ScsmapError
-from scsmap.run import run
+from scsmap.pipeline import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -274,7 +274,7 @@ def test_cli_bad_inputs_exit_2_without_traceback(tmp_path, good_small):
 def test_cli_disk_full_exit_2_without_traceback(tmp_path, good_small, monkeypatch):
     import errno
 
-    import scsmap.run.commit as pipeline
+    import scsmap.pipeline.commit as pipeline
     from scsmap.cli import main
 
     def full(*a, **kw):

@@ -394,7 +394,7 @@ def test_cost_products_need_a_cost_table(tmp_path):
     from scsmap.inputs.align import assemble_inputs
     from scsmap.inputs.derive import Derived
     from scsmap.layers.model import Model
-    from scsmap.run import select_products
+    from scsmap.pipeline import select_products
 
     raw = demo_config_dict()
     raw.pop("tables", None)  # the demo ships the illustrative MKD cost table

@@ -19,7 +19,7 @@ from scsmap.config import load_config
 from scsmap.errors import OutputError
 from scsmap.io.read import read_band
 from scsmap.outputs.mosaic import mosaic
-from scsmap.run import run
+from scsmap.pipeline import run
 
 WEST, EAST = [20.4, 40.8, 21.9, 42.4], [21.5, 40.8, 23.1, 42.4]
 PRODUCTS = ["soc_t0", "target_4p1000", "land_use"]

@@ -14,8 +14,8 @@ from rio_cogeo.cogeo import cog_validate
 from scsmap.config import load_config
 from scsmap.io.read import read_band
 from scsmap.io.write import sha256
+from scsmap.pipeline import run
 from scsmap.products import PRODUCTS
-from scsmap.run import run
 
 
 @pytest.fixture(scope="module")

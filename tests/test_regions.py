@@ -13,7 +13,7 @@ from rio_cogeo.cogeo import cog_validate
 from scsmap.config import load_config
 from scsmap.io.read import read_band
 from scsmap.io.vector import load_boundary
-from scsmap.run import run
+from scsmap.pipeline import run
 
 pytestmark = [needs_shared, pytest.mark.shared]
 

@@ -157,7 +157,7 @@ def test_report_of_a_run_without_stocks_or_rates(tmp_path):
     """A region that writes no SOC stock (so no summary figures, no 4 per 1000 share) still gets a report."""
     from scsmap.config import load_config
     from scsmap.outputs.report import write_report
-    from scsmap.run import run
+    from scsmap.pipeline import run
 
     cfg = load_config(CONFIGS / "regions" / "demo.yaml", overrides={"outputs.products": ["land_use", "mat"]})
     run(cfg, out_dir=tmp_path)

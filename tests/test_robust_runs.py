@@ -25,7 +25,7 @@ from bad_input_helpers import (
 
 from scsmap.config import load_config
 from scsmap.errors import OutputError
-from scsmap.run import run
+from scsmap.pipeline import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -161,7 +161,9 @@ def test_sigkill_while_writing_leaves_no_partial_file_and_the_rerun_completes(tm
     after = snapshot(out)
     staging = [k for k in after if k.startswith(".staging-")]
     assert staging, "the killed run's staging directory is expected to be left behind"
-    final = {k: v for k, v in after.items() if not k.startswith(".staging-")}
+    from scsmap.pipeline.folder import is_internal  # lock, journal, staging: scsmap's bookkeeping
+
+    final = {k: v for k, v in after.items() if not is_internal(k.split("/")[0])}
     assert final == before, "a file under a final name changed although the run was killed before finishing"
     # the rerun removes the dead run's staging directory and completes
     done = subprocess.run(
@@ -178,21 +180,25 @@ def test_sigkill_while_writing_leaves_no_partial_file_and_the_rerun_completes(tm
     assert snapshot(out) == snapshot(clean), "the rerun after a kill differs from a clean run"
 
 
-def test_staging_of_a_live_run_is_not_removed(tmp_path):
-    from scsmap.run.resume import clean_stale_staging, new_staging
+def test_leftover_staging_is_removed_only_under_the_lock(tmp_path):
+    """A live command's staging is never removed: leftovers go only when the folder's lock is free."""
+    from filelock import FileLock
 
+    from scsmap.errors import OutputError
+    from scsmap.pipeline.folder import LOCK, locked, new_staging
+
+    tmp_path.mkdir(exist_ok=True)
     live = new_staging(tmp_path)
-    foreign = tmp_path / ".staging-otherhost"
-    foreign.mkdir()
-    (foreign / "owner").write_text("some-other-host 1\n")
-    dead = tmp_path / ".staging-dead"
-    dead.mkdir()
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    import socket
-
-    (dead / "owner").write_text(f"{socket.gethostname()} {int(child.stdout)}\n")
-    assert clean_stale_staging(tmp_path) == [dead]
-    assert live.is_dir() and foreign.is_dir() and not dead.exists()
+    holder = FileLock(str(tmp_path / LOCK), timeout=0)
+    holder.acquire()  # a live run (on any host or PID namespace) holds the lock
+    try:
+        with pytest.raises(OutputError, match="in use by another scsmap command"), locked(tmp_path, "test"):
+            pass
+        assert live.is_dir()
+    finally:
+        holder.release()
+    with locked(tmp_path, "test"):  # the run is gone: its staging is a leftover
+        assert not live.exists()
 
 
 # --------------------------------------------------------------------------- disk full
@@ -201,7 +207,7 @@ def test_staging_of_a_live_run_is_not_removed(tmp_path):
 @pytest.mark.parametrize("where", ["cog", "block"])
 def test_disk_full_during_a_write(reference, tmp_path, monkeypatch, where):
     """ENOSPC while writing a block (inside dask) or the COG: OutputError, previous outputs untouched."""
-    import scsmap.run.commit as pipeline
+    import scsmap.pipeline.commit as pipeline
     from scsmap.io.write import BlockTarget
 
     def full(*a, **kw):

@@ -16,7 +16,7 @@ from bad_input_helpers import SMALL_BBOX, demo_config_dict, dump_config, run_int
 from scsmap.config import ComputeConfig, load_config
 from scsmap.errors import ConfigError
 from scsmap.io.gdal_env import worker_gdal_option
-from scsmap.run import run
+from scsmap.pipeline import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -68,7 +68,7 @@ def test_address_scheduler_outputs_identical_to_threads(threads_run, tmp_path, t
 
 def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_limit, monkeypatch):
     """`processes` starts its own loopback cluster with memory limits, writes the same map, shuts it down."""
-    import scsmap.run.scheduler as sched
+    import scsmap.pipeline.scheduler as sched
 
     raw = demo_config_dict()
     raw["inputs"] = {k: v for k, v in raw["inputs"].items() if k in ("soc_stock", "clay")}
@@ -101,7 +101,7 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
 
         return Wrapped()
 
-    import scsmap.run as pipeline
+    import scsmap.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "open_engine", spy)
     run(cfg, out_dir=tmp_path / "proc")
@@ -120,7 +120,7 @@ def test_processes_scheduler_starts_and_stops_a_local_cluster(tmp_path, time_lim
 def test_gdal_options_apply_in_process_and_are_restored():
     import rasterio.env
 
-    from scsmap.run.scheduler import open_engine
+    from scsmap.pipeline.scheduler import open_engine
 
     assert rasterio.env.get_gdal_config("CPL_SCSMAP_TEST") is None
     with open_engine(ComputeConfig(gdal_config={"CPL_SCSMAP_TEST": "yes"})) as engine:
@@ -130,7 +130,7 @@ def test_gdal_options_apply_in_process_and_are_restored():
 
 
 def test_unreachable_scheduler_address_is_a_config_error(tmp_path, time_limit):
-    from scsmap.run.scheduler import open_engine
+    from scsmap.pipeline.scheduler import open_engine
 
     with pytest.raises(ConfigError) as info:
         with open_engine(ComputeConfig(scheduler="tcp://127.0.0.1:9", connect_timeout_s=2)):
@@ -148,7 +148,7 @@ def test_invalid_scheduler_names(demo_raw, write_config, bad):
 
 
 def test_invalid_scheduler_option_is_a_config_error():
-    from scsmap.run.scheduler import open_engine
+    from scsmap.pipeline.scheduler import open_engine
 
     with pytest.raises(ConfigError) as info:
         with open_engine(ComputeConfig(), scheduler="proceses"):
@@ -225,7 +225,7 @@ def test_windows_give_the_same_maps_as_one_pass(tmp_path, time_limit):
 
 
 def test_plan_windows_cover_the_grid_once():
-    from scsmap.run.windows import plan_windows
+    from scsmap.pipeline.windows import plan_windows
 
     chunks = ((64, 64, 64, 10), (64, 64, 30))
     assert plan_windows(chunks, 10**9) is None
@@ -266,7 +266,7 @@ def test_gdal_block_cache_is_bounded_by_default_and_restored(monkeypatch):
     """docs/scaling.md: a run's GDAL block cache is 512 MB unless GDAL_CACHEMAX is set; the config wins."""
     import rasterio.env
 
-    from scsmap.run.scheduler import open_engine
+    from scsmap.pipeline.scheduler import open_engine
 
     monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
     before = rasterio.env.get_gdal_config("GDAL_CACHEMAX")

@@ -151,7 +151,7 @@ def test_breakdown_by_land_use_class(synthetic):
 def mkd_stats(tmp_path_factory):
     from scsmap.config import load_config
     from scsmap.outputs.stats import write_stats
-    from scsmap.run import run
+    from scsmap.pipeline import run
 
     out = tmp_path_factory.mktemp("mkd")
     cfg = load_config(CONFIGS / "regions" / "mkd.yaml")

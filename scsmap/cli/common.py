@@ -9,7 +9,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ..errors import ScsmapError
+from ..errors import ScsmapError, Terminated
 
 T = TypeVar("T")
 
@@ -45,6 +45,9 @@ def guarded(verbose: int, fn: Callable[..., T], *args: Any, note: str = "", **kw
     except KeyboardInterrupt:
         click.secho("interrupted" + (f": {note}" if note else ""), fg="red", err=True)
         sys.exit(130)
+    except Terminated:
+        click.secho("terminated (SIGTERM)" + (f": {note}" if note else ""), fg="red", err=True)
+        sys.exit(143)
     except Exception as exc:  # an scsmap bug or an unforeseen library error
         if verbose > 1:
             raise

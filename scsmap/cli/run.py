@@ -96,7 +96,7 @@ def run(
     """
     from ..config import load_config
     from ..config.load import Override, parse_override
-    from ..run import run as run_region
+    from ..pipeline import run as run_region
 
     setup_logging(verbose, quiet)
     t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """GDAL configuration options of a run: the block cache bound, forwarded environment, ``compute.gdal_config``.
 
 Set in this process for the run (and restored afterwards) and, by the worker plugin of
-:mod:`scsmap.run.scheduler`, on every dask worker before it reads or writes a file.
+:mod:`scsmap.pipeline.scheduler`, on every dask worker before it reads or writes a file.
 """
 
 from __future__ import annotations

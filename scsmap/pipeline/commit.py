@@ -1,17 +1,13 @@
-"""Finish and commit a run: staging GeoTIFFs → COGs with styles and checksums → moved into place.
+"""Finish a run's files in its staging folder: staging GeoTIFFs → COGs with statistics, styles, checksums.
 
-Everything is written into the run's staging folder (on the same file system as the
-outputs) and moved into place only when every file is complete, the manifest last, so that
-a failed run leaves existing outputs untouched and no half-written file under a final name.
+They are moved into the output folder by the journaled commit of :mod:`scsmap.pipeline.folder`.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from ..io.manifest import ALIGNMENT, MANIFEST, write_json
 from ..io.write import finish_stats, set_statistics, sha256, to_cog
 from ..products.styles import legend_for, qml_path, write_qml
 from .compute import Computed
@@ -50,25 +46,6 @@ def write_products(plan: Plan, computed: Computed, staging: Path) -> dict[str, d
             "resume_key": plan.keys[p.id],
         }
     return entries
-
-
-def move_into_place(
-    staging: Path, out: Path, files: list[str], manifest: dict[str, Any], alignment: dict[str, Any]
-) -> None:
-    """Write the alignment report and the manifest into ``staging``, then move everything into ``out``.
-
-    Parameters
-    ----------
-    staging : Path
-    out : Path
-    files : list of str
-        Names of the staged products and sidecars, moved first; the manifest moves last.
-    manifest, alignment : dict
-    """
-    write_json(staging / ALIGNMENT, alignment)
-    write_json(staging / MANIFEST, manifest)
-    for name in [*files, ALIGNMENT, MANIFEST]:
-        os.replace(staging / name, out / name)
 
 
 def sidecars(path: str) -> list[str]:

@@ -3,7 +3,7 @@
 In the same pass the graph takes each product's pixel statistics (for the ``STATISTICS_*``
 tags), the region's area-weighted sums of the zonal engine (the run summary,
 :mod:`scsmap.outputs.zonal`), the abatement-curve sums and the alignment counts. Grids larger
-than ``compute.pass_pixels`` are computed window by window (:mod:`scsmap.run.windows`).
+than ``compute.pass_pixels`` are computed window by window (:mod:`scsmap.pipeline.windows`).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def region_summary(computed: Computed) -> dict[str, Any]:
 
 
 def build_manifest(
-    plan: Plan, entries: dict[str, dict[str, Any]], summary: dict[str, Any], grid: dict[str, Any]
+    plan: Plan, entries: dict[str, dict[str, Any]], summary: dict[str, Any], grid: dict[str, Any], files: list[str]
 ) -> dict[str, Any]:
     """The manifest of a run.
 
@@ -48,6 +48,9 @@ def build_manifest(
         for the products that were not computed again (same config digest and inputs).
     grid : dict
         The grid of the alignment report.
+    files : list of str
+        Every top-level name the run owns in its folder (products, styles, curve, STAC, reports): what
+        a later run may replace or remove (:mod:`scsmap.pipeline.folder`).
     """
     cfg = plan.cfg
     if plan.reused and plan.previous:
@@ -65,4 +68,5 @@ def build_manifest(
         "summary": summary,
         "alignment_report": ALIGNMENT,
         "inputs_sha256": plan.checksums,
+        "files": files,
     }

@@ -8,9 +8,8 @@ tables; listed under ``inputs_sha256``), the scsmap version and the product id. 
 computed again. Because a manifest is only ever moved into place after the products it
 lists, a run killed at any point leaves a manifest that describes files that are complete.
 
-A run writes into a ``.staging-<id>`` directory that holds an ``owner`` file (host and
-process id). A run killed with SIGKILL cannot remove it; the next run in the same output
-directory removes the staging directories whose owner process is gone.
+Staging folders of killed runs are removed by the next command under the folder's lock
+(:mod:`scsmap.pipeline.folder`).
 """
 
 from __future__ import annotations
@@ -18,10 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import shutil
-import socket
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +25,6 @@ from ..config import Config, input_paths
 from ..io.write import sha256
 
 log = logging.getLogger("scsmap")
-
-STAGING_PREFIX = ".staging-"
-OWNER = "owner"
 
 
 def _local_file(p: Path | str) -> Path | None:
@@ -132,48 +124,3 @@ def same_run(manifest: dict[str, Any] | None, keys: dict[str, str]) -> set[str]:
         for e in manifest.get("products", [])
         if e.get("id") in keys and e.get("resume_key") == keys[e["id"]]
     }
-
-
-def new_staging(out_dir: Path) -> Path:
-    """Create the staging directory of a run in ``out_dir``, recording its owner (host, pid)."""
-    staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
-    staging.mkdir()
-    (staging / OWNER).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
-    return staging
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def clean_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove staging directories left by killed runs (owner process gone, same host).
-
-    Staging directories of live runs and of runs on other hosts are left alone.
-
-    Returns
-    -------
-    list of Path
-        The directories removed.
-    """
-    removed = []
-    if not out_dir.is_dir():
-        return removed
-    host = socket.gethostname()
-    for d in out_dir.glob(f"{STAGING_PREFIX}*"):
-        try:
-            owner_host, pid = (d / OWNER).read_text(encoding="utf-8").split()
-            stale = owner_host == host and not _alive(int(pid))
-        except (OSError, ValueError):
-            stale = False  # no owner file yet (a run creating it) or not ours: leave it
-        if stale:
-            shutil.rmtree(d, ignore_errors=True)
-            removed.append(d)
-            log.info("removed %s, left by a run that was killed", d)
-    return removed

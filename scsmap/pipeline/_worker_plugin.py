@@ -1,4 +1,4 @@
-"""The dask.distributed worker plugin of :mod:`scsmap.run.scheduler` (kept apart: it imports distributed)."""
+"""The dask.distributed worker plugin of :mod:`scsmap.pipeline.scheduler` (kept apart: it imports distributed)."""
 
 from __future__ import annotations
 

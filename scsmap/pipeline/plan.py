@@ -1,8 +1,9 @@
 """Plan a run: inputs on the grid, the model layers, the products to write, what ``--resume`` keeps.
 
-Nothing is written while planning; every user error found here (a config field, an
-input file, an output folder that cannot be written or holds outputs already) is raised
-before any computation starts.
+Nothing is written while planning (:func:`make_plan`); every user error found here (a config
+field, an input file, an output folder scsmap must not write into) is raised before any
+computation starts. What may be replaced in the output folder is decided under its lock
+(:func:`claim_folder`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,20 @@ from ..config import Config
 from ..errors import ConfigError, OutputError
 from ..inputs.align import AlignedInputs, assemble_inputs
 from ..inputs.derive import Derived
-from ..io.manifest import ALIGNMENT, MANIFEST, read_manifest
+from ..io.manifest import ALIGNMENT, MANIFEST
 from ..layers.model import Model
+from ..outputs.abatement import CURVE_CSV
+from ..outputs.deps import dependency_files
 from ..products import PRODUCTS, Product
-from .resume import clean_stale_staging, input_checksums, resume_key, reusable_entries, same_run
+from ..products.styles import qml_path
+from .folder import STAC_DIR, check_folder, owned_files
+from .resume import input_checksums, resume_key, reusable_entries, same_run
+
+
+def sidecar_name(path: str) -> str:
+    """The style file written beside a product file (``.qml``)."""
+    return qml_path(path).name
+
 
 log = logging.getLogger("scsmap")
 
@@ -52,6 +63,10 @@ class Plan:
         Product id → resume key (config digest, input checksums, version, id).
     checksums : dict of str to str
         sha256 of every file the run reads.
+    input_files : list of Path
+        Every local file the run reads.
+    owned : set of str
+        The names of the folder the previous scsmap run owns (its manifest's ``files``).
     """
 
     cfg: Config
@@ -65,6 +80,8 @@ class Plan:
     previous: dict[str, Any] | None
     keys: dict[str, str]
     checksums: dict[str, str]
+    input_files: list[Path] = field(default_factory=list)
+    owned: set[str] = field(default_factory=set)
 
     @property
     def up_to_date(self) -> bool:
@@ -112,52 +129,84 @@ def select_products(cfg: Config, model: Model) -> tuple[list[Product], dict[str,
     return chosen, skipped
 
 
-def check_out_dir(out_dir: Path, names: list[str], overwrite: bool) -> None:
-    """Create the output folder and refuse to replace existing outputs without ``overwrite``.
+def _installed_names(plan: Plan) -> list[str]:
+    """The top-level names this run will move into ``out`` (products, styles, curve, STAC, reports)."""
+    names = [n for p in plan.todo for n in (p.filename(plan.cfg), sidecar_name(p.filename(plan.cfg)))]
+    return [*names, CURVE_CSV, STAC_DIR, ALIGNMENT, MANIFEST]
+
+
+def claim_folder(plan: Plan, overwrite: bool, resume: bool, allow_nonempty: bool) -> None:
+    """Decide, under the folder's lock, what ``--resume`` keeps and whether existing files may be replaced.
+
+    Fills ``plan.previous``, ``plan.reused``, ``plan.todo`` and ``plan.owned``.
 
     Raises
     ------
     OutputError
-        The folder cannot be created or written, or holds files of these names.
+        The folder cannot be written, holds files of this run's names that scsmap does not own,
+        or holds outputs already (without ``overwrite``; with ``resume`` the files of the same run
+        may be replaced).
     """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    out, cfg = plan.out, plan.cfg
+    previous = check_folder(out, plan.input_files, allow_nonempty)
+    if not os.access(out, os.W_OK | os.X_OK):
         raise OutputError(
-            f"cannot create output directory {out_dir}: {exc.strerror}",
-            "choose another directory with --out or outputs.dir",
-        ) from None
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise OutputError(
-            f"output directory {out_dir} is not writable", "choose another directory with --out or outputs.dir"
+            f"output directory {out} is not writable", "choose another directory with --out or outputs.dir"
         )
-    existing = [n for n in names if (out_dir / n).exists()]
-    if existing and not overwrite:
-        shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
+    plan.previous = previous
+    plan.owned = owned_files(previous)
+    plan.reused = (
+        reusable_entries(out, previous, plan.keys, {p.id: p.filename(cfg) for p in plan.products})
+        if resume and previous
+        else {}
+    )
+    plan.todo = [p for p in plan.products if p.id not in plan.reused]
+    if plan.up_to_date:
+        log.info("resume: all %d product(s) in %s are up to date", len(plan.products), out)
+        return
+    ours = {
+        f
+        for pid in (same_run(previous, plan.keys) if resume else ())
+        for f in (PRODUCTS[pid].filename(cfg), sidecar_name(PRODUCTS[pid].filename(cfg)))
+    }
+    replaceable = ours | ({CURVE_CSV, STAC_DIR, ALIGNMENT, MANIFEST} if resume else set())
+    existing = [n for n in _installed_names(plan) if os.path.lexists(out / n)]
+    foreign = [n for n in existing if n not in plan.owned]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
         raise OutputError(
-            f"outputs exist already in {out_dir}: {shown}",
+            f"{out} holds files this run would replace that no scsmap manifest lists: {shown}",
+            "they are never touched: move them away or choose another --out",
+        )
+    blocked = [n for n in existing if n not in replaceable]
+    if blocked and not overwrite:
+        shown = ", ".join(blocked[:5]) + (" ..." if len(blocked) > 5 else "")
+        raise OutputError(
+            f"outputs exist already in {out}: {shown}",
             "pass --overwrite (or outputs.overwrite: true) to replace them, or choose --out",
         )
+    for pid in plan.reused:
+        log.info("resume: keeping %s", pid)
 
 
-def make_plan(cfg: Config, out: Path, overwrite: bool, resume: bool) -> Plan:
-    """Read and check the inputs, choose the products and check the output folder.
+def make_plan(cfg: Config, out: Path, allow_nonempty: bool = False) -> Plan:
+    """Check the output folder and the inputs and choose the products; nothing is written.
 
     Parameters
     ----------
     cfg : Config
     out : Path
         The output folder.
-    overwrite : bool
-        Existing outputs may be replaced.
-    resume : bool
-        Keep the products whose file and manifest entry match this run (:mod:`scsmap.run.resume`).
+    allow_nonempty : bool
+        Accept a non-empty folder without an scsmap manifest (its files are never touched).
 
     Raises
     ------
     ConfigError, InputError, OutputError
         Before anything is written.
     """
+    input_files = dependency_files(cfg)
+    check_folder(out, input_files, allow_nonempty)
     log.info("reading and checking %d input layer(s)", len(cfg.inputs))
     inputs = assemble_inputs(cfg)
     model = Model(cfg, Derived(cfg, inputs))
@@ -166,20 +215,7 @@ def make_plan(cfg: Config, out: Path, overwrite: bool, resume: bool) -> Plan:
         log.info("skipping %s: %s", pid, why)
     checksums = input_checksums(cfg)
     keys = {p.id: resume_key(cfg.digest(), checksums, p.id) for p in products}
-    previous = read_manifest(out / MANIFEST) if resume else None
-    reused = reusable_entries(out, previous, keys, {p.id: p.filename(cfg) for p in products}) if previous else {}
-    todo = [p for p in products if p.id not in reused]
-    plan = Plan(cfg, out, inputs, model, products, skipped, todo, reused, previous, keys, checksums)
-    if plan.up_to_date:
-        log.info("resume: all %d product(s) in %s are up to date", len(products), out)
-        return plan
-    ours = same_run(previous, keys)
-    names = [p.filename(cfg) for p in todo if p.id not in ours] + ([] if resume else [MANIFEST, ALIGNMENT])
-    check_out_dir(out, names, overwrite)
-    clean_stale_staging(out)
-    for pid in reused:
-        log.info("resume: keeping %s", pid)
     gb = inputs.geobox
     crs = f"EPSG:{gb.crs.epsg}" if gb.crs.epsg else "custom CRS"
     log.info("grid %s x %s pixels (%s), chunks %s", gb.shape.y, gb.shape.x, crs, inputs.chunks)
-    return plan
+    return Plan(cfg, out, inputs, model, products, skipped, list(products), {}, None, keys, checksums, input_files)

@@ -1,0 +1,138 @@
+"""The run: plan → compute → write → commit (:mod:`.plan`, :mod:`.compute`, :mod:`.commit`).
+
+:func:`run` is the only entry point the CLI and the Makefile use. It computes all products
+in one dask graph (each input is read and warped once), writes them into a staging folder
+next to the outputs and moves them into place only when every file is complete, so that a
+failed run leaves existing outputs untouched and no half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import rasterio.errors
+
+from ..config import Config
+from ..errors import OutputError
+from ..io.gdal_env import gdal_env
+from ..io.manifest import ALIGNMENT, MANIFEST, write_json
+from ..io.write import disk_full
+from ..outputs.abatement import CURVE_CSV, write_curve
+from ..outputs.stac import write_stac
+from .commit import sidecars, write_products
+from .compute import compute_run
+from .folder import STAC_DIR, commit_files, link_into, locked, new_staging, terminated_as_interrupt
+from .manifest import build_manifest, region_summary
+from .plan import Plan, claim_folder, make_plan, select_products
+from .scheduler import open_engine
+
+__all__ = ["Plan", "RunResult", "run", "select_products"]
+
+
+@dataclass
+class RunResult:
+    """What a run wrote and its headline numbers.
+
+    Attributes
+    ----------
+    out_dir : Path
+    manifest : dict
+        The run's ``manifest.json``.
+    skipped : dict of str to str
+        Product id → why the region's inputs cannot make it.
+    """
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The manifest's summary: the region's area-weighted headline numbers."""
+        return self.manifest["summary"]
+
+
+def run(
+    cfg: Config,
+    out_dir: str | os.PathLike | None = None,
+    overwrite: bool | None = None,
+    progress: bool = False,
+    scheduler: str | None = None,
+    resume: bool = False,
+    allow_nonempty: bool = False,
+) -> RunResult:
+    """Run a region: write every product, the manifest, the alignment report and the STAC catalogue.
+
+    Parameters
+    ----------
+    cfg : Config
+        Validated configuration (:func:`scsmap.config.load_config`).
+    out_dir : path-like, optional
+        Overrides ``outputs.dir``.
+    overwrite : bool, optional
+        Overrides ``outputs.overwrite``: replace the outputs of a previous scsmap run in the folder.
+    progress : bool
+        Show a progress bar on stderr during the computation (threaded scheduler).
+    scheduler : str, optional
+        Overrides ``compute.scheduler``: ``threads``, ``processes`` or a dask scheduler address
+        (:mod:`scsmap.pipeline.scheduler`). Outputs are the same whichever runs them.
+    resume : bool
+        Keep the products whose file and manifest entry match this run's resume key (config
+        digest and input checksums, :mod:`scsmap.pipeline.resume`) and compute only the others.
+        Implies that ``manifest.json`` and ``alignment_report.json`` may be replaced.
+    allow_nonempty : bool
+        Write into a non-empty folder that holds no scsmap run (its files are never touched).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ConfigError, InputError, OutputError
+        With a message naming the file, layer or config field. Nothing already in ``out_dir``
+        is changed when an error is raised; an interrupted commit is rolled back or completed by
+        the next scsmap command in the folder (:mod:`scsmap.pipeline.folder`).
+    """
+    # odc-geo warps numpy blocks with explicit transforms; rasterio still warns about them
+    warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning)
+    out = Path(out_dir) if out_dir is not None else cfg.output_dir
+    plan = make_plan(cfg, out, allow_nonempty)
+    with locked(out, "run"), terminated_as_interrupt():
+        claim_folder(plan, cfg.outputs.overwrite if overwrite is None else overwrite, resume, allow_nonempty)
+        if plan.up_to_date:
+            return RunResult(out_dir=out, manifest=plan.previous or {}, skipped=plan.skipped)
+        staging = new_staging(out)
+        try:
+            with open_engine(cfg.compute, scheduler) as engine:
+                computed = compute_run(plan, engine, staging, progress)
+            with gdal_env(engine.options):  # the run's GDAL cache for the COG conversion too
+                entries = write_products(plan, computed, staging)
+            summary = region_summary(computed)
+            if computed.curve:
+                summary.update(write_curve(computed.curve, plan.model.ghg_tables, staging))
+            alignment = plan.inputs.alignment_report(computed.counts)
+            kept = [n for e in plan.reused.values() for n in (e["path"], *sidecars(e["path"]))]
+            link_into(staging, out, kept)  # the kept products too: the staging folder is the complete new run
+            files = [n for p in plan.products for n in (p.filename(cfg), *sidecars(p.filename(cfg)))]
+            files += [CURVE_CSV] * bool(computed.curve) + [STAC_DIR, ALIGNMENT, MANIFEST]
+            manifest = build_manifest(plan, entries, summary, alignment["grid"], files=files)
+            write_json(staging / ALIGNMENT, alignment)
+            write_json(staging / MANIFEST, manifest)
+            write_stac(staging, manifest)
+            commit_files(out, staging, files, remove=plan.owned - set(files))
+        except BaseException as exc:
+            if disk_full(exc):
+                raise OutputError(
+                    f"no space left on the file system of {out} while writing the outputs ({exc})",
+                    "free some space or choose another directory with --out; existing outputs were left as they were",
+                ) from None
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return RunResult(out_dir=out, manifest=manifest, skipped=plan.skipped)
