@@ -24,9 +24,6 @@ from ..rules.fourp1000 import target_4p1000
 from . import ghg, gsocseq, ipcc, practices, saturation
 from .keys import Select, Source, Stack, source_layer
 
-#: tag sets a product can carry besides its provenance (see :meth:`Model.tags`)
-TAG_SETS = ("saturation", "practices", "ghg")
-
 _WARMUP = ("temperature_warmup", "precipitation_warmup", "pet_warmup")
 
 

@@ -64,19 +64,38 @@ OUTPUTS = (
 #: relative 95 % half-widths of the GSOCseq uncertainty table (methods §1.8), used as ±1.96 SD in Monte Carlo
 MC_HALF_WIDTH = {"temperature": 0.02, "precipitation": 0.05, "clay": 0.10, "soc": 0.20, "ssm_points": 0.15}
 
-#: bits of the ``qa_flags`` output: GSOCseq's map corrections ([S12] 15_MapsCorrection.R, methods §1.10)
-QA_BITS = {
-    0: "T0 or a final SOC < 0 or > 800 t C ha-1",
-    1: "an AbsDiff <= -80 or >= 80 t C ha-1",
-    2: "a RelDiff < 0 or >= 80 t C ha-1",
-    3: "an ASR <= -4 or > 4 t C ha-1 yr-1",
-    4: "an RSR < 0 or > 4 t C ha-1 yr-1",
-    5: "an uncertainty < 0 or > 200 %",
-}
-
 
 def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
-    """GSOCseq map-correction tests as bit flags (see :data:`QA_BITS`); 0 = passes all."""
+    """GSOCseq map-correction tests as bit flags; 0 = passes all.
+
+    ===  ==========================================
+    bit  set where
+    ===  ==========================================
+    0    T0 or a final SOC < 0 or > 800 t C ha-1
+    1    an AbsDiff <= -80 or >= 80 t C ha-1
+    2    a RelDiff < 0 or >= 80 t C ha-1
+    3    an ASR <= -4 or > 4 t C ha-1 yr-1
+    4    an RSR < 0 or > 4 t C ha-1 yr-1
+    5    an uncertainty < 0 or > 200 %
+    ===  ==========================================
+
+    Parameters
+    ----------
+    r : dict of str to numpy.ndarray
+        Outputs of one batch by name (``final_*``, ``absdiff_*``, ``reldiff_*``, ``asr_*``, ``rsr_*``,
+        ``unc_*``), each ``(n,)``; missing names are not tested.
+    t0 : numpy.ndarray
+        ``(n,)`` SOC at T0 [t C ha-1].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` float64 bit flags.
+
+    References
+    ----------
+    GSOCseq scripts v1.2 ``15_MapsCorrection.R`` (docs/methods/gsocseq.md §1.10).
+    """
 
     def any_(names, test):
         out = np.zeros(t0.shape, bool)

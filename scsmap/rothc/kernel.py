@@ -36,7 +36,7 @@ Radiocarbon (optional, for the Rothamsted point-run outputs): the reference code
 tracks a radiocarbon age per pool; equivalently (``exp(−conr·age) = ract/P``) it tracks
 the "radioactive carbon" ``ract`` of each active pool, which follows the same linear
 update scaled by ``exc = exp(−ln2/5568/12)`` plus ``modern × inputs``
-(:func:`radiocarbon_step`, :func:`delta_c`).
+(in :func:`simulate` and :func:`equilibrium_rothamsted`; :func:`delta_c` turns it into Delta 14C).
 
 References
 ----------
@@ -75,9 +75,7 @@ __all__ = [
     "equilibrium_exact",
     "forward_periodic",
     "periodic_cycle",
-    "iterate_years",
     "analytic_spinup",
-    "radiocarbon_step",
     "delta_c",
     "SimResult",
     "Equilibrium",
@@ -528,38 +526,6 @@ def simulate(
                 recs["delta_c"].append(_delta_c_from(state, r, iom_ract))
     records = {k: np.stack(v) for k, v in recs.items() if v} if record else {}
     return SimResult(state, s, r if rc else None, records)
-
-
-def radiocarbon_step(ract, rm, x, inputs, modern):
-    """One month of radioactive-carbon bookkeeping of the active pools.
-
-    ``ract' = exc · A_m ract + modern · u_m`` with ``exc = exp(−ln2/5568 · 1/12)``: the
-    same transfer as the pools, radioactive decay, and inputs at the fraction modern.
-
-    Parameters
-    ----------
-    ract : array_like
-        ``(4, *S)`` [t C ha-1 of modern-equivalent carbon].
-    rm, x : array_like
-        As :func:`step`.
-    inputs : array_like
-        ``(4, *S)`` inputs of the month [t C ha-1].
-    modern : array_like
-        Fraction modern of the inputs (``%modern / 100``).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(4, *S)``.
-
-    References
-    ----------
-    RothC_Py ``decomp`` (radiocarbon part; age ``log(P/ract)/conr``).
-    """
-    e = decay_factors(rm)
-    fb, fh = _fractions(x)
-    y = _transfer(_f64(ract), e, fb, fh) * _EXC
-    return y + _f64(inputs) * _f64(modern)
 
 
 def _delta_c_from(pools, ract, iom_ract):

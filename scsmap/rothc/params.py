@@ -23,13 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Pool names in array order (pool axis first in every state array).
+#: Pool names in array order (pool axis first in every state array; the first four are active).
 POOLS = ("DPM", "RPM", "BIO", "HUM", "IOM")
-#: Active (decomposing) pools.
-ACTIVE_POOLS = POOLS[:4]
-N_ACTIVE = 4
-N_POOLS = 5
-DPM, RPM, BIO, HUM, IOM = range(5)
 
 # --- decomposition rate constants [yr-1] (Coleman & Jenkinson §1.5; RothC_Py ``decomp``) ---
 K_DPM = 10.0
@@ -39,8 +34,7 @@ K_HUM = 0.02
 #: Rate constants of the active pools, DPM, RPM, BIO, HUM [yr-1] (IOM: 0).
 K_ACTIVE = np.array([K_DPM, K_RPM, K_BIO, K_HUM], dtype=np.float64)
 
-#: Months per year; the Rothamsted monthly time step is 1/12 yr.
-MONTHS_PER_YEAR = 12
+#: The Rothamsted monthly time step [yr].
 TIME_STEP_YR = 1.0 / 12.0
 
 # --- partition of decomposed C (Coleman & Jenkinson §1.4) ---
