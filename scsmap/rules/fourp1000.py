@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ._types import E
 
-def target_4p1000(soc_stock, rate: float = 0.004):
+
+def target_4p1000(soc_stock: E, rate: float = 0.004) -> E:
     """Annual SOC gain that meets the 4 per 1000 aspiration.
 
     ``target = rate · SOC_T0``

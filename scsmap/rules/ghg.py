@@ -19,10 +19,13 @@ t is at most P (so that at an unlimited price it is ``net_ghg_best``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ._types import BoolArray, FloatArray, FloatingArray
 from .ipcc_classes import ZONES
 
 #: t CO2 per t C (molar masses, methods §8.1)
@@ -118,7 +121,9 @@ class GhgSettings:
     nitrogen: dict[str, PracticeNitrogen] = field(default_factory=dict)
 
 
-def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated: bool = False) -> np.ndarray:
+def n2o_co2e(
+    rate: ArrayLike, adopted: ArrayLike, wet: ArrayLike, n: PracticeNitrogen, s: GhgSettings, irrigated: bool = False
+) -> FloatArray:
     """N₂O emission caused by a practice [t CO₂e ha-1 yr-1] (methods §8.4 steps 1-5).
 
     Parameters
@@ -147,7 +152,7 @@ def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated:
     n_min = 1000.0 * loss / s.cn_loss
     dry = s.dry if not irrigated else EmissionFactors(s.dry.ef1, s.dry.ef4, s.dry.ef5, s.wet.frac_leach, s.dry.frac_gas)
 
-    def per_kg(t: str) -> np.ndarray:
+    def per_kg(t: str) -> FloatArray:
         return np.where(wet, s.wet.per_kg_n(t), dry.per_kg_n(t))
 
     n2o_n = n_ext * per_kg(n.n_ext_type) + n.added_n * per_kg(n.added_n_type) + n_min * per_kg("som") + n.delta_n2o
@@ -155,7 +160,7 @@ def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated:
     return np.where(np.isfinite(rate), out, np.nan)
 
 
-def wet_climate(zone, annual_precipitation) -> np.ndarray:
+def wet_climate(zone: ArrayLike, annual_precipitation: ArrayLike) -> BoolArray:
     """IPCC wet/dry split of Ch 11 by climate zone (methods §8.4 step 3).
 
     Zones named ``*_dry`` are dry, ``*_moist`` and ``*_wet`` wet; tropical montane is wet
@@ -181,7 +186,7 @@ def wet_climate(zone, annual_precipitation) -> np.ndarray:
     return np.where(montane, np.asarray(annual_precipitation, dtype="f8") > 1000.0, lut[z])
 
 
-def cost_per_tco2(cost_ha, net) -> np.ndarray:
+def cost_per_tco2(cost_ha: ArrayLike, net: ArrayLike) -> FloatArray:
     """Cost per t CO₂e abated: ``cost_ha / net`` where ``net > 0``, else NaN (methods §9.2).
 
     Parameters
@@ -196,7 +201,9 @@ def cost_per_tco2(cost_ha, net) -> np.ndarray:
         return np.where(net > 0, np.asarray(cost_ha, dtype="f8") / net, np.nan)
 
 
-def baseline_class(asr_bau, soc_t0, increasing_above: float = 0.4, declining_below: float = -0.4) -> np.ndarray:
+def baseline_class(
+    asr_bau: ArrayLike, soc_t0: ArrayLike, increasing_above: float = 0.4, declining_below: float = -0.4
+) -> FloatArray:
     """SOC baseline under business as usual: 1 increasing, 2 near constant, 3 declining; 0 unknown.
 
     The relative BAU rate ``100·ASR_BAU/SOC_T0`` [% yr-1] is compared with the 4 per 1000
@@ -226,13 +233,13 @@ def baseline_class(asr_bau, soc_t0, increasing_above: float = 0.4, declining_bel
 
 
 def evaluate_ghg(
-    rates: dict[str, np.ndarray],
-    suitability: dict[str, np.ndarray],
-    codes: dict[str, int],
-    wet,
-    costs: dict[str, tuple[np.ndarray, bool]] | None,
+    rates: Mapping[str, FloatArray],
+    suitability: Mapping[str, FloatingArray],
+    codes: Mapping[str, int],
+    wet: BoolArray,
+    costs: Mapping[str, tuple[FloatArray, bool]] | None,
     s: GhgSettings,
-) -> dict[str, np.ndarray]:
+) -> dict[str, FloatArray]:
     """N₂O, net balance and costs of every practice, and the composites.
 
     Parameters
@@ -269,7 +276,7 @@ def evaluate_ghg(
     first = next(iter(rates.values()))
     shape = first.shape
     missing = ~np.isfinite(first)
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, FloatArray] = {}
     best_net, best_code = np.zeros(shape), np.zeros(shape)
     best_cost_t, best_cost_ha = np.full(shape, np.nan), np.full(shape, np.nan)
     cheap_cost, cheap_code = np.full(shape, np.inf), np.zeros(shape)

@@ -10,6 +10,9 @@ is missing).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import UInt8Array
 
 #: IPCC climate zone codes by name (legend: scsmap/data/ipcc_climate_zones.csv)
 ZONES: dict[str, int] = {
@@ -34,7 +37,14 @@ SOILS: dict[str, int] = {"hac": 1, "lac": 2, "sandy": 3, "spodic": 4, "volcanic"
 N_SOILS = len(SOILS)
 
 
-def ipcc_climate_zone(mat, map_, pet, elevation=None, max_month_temperature=None, frost_days=None):
+def ipcc_climate_zone(
+    mat: ArrayLike,
+    map_: ArrayLike,
+    pet: ArrayLike,
+    elevation: ArrayLike | None = None,
+    max_month_temperature: ArrayLike | None = None,
+    frost_days: ArrayLike | None = None,
+) -> UInt8Array:
     """IPCC climate zone by the 2019 decision tree (2006 tree without frost days).
 
     1. Tropical if MAT > 18 °C and frost days ≤ 7 (without a frost-day layer:
@@ -109,7 +119,9 @@ def ipcc_climate_zone(mat, map_, pet, elevation=None, max_month_temperature=None
     return np.where(missing, 0, z).astype("uint8")
 
 
-def ipcc_soil_class(sand, clay, wrb_class=None, default: str = "hac"):
+def ipcc_soil_class(
+    sand: ArrayLike, clay: ArrayLike, wrb_class: ArrayLike | None = None, default: str = "hac"
+) -> UInt8Array:
     """IPCC mineral-soil class from texture, a WRB-derived class or a default.
 
     Order of the Annex 3A.5 scheme: sandy (sand > 70 % and clay < 8 %, whatever

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._types import Float32Array, FloatArray, FloatingArray
+
 
 @dataclass(frozen=True)
 class ReclassTable:
@@ -25,8 +27,8 @@ class ReclassTable:
     """
 
     name: str
-    codes: np.ndarray
-    classes: np.ndarray
+    codes: FloatArray
+    classes: Float32Array
 
     def sorted(self) -> ReclassTable:
         """The same table with its codes in ascending order (what :func:`reclass_block` expects)."""
@@ -48,7 +50,7 @@ class UnknownCodes(ValueError):
         super().__init__(f"codes {codes} are not in the reclass table")
 
 
-def reclass_block(x: np.ndarray, codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
+def reclass_block(x: FloatingArray, codes: FloatArray, classes: Float32Array) -> Float32Array:
     """Map land-cover codes to land-use classes through sorted parallel arrays.
 
     Parameters

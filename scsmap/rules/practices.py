@@ -27,10 +27,14 @@ bit   value  meaning
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from ._types import BoolArray, FloatArray, IntArray
 from .ipcc_classes import N_ZONES, SOILS, ZONES
 
 #: the practices scsmap maps, in the order of the packaged rule table (``scsmap/data/practices.csv``);
@@ -79,7 +83,7 @@ class LandUseIpcc:
         Cropland classes → level of F_LU in IPCC Table 5.5 (``long_term_cultivated``, ``paddy_rice``, ...).
     """
 
-    group: np.ndarray
+    group: NDArray[np.int8]
     f_lu_level: dict[int, str]
 
 
@@ -106,8 +110,8 @@ class Tier1Tables:
 
     edition: int
     socref_edition: int
-    soc_ref: np.ndarray
-    factors: dict[tuple[str, str, str], np.ndarray]
+    soc_ref: FloatArray
+    factors: dict[tuple[str, str, str], FloatArray]
     land_use: LandUseIpcc
     rows: tuple[dict[str, str], ...] = ()
 
@@ -251,15 +255,17 @@ class PracticeSettings:
     )
 
 
-def output_names(rules: list[PracticeRule]) -> list[str]:
+def output_names(rules: Iterable[PracticeRule]) -> list[str]:
     """Names of the layers :func:`evaluate` returns, in order."""
-    names = []
+    names: list[str] = []
     for r in rules:
         names += [f"suitability_{r.practice}", f"suitability_reason_{r.practice}", f"rate_{r.practice}"]
     return names + list(COMPOSITES)
 
 
-def relative_rate_cap(soc, stock_low=30.0, stock_high=60.0, rate_low=0.010, rate_high=0.004):
+def relative_rate_cap(
+    soc: ArrayLike, stock_low: float = 30.0, stock_high: float = 60.0, rate_low: float = 0.010, rate_high: float = 0.004
+) -> FloatArray:
     """Relative-rate cap r_max(SOC_T0) [yr-1] that falls with the initial stock.
 
     ``r_max = rate_low`` for SOC ≤ stock_low, linear to ``rate_high`` at
@@ -281,10 +287,19 @@ def relative_rate_cap(soc, stock_low=30.0, stock_high=60.0, rate_low=0.010, rate
     where topsoil SOC < 30 t ha-1; 4 ‰ as the general aspiration).
     """
     soc = np.asarray(soc, dtype="f8")
-    return np.interp(soc, [stock_low, stock_high], [rate_low, rate_high])
+    r_max: FloatArray = np.interp(soc, [stock_low, stock_high], [rate_low, rate_high])
+    return r_max
 
 
-def cap_rate(rate, deficit, soc, saturation_ratio, duration, settings: PracticeSettings, extra_cap=None):
+def cap_rate(
+    rate: ArrayLike,
+    deficit: ArrayLike,
+    soc: ArrayLike,
+    saturation_ratio: ArrayLike,
+    duration: float | FloatArray,
+    settings: PracticeSettings,
+    extra_cap: float | FloatArray | None = None,
+) -> FloatArray:
     """Cap a practice rate by the saturation deficit and the relative-rate cap.
 
     ``capped = min(rate · eff, (deficit + POC allowance) / duration, r_max(SOC) · SOC[, extra_cap])``
@@ -322,25 +337,29 @@ def cap_rate(rate, deficit, soc, saturation_ratio, duration, settings: PracticeS
 class _Caps:
     """The per-pixel parts of :func:`cap_rate` that do not depend on the practice, computed once."""
 
-    def __init__(self, deficit, soc, saturation_ratio, settings: PracticeSettings):
+    def __init__(self, deficit: ArrayLike, soc: ArrayLike, saturation_ratio: ArrayLike, settings: PracticeSettings):
         soc = np.asarray(soc, dtype="f8")
-        self.room = np.maximum(np.asarray(deficit, dtype="f8"), 0.0) + settings.poc_allowance
-        self.relative = relative_rate_cap(soc, *settings.relative_cap) * soc
-        self.efficiency = None
+        self.room: FloatArray = np.maximum(np.asarray(deficit, dtype="f8"), 0.0) + settings.poc_allowance
+        self.relative: FloatArray = relative_rate_cap(soc, *settings.relative_cap) * soc
+        self.efficiency: FloatArray | None = None
         if settings.efficiency_beta is not None:
             sat = np.clip(np.asarray(saturation_ratio, dtype="f8"), 0.0, 100.0)
             self.efficiency = (1.0 - sat / 100.0) ** settings.efficiency_beta
 
-    def apply(self, rate, duration, extra_cap=None) -> np.ndarray:
+    def apply(
+        self, rate: ArrayLike, duration: float | FloatArray, extra_cap: float | FloatArray | None = None
+    ) -> FloatArray:
         rate = np.asarray(rate, dtype="f8")
         eff = rate if self.efficiency is None else rate * self.efficiency
-        capped = np.minimum(np.minimum(eff, self.room / duration), self.relative)
+        capped: FloatArray = np.minimum(np.minimum(eff, self.room / duration), self.relative)
         if extra_cap is not None:
             capped = np.minimum(capped, extra_cap)
         return np.where(rate > 0, capped, rate)
 
 
-def _level_codes(baseline: dict[str, np.ndarray | None], settings: PracticeSettings, shape) -> dict[str, np.ndarray]:
+def _level_codes(
+    baseline: Mapping[str, ArrayLike | None], settings: PracticeSettings, shape: tuple[int, ...]
+) -> dict[str, IntArray]:
     """Per-pixel 0-based level index of each baseline attribute (layer where given, else region default)."""
     out = {}
     for attr, levels in BASELINE_LEVELS.items():
@@ -363,14 +382,19 @@ class _Stocks:
     """
 
     #: baseline attribute that sets each factor, per IPCC land use (None: fixed level)
-    ATTR = {"cropland": {"F_MG": "tillage", "F_I": "input"}, "grassland": {"F_MG": "grassland"}}
-    FIXED = {("grassland", "F_LU"): "grassland", ("grassland", "F_I"): "medium"}
+    ATTR: ClassVar[dict[str, dict[str, str]]] = {
+        "cropland": {"F_MG": "tillage", "F_I": "input"},
+        "grassland": {"F_MG": "grassland"},
+    }
+    FIXED: ClassVar[dict[tuple[str, str], str]] = {("grassland", "F_LU"): "grassland", ("grassland", "F_I"): "medium"}
 
-    def __init__(self, tier1: Tier1Tables, zone, soil, land_use, levels):
+    def __init__(
+        self, tier1: Tier1Tables, zone: IntArray, soil: IntArray, land_use: IntArray, levels: Mapping[str, IntArray]
+    ):
         self.t = tier1
         self.zone = zone
         self.levels = levels
-        self.soc_ref = tier1.soc_ref[zone, soil]
+        self.soc_ref: FloatArray = tier1.soc_ref[zone, soil]
         group = tier1.land_use.group
         self._flu = np.full((256, N_ZONES + 1), np.nan)  # cropland F_LU by land-use class and zone
         for code, lvl in tier1.land_use.f_lu_level.items():
@@ -378,35 +402,39 @@ class _Stocks:
         lu = np.clip(land_use, 0, 255)
         self.lu = lu
         valid_lu = (land_use >= 0) & (land_use <= 255)
-        self.is_crop = valid_lu & (group[lu] == 1)
-        self.is_grass = valid_lu & (group[lu] == 2)
+        self.is_crop: BoolArray = valid_lu & (group[lu] == 1)
+        self.is_grass: BoolArray = valid_lu & (group[lu] == 2)
 
-    def _table(self, land_use: str, factor: str, level: str) -> np.ndarray:
+    def _table(self, land_use: str, factor: str, level: str) -> FloatArray:
         try:
-            return self.t.factors[(land_use, factor, level)][self.zone]
+            values: FloatArray = self.t.factors[(land_use, factor, level)][self.zone]
+            return values
         except KeyError:
             return np.full(self.zone.shape, np.nan)
 
-    def factor(self, land_use: str, factor: str) -> np.ndarray:
+    def factor(self, land_use: str, factor: str) -> FloatArray:
         """Per-pixel value of one factor at the baseline level."""
         if factor == "F_LU" and land_use == "cropland":
-            return self._flu[self.lu, self.zone]
+            f_lu: FloatArray = self._flu[self.lu, self.zone]
+            return f_lu
         fixed = self.FIXED.get((land_use, factor))
         if fixed is not None:
             return self._table(land_use, factor, fixed)
         attr = self.ATTR[land_use][factor]
         nan = np.full(N_ZONES + 1, np.nan)
         lut = np.stack([self.t.factors.get((land_use, factor, lv), nan) for lv in BASELINE_LEVELS[attr]])
-        return lut[self.levels[attr], self.zone]
+        values: FloatArray = lut[self.levels[attr], self.zone]
+        return values
 
-    def baseline_factors(self, land_use: str) -> dict[str, np.ndarray]:
+    def baseline_factors(self, land_use: str) -> dict[str, FloatArray]:
         """F_LU, F_MG, F_I at the baseline levels (cached)."""
         key = f"_f_{land_use}"
         if not hasattr(self, key):
             setattr(self, key, {k: self.factor(land_use, k) for k in ("F_LU", "F_MG", "F_I")})
-        return getattr(self, key)
+        cached: dict[str, FloatArray] = getattr(self, key)
+        return cached
 
-    def tier1_rate(self, rule: PracticeRule, years: float) -> np.ndarray:
+    def tier1_rate(self, rule: PracticeRule, years: float) -> FloatArray:
         """(stock_new − stock_old) / D for the rule's factor change; NaN off cropland/grassland."""
         rate = np.full(self.zone.shape, np.nan)
         for land_use, mask in (("cropland", self.is_crop), ("grassland", self.is_grass)):
@@ -431,22 +459,22 @@ class _Stocks:
 
 
 def evaluate(
-    soc,
-    clay,
-    sand,
-    zone,
-    soil,
-    aridity,
-    slope,
-    land_use,
-    saturation_ratio,
-    deficit,
-    rules: list[PracticeRule],
+    soc: ArrayLike,
+    clay: ArrayLike,
+    sand: ArrayLike,
+    zone: ArrayLike,
+    soil: ArrayLike,
+    aridity: ArrayLike,
+    slope: ArrayLike,
+    land_use: ArrayLike,
+    saturation_ratio: ArrayLike,
+    deficit: ArrayLike,
+    rules: Sequence[PracticeRule],
     tier1: Tier1Tables,
     settings: PracticeSettings,
-    rate_table: dict[str, np.ndarray] | None = None,
-    baseline: dict[str, np.ndarray | None] | None = None,
-) -> dict[str, np.ndarray]:
+    rate_table: Mapping[str, FloatArray] | None = None,
+    baseline: Mapping[str, ArrayLike | None] | None = None,
+) -> dict[str, FloatArray]:
     """Suitability, reasons and capped rates of every practice, and the composites.
 
     Parameters
@@ -491,8 +519,10 @@ def evaluate(
     """
     soc = np.asarray(soc, dtype="f8")
     shape = soc.shape
-    zone = np.nan_to_num(np.asarray(zone, dtype="f8")).astype("int64").clip(0, N_ZONES)
-    soil = np.nan_to_num(np.asarray(soil, dtype="f8")).astype("int64").clip(0, tier1.soc_ref.shape[1] - 1)
+    zone = cast(IntArray, np.nan_to_num(np.asarray(zone, dtype="f8")).astype("int64").clip(0, N_ZONES))
+    soil = cast(
+        IntArray, np.nan_to_num(np.asarray(soil, dtype="f8")).astype("int64").clip(0, tier1.soc_ref.shape[1] - 1)
+    )
     lu_f = np.asarray(land_use, dtype="f8")
     lu = np.nan_to_num(lu_f, nan=-1).astype("int64")
     ai = np.asarray(aridity, dtype="f8")
@@ -533,14 +563,15 @@ def evaluate(
             u_bits = np.zeros(shape, dtype="uint8")  # causes that make the practice unsuitable
             c_bits = np.zeros(shape, dtype="uint8")  # causes that make it conditional
 
-            def flag(where, bit, conditional=False):
+            def flag(where: BoolArray, bit: int, conditional: bool = False) -> None:
                 acc = c_bits if conditional else u_bits
                 acc |= where.view(np.uint8) * np.uint8(bit)
 
-            def zone_in(names):
+            def zone_in(names: Iterable[str]) -> BoolArray:
                 lut = np.zeros(N_ZONES + 1, bool)
                 lut[[zones[z] for z in names]] = True
-                return lut[zone]
+                inside: BoolArray = lut[zone]
+                return inside
 
             lut = np.zeros(256, bool)
             lut[list(rule.land_use)] = True
@@ -550,6 +581,7 @@ def evaluate(
             flag(~lu_ok, BIT_LAND_USE)
             if rule.excluded_zones:
                 flag(zone_in(rule.excluded_zones), BIT_CLIMATE)
+            test: Callable[[float], BoolArray]
             for value, test, conditional, bit in (
                 (rule.ai_unsuitable_below, lambda v: ai < v, False, BIT_CLIMATE),
                 (rule.ai_unsuitable_above, lambda v: ai > v, False, BIT_CLIMATE),

@@ -7,17 +7,29 @@ stocks in t ha-1 (t C per ha).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import E
 
 
-def _g_per_kg_to_stock(c_g_per_kg, bulk_density, depth_cm, coarse_fragments):
+def _g_per_kg_to_stock(c_g_per_kg: E, bulk_density: E | float, depth_cm: float, coarse_fragments: E | float) -> E:
     """g C kg-1 soil → t C ha-1 over ``depth_cm``: × BD · depth · 0.1 · (1 − CF/100)."""
     return c_g_per_kg * bulk_density * depth_cm * 0.1 * (1.0 - coarse_fragments / 100.0)
 
 
 def capacity_georgiou(
-    clay, silt, bulk_density, depth_cm=30.0, coarse_fragments=0.0, hac_share=1.0, slope_hac=0.86, slope_lac=0.48
-):
+    clay: E,
+    silt: E | float,
+    bulk_density: E | float,
+    depth_cm: float = 30.0,
+    coarse_fragments: E | float = 0.0,
+    hac_share: E | float = 1.0,
+    slope_hac: float = 0.86,
+    slope_lac: float = 0.48,
+) -> E:
     """MAOC capacity after Georgiou et al. (2022).
 
     ``MOC_max [g C kg-1] = slope · (clay + silt)``, slope = 0.86 for soils dominated
@@ -57,8 +69,15 @@ def capacity_georgiou(
 
 
 def capacity_hassink(
-    clay, silt, bulk_density, depth_cm=30.0, coarse_fragments=0.0, silt_share=0.5, intercept=4.09, slope=0.37
-):
+    clay: E,
+    silt: E | float,
+    bulk_density: E | float,
+    depth_cm: float = 30.0,
+    coarse_fragments: E | float = 0.0,
+    silt_share: float = 0.5,
+    intercept: float = 4.09,
+    slope: float = 0.37,
+) -> E:
     """Fine-fraction C capacity after Hassink (1997).
 
     ``C_sat [g C kg-1] = 4.09 + 0.37 · fine``, fine = clay + ``silt_share`` · silt
@@ -94,7 +113,7 @@ def capacity_hassink(
     return _g_per_kg_to_stock(intercept + slope * fine, bulk_density, depth_cm, coarse_fragments)
 
 
-def saturation_ratio(soc_stock, capacity, f_maoc=0.66):
+def saturation_ratio(soc_stock: E, capacity: E, f_maoc: float = 0.66) -> E:
     """Saturation of the MAOC capacity, in %.
 
     ``ratio = 100 · f_MAOC · SOC / capacity``; values above 100 % are kept (flagged
@@ -116,14 +135,15 @@ def saturation_ratio(soc_stock, capacity, f_maoc=0.66):
     ----------
     methods §4.3 steps 2-3.
     """
+    cap: E
     if hasattr(capacity, "where") and not isinstance(capacity, np.ndarray):  # xarray / dask-backed
         cap = capacity.where(capacity > 0)
-    else:
-        cap = np.where(np.asarray(capacity) > 0, capacity, np.nan)
+    else:  # numpy arrays and scalars, float: array-like, and np.where keeps them numpy
+        cap = cast(E, np.where(np.asarray(capacity) > 0, cast(ArrayLike, capacity), np.nan))
     return 100.0 * f_maoc * soc_stock / cap
 
 
-def saturation_deficit(soc_stock, capacity, f_maoc=0.66):
+def saturation_deficit(soc_stock: E, capacity: E, f_maoc: float = 0.66) -> E:
     """Saturation deficit: the MAOC a soil can still take up.
 
     ``deficit = max(0, capacity − f_MAOC · SOC)``
@@ -145,5 +165,5 @@ def saturation_deficit(soc_stock, capacity, f_maoc=0.66):
     """
     d = capacity - f_maoc * soc_stock
     if hasattr(d, "clip") and not isinstance(d, (np.ndarray, np.generic)):  # xarray
-        return d.clip(min=0.0)
-    return np.maximum(d, 0.0)
+        return cast(E, d.clip(min=0.0))
+    return cast(E, np.maximum(cast(ArrayLike, d), 0.0))  # numpy arrays and scalars, float
