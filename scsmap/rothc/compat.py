@@ -72,10 +72,14 @@ Dechow, R. et al. (2019) Geoderma 337:463-478 (analytic spin-up).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import kernel as K
 from . import params as P
+from ._types import FloatArray
 from .modifiers import temperature_factor_soilr
 
 __all__ = [
@@ -98,11 +102,19 @@ BARE_B = 1.8
 DT = 1.0 / 12.0
 
 
-def _f64(a):
+def _f64(a: ArrayLike) -> FloatArray:
     return np.asarray(a, dtype=np.float64)
 
 
-def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
+def fw1func(
+    prec12: ArrayLike,
+    pet12: ArrayLike,
+    bare12: ArrayLike,
+    clay: ArrayLike,
+    *,
+    thick: float = SOIL_THICK_CM,
+    pe: float = 1.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Moisture factor *b* as the GSOCseq scripts' ``fw1func`` computes it, quirks included.
 
     ``M = P − pE·PET``; ``Acc₁ = min(M₁, 0)`` (**never clamped**); for months i = 2…12:
@@ -145,19 +157,28 @@ def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
     base = -(P.SMD_A + P.SMD_B * clay - P.SMD_C * clay**2) * (thick / P.SMD_REF_DEPTH_CM)
     acc = np.empty(np.broadcast_shapes(m.shape, bare.shape, (1,) + clay.shape))
     acc[0] = np.minimum(m[0], 0.0)  # month 1: never clamped
-    mx = None
+    mx: FloatArray | None = None
     for i in range(1, 12):
         mx = base / np.where(bare[i], BARE_B, 1.0)
         cand = acc[i - 1] + m[i]
         a = np.where(cand < 0.0, cand, 0.0)
         acc[i] = np.where(a <= mx, mx, a)
+    assert mx is not None  # months 2..12 set it
     with np.errstate(invalid="ignore", divide="ignore"):
         b = np.where(acc > P.SMD_1BAR_SHARE * mx, 1.0, 0.2 + 0.8 * (mx - acc) / (mx - P.SMD_1BAR_SHARE * mx))
     b = np.where(np.isnan(acc), np.nan, np.maximum(b, P.RM_MOIST_MIN))
     return b, acc, mx
 
 
-def xi_gsocseq(tmp12, prec12, pet12, bare12, clay, cover12, paddy=1.0):
+def xi_gsocseq(
+    tmp12: ArrayLike,
+    prec12: ArrayLike,
+    pet12: ArrayLike,
+    bare12: ArrayLike,
+    clay: ArrayLike,
+    cover12: ArrayLike,
+    paddy: ArrayLike = 1.0,
+) -> FloatArray:
     """Monthly rate modifiers ξ_m = a·b·c·f_PR exactly as the GSOCseq scripts compute them.
 
     Parameters
@@ -190,7 +211,9 @@ def xi_gsocseq(tmp12, prec12, pet12, bare12, clay, cover12, paddy=1.0):
     return a * b * _f64(cover12) * _f64(paddy)
 
 
-def spinup_analytic(xi_mean, soc0, clay, dr):
+def spinup_analytic(
+    xi_mean: ArrayLike, soc0: ArrayLike, clay: ArrayLike, dr: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
     """GSOCseq analytic spin-up (methods §1.7): equilibrium input and pools holding ``soc0``.
 
     Thin alias of :func:`scsmap.rothc.kernel.analytic_spinup`, which implements the same closed
@@ -221,7 +244,7 @@ def spinup_analytic(xi_mean, soc0, clay, dr):
     return K.analytic_spinup(xi_mean, soc0, clay, dr)
 
 
-def ode_matrix(clay):
+def ode_matrix(clay: ArrayLike) -> FloatArray:
     """Matrix A of the continuous RothC ODE ``dC/dt = u + ξ·A·C`` (methods §2.4), active pools.
 
     Parameters
@@ -249,7 +272,9 @@ def ode_matrix(clay):
     return A
 
 
-def forward_euler(pools, xi12, c_in_annual, dr, clay, years=20):
+def forward_euler(
+    pools: ArrayLike, xi12: ArrayLike, c_in_annual: ArrayLike, dr: ArrayLike, clay: ArrayLike, years: int = 20
+) -> FloatArray:
     """deSolve explicit Euler of the RothC ODE as ``soilassessment::carbonTurnover(..., "euler")``.
 
     ``C_{j+1} = C_j + Δt (u + ξ_j A C_j)``, Δt = 1/12 yr, ``u = C_in·(γ_D, γ_R, 0, 0)``
@@ -317,7 +342,17 @@ def forward_euler(pools, xi12, c_in_annual, dr, clay, years=20):
     return np.stack([dpm, rpm, bio, hum, iom], axis=1 if scen else 0)
 
 
-def gsocseq_compat_chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases):
+def gsocseq_compat_chain(
+    soc: FloatArray,
+    clay: FloatArray,
+    spin: FloatArray,
+    fwd: FloatArray,
+    dr: FloatArray,
+    cover12: FloatArray,
+    paddy: FloatArray | float,
+    years: int,
+    increases: Sequence[float],
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """GSOCseq-compatible spin-up + forward chain; drop-in for :func:`scsmap.rothc.gsocseq._chain`.
 
     1. ξ_m of the spin-up climatology (:func:`xi_gsocseq`, bare = cover > 0.8) and ξ̄ = their mean;

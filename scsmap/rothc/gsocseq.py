@@ -37,12 +37,19 @@ the region grid block by block.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol, TypeAlias, TypedDict, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import kernel as K
 from . import params as P
+from ._types import BoolArray, FloatArray, IntArray
+
+#: the RothC numerics of a GSOCseq run (``rothc.engine``)
+Engine: TypeAlias = Literal["rothamsted", "gsocseq_compat"]
 
 #: outputs of :func:`gsocseq_pixels`, in order (scsmap product ids without prefix)
 SCENARIOS = ("bau", "ssm1", "ssm2", "ssm3")
@@ -65,7 +72,7 @@ OUTPUTS = (
 MC_HALF_WIDTH = {"temperature": 0.02, "precipitation": 0.05, "clay": 0.10, "soc": 0.20, "ssm_points": 0.15}
 
 
-def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
+def qa_flags(r: dict[str, FloatArray], t0: FloatArray) -> FloatArray:
     """GSOCseq map-correction tests as bit flags; 0 = passes all.
 
     ===  ==========================================
@@ -97,7 +104,7 @@ def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
     GSOCseq scripts v1.2 ``15_MapsCorrection.R`` (docs/methods/gsocseq.md §1.10).
     """
 
-    def any_(names, test):
+    def any_(names: Iterable[str], test: Callable[[FloatArray], BoolArray]) -> BoolArray:
         out = np.zeros(t0.shape, bool)
         for n in names:
             if n in r:
@@ -114,7 +121,9 @@ def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
         any_([f"rsr_{k}" for k in SCENARIOS[1:]], lambda v: (v < 0) | (v > 4)),
         any_([n for n in r if n.startswith("unc_")], lambda v: (v < 0) | (v > 200)),
     ]
-    return sum(b.astype(np.int64) << i for i, b in enumerate(bits)).astype("f8")
+    # six bit arrays: the sum is an array, never the empty sum 0
+    flags: FloatArray = cast(IntArray, sum(b.astype(np.int64) << i for i, b in enumerate(bits))).astype("f8")
+    return flags
 
 
 @dataclass(frozen=True)
@@ -122,13 +131,13 @@ class LandUseParams:
     """RothC parameters per FAO land-use class (``scsmap/data/land_use_rothc.csv``, read by
     :func:`scsmap.io.tables.load_land_use_params`)."""
 
-    dr: np.ndarray  # (256,) DPM/RPM ratio, NaN where undefined
-    spinup: np.ndarray  # (256,) bool
-    forward: np.ndarray  # (256,) bool
-    paddy: np.ndarray  # (256,) decomposition factor
+    dr: FloatArray  # (256,) DPM/RPM ratio, NaN where undefined
+    spinup: BoolArray  # (256,) bool
+    forward: BoolArray  # (256,) bool
+    paddy: FloatArray  # (256,) decomposition factor
 
 
-def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
+def cover_fallback(land_use: ArrayLike, cropland_bare_months: Iterable[int] = ()) -> FloatArray:
     """Monthly cover factor c without NDVI: the GSOCseq manual's fallback rule.
 
     c = 0.6 for vegetated land (trees, tree crops, grassland, shrubs, crop months) and
@@ -159,7 +168,7 @@ def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
     return out
 
 
-def miami_npp(mat, map_mm, c_frac=0.5):
+def miami_npp(mat: ArrayLike, map_mm: ArrayLike, c_frac: float = 0.5) -> FloatArray:
     """Net primary productivity after the MIAMI model (Lieth 1975), as carbon.
 
     ``NPP_T = 3000 / (1 + exp(1.315 − 0.119 T))``, ``NPP_P = 3000 (1 − exp(−0.000664 P))``,
@@ -192,7 +201,20 @@ def miami_npp(mat, map_mm, c_frac=0.5):
     return np.minimum(npp_t, npp_p) * 0.01 * c_frac
 
 
-def _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq, temperature, depth):
+def _warmup(
+    pools: FloatArray,
+    swc: FloatArray,
+    warm: FloatArray,
+    spin: FloatArray,
+    clay: FloatArray,
+    cover12: FloatArray,
+    covered12: BoolArray,
+    paddy: FloatArray,
+    unit: FloatArray,
+    c_eq: FloatArray,
+    temperature: K.Temperature,
+    depth: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """GSOCseq warm-up: each year's climate and an input scaled by that year's MIAMI NPP (methods §1.6-§1.7).
 
     C_w = C_eq · NPP_w / NPP_spin-up (ratio chaining of the scripts, the land-use coefficient cancels
@@ -224,7 +246,20 @@ def _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq,
     return pools, swc, c_eq * total / nyear
 
 
-def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperature, depth, warm=None):
+def _chain(
+    soc: FloatArray,
+    clay: FloatArray,
+    spin: FloatArray,
+    fwd: FloatArray,
+    dr: FloatArray,
+    cover12: FloatArray,
+    paddy: FloatArray,
+    years: int,
+    increases: Sequence[float],
+    temperature: K.Temperature,
+    depth: float,
+    warm: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """One spin-up (+ warm-up) + forward chain for pixel vectors; returns finals (k, n), BAU input, T0."""
     covered12 = cover12 <= 0.8
     iom = P.falloon_iom(soc)
@@ -275,34 +310,34 @@ def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperatu
     return fin.sum(axis=1), c_bau, t0
 
 
-def _u(lo, hi):
+def _u(lo: FloatArray, hi: FloatArray) -> FloatArray:
     mean = (lo + hi) / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         return 100.0 * (hi - lo) / (2.0 * np.abs(mean))
 
 
 def gsocseq_pixels(
-    soc,
-    clay,
-    spin,
-    fwd,
-    land_use,
-    cover12,
+    soc: FloatArray,
+    clay: FloatArray,
+    spin: FloatArray,
+    fwd: FloatArray,
+    land_use: ArrayLike,
+    cover12: FloatArray,
     *,
-    years=20,
-    ssm=(0.05, 0.10, 0.20),
-    uncertainty=True,
-    temperature="rothamsted",
-    depth=30.0,
+    years: int = 20,
+    ssm: Sequence[float] = (0.05, 0.10, 0.20),
+    uncertainty: bool = True,
+    temperature: K.Temperature = "rothamsted",
+    depth: float = 30.0,
     params: LandUseParams,
     batch: int = 16384,
-    dr=None,
+    dr: FloatArray | None = None,
     rate_4p1000: float = 0.004,
-    warm=None,
-    engine: str = "rothamsted",
+    warm: FloatArray | None = None,
+    engine: Engine = "rothamsted",
     mc_draws: int = 0,
     seed: int = 0,
-):
+) -> FloatArray:
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -402,7 +437,7 @@ def gsocseq_pixels(
     return out
 
 
-def monte_carlo_factors(draws: int, seed: int) -> np.ndarray:
+def monte_carlo_factors(draws: int, seed: int) -> FloatArray:
     """(draws, 5) factors: T, P, clay, SOC multipliers and the SSM increase shift (absolute).
 
     Normal draws with 1.96 SD equal to the GSOCseq bounds (methods §1.8), from
@@ -416,35 +451,79 @@ def monte_carlo_factors(draws: int, seed: int) -> np.ndarray:
     return z
 
 
+class _Chain(Protocol):
+    """A spin-up (+ warm-up) + forward chain: :func:`_chain` or the GSOCseq-compatible one."""
+
+    def __call__(
+        self,
+        soc: FloatArray,
+        clay: FloatArray,
+        spin: FloatArray,
+        fwd: FloatArray,
+        dr: FloatArray,
+        cover12: FloatArray,
+        paddy: FloatArray,
+        /,
+        *,
+        years: int,
+        increases: Sequence[float],
+        temperature: K.Temperature,
+        depth: float,
+        warm: FloatArray | None,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+
+
+class _ChainSettings(TypedDict):
+    years: int
+    temperature: K.Temperature
+    depth: float
+
+
 def _pixels(
-    s,
-    c,
-    sp,
-    fw,
-    lu_ok,
-    cv,
-    dr,
-    years,
-    ssm,
-    uncertainty,
-    temperature,
-    depth,
-    params,
-    rate_4p1000,
-    wm=None,
-    engine="rothamsted",
-    mc=None,
-):
+    s: FloatArray,
+    c: FloatArray,
+    sp: FloatArray,
+    fw: FloatArray,
+    lu_ok: IntArray,
+    cv: FloatArray,
+    dr: FloatArray,
+    years: int,
+    ssm: Sequence[float],
+    uncertainty: bool,
+    temperature: K.Temperature,
+    depth: float,
+    params: LandUseParams,
+    rate_4p1000: float,
+    wm: FloatArray | None = None,
+    engine: Engine = "rothamsted",
+    mc: FloatArray | None = None,
+) -> FloatArray:
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
     paddy = params.paddy[lu_ok]
+    chain: _Chain
     if engine == "gsocseq_compat":
         from .compat import gsocseq_compat_chain
 
-        def chain(so, cl, spn, fwd, d, cov, pad, increases, warm, years, temperature, depth):
+        def compat_chain(
+            so: FloatArray,
+            cl: FloatArray,
+            spn: FloatArray,
+            fwd: FloatArray,
+            d: FloatArray,
+            cov: FloatArray,
+            pad: FloatArray,
+            increases: Sequence[float],
+            warm: FloatArray | None,
+            years: int,
+            temperature: K.Temperature,
+            depth: float,
+        ) -> tuple[FloatArray, FloatArray, FloatArray]:
             return gsocseq_compat_chain(so, cl, spn, fwd, d, cov, pad, years, increases)
+
+        chain = compat_chain
     else:
         chain = _chain
-    common = dict(years=years, temperature=temperature, depth=depth)
+    common: _ChainSettings = dict(years=years, temperature=temperature, depth=depth)
     fin, c_eq, t0 = chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), warm=wm, **common)
     r = {f"final_{k}": fin[i] for i, k in enumerate(SCENARIOS)}
     for k in SCENARIOS:
@@ -492,23 +571,23 @@ def _pixels(
                 x = r[f"final_{k}"]
                 r[f"unc_rsr_{k}"] = np.sqrt((u_ssm * x) ** 2 + (u_bau * bau) ** 2) / np.abs(bau + x)
     if mc is not None:
-        asr = []
+        draws: list[FloatArray] = []
         for ft, fp, fc, fs, dssm in mc:
-            k = np.array([ft, fp, 1.0])[:, None, None]
+            scale = np.array([ft, fp, 1.0])[:, None, None]
             f, _, t0k = chain(
                 s * fs,
                 c * fc,
-                sp * k,
-                fw * k,
+                sp * scale,
+                fw * scale,
                 dr,
                 cv,
                 paddy,
                 increases=(0.0, *[max(d + dssm, -1.0) for d in ssm]),
-                warm=None if wm is None else wm * k,
+                warm=None if wm is None else wm * scale,
                 **common,
             )
-            asr.append((f - t0k) / years)
-        asr = np.stack(asr)  # (draws, 4, n)
+            draws.append((f - t0k) / years)
+        asr = np.stack(draws)  # (draws, 4, n)
         for i, k in enumerate(SCENARIOS):
             a = asr[:, i]
             r[f"mc_mean_asr_{k}"] = a.mean(axis=0)

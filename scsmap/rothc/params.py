@@ -22,6 +22,9 @@ Rothamsted carbon model. Soil Biol. Biochem. 30:1207-1211.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import FloatArray
 
 #: Pool names in array order (pool axis first in every state array; the first four are active).
 POOLS = ("DPM", "RPM", "BIO", "HUM", "IOM")
@@ -32,7 +35,7 @@ K_RPM = 0.3
 K_BIO = 0.66
 K_HUM = 0.02
 #: Rate constants of the active pools, DPM, RPM, BIO, HUM [yr-1] (IOM: 0).
-K_ACTIVE = np.array([K_DPM, K_RPM, K_BIO, K_HUM], dtype=np.float64)
+K_ACTIVE: FloatArray = np.array([K_DPM, K_RPM, K_BIO, K_HUM], dtype=np.float64)
 
 #: The Rothamsted monthly time step [yr].
 TIME_STEP_YR = 1.0 / 12.0
@@ -106,7 +109,7 @@ FALLOON_A = 0.049
 FALLOON_B = 1.139
 
 
-def x_clay(clay):
+def x_clay(clay: ArrayLike) -> FloatArray:
     """Ratio CO2 / (BIO + HUM) produced by decomposition, from clay content.
 
     ``x = 1.67 · (1.85 + 1.60 · exp(−0.0786 · clay))``.
@@ -131,7 +134,7 @@ def x_clay(clay):
     return 1.67 * (1.85 + 1.60 * np.exp(-0.0786 * np.asarray(clay, dtype=np.float64)))
 
 
-def falloon_iom(toc):
+def falloon_iom(toc: ArrayLike) -> FloatArray:
     """Inert organic matter from total organic carbon (Falloon et al. 1998).
 
     ``IOM = 0.049 · TOC^1.139``.
@@ -154,7 +157,7 @@ def falloon_iom(toc):
     return FALLOON_A * np.asarray(toc, dtype=np.float64) ** FALLOON_B
 
 
-def dpm_share(dr):
+def dpm_share(dr: ArrayLike) -> FloatArray:
     """Share of plant input going to DPM, ``DR / (DR + 1)`` (RPM gets ``1 / (DR + 1)``).
 
     Parameters
