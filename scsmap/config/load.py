@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .catalogue import LAYERS
@@ -80,7 +81,7 @@ def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
     return str(((Path(data_dir) if data_dir else base) / p).resolve())
 
 
-def load_raw(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def load_raw(path: str | os.PathLike[str], _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a config file and the chain of files it ``extends:``, merged (no validation).
 
     Raises
@@ -216,7 +217,7 @@ def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
+def _format_error(err: ErrorDetails, raw: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     typ = err["type"]
     if typ == "extra_forbidden":
@@ -233,7 +234,7 @@ def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
     return f"{loc}: {msg}{shown}"
 
 
-def model_at(loc: tuple) -> type[BaseModel] | None:
+def model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     model: type[BaseModel] | None = Config
     for part in loc:
         if model is None:
@@ -253,7 +254,7 @@ def model_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def first_model(ann) -> type[BaseModel] | None:
+def first_model(ann: object) -> type[BaseModel] | None:
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
     for a in getattr(ann, "__args__", ()) or ():
@@ -295,7 +296,9 @@ def input_paths(spec: InputConfig) -> list[Path]:
     return [spec.path]
 
 
-def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None, check_files: bool = True) -> Config:
+def load_config(
+    path: str | os.PathLike[str], overrides: dict[str, Any] | None = None, check_files: bool = True
+) -> Config:
     """Load, merge, resolve and validate a region config.
 
     Parameters
