@@ -1,4 +1,6 @@
-"""``engine: gsocseq_compat`` — the numerics of the FAO GSOCseq reference scripts (methods §1.5, §1.7, §1.11).
+"""``engine: gsocseq_compat`` — the numerics of the FAO GSOCseq reference scripts.
+
+Sections: docs/methods/gsocseq.md §1.5, §1.7, §1.11.
 
 The default scsmap engine (:mod:`scsmap.rothc.kernel`, :func:`scsmap.rothc.gsocseq._chain`)
 integrates RothC-26.3 exactly (Rothamsted discrete scheme, TSMD with carry-over, 12 months a
@@ -9,14 +11,14 @@ reproduces *their* numerics so that those maps can be regressed against:
   ``47.9/(1+exp(106/(T+18.3)))`` (NaN below −18.3 °C, no zero below −5 °C), the scripts'
   ``fw1func`` moisture routine with all its quirks (month 1 never clamped; ``b`` from the month-12
   ``MaxTSMD`` for every month; deficit restarted at month 1 of every 12-month call; ``P − 1.0·PET``),
-  the cover factor ``c`` and the paddy factor (methods §1.5, §1.11 #2);
+  the cover factor ``c`` and the paddy factor (docs/methods/gsocseq.md §1.5, §1.11 #2);
 * **spin-up**: the analytic steady state of the continuous ODE with the mean modifier ξ̄
-  (:func:`spinup_analytic`, methods §1.7, Dechow et al. 2019) instead of the periodic
+  (:func:`spinup_analytic`, docs/methods/gsocseq.md §1.7, Dechow et al. 2019) instead of the periodic
   equilibrium of the monthly engine;
 * **integrator** (:func:`forward_euler`): ``soilassessment::carbonTurnover(..., "euler")`` = deSolve
   explicit Euler with Δt = 1/12 yr on ``dC/dt = u + ξ(t)·A·C`` over ``tt = seq(1/12, years, 1/12)``,
   i.e. ``12·years − 1`` steps (239 = 19.92 yr for 20 years; 11 per one-year call, December unused);
-  unstable when ``k_DPM·ξ·Δt > 2`` (ξ > 2.4) (methods §1.7, §1.11 #1).
+  unstable when ``k_DPM·ξ·Δt > 2`` (ξ > 2.4) (docs/methods/gsocseq.md §1.7, §1.11 #1).
 
 The warm-up phase is skipped here exactly as in the exact engine (the SOC map is T0), so
 :func:`gsocseq_compat_chain` is a drop-in replacement for :func:`scsmap.rothc.gsocseq._chain`.
@@ -62,7 +64,7 @@ manual, Annex I, "−999/outliers with the euler method").
 References
 ----------
 FAO GSP (2020) GSOCseq Technical Manual v1.1, ch. 5-6 and Annex I; GSOCseq scripts v1.2
-(methods [S12]): ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
+(key [S12] of docs/methods/index.md §0.2): ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
 ``13_ROTH_C_FORWARD.R`` (``fw1func``, ``xi.frame``, ``carbonTurnover(..., "euler")``).
 soilassessment (R package, Omuto) ``carbonTurnover``; deSolve ``ode(method = "euler")``.
 Sierra, C.A., Müller, M., Trumbore, S.E. (2012) Models of soil organic matter decomposition:
@@ -149,7 +151,7 @@ def fw1func(
     References
     ----------
     GSOCseq scripts v1.2, ``fw1func`` in ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
-    ``13_ROTH_C_FORWARD.R``; derived from SoilR ``fW.RothC`` (Sierra et al. 2012); methods §1.5.
+    ``13_ROTH_C_FORWARD.R``; derived from SoilR ``fW.RothC`` (Sierra et al. 2012); docs/methods/gsocseq.md §1.5.
     """
     m = _f64(prec12) - pe * _f64(pet12)
     bare = np.asarray(bare12, bool)
@@ -204,7 +206,7 @@ def xi_gsocseq(
     References
     ----------
     SoilR ``fT.RothC`` (Sierra et al. 2012); GSOCseq scripts v1.2 ``fw1func``, ``fPR``, ``fC``;
-    methods §1.5.
+    docs/methods/gsocseq.md §1.5.
     """
     a = temperature_factor_soilr(tmp12)
     b, _, _ = fw1func(prec12, pet12, bare12, clay)
@@ -214,10 +216,10 @@ def xi_gsocseq(
 def spinup_analytic(
     xi_mean: ArrayLike, soc0: ArrayLike, clay: ArrayLike, dr: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
-    """GSOCseq analytic spin-up (methods §1.7): equilibrium input and pools holding ``soc0``.
+    """GSOCseq analytic spin-up (docs/methods/gsocseq.md §1.7): equilibrium input and pools holding ``soc0``.
 
     Thin alias of :func:`scsmap.rothc.kernel.analytic_spinup`, which implements the same closed
-    form as methods §1.7 (``C_eq = ξ̄ (SOC₀ − IOM)/S``, IOM after Falloon).
+    form as docs/methods/gsocseq.md §1.7 (``C_eq = ξ̄ (SOC₀ − IOM)/S``, IOM after Falloon).
 
     Parameters
     ----------
@@ -245,7 +247,7 @@ def spinup_analytic(
 
 
 def ode_matrix(clay: ArrayLike) -> FloatArray:
-    """Matrix A of the continuous RothC ODE ``dC/dt = u + ξ·A·C`` (methods §2.4), active pools.
+    """Matrix A of the continuous RothC ODE ``dC/dt = u + ξ·A·C`` (docs/methods/rothc.md §2.4), active pools.
 
     Parameters
     ----------
@@ -315,7 +317,7 @@ def forward_euler(
     References
     ----------
     soilassessment ``carbonTurnover``; deSolve ``ode(..., method = "euler")`` (Soetaert et al. 2010);
-    GSOCseq scripts v1.2 ``13_ROTH_C_FORWARD.R``; methods §1.7, §2.4.
+    GSOCseq scripts v1.2 ``13_ROTH_C_FORWARD.R``; docs/methods/gsocseq.md §1.7, docs/methods/rothc.md §2.4.
     """
     pools = _f64(pools)
     xi12 = _f64(xi12)
@@ -393,7 +395,7 @@ def gsocseq_compat_chain(
 
     References
     ----------
-    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``, ``13_ROTH_C_FORWARD.R``; methods §1.5-§1.7.
+    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``, ``13_ROTH_C_FORWARD.R``; docs/methods/gsocseq.md §1.5-§1.7.
     """
     bare12 = _f64(cover12) > 0.8
     xi_sp = xi_gsocseq(spin[0], spin[1], spin[2], bare12, clay, cover12, paddy)

@@ -1,37 +1,38 @@
-"""The GSOCseq protocol on rasters (methods §1): spin-up, forward BAU/SSM1-3, min/max uncertainty.
+"""The GSOCseq protocol on pixel vectors: spin-up, forward BAU/SSM1-3, min/max uncertainty.
 
-Per pixel of a target land use:
+Per pixel of a target land use (section numbers are those of docs/methods/gsocseq.md; [TM] is the
+GSOCseq Technical Manual v1.1 and [S12] the GSOCseq scripts v1.2, docs/methods/index.md §0.2):
 
 1. **Spin-up** — the exact periodic equilibrium of the Rothamsted discrete engine under
    the spin-up climatology (:func:`scsmap.rothc.kernel.equilibrium_exact`), scaled so
    that total SOC equals the SOC map (pools are linear in the C input, so
    ``C_eq = (SOC₀ − IOM)/SOC_active(1 t C ha-1 yr-1)``). IOM after Falloon et al. (1998).
-   This replaces GSOCseq's analytic ODE spin-up with mean modifier ξ̄ (methods §1.7) by the
+   This replaces GSOCseq's analytic ODE spin-up with mean modifier ξ̄ (§1.7) by the
    steady state of the engine that runs the forward years, so a pixel whose climate and
    input do not change stays exactly at its SOC (no spurious drift).
 2. **Warm-up** — when a year-by-year climate series is given (``*_warmup`` layers), each year
    is run month by month with that year's climate and an input scaled by the year's MIAMI NPP
-   relative to the spin-up NPP (methods §1.6 steps 3-4); T0 is the SOC after it and the BAU
+   relative to the spin-up NPP (§1.6 steps 3-4); T0 is the SOC after it and the BAU
    input the mean warm-up input. Without a series the SOC map is taken as T0, as the GSOCseq
-   manual allows when the map represents 2015-2020 (methods §1.7). Land use is held at the
+   manual allows when the map represents 2015-2020 (§1.7). Land use is held at the
    T0 map over the warm-up (no yearly land-use maps yet).
 3. **Forward** — ``years`` years under the forward climatology with BAU input ``C_eq`` and
-   SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (methods §1.6 step 5), through the annual
+   SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (§1.6 step 5), through the annual
    affine map (:func:`scsmap.rothc.kernel.forward_periodic`).
 4. **Inverse 4 per 1000** — the additional annual input that makes SOC grow by 0.4 % of T0 a
    year over the horizon (the RothC inverse mode of the 4 per 1000 literature), exact by
    linearity from the SSM1 response, and the share of it each SSM scenario supplies.
-5. **Uncertainty** — GSOCseq's min/max chains (methods §1.8): T ×1.02/×0.98, P ×0.95/×1.05,
+5. **Uncertainty** — GSOCseq's min/max chains (§1.8, [TM] Table 12.1): T ×1.02/×0.98, P ×0.95/×1.05,
    clay ×0.9/×1.1, SOC ×0.8/×1.2, medium SSM input ×(1.10 ∓ 0.15); each chain repeats
-   spin-up and forward, with its own IOM (methods §1.11 #9).
-   ``U% = 100 (max − min) / (2 mean)``; rate uncertainties by the propagation coded in the
-   GSOCseq scripts (sum of stocks in the denominator, methods §1.8).
+   spin-up and forward, with its own IOM (§1.11 #9).
+   ``U% = 100 (max − min) / (2 mean)`` ([TM] eqs 12.1, 12.7); rate uncertainties by the
+   propagation coded in the GSOCseq scripts (sum of stocks in the denominator, §1.8).
 
-Moisture: PET is supplied, so the deficit uses ``P − 1.0·PET`` (pE = 1, methods §1.5);
-the soil is "bare" for the moisture routine where the cover factor exceeds 0.8 (methods §1.4).
+Moisture: PET is supplied, so the deficit uses ``P − 1.0·PET`` (pE = 1, §1.5);
+the soil is "bare" for the moisture routine where the cover factor exceeds 0.8 (§1.4).
 Depth of the moisture routine: 30 cm (GSOCseq).
 
-All functions here are pure numpy on pixel vectors; :mod:`scsmap.products` maps them onto
+All functions here are pure numpy on pixel vectors; :mod:`scsmap.layers.gsocseq` maps them onto
 the region grid block by block.
 """
 
@@ -68,7 +69,8 @@ OUTPUTS = (
     + [f"mc_{stat}_asr_{s}" for s in SCENARIOS for stat in ("mean", "sd", "p05", "p95")]
 )
 
-#: relative 95 % half-widths of the GSOCseq uncertainty table (methods §1.8), used as ±1.96 SD in Monte Carlo
+#: relative 95 % half-widths of the GSOCseq uncertainty table ([TM] Table 12.1; docs/methods/gsocseq.md §1.8),
+#: used as ±1.96 SD in Monte Carlo
 MC_HALF_WIDTH = {"temperature": 0.02, "precipitation": 0.05, "clay": 0.10, "soc": 0.20, "ssm_points": 0.15}
 
 
@@ -129,7 +131,17 @@ def qa_flags(r: dict[str, FloatArray], t0: FloatArray) -> FloatArray:
 @dataclass(frozen=True)
 class LandUseParams:
     """RothC parameters per FAO land-use class (``scsmap/data/land_use_rothc.csv``, read by
-    :func:`scsmap.io.tables.load_land_use_params`)."""
+    :func:`scsmap.io.tables.load_land_use_params`; docs/methods/gsocseq.md §1.3).
+
+    Attributes
+    ----------
+    dr : numpy.ndarray
+        ``(256,)`` DPM/RPM ratio [1] by class code, NaN where undefined.
+    spinup, forward : numpy.ndarray of bool
+        ``(256,)``: the class is a spin-up / forward (scenario) target.
+    paddy : numpy.ndarray
+        ``(256,)`` decomposition factor f_PR [1] (0.4 for paddy fields, else 1).
+    """
 
     dr: FloatArray  # (256,) DPM/RPM ratio, NaN where undefined
     spinup: BoolArray  # (256,) bool
@@ -157,7 +169,7 @@ def cover_fallback(land_use: ArrayLike, cropland_bare_months: Iterable[int] = ()
 
     References
     ----------
-    GSOCseq Technical Manual ch. 6 "Monthly vegetation cover" (methods §1.4).
+    GSOCseq Technical Manual ch. 6 "Monthly vegetation cover" (docs/methods/gsocseq.md §1.4).
     """
     lu = np.asarray(land_use)
     c = np.where(lu == 9, 1.0, 0.6)
@@ -192,7 +204,7 @@ def miami_npp(mat: ArrayLike, map_mm: ArrayLike, c_frac: float = 0.5) -> FloatAr
     ----------
     Lieth, H. (1975) Modeling the primary productivity of the world. In: Primary
     Productivity of the Biosphere, Springer, 237-263. GSOCseq Technical Manual eqs 6.6-6.9;
-    [S12] 3_MIAMI_MODEL_NPP_MIAMI_MEAN_81-00_TC.R (methods §1.6; worked values (15 °C,
+    [S12] 3_MIAMI_MODEL_NPP_MIAMI_MEAN_81-00_TC.R (docs/methods/gsocseq.md §1.6; worked values (15 °C,
     800 mm) → 6.182, (10, 1000) → 7.032 t C ha-1 yr-1).
     """
     mat, map_mm = np.asarray(mat, dtype="f8"), np.asarray(map_mm, dtype="f8")
@@ -215,7 +227,9 @@ def _warmup(
     temperature: K.Temperature,
     depth: float,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """GSOCseq warm-up: each year's climate and an input scaled by that year's MIAMI NPP (methods §1.6-§1.7).
+    """GSOCseq warm-up: each year's climate and an input scaled by that year's MIAMI NPP.
+
+    docs/methods/gsocseq.md §1.6-§1.7.
 
     C_w = C_eq · NPP_w / NPP_spin-up (ratio chaining of the scripts, the land-use coefficient cancels
     for a constant land use). Returns pools and deficit at T0 and the BAU input = mean of the C_w.
@@ -376,7 +390,7 @@ def gsocseq_pixels(
     mc_draws : int
         Monte Carlo draws (0 = none): each draw scales T, P, clay and SOC and shifts the SSM
         input increases by factors drawn once for the whole run (normal, 1.96 SD = the GSOCseq
-        bounds of methods §1.8, :data:`MC_HALF_WIDTH`), so results do not depend on chunking;
+        bounds of docs/methods/gsocseq.md §1.8, :data:`MC_HALF_WIDTH`), so results do not depend on chunking;
         outputs mean, SD, 5th and 95th percentile of the ASR of every scenario.
     seed : int
         Seed of the Monte Carlo draws.
@@ -398,7 +412,7 @@ def gsocseq_pixels(
 
     References
     ----------
-    GSOCseq Technical Manual (FAO 2020) ch. 5, 6, 12; scripts v1.2 (methods §1.5-§1.9).
+    GSOCseq Technical Manual (FAO 2020) ch. 5, 6, 12; scripts v1.2 (docs/methods/gsocseq.md §1.5-§1.9).
     """
     if engine not in ("rothamsted", "gsocseq_compat"):
         raise ValueError(f"unknown RothC engine {engine!r}")
@@ -438,10 +452,27 @@ def gsocseq_pixels(
 
 
 def monte_carlo_factors(draws: int, seed: int) -> FloatArray:
-    """(draws, 5) factors: T, P, clay, SOC multipliers and the SSM increase shift (absolute).
+    """Monte Carlo factors of the GSOCseq inputs, drawn once per run.
 
-    Normal draws with 1.96 SD equal to the GSOCseq bounds (methods §1.8), from
+    Normal draws with 1.96 SD equal to the GSOCseq bounds (:data:`MC_HALF_WIDTH`), from
     ``numpy.random.default_rng(seed)``: the same for every pixel and every chunk.
+
+    Parameters
+    ----------
+    draws : int
+        Number of draws.
+    seed : int
+        Seed of the generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(draws, 5)`` float64: multipliers of temperature, precipitation, clay and SOC [1] (mean 1),
+        and the absolute shift of the SSM input increases [1] (mean 0).
+
+    References
+    ----------
+    GSOCseq Technical Manual v1.1, Table 12.1 (the bounds); docs/methods/gsocseq.md §1.8.
     """
     rng = np.random.default_rng(seed)
     h = MC_HALF_WIDTH

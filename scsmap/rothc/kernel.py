@@ -1,4 +1,6 @@
-"""RothC-26.3 engine: monthly step, runs over month series, equilibria (methods §1.7, §2.3).
+"""RothC-26.3 engine: monthly step, runs over month series, equilibria.
+
+Sections: docs/methods/rothc.md §2.3, docs/methods/gsocseq.md §1.7.
 
 State layout
 ------------
@@ -47,7 +49,7 @@ Model description and users guide, §1.3-1.7 and §2 (Rothamsted Research; RothC
 @f2ab6df ``RothC_description.pdf``, code ``RothC_Py.py``).
 Dechow, R. et al. (2019) Evaluation of the RothC model as a prognostic tool for the
 prediction of SOC trends in Germany; and the GSOCseq scripts v1.2
-``11_ROTH_C_SPIN_UP_Analytical.R`` (analytic spin-up, methods §1.7).
+``11_ROTH_C_SPIN_UP_Analytical.R`` (analytic spin-up, docs/methods/gsocseq.md §1.7).
 """
 
 from __future__ import annotations
@@ -216,7 +218,7 @@ def step(
     References
     ----------
     Coleman & Jenkinson, RothC-26.3 description §1.5-1.7; RothC_Py ``decomp``
-    (methods §2.3, oracle RC-4).
+    (docs/methods/rothc.md §2.3, oracle RC-4 of §2.5).
     """
     pools = _f64(pools)
     e = decay_factors(rm)
@@ -801,13 +803,14 @@ def iterate_years(pools: ArrayLike, M: FloatArray, v: FloatArray, years: int) ->
     pools : array_like
         ``(5, *S)`` or ``(4, *S)`` [t C ha-1].
     M, v : numpy.ndarray
-        Annual map.
+        Annual map (:func:`annual_map`), ``(4, 4, *S)`` and ``(4, *S)``.
     years : int
+        Number of years [yr].
 
     Returns
     -------
     numpy.ndarray
-        ``(years, 5|4, *S)``: the pools at the end of years 1..``years``.
+        ``(years, 5|4, *S)``: the pools at the end of years 1..``years`` [t C ha-1].
     """
     act, iom = _active_and_iom(pools)
     c = np.array(act)
@@ -960,7 +963,7 @@ def equilibrium_rothamsted(
     References
     ----------
     RothC_Py main loop (``while test > 1E-6``); RothC Fortran ``Shell.for``;
-    methods §2.3 (oracle RC-1: 19,872 months, SOC 37.211050).
+    docs/methods/rothc.md §2.3 (oracle RC-1 of §2.5: 19,872 months, SOC 37.211050).
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     if method not in ("monthly", "annual"):
@@ -1155,8 +1158,7 @@ def equilibrium_exact(
 
     References
     ----------
-    scsmap design notes §5 (one year of RothC is an affine map of the pools);
-    Coleman & Jenkinson, RothC-26.3 description §2.
+    docs/methods/rothc.md §2.3, "One year: the annual affine map"; Coleman & Jenkinson, RothC-26.3 description §2.
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     inputs12 = _f64(inputs12)
@@ -1486,7 +1488,7 @@ def analytic_spinup(
 ) -> tuple[FloatArray, FloatArray]:
     """GSOCseq analytic spin-up: the input that holds SOC at ``soc0`` in steady state.
 
-    Steady state of the continuous RothC ODE with one mean rate modifier ξ̄ (methods §1.7):
+    Steady state of the continuous RothC ODE with one mean rate modifier ξ̄ (docs/methods/gsocseq.md §1.7):
 
     ``S = γ_D/k_DPM + γ_R/k_RPM + 0.46/(x·k_BIO) + 0.54/(x·k_HUM)`` [yr],
     ``C_eq = ξ̄ (SOC₀ − IOM)/S``, ``DPM = γ_D C_eq/(ξ̄ k_DPM)``, ``RPM = γ_R C_eq/(ξ̄ k_RPM)``,
@@ -1518,7 +1520,7 @@ def analytic_spinup(
     Dechow, R., Franko, U., Kätterer, T. & Kolbe, H. (2019) Evaluation of the RothC
     model as a prognostic tool for the prediction of SOC trends in Germany. Geoderma
     337:463-478; GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``
-    (``fget_equilibrium_fractions``); methods §1.7, oracle GS-1.
+    (``fget_equilibrium_fractions``); docs/methods/gsocseq.md §1.7, oracle GS-1.
     """
     xi = _f64(xi_mean)
     soc0 = _f64(soc0)

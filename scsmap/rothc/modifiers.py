@@ -1,4 +1,4 @@
-"""RothC rate-modifying factors, vectorised over pixels (methods §1.5, §2.2).
+"""RothC rate-modifying factors, vectorised over pixels (docs/methods/rothc.md §2.2, docs/methods/gsocseq.md §1.5).
 
 The monthly rate modifier is ``RM = a · b · c (· f_PR)``: temperature factor *a*,
 topsoil-moisture factor *b*, soil-cover factor *c* and, in GSOCseq-style runs, the
@@ -72,7 +72,7 @@ def temperature_factor(tmp: ArrayLike) -> FloatArray:
     References
     ----------
     Jenkinson, D.S. et al. (1987) Intercomparison of models; Coleman & Jenkinson,
-    RothC-26.3 description §1.6.1; RothC_Py ``RMF_Tmp``. Check values (methods §2.2):
+    RothC-26.3 description §1.6.1; RothC_Py ``RMF_Tmp``. Check values (docs/methods/rothc.md §2.2):
     −5 → 0.0162, 0 → 0.1439, 10 → 1.099, 20 → 2.822, 30 → 4.791.
     """
     t = _f64(tmp)
@@ -100,7 +100,7 @@ def temperature_factor_soilr(tmp: ArrayLike) -> FloatArray:
 
     References
     ----------
-    Sierra et al. (2012) SoilR, ``R/fT.RothC.R``; methods §1.5.
+    Sierra et al. (2012) SoilR, ``R/fT.RothC.R``; docs/methods/gsocseq.md §1.5.
     """
     t = _f64(tmp)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -262,7 +262,7 @@ def tsmd_series(
 
     References
     ----------
-    Coleman & Jenkinson, RothC-26.3 description, Table 2 (methods §2.5 RC-3).
+    Coleman & Jenkinson, RothC-26.3 description, Table 2 (docs/methods/rothc.md §2.5, RC-3).
     """
     rain = _f64(rain)
     evap = _f64(evap)
@@ -346,7 +346,7 @@ def tsmd_settle(
     References
     ----------
     Coleman & Jenkinson, RothC-26.3 description §1.6.2 (deficit carried month to
-    month; start the series in a wet month); scsmap design notes §5.
+    month; start the series in a wet month); docs/methods/rothc.md §2.3 (the annual affine map).
     """
     rain12 = _f64(rain12)
     evap12 = _f64(evap12)
@@ -425,7 +425,7 @@ def cover_factor(covered: ArrayLike) -> FloatArray:
     -------
     numpy.ndarray
         c [-], float64. (GSOCseq derives a continuous ``c = 1 − 0.4·P_veg`` from NDVI,
-        methods §1.4; such a c can be passed to the kernel directly.)
+        docs/methods/gsocseq.md §1.4; such a c can be passed to the kernel directly.)
 
     References
     ----------
@@ -453,6 +453,6 @@ def paddy_factor(is_paddy: ArrayLike, factor: float = P.PADDY_FACTOR) -> FloatAr
     GSOCseq scripts v1.2 (all RothC scripts; comment cites Shirato, Y. & Yokozawa, M.
     (2005) Applying the Rothamsted Carbon Model for long-term experiments on Japanese
     paddy soils and modifying it by simple tuning of the decomposition rate. Soil Sci.
-    Plant Nutr. 51:405-415); methods §1.5.
+    Plant Nutr. 51:405-415); docs/methods/gsocseq.md §1.5.
     """
     return np.where(np.asarray(is_paddy).astype(bool), factor, 1.0).astype(np.float64)

@@ -1,4 +1,4 @@
-"""RothC-26.3 constants and the small closed-form parameter functions (methods §2.1).
+"""RothC-26.3 constants and the small closed-form parameter functions (docs/methods/rothc.md §2.1).
 
 Every constant carries its source. Units: rate constants in yr-1, pools and inputs
 in t C ha-1 (written ``t ha-1`` in files), clay in % of the fine earth, depth in cm,
@@ -50,7 +50,8 @@ FYM_DPM = 0.49
 FYM_RPM = 0.49
 FYM_HUM = 0.02
 
-# --- DPM/RPM ratio (DR) of plant inputs (Coleman & Jenkinson §1.3; methods §1.3/§2.1) ---
+# --- DPM/RPM ratio (DR) of plant inputs (Coleman & Jenkinson §1.3) ---
+# (docs/methods/gsocseq.md §1.3, docs/methods/rothc.md §2.1)
 #: Default DR by vegetation type [-].
 DR_DEFAULTS = {
     "crops_improved_grassland": 1.44,  # 59 % DPM / 41 % RPM
@@ -128,7 +129,7 @@ def x_clay(clay: ArrayLike) -> FloatArray:
     References
     ----------
     Coleman & Jenkinson, RothC-26.3 model description §1.4 (the factor 1.67 scales
-    the Rothamsted ratio to 3.51 at 23.4 % clay). Check values (methods §2.1):
+    the Rothamsted ratio to 3.51 at 23.4 % clay). Check values (docs/methods/rothc.md §2.1):
     clay 0 → 5.762, 23.4 → 3.514, 60 → 3.113.
     """
     return 1.67 * (1.85 + 1.60 * np.exp(-0.0786 * np.asarray(clay, dtype=np.float64)))
@@ -152,7 +153,7 @@ def falloon_iom(toc: ArrayLike) -> FloatArray:
     References
     ----------
     Falloon, P. et al. (1998) Soil Biol. Biochem. 30:1207-1211, eq. 1. Check values
-    (methods §2.1): TOC 20 → 1.486, 100 → 9.294.
+    (docs/methods/rothc.md §2.1): TOC 20 → 1.486, 100 → 9.294.
     """
     return FALLOON_A * np.asarray(toc, dtype=np.float64) ** FALLOON_B
 

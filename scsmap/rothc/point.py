@@ -180,7 +180,7 @@ def run_point(inp: PointInput, equilibrium: EquilibriumMethod = "rothamsted") ->
 
     References
     ----------
-    RothC_Py main program; methods §2.3 and §2.5 (RC-1).
+    RothC_Py main program; docs/methods/rothc.md §2.3 and §2.5 (RC-1).
     """
     if equilibrium not in ("rothamsted", "exact"):
         raise ValueError(f"equilibrium must be 'rothamsted' or 'exact', got {equilibrium!r}")

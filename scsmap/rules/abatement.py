@@ -6,7 +6,7 @@ cost per t (``cost_per_tco2_best``). Pixels are grouped into steps, one per prac
 IPCC climate zone; a step's cost is its total cost over its total abatement
 (Σ area·net·cost_t / Σ area·net). Steps sorted by cost and cumulated give the curve; its
 total equals the area-weighted sum of ``net_ghg_best`` over the pixels with a cost
-(docs/methods/ghg.md, costs and abatement).
+(docs/methods/ghg.md §9.2).
 """
 
 from __future__ import annotations
@@ -90,10 +90,15 @@ def abatement_curve(sums: ArrayLike, practice_names: Mapping[int, str], zone_nam
 
     Returns
     -------
-    dict of str to numpy.ndarray
+    Curve
         Columns :data:`CURVE_COLUMNS`, one row per step with abatement > 0, sorted by cost per t
-        (then by key): ``step``, ``practice``, ``climate_zone``, ``area_ha``, ``abatement_Mt_CO2e_yr``,
-        ``cost_per_tco2e``, ``cumulative_Mt_CO2e_yr``, ``cost_million_per_yr``.
+        (then by key): ``step``, ``practice``, ``climate_zone``, ``area_ha`` [ha], ``abatement_Mt_CO2e_yr``
+        [Mt CO₂e yr-1], ``cost_per_tco2e`` [currency t-1 CO₂e], ``cumulative_Mt_CO2e_yr`` [Mt CO₂e yr-1],
+        ``cost_million_per_yr`` [million currency yr-1].
+
+    References
+    ----------
+    docs/methods/ghg.md §9.2 (cost layer and abatement curve).
     """
     sums = np.asarray(sums, dtype="f8")
     keys = np.flatnonzero(sums[1] > 0)
@@ -114,5 +119,18 @@ def abatement_curve(sums: ArrayLike, practice_names: Mapping[int, str], zone_nam
 
 
 def curve_at_price(curve: Curve, price: float) -> float:
-    """Cumulative abatement of the steps whose cost per t is at most ``price`` [Mt CO₂e yr-1]."""
+    """Cumulative abatement of the steps whose cost per t is at most ``price``.
+
+    Parameters
+    ----------
+    curve : Curve
+        From :func:`abatement_curve`.
+    price : float
+        Carbon price [currency t-1 CO₂e].
+
+    Returns
+    -------
+    float
+        [Mt CO₂e yr-1].
+    """
     return float(np.sum(curve["abatement_Mt_CO2e_yr"][curve["cost_per_tco2e"] <= price]))

@@ -171,13 +171,13 @@ def aridity_index(annual_precipitation: ArrayLike, annual_pet: ArrayLike) -> Flo
 
     Returns
     -------
-    array_like
-        AI [1]; NaN where PET ≤ 0. UNEP classes: hyper-arid < 0.05, arid
-        0.05-0.20, semi-arid 0.20-0.50, dry sub-humid 0.50-0.65, humid ≥ 0.65.
+    numpy.ndarray
+        AI [1], broadcast shape, the inputs' float dtype; NaN where PET ≤ 0. UNEP classes:
+        hyper-arid < 0.05, arid 0.05-0.20, semi-arid 0.20-0.50, dry sub-humid 0.50-0.65, humid ≥ 0.65.
 
     References
     ----------
-    UNEP (1992) World Atlas of Desertification; methods §6.1.
+    UNEP (1992) World Atlas of Desertification (aridity classes); docs/methods/practices.md §6.1.
     """
     p, pet = np.asarray(annual_precipitation), np.asarray(annual_pet)
     with np.errstate(invalid="ignore"):

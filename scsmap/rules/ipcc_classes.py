@@ -1,4 +1,4 @@
-"""IPCC climate zones and IPCC soil classes, per pixel (methods §3.2, §3.3).
+"""IPCC climate zones and IPCC soil classes, per pixel (docs/methods/ipcc.md §3.2, §3.3).
 
 Pure numpy functions. The class codes are defined here (:data:`ZONES`, :data:`SOILS`);
 the packaged legends ``scsmap/data/ipcc_climate_zones.csv`` (1 tropical montane … 12
@@ -78,7 +78,7 @@ def ipcc_climate_zone(
     References
     ----------
     IPCC (2019) Refinement, Vol 4 Ch 3 Annex 3A.5, Fig. 3A.5.2 with its corrigendum,
-    as coded in two independent public classifiers (methods §3.2).
+    as coded in two independent public classifiers (docs/methods/ipcc.md §3.2).
     """
     mat = np.asarray(mat, dtype="f8")
     map_ = np.asarray(map_, dtype="f8")
@@ -153,7 +153,7 @@ def ipcc_soil_class(
     References
     ----------
     IPCC (2006/2019) Vol 4 Ch 3 Annex 3A.5 soil classification scheme, as coded
-    publicly (``classify_soil_WRB``); methods §3.3.
+    publicly (``classify_soil_WRB``); docs/methods/ipcc.md §3.3.
     """
     sand = np.asarray(sand, dtype="f8")
     clay = np.asarray(clay, dtype="f8")

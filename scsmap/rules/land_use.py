@@ -1,7 +1,7 @@
 """Land-use classes: reclassification of land-cover codes through a lookup table. Pure numpy.
 
 The packaged default table maps ESA CCI land cover to the 13 FAO GSOCseq land-use
-classes exactly as the GSOCseq v1.2 scripts do (docs/methods/gsocseq.md); a region
+classes exactly as the GSOCseq v1.2 scripts do (docs/methods/gsocseq.md §1.3); a region
 overrides it with ``tables.land_cover_reclass`` (read by :mod:`scsmap.io.tables`).
 """
 
@@ -31,7 +31,12 @@ class ReclassTable:
     classes: Float32Array
 
     def sorted(self) -> ReclassTable:
-        """The same table with its codes in ascending order (what :func:`reclass_block` expects)."""
+        """The same table with its codes in ascending order (what :func:`reclass_block` expects).
+
+        Returns
+        -------
+        ReclassTable
+        """
         order = np.argsort(self.codes)
         return ReclassTable(self.name, self.codes[order], self.classes[order])
 

@@ -1,6 +1,7 @@
 """Practice suitability, Tier 1 / Tier 2 practice rates with saturation caps, and composites.
 
-Pure numpy, per pixel (methods §3.7, §4.3-4.4, §6). :func:`evaluate` takes flat or
+Pure numpy, per pixel (docs/methods/ipcc.md §3.7, docs/methods/saturation.md §4.3-4.4,
+docs/methods/practices.md §6). :func:`evaluate` takes flat or
 N-d arrays of the pixel inputs and returns, for each practice of the rule table,
 a suitability class, reason bits and a capped rate, plus the composites.
 
@@ -116,7 +117,21 @@ class Tier1Tables:
     rows: tuple[dict[str, str], ...] = ()
 
     def describe(self, land_use: str, factor: str, levels: tuple[str, ...]) -> str:
-        """The rows used for a factor change, as compact JSON (for product tags)."""
+        """The rows used for a factor change, as compact JSON (for product tags).
+
+        Parameters
+        ----------
+        land_use : {"cropland", "grassland"}
+        factor : str
+            ``F_LU``, ``F_MG``, ``F_I`` or ``F_AF``.
+        levels : tuple of str
+            The levels of the change.
+
+        Returns
+        -------
+        str
+            JSON list of ``{level, climate, value, tag}``.
+        """
         sel = [r for r in self.rows if r["land_use"] == land_use and r["factor"] == factor and r["level"] in levels]
         return json.dumps(
             [{k: r[k] for k in ("level", "climate", "value", "tag")} for r in sel],
@@ -127,7 +142,7 @@ class Tier1Tables:
 
 @dataclass(frozen=True)
 class PracticeRule:
-    """One row of the practice rule table (methods §6.2).
+    """One row of the practice rule table (docs/methods/practices.md §6.2).
 
     Attributes
     ----------
@@ -211,9 +226,9 @@ class PracticeSettings:
     best_of : int
         Lowest suitability class that ``best_practice`` may pick (2 suitable only, 1 also conditional).
     efficiency_beta : float or None
-        Optional saturation-efficiency exponent β (methods §4.3 step 5).
+        Optional saturation-efficiency exponent β (docs/methods/saturation.md §4.3 step 5).
     poc_allowance : float
-        [t ha-1] added to the MAOC deficit in the capacity cap (methods §4.3 step 4).
+        [t ha-1] added to the MAOC deficit in the capacity cap (docs/methods/saturation.md §4.3 step 4).
     relative_cap : (float, float, float, float)
         (stock_low, stock_high, rate_low, rate_high): relative-rate cap r_max(SOC)
         = rate_low [yr-1] up to stock_low [t ha-1], linear to rate_high at stock_high, then held.
@@ -256,7 +271,17 @@ class PracticeSettings:
 
 
 def output_names(rules: Iterable[PracticeRule]) -> list[str]:
-    """Names of the layers :func:`evaluate` returns, in order."""
+    """Names of the layers :func:`evaluate` returns, in order.
+
+    Parameters
+    ----------
+    rules : iterable of PracticeRule
+
+    Returns
+    -------
+    list of str
+        ``suitability_<p>``, ``suitability_reason_<p>``, ``rate_<p>`` per rule, then :data:`COMPOSITES`.
+    """
     names: list[str] = []
     for r in rules:
         names += [f"suitability_{r.practice}", f"suitability_reason_{r.practice}", f"rate_{r.practice}"]
@@ -275,16 +300,20 @@ def relative_rate_cap(
     ----------
     soc : array_like
         SOC stock at T0 [t ha-1].
+    stock_low, stock_high : float
+        [t ha-1].
+    rate_low, rate_high : float
+        [yr-1].
 
     Returns
     -------
     numpy.ndarray
-        [yr-1]; the rate cap is ``r_max · SOC`` [t ha-1 yr-1].
+        [yr-1], float64, shape of ``soc``; the rate cap is ``r_max · SOC`` [t ha-1 yr-1].
 
     References
     ----------
-    methods §4.4 (scsmap default [D], after Minasny et al. 2017: up to ~10 ‰ yr-1
-    where topsoil SOC < 30 t ha-1; 4 ‰ as the general aspiration).
+    Minasny, B. et al. (2017) Geoderma 292:59-86: up to ~10 ‰ yr-1 where topsoil SOC < 30 t ha-1,
+    4 ‰ as the general aspiration; the cap is a scsmap default [D] (docs/methods/saturation.md §4.4).
     """
     soc = np.asarray(soc, dtype="f8")
     r_max: FloatArray = np.interp(soc, [stock_low, stock_high], [rate_low, rate_high])
@@ -311,25 +340,26 @@ def cap_rate(
     rate : array_like
         Uncapped rate [t ha-1 yr-1].
     deficit : array_like
-        MAOC saturation deficit [t ha-1] (methods §4.3).
+        MAOC saturation deficit [t ha-1] (docs/methods/saturation.md §4.3).
     soc : array_like
         SOC stock at T0 [t ha-1].
     saturation_ratio : array_like
         [%].
-    duration : array_like
+    duration : float or numpy.ndarray
         Years over which the rate is counted [yr].
     settings : PracticeSettings
-    extra_cap : array_like, optional
-        A further cap [t ha-1 yr-1] (e.g. the manure-N cap of methods §6.2 P4a).
+    extra_cap : float or numpy.ndarray, optional
+        A further cap [t ha-1 yr-1] (e.g. the manure-N cap of docs/methods/practices.md §6.2 P4a).
 
     Returns
     -------
     numpy.ndarray
-        [t ha-1 yr-1]; ``capped · duration ≤ deficit + POC allowance`` for positive rates.
+        [t ha-1 yr-1], float64; ``capped · duration ≤ deficit + POC allowance`` for positive rates.
 
     References
     ----------
-    methods §4.3 (steps 3-5) and §4.4.
+    Georgiou, K. et al. (2022) Nat. Commun. 13:3797 (capacity); Minasny, B. et al. (2017) Geoderma
+    292:59-86 (relative cap); docs/methods/saturation.md §4.3 (steps 3-5) and §4.4.
     """
     return _Caps(deficit, soc, saturation_ratio, settings).apply(rate, duration, extra_cap)
 
@@ -492,7 +522,7 @@ def evaluate(
     land_use : array_like
         FAO land-use class.
     saturation_ratio, deficit : array_like
-        MAOC saturation [%] and deficit [t ha-1] (methods §4.3).
+        MAOC saturation [%] and deficit [t ha-1] (docs/methods/saturation.md §4.3).
     rules : list of PracticeRule
     tier1 : Tier1Tables
     settings : PracticeSettings
@@ -515,7 +545,10 @@ def evaluate(
 
     References
     ----------
-    methods §3.1 (eq. 2.25, D = 20 yr), §3.7, §4.3-4.4, §5, §6.2-6.3.
+    IPCC (2006) Vol. 4 Ch. 2 eq. 2.25 (D = 20 yr) with SOC_REF of Table 2.3 and the factors of
+    Tables 5.5 and 6.2 (2006 or 2019); Cardinael et al. (2018) Environ. Res. Lett. 13:124020
+    (agroforestry); docs/methods/ipcc.md §3.1 and §3.7, docs/methods/saturation.md §4.3-4.4,
+    docs/methods/fourp1000.md §5, docs/methods/practices.md §6.2-6.3.
     """
     soc = np.asarray(soc, dtype="f8")
     shape = soc.shape

@@ -1,4 +1,4 @@
-"""Mineral-associated organic carbon (MAOC) capacity, saturation ratio and deficit (methods §4).
+"""Mineral-associated organic carbon (MAOC) capacity, saturation ratio and deficit (docs/methods/saturation.md).
 
 Pure functions on arrays (numpy, dask or xarray). Units: clay and silt in % of the
 fine earth, bulk density in g cm-3, depth in cm, coarse fragments in % volume,
@@ -61,7 +61,7 @@ def capacity_georgiou(
     Georgiou, K. et al. (2022) Global stocks and capacity of mineral-associated soil
     organic carbon. Nat. Commun. 13:3797; code ``global_analysis.py`` lines ~1029-1061
     (``slopemap = activity·0.86 + (1 − activity)·0.48``; stock = g/kg /10 · BD ·
-    depth/10 kg m-2). Worked value (methods §4.2): clay+silt 50 %, HAC, BD 1.3,
+    depth/10 kg m-2). Worked value (docs/methods/saturation.md §4.2): clay+silt 50 %, HAC, BD 1.3,
     30 cm → 43 g kg-1 → 167.7 t ha-1.
     """
     slope = hac_share * slope_hac + (1.0 - hac_share) * slope_lac
@@ -107,7 +107,7 @@ def capacity_hassink(
     ----------
     Hassink, J. (1997) The capacity of soils to preserve organic C and N by their
     association with clay and silt particles. Plant Soil 191:77-87. Check values
-    (methods §4.1): fine 40 % → 18.89 g kg-1; BD 1.3, 30 cm → 73.7 t ha-1.
+    (docs/methods/saturation.md §4.1): fine 40 % → 18.89 g kg-1; BD 1.3, 30 cm → 73.7 t ha-1.
     """
     fine = clay + silt_share * silt
     return _g_per_kg_to_stock(intercept + slope * fine, bulk_density, depth_cm, coarse_fragments)
@@ -129,11 +129,12 @@ def saturation_ratio(soc_stock: E, capacity: E, f_maoc: float = 0.66) -> E:
     Returns
     -------
     array_like
-        [%]; NaN where capacity ≤ 0.
+        [%], the type of ``soc_stock``; NaN where capacity ≤ 0.
 
     References
     ----------
-    methods §4.3 steps 2-3.
+    Georgiou, K. et al. (2022) Nat. Commun. 13:3797 (f_MAOC = 0.66 of topsoil SOC);
+    docs/methods/saturation.md §4.3 steps 2-3.
     """
     cap: E
     if hasattr(capacity, "where") and not isinstance(capacity, np.ndarray):  # xarray / dask-backed
@@ -153,15 +154,16 @@ def saturation_deficit(soc_stock: E, capacity: E, f_maoc: float = 0.66) -> E:
     soc_stock, capacity : array_like
         [t ha-1].
     f_maoc : float, default 0.66
+        Share of SOC that is mineral-associated [1].
 
     Returns
     -------
     array_like
-        [t ha-1], ≥ 0 (NaN stays NaN).
+        [t ha-1], ≥ 0 (NaN stays NaN), the type of ``soc_stock``.
 
     References
     ----------
-    methods §4.3 step 3.
+    Georgiou, K. et al. (2022) Nat. Commun. 13:3797; docs/methods/saturation.md §4.3 step 3.
     """
     d = capacity - f_maoc * soc_stock
     if hasattr(d, "clip") and not isinstance(d, (np.ndarray, np.generic)):  # xarray

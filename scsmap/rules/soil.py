@@ -76,7 +76,8 @@ def bulk_density_ptf(organic_carbon: E, method: str) -> E:
     physical and chemical properties. SSSA J. 55:476–481.
     Alexander, E.B. (1980) Bulk densities of California soils in relation to other
     soil properties. SSSA J. 44:689–692.
-    Both coefficient pairs are recalled from the literature [R] (docs/methods/soil.md).
+    Both coefficient pairs are recalled from the literature [R] (docs/methods/soil.md;
+    confidence tags: docs/methods/index.md §0.3).
     """
     coef = {"manrique_jones_1991": (1.660, 0.318), "alexander_1980": (1.72, 0.294)}
     if method not in coef:
