@@ -2,7 +2,8 @@
 
 Every layer of a run is warped into one :class:`odc.geo.geobox.GeoBox`. By default it
 is EPSG:4326 at 1/120 degree with pixel edges on the global 30-arc-second grid, as in
-GSOCseq (methods §0.1); ``grid.like`` uses an input's native grid instead.
+GSOCseq (GSOCseq Technical Manual ch. 13; docs/methods/index.md §0.1); ``grid.like`` uses an
+input's native grid instead.
 """
 
 from __future__ import annotations
@@ -32,7 +33,26 @@ BlockInfos: TypeAlias = dict[int | None, _BlockInfo]
 
 
 def region_extent(region: RegionConfig, boundary: Geometry | None) -> Geometry:
-    """The region's footprint: boundary ∩ bbox, the boundary alone, or the bbox alone."""
+    """The region's footprint: boundary ∩ bbox, the boundary alone, or the bbox alone.
+
+    Parameters
+    ----------
+    region : RegionConfig
+        ``region.bbox`` (lon/lat, EPSG:4326), if any.
+    boundary : odc.geo.geom.Geometry or None
+        The region boundary (:func:`scsmap.io.vector.load_boundary`); the config guarantees a
+        boundary or a bbox.
+
+    Returns
+    -------
+    odc.geo.geom.Geometry
+        In EPSG:4326 when a bbox is involved, else in the boundary's CRS.
+
+    Raises
+    ------
+    ConfigError
+        If the bbox does not overlap the boundary.
+    """
     bbox = box(*region.bbox, crs="EPSG:4326") if region.bbox is not None else None
     if boundary is None:
         assert bbox is not None
@@ -99,12 +119,33 @@ def region_geobox(grid: GridConfig, footprint: Geometry, like: GeoBox | None = N
 
 
 def yx_coords(geobox: GeoBox) -> dict[Hashable, xr.DataArray]:
-    """xarray coordinates of a grid with dimensions named ``y`` and ``x`` (and spatial_ref)."""
+    """xarray coordinates of a grid with dimensions named ``y`` and ``x`` (and ``spatial_ref``).
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+
+    Returns
+    -------
+    dict
+        Coordinate name → ``xarray.DataArray`` (pixel-centre ``y``, ``x`` in CRS units).
+    """
     return xr_coords(geobox, always_yx=True)
 
 
 def chunks_for(geobox: GeoBox, chunk_size: int) -> tuple[int, int]:
-    """Chunk shape (y, x) for a grid: ``chunk_size`` squared, shrunk to the grid."""
+    """Chunk shape (y, x) for a grid: ``chunk_size`` squared, shrunk to the grid.
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+    chunk_size : int
+        [pixels] (``grid.chunk_size``).
+
+    Returns
+    -------
+    (int, int)
+    """
     ny, nx = geobox.shape.yx
     return (min(chunk_size, ny), min(chunk_size, nx))
 
@@ -119,6 +160,20 @@ def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, 
     """Lazy boolean mask, True inside the boundary (pixel centres), on ``geobox``.
 
     Computed block by block, so memory is bounded by the chunk size.
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+        The region grid.
+    boundary : odc.geo.geom.Geometry or None
+        Any CRS; None: every pixel is inside.
+    chunks : (int, int)
+        dask chunk shape (y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        bool, dims (y, x), named ``boundary_mask``.
     """
     assert geobox.crs is not None  # the region grid has a CRS
     geom = None if boundary is None else boundary.to_crs(geobox.crs)
@@ -189,10 +244,21 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
     grids it is ``|res_x res_y| / areal_scale`` with pyproj's areal scale factor at
     the cell centre (exact for equal-area projections).
 
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+        The region grid.
+    chunks : (int, int)
+        dask chunk shape (y, x).
+
     Returns
     -------
     xarray.DataArray
-        float64, shape (y, x), ha.
+        float64, dims (y, x), [ha].
+
+    References
+    ----------
+    Snyder, J.P. (1987) USGS Prof. Paper 1395, eq. 3-12 (see :func:`parallel_band_area`).
     """
     assert geobox.crs is not None  # the region grid has a CRS
     crs = CRS.from_user_input(geobox.crs.to_wkt()) if not isinstance(geobox.crs, CRS) else geobox.crs
@@ -235,7 +301,20 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
 
 
 def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
-    """Lazy latitude of each cell centre [degrees north], float64 (y, x)."""
+    """Lazy latitude of each cell centre.
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+        The region grid (any CRS: projected centres are transformed to EPSG:4326).
+    chunks : (int, int)
+        dask chunk shape (y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        [degrees north], float64, dims (y, x).
+    """
     assert geobox.crs is not None  # the region grid has a CRS
     crs = CRS.from_user_input(geobox.crs.to_wkt())
     aff = geobox.affine

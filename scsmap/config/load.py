@@ -32,7 +32,20 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 def expand_env(value: str) -> str:
-    # ${VAR:-default}: the default also when VAR is set but empty (shell semantics)
+    """Expand ``${VAR}`` and ``${VAR:-default}`` from the environment.
+
+    The default applies also when VAR is set but empty (shell semantics); an unset VAR without a
+    default expands to the empty string.
+
+    Parameters
+    ----------
+    value : str
+        A path or other config string.
+
+    Returns
+    -------
+    str
+    """
     return _ENV.sub(lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""), value)
 
 
@@ -84,6 +97,18 @@ def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
 def load_raw(path: str | os.PathLike[str], _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a config file and the chain of files it ``extends:``, merged (no validation).
 
+    Parameters
+    ----------
+    path : str or path-like
+        The YAML file.
+    _seen : tuple of pathlib.Path
+        Files already on the ``extends`` chain (to detect a loop; internal).
+
+    Returns
+    -------
+    dict
+        The merged YAML mapping, the paths each file declares made absolute.
+
     Raises
     ------
     ConfigError
@@ -130,7 +155,7 @@ def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
             spec["path"] = [_anchor_one(q, base, None) if isinstance(q, str) else q for q in p]
 
 
-#: GSOCseq 52-band stack layout (methods §1.2): layer -> 1-based bands
+#: GSOCseq 52-band stack layout (docs/methods/gsocseq.md §1.2): layer -> 1-based bands
 GSOCSEQ_STACK_BANDS = {
     "soc_stock": [1],
     "clay": [2],
@@ -235,6 +260,18 @@ def _format_error(err: ErrorDetails, raw: dict[str, Any]) -> str:
 
 
 def model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The config section (pydantic model) at a YAML path, for error messages.
+
+    Parameters
+    ----------
+    loc : tuple of int or str
+        Keys from the top of the config, e.g. ``("practices", "relative_cap")``.
+
+    Returns
+    -------
+    type of pydantic.BaseModel or None
+        None where the path does not lead to a section (e.g. into a list or a scalar).
+    """
     model: type[BaseModel] | None = Config
     for part in loc:
         if model is None:
@@ -255,6 +292,17 @@ def model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
 
 
 def first_model(ann: object) -> type[BaseModel] | None:
+    """The first pydantic model in a field annotation (itself, or inside ``X | None``, ``list[X]`` ...).
+
+    Parameters
+    ----------
+    ann : object
+        A type or a generic alias.
+
+    Returns
+    -------
+    type of pydantic.BaseModel or None
+    """
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
     for a in getattr(ann, "__args__", ()) or ():
@@ -287,7 +335,17 @@ def _exists(p: Path) -> bool:
 
 
 def input_paths(spec: InputConfig) -> list[Path]:
-    """The file paths of an input, with a ``{month}`` pattern expanded to 12 files."""
+    """The file paths of an input, with a ``{month}`` pattern expanded to 12 files.
+
+    Parameters
+    ----------
+    spec : InputConfig
+
+    Returns
+    -------
+    list of pathlib.Path
+        One path, the listed paths, or the 12 monthly paths (January first).
+    """
     if isinstance(spec.path, list):
         return list(spec.path)
     s = str(spec.path)
@@ -351,7 +409,13 @@ def load_config(
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON schema of the region config (``scsmap schema``)."""
+    """JSON schema of the region config (``scsmap schema``).
+
+    Returns
+    -------
+    dict
+        The schema of :class:`Config` (without the loader's ``source`` field), titled.
+    """
     schema = Config.model_json_schema()
     schema.get("properties", {}).pop("source", None)
     schema["title"] = "scsmap region configuration"
