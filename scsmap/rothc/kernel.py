@@ -443,6 +443,11 @@ def rate_modifiers(
     -------
     numpy.ndarray
         RM [-].
+
+    References
+    ----------
+    Coleman & Jenkinson, RothC-26.3 description §1.6 (RM = a·b·c); paddy factor of the GSOCseq
+    scripts v1.2; docs/methods/rothc.md §2.2, docs/methods/gsocseq.md §1.5.
     """
     a = mod.temperature_factor(tmp) if temperature == "rothamsted" else mod.temperature_factor_soilr(tmp)
     return a * b * cover * factor
@@ -644,6 +649,10 @@ def annual_map(rm12: ArrayLike, x: ArrayLike, inputs12: ArrayLike, *, scale: flo
     Built by pushing the four unit vectors (no input) and the zero state (with input)
     through the same monthly update as :func:`run`, so ``M C + v`` equals 12 monthly
     steps up to rounding (≈1e-15 relative). The DPM and RPM rows of ``M`` are diagonal.
+
+    References
+    ----------
+    docs/methods/rothc.md §2.3 ("One year: the annual affine map").
     """
     rm12 = _f64(rm12)
     inputs12 = _f64(inputs12)
@@ -713,6 +722,10 @@ def solve_periodic(M: ArrayLike, v: ArrayLike) -> FloatArray:
         ``(4, *S)`` active pools at the end of December of the periodic cycle
         [t C ha-1]. Infinite/NaN where a pool never decomposes (RM = 0 all year) and
         receives input.
+
+    References
+    ----------
+    docs/methods/rothc.md §2.3 (periodic equilibrium ``(I − M) C* = v``).
     """
     M = _f64(M)
     v = _f64(v)
