@@ -1,6 +1,6 @@
 # scsmap — make targets. `make help` lists them.
 #   make demo        environment + run on the embedded sample -> out/demo/
-#   make test        environment + test suite
+#   make test        environment + import contracts, ruff, mypy and the test suite
 #   make <region>    configs/regions/<region>.yaml -> out/<region>/: maps -> stats.csv -> report.html,
 #                    incrementally (e.g. make mkd, make btn); make report REGION=<region>
 
@@ -17,7 +17,7 @@ OUT    ?= out
 
 help:
 	@echo "make demo      run the embedded North Macedonia sample -> out/demo/"
-	@echo "make test      run the test suite"
+	@echo "make test      import contracts, ruff, mypy and the test suite"
 	@echo "make <region>  maps, statistics and report of configs/regions/<region>.yaml; regions: $(REGIONS)"
 	@echo "make all       every region"
 	@echo "make report REGION=<region>  the region's report.html (and what it needs)"
@@ -56,8 +56,19 @@ report:
 
 all: $(REGIONS)
 
+# static checks, then the test suite. Every step runs (so one report shows every failure); the
+# target fails when any of them failed.
+CHECK_PATHS = scsmap tests benchmarks scripts
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@failed=""; \
+	echo "$(BIN)/lint-imports"; $(BIN)/lint-imports || failed="$$failed lint-imports"; \
+	echo "$(BIN)/ruff check $(CHECK_PATHS)"; $(BIN)/ruff check $(CHECK_PATHS) || failed="$$failed ruff-check"; \
+	echo "$(BIN)/ruff format --check $(CHECK_PATHS)"; \
+	$(BIN)/ruff format --check $(CHECK_PATHS) || failed="$$failed ruff-format"; \
+	echo "$(BIN)/mypy"; $(BIN)/mypy || failed="$$failed mypy"; \
+	echo "$(BIN)/python -m pytest $(PYTEST_ARGS)"; $(BIN)/python -m pytest $(PYTEST_ARGS) || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 clean:
 	rm -rf $(OUT)

@@ -2,32 +2,65 @@
 
 Every layer of a run is warped into one :class:`odc.geo.geobox.GeoBox`. By default it
 is EPSG:4326 at 1/120 degree with pixel edges on the global 30-arc-second grid, as in
-GSOCseq (methods §0.1); ``grid.like`` uses an input's native grid instead.
+GSOCseq (GSOCseq Technical Manual ch. 13; docs/methods/index.md §0.1); ``grid.like`` uses an
+input's native grid instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict
+
 import dask.array as da
 import numpy as np
 import xarray as xr
+from numpy.typing import ArrayLike, NDArray
 from odc.geo.geobox import GeoBox
 from odc.geo.geom import Geometry, box
 from odc.geo.xr import rasterize, xr_coords
 from pyproj import CRS, Proj
 
+if TYPE_CHECKING:
+    from pyproj import Transformer
+
 from .config import GridConfig, RegionConfig
 from .errors import ConfigError, InputError
 
+#: what :func:`dask.array.map_blocks` passes as ``block_info[None]``: the keys used here
+_BlockInfo = TypedDict("_BlockInfo", {"array-location": list[tuple[int, int]]})
+#: the ``block_info`` argument of a block function (``None`` is the output block)
+BlockInfos: TypeAlias = dict[int | None, _BlockInfo]
+
 
 def region_extent(region: RegionConfig, boundary: Geometry | None) -> Geometry:
-    """The region's footprint: boundary ∩ bbox, the boundary alone, or the bbox alone."""
+    """The region's footprint: boundary ∩ bbox, the boundary alone, or the bbox alone.
+
+    Parameters
+    ----------
+    region : RegionConfig
+        ``region.bbox`` (lon/lat, EPSG:4326), if any.
+    boundary : odc.geo.geom.Geometry or None
+        The region boundary (:func:`scsmap.io.vector.load_boundary`); the config guarantees a
+        boundary or a bbox.
+
+    Returns
+    -------
+    odc.geo.geom.Geometry
+        In EPSG:4326 when a bbox is involved, else in the boundary's CRS.
+
+    Raises
+    ------
+    ConfigError
+        If the bbox does not overlap the boundary.
+    """
     bbox = box(*region.bbox, crs="EPSG:4326") if region.bbox is not None else None
     if boundary is None:
         assert bbox is not None
         return bbox
     if bbox is None:
         return boundary
-    clipped = boundary.to_crs("EPSG:4326") & bbox
+    assert region.bbox is not None  # bbox is made from it
+    clipped: Geometry = boundary.to_crs("EPSG:4326") & bbox
     if clipped.is_empty:
         b = boundary.to_crs("EPSG:4326").boundingbox
         src = region.boundary.path or region.boundary.countries if region.boundary else None
@@ -62,6 +95,7 @@ def region_geobox(grid: GridConfig, footprint: Geometry, like: GeoBox | None = N
         If the footprint does not overlap the ``like`` grid.
     """
     if like is not None:
+        assert like.crs is not None  # a raster's grid without CRS is refused when it is opened
         fp = footprint.to_crs(like.crs)
         if not fp.intersects(like.extent):
             raise InputError(
@@ -80,22 +114,44 @@ def region_geobox(grid: GridConfig, footprint: Geometry, like: GeoBox | None = N
     except Exception as exc:
         raise ConfigError(f"grid.crs: cannot parse {grid.crs!r}: {exc}") from None
     fp = footprint.to_crs(crs)
-    anchor = "edge" if grid.snap == "global" else "floating"
+    anchor: Literal["edge", "floating"] = "edge" if grid.snap == "global" else "floating"
     return GeoBox.from_geopolygon(fp, resolution=grid.resolution, crs=crs, anchor=anchor)
 
 
-def yx_coords(geobox: GeoBox) -> dict:
-    """xarray coordinates of a grid with dimensions named ``y`` and ``x`` (and spatial_ref)."""
+def yx_coords(geobox: GeoBox) -> dict[Hashable, xr.DataArray]:
+    """xarray coordinates of a grid with dimensions named ``y`` and ``x`` (and ``spatial_ref``).
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+
+    Returns
+    -------
+    dict
+        Coordinate name → ``xarray.DataArray`` (pixel-centre ``y``, ``x`` in CRS units).
+    """
     return xr_coords(geobox, always_yx=True)
 
 
 def chunks_for(geobox: GeoBox, chunk_size: int) -> tuple[int, int]:
-    """Chunk shape (y, x) for a grid: ``chunk_size`` squared, shrunk to the grid."""
+    """Chunk shape (y, x) for a grid: ``chunk_size`` squared, shrunk to the grid.
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+    chunk_size : int
+        [pixels] (``grid.chunk_size``).
+
+    Returns
+    -------
+    (int, int)
+    """
     ny, nx = geobox.shape.yx
     return (min(chunk_size, ny), min(chunk_size, nx))
 
 
-def _block_geobox(geobox: GeoBox, block_info) -> GeoBox:
+def _block_geobox(geobox: GeoBox, block_info: BlockInfos | None) -> GeoBox:
+    assert block_info is not None  # dask passes it
     (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
     return geobox[y0:y1, x0:x1]
 
@@ -104,23 +160,41 @@ def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, 
     """Lazy boolean mask, True inside the boundary (pixel centres), on ``geobox``.
 
     Computed block by block, so memory is bounded by the chunk size.
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+        The region grid.
+    boundary : odc.geo.geom.Geometry or None
+        Any CRS; None: every pixel is inside.
+    chunks : (int, int)
+        dask chunk shape (y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        bool, dims (y, x), named ``boundary_mask``.
     """
+    assert geobox.crs is not None  # the region grid has a CRS
     geom = None if boundary is None else boundary.to_crs(geobox.crs)
 
-    def block(x, block_info=None):
+    def block(x: NDArray[np.bool_], block_info: BlockInfos | None = None) -> NDArray[np.bool_]:
         gb = _block_geobox(geobox, block_info)
         if geom is None:
             return np.ones(gb.shape.yx, dtype=bool)
         if not geom.intersects(gb.extent):
             return np.zeros(gb.shape.yx, dtype=bool)
-        return rasterize(geom, gb).values
+        inside: NDArray[np.bool_] = rasterize(geom, gb).values
+        return inside
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype=bool)
     data = da.map_blocks(block, template, dtype=bool)
     return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"), name="boundary_mask")
 
 
-def parallel_band_area(lat1, lat2, dlon_deg, a: float = 6378137.0, b: float = 6356752.314245179):
+def parallel_band_area(
+    lat1: ArrayLike, lat2: ArrayLike, dlon_deg: float, a: float = 6378137.0, b: float = 6356752.314245179
+) -> NDArray[np.float64]:
     """Exact area of ellipsoidal cells bounded by two parallels and two meridians.
 
     ``A = b² · Δλ / 2 · [q(φ2) − q(φ1)]``, ``q(φ) = sin φ / (1 − e² sin² φ) +
@@ -147,15 +221,19 @@ def parallel_band_area(lat1, lat2, dlon_deg, a: float = 6378137.0, b: float = 63
     """
     e2 = 1 - (b / a) ** 2
     if e2 <= 0:
-        s1, s2 = np.sin(np.radians(lat1)), np.sin(np.radians(lat2))
-        return np.abs(a * a * np.radians(dlon_deg) * (s2 - s1))
+        s1: NDArray[np.float64] = np.sin(np.radians(lat1))
+        s2: NDArray[np.float64] = np.sin(np.radians(lat2))
+        sphere: NDArray[np.float64] = np.abs(a * a * np.radians(dlon_deg) * (s2 - s1))
+        return sphere
     e = np.sqrt(e2)
 
-    def q(lat):
-        s = np.sin(np.radians(np.asarray(lat, dtype="f8")))
-        return s / (1 - e2 * s * s) + np.log((1 + e * s) / (1 - e * s)) / (2 * e)
+    def q(lat: ArrayLike) -> NDArray[np.float64]:
+        s: NDArray[np.float64] = np.sin(np.radians(np.asarray(lat, dtype="f8")))
+        qs: NDArray[np.float64] = s / (1 - e2 * s * s) + np.log((1 + e * s) / (1 - e * s)) / (2 * e)
+        return qs
 
-    return np.abs(b * b * np.radians(dlon_deg) / 2 * (q(lat2) - q(lat1)))
+    area: NDArray[np.float64] = np.abs(b * b * np.radians(dlon_deg) / 2 * (q(lat2) - q(lat1)))
+    return area
 
 
 def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
@@ -166,34 +244,49 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
     grids it is ``|res_x res_y| / areal_scale`` with pyproj's areal scale factor at
     the cell centre (exact for equal-area projections).
 
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+        The region grid.
+    chunks : (int, int)
+        dask chunk shape (y, x).
+
     Returns
     -------
     xarray.DataArray
-        float64, shape (y, x), ha.
+        float64, dims (y, x), [ha].
+
+    References
+    ----------
+    Snyder, J.P. (1987) USGS Prof. Paper 1395, eq. 3-12 (see :func:`parallel_band_area`).
     """
+    assert geobox.crs is not None  # the region grid has a CRS
     crs = CRS.from_user_input(geobox.crs.to_wkt()) if not isinstance(geobox.crs, CRS) else geobox.crs
     aff = geobox.affine
 
     if crs.is_geographic:
         ellps = crs.ellipsoid
+        assert ellps is not None  # a geographic CRS has a datum
         a, inv_f = ellps.semi_major_metre, ellps.inverse_flattening
         b = a * (1 - 1 / inv_f) if inv_f else a
 
-        def block(x, block_info=None):
+        def block(x: NDArray[np.float64], block_info: BlockInfos | None = None) -> NDArray[np.float64]:
+            assert block_info is not None  # dask passes it
             (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
             edges = aff.f + aff.e * np.arange(y0, y1 + 1)
             rows = parallel_band_area(edges[1:], edges[:-1], abs(aff.a), a, b) / 1e4
             return np.repeat(rows[:, None], x1 - x0, axis=1)
     else:
         proj = Proj(crs)
-        to_ll = None
+        to_ll: Transformer | None = None
 
-        def block(x, block_info=None):
+        def block(x: NDArray[np.float64], block_info: BlockInfos | None = None) -> NDArray[np.float64]:
             nonlocal to_ll
             from pyproj import Transformer
 
             if to_ll is None:
                 to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+            assert block_info is not None  # dask passes it
             (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
             cols = np.arange(x0, x1) + 0.5
             rows = np.arange(y0, y1) + 0.5
@@ -208,19 +301,37 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
 
 
 def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
-    """Lazy latitude of each cell centre [degrees north], float64 (y, x)."""
+    """Lazy latitude of each cell centre.
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+        The region grid (any CRS: projected centres are transformed to EPSG:4326).
+    chunks : (int, int)
+        dask chunk shape (y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        [degrees north], float64, dims (y, x).
+    """
+    assert geobox.crs is not None  # the region grid has a CRS
     crs = CRS.from_user_input(geobox.crs.to_wkt())
     aff = geobox.affine
 
-    def block(x, block_info=None):
+    def block(x: NDArray[np.float64], block_info: BlockInfos | None = None) -> NDArray[np.float64]:
         from pyproj import Transformer
 
+        assert block_info is not None  # dask passes it
         (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
+        xs: NDArray[np.float64]
+        ys: NDArray[np.float64]
         xs, ys = np.meshgrid(aff.c + aff.a * (np.arange(x0, x1) + 0.5), aff.f + aff.e * (np.arange(y0, y1) + 0.5))
         if crs.is_geographic:
             return ys
         _, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
-        return np.asarray(lat)
+        lat_deg: NDArray[np.float64] = np.asarray(lat)
+        return lat_deg
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype="f8")
     return xr.DataArray(

@@ -7,7 +7,7 @@ against the layer's physical range, so that a file in g kg-1 declared as % or a
 temperature in K declared as degC is refused with a clear message instead of
 producing wrong maps.
 
-Units strings follow the project convention (design §3): ``t ha-1``,
+Units strings follow the project convention (docs/methods/index.md §0.1): ``t ha-1``,
 ``g cm-3``, ``mm month-1``, ``degC``. Carbon is stated in descriptions, never as a
 bare ``C`` in a unit string.
 """

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .catalogue import LAYERS
@@ -32,7 +33,20 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 def expand_env(value: str) -> str:
-    # ${VAR:-default}: the default also when VAR is set but empty (shell semantics)
+    """Expand ``${VAR}`` and ``${VAR:-default}`` from the environment.
+
+    The default applies also when VAR is set but empty (shell semantics); an unset VAR without a
+    default expands to the empty string.
+
+    Parameters
+    ----------
+    value : str
+        A path or other config string.
+
+    Returns
+    -------
+    str
+    """
     return _ENV.sub(lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""), value)
 
 
@@ -81,8 +95,20 @@ def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
     return str(((Path(data_dir) if data_dir else base) / p).resolve())
 
 
-def load_raw(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def load_raw(path: str | os.PathLike[str], _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a config file and the chain of files it ``extends:``, merged (no validation).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The YAML file.
+    _seen : tuple of pathlib.Path
+        Files already on the ``extends`` chain (to detect a loop; internal).
+
+    Returns
+    -------
+    dict
+        The merged YAML mapping, the paths each file declares made absolute.
 
     Raises
     ------
@@ -130,7 +156,7 @@ def _resolve_inputs(raw: dict[str, Any], config_dir: Path) -> None:
             spec["path"] = [_anchor_one(q, base, None) if isinstance(q, str) else q for q in p]
 
 
-#: GSOCseq 52-band stack layout (methods §1.2): layer -> 1-based bands
+#: GSOCseq 52-band stack layout (docs/methods/gsocseq.md §1.2): layer -> 1-based bands
 GSOCSEQ_STACK_BANDS = {
     "soc_stock": [1],
     "clay": [2],
@@ -217,7 +243,7 @@ def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
+def _format_error(err: ErrorDetails, raw: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     typ = err["type"]
     if typ == "extra_forbidden":
@@ -234,7 +260,19 @@ def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
     return f"{loc}: {msg}{shown}"
 
 
-def model_at(loc: tuple) -> type[BaseModel] | None:
+def model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The config section (pydantic model) at a YAML path, for error messages.
+
+    Parameters
+    ----------
+    loc : tuple of int or str
+        Keys from the top of the config, e.g. ``("practices", "relative_cap")``.
+
+    Returns
+    -------
+    type of pydantic.BaseModel or None
+        None where the path does not lead to a section (e.g. into a list or a scalar).
+    """
     model: type[BaseModel] | None = Config
     for part in loc:
         if model is None:
@@ -254,7 +292,18 @@ def model_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def first_model(ann) -> type[BaseModel] | None:
+def first_model(ann: object) -> type[BaseModel] | None:
+    """The first pydantic model in a field annotation (itself, or inside ``X | None``, ``list[X]`` ...).
+
+    Parameters
+    ----------
+    ann : object
+        A type or a generic alias.
+
+    Returns
+    -------
+    type of pydantic.BaseModel or None
+    """
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
     for a in getattr(ann, "__args__", ()) or ():
@@ -287,7 +336,17 @@ def _exists(p: Path) -> bool:
 
 
 def input_paths(spec: InputConfig) -> list[Path]:
-    """The file paths of an input, with a ``{month}`` pattern expanded to 12 files."""
+    """The file paths of an input, with a ``{month}`` pattern expanded to 12 files.
+
+    Parameters
+    ----------
+    spec : InputConfig
+
+    Returns
+    -------
+    list of pathlib.Path
+        One path, the listed paths, or the 12 monthly paths (January first).
+    """
     if isinstance(spec.path, list):
         return list(spec.path)
     s = str(spec.path)
@@ -346,7 +405,9 @@ def _overrides(overrides: Mapping[str, Any] | Sequence[Override] | None) -> list
 
 
 def load_config(
-    path: str | os.PathLike, overrides: Mapping[str, Any] | Sequence[Override] | None = None, check_files: bool = True
+    path: str | os.PathLike[str],
+    overrides: Mapping[str, Any] | Sequence[Override] | None = None,
+    check_files: bool = True,
 ) -> Config:
     """Load, merge, resolve and validate a region config.
 
@@ -402,7 +463,13 @@ def load_config(
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON schema of the region config (``scsmap schema``)."""
+    """JSON schema of the region config (``scsmap schema``).
+
+    Returns
+    -------
+    dict
+        The schema of :class:`Config` (without the loader's ``source`` field), titled.
+    """
     schema = Config.model_json_schema()
     schema.get("properties", {}).pop("source", None)
     schema["title"] = "scsmap region configuration"

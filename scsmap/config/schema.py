@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..rules.practices import PRACTICE_IDS
 from .catalogue import LAYERS
+
+# The models' docstrings and the fields' descriptions are the JSON schema of region configs (`scsmap schema`,
+# docs/config.md): their "methods §N.M" stay as they are for now; docs/methods/index.md maps each to its page.
 
 RESAMPLING = Literal["auto", "nearest", "bilinear", "cubic", "average", "mode", "min", "max", "med"]
 
@@ -614,11 +618,28 @@ class Config(_Model):
         """sha256 of the validated config (JSON, sorted keys): identifies a run's settings.
 
         The ``compute`` section (where the graph runs) is left out: it never changes the outputs.
+
+        Returns
+        -------
+        str
+            Hex digest (``CONFIG_SHA256`` of the products).
         """
         blob = json.dumps(self.model_dump(mode="json", exclude={"compute"}), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
 
-def did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A hint naming the closest of ``choices`` to a misspelt ``word``.
+
+    Parameters
+    ----------
+    word : str
+    choices : iterable of str
+
+    Returns
+    -------
+    str
+        ``" (did you mean 'x'?)"``, or ``""`` when nothing is close (difflib ratio < 0.6).
+    """
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -70,7 +70,19 @@ class AlignedInputs:
     footprint: Geometry | None = None
 
     def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
-        """The alignment report as a JSON-ready dict (``counts`` = computed :attr:`counts`)."""
+        """The alignment report as a JSON-ready dict (the manifest's ``alignment_report``).
+
+        Parameters
+        ----------
+        counts : dict, optional
+            The computed :attr:`counts` (layer → ``valid_pixels_source``, ``valid_pixels_grid``).
+
+        Returns
+        -------
+        dict
+            ``grid`` (CRS, shape, resolution, bounds, transform, chunks) and ``layers`` (per layer: its
+            source report, the resampling used and the counts).
+        """
         gb = self.geobox
         layers = {}
         for name, info in self.sources.items():
@@ -110,6 +122,21 @@ def choose_resampling(layer: str, requested: str, kind: str, src_size: float, ds
     Continuous: ``average`` when the target pixel is coarser than the source by more
     than 10 % (every source pixel counts), else ``bilinear``. Categorical: ``mode``
     when coarsening, else ``nearest``.
+
+    Parameters
+    ----------
+    layer : str
+        Layer name.
+    requested : str
+        ``inputs.<layer>.resampling``; anything but ``auto`` is returned as it is.
+    kind : {"continuous", "categorical"}
+    src_size, dst_size : float
+        Source and target pixel size, both in the target CRS's units.
+
+    Returns
+    -------
+    str
+        A GDAL resampling name.
     """
     if requested != "auto":
         return requested
@@ -193,6 +220,20 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
 
 
 def empty_like_grid(geobox: GeoBox, chunks: tuple[int, int], value: float) -> xr.DataArray:
-    """A lazy constant float32 layer on the grid."""
+    """A lazy constant float32 layer on the grid.
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+    chunks : (int, int)
+        dask chunk shape (y, x).
+    value : float
+        In the layer's canonical unit.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32, dims (y, x).
+    """
     data = da.full(geobox.shape.yx, np.float32(value), chunks=chunks, dtype="float32")
     return xr.DataArray(data, coords=yx_coords(geobox), dims=("y", "x"))

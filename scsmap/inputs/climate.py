@@ -95,7 +95,22 @@ def air_temperature_from_lst(lst_day: xr.DataArray, lst_night: xr.DataArray, bia
 
 
 def aridity_index_layer(annual_precipitation: xr.DataArray, annual_pet: xr.DataArray) -> xr.DataArray:
-    """Aridity index P/PET [1] of two annual layers [mm yr-1] (:func:`scsmap.rules.climate.aridity_index`)."""
+    """Aridity index P/PET of two annual layers (:func:`scsmap.rules.climate.aridity_index`).
+
+    Parameters
+    ----------
+    annual_precipitation, annual_pet : xarray.DataArray
+        [mm yr-1], dims (y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        AI [1], dims (y, x); NaN where PET ≤ 0.
+
+    References
+    ----------
+    UNEP (1992) World Atlas of Desertification; docs/methods/practices.md §6.1.
+    """
     return xr.apply_ufunc(
         aridity_index,
         annual_precipitation,
@@ -106,10 +121,24 @@ def aridity_index_layer(annual_precipitation: xr.DataArray, annual_pet: xr.DataA
 
 
 def pet_thornthwaite_layer(temperature: xr.DataArray, latitude: xr.DataArray) -> xr.DataArray:
-    """Monthly Thornthwaite PET [mm month-1], float32 (month, y, x), of a monthly temperature layer [degC].
+    """Monthly potential evapotranspiration after Thornthwaite (1948) of a monthly temperature layer.
 
-    ``latitude`` [degrees] is the cell-centre latitude on the same grid and chunks
-    (:func:`scsmap.grid.latitude`); the formulas are :func:`scsmap.rules.climate.pet_thornthwaite`.
+    Parameters
+    ----------
+    temperature : xarray.DataArray
+        Monthly mean air temperature [degC], dims (month, y, x).
+    latitude : xarray.DataArray
+        Cell-centre latitude [degrees], same grid and chunks (:func:`scsmap.grid.latitude`).
+
+    Returns
+    -------
+    xarray.DataArray
+        PET [mm month-1], float32, dims (month, y, x).
+
+    References
+    ----------
+    Thornthwaite, C.W. (1948) Geogr. Rev. 38:55-94; the formulas are
+    :func:`scsmap.rules.climate.pet_thornthwaite`.
     """
 
     def thornthwaite_last(tt, la):  # month axis last inside apply_ufunc
@@ -128,9 +157,25 @@ def pet_thornthwaite_layer(temperature: xr.DataArray, latitude: xr.DataArray) ->
 
 
 def pet_thornthwaite_series(temperature: xr.DataArray, latitude: xr.DataArray) -> xr.DataArray:
-    """Thornthwaite PET [mm month-1] year by year of a monthly series (``series_month``, y, x), float32.
+    """Thornthwaite PET year by year of a monthly temperature series (the GSOCseq warm-up climate).
 
-    Each year's heat index comes from that year's 12 months (:func:`scsmap.rules.climate.pet_thornthwaite`).
+    Each year's heat index comes from that year's 12 months.
+
+    Parameters
+    ----------
+    temperature : xarray.DataArray
+        Monthly mean air temperature [degC], dims (series_month, y, x), whole years January first.
+    latitude : xarray.DataArray
+        Cell-centre latitude [degrees], same grid and chunks.
+
+    Returns
+    -------
+    xarray.DataArray
+        PET [mm month-1], float32, dims (series_month, y, x).
+
+    References
+    ----------
+    Thornthwaite, C.W. (1948) Geogr. Rev. 38:55-94 (:func:`scsmap.rules.climate.pet_thornthwaite`).
     """
 
     def per_year(tt, la):  # series axis last: (..., 12 Y)
@@ -153,9 +198,25 @@ def pet_thornthwaite_series(temperature: xr.DataArray, latitude: xr.DataArray) -
 def pet_hargreaves_layer(
     temperature: xr.DataArray, temperature_min: xr.DataArray, temperature_max: xr.DataArray, latitude: xr.DataArray
 ) -> xr.DataArray:
-    """Monthly Hargreaves PET [mm month-1], float32 (month, y, x), from mean, min and max temperature [degC].
+    """Monthly reference evapotranspiration after Hargreaves & Samani (1985).
 
-    The formulas are :func:`scsmap.rules.climate.pet_hargreaves` (FAO-56 eq. 52).
+    Parameters
+    ----------
+    temperature, temperature_min, temperature_max : xarray.DataArray
+        Monthly mean, mean daily minimum and mean daily maximum air temperature [degC],
+        dims (month, y, x).
+    latitude : xarray.DataArray
+        Cell-centre latitude [degrees], same grid and chunks.
+
+    Returns
+    -------
+    xarray.DataArray
+        PET [mm month-1], float32, dims (month, y, x).
+
+    References
+    ----------
+    Hargreaves, G.H. & Samani, Z.A. (1985) Appl. Eng. Agric. 1:96-99; Allen et al. (1998) FAO-56
+    eq. 52; the formulas are :func:`scsmap.rules.climate.pet_hargreaves`.
     """
 
     def hargreaves_last(a, b, c, la):  # month axis last inside apply_ufunc

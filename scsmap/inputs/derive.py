@@ -82,11 +82,21 @@ class Derived(Resolver):
         super().__init__(rules)
 
     def has_input(self, name: str) -> bool:
-        """True when the config gives an input layer ``name``."""
+        """True when the config gives an input layer ``name`` (a layer name of :data:`scsmap.config.LAYERS`)."""
         return name in self.inputs.layers
 
     def input(self, name: str) -> xr.DataArray:
-        """The input layer ``name`` itself (canonical units, on the grid), its provenance noted.
+        """The input layer ``name`` itself, its provenance noted.
+
+        Parameters
+        ----------
+        name : str
+            A layer of :data:`scsmap.config.LAYERS`.
+
+        Returns
+        -------
+        xarray.DataArray
+            float32 in the layer's canonical unit, on the region grid, NaN outside the boundary.
 
         Raises
         ------

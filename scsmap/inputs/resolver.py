@@ -41,6 +41,15 @@ class Resolver:
     def get(self, name: str) -> xr.DataArray:
         """The layer ``name`` on the region grid.
 
+        Parameters
+        ----------
+        name : str
+
+        Returns
+        -------
+        xarray.DataArray
+            Lazy, cached after the first call.
+
         Raises
         ------
         Unavailable
@@ -62,14 +71,24 @@ class Resolver:
         return self._cache[name]
 
     def optional(self, name: str) -> xr.DataArray | None:
-        """The layer ``name``, or None when it is unavailable."""
+        """The layer ``name``, or None when it is unavailable (:class:`~scsmap.errors.Unavailable`)."""
         try:
             return self.get(name)
         except Unavailable:
             return None
 
     def missing(self, names: Iterable[str]) -> str | None:
-        """Why some of ``names`` are unavailable (None when all are available)."""
+        """Why some of ``names`` are unavailable.
+
+        Parameters
+        ----------
+        names : iterable of str
+
+        Returns
+        -------
+        str or None
+            The reason of the first unavailable layer; None when all are available.
+        """
         for n in names:
             try:
                 self.get(n)
@@ -78,7 +97,17 @@ class Resolver:
         return None
 
     def needs(self, names: Iterable[str]) -> set[str]:
-        """``names`` and every layer they were derived from (after :meth:`get`)."""
+        """``names`` and every layer they were derived from (after :meth:`get`).
+
+        Parameters
+        ----------
+        names : iterable of str
+
+        Returns
+        -------
+        set of str
+            Including the layers the fallback resolver derived them from.
+        """
         seen: set[str] = set()
         todo = list(names)
         while todo:

@@ -50,6 +50,11 @@ def gdal_options(compute: ComputeConfig) -> dict[str, str]:
 def apply_gdal_options(options: dict[str, str]) -> dict[str, tuple[str | None, Any]]:
     """Set GDAL config options in this process (environment and ``CPLSetConfigOption``).
 
+    Parameters
+    ----------
+    options : dict of str to str
+        Option name → value (:func:`gdal_options`); ``GDAL_CACHEMAX`` in MB.
+
     Returns
     -------
     dict
@@ -76,7 +81,13 @@ def _set_config(key: str, value: str | None) -> None:
 
 
 def restore_gdal_options(previous: dict[str, tuple[str | None, Any]]) -> None:
-    """Undo :func:`apply_gdal_options` (the block cache size included)."""
+    """Undo :func:`apply_gdal_options` (the block cache size included).
+
+    Parameters
+    ----------
+    previous : dict
+        What :func:`apply_gdal_options` returned.
+    """
     for k, (env, value) in previous.items():
         if env is None:
             os.environ.pop(k, None)
@@ -97,6 +108,10 @@ def gdal_env(options: dict[str, str]) -> Iterator[None]:
     options : dict of str to str
         From :func:`gdal_options`; ``GDAL_CACHEMAX`` in MB (rasterio hands it to ``GDALSetCacheMax``),
         and its previous size is restored in bytes on exit.
+
+    Yields
+    ------
+    None
     """
     previous = apply_gdal_options(options)
     try:
@@ -106,5 +121,17 @@ def gdal_env(options: dict[str, str]) -> Iterator[None]:
 
 
 def worker_gdal_option(client, name: str) -> dict[str, str | None]:
-    """The value of a GDAL config option on every worker of ``client`` (worker address → value)."""
+    """The value of a GDAL config option on every worker of a dask cluster.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    name : str
+        GDAL config option, e.g. ``GDAL_CACHEMAX``.
+
+    Returns
+    -------
+    dict of str to str or None
+        Worker address → value (None where unset).
+    """
     return client.run(rasterio.env.get_gdal_config, name)

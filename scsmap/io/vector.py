@@ -26,6 +26,22 @@ def read_polygons(
 ) -> gpd.GeoDataFrame:
     """Read a polygon file and keep the features whose attributes equal ``where``.
 
+    Parameters
+    ----------
+    path : str
+        Any vector file GDAL reads (``zip://`` and ``/vsi`` paths too).
+    layer : str, optional
+        Layer of a multi-layer file.
+    where : dict of str to str, optional
+        Attribute → value; values are compared as text.
+    where_key : str
+        Config field of ``where``, named in the error message.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching features, in the file's CRS.
+
     Raises
     ------
     InputError

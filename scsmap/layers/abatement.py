@@ -33,6 +33,13 @@ def curve_layers(model: Model, mask: xr.DataArray, writes_ghg: bool) -> dict[str
         bool (y, x), True inside the region.
     writes_ghg : bool
         The run writes at least one product of the GHG stack.
+
+    Returns
+    -------
+    dict of str to xarray.DataArray
+        ``mac:code``, ``mac:net`` [t CO₂e ha-1 yr-1], ``mac:cost_t`` [currency t-1 CO₂e],
+        ``mac:at_price`` [t CO₂e ha-1 yr-1] and ``mac:zone`` (IPCC climate zone), NaN outside the
+        region; empty without a cost table, without a GHG product or when a layer is unavailable.
     """
     if model.cfg.tables.practice_costs is None or not writes_ghg:
         return {}
@@ -56,7 +63,7 @@ def curve_terms(layers: dict[str, xr.DataArray], weight: da.Array) -> dict[str, 
 
     Returns
     -------
-    dict
+    dict of str to dask.array.Array
         ``mac_sums``: array (3, N_KEYS) of area [ha], abatement [t CO₂e yr-1] and cost
         [currency yr-1] per key (practice code × ZONES + zone code), over the pixels whose best-net
         practice has a positive balance and a cost (:func:`scsmap.rules.abatement.block_sums`);

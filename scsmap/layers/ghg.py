@@ -4,7 +4,7 @@ Post-processing of the practice stack (:mod:`scsmap.layers.practices`): one kern
 chunk (:func:`scsmap.rules.ghg.evaluate_ghg`) gives every ``n2o_*``, ``net_ghg_*``,
 ``cost_per_tco2_*`` and composite layer on a ``ghg_output`` dimension. The tables (N2O
 factors, GWP100, N bookkeeping, costs) are read once per run by :class:`GhgTables`
-(docs/methods/ghg.md).
+(docs/methods/ghg.md §8-§9).
 """
 
 from __future__ import annotations
@@ -90,7 +90,17 @@ class GhgTables:
             ]
 
     def tags(self, practice: str | None) -> dict[str, str]:
-        """GeoTIFF tags: GWP set, factor set, C:N, the practice's N row, the cost table and price."""
+        """GeoTIFF tags: GWP set, factor set, C:N, the practice's N row, the cost table and price.
+
+        Parameters
+        ----------
+        practice : str or None
+            The practice of a per-practice product (None: a composite).
+
+        Returns
+        -------
+        dict of str to str
+        """
         s = self.settings
         t = {
             "GWP_SET": f"{self.gwp_set} GWP100 N2O = {s.gwp_n2o:g}",
@@ -189,7 +199,19 @@ def ghg_stack(
 
 
 def provenance(gt: GhgTables, g: GhgConfig, cost_table: str | None) -> str:
-    """The provenance note of the GHG stack: factor set, GWP, C:N, cost table and price."""
+    """The provenance note of the GHG stack: factor set, GWP, C:N, cost table and price.
+
+    Parameters
+    ----------
+    gt : GhgTables
+    g : GhgConfig
+    cost_table : str or None
+        ``tables.practice_costs``.
+
+    Returns
+    -------
+    str
+    """
     s = gt.settings
     return f"N2O factors IPCC {g.n2o_factor_set}, {g.gwp_set} GWP100 {s.gwp_n2o:g}, C:N {s.cn_gain:g}; " + (
         f"costs {cost_table} ({gt.currency}), price {s.price:g}" if gt.costs is not None else "no cost table"
@@ -207,6 +229,15 @@ def baseline(asr_bau: xr.DataArray, soc: xr.DataArray, g: GhgConfig) -> tuple[xr
         SOC stock at T0 [t C ha-1].
     g : GhgConfig
         ``ghg.baseline_increasing_above`` and ``ghg.baseline_declining_below`` [% yr-1].
+
+    Returns
+    -------
+    (xarray.DataArray, str)
+        float32 class codes (NaN where unknown), and the provenance text.
+
+    References
+    ----------
+    :func:`scsmap.rules.ghg.baseline_class`; docs/methods/fourp1000.md §5.
     """
     out = xr.apply_ufunc(
         baseline_class,

@@ -3,7 +3,7 @@
 :func:`gsocseq_stack` applies :func:`scsmap.rothc.gsocseq.gsocseq_pixels` chunk by chunk
 (the month axes in one chunk, y/x chunked as the grid) and returns every output of
 :data:`scsmap.rothc.gsocseq.OUTPUTS` on a ``gsocseq_output`` dimension
-(docs/methods/gsocseq.md).
+(docs/methods/gsocseq.md §1).
 """
 
 from __future__ import annotations
@@ -121,6 +121,11 @@ def select_output(stack: xr.DataArray, dim: str, output: str, qa_bit: int | None
     correct : bool
         Apply the correction (``rothc.apply_gsocseq_corrections``): each map is corrected by its own
         test, as the GSOCseq scripts' ``15_MapsCorrection.R`` does (docs/methods/gsocseq.md §1.10).
+
+    Returns
+    -------
+    xarray.DataArray
+        The output, without the stack dimension.
     """
     v = stack.sel({dim: output}, drop=True)
     if qa_bit is not None and correct:
@@ -130,7 +135,20 @@ def select_output(stack: xr.DataArray, dim: str, output: str, qa_bit: int | None
 
 
 def provenance(rc: RothCConfig, years: int, warmup: list[xr.DataArray]) -> str:
-    """The provenance note of the GSOCseq stack: engine, warm-up, horizon, SSM increases, temperature function."""
+    """The provenance note of the GSOCseq stack: engine, warm-up, horizon, SSM increases, temperature function.
+
+    Parameters
+    ----------
+    rc : RothCConfig
+    years : int
+        Forward horizon [yr].
+    warmup : list of xarray.DataArray
+        The warm-up climate (its length gives the warm-up years), or [].
+
+    Returns
+    -------
+    str
+    """
     warm = f"{warmup[0].sizes['series_month'] // 12}-yr warm-up" if warmup else "no warm-up"
     engine = (
         "RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to the SOC map"

@@ -1,4 +1,4 @@
-"""IPCC climate zone and soil class layers on the region grid (docs/methods/ipcc.md).
+"""IPCC climate zone and soil class layers on the region grid (docs/methods/ipcc.md §3.2-3.3).
 
 Adapters of :func:`scsmap.rules.ipcc_classes.ipcc_climate_zone` and
 :func:`scsmap.rules.ipcc_classes.ipcc_soil_class`, applied chunk by chunk; each returns
@@ -85,6 +85,11 @@ def soil_class(
         Parallel arrays WRB raster code → soil class code (:func:`scsmap.io.tables.load_wrb_mapping`).
     mapping_name : str
         Name of the WRB → IPCC table, for the provenance.
+
+    Returns
+    -------
+    (xarray.DataArray, str)
+        float32 class codes, NaN where unknown; the provenance text.
     """
     if wrb is not None and wrb_mapping is not None:
         codes, classes = wrb_mapping

@@ -62,5 +62,14 @@ Source = str | Select
 
 
 def source_layer(source: Source) -> str:
-    """The name of the layer a source is computed from (its availability gate for a :class:`Select`)."""
+    """The name of the layer a source is computed from (its availability gate for a :class:`Select`).
+
+    Parameters
+    ----------
+    source : str or Select
+
+    Returns
+    -------
+    str
+    """
     return source.layer if isinstance(source, Select) else source

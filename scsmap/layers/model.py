@@ -24,9 +24,6 @@ from ..rules.fourp1000 import target_4p1000
 from . import ghg, gsocseq, ipcc, practices, saturation
 from .keys import Select, Source, Stack, source_layer
 
-#: tag sets a product can carry besides its provenance (see :meth:`Model.tags`)
-TAG_SETS = ("saturation", "practices", "ghg")
-
 _WARMUP = ("temperature_warmup", "precipitation_warmup", "pet_warmup")
 
 
@@ -76,6 +73,15 @@ class Model(Resolver):
     def layer(self, source: Source) -> xr.DataArray:
         """The layer a product is made from: a layer by name, or one output of a stack.
 
+        Parameters
+        ----------
+        source : str or Select
+
+        Returns
+        -------
+        xarray.DataArray
+            Lazy, on the region grid (cached).
+
         Raises
         ------
         Unavailable
@@ -88,7 +94,17 @@ class Model(Resolver):
         return self._selected[source]
 
     def missing_source(self, source: Source) -> str | None:
-        """Why a product's source cannot be made (None when it can)."""
+        """Why a product's source cannot be made.
+
+        Parameters
+        ----------
+        source : str or Select
+
+        Returns
+        -------
+        str or None
+            The reason; None when it can be made.
+        """
         try:
             self.layer(source)
         except Unavailable as exc:
@@ -96,7 +112,16 @@ class Model(Resolver):
         return None
 
     def needs_source(self, source: Source) -> set[str]:
-        """The layers a product's source was derived from (after :meth:`layer`)."""
+        """The layers a product's source was derived from (after :meth:`layer`).
+
+        Parameters
+        ----------
+        source : str or Select
+
+        Returns
+        -------
+        set of str
+        """
         return self.needs([source_layer(source)])
 
     def _select(self, s: Select) -> xr.DataArray:
@@ -128,6 +153,11 @@ class Model(Resolver):
         tag_set : {"saturation", "practices", "ghg"} or None
         practice : str, optional
             The practice of a per-practice product.
+
+        Returns
+        -------
+        dict of str to str
+            Tag name → text; empty for products without a tag set.
         """
         if tag_set == "saturation":
             s = self.cfg.parameters.saturation

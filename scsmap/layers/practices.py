@@ -145,7 +145,19 @@ class PracticeTables:
             raise ConfigError(problems)
 
     def tags(self, practice: str | None) -> dict[str, str]:
-        """GeoTIFF tags naming the tables and the values a practice product used."""
+        """GeoTIFF tags naming the tables and the values a practice product used.
+
+        Parameters
+        ----------
+        practice : str or None
+            The practice of a per-practice product (None: a composite).
+
+        Returns
+        -------
+        dict of str to str
+            Editions, rate source, caps, baseline, tables; with a practice also its rule row, the
+            Tier 1 factor rows used and its Tier 2 rates.
+        """
         pc = self.settings
         t = {
             "IPCC_EDITION": str(self.tier1.edition),
@@ -253,7 +265,20 @@ def practice_stack(
 
 
 def provenance(pt: PracticeTables, rate_source: str, baseline_layers: list[str]) -> str:
-    """The provenance note of the practice stack: factors, rate source, baseline, caps."""
+    """The provenance note of the practice stack: factors, rate source, baseline, caps.
+
+    Parameters
+    ----------
+    pt : PracticeTables
+    rate_source : str
+        ``practices.rate_source``.
+    baseline_layers : list of str
+        The baseline attributes given as layers.
+
+    Returns
+    -------
+    str
+    """
     tier1 = pt.tier1
     return (
         f"IPCC {tier1.edition} factors, SOC_REF {tier1.socref_edition}, rate source {rate_source}, baseline "

@@ -1,4 +1,4 @@
-"""MAOC saturation layers on the region grid: capacity, ratio and deficit (docs/methods/saturation.md).
+"""MAOC saturation layers on the region grid: capacity, ratio and deficit (docs/methods/saturation.md §4).
 
 Adapters of the rules in :mod:`scsmap.rules.saturation` (elementwise, so they apply to the
 lazy layers as they are).
@@ -37,6 +37,16 @@ def capacity(
         Soil depth of the stock [cm].
     s : SaturationConfig
         ``parameters.saturation``: method and coefficients.
+
+    Returns
+    -------
+    xarray.DataArray
+        MAOC capacity [t ha-1], dims (y, x).
+
+    References
+    ----------
+    Georgiou, K. et al. (2022) Nat. Commun. 13:3797; Hassink, J. (1997) Plant Soil 191:77-87;
+    docs/methods/saturation.md §4.1-4.2.
     """
     args = dict(clay=clay, silt=silt, bulk_density=bulk_density, depth_cm=depth_cm, coarse_fragments=coarse_fragments)
     if s.method == "hassink1997":
@@ -49,10 +59,40 @@ def capacity(
 
 
 def ratio(soc: xr.DataArray, capacity_: xr.DataArray, f_maoc: float) -> xr.DataArray:
-    """Saturation ratio 100 · f_MAOC · SOC / capacity [%] of SOC [t ha-1] and capacity [t ha-1]."""
+    """Saturation ratio ``100 · f_MAOC · SOC / capacity`` (docs/methods/saturation.md §4.3 step 3).
+
+    Parameters
+    ----------
+    soc : xarray.DataArray
+        SOC stock [t ha-1].
+    capacity_ : xarray.DataArray
+        MAOC capacity [t ha-1].
+    f_maoc : float
+        Share of SOC that is mineral-associated [1].
+
+    Returns
+    -------
+    xarray.DataArray
+        [%], NaN where the capacity is ≤ 0.
+    """
     return saturation_ratio(soc, capacity_, f_maoc)
 
 
 def deficit(soc: xr.DataArray, capacity_: xr.DataArray, f_maoc: float) -> xr.DataArray:
-    """Saturation deficit max(0, capacity − f_MAOC · SOC) [t ha-1]."""
+    """Saturation deficit ``max(0, capacity − f_MAOC · SOC)`` (docs/methods/saturation.md §4.3 step 3).
+
+    Parameters
+    ----------
+    soc : xarray.DataArray
+        SOC stock [t ha-1].
+    capacity_ : xarray.DataArray
+        MAOC capacity [t ha-1].
+    f_maoc : float
+        Share of SOC that is mineral-associated [1].
+
+    Returns
+    -------
+    xarray.DataArray
+        [t ha-1], ≥ 0.
+    """
     return saturation_deficit(soc, capacity_, f_maoc)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import rasterio.errors
-
 from ..config import Config
 from ..errors import OutputError
+from ..io.failures import quiet_georeference_warnings
 from ..io.gdal_env import gdal_env
 from ..io.manifest import ALIGNMENT, MANIFEST, write_json
 from ..io.write import disk_full
@@ -99,8 +97,7 @@ def run(
         is changed when an error is raised; an interrupted commit is rolled back or completed by
         the next scsmap command in the folder (:mod:`scsmap.pipeline.folder`).
     """
-    # odc-geo warps numpy blocks with explicit transforms; rasterio still warns about them
-    warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning)
+    quiet_georeference_warnings()
     out = Path(out_dir) if out_dir is not None else cfg.output_dir
     plan = make_plan(cfg, out, allow_nonempty)
     with locked(out, "run"), terminated_as_interrupt():

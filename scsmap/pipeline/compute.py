@@ -16,13 +16,11 @@ from typing import Any
 
 import dask.array as da
 import numpy as np
-import rasterio.errors
 import xarray as xr
 
 from .. import __version__
-from ..errors import InputError
-from ..io.read import CORRUPT_HINT
-from ..io.write import RasterSpec, class_codes, disk_full, open_tiled
+from ..io.failures import input_read_error
+from ..io.write import RasterSpec, class_codes, open_tiled
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.keys import Select, Stack
 from ..outputs.zonal import lazy_sums, weight_grid
@@ -176,16 +174,11 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Co
             else:  # bounded memory: window by window, partial sums combined exactly
                 done = store_in_windows(engine.compute, sources, targets, windows, sums)
                 (in_source,) = engine.compute(in_source)
-    except rasterio.errors.RasterioIOError as exc:
+    except BaseException as exc:
         _close(targets, datasets)
-        if disk_full(exc):
-            raise
-        files = ", ".join(p for i in inputs.sources.values() for p in i.paths if Path(p).name in str(exc))
-        raise InputError(
-            f"reading {files or 'one of the input files'} failed during the computation: {exc}", CORRUPT_HINT
-        ) from None
-    except BaseException:
-        _close(targets, datasets)
+        error = input_read_error(exc, [p for i in inputs.sources.values() for p in i.paths])
+        if error is not None:
+            raise error from None
         raise
     for ds in datasets:
         ds.close()

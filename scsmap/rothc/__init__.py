@@ -10,10 +10,13 @@ modifiers
 kernel
     Monthly step (Rothamsted discrete scheme), runs over month series, the annual
     affine map, the Rothamsted iterative, exact periodic and GSOCseq analytic equilibria.
-pointrun
-    Rothamsted-format input files (RothC_Py and RothC v2 layouts) and their outputs.
-cli
-    ``scsmap rothc point INPUT.dat``.
+gsocseq
+    The GSOCseq protocol on pixel vectors: spin-up, warm-up, BAU/SSM1-3, uncertainty, QA flags.
+compat
+    ``engine: gsocseq_compat``: the numerics of the FAO GSOCseq reference scripts.
+point
+    Point runs of Rothamsted-format inputs (the files themselves: :mod:`scsmap.io.rothc_files`;
+    the command: ``scsmap rothc point INPUT.dat``).
 
 Pools are float64 arrays with the pool axis first: ``(5, *S)`` = DPM, RPM, BIO, HUM,
 IOM [t C ha-1] over any pixel shape ``S``.

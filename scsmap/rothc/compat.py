@@ -1,4 +1,6 @@
-"""``engine: gsocseq_compat`` — the numerics of the FAO GSOCseq reference scripts (methods §1.5, §1.7, §1.11).
+"""``engine: gsocseq_compat`` — the numerics of the FAO GSOCseq reference scripts.
+
+Sections: docs/methods/gsocseq.md §1.5, §1.7, §1.11.
 
 The default scsmap engine (:mod:`scsmap.rothc.kernel`, :func:`scsmap.rothc.gsocseq._chain`)
 integrates RothC-26.3 exactly (Rothamsted discrete scheme, TSMD with carry-over, 12 months a
@@ -9,14 +11,14 @@ reproduces *their* numerics so that those maps can be regressed against:
   ``47.9/(1+exp(106/(T+18.3)))`` (NaN below −18.3 °C, no zero below −5 °C), the scripts'
   ``fw1func`` moisture routine with all its quirks (month 1 never clamped; ``b`` from the month-12
   ``MaxTSMD`` for every month; deficit restarted at month 1 of every 12-month call; ``P − 1.0·PET``),
-  the cover factor ``c`` and the paddy factor (methods §1.5, §1.11 #2);
+  the cover factor ``c`` and the paddy factor (docs/methods/gsocseq.md §1.5, §1.11 #2);
 * **spin-up**: the analytic steady state of the continuous ODE with the mean modifier ξ̄
-  (:func:`spinup_analytic`, methods §1.7, Dechow et al. 2019) instead of the periodic
+  (:func:`spinup_analytic`, docs/methods/gsocseq.md §1.7, Dechow et al. 2019) instead of the periodic
   equilibrium of the monthly engine;
 * **integrator** (:func:`forward_euler`): ``soilassessment::carbonTurnover(..., "euler")`` = deSolve
   explicit Euler with Δt = 1/12 yr on ``dC/dt = u + ξ(t)·A·C`` over ``tt = seq(1/12, years, 1/12)``,
   i.e. ``12·years − 1`` steps (239 = 19.92 yr for 20 years; 11 per one-year call, December unused);
-  unstable when ``k_DPM·ξ·Δt > 2`` (ξ > 2.4) (methods §1.7, §1.11 #1).
+  unstable when ``k_DPM·ξ·Δt > 2`` (ξ > 2.4) (docs/methods/gsocseq.md §1.7, §1.11 #1).
 
 The warm-up phase is skipped here exactly as in the exact engine (the SOC map is T0), so
 :func:`gsocseq_compat_chain` is a drop-in replacement for :func:`scsmap.rothc.gsocseq._chain`.
@@ -62,7 +64,7 @@ manual, Annex I, "−999/outliers with the euler method").
 References
 ----------
 FAO GSP (2020) GSOCseq Technical Manual v1.1, ch. 5-6 and Annex I; GSOCseq scripts v1.2
-(methods [S12]): ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
+(key [S12] of docs/methods/index.md §0.2): ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
 ``13_ROTH_C_FORWARD.R`` (``fw1func``, ``xi.frame``, ``carbonTurnover(..., "euler")``).
 soilassessment (R package, Omuto) ``carbonTurnover``; deSolve ``ode(method = "euler")``.
 Sierra, C.A., Müller, M., Trumbore, S.E. (2012) Models of soil organic matter decomposition:
@@ -72,10 +74,14 @@ Dechow, R. et al. (2019) Geoderma 337:463-478 (analytic spin-up).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import kernel as K
 from . import params as P
+from ._types import FloatArray
 from .modifiers import temperature_factor_soilr
 
 __all__ = [
@@ -98,11 +104,19 @@ BARE_B = 1.8
 DT = 1.0 / 12.0
 
 
-def _f64(a):
+def _f64(a: ArrayLike) -> FloatArray:
     return np.asarray(a, dtype=np.float64)
 
 
-def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
+def fw1func(
+    prec12: ArrayLike,
+    pet12: ArrayLike,
+    bare12: ArrayLike,
+    clay: ArrayLike,
+    *,
+    thick: float = SOIL_THICK_CM,
+    pe: float = 1.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Moisture factor *b* as the GSOCseq scripts' ``fw1func`` computes it, quirks included.
 
     ``M = P − pE·PET``; ``Acc₁ = min(M₁, 0)`` (**never clamped**); for months i = 2…12:
@@ -137,7 +151,7 @@ def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
     References
     ----------
     GSOCseq scripts v1.2, ``fw1func`` in ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``,
-    ``13_ROTH_C_FORWARD.R``; derived from SoilR ``fW.RothC`` (Sierra et al. 2012); methods §1.5.
+    ``13_ROTH_C_FORWARD.R``; derived from SoilR ``fW.RothC`` (Sierra et al. 2012); docs/methods/gsocseq.md §1.5.
     """
     m = _f64(prec12) - pe * _f64(pet12)
     bare = np.asarray(bare12, bool)
@@ -145,19 +159,28 @@ def fw1func(prec12, pet12, bare12, clay, *, thick=SOIL_THICK_CM, pe=1.0):
     base = -(P.SMD_A + P.SMD_B * clay - P.SMD_C * clay**2) * (thick / P.SMD_REF_DEPTH_CM)
     acc = np.empty(np.broadcast_shapes(m.shape, bare.shape, (1,) + clay.shape))
     acc[0] = np.minimum(m[0], 0.0)  # month 1: never clamped
-    mx = None
+    mx: FloatArray | None = None
     for i in range(1, 12):
         mx = base / np.where(bare[i], BARE_B, 1.0)
         cand = acc[i - 1] + m[i]
         a = np.where(cand < 0.0, cand, 0.0)
         acc[i] = np.where(a <= mx, mx, a)
+    assert mx is not None  # months 2..12 set it
     with np.errstate(invalid="ignore", divide="ignore"):
         b = np.where(acc > P.SMD_1BAR_SHARE * mx, 1.0, 0.2 + 0.8 * (mx - acc) / (mx - P.SMD_1BAR_SHARE * mx))
     b = np.where(np.isnan(acc), np.nan, np.maximum(b, P.RM_MOIST_MIN))
     return b, acc, mx
 
 
-def xi_gsocseq(tmp12, prec12, pet12, bare12, clay, cover12, paddy=1.0):
+def xi_gsocseq(
+    tmp12: ArrayLike,
+    prec12: ArrayLike,
+    pet12: ArrayLike,
+    bare12: ArrayLike,
+    clay: ArrayLike,
+    cover12: ArrayLike,
+    paddy: ArrayLike = 1.0,
+) -> FloatArray:
     """Monthly rate modifiers ξ_m = a·b·c·f_PR exactly as the GSOCseq scripts compute them.
 
     Parameters
@@ -183,18 +206,20 @@ def xi_gsocseq(tmp12, prec12, pet12, bare12, clay, cover12, paddy=1.0):
     References
     ----------
     SoilR ``fT.RothC`` (Sierra et al. 2012); GSOCseq scripts v1.2 ``fw1func``, ``fPR``, ``fC``;
-    methods §1.5.
+    docs/methods/gsocseq.md §1.5.
     """
     a = temperature_factor_soilr(tmp12)
     b, _, _ = fw1func(prec12, pet12, bare12, clay)
     return a * b * _f64(cover12) * _f64(paddy)
 
 
-def spinup_analytic(xi_mean, soc0, clay, dr):
-    """GSOCseq analytic spin-up (methods §1.7): equilibrium input and pools holding ``soc0``.
+def spinup_analytic(
+    xi_mean: ArrayLike, soc0: ArrayLike, clay: ArrayLike, dr: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """GSOCseq analytic spin-up (docs/methods/gsocseq.md §1.7): equilibrium input and pools holding ``soc0``.
 
     Thin alias of :func:`scsmap.rothc.kernel.analytic_spinup`, which implements the same closed
-    form as methods §1.7 (``C_eq = ξ̄ (SOC₀ − IOM)/S``, IOM after Falloon).
+    form as docs/methods/gsocseq.md §1.7 (``C_eq = ξ̄ (SOC₀ − IOM)/S``, IOM after Falloon).
 
     Parameters
     ----------
@@ -221,8 +246,8 @@ def spinup_analytic(xi_mean, soc0, clay, dr):
     return K.analytic_spinup(xi_mean, soc0, clay, dr)
 
 
-def ode_matrix(clay):
-    """Matrix A of the continuous RothC ODE ``dC/dt = u + ξ·A·C`` (methods §2.4), active pools.
+def ode_matrix(clay: ArrayLike) -> FloatArray:
+    """Matrix A of the continuous RothC ODE ``dC/dt = u + ξ·A·C`` (docs/methods/rothc.md §2.4), active pools.
 
     Parameters
     ----------
@@ -249,7 +274,9 @@ def ode_matrix(clay):
     return A
 
 
-def forward_euler(pools, xi12, c_in_annual, dr, clay, years=20):
+def forward_euler(
+    pools: ArrayLike, xi12: ArrayLike, c_in_annual: ArrayLike, dr: ArrayLike, clay: ArrayLike, years: int = 20
+) -> FloatArray:
     """deSolve explicit Euler of the RothC ODE as ``soilassessment::carbonTurnover(..., "euler")``.
 
     ``C_{j+1} = C_j + Δt (u + ξ_j A C_j)``, Δt = 1/12 yr, ``u = C_in·(γ_D, γ_R, 0, 0)``
@@ -290,7 +317,7 @@ def forward_euler(pools, xi12, c_in_annual, dr, clay, years=20):
     References
     ----------
     soilassessment ``carbonTurnover``; deSolve ``ode(..., method = "euler")`` (Soetaert et al. 2010);
-    GSOCseq scripts v1.2 ``13_ROTH_C_FORWARD.R``; methods §1.7, §2.4.
+    GSOCseq scripts v1.2 ``13_ROTH_C_FORWARD.R``; docs/methods/gsocseq.md §1.7, docs/methods/rothc.md §2.4.
     """
     pools = _f64(pools)
     xi12 = _f64(xi12)
@@ -317,7 +344,17 @@ def forward_euler(pools, xi12, c_in_annual, dr, clay, years=20):
     return np.stack([dpm, rpm, bio, hum, iom], axis=1 if scen else 0)
 
 
-def gsocseq_compat_chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases):
+def gsocseq_compat_chain(
+    soc: FloatArray,
+    clay: FloatArray,
+    spin: FloatArray,
+    fwd: FloatArray,
+    dr: FloatArray,
+    cover12: FloatArray,
+    paddy: FloatArray | float,
+    years: int,
+    increases: Sequence[float],
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """GSOCseq-compatible spin-up + forward chain; drop-in for :func:`scsmap.rothc.gsocseq._chain`.
 
     1. ξ_m of the spin-up climatology (:func:`xi_gsocseq`, bare = cover > 0.8) and ξ̄ = their mean;
@@ -358,7 +395,7 @@ def gsocseq_compat_chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increa
 
     References
     ----------
-    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``, ``13_ROTH_C_FORWARD.R``; methods §1.5-§1.7.
+    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``, ``13_ROTH_C_FORWARD.R``; docs/methods/gsocseq.md §1.5-§1.7.
     """
     bare12 = _f64(cover12) > 0.8
     xi_sp = xi_gsocseq(spin[0], spin[1], spin[2], bare12, clay, cover12, paddy)

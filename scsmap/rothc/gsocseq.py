@@ -1,48 +1,56 @@
-"""The GSOCseq protocol on rasters (methods §1): spin-up, forward BAU/SSM1-3, min/max uncertainty.
+"""The GSOCseq protocol on pixel vectors: spin-up, forward BAU/SSM1-3, min/max uncertainty.
 
-Per pixel of a target land use:
+Per pixel of a target land use (section numbers are those of docs/methods/gsocseq.md; [TM] is the
+GSOCseq Technical Manual v1.1 and [S12] the GSOCseq scripts v1.2, docs/methods/index.md §0.2):
 
 1. **Spin-up** — the exact periodic equilibrium of the Rothamsted discrete engine under
    the spin-up climatology (:func:`scsmap.rothc.kernel.equilibrium_exact`), scaled so
    that total SOC equals the SOC map (pools are linear in the C input, so
    ``C_eq = (SOC₀ − IOM)/SOC_active(1 t C ha-1 yr-1)``). IOM after Falloon et al. (1998).
-   This replaces GSOCseq's analytic ODE spin-up with mean modifier ξ̄ (methods §1.7) by the
+   This replaces GSOCseq's analytic ODE spin-up with mean modifier ξ̄ (§1.7) by the
    steady state of the engine that runs the forward years, so a pixel whose climate and
    input do not change stays exactly at its SOC (no spurious drift).
 2. **Warm-up** — when a year-by-year climate series is given (``*_warmup`` layers), each year
    is run month by month with that year's climate and an input scaled by the year's MIAMI NPP
-   relative to the spin-up NPP (methods §1.6 steps 3-4); T0 is the SOC after it and the BAU
+   relative to the spin-up NPP (§1.6 steps 3-4); T0 is the SOC after it and the BAU
    input the mean warm-up input. Without a series the SOC map is taken as T0, as the GSOCseq
-   manual allows when the map represents 2015-2020 (methods §1.7). Land use is held at the
+   manual allows when the map represents 2015-2020 (§1.7). Land use is held at the
    T0 map over the warm-up (no yearly land-use maps yet).
 3. **Forward** — ``years`` years under the forward climatology with BAU input ``C_eq`` and
-   SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (methods §1.6 step 5), through the annual
+   SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (§1.6 step 5), through the annual
    affine map (:func:`scsmap.rothc.kernel.forward_periodic`).
 4. **Inverse 4 per 1000** — the additional annual input that makes SOC grow by 0.4 % of T0 a
    year over the horizon (the RothC inverse mode of the 4 per 1000 literature), exact by
    linearity from the SSM1 response, and the share of it each SSM scenario supplies.
-5. **Uncertainty** — GSOCseq's min/max chains (methods §1.8): T ×1.02/×0.98, P ×0.95/×1.05,
+5. **Uncertainty** — GSOCseq's min/max chains (§1.8, [TM] Table 12.1): T ×1.02/×0.98, P ×0.95/×1.05,
    clay ×0.9/×1.1, SOC ×0.8/×1.2, medium SSM input ×(1.10 ∓ 0.15); each chain repeats
-   spin-up and forward, with its own IOM (methods §1.11 #9).
-   ``U% = 100 (max − min) / (2 mean)``; rate uncertainties by the propagation coded in the
-   GSOCseq scripts (sum of stocks in the denominator, methods §1.8).
+   spin-up and forward, with its own IOM (§1.11 #9).
+   ``U% = 100 (max − min) / (2 mean)`` ([TM] eqs 12.1, 12.7); rate uncertainties by the
+   propagation coded in the GSOCseq scripts (sum of stocks in the denominator, §1.8).
 
-Moisture: PET is supplied, so the deficit uses ``P − 1.0·PET`` (pE = 1, methods §1.5);
-the soil is "bare" for the moisture routine where the cover factor exceeds 0.8 (methods §1.4).
+Moisture: PET is supplied, so the deficit uses ``P − 1.0·PET`` (pE = 1, §1.5);
+the soil is "bare" for the moisture routine where the cover factor exceeds 0.8 (§1.4).
 Depth of the moisture routine: 30 cm (GSOCseq).
 
-All functions here are pure numpy on pixel vectors; :mod:`scsmap.products` maps them onto
+All functions here are pure numpy on pixel vectors; :mod:`scsmap.layers.gsocseq` maps them onto
 the region grid block by block.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol, TypeAlias, TypedDict, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import kernel as K
 from . import params as P
+from ._types import BoolArray, FloatArray, IntArray
+
+#: the RothC numerics of a GSOCseq run (``rothc.engine``)
+Engine: TypeAlias = Literal["rothamsted", "gsocseq_compat"]
 
 #: outputs of :func:`gsocseq_pixels`, in order (scsmap product ids without prefix)
 SCENARIOS = ("bau", "ssm1", "ssm2", "ssm3")
@@ -61,24 +69,44 @@ OUTPUTS = (
     + [f"mc_{stat}_asr_{s}" for s in SCENARIOS for stat in ("mean", "sd", "p05", "p95")]
 )
 
-#: relative 95 % half-widths of the GSOCseq uncertainty table (methods §1.8), used as ±1.96 SD in Monte Carlo
+#: relative 95 % half-widths of the GSOCseq uncertainty table ([TM] Table 12.1; docs/methods/gsocseq.md §1.8),
+#: used as ±1.96 SD in Monte Carlo
 MC_HALF_WIDTH = {"temperature": 0.02, "precipitation": 0.05, "clay": 0.10, "soc": 0.20, "ssm_points": 0.15}
 
-#: bits of the ``qa_flags`` output: GSOCseq's map corrections ([S12] 15_MapsCorrection.R, methods §1.10)
-QA_BITS = {
-    0: "T0 or a final SOC < 0 or > 800 t C ha-1",
-    1: "an AbsDiff <= -80 or >= 80 t C ha-1",
-    2: "a RelDiff < 0 or >= 80 t C ha-1",
-    3: "an ASR <= -4 or > 4 t C ha-1 yr-1",
-    4: "an RSR < 0 or > 4 t C ha-1 yr-1",
-    5: "an uncertainty < 0 or > 200 %",
-}
 
+def qa_flags(r: dict[str, FloatArray], t0: FloatArray) -> FloatArray:
+    """GSOCseq map-correction tests as bit flags; 0 = passes all.
 
-def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
-    """GSOCseq map-correction tests as bit flags (see :data:`QA_BITS`); 0 = passes all."""
+    ===  ==========================================
+    bit  set where
+    ===  ==========================================
+    0    T0 or a final SOC < 0 or > 800 t C ha-1
+    1    an AbsDiff <= -80 or >= 80 t C ha-1
+    2    a RelDiff < 0 or >= 80 t C ha-1
+    3    an ASR <= -4 or > 4 t C ha-1 yr-1
+    4    an RSR < 0 or > 4 t C ha-1 yr-1
+    5    an uncertainty < 0 or > 200 %
+    ===  ==========================================
 
-    def any_(names, test):
+    Parameters
+    ----------
+    r : dict of str to numpy.ndarray
+        Outputs of one batch by name (``final_*``, ``absdiff_*``, ``reldiff_*``, ``asr_*``, ``rsr_*``,
+        ``unc_*``), each ``(n,)``; missing names are not tested.
+    t0 : numpy.ndarray
+        ``(n,)`` SOC at T0 [t C ha-1].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` float64 bit flags.
+
+    References
+    ----------
+    GSOCseq scripts v1.2 ``15_MapsCorrection.R`` (docs/methods/gsocseq.md §1.10).
+    """
+
+    def any_(names: Iterable[str], test: Callable[[FloatArray], BoolArray]) -> BoolArray:
         out = np.zeros(t0.shape, bool)
         for n in names:
             if n in r:
@@ -95,21 +123,33 @@ def qa_flags(r: dict[str, np.ndarray], t0: np.ndarray) -> np.ndarray:
         any_([f"rsr_{k}" for k in SCENARIOS[1:]], lambda v: (v < 0) | (v > 4)),
         any_([n for n in r if n.startswith("unc_")], lambda v: (v < 0) | (v > 200)),
     ]
-    return sum(b.astype(np.int64) << i for i, b in enumerate(bits)).astype("f8")
+    # six bit arrays: the sum is an array, never the empty sum 0
+    flags: FloatArray = cast(IntArray, sum(b.astype(np.int64) << i for i, b in enumerate(bits))).astype("f8")
+    return flags
 
 
 @dataclass(frozen=True)
 class LandUseParams:
     """RothC parameters per FAO land-use class (``scsmap/data/land_use_rothc.csv``, read by
-    :func:`scsmap.io.tables.load_land_use_params`)."""
+    :func:`scsmap.io.tables.load_land_use_params`; docs/methods/gsocseq.md §1.3).
 
-    dr: np.ndarray  # (256,) DPM/RPM ratio, NaN where undefined
-    spinup: np.ndarray  # (256,) bool
-    forward: np.ndarray  # (256,) bool
-    paddy: np.ndarray  # (256,) decomposition factor
+    Attributes
+    ----------
+    dr : numpy.ndarray
+        ``(256,)`` DPM/RPM ratio [1] by class code, NaN where undefined.
+    spinup, forward : numpy.ndarray of bool
+        ``(256,)``: the class is a spin-up / forward (scenario) target.
+    paddy : numpy.ndarray
+        ``(256,)`` decomposition factor f_PR [1] (0.4 for paddy fields, else 1).
+    """
+
+    dr: FloatArray  # (256,) DPM/RPM ratio, NaN where undefined
+    spinup: BoolArray  # (256,) bool
+    forward: BoolArray  # (256,) bool
+    paddy: FloatArray  # (256,) decomposition factor
 
 
-def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
+def cover_fallback(land_use: ArrayLike, cropland_bare_months: Iterable[int] = ()) -> FloatArray:
     """Monthly cover factor c without NDVI: the GSOCseq manual's fallback rule.
 
     c = 0.6 for vegetated land (trees, tree crops, grassland, shrubs, crop months) and
@@ -129,7 +169,7 @@ def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
 
     References
     ----------
-    GSOCseq Technical Manual ch. 6 "Monthly vegetation cover" (methods §1.4).
+    GSOCseq Technical Manual ch. 6 "Monthly vegetation cover" (docs/methods/gsocseq.md §1.4).
     """
     lu = np.asarray(land_use)
     c = np.where(lu == 9, 1.0, 0.6)
@@ -140,7 +180,7 @@ def cover_fallback(land_use, cropland_bare_months=()) -> np.ndarray:
     return out
 
 
-def miami_npp(mat, map_mm, c_frac=0.5):
+def miami_npp(mat: ArrayLike, map_mm: ArrayLike, c_frac: float = 0.5) -> FloatArray:
     """Net primary productivity after the MIAMI model (Lieth 1975), as carbon.
 
     ``NPP_T = 3000 / (1 + exp(1.315 − 0.119 T))``, ``NPP_P = 3000 (1 − exp(−0.000664 P))``,
@@ -164,7 +204,7 @@ def miami_npp(mat, map_mm, c_frac=0.5):
     ----------
     Lieth, H. (1975) Modeling the primary productivity of the world. In: Primary
     Productivity of the Biosphere, Springer, 237-263. GSOCseq Technical Manual eqs 6.6-6.9;
-    [S12] 3_MIAMI_MODEL_NPP_MIAMI_MEAN_81-00_TC.R (methods §1.6; worked values (15 °C,
+    [S12] 3_MIAMI_MODEL_NPP_MIAMI_MEAN_81-00_TC.R (docs/methods/gsocseq.md §1.6; worked values (15 °C,
     800 mm) → 6.182, (10, 1000) → 7.032 t C ha-1 yr-1).
     """
     mat, map_mm = np.asarray(mat, dtype="f8"), np.asarray(map_mm, dtype="f8")
@@ -173,8 +213,23 @@ def miami_npp(mat, map_mm, c_frac=0.5):
     return np.minimum(npp_t, npp_p) * 0.01 * c_frac
 
 
-def _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq, temperature, depth):
-    """GSOCseq warm-up: each year's climate and an input scaled by that year's MIAMI NPP (methods §1.6-§1.7).
+def _warmup(
+    pools: FloatArray,
+    swc: FloatArray,
+    warm: FloatArray,
+    spin: FloatArray,
+    clay: FloatArray,
+    cover12: FloatArray,
+    covered12: BoolArray,
+    paddy: FloatArray,
+    unit: FloatArray,
+    c_eq: FloatArray,
+    temperature: K.Temperature,
+    depth: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """GSOCseq warm-up: each year's climate and an input scaled by that year's MIAMI NPP.
+
+    docs/methods/gsocseq.md §1.6-§1.7.
 
     C_w = C_eq · NPP_w / NPP_spin-up (ratio chaining of the scripts, the land-use coefficient cancels
     for a constant land use). Returns pools and deficit at T0 and the BAU input = mean of the C_w.
@@ -205,7 +260,20 @@ def _warmup(pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq,
     return pools, swc, c_eq * total / nyear
 
 
-def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperature, depth, warm=None):
+def _chain(
+    soc: FloatArray,
+    clay: FloatArray,
+    spin: FloatArray,
+    fwd: FloatArray,
+    dr: FloatArray,
+    cover12: FloatArray,
+    paddy: FloatArray,
+    years: int,
+    increases: Sequence[float],
+    temperature: K.Temperature,
+    depth: float,
+    warm: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """One spin-up (+ warm-up) + forward chain for pixel vectors; returns finals (k, n), BAU input, T0."""
     covered12 = cover12 <= 0.8
     iom = P.falloon_iom(soc)
@@ -256,34 +324,34 @@ def _chain(soc, clay, spin, fwd, dr, cover12, paddy, years, increases, temperatu
     return fin.sum(axis=1), c_bau, t0
 
 
-def _u(lo, hi):
+def _u(lo: FloatArray, hi: FloatArray) -> FloatArray:
     mean = (lo + hi) / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         return 100.0 * (hi - lo) / (2.0 * np.abs(mean))
 
 
 def gsocseq_pixels(
-    soc,
-    clay,
-    spin,
-    fwd,
-    land_use,
-    cover12,
+    soc: FloatArray,
+    clay: FloatArray,
+    spin: FloatArray,
+    fwd: FloatArray,
+    land_use: ArrayLike,
+    cover12: FloatArray,
     *,
-    years=20,
-    ssm=(0.05, 0.10, 0.20),
-    uncertainty=True,
-    temperature="rothamsted",
-    depth=30.0,
+    years: int = 20,
+    ssm: Sequence[float] = (0.05, 0.10, 0.20),
+    uncertainty: bool = True,
+    temperature: K.Temperature = "rothamsted",
+    depth: float = 30.0,
     params: LandUseParams,
     batch: int = 16384,
-    dr=None,
+    dr: FloatArray | None = None,
     rate_4p1000: float = 0.004,
-    warm=None,
-    engine: str = "rothamsted",
+    warm: FloatArray | None = None,
+    engine: Engine = "rothamsted",
     mc_draws: int = 0,
     seed: int = 0,
-):
+) -> FloatArray:
     """GSOCseq products for a vector of pixels.
 
     Parameters
@@ -322,7 +390,7 @@ def gsocseq_pixels(
     mc_draws : int
         Monte Carlo draws (0 = none): each draw scales T, P, clay and SOC and shifts the SSM
         input increases by factors drawn once for the whole run (normal, 1.96 SD = the GSOCseq
-        bounds of methods §1.8, :data:`MC_HALF_WIDTH`), so results do not depend on chunking;
+        bounds of docs/methods/gsocseq.md §1.8, :data:`MC_HALF_WIDTH`), so results do not depend on chunking;
         outputs mean, SD, 5th and 95th percentile of the ASR of every scenario.
     seed : int
         Seed of the Monte Carlo draws.
@@ -344,7 +412,7 @@ def gsocseq_pixels(
 
     References
     ----------
-    GSOCseq Technical Manual (FAO 2020) ch. 5, 6, 12; scripts v1.2 (methods §1.5-§1.9).
+    GSOCseq Technical Manual (FAO 2020) ch. 5, 6, 12; scripts v1.2 (docs/methods/gsocseq.md §1.5-§1.9).
     """
     if engine not in ("rothamsted", "gsocseq_compat"):
         raise ValueError(f"unknown RothC engine {engine!r}")
@@ -383,11 +451,28 @@ def gsocseq_pixels(
     return out
 
 
-def monte_carlo_factors(draws: int, seed: int) -> np.ndarray:
-    """(draws, 5) factors: T, P, clay, SOC multipliers and the SSM increase shift (absolute).
+def monte_carlo_factors(draws: int, seed: int) -> FloatArray:
+    """Monte Carlo factors of the GSOCseq inputs, drawn once per run.
 
-    Normal draws with 1.96 SD equal to the GSOCseq bounds (methods §1.8), from
+    Normal draws with 1.96 SD equal to the GSOCseq bounds (:data:`MC_HALF_WIDTH`), from
     ``numpy.random.default_rng(seed)``: the same for every pixel and every chunk.
+
+    Parameters
+    ----------
+    draws : int
+        Number of draws.
+    seed : int
+        Seed of the generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(draws, 5)`` float64: multipliers of temperature, precipitation, clay and SOC [1] (mean 1),
+        and the absolute shift of the SSM input increases [1] (mean 0).
+
+    References
+    ----------
+    GSOCseq Technical Manual v1.1, Table 12.1 (the bounds); docs/methods/gsocseq.md §1.8.
     """
     rng = np.random.default_rng(seed)
     h = MC_HALF_WIDTH
@@ -397,35 +482,79 @@ def monte_carlo_factors(draws: int, seed: int) -> np.ndarray:
     return z
 
 
+class _Chain(Protocol):
+    """A spin-up (+ warm-up) + forward chain: :func:`_chain` or the GSOCseq-compatible one."""
+
+    def __call__(
+        self,
+        soc: FloatArray,
+        clay: FloatArray,
+        spin: FloatArray,
+        fwd: FloatArray,
+        dr: FloatArray,
+        cover12: FloatArray,
+        paddy: FloatArray,
+        /,
+        *,
+        years: int,
+        increases: Sequence[float],
+        temperature: K.Temperature,
+        depth: float,
+        warm: FloatArray | None,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+
+
+class _ChainSettings(TypedDict):
+    years: int
+    temperature: K.Temperature
+    depth: float
+
+
 def _pixels(
-    s,
-    c,
-    sp,
-    fw,
-    lu_ok,
-    cv,
-    dr,
-    years,
-    ssm,
-    uncertainty,
-    temperature,
-    depth,
-    params,
-    rate_4p1000,
-    wm=None,
-    engine="rothamsted",
-    mc=None,
-):
+    s: FloatArray,
+    c: FloatArray,
+    sp: FloatArray,
+    fw: FloatArray,
+    lu_ok: IntArray,
+    cv: FloatArray,
+    dr: FloatArray,
+    years: int,
+    ssm: Sequence[float],
+    uncertainty: bool,
+    temperature: K.Temperature,
+    depth: float,
+    params: LandUseParams,
+    rate_4p1000: float,
+    wm: FloatArray | None = None,
+    engine: Engine = "rothamsted",
+    mc: FloatArray | None = None,
+) -> FloatArray:
     """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
     paddy = params.paddy[lu_ok]
+    chain: _Chain
     if engine == "gsocseq_compat":
         from .compat import gsocseq_compat_chain
 
-        def chain(so, cl, spn, fwd, d, cov, pad, increases, warm, years, temperature, depth):
+        def compat_chain(
+            so: FloatArray,
+            cl: FloatArray,
+            spn: FloatArray,
+            fwd: FloatArray,
+            d: FloatArray,
+            cov: FloatArray,
+            pad: FloatArray,
+            increases: Sequence[float],
+            warm: FloatArray | None,
+            years: int,
+            temperature: K.Temperature,
+            depth: float,
+        ) -> tuple[FloatArray, FloatArray, FloatArray]:
             return gsocseq_compat_chain(so, cl, spn, fwd, d, cov, pad, years, increases)
+
+        chain = compat_chain
     else:
         chain = _chain
-    common = dict(years=years, temperature=temperature, depth=depth)
+    common: _ChainSettings = dict(years=years, temperature=temperature, depth=depth)
     fin, c_eq, t0 = chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), warm=wm, **common)
     r = {f"final_{k}": fin[i] for i, k in enumerate(SCENARIOS)}
     for k in SCENARIOS:
@@ -473,23 +602,23 @@ def _pixels(
                 x = r[f"final_{k}"]
                 r[f"unc_rsr_{k}"] = np.sqrt((u_ssm * x) ** 2 + (u_bau * bau) ** 2) / np.abs(bau + x)
     if mc is not None:
-        asr = []
+        draws: list[FloatArray] = []
         for ft, fp, fc, fs, dssm in mc:
-            k = np.array([ft, fp, 1.0])[:, None, None]
+            scale = np.array([ft, fp, 1.0])[:, None, None]
             f, _, t0k = chain(
                 s * fs,
                 c * fc,
-                sp * k,
-                fw * k,
+                sp * scale,
+                fw * scale,
                 dr,
                 cv,
                 paddy,
                 increases=(0.0, *[max(d + dssm, -1.0) for d in ssm]),
-                warm=None if wm is None else wm * k,
+                warm=None if wm is None else wm * scale,
                 **common,
             )
-            asr.append((f - t0k) / years)
-        asr = np.stack(asr)  # (draws, 4, n)
+            draws.append((f - t0k) / years)
+        asr = np.stack(draws)  # (draws, 4, n)
         for i, k in enumerate(SCENARIOS):
             a = asr[:, i]
             r[f"mc_mean_asr_{k}"] = a.mean(axis=0)

@@ -1,4 +1,6 @@
-"""RothC-26.3 engine: monthly step, runs over month series, equilibria (methods §1.7, §2.3).
+"""RothC-26.3 engine: monthly step, runs over month series, equilibria.
+
+Sections: docs/methods/rothc.md §2.3, docs/methods/gsocseq.md §1.7.
 
 State layout
 ------------
@@ -36,7 +38,7 @@ Radiocarbon (optional, for the Rothamsted point-run outputs): the reference code
 tracks a radiocarbon age per pool; equivalently (``exp(−conr·age) = ract/P``) it tracks
 the "radioactive carbon" ``ract`` of each active pool, which follows the same linear
 update scaled by ``exc = exp(−ln2/5568/12)`` plus ``modern × inputs``
-(:func:`radiocarbon_step`, :func:`delta_c`).
+(in :func:`simulate` and :func:`equilibrium_rothamsted`; :func:`delta_c` turns it into Delta 14C).
 
 References
 ----------
@@ -47,17 +49,28 @@ Model description and users guide, §1.3-1.7 and §2 (Rothamsted Research; RothC
 @f2ab6df ``RothC_description.pdf``, code ``RothC_Py.py``).
 Dechow, R. et al. (2019) Evaluation of the RothC model as a prognostic tool for the
 prediction of SOC trends in Germany; and the GSOCseq scripts v1.2
-``11_ROTH_C_SPIN_UP_Analytical.R`` (analytic spin-up, methods §1.7).
+``11_ROTH_C_SPIN_UP_Analytical.R`` (analytic spin-up, docs/methods/gsocseq.md §1.7).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple, TypeAlias, TypedDict, TypeVar, cast, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import modifiers as mod
 from . import params as P
+from ._types import AffineMap, FloatArray, FloatLike, IntArray
+
+#: temperature function of the rate modifier: Rothamsted RothC-26.3 or SoilR/GSOCseq
+Temperature: TypeAlias = Literal["rothamsted", "soilr"]
+#: record the state every month or at the end of every 12th month
+Record: TypeAlias = Literal["month", "year"]
+#: the plant-cover flag PC (bool or 0/1 of any dtype); compared with 0 only
+FlagArray: TypeAlias = NDArray[np.generic]
+_S = TypeVar("_S", bound=np.generic)
 
 __all__ = [
     "decay_factors",
@@ -75,9 +88,7 @@ __all__ = [
     "equilibrium_exact",
     "forward_periodic",
     "periodic_cycle",
-    "iterate_years",
     "analytic_spinup",
-    "radiocarbon_step",
     "delta_c",
     "SimResult",
     "Equilibrium",
@@ -88,17 +99,17 @@ _CONR = np.log(2.0) / P.C14_HALF_LIFE
 _EXC = np.exp(-_CONR * _TSTEP)
 
 
-def _f64(a):
+def _f64(a: ArrayLike) -> FloatArray:
     return np.asarray(a, dtype=np.float64)
 
 
-def _fractions(x):
+def _fractions(x: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """BIO and HUM shares of decomposed C, ``0.46/(x+1)`` and ``0.54/(x+1)``."""
     x = _f64(x)
     return P.BIO_SHARE / (x + 1.0), P.HUM_SHARE / (x + 1.0)
 
 
-def decay_factors(rm):
+def decay_factors(rm: ArrayLike) -> FloatArray:
     """Monthly retention factors ``e_p = exp(−RM · k_p / 12)`` of the active pools.
 
     Parameters
@@ -122,7 +133,9 @@ def decay_factors(rm):
     return np.exp(arg, out=arg)
 
 
-def partition_inputs(c_inp, dr=P.DR_CROPS, fym=0.0, *, axis=0):
+def partition_inputs(
+    c_inp: ArrayLike, dr: ArrayLike = P.DR_CROPS, fym: ArrayLike = 0.0, *, axis: int = 0
+) -> FloatArray:
     """Split plant C input and farmyard manure into the four active pools.
 
     Plant input: ``DR/(DR+1)`` to DPM, ``1/(DR+1)`` to RPM; FYM: 49 % DPM, 49 % RPM,
@@ -156,7 +169,7 @@ def partition_inputs(c_inp, dr=P.DR_CROPS, fym=0.0, *, axis=0):
     return np.stack([d, r, np.zeros_like(d), h], axis=axis)
 
 
-def _transfer(y, e, fb, fh):
+def _transfer(y: FloatArray, e: FloatArray, fb: FloatArray, fh: FloatArray) -> FloatArray:
     """Linear part of one month on active pools ``y`` (4, ...): returns ``A_m y``."""
     y1 = e * y
     d = y[0] - y1[0]
@@ -167,7 +180,17 @@ def _transfer(y, e, fb, fh):
     return y1
 
 
-def step(pools, rm, x, inputs=0.0, *, return_co2=False):
+@overload
+def step(
+    pools: ArrayLike, rm: ArrayLike, x: ArrayLike, inputs: ArrayLike = ..., *, return_co2: Literal[False] = ...
+) -> FloatArray: ...
+@overload
+def step(
+    pools: ArrayLike, rm: ArrayLike, x: ArrayLike, inputs: ArrayLike = ..., *, return_co2: Literal[True]
+) -> tuple[FloatArray, FloatArray]: ...
+def step(
+    pools: ArrayLike, rm: ArrayLike, x: ArrayLike, inputs: ArrayLike = 0.0, *, return_co2: bool = False
+) -> FloatArray | tuple[FloatArray, FloatArray]:
     """One month of the Rothamsted discrete scheme.
 
     Parameters
@@ -195,7 +218,7 @@ def step(pools, rm, x, inputs=0.0, *, return_co2=False):
     References
     ----------
     Coleman & Jenkinson, RothC-26.3 description §1.5-1.7; RothC_Py ``decomp``
-    (methods §2.3, oracle RC-4).
+    (docs/methods/rothc.md §2.3, oracle RC-4 of §2.5).
     """
     pools = _f64(pools)
     e = decay_factors(rm)
@@ -220,19 +243,21 @@ def step(pools, rm, x, inputs=0.0, *, return_co2=False):
 class _Stepper:
     """In-place monthly update for a fixed pixel set (avoids per-month allocations)."""
 
-    def __init__(self, shape, x):
+    def __init__(self, shape: tuple[int, ...], x: ArrayLike):
         self.fb, self.fh = (np.broadcast_to(f, shape) for f in _fractions(x))
         self.arg = np.empty((4,) + shape)
         self.p1 = np.empty((4,) + shape)
         self.d = np.empty(shape)
 
-    def decay(self, rm, out=None):
+    def decay(self, rm: ArrayLike, out: FloatArray | None = None) -> FloatArray:
         out = self.arg if out is None else out
         np.multiply(np.negative(rm), P.K_ACTIVE.reshape((4,) + (1,) * (out.ndim - 1)), out=out)
         out *= _TSTEP
         return np.exp(out, out=out)
 
-    def apply(self, act, e, u=None, scale=None):
+    def apply(
+        self, act: FloatArray, e: FloatArray, u: FloatArray | None = None, scale: float | None = None
+    ) -> FloatArray:
         """act (4, *S) updated in place: act <- scale * A act + u."""
         p1, d = self.p1, self.d
         np.multiply(act, e, out=p1)
@@ -259,9 +284,17 @@ class _Modifiers:
     """
 
     def __init__(
-        self, shape, clay, depth, *, factor=1.0, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, temperature="rothamsted"
+        self,
+        shape: tuple[int, ...],
+        clay: ArrayLike,
+        depth: ArrayLike,
+        *,
+        factor: ArrayLike = 1.0,
+        evap_coeff: float = P.PAN_COEFF,
+        rm_min: ArrayLike = P.RM_MOIST_MIN,
+        temperature: Temperature = "rothamsted",
     ):
-        def full(a):
+        def full(a: ArrayLike) -> FloatArray:
             return np.array(np.broadcast_to(_f64(a), shape))
 
         smax, s1, sb = mod.smd_limits(clay, depth)
@@ -269,13 +302,21 @@ class _Modifiers:
         self.denom = self.smax - self.s1
         self.rmin = full(rm_min)
         self.span = P.RM_MOIST_MAX - self.rmin
-        self.factor = None if np.all(_f64(factor) == 1.0) else full(factor)
+        self.factor: FloatArray | None = None if np.all(_f64(factor) == 1.0) else full(factor)
         self.neg_coeff = -float(evap_coeff)
         self.temperature = temperature
         self.df, self.low, self.b, self.rm = (np.empty(shape) for _ in range(4))
         self.mask = np.empty(shape, dtype=bool)
 
-    def month(self, s, tmp, rain, evap, covered, cover=None):
+    def month(
+        self,
+        s: FloatArray,
+        tmp: FloatArray,
+        rain: FloatArray,
+        evap: FloatArray,
+        covered: FlagArray,
+        cover: FloatArray | None = None,
+    ) -> FloatArray:
         """Update deficit ``s`` in place; return the month's RM buffer (overwritten next call)."""
         df, low, b, rm, mask = self.df, self.low, self.b, self.rm, self.mask
         np.multiply(evap, self.neg_coeff, out=df)
@@ -317,14 +358,23 @@ class _Modifiers:
         return rm
 
 
-def _month_slice(a, m, n):
+def _month_slice(a: NDArray[_S], m: int, n: int) -> NDArray[_S]:
     """Month ``m`` of a month-first array (length ``n`` or 1)."""
     if np.ndim(a) == 0:
         return a
-    return a[m] if a.shape[0] == n else a[0]
+    month: NDArray[_S] = a[m] if a.shape[0] == n else a[0]
+    return month
 
 
-def run(pools, rm, x, inputs, *, record=None):
+@overload
+def run(pools: ArrayLike, rm: ArrayLike, x: ArrayLike, inputs: ArrayLike, *, record: None = ...) -> FloatArray: ...
+@overload
+def run(
+    pools: ArrayLike, rm: ArrayLike, x: ArrayLike, inputs: ArrayLike, *, record: Record
+) -> tuple[FloatArray, FloatArray]: ...
+def run(
+    pools: ArrayLike, rm: ArrayLike, x: ArrayLike, inputs: ArrayLike, *, record: Record | None = None
+) -> FloatArray | tuple[FloatArray, FloatArray]:
     """Run the discrete scheme over a series of monthly rate modifiers.
 
     Parameters
@@ -370,7 +420,9 @@ def run(pools, rm, x, inputs, *, record=None):
     return state, (np.stack(recs) if recs else np.empty((0,) + state.shape))
 
 
-def rate_modifiers(tmp, b, cover, factor=1.0, *, temperature="rothamsted"):
+def rate_modifiers(
+    tmp: ArrayLike, b: FloatLike, cover: FloatLike, factor: FloatLike = 1.0, *, temperature: Temperature = "rothamsted"
+) -> FloatArray:
     """Combine the factors into the monthly rate modifier ``RM = a·b·c·f``.
 
     Parameters
@@ -391,6 +443,11 @@ def rate_modifiers(tmp, b, cover, factor=1.0, *, temperature="rothamsted"):
     -------
     numpy.ndarray
         RM [-].
+
+    References
+    ----------
+    Coleman & Jenkinson, RothC-26.3 description §1.6 (RM = a·b·c); paddy factor of the GSOCseq
+    scripts v1.2; docs/methods/rothc.md §2.2, docs/methods/gsocseq.md §1.5.
     """
     a = mod.temperature_factor(tmp) if temperature == "rothamsted" else mod.temperature_factor_soilr(tmp)
     return a * b * cover * factor
@@ -412,36 +469,36 @@ class SimResult(NamedTuple):
         radiocarbon; ``"swc"`` and ``"rm"`` ``(n_rec, *S)`` (values of the recorded month).
     """
 
-    pools: np.ndarray
-    swc: np.ndarray
-    ract: np.ndarray | None
-    records: dict
+    pools: FloatArray
+    swc: FloatArray
+    ract: FloatArray | None
+    records: dict[str, FloatArray]
 
 
-def _climate_shape(*arrays):
+def _climate_shape(*arrays: ArrayLike) -> tuple[int, ...]:
     return np.broadcast_shapes(*(np.shape(a) for a in arrays))
 
 
 def simulate(
-    pools,
-    swc,
+    pools: ArrayLike,
+    swc: ArrayLike,
     *,
-    tmp,
-    rain,
-    evap,
-    covered,
-    clay,
-    depth,
-    inputs,
-    cover=None,
-    factor=1.0,
-    evap_coeff=P.PAN_COEFF,
-    rm_min=P.RM_MOIST_MIN,
-    temperature="rothamsted",
-    record=None,
-    ract=None,
-    modern=None,
-):
+    tmp: ArrayLike,
+    rain: ArrayLike,
+    evap: ArrayLike,
+    covered: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    inputs: ArrayLike,
+    cover: ArrayLike | None = None,
+    factor: ArrayLike = 1.0,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: ArrayLike = P.RM_MOIST_MIN,
+    temperature: Temperature = "rothamsted",
+    record: Record | None = None,
+    ract: ArrayLike | None = None,
+    modern: ArrayLike | None = None,
+) -> SimResult:
     """Run RothC month by month from climate, carrying pools and the moisture deficit.
 
     Parameters
@@ -494,11 +551,11 @@ def simulate(
     st = _Stepper(shape, P.x_clay(clay))
     rc = ract is not None
     if rc:
-        r = np.array(np.broadcast_to(_f64(ract), (4,) + shape))
-        modern = _f64(modern)
+        r = np.array(np.broadcast_to(_f64(cast(ArrayLike, ract)), (4,) + shape))  # rc: ract is given
+        modern = _f64(cast(ArrayLike, modern))  # given with ract
         iom_ract = state[4] * np.exp(-_CONR * P.IOM_AGE)
         ubuf = np.empty((4,) + shape)
-    recs = {"pools": [], "swc": [], "rm": []}
+    recs: dict[str, list[FloatArray]] = {"pools": [], "swc": [], "rm": []}
     if rc:
         recs["delta_c"] = []
     rain = _f64(rain)
@@ -517,7 +574,7 @@ def simulate(
         e = st.decay(rmv)
         u = _month_slice(inputs, m, n)
         if rc:  # before the pools: the stepper's scratch buffers are shared
-            np.multiply(u, _month_slice(modern, m, n), out=ubuf)
+            np.multiply(u, _month_slice(cast(FloatArray, modern), m, n), out=ubuf)
             st.apply(r, e, ubuf, scale=_EXC)
         st.apply(act, e, u)
         if record == "month" or (record == "year" and (m + 1) % 12 == 0):
@@ -530,39 +587,7 @@ def simulate(
     return SimResult(state, s, r if rc else None, records)
 
 
-def radiocarbon_step(ract, rm, x, inputs, modern):
-    """One month of radioactive-carbon bookkeeping of the active pools.
-
-    ``ract' = exc · A_m ract + modern · u_m`` with ``exc = exp(−ln2/5568 · 1/12)``: the
-    same transfer as the pools, radioactive decay, and inputs at the fraction modern.
-
-    Parameters
-    ----------
-    ract : array_like
-        ``(4, *S)`` [t C ha-1 of modern-equivalent carbon].
-    rm, x : array_like
-        As :func:`step`.
-    inputs : array_like
-        ``(4, *S)`` inputs of the month [t C ha-1].
-    modern : array_like
-        Fraction modern of the inputs (``%modern / 100``).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(4, *S)``.
-
-    References
-    ----------
-    RothC_Py ``decomp`` (radiocarbon part; age ``log(P/ract)/conr``).
-    """
-    e = decay_factors(rm)
-    fb, fh = _fractions(x)
-    y = _transfer(_f64(ract), e, fb, fh) * _EXC
-    return y + _f64(inputs) * _f64(modern)
-
-
-def _delta_c_from(pools, ract, iom_ract):
+def _delta_c_from(pools: FloatArray, ract: FloatArray, iom_ract: FloatArray) -> FloatArray:
     soc = pools[0] + pools[1] + pools[2] + pools[3] + pools[4]
     total = ract[0] + ract[1] + ract[2] + ract[3] + iom_ract
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -570,7 +595,7 @@ def _delta_c_from(pools, ract, iom_ract):
     return (np.exp(-age / P.C14_MEAN_LIFE) - 1.0) * 1000.0
 
 
-def delta_c(pools, ract):
+def delta_c(pools: ArrayLike, ract: ArrayLike) -> FloatArray:
     """Delta 14C of total SOC [per mil] from the pools and their radioactive carbon.
 
     Parameters
@@ -598,7 +623,7 @@ def delta_c(pools, ract):
 # --------------------------------------------------------------------------------------------
 
 
-def annual_map(rm12, x, inputs12, *, scale=1.0):
+def annual_map(rm12: ArrayLike, x: ArrayLike, inputs12: ArrayLike, *, scale: float = 1.0) -> AffineMap:
     """The affine map of one year, ``C_{y+1} = M C_y + v``, for repeating monthly forcing.
 
     Parameters
@@ -624,6 +649,10 @@ def annual_map(rm12, x, inputs12, *, scale=1.0):
     Built by pushing the four unit vectors (no input) and the zero state (with input)
     through the same monthly update as :func:`run`, so ``M C + v`` equals 12 monthly
     steps up to rounding (≈1e-15 relative). The DPM and RPM rows of ``M`` are diagonal.
+
+    References
+    ----------
+    docs/methods/rothc.md §2.3 ("One year: the annual affine map").
     """
     rm12 = _f64(rm12)
     inputs12 = _f64(inputs12)
@@ -645,11 +674,11 @@ def annual_map(rm12, x, inputs12, *, scale=1.0):
     return Y, v
 
 
-def _matvec(M, c):
+def _matvec(M: FloatArray, c: FloatArray) -> FloatArray:
     return np.stack([M[i, 0] * c[0] + M[i, 1] * c[1] + M[i, 2] * c[2] + M[i, 3] * c[3] for i in range(4)])
 
 
-def _matmul(A, B):
+def _matmul(A: FloatArray, B: FloatArray) -> FloatArray:
     out = np.empty(np.broadcast_shapes(A.shape, B.shape))
     for i in range(4):
         for j in range(4):
@@ -657,7 +686,7 @@ def _matmul(A, B):
     return out
 
 
-def compose(second, first):
+def compose(second: AffineMap, first: AffineMap) -> AffineMap:
     """Compose affine maps: ``second ∘ first`` = ``(M2 M1, M2 v1 + v2)``.
 
     Parameters
@@ -674,7 +703,7 @@ def compose(second, first):
     return _matmul(M2, M1), _matvec(M2, v1) + v2
 
 
-def solve_periodic(M, v):
+def solve_periodic(M: ArrayLike, v: ArrayLike) -> FloatArray:
     """Exact periodic equilibrium: the fixed point ``C* = M C* + v`` of the annual map.
 
     Uses the block structure of RothC's map (DPM, RPM rows diagonal; a 2×2 system for
@@ -693,6 +722,10 @@ def solve_periodic(M, v):
         ``(4, *S)`` active pools at the end of December of the periodic cycle
         [t C ha-1]. Infinite/NaN where a pool never decomposes (RM = 0 all year) and
         receives input.
+
+    References
+    ----------
+    docs/methods/rothc.md §2.3 (periodic equilibrium ``(I − M) C* = v``).
     """
     M = _f64(M)
     v = _f64(v)
@@ -709,18 +742,18 @@ def solve_periodic(M, v):
     return np.stack(np.broadcast_arrays(c0, c1, c2, c3))
 
 
-def _active_and_iom(pools):
+def _active_and_iom(pools: ArrayLike) -> tuple[FloatArray, FloatArray | None]:
     pools = _f64(pools)
     return pools[:4], (pools[4] if pools.shape[0] == 5 else None)
 
 
-def _with_iom(act, iom):
+def _with_iom(act: FloatArray, iom: FloatArray | None) -> FloatArray:
     if iom is None:
         return act
     return np.concatenate([act, np.broadcast_to(iom, act.shape[1:])[None]], axis=0)
 
 
-def advance_years(pools, M, v, years):
+def advance_years(pools: ArrayLike, M: ArrayLike, v: ArrayLike, years: ArrayLike) -> FloatArray:
     """Advance pools by ``years`` whole years of the annual map (repeated squaring).
 
     Parameters
@@ -754,6 +787,7 @@ def advance_years(pools, M, v, years):
     act, iom = _active_and_iom(pools)
     c = np.array(act)
     Mp, vp = _f64(M), _f64(v)
+    n: int | IntArray  # whole years: one count, or one per pixel
     if yrs.ndim == 0:
         n = int(yrs)
         while n:
@@ -774,7 +808,7 @@ def advance_years(pools, M, v, years):
     return _with_iom(c, iom)
 
 
-def iterate_years(pools, M, v, years):
+def iterate_years(pools: ArrayLike, M: FloatArray, v: FloatArray, years: int) -> FloatArray:
     """Apply the annual map year by year and return every year-end state.
 
     Parameters
@@ -782,13 +816,14 @@ def iterate_years(pools, M, v, years):
     pools : array_like
         ``(5, *S)`` or ``(4, *S)`` [t C ha-1].
     M, v : numpy.ndarray
-        Annual map.
+        Annual map (:func:`annual_map`), ``(4, 4, *S)`` and ``(4, *S)``.
     years : int
+        Number of years [yr].
 
     Returns
     -------
     numpy.ndarray
-        ``(years, 5|4, *S)``: the pools at the end of years 1..``years``.
+        ``(years, 5|4, *S)``: the pools at the end of years 1..``years`` [t C ha-1].
     """
     act, iom = _active_and_iom(pools)
     c = np.array(act)
@@ -823,16 +858,27 @@ class Equilibrium(NamedTuple):
         Delta 14C of SOC [per mil] (radiocarbon runs).
     """
 
-    pools: np.ndarray
-    swc: np.ndarray
-    months: np.ndarray
-    ract: np.ndarray | None = None
-    delta_c: np.ndarray | None = None
+    pools: FloatArray
+    swc: FloatArray
+    months: IntArray
+    ract: FloatArray | None = None
+    delta_c: FloatArray | None = None
 
 
 def _cycle_rm(
-    swc_start, tmp12, rain12, evap12, covered12, limits, cover12, factor, evap_coeff, rm_min, temperature, shape
-):
+    swc_start: ArrayLike,
+    tmp12: FloatArray,
+    rain12: FloatArray,
+    evap12: FloatArray,
+    covered12: FlagArray,
+    limits: mod.Limits,
+    cover12: FloatArray | None,
+    factor: FloatLike,
+    evap_coeff: float,
+    rm_min: float | FloatArray,
+    temperature: Temperature,
+    shape: tuple[int, ...],
+) -> tuple[FloatArray, FloatArray]:
     """Rate modifiers of one year (12, *S) starting from deficit ``swc_start``; and end deficit."""
     s = swc_start
     out = np.empty((12,) + shape)
@@ -845,8 +891,10 @@ def _cycle_rm(
     return out, np.broadcast_to(s, shape)
 
 
-def _prep12(tmp12, rain12, evap12, covered12, cover12):
-    def m12(a, name):
+def _prep12(
+    tmp12: ArrayLike, rain12: ArrayLike, evap12: ArrayLike, covered12: ArrayLike, cover12: ArrayLike | None
+) -> tuple[FloatArray, FloatArray, FloatArray, FlagArray, FloatArray | None]:
+    def m12(a: ArrayLike, name: str) -> NDArray[Any]:  # dtype of a
         a = np.asarray(a)
         if a.ndim == 0 or a.shape[0] != 12:
             raise ValueError(f"{name} must have a month axis of length 12 first, got shape {a.shape}")
@@ -863,25 +911,25 @@ def _prep12(tmp12, rain12, evap12, covered12, cover12):
 
 def equilibrium_rothamsted(
     *,
-    tmp12,
-    rain12,
-    evap12,
-    covered12,
-    clay,
-    depth,
-    inputs12,
-    iom,
-    cover12=None,
-    factor=1.0,
-    evap_coeff=P.PAN_COEFF,
-    rm_min=P.RM_MOIST_MIN,
-    temperature="rothamsted",
-    swc0=0.0,
-    tol=P.EQ_TOL,
-    max_years=100_000,
-    method="monthly",
-    modern12=None,
-):
+    tmp12: ArrayLike,
+    rain12: ArrayLike,
+    evap12: ArrayLike,
+    covered12: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    inputs12: ArrayLike,
+    iom: ArrayLike,
+    cover12: ArrayLike | None = None,
+    factor: ArrayLike = 1.0,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: ArrayLike = P.RM_MOIST_MIN,
+    temperature: Temperature = "rothamsted",
+    swc0: ArrayLike = 0.0,
+    tol: float = P.EQ_TOL,
+    max_years: int = 100_000,
+    method: Literal["monthly", "annual"] = "monthly",
+    modern12: ArrayLike | None = None,
+) -> Equilibrium:
     """Rothamsted iterative equilibrium: cycle the 12 months until the annual change is small.
 
     Exactly the reference procedure: start from empty active pools and deficit 0, run
@@ -928,7 +976,7 @@ def equilibrium_rothamsted(
     References
     ----------
     RothC_Py main loop (``while test > 1E-6``); RothC Fortran ``Shell.for``;
-    methods §2.3 (oracle RC-1: 19,872 months, SOC 37.211050).
+    docs/methods/rothc.md §2.3 (oracle RC-1 of §2.5: 19,872 months, SOC 37.211050).
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     if method not in ("monthly", "annual"):
@@ -942,14 +990,15 @@ def equilibrium_rothamsted(
     )
     npix = int(np.prod(shape, dtype=np.int64))
 
-    def flat(a):
+    def flat(a: NDArray[_S]) -> NDArray[_S]:
         return np.broadcast_to(a, shape).reshape(-1)
 
-    def flat12(a):
+    def flat12(a: NDArray[_S]) -> NDArray[_S]:
         return np.stack([flat(a[m]) for m in range(12)])
 
     # per-pixel static data, compressed to the still-iterating pixels as they converge
-    d = {
+    # (float64 arrays, and the bool cover flag "Cv")
+    d: dict[str, NDArray[Any]] = {
         "T": flat12(tmp12),
         "R": flat12(rain12),
         "E": flat12(evap12),
@@ -965,22 +1014,22 @@ def equilibrium_rothamsted(
     lim = [flat(v) for v in mod.smd_limits(clay, depth)]
     d["L0"], d["L1"], d["L2"] = lim
     if rc:
-        d["MOD"] = flat12(_f64(modern12))
+        d["MOD"] = flat12(_f64(cast(ArrayLike, modern12)))  # rc: modern12 is given
     iomf = flat(_f64(iom)).copy()
 
     out_act = np.zeros((4, npix))
-    out_ract = np.zeros((4, npix)) if rc else None
+    out_ract: FloatArray | None = np.zeros((4, npix)) if rc else None
     out_swc = np.zeros(npix)
     out_years = np.zeros(npix, dtype=np.int64)
 
     idx = np.arange(npix)
     a = np.zeros((4, npix))
-    r = np.zeros((4, npix)) if rc else None
+    r: FloatArray | None = np.zeros((4, npix)) if rc else None
     s = flat(_f64(swc0)).copy()
     toc1 = np.zeros(npix)
     st = _Stepper((npix,), d["x"])
-    e12 = None  # decay factors of the settled cycle
-    amap = None  # annual map of the settled cycle ("annual" method)
+    e12: FloatArray | None = None  # decay factors of the settled cycle
+    amap: AffineMap | None = None  # annual map of the settled cycle ("annual" method)
     y = 0
     while idx.size:
         if y >= max_years:
@@ -1013,6 +1062,7 @@ def equilibrium_rothamsted(
             for m in range(12):
                 st.apply(a, e_year[m], d["U"][m])
                 if rc:
+                    assert r is not None
                     st.apply(r, e_year[m], d["U"][m] * d["MOD"][m], scale=_EXC)
             if method == "annual" and e12 is not None:
                 amap = _annual_map_from_e(e12, d["x"], d["U"])
@@ -1026,6 +1076,7 @@ def equilibrium_rothamsted(
             out_swc[sel] = s[done]
             out_years[sel] = y
             if rc:
+                assert out_ract is not None and r is not None
                 out_ract[:, sel] = r[:, done]
             keep = ~done
             idx = idx[keep]
@@ -1033,6 +1084,7 @@ def equilibrium_rothamsted(
                 break
             a, s, toc1 = a[:, keep], s[keep], toc1[keep]
             if rc:
+                assert r is not None
                 r = r[:, keep]
             d = {k: v[..., keep] for k, v in d.items()}
             if e12 is not None:
@@ -1041,15 +1093,16 @@ def equilibrium_rothamsted(
                 amap = (amap[0][..., keep], amap[1][..., keep])
             st = _Stepper((idx.size,), d["x"])
     pools = np.concatenate([out_act, iomf[None]], axis=0)
-    dc = None
-    ract = None
+    dc: FloatArray | None = None
+    ract: FloatArray | None = None
     if rc:
+        assert out_ract is not None
         dc = _delta_c_from(pools, out_ract, iomf * np.exp(-_CONR * P.IOM_AGE)).reshape(shape)
         ract = out_ract.reshape((4,) + shape)
     return Equilibrium(pools.reshape((5,) + shape), out_swc.reshape(shape), (12 * out_years).reshape(shape), ract, dc)
 
 
-def _annual_map_from_e(e12, x, inputs12):
+def _annual_map_from_e(e12: FloatArray, x: FloatArray, inputs12: FloatArray) -> AffineMap:
     """:func:`annual_map` from precomputed decay factors ``e12`` ``(12, 4, *S)``."""
     shape = e12.shape[2:]
     Y = np.zeros((4, 4) + shape)
@@ -1066,23 +1119,23 @@ def _annual_map_from_e(e12, x, inputs12):
 
 def equilibrium_exact(
     *,
-    tmp12,
-    rain12,
-    evap12,
-    covered12,
-    clay,
-    depth,
-    inputs12,
-    iom,
-    cover12=None,
-    factor=1.0,
-    evap_coeff=P.PAN_COEFF,
-    rm_min=P.RM_MOIST_MIN,
-    temperature="rothamsted",
-    swc0=0.0,
-    modern12=None,
-    max_settle_years=1000,
-):
+    tmp12: ArrayLike,
+    rain12: ArrayLike,
+    evap12: ArrayLike,
+    covered12: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    inputs12: ArrayLike,
+    iom: ArrayLike,
+    cover12: ArrayLike | None = None,
+    factor: FloatLike = 1.0,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: float | FloatArray = P.RM_MOIST_MIN,
+    temperature: Temperature = "rothamsted",
+    swc0: ArrayLike = 0.0,
+    modern12: ArrayLike | None = None,
+    max_settle_years: int = 1000,
+) -> Equilibrium:
     """Exact periodic equilibrium of a repeated 12-month forcing.
 
     First the moisture deficit is iterated from ``swc0`` until its year-end value
@@ -1118,8 +1171,7 @@ def equilibrium_exact(
 
     References
     ----------
-    scsmap design notes §5 (one year of RothC is an affine map of the pools);
-    Coleman & Jenkinson, RothC-26.3 description §2.
+    docs/methods/rothc.md §2.3, "One year: the annual affine map"; Coleman & Jenkinson, RothC-26.3 description §2.
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     inputs12 = _f64(inputs12)
@@ -1158,20 +1210,20 @@ def equilibrium_exact(
 
 def periodic_cycle(
     *,
-    tmp12,
-    rain12,
-    evap12,
-    covered12,
-    clay,
-    depth,
-    swc0=0.0,
-    cover12=None,
-    factor=1.0,
-    evap_coeff=P.PAN_COEFF,
-    rm_min=P.RM_MOIST_MIN,
-    temperature="rothamsted",
-    max_settle_years=1000,
-):
+    tmp12: ArrayLike,
+    rain12: ArrayLike,
+    evap12: ArrayLike,
+    covered12: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    swc0: ArrayLike = 0.0,
+    cover12: ArrayLike | None = None,
+    factor: FloatLike = 1.0,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: float | FloatArray = P.RM_MOIST_MIN,
+    temperature: Temperature = "rothamsted",
+    max_settle_years: int = 1000,
+) -> tuple[FloatArray, FloatArray, IntArray]:
     """Settled moisture cycle of a 12-month climatology and its 12 rate modifiers.
 
     Parameters
@@ -1223,27 +1275,90 @@ def periodic_cycle(
     return rm12, s, np.broadcast_to(yrs, shape)
 
 
+class _Climate12(TypedDict):
+    """Flattened 12-month climatology of :func:`forward_periodic` (keyword arguments of :func:`periodic_cycle`)."""
+
+    tmp12: FloatArray
+    rain12: FloatArray
+    evap12: FloatArray
+    covered12: FlagArray
+    cover12: FloatArray | None
+
+
+class _Soil(TypedDict):
+    """Flattened per-pixel soil and rate settings of :func:`forward_periodic`."""
+
+    clay: FloatArray
+    depth: FloatArray
+    factor: FloatArray
+    rm_min: FloatArray
+
+
+@overload
 def forward_periodic(
-    pools,
-    swc,
+    pools: ArrayLike,
+    swc: ArrayLike,
     *,
-    years,
-    tmp12,
-    rain12,
-    evap12,
-    covered12,
-    clay,
-    depth,
-    inputs12,
-    cover12=None,
-    factor=1.0,
-    evap_coeff=P.PAN_COEFF,
-    rm_min=P.RM_MOIST_MIN,
-    temperature="rothamsted",
-    record_years=False,
-    max_settle_years=1000,
-    input_factors=None,
-):
+    years: int,
+    tmp12: ArrayLike,
+    rain12: ArrayLike,
+    evap12: ArrayLike,
+    covered12: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    inputs12: ArrayLike,
+    cover12: ArrayLike | None = ...,
+    factor: ArrayLike = ...,
+    evap_coeff: float = ...,
+    rm_min: ArrayLike = ...,
+    temperature: Temperature = ...,
+    record_years: Literal[False] = ...,
+    max_settle_years: int = ...,
+    input_factors: Sequence[float] | None = ...,
+) -> tuple[FloatArray, FloatArray]: ...
+@overload
+def forward_periodic(
+    pools: ArrayLike,
+    swc: ArrayLike,
+    *,
+    years: int,
+    tmp12: ArrayLike,
+    rain12: ArrayLike,
+    evap12: ArrayLike,
+    covered12: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    inputs12: ArrayLike,
+    cover12: ArrayLike | None = ...,
+    factor: ArrayLike = ...,
+    evap_coeff: float = ...,
+    rm_min: ArrayLike = ...,
+    temperature: Temperature = ...,
+    record_years: Literal[True],
+    max_settle_years: int = ...,
+    input_factors: Sequence[float] | None = ...,
+) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+def forward_periodic(
+    pools: ArrayLike,
+    swc: ArrayLike,
+    *,
+    years: int,
+    tmp12: ArrayLike,
+    rain12: ArrayLike,
+    evap12: ArrayLike,
+    covered12: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    inputs12: ArrayLike,
+    cover12: ArrayLike | None = None,
+    factor: ArrayLike = 1.0,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: ArrayLike = P.RM_MOIST_MIN,
+    temperature: Temperature = "rothamsted",
+    record_years: bool = False,
+    max_settle_years: int = 1000,
+    input_factors: Sequence[float] | None = None,
+) -> tuple[FloatArray, ...]:
     """Run ``years`` years of a repeated 12-month forcing, fast and exact.
 
     The moisture deficit does not depend on the pools, so every year is an affine map of
@@ -1297,21 +1412,23 @@ def forward_periodic(
     npix = int(np.prod(shape, dtype=np.int64))
     years = int(years)
 
-    def flat(a):
+    def flat(a: NDArray[_S]) -> NDArray[_S]:
         return np.broadcast_to(a, shape).reshape(-1)
 
-    def flat12(a):
+    def flat12(a: ArrayLike) -> NDArray[Any]:  # dtype of a
         a = np.asarray(a)
         return np.stack([flat(a[m if a.shape[0] == 12 else 0]) for m in range(12)])
 
-    ft = dict(
+    ft: _Climate12 = dict(
         tmp12=flat12(tmp12),
         rain12=flat12(rain12),
         evap12=flat12(evap12),
         covered12=flat12(covered12),
         cover12=None if cover12 is None else flat12(cover12),
     )
-    fs = dict(clay=flat(_f64(clay)), depth=flat(_f64(depth)), factor=flat(_f64(factor)), rm_min=flat(_f64(rm_min)))
+    fs: _Soil = dict(
+        clay=flat(_f64(clay)), depth=flat(_f64(depth)), factor=flat(_f64(factor)), rm_min=flat(_f64(rm_min))
+    )
     u = np.stack(
         [np.stack([flat(_month_slice(inputs12, m, 12)[p]) for p in range(4)]) for m in range(12)]
     )  # (12, 4, npix)
@@ -1329,7 +1446,7 @@ def forward_periodic(
     # the years before the moisture deficit settles differ from the cycle, but they too are
     # affine maps of the pools (their deficits do not depend on the pools): build them once
     s = np.array(flat(_f64(swc)))
-    early = []
+    early: list[tuple[IntArray, AffineMap]] = []
     for j in range(int(kk.max(initial=0))):
         sel = np.flatnonzero(kk > j)
         lim = mod.smd_limits(fs["clay"][sel], fs["depth"][sel])
@@ -1352,10 +1469,10 @@ def forward_periodic(
     s_final = np.where(years > kk, s_star, s).reshape(shape)
     start = np.array(np.broadcast_to(pools, (5,) + shape)).reshape(5, npix)
 
-    def one(fac):
+    def one(fac: float) -> tuple[FloatArray, ...]:
         cur = start.copy()
         act = cur[:4]
-        path = []
+        path: list[FloatArray] = []
         if record_years:
             for j in range(years):
                 nxt = _matvec(M, act) + v * fac
@@ -1368,7 +1485,7 @@ def forward_periodic(
             for sel, (Mj, vj) in early:
                 act[:, sel] = _matvec(Mj, act[:, sel]) + vj * fac
             act[...] = advance_years(act, M, v * fac, years - kk)
-        out = (cur.reshape((5,) + shape), s_final.copy())
+        out: tuple[FloatArray, ...] = (cur.reshape((5,) + shape), s_final.copy())
         if record_years:
             out += (np.stack(path) if path else np.empty((0, 5) + shape),)
         return out
@@ -1379,10 +1496,12 @@ def forward_periodic(
     return tuple(np.stack(parts) for parts in zip(*runs))
 
 
-def analytic_spinup(xi_mean, soc0, clay, dr, iom=None):
+def analytic_spinup(
+    xi_mean: ArrayLike, soc0: ArrayLike, clay: ArrayLike, dr: ArrayLike, iom: ArrayLike | None = None
+) -> tuple[FloatArray, FloatArray]:
     """GSOCseq analytic spin-up: the input that holds SOC at ``soc0`` in steady state.
 
-    Steady state of the continuous RothC ODE with one mean rate modifier ξ̄ (methods §1.7):
+    Steady state of the continuous RothC ODE with one mean rate modifier ξ̄ (docs/methods/gsocseq.md §1.7):
 
     ``S = γ_D/k_DPM + γ_R/k_RPM + 0.46/(x·k_BIO) + 0.54/(x·k_HUM)`` [yr],
     ``C_eq = ξ̄ (SOC₀ − IOM)/S``, ``DPM = γ_D C_eq/(ξ̄ k_DPM)``, ``RPM = γ_R C_eq/(ξ̄ k_RPM)``,
@@ -1414,7 +1533,7 @@ def analytic_spinup(xi_mean, soc0, clay, dr, iom=None):
     Dechow, R., Franko, U., Kätterer, T. & Kolbe, H. (2019) Evaluation of the RothC
     model as a prognostic tool for the prediction of SOC trends in Germany. Geoderma
     337:463-478; GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``
-    (``fget_equilibrium_fractions``); methods §1.7, oracle GS-1.
+    (``fget_equilibrium_fractions``); docs/methods/gsocseq.md §1.7, oracle GS-1.
     """
     xi = _f64(xi_mean)
     soc0 = _f64(soc0)

@@ -1,4 +1,4 @@
-"""RothC rate-modifying factors, vectorised over pixels (methods §1.5, §2.2).
+"""RothC rate-modifying factors, vectorised over pixels (docs/methods/rothc.md §2.2, docs/methods/gsocseq.md §1.5).
 
 The monthly rate modifier is ``RM = a · b · c (· f_PR)``: temperature factor *a*,
 topsoil-moisture factor *b*, soil-cover factor *c* and, in GSOCseq-style runs, the
@@ -27,9 +27,16 @@ FAO (2020) GSOCseq technical manual v1.1, ch. 4-6, and GSOCseq scripts v1.2.
 
 from __future__ import annotations
 
+from typing import Any, cast, overload
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import params as P
+from ._types import BoolArray, FloatArray, IntArray
+
+#: ``(smd_max, smd_1bar, smd_bare)`` of :func:`smd_limits` [mm]
+Limits = tuple[FloatArray, FloatArray, FloatArray]
 
 __all__ = [
     "temperature_factor",
@@ -43,11 +50,11 @@ __all__ = [
 ]
 
 
-def _f64(a):
+def _f64(a: ArrayLike) -> FloatArray:
     return np.asarray(a, dtype=np.float64)
 
 
-def temperature_factor(tmp):
+def temperature_factor(tmp: ArrayLike) -> FloatArray:
     """Rothamsted temperature factor *a* (RothC-26.3).
 
     ``a = 47.91 / (1 + exp(106.06 / (T + 18.27)))`` for T ≥ −5 °C, else 0.
@@ -65,7 +72,7 @@ def temperature_factor(tmp):
     References
     ----------
     Jenkinson, D.S. et al. (1987) Intercomparison of models; Coleman & Jenkinson,
-    RothC-26.3 description §1.6.1; RothC_Py ``RMF_Tmp``. Check values (methods §2.2):
+    RothC-26.3 description §1.6.1; RothC_Py ``RMF_Tmp``. Check values (docs/methods/rothc.md §2.2):
     −5 → 0.0162, 0 → 0.1439, 10 → 1.099, 20 → 2.822, 30 → 4.791.
     """
     t = _f64(tmp)
@@ -74,7 +81,7 @@ def temperature_factor(tmp):
     return np.where(t < P.TEMP_MIN, 0.0, a)
 
 
-def temperature_factor_soilr(tmp):
+def temperature_factor_soilr(tmp: ArrayLike) -> FloatArray:
     """SoilR / GSOCseq temperature factor (``fT.RothC``).
 
     ``a = 47.9 / (1 + exp(106 / (T + 18.3)))``; NaN where T < −18.3 °C (the SoilR
@@ -93,7 +100,7 @@ def temperature_factor_soilr(tmp):
 
     References
     ----------
-    Sierra et al. (2012) SoilR, ``R/fT.RothC.R``; methods §1.5.
+    Sierra et al. (2012) SoilR, ``R/fT.RothC.R``; docs/methods/gsocseq.md §1.5.
     """
     t = _f64(tmp)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -101,7 +108,7 @@ def temperature_factor_soilr(tmp):
     return np.where(t < -P.SOILR_TEMP_C, np.nan, a)
 
 
-def smd_limits(clay, depth):
+def smd_limits(clay: ArrayLike, depth: ArrayLike) -> Limits:
     """Deficit limits of the Rothamsted TSMD routine.
 
     Parameters
@@ -129,7 +136,44 @@ def smd_limits(clay, depth):
     return smd_max_adj, P.SMD_1BAR_SHARE * smd_max_adj, P.SMD_BARE_SHARE * smd_max_adj
 
 
-def tsmd_step(swc, rain, evap, covered, clay, depth, *, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN, limits=None):
+@overload
+def tsmd_step(
+    swc: ArrayLike,
+    rain: ArrayLike,
+    evap: ArrayLike,
+    covered: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    *,
+    evap_coeff: float = ...,
+    rm_min: float | FloatArray = ...,
+    limits: None = ...,
+) -> tuple[FloatArray, FloatArray]: ...
+@overload
+def tsmd_step(
+    swc: ArrayLike,
+    rain: ArrayLike,
+    evap: ArrayLike,
+    covered: ArrayLike,
+    clay: ArrayLike | None,
+    depth: ArrayLike | None,
+    *,
+    evap_coeff: float = ...,
+    rm_min: float | FloatArray = ...,
+    limits: Limits,
+) -> tuple[FloatArray, FloatArray]: ...
+def tsmd_step(
+    swc: ArrayLike,
+    rain: ArrayLike,
+    evap: ArrayLike,
+    covered: ArrayLike,
+    clay: ArrayLike | None,
+    depth: ArrayLike | None,
+    *,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: float | FloatArray = P.RM_MOIST_MIN,
+    limits: Limits | None = None,
+) -> tuple[FloatArray, FloatArray]:
     """Advance the accumulated topsoil moisture deficit one month; return it and *b*.
 
     ``DF = rain − evap_coeff·evap``; ``cand = min(0, swc + DF)``; vegetated:
@@ -171,7 +215,10 @@ def tsmd_step(swc, rain, evap, covered, clay, depth, *, evap_coeff=P.PAN_COEFF, 
     Coleman & Jenkinson, RothC-26.3 description §1.6.2 and Table 2; RothC_Py
     ``RMF_Moist`` (version 1.0.0 = RothC v2 options ``opt_RMmoist 1, opt_SMDbare 1``).
     """
-    smd_max, smd_1bar, smd_bare = limits if limits is not None else smd_limits(clay, depth)
+    # without limits, clay and depth are given (the overloads say so)
+    smd_max, smd_1bar, smd_bare = (
+        limits if limits is not None else smd_limits(cast(ArrayLike, clay), cast(ArrayLike, depth))
+    )
     swc = _f64(swc)
     df = _f64(rain) - evap_coeff * _f64(evap)
     cand = np.minimum(0.0, swc + df)
@@ -183,7 +230,17 @@ def tsmd_step(swc, rain, evap, covered, clay, depth, *, evap_coeff=P.PAN_COEFF, 
     return swc_new, b
 
 
-def tsmd_series(rain, evap, covered, clay, depth, *, swc0=0.0, evap_coeff=P.PAN_COEFF, rm_min=P.RM_MOIST_MIN):
+def tsmd_series(
+    rain: ArrayLike,
+    evap: ArrayLike,
+    covered: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    *,
+    swc0: ArrayLike = 0.0,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: float | FloatArray = P.RM_MOIST_MIN,
+) -> tuple[FloatArray, FloatArray]:
     """Run :func:`tsmd_step` over a month axis; return every month's deficit and *b*.
 
     Parameters
@@ -205,7 +262,7 @@ def tsmd_series(rain, evap, covered, clay, depth, *, swc0=0.0, evap_coeff=P.PAN_
 
     References
     ----------
-    Coleman & Jenkinson, RothC-26.3 description, Table 2 (methods §2.5 RC-3).
+    Coleman & Jenkinson, RothC-26.3 description, Table 2 (docs/methods/rothc.md §2.5, RC-3).
     """
     rain = _f64(rain)
     evap = _f64(evap)
@@ -232,18 +289,18 @@ def tsmd_series(rain, evap, covered, clay, depth, *, swc0=0.0, evap_coeff=P.PAN_
 
 
 def tsmd_settle(
-    rain12,
-    evap12,
-    covered12,
-    clay,
-    depth,
+    rain12: ArrayLike,
+    evap12: ArrayLike,
+    covered12: ArrayLike,
+    clay: ArrayLike,
+    depth: ArrayLike,
     *,
-    swc0=0.0,
-    evap_coeff=P.PAN_COEFF,
-    rm_min=P.RM_MOIST_MIN,
-    max_years=1000,
-    atol=1e-10,
-):
+    swc0: ArrayLike = 0.0,
+    evap_coeff: float = P.PAN_COEFF,
+    rm_min: ArrayLike = P.RM_MOIST_MIN,
+    max_years: int = 1000,
+    atol: float = 1e-10,
+) -> tuple[FloatArray, IntArray, BoolArray]:
     """Iterate a repeated 12-month climatology until the year-end deficit repeats.
 
     The annual deficit map *f* (12 applications of :func:`tsmd_step`) is monotone and
@@ -289,7 +346,7 @@ def tsmd_settle(
     References
     ----------
     Coleman & Jenkinson, RothC-26.3 description §1.6.2 (deficit carried month to
-    month; start the series in a wet month); scsmap design notes §5.
+    month; start the series in a wet month); docs/methods/rothc.md §2.3 (the annual affine map).
     """
     rain12 = _f64(rain12)
     evap12 = _f64(evap12)
@@ -299,13 +356,13 @@ def tsmd_settle(
         np.shape(swc0), rain12.shape[1:], evap12.shape[1:], covered12.shape[1:], np.shape(limits[0]), np.shape(rm_min)
     )
 
-    def bc(a, m=None):
+    def bc(a: ArrayLike, m: int | None = None) -> NDArray[Any]:  # flat pixels, dtype of a
         a = np.asarray(a) if m is None else np.asarray(a)[m]
         return np.broadcast_to(a, shape).reshape(-1)
 
-    s = bc(_f64(swc0)).copy()
-    lim = tuple(bc(v) for v in limits)
-    rmin = bc(_f64(rm_min))
+    s: FloatArray = bc(_f64(swc0)).copy()
+    lim = cast(Limits, tuple(bc(v) for v in limits))
+    rmin: FloatArray = bc(_f64(rm_min))
     R = [bc(rain12, m) for m in range(12)]
     E = [bc(evap12, m) for m in range(12)]
     C = [bc(covered12, m) for m in range(12)]
@@ -316,7 +373,7 @@ def tsmd_settle(
         it += 1
         cur = s[idx]
         nxt = cur
-        li = tuple(v[idx] for v in lim)
+        li = cast(Limits, tuple(v[idx] for v in lim))
         free = np.ones(idx.size, dtype=bool)  # no month clamped to a constant this year
         lo_margin = np.full(idx.size, np.inf)  # room before a lower limit would clamp
         hi_margin = np.full(idx.size, np.inf)  # room before field capacity (0) would clamp
@@ -356,7 +413,7 @@ def tsmd_settle(
     return s.reshape(shape), years.reshape(shape), unsettled.reshape(shape)
 
 
-def cover_factor(covered):
+def cover_factor(covered: ArrayLike) -> FloatArray:
     """Soil-cover factor *c*: 0.6 when vegetated (PC = 1), 1.0 when bare.
 
     Parameters
@@ -368,7 +425,7 @@ def cover_factor(covered):
     -------
     numpy.ndarray
         c [-], float64. (GSOCseq derives a continuous ``c = 1 − 0.4·P_veg`` from NDVI,
-        methods §1.4; such a c can be passed to the kernel directly.)
+        docs/methods/gsocseq.md §1.4; such a c can be passed to the kernel directly.)
 
     References
     ----------
@@ -377,7 +434,7 @@ def cover_factor(covered):
     return np.where(np.asarray(covered) != 0, P.COVER_VEGETATED, P.COVER_BARE).astype(np.float64)
 
 
-def paddy_factor(is_paddy, factor=P.PADDY_FACTOR):
+def paddy_factor(is_paddy: ArrayLike, factor: float = P.PADDY_FACTOR) -> FloatArray:
     """Paddy-field decomposition factor *f_PR*: 0.4 on paddy fields, else 1.
 
     Parameters
@@ -396,6 +453,6 @@ def paddy_factor(is_paddy, factor=P.PADDY_FACTOR):
     GSOCseq scripts v1.2 (all RothC scripts; comment cites Shirato, Y. & Yokozawa, M.
     (2005) Applying the Rothamsted Carbon Model for long-term experiments on Japanese
     paddy soils and modifying it by simple tuning of the decomposition rate. Soil Sci.
-    Plant Nutr. 51:405-415); methods §1.5.
+    Plant Nutr. 51:405-415); docs/methods/gsocseq.md §1.5.
     """
     return np.where(np.asarray(is_paddy).astype(bool), factor, 1.0).astype(np.float64)

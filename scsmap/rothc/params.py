@@ -1,4 +1,4 @@
-"""RothC-26.3 constants and the small closed-form parameter functions (methods §2.1).
+"""RothC-26.3 constants and the small closed-form parameter functions (docs/methods/rothc.md §2.1).
 
 Every constant carries its source. Units: rate constants in yr-1, pools and inputs
 in t C ha-1 (written ``t ha-1`` in files), clay in % of the fine earth, depth in cm,
@@ -22,14 +22,12 @@ Rothamsted carbon model. Soil Biol. Biochem. 30:1207-1211.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-#: Pool names in array order (pool axis first in every state array).
+from ._types import FloatArray
+
+#: Pool names in array order (pool axis first in every state array; the first four are active).
 POOLS = ("DPM", "RPM", "BIO", "HUM", "IOM")
-#: Active (decomposing) pools.
-ACTIVE_POOLS = POOLS[:4]
-N_ACTIVE = 4
-N_POOLS = 5
-DPM, RPM, BIO, HUM, IOM = range(5)
 
 # --- decomposition rate constants [yr-1] (Coleman & Jenkinson §1.5; RothC_Py ``decomp``) ---
 K_DPM = 10.0
@@ -37,10 +35,9 @@ K_RPM = 0.3
 K_BIO = 0.66
 K_HUM = 0.02
 #: Rate constants of the active pools, DPM, RPM, BIO, HUM [yr-1] (IOM: 0).
-K_ACTIVE = np.array([K_DPM, K_RPM, K_BIO, K_HUM], dtype=np.float64)
+K_ACTIVE: FloatArray = np.array([K_DPM, K_RPM, K_BIO, K_HUM], dtype=np.float64)
 
-#: Months per year; the Rothamsted monthly time step is 1/12 yr.
-MONTHS_PER_YEAR = 12
+#: The Rothamsted monthly time step [yr].
 TIME_STEP_YR = 1.0 / 12.0
 
 # --- partition of decomposed C (Coleman & Jenkinson §1.4) ---
@@ -53,7 +50,8 @@ FYM_DPM = 0.49
 FYM_RPM = 0.49
 FYM_HUM = 0.02
 
-# --- DPM/RPM ratio (DR) of plant inputs (Coleman & Jenkinson §1.3; methods §1.3/§2.1) ---
+# --- DPM/RPM ratio (DR) of plant inputs (Coleman & Jenkinson §1.3) ---
+# (docs/methods/gsocseq.md §1.3, docs/methods/rothc.md §2.1)
 #: Default DR by vegetation type [-].
 DR_DEFAULTS = {
     "crops_improved_grassland": 1.44,  # 59 % DPM / 41 % RPM
@@ -112,7 +110,7 @@ FALLOON_A = 0.049
 FALLOON_B = 1.139
 
 
-def x_clay(clay):
+def x_clay(clay: ArrayLike) -> FloatArray:
     """Ratio CO2 / (BIO + HUM) produced by decomposition, from clay content.
 
     ``x = 1.67 · (1.85 + 1.60 · exp(−0.0786 · clay))``.
@@ -131,13 +129,13 @@ def x_clay(clay):
     References
     ----------
     Coleman & Jenkinson, RothC-26.3 model description §1.4 (the factor 1.67 scales
-    the Rothamsted ratio to 3.51 at 23.4 % clay). Check values (methods §2.1):
+    the Rothamsted ratio to 3.51 at 23.4 % clay). Check values (docs/methods/rothc.md §2.1):
     clay 0 → 5.762, 23.4 → 3.514, 60 → 3.113.
     """
     return 1.67 * (1.85 + 1.60 * np.exp(-0.0786 * np.asarray(clay, dtype=np.float64)))
 
 
-def falloon_iom(toc):
+def falloon_iom(toc: ArrayLike) -> FloatArray:
     """Inert organic matter from total organic carbon (Falloon et al. 1998).
 
     ``IOM = 0.049 · TOC^1.139``.
@@ -155,12 +153,12 @@ def falloon_iom(toc):
     References
     ----------
     Falloon, P. et al. (1998) Soil Biol. Biochem. 30:1207-1211, eq. 1. Check values
-    (methods §2.1): TOC 20 → 1.486, 100 → 9.294.
+    (docs/methods/rothc.md §2.1): TOC 20 → 1.486, 100 → 9.294.
     """
     return FALLOON_A * np.asarray(toc, dtype=np.float64) ** FALLOON_B
 
 
-def dpm_share(dr):
+def dpm_share(dr: ArrayLike) -> FloatArray:
     """Share of plant input going to DPM, ``DR / (DR + 1)`` (RPM gets ``1 / (DR + 1)``).
 
     Parameters

@@ -35,10 +35,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypeAlias, TypedDict
 
 import numpy as np
 
 from . import kernel as K
+from ._types import FloatArray, IntArray
+
+#: the two input-file layouts
+Layout: TypeAlias = Literal["rothc_py", "rothc_v2"]
+#: the equilibrium of a point run
+EquilibriumMethod: TypeAlias = Literal["rothamsted", "exact"]
 
 __all__ = ["PointInput", "PointResult", "run_point", "YEAR_COLUMNS"]
 
@@ -81,21 +88,21 @@ class PointInput:
     """
 
     path: Path
-    layout: str
+    layout: Layout
     clay: float
     depth: float
     iom: float
     nsteps: int
     rm_min: float
-    soil: dict
-    year: np.ndarray
-    month: np.ndarray
-    modern: np.ndarray
-    tmp: np.ndarray
-    rain: np.ndarray
-    evap: np.ndarray
-    pc: np.ndarray
-    inputs: np.ndarray
+    soil: dict[str, float]
+    year: IntArray
+    month: IntArray
+    modern: FloatArray
+    tmp: FloatArray
+    rain: FloatArray
+    evap: FloatArray
+    pc: IntArray
+    inputs: FloatArray
 
 
 @dataclass
@@ -115,11 +122,11 @@ class PointResult:
     """
 
     equilibrium: K.Equilibrium
-    method: str
+    method: EquilibriumMethod
     months: int
-    year_rows: np.ndarray
-    month_rows: np.ndarray
-    input: PointInput = field(repr=False, default=None)
+    year_rows: FloatArray
+    month_rows: FloatArray
+    input: PointInput | None = field(repr=False, default=None)
 
     @property
     def final_soc(self) -> float:
@@ -133,7 +140,22 @@ class PointResult:
         return float(self.year_rows[0, 7])
 
 
-def run_point(inp: PointInput, equilibrium: str = "rothamsted") -> PointResult:
+class _Climatology(TypedDict):
+    """Keyword arguments of the equilibrium functions: the first 12 months of a point input."""
+
+    tmp12: FloatArray
+    rain12: FloatArray
+    evap12: FloatArray
+    covered12: IntArray
+    clay: float
+    depth: float
+    inputs12: FloatArray
+    iom: float
+    rm_min: float
+    modern12: FloatArray
+
+
+def run_point(inp: PointInput, equilibrium: EquilibriumMethod = "rothamsted") -> PointResult:
     """Run a parsed Rothamsted input: equilibrium on the first 12 months, then forward.
 
     Parameters
@@ -158,12 +180,12 @@ def run_point(inp: PointInput, equilibrium: str = "rothamsted") -> PointResult:
 
     References
     ----------
-    RothC_Py main program; methods §2.3 and §2.5 (RC-1).
+    RothC_Py main program; docs/methods/rothc.md §2.3 and §2.5 (RC-1).
     """
     if equilibrium not in ("rothamsted", "exact"):
         raise ValueError(f"equilibrium must be 'rothamsted' or 'exact', got {equilibrium!r}")
     s12 = slice(0, 12)
-    kw = dict(
+    kw: _Climatology = dict(
         tmp12=inp.tmp[s12],
         rain12=inp.rain[s12],
         evap12=inp.evap[s12],
@@ -177,6 +199,7 @@ def run_point(inp: PointInput, equilibrium: str = "rothamsted") -> PointResult:
     )
     eq = K.equilibrium_rothamsted(**kw) if equilibrium == "rothamsted" else K.equilibrium_exact(**kw)
     months = int(eq.months)
+    assert eq.delta_c is not None  # radiocarbon run: modern12 is given
     eq_row = [1.0, float(months), *map(float, eq.pools), float(np.sum(eq.pools)), float(eq.delta_c)]
     fw = slice(12, inp.nsteps)
     month_rows = np.empty((0, len(YEAR_COLUMNS)))

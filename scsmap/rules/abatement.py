@@ -6,12 +6,18 @@ cost per t (``cost_per_tco2_best``). Pixels are grouped into steps, one per prac
 IPCC climate zone; a step's cost is its total cost over its total abatement
 (Σ area·net·cost_t / Σ area·net). Steps sorted by cost and cumulated give the curve; its
 total equals the area-weighted sum of ``net_ghg_best`` over the pixels with a cost
-(docs/methods/ghg.md, costs and abatement).
+(docs/methods/ghg.md §9.2).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypedDict, cast
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._types import FloatArray, FloatingArray, IntArray
 
 #: keys are practice code x ZONES + climate zone code
 ZONES = 16
@@ -29,7 +35,22 @@ CURVE_COLUMNS = (
 )
 
 
-def block_sums(code, zone, net, cost_t, area) -> np.ndarray:
+class Curve(TypedDict):
+    """The abatement curve: :data:`CURVE_COLUMNS`, one row per step (see :func:`abatement_curve`)."""
+
+    step: IntArray
+    practice: NDArray[np.object_]
+    climate_zone: NDArray[np.object_]
+    area_ha: FloatArray
+    abatement_Mt_CO2e_yr: FloatArray
+    cost_per_tco2e: FloatArray
+    cumulative_Mt_CO2e_yr: FloatArray
+    cost_million_per_yr: FloatArray
+
+
+def block_sums(
+    code: FloatingArray, zone: FloatingArray, net: FloatingArray, cost_t: FloatingArray, area: FloatingArray
+) -> FloatArray:
     """Per-step sums of one block of pixels.
 
     Parameters
@@ -52,13 +73,12 @@ def block_sums(code, zone, net, cost_t, area) -> np.ndarray:
     key = np.nan_to_num(code, nan=-1).astype("int64") * ZONES + np.nan_to_num(zone, nan=0).astype("int64")
     ok = (np.nan_to_num(code, nan=0) > 0) & np.isfinite(net) & (net > 0) & np.isfinite(cost_t) & np.isfinite(area)
     k, a, n, c = key[ok], area[ok].astype("f8"), net[ok].astype("f8"), cost_t[ok].astype("f8")
-    sums = np.stack([np.bincount(k, w, minlength=N_KEYS)[:N_KEYS] for w in (a, a * n, a * n * c)])
+    # numpy's stub types bincount as intp whatever the weights; with float64 weights it is float64
+    sums = cast(FloatArray, np.stack([np.bincount(k, w, minlength=N_KEYS)[:N_KEYS] for w in (a, a * n, a * n * c)]))
     return sums[None, None]
 
 
-def abatement_curve(
-    sums: np.ndarray, practice_names: dict[int, str], zone_names: dict[int, str]
-) -> dict[str, np.ndarray]:
+def abatement_curve(sums: ArrayLike, practice_names: Mapping[int, str], zone_names: Mapping[int, str]) -> Curve:
     """The curve from the per-step sums of :func:`block_sums`.
 
     Parameters
@@ -70,10 +90,15 @@ def abatement_curve(
 
     Returns
     -------
-    dict of str to numpy.ndarray
+    Curve
         Columns :data:`CURVE_COLUMNS`, one row per step with abatement > 0, sorted by cost per t
-        (then by key): ``step``, ``practice``, ``climate_zone``, ``area_ha``, ``abatement_Mt_CO2e_yr``,
-        ``cost_per_tco2e``, ``cumulative_Mt_CO2e_yr``, ``cost_million_per_yr``.
+        (then by key): ``step``, ``practice``, ``climate_zone``, ``area_ha`` [ha], ``abatement_Mt_CO2e_yr``
+        [Mt CO₂e yr-1], ``cost_per_tco2e`` [currency t-1 CO₂e], ``cumulative_Mt_CO2e_yr`` [Mt CO₂e yr-1],
+        ``cost_million_per_yr`` [million currency yr-1].
+
+    References
+    ----------
+    docs/methods/ghg.md §9.2 (cost layer and abatement curve).
     """
     sums = np.asarray(sums, dtype="f8")
     keys = np.flatnonzero(sums[1] > 0)
@@ -93,6 +118,19 @@ def abatement_curve(
     }
 
 
-def curve_at_price(curve: dict[str, np.ndarray], price: float) -> float:
-    """Cumulative abatement of the steps whose cost per t is at most ``price`` [Mt CO₂e yr-1]."""
+def curve_at_price(curve: Curve, price: float) -> float:
+    """Cumulative abatement of the steps whose cost per t is at most ``price``.
+
+    Parameters
+    ----------
+    curve : Curve
+        From :func:`abatement_curve`.
+    price : float
+        Carbon price [currency t-1 CO₂e].
+
+    Returns
+    -------
+    float
+        [Mt CO₂e yr-1].
+    """
     return float(np.sum(curve["abatement_Mt_CO2e_yr"][curve["cost_per_tco2e"] <= price]))

@@ -6,13 +6,16 @@ Pure numpy functions on monthly arrays (month axis first, January..December).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import FloatArray, FloatingArray
 
 #: mid-month day of year and days per month (non-leap year)
 MID_MONTH_DOY = (15, 46, 74, 105, 135, 166, 196, 227, 258, 288, 319, 349)
 DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def daylight_hours(latitude, doy):
+def daylight_hours(latitude: ArrayLike, doy: ArrayLike) -> FloatArray:
     """Astronomical day length.
 
     ``δ = 0.409 sin(2π J/365 − 1.39)``, ``ω_s = arccos(−tan φ tan δ)``, ``N = 24 ω_s / π``.
@@ -33,13 +36,13 @@ def daylight_hours(latitude, doy):
     ----------
     Allen, R.G. et al. (1998) FAO Irrigation and Drainage Paper 56, eqs. 24, 25 and 34.
     """
-    phi = np.radians(np.asarray(latitude, dtype="f8"))
-    delta = 0.409 * np.sin(2 * np.pi * np.asarray(doy, dtype="f8") / 365 - 1.39)
-    ws = np.arccos(np.clip(-np.tan(phi) * np.tan(delta), -1.0, 1.0))
+    phi: FloatArray = np.radians(np.asarray(latitude, dtype="f8"))
+    delta: FloatArray = 0.409 * np.sin(2 * np.pi * np.asarray(doy, dtype="f8") / 365 - 1.39)
+    ws: FloatArray = np.arccos(np.clip(-np.tan(phi) * np.tan(delta), -1.0, 1.0))
     return 24.0 / np.pi * ws
 
 
-def pet_thornthwaite(temperature, latitude):
+def pet_thornthwaite(temperature: ArrayLike, latitude: ArrayLike) -> FloatArray:
     """Monthly potential evapotranspiration after Thornthwaite (1948).
 
     Heat index ``I = Σ (T⁺/5)^1.514``, ``a = 6.75e-7 I³ − 7.71e-5 I² + 1.792e-2 I + 0.49239``;
@@ -66,8 +69,8 @@ def pet_thornthwaite(temperature, latitude):
     Day length: FAO-56 eqs. 24, 25, 34 (:func:`daylight_hours`); as in the SPEI R
     package ``thornthwaite()`` (Beguería & Vicente-Serrano).
     """
-    t = np.asarray(temperature, dtype="f8")
-    lat = np.asarray(latitude, dtype="f8")
+    t: FloatArray = np.asarray(temperature, dtype="f8")
+    lat: FloatArray = np.asarray(latitude, dtype="f8")
     # month by month: a few 2-D temporaries instead of a dozen (12, ...) ones (memory per chunk)
     heat = np.zeros(t.shape[1:])
     for m in range(12):
@@ -87,7 +90,7 @@ def pet_thornthwaite(temperature, latitude):
     return pet
 
 
-def extraterrestrial_radiation(latitude, doy):
+def extraterrestrial_radiation(latitude: ArrayLike, doy: ArrayLike) -> FloatArray:
     """Daily extraterrestrial radiation Ra.
 
     ``Ra = 24·60/π · Gsc · dr · (ωs sin φ sin δ + cos φ cos δ sin ωs)``, Gsc = 0.0820 MJ m-2 min-1,
@@ -109,15 +112,20 @@ def extraterrestrial_radiation(latitude, doy):
     ----------
     Allen, R.G. et al. (1998) FAO Irrigation and Drainage Paper 56, eqs. 21, 23, 24, 25.
     """
-    phi = np.radians(np.asarray(latitude, dtype="f8"))
-    j = np.asarray(doy, dtype="f8")
+    phi: FloatArray = np.radians(np.asarray(latitude, dtype="f8"))
+    j: FloatArray = np.asarray(doy, dtype="f8")
     dr = 1.0 + 0.033 * np.cos(2 * np.pi * j / 365)
-    delta = 0.409 * np.sin(2 * np.pi * j / 365 - 1.39)
-    ws = np.arccos(np.clip(-np.tan(phi) * np.tan(delta), -1.0, 1.0))
-    return 24 * 60 / np.pi * 0.0820 * dr * (ws * np.sin(phi) * np.sin(delta) + np.cos(phi) * np.cos(delta) * np.sin(ws))
+    delta: FloatArray = 0.409 * np.sin(2 * np.pi * j / 365 - 1.39)
+    ws: FloatArray = np.arccos(np.clip(-np.tan(phi) * np.tan(delta), -1.0, 1.0))
+    ra: FloatArray = (
+        24 * 60 / np.pi * 0.0820 * dr * (ws * np.sin(phi) * np.sin(delta) + np.cos(phi) * np.cos(delta) * np.sin(ws))
+    )
+    return ra
 
 
-def pet_hargreaves(temperature, temperature_min, temperature_max, latitude):
+def pet_hargreaves(
+    temperature: ArrayLike, temperature_min: ArrayLike, temperature_max: ArrayLike, latitude: ArrayLike
+) -> FloatArray:
     """Monthly reference evapotranspiration after Hargreaves & Samani (1985).
 
     ``ET0 = 0.0023 · 0.408 Ra · (T + 17.8) · √(Tmax − Tmin)`` mm day-1 at the
@@ -143,16 +151,17 @@ def pet_hargreaves(temperature, temperature_min, temperature_max, latitude):
     temperature. Appl. Eng. Agric. 1:96-99; Allen et al. (1998) FAO-56 eq. 52.
     Checked against ``pyet.hargreaves`` in the tests.
     """
-    t = np.asarray(temperature, dtype="f8")
-    rng = np.maximum(np.asarray(temperature_max, dtype="f8") - np.asarray(temperature_min, dtype="f8"), 0.0)
+    t: FloatArray = np.asarray(temperature, dtype="f8")
+    rng: FloatArray = np.maximum(np.asarray(temperature_max, dtype="f8") - np.asarray(temperature_min, dtype="f8"), 0.0)
     shape = (12,) + (1,) * (t.ndim - 1)
-    lat = np.asarray(latitude, dtype="f8")
+    lat: FloatArray = np.asarray(latitude, dtype="f8")
     ra = extraterrestrial_radiation(lat[None, ...], np.reshape(MID_MONTH_DOY, shape))
-    daily = 0.0023 * 0.408 * ra * (t + 17.8) * np.sqrt(rng)
-    return np.maximum(daily, 0.0) * np.reshape(DAYS_IN_MONTH, shape)
+    daily: FloatArray = 0.0023 * 0.408 * ra * (t + 17.8) * np.sqrt(rng)
+    monthly: FloatArray = np.maximum(daily, 0.0) * np.reshape(DAYS_IN_MONTH, shape)
+    return monthly
 
 
-def aridity_index(annual_precipitation, annual_pet):
+def aridity_index(annual_precipitation: ArrayLike, annual_pet: ArrayLike) -> FloatingArray:
     """Aridity index AI = P / PET (UNEP 1992).
 
     Parameters
@@ -162,13 +171,13 @@ def aridity_index(annual_precipitation, annual_pet):
 
     Returns
     -------
-    array_like
-        AI [1]; NaN where PET ≤ 0. UNEP classes: hyper-arid < 0.05, arid
-        0.05-0.20, semi-arid 0.20-0.50, dry sub-humid 0.50-0.65, humid ≥ 0.65.
+    numpy.ndarray
+        AI [1], broadcast shape, the inputs' float dtype; NaN where PET ≤ 0. UNEP classes:
+        hyper-arid < 0.05, arid 0.05-0.20, semi-arid 0.20-0.50, dry sub-humid 0.50-0.65, humid ≥ 0.65.
 
     References
     ----------
-    UNEP (1992) World Atlas of Desertification; methods §6.1.
+    UNEP (1992) World Atlas of Desertification (aridity classes); docs/methods/practices.md §6.1.
     """
     p, pet = np.asarray(annual_precipitation), np.asarray(annual_pet)
     with np.errstate(invalid="ignore"):

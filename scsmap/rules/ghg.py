@@ -1,6 +1,7 @@
-"""Net greenhouse-gas balance and costs of practices (methods §8-§9): pure numpy rules.
+"""Net greenhouse-gas balance and costs of practices: pure numpy rules.
 
-Per pixel and practice, from the capped sequestration rate ΔSOC [t C ha-1 yr-1]:
+Per pixel and practice, from the capped sequestration rate ΔSOC [t C ha-1 yr-1] (section numbers
+are those of docs/methods/ghg.md, §8-§9):
 
 1. ``N_req = 1000·max(ΔSOC, 0)/CN`` — N immobilised in new SOM [kg N ha-1 yr-1] (§8.4 step 1);
 2. ``N_ext = f_ext·N_req`` — the share supplied by extra external N (§8.4 step 2);
@@ -19,15 +20,18 @@ t is at most P (so that at an unlimited price it is ``net_ghg_best``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ._types import BoolArray, FloatArray, FloatingArray
 from .ipcc_classes import ZONES
 
-#: t CO2 per t C (molar masses, methods §8.1)
+#: t CO2 per t C (molar masses 44/12; docs/methods/ghg.md §8.1)
 CO2_PER_C = 44.0 / 12.0
-#: kg N2O per kg N2O-N (methods §8.1)
+#: kg N2O per kg N2O-N (molar masses 44/28; docs/methods/ghg.md §8.1)
 N2O_PER_N = 44.0 / 28.0
 #: N types of the emission-factor table
 N_TYPES = ("synthetic", "organic", "som")
@@ -35,7 +39,7 @@ N_TYPES = ("synthetic", "organic", "som")
 
 @dataclass(frozen=True)
 class EmissionFactors:
-    """IPCC Tier 1 N₂O factors for one wet/dry climate (methods §8.2).
+    """IPCC Tier 1 N₂O factors for one wet/dry climate.
 
     Attributes
     ----------
@@ -49,6 +53,10 @@ class EmissionFactors:
         FracLEACH-(H) [kg N per kg N]; 0 in dry climates.
     frac_gas : dict
         N type → FracGASF / FracGASM [kg N per kg N]; 0 for mineralised N.
+
+    References
+    ----------
+    IPCC (2006, 2019 Refinement) Vol. 4 Ch. 11, Tables 11.1 and 11.3 (docs/methods/ghg.md §8.2).
     """
 
     ef1: dict[str, float]
@@ -58,13 +66,28 @@ class EmissionFactors:
     frac_gas: dict[str, float]
 
     def per_kg_n(self, n_type: str) -> float:
-        """kg N₂O-N per kg N of one type: ``EF1 + FracGAS·EF4 + FracLEACH·EF5`` (methods §8.4 step 3, A.8)."""
+        """kg N₂O-N per kg N of one type: ``EF1 + FracGAS·EF4 + FracLEACH·EF5``.
+
+        Parameters
+        ----------
+        n_type : {"synthetic", "organic", "som"}
+
+        Returns
+        -------
+        float
+            Direct plus indirect (volatilised, leached) N₂O-N [kg N₂O-N per kg N].
+
+        References
+        ----------
+        IPCC (2019) Vol. 4 Ch. 11, Tables 11.1 (EF1) and 11.3 (EF4, EF5, FracGAS, FracLEACH);
+        docs/methods/ghg.md §8.2 and §8.4 step 3 (check: docs/methods/index.md App. A.8).
+        """
         return self.ef1[n_type] + self.frac_gas[n_type] * self.ef4 + self.frac_leach * self.ef5
 
 
 @dataclass(frozen=True)
 class PracticeNitrogen:
-    """N bookkeeping of one practice (``practice_nitrogen.csv``, methods §8.4).
+    """N bookkeeping of one practice (``practice_nitrogen.csv``; docs/methods/ghg.md §8.4).
 
     Attributes
     ----------
@@ -95,9 +118,11 @@ class GhgSettings:
     ----------
     wet, dry : EmissionFactors
     gwp_n2o : float
-        GWP100 of N₂O [kg CO₂e per kg N₂O] (AR4 298, AR5 265, AR6 273; methods §8.1).
+        GWP100 of N₂O [kg CO₂e per kg N₂O] (AR4 298, AR5 265, AR6 273: the IPCC assessment reports as
+        tabulated by ``globalwarmingpotentials``; AR6 WG1 Table 7.SM.7; docs/methods/ghg.md §8.1).
     cn_gain : float
-        C:N of the SOM a practice builds (default 10, IPCC R; methods §8.3).
+        C:N of the SOM a practice builds (default 10, IPCC 2006 Vol. 4 Ch. 11 eq. 11.8 R;
+        docs/methods/ghg.md §8.3).
     cn_loss : float
         C:N of the SOM lost where a practice loses SOC (IPCC R for management change = 10).
     best_of : int
@@ -118,8 +143,10 @@ class GhgSettings:
     nitrogen: dict[str, PracticeNitrogen] = field(default_factory=dict)
 
 
-def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated: bool = False) -> np.ndarray:
-    """N₂O emission caused by a practice [t CO₂e ha-1 yr-1] (methods §8.4 steps 1-5).
+def n2o_co2e(
+    rate: ArrayLike, adopted: ArrayLike, wet: ArrayLike, n: PracticeNitrogen, s: GhgSettings, irrigated: bool = False
+) -> FloatArray:
+    """N₂O emission caused by a practice [t CO₂e ha-1 yr-1] (docs/methods/ghg.md §8.4 steps 1-5).
 
     Parameters
     ----------
@@ -132,12 +159,17 @@ def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated:
     n : PracticeNitrogen
     s : GhgSettings
     irrigated : bool
-        The practice irrigates: leaching applies on dry pixels too (methods §8.4 step 3).
+        The practice irrigates: leaching applies on dry pixels too (docs/methods/ghg.md §8.4 step 3).
 
     Returns
     -------
     numpy.ndarray
-        Same shape as ``rate``; NaN where ``rate`` is NaN.
+        N₂O [t CO₂e ha-1 yr-1], float64, same shape as ``rate``; NaN where ``rate`` is NaN.
+
+    References
+    ----------
+    IPCC (2006, 2019) Vol. 4 Ch. 11: Tier 1 direct and indirect N₂O, Tables 11.1 and 11.3, and
+    F_SOM = ΔC_loss·1000/R (eq. 11.8); docs/methods/ghg.md §8.2 and §8.4.
     """
     rate = np.asarray(rate, dtype="f8")
     wet = np.asarray(wet, dtype=bool)
@@ -147,7 +179,7 @@ def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated:
     n_min = 1000.0 * loss / s.cn_loss
     dry = s.dry if not irrigated else EmissionFactors(s.dry.ef1, s.dry.ef4, s.dry.ef5, s.wet.frac_leach, s.dry.frac_gas)
 
-    def per_kg(t: str) -> np.ndarray:
+    def per_kg(t: str) -> FloatArray:
         return np.where(wet, s.wet.per_kg_n(t), dry.per_kg_n(t))
 
     n2o_n = n_ext * per_kg(n.n_ext_type) + n.added_n * per_kg(n.added_n_type) + n_min * per_kg("som") + n.delta_n2o
@@ -155,8 +187,8 @@ def n2o_co2e(rate, adopted, wet, n: PracticeNitrogen, s: GhgSettings, irrigated:
     return np.where(np.isfinite(rate), out, np.nan)
 
 
-def wet_climate(zone, annual_precipitation) -> np.ndarray:
-    """IPCC wet/dry split of Ch 11 by climate zone (methods §8.4 step 3).
+def wet_climate(zone: ArrayLike, annual_precipitation: ArrayLike) -> BoolArray:
+    """IPCC wet/dry split of Ch 11 by climate zone (docs/methods/ghg.md §8.4 step 3).
 
     Zones named ``*_dry`` are dry, ``*_moist`` and ``*_wet`` wet; tropical montane is wet
     where annual precipitation exceeds 1000 mm.
@@ -171,6 +203,12 @@ def wet_climate(zone, annual_precipitation) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of bool
+        True where the climate is wet, shape of ``zone``.
+
+    References
+    ----------
+    IPCC (2019) Vol. 4 Ch. 11, wet and dry climates of the disaggregated factors; zones of Ch. 3
+    Annex 3A.5 (docs/methods/ghg.md §8.4 step 3, docs/methods/ipcc.md §3.2).
     """
     codes = ZONES
     lut = np.zeros(max(codes.values()) + 1, bool)
@@ -181,8 +219,8 @@ def wet_climate(zone, annual_precipitation) -> np.ndarray:
     return np.where(montane, np.asarray(annual_precipitation, dtype="f8") > 1000.0, lut[z])
 
 
-def cost_per_tco2(cost_ha, net) -> np.ndarray:
-    """Cost per t CO₂e abated: ``cost_ha / net`` where ``net > 0``, else NaN (methods §9.2).
+def cost_per_tco2(cost_ha: ArrayLike, net: ArrayLike) -> FloatArray:
+    """Cost per t CO₂e abated: ``cost_ha / net`` where ``net > 0``, else NaN (docs/methods/ghg.md §9.2).
 
     Parameters
     ----------
@@ -190,23 +228,30 @@ def cost_per_tco2(cost_ha, net) -> np.ndarray:
         Net cost [currency ha-1 yr-1] (negative: the practice saves money).
     net : array_like
         Net GHG balance [t CO₂e ha-1 yr-1].
+
+    Returns
+    -------
+    numpy.ndarray
+        [currency t-1 CO₂e], float64, broadcast shape of the inputs.
     """
     net = np.asarray(net, dtype="f8")
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(net > 0, np.asarray(cost_ha, dtype="f8") / net, np.nan)
 
 
-def baseline_class(asr_bau, soc_t0, increasing_above: float = 0.4, declining_below: float = -0.4) -> np.ndarray:
+def baseline_class(
+    asr_bau: ArrayLike, soc_t0: ArrayLike, increasing_above: float = 0.4, declining_below: float = -0.4
+) -> FloatArray:
     """SOC baseline under business as usual: 1 increasing, 2 near constant, 3 declining; 0 unknown.
 
     The relative BAU rate ``100·ASR_BAU/SOC_T0`` [% yr-1] is compared with the 4 per 1000
-    rate (increasing above +0.4 % yr-1, as the issue and methods §5 frame it) and with a
-    decline threshold (scsmap default −0.4 % yr-1 [D]).
+    rate (increasing above +0.4 % yr-1, docs/methods/fourp1000.md §5) and with a decline
+    threshold (scsmap default −0.4 % yr-1 [D]).
 
     Parameters
     ----------
     asr_bau : array_like
-        RothC BAU absolute sequestration rate [t C ha-1 yr-1] (GSOCseq ASR_BAU, methods §1.9).
+        RothC BAU absolute sequestration rate [t C ha-1 yr-1] (GSOCseq ASR_BAU, docs/methods/gsocseq.md §1.9).
     soc_t0 : array_like
         SOC stock at T0 [t C ha-1].
     increasing_above, declining_below : float
@@ -216,6 +261,10 @@ def baseline_class(asr_bau, soc_t0, increasing_above: float = 0.4, declining_bel
     -------
     numpy.ndarray
         Class codes (float64; 0 where either input is missing or SOC ≤ 0).
+
+    References
+    ----------
+    Minasny, B. et al. (2017) Geoderma 292:59-86 (the 4 per 1000 rate); docs/methods/fourp1000.md §5.
     """
     asr = np.asarray(asr_bau, dtype="f8")
     soc = np.asarray(soc_t0, dtype="f8")
@@ -226,13 +275,13 @@ def baseline_class(asr_bau, soc_t0, increasing_above: float = 0.4, declining_bel
 
 
 def evaluate_ghg(
-    rates: dict[str, np.ndarray],
-    suitability: dict[str, np.ndarray],
-    codes: dict[str, int],
-    wet,
-    costs: dict[str, tuple[np.ndarray, bool]] | None,
+    rates: Mapping[str, FloatArray],
+    suitability: Mapping[str, FloatingArray],
+    codes: Mapping[str, int],
+    wet: BoolArray,
+    costs: Mapping[str, tuple[FloatArray, bool]] | None,
     s: GhgSettings,
-) -> dict[str, np.ndarray]:
+) -> dict[str, FloatArray]:
     """N₂O, net balance and costs of every practice, and the composites.
 
     Parameters
@@ -264,12 +313,13 @@ def evaluate_ghg(
 
     References
     ----------
-    methods §8.2-§8.4, §9.2.
+    IPCC (2006, 2019) Vol. 4 Ch. 11 (N₂O factors); IPCC AR4/AR5/AR6 GWP100 of N₂O;
+    docs/methods/ghg.md §8.2-§8.4 and §9.2.
     """
     first = next(iter(rates.values()))
     shape = first.shape
     missing = ~np.isfinite(first)
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, FloatArray] = {}
     best_net, best_code = np.zeros(shape), np.zeros(shape)
     best_cost_t, best_cost_ha = np.full(shape, np.nan), np.full(shape, np.nan)
     cheap_cost, cheap_code = np.full(shape, np.inf), np.zeros(shape)

@@ -1,4 +1,4 @@
-"""IPCC climate zones and IPCC soil classes, per pixel (methods §3.2, §3.3).
+"""IPCC climate zones and IPCC soil classes, per pixel (docs/methods/ipcc.md §3.2, §3.3).
 
 Pure numpy functions. The class codes are defined here (:data:`ZONES`, :data:`SOILS`);
 the packaged legends ``scsmap/data/ipcc_climate_zones.csv`` (1 tropical montane … 12
@@ -10,6 +10,9 @@ is missing).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import UInt8Array
 
 #: IPCC climate zone codes by name (legend: scsmap/data/ipcc_climate_zones.csv)
 ZONES: dict[str, int] = {
@@ -34,7 +37,14 @@ SOILS: dict[str, int] = {"hac": 1, "lac": 2, "sandy": 3, "spodic": 4, "volcanic"
 N_SOILS = len(SOILS)
 
 
-def ipcc_climate_zone(mat, map_, pet, elevation=None, max_month_temperature=None, frost_days=None):
+def ipcc_climate_zone(
+    mat: ArrayLike,
+    map_: ArrayLike,
+    pet: ArrayLike,
+    elevation: ArrayLike | None = None,
+    max_month_temperature: ArrayLike | None = None,
+    frost_days: ArrayLike | None = None,
+) -> UInt8Array:
     """IPCC climate zone by the 2019 decision tree (2006 tree without frost days).
 
     1. Tropical if MAT > 18 °C and frost days ≤ 7 (without a frost-day layer:
@@ -68,7 +78,7 @@ def ipcc_climate_zone(mat, map_, pet, elevation=None, max_month_temperature=None
     References
     ----------
     IPCC (2019) Refinement, Vol 4 Ch 3 Annex 3A.5, Fig. 3A.5.2 with its corrigendum,
-    as coded in two independent public classifiers (methods §3.2).
+    as coded in two independent public classifiers (docs/methods/ipcc.md §3.2).
     """
     mat = np.asarray(mat, dtype="f8")
     map_ = np.asarray(map_, dtype="f8")
@@ -109,7 +119,9 @@ def ipcc_climate_zone(mat, map_, pet, elevation=None, max_month_temperature=None
     return np.where(missing, 0, z).astype("uint8")
 
 
-def ipcc_soil_class(sand, clay, wrb_class=None, default: str = "hac"):
+def ipcc_soil_class(
+    sand: ArrayLike, clay: ArrayLike, wrb_class: ArrayLike | None = None, default: str = "hac"
+) -> UInt8Array:
     """IPCC mineral-soil class from texture, a WRB-derived class or a default.
 
     Order of the Annex 3A.5 scheme: sandy (sand > 70 % and clay < 8 %, whatever
@@ -141,7 +153,7 @@ def ipcc_soil_class(sand, clay, wrb_class=None, default: str = "hac"):
     References
     ----------
     IPCC (2006/2019) Vol 4 Ch 3 Annex 3A.5 soil classification scheme, as coded
-    publicly (``classify_soil_WRB``); methods §3.3.
+    publicly (``classify_soil_WRB``); docs/methods/ipcc.md §3.3.
     """
     sand = np.asarray(sand, dtype="f8")
     clay = np.asarray(clay, dtype="f8")

@@ -1,7 +1,7 @@
 """Land-use classes: reclassification of land-cover codes through a lookup table. Pure numpy.
 
 The packaged default table maps ESA CCI land cover to the 13 FAO GSOCseq land-use
-classes exactly as the GSOCseq v1.2 scripts do (docs/methods/gsocseq.md); a region
+classes exactly as the GSOCseq v1.2 scripts do (docs/methods/gsocseq.md §1.3); a region
 overrides it with ``tables.land_cover_reclass`` (read by :mod:`scsmap.io.tables`).
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._types import Float32Array, FloatArray, FloatingArray
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,16 @@ class ReclassTable:
     """
 
     name: str
-    codes: np.ndarray
-    classes: np.ndarray
+    codes: FloatArray
+    classes: Float32Array
 
     def sorted(self) -> ReclassTable:
-        """The same table with its codes in ascending order (what :func:`reclass_block` expects)."""
+        """The same table with its codes in ascending order (what :func:`reclass_block` expects).
+
+        Returns
+        -------
+        ReclassTable
+        """
         order = np.argsort(self.codes)
         return ReclassTable(self.name, self.codes[order], self.classes[order])
 
@@ -48,7 +55,7 @@ class UnknownCodes(ValueError):
         super().__init__(f"codes {codes} are not in the reclass table")
 
 
-def reclass_block(x: np.ndarray, codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
+def reclass_block(x: FloatingArray, codes: FloatArray, classes: Float32Array) -> Float32Array:
     """Map land-cover codes to land-use classes through sorted parallel arrays.
 
     Parameters

@@ -1,6 +1,7 @@
 """Practice suitability, Tier 1 / Tier 2 practice rates with saturation caps, and composites.
 
-Pure numpy, per pixel (methods §3.7, §4.3-4.4, §6). :func:`evaluate` takes flat or
+Pure numpy, per pixel (docs/methods/ipcc.md §3.7, docs/methods/saturation.md §4.3-4.4,
+docs/methods/practices.md §6). :func:`evaluate` takes flat or
 N-d arrays of the pixel inputs and returns, for each practice of the rule table,
 a suitability class, reason bits and a capped rate, plus the composites.
 
@@ -27,10 +28,14 @@ bit   value  meaning
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from ._types import BoolArray, FloatArray, IntArray
 from .ipcc_classes import N_ZONES, SOILS, ZONES
 
 #: the practices scsmap maps, in the order of the packaged rule table (``scsmap/data/practices.csv``);
@@ -79,7 +84,7 @@ class LandUseIpcc:
         Cropland classes → level of F_LU in IPCC Table 5.5 (``long_term_cultivated``, ``paddy_rice``, ...).
     """
 
-    group: np.ndarray
+    group: NDArray[np.int8]
     f_lu_level: dict[int, str]
 
 
@@ -106,13 +111,27 @@ class Tier1Tables:
 
     edition: int
     socref_edition: int
-    soc_ref: np.ndarray
-    factors: dict[tuple[str, str, str], np.ndarray]
+    soc_ref: FloatArray
+    factors: dict[tuple[str, str, str], FloatArray]
     land_use: LandUseIpcc
     rows: tuple[dict[str, str], ...] = ()
 
     def describe(self, land_use: str, factor: str, levels: tuple[str, ...]) -> str:
-        """The rows used for a factor change, as compact JSON (for product tags)."""
+        """The rows used for a factor change, as compact JSON (for product tags).
+
+        Parameters
+        ----------
+        land_use : {"cropland", "grassland"}
+        factor : str
+            ``F_LU``, ``F_MG``, ``F_I`` or ``F_AF``.
+        levels : tuple of str
+            The levels of the change.
+
+        Returns
+        -------
+        str
+            JSON list of ``{level, climate, value, tag}``.
+        """
         sel = [r for r in self.rows if r["land_use"] == land_use and r["factor"] == factor and r["level"] in levels]
         return json.dumps(
             [{k: r[k] for k in ("level", "climate", "value", "tag")} for r in sel],
@@ -123,7 +142,7 @@ class Tier1Tables:
 
 @dataclass(frozen=True)
 class PracticeRule:
-    """One row of the practice rule table (methods §6.2).
+    """One row of the practice rule table (docs/methods/practices.md §6.2).
 
     Attributes
     ----------
@@ -207,9 +226,9 @@ class PracticeSettings:
     best_of : int
         Lowest suitability class that ``best_practice`` may pick (2 suitable only, 1 also conditional).
     efficiency_beta : float or None
-        Optional saturation-efficiency exponent β (methods §4.3 step 5).
+        Optional saturation-efficiency exponent β (docs/methods/saturation.md §4.3 step 5).
     poc_allowance : float
-        [t ha-1] added to the MAOC deficit in the capacity cap (methods §4.3 step 4).
+        [t ha-1] added to the MAOC deficit in the capacity cap (docs/methods/saturation.md §4.3 step 4).
     relative_cap : (float, float, float, float)
         (stock_low, stock_high, rate_low, rate_high): relative-rate cap r_max(SOC)
         = rate_low [yr-1] up to stock_low [t ha-1], linear to rate_high at stock_high, then held.
@@ -251,15 +270,27 @@ class PracticeSettings:
     )
 
 
-def output_names(rules: list[PracticeRule]) -> list[str]:
-    """Names of the layers :func:`evaluate` returns, in order."""
-    names = []
+def output_names(rules: Iterable[PracticeRule]) -> list[str]:
+    """Names of the layers :func:`evaluate` returns, in order.
+
+    Parameters
+    ----------
+    rules : iterable of PracticeRule
+
+    Returns
+    -------
+    list of str
+        ``suitability_<p>``, ``suitability_reason_<p>``, ``rate_<p>`` per rule, then :data:`COMPOSITES`.
+    """
+    names: list[str] = []
     for r in rules:
         names += [f"suitability_{r.practice}", f"suitability_reason_{r.practice}", f"rate_{r.practice}"]
     return names + list(COMPOSITES)
 
 
-def relative_rate_cap(soc, stock_low=30.0, stock_high=60.0, rate_low=0.010, rate_high=0.004):
+def relative_rate_cap(
+    soc: ArrayLike, stock_low: float = 30.0, stock_high: float = 60.0, rate_low: float = 0.010, rate_high: float = 0.004
+) -> FloatArray:
     """Relative-rate cap r_max(SOC_T0) [yr-1] that falls with the initial stock.
 
     ``r_max = rate_low`` for SOC ≤ stock_low, linear to ``rate_high`` at
@@ -269,22 +300,35 @@ def relative_rate_cap(soc, stock_low=30.0, stock_high=60.0, rate_low=0.010, rate
     ----------
     soc : array_like
         SOC stock at T0 [t ha-1].
+    stock_low, stock_high : float
+        [t ha-1].
+    rate_low, rate_high : float
+        [yr-1].
 
     Returns
     -------
     numpy.ndarray
-        [yr-1]; the rate cap is ``r_max · SOC`` [t ha-1 yr-1].
+        [yr-1], float64, shape of ``soc``; the rate cap is ``r_max · SOC`` [t ha-1 yr-1].
 
     References
     ----------
-    methods §4.4 (scsmap default [D], after Minasny et al. 2017: up to ~10 ‰ yr-1
-    where topsoil SOC < 30 t ha-1; 4 ‰ as the general aspiration).
+    Minasny, B. et al. (2017) Geoderma 292:59-86: up to ~10 ‰ yr-1 where topsoil SOC < 30 t ha-1,
+    4 ‰ as the general aspiration; the cap is a scsmap default [D] (docs/methods/saturation.md §4.4).
     """
     soc = np.asarray(soc, dtype="f8")
-    return np.interp(soc, [stock_low, stock_high], [rate_low, rate_high])
+    r_max: FloatArray = np.interp(soc, [stock_low, stock_high], [rate_low, rate_high])
+    return r_max
 
 
-def cap_rate(rate, deficit, soc, saturation_ratio, duration, settings: PracticeSettings, extra_cap=None):
+def cap_rate(
+    rate: ArrayLike,
+    deficit: ArrayLike,
+    soc: ArrayLike,
+    saturation_ratio: ArrayLike,
+    duration: float | FloatArray,
+    settings: PracticeSettings,
+    extra_cap: float | FloatArray | None = None,
+) -> FloatArray:
     """Cap a practice rate by the saturation deficit and the relative-rate cap.
 
     ``capped = min(rate · eff, (deficit + POC allowance) / duration, r_max(SOC) · SOC[, extra_cap])``
@@ -296,25 +340,26 @@ def cap_rate(rate, deficit, soc, saturation_ratio, duration, settings: PracticeS
     rate : array_like
         Uncapped rate [t ha-1 yr-1].
     deficit : array_like
-        MAOC saturation deficit [t ha-1] (methods §4.3).
+        MAOC saturation deficit [t ha-1] (docs/methods/saturation.md §4.3).
     soc : array_like
         SOC stock at T0 [t ha-1].
     saturation_ratio : array_like
         [%].
-    duration : array_like
+    duration : float or numpy.ndarray
         Years over which the rate is counted [yr].
     settings : PracticeSettings
-    extra_cap : array_like, optional
-        A further cap [t ha-1 yr-1] (e.g. the manure-N cap of methods §6.2 P4a).
+    extra_cap : float or numpy.ndarray, optional
+        A further cap [t ha-1 yr-1] (e.g. the manure-N cap of docs/methods/practices.md §6.2 P4a).
 
     Returns
     -------
     numpy.ndarray
-        [t ha-1 yr-1]; ``capped · duration ≤ deficit + POC allowance`` for positive rates.
+        [t ha-1 yr-1], float64; ``capped · duration ≤ deficit + POC allowance`` for positive rates.
 
     References
     ----------
-    methods §4.3 (steps 3-5) and §4.4.
+    Georgiou, K. et al. (2022) Nat. Commun. 13:3797 (capacity); Minasny, B. et al. (2017) Geoderma
+    292:59-86 (relative cap); docs/methods/saturation.md §4.3 (steps 3-5) and §4.4.
     """
     return _Caps(deficit, soc, saturation_ratio, settings).apply(rate, duration, extra_cap)
 
@@ -322,25 +367,29 @@ def cap_rate(rate, deficit, soc, saturation_ratio, duration, settings: PracticeS
 class _Caps:
     """The per-pixel parts of :func:`cap_rate` that do not depend on the practice, computed once."""
 
-    def __init__(self, deficit, soc, saturation_ratio, settings: PracticeSettings):
+    def __init__(self, deficit: ArrayLike, soc: ArrayLike, saturation_ratio: ArrayLike, settings: PracticeSettings):
         soc = np.asarray(soc, dtype="f8")
-        self.room = np.maximum(np.asarray(deficit, dtype="f8"), 0.0) + settings.poc_allowance
-        self.relative = relative_rate_cap(soc, *settings.relative_cap) * soc
-        self.efficiency = None
+        self.room: FloatArray = np.maximum(np.asarray(deficit, dtype="f8"), 0.0) + settings.poc_allowance
+        self.relative: FloatArray = relative_rate_cap(soc, *settings.relative_cap) * soc
+        self.efficiency: FloatArray | None = None
         if settings.efficiency_beta is not None:
             sat = np.clip(np.asarray(saturation_ratio, dtype="f8"), 0.0, 100.0)
             self.efficiency = (1.0 - sat / 100.0) ** settings.efficiency_beta
 
-    def apply(self, rate, duration, extra_cap=None) -> np.ndarray:
+    def apply(
+        self, rate: ArrayLike, duration: float | FloatArray, extra_cap: float | FloatArray | None = None
+    ) -> FloatArray:
         rate = np.asarray(rate, dtype="f8")
         eff = rate if self.efficiency is None else rate * self.efficiency
-        capped = np.minimum(np.minimum(eff, self.room / duration), self.relative)
+        capped: FloatArray = np.minimum(np.minimum(eff, self.room / duration), self.relative)
         if extra_cap is not None:
             capped = np.minimum(capped, extra_cap)
         return np.where(rate > 0, capped, rate)
 
 
-def _level_codes(baseline: dict[str, np.ndarray | None], settings: PracticeSettings, shape) -> dict[str, np.ndarray]:
+def _level_codes(
+    baseline: Mapping[str, ArrayLike | None], settings: PracticeSettings, shape: tuple[int, ...]
+) -> dict[str, IntArray]:
     """Per-pixel 0-based level index of each baseline attribute (layer where given, else region default)."""
     out = {}
     for attr, levels in BASELINE_LEVELS.items():
@@ -363,14 +412,19 @@ class _Stocks:
     """
 
     #: baseline attribute that sets each factor, per IPCC land use (None: fixed level)
-    ATTR = {"cropland": {"F_MG": "tillage", "F_I": "input"}, "grassland": {"F_MG": "grassland"}}
-    FIXED = {("grassland", "F_LU"): "grassland", ("grassland", "F_I"): "medium"}
+    ATTR: ClassVar[dict[str, dict[str, str]]] = {
+        "cropland": {"F_MG": "tillage", "F_I": "input"},
+        "grassland": {"F_MG": "grassland"},
+    }
+    FIXED: ClassVar[dict[tuple[str, str], str]] = {("grassland", "F_LU"): "grassland", ("grassland", "F_I"): "medium"}
 
-    def __init__(self, tier1: Tier1Tables, zone, soil, land_use, levels):
+    def __init__(
+        self, tier1: Tier1Tables, zone: IntArray, soil: IntArray, land_use: IntArray, levels: Mapping[str, IntArray]
+    ):
         self.t = tier1
         self.zone = zone
         self.levels = levels
-        self.soc_ref = tier1.soc_ref[zone, soil]
+        self.soc_ref: FloatArray = tier1.soc_ref[zone, soil]
         group = tier1.land_use.group
         self._flu = np.full((256, N_ZONES + 1), np.nan)  # cropland F_LU by land-use class and zone
         for code, lvl in tier1.land_use.f_lu_level.items():
@@ -378,35 +432,39 @@ class _Stocks:
         lu = np.clip(land_use, 0, 255)
         self.lu = lu
         valid_lu = (land_use >= 0) & (land_use <= 255)
-        self.is_crop = valid_lu & (group[lu] == 1)
-        self.is_grass = valid_lu & (group[lu] == 2)
+        self.is_crop: BoolArray = valid_lu & (group[lu] == 1)
+        self.is_grass: BoolArray = valid_lu & (group[lu] == 2)
 
-    def _table(self, land_use: str, factor: str, level: str) -> np.ndarray:
+    def _table(self, land_use: str, factor: str, level: str) -> FloatArray:
         try:
-            return self.t.factors[(land_use, factor, level)][self.zone]
+            values: FloatArray = self.t.factors[(land_use, factor, level)][self.zone]
+            return values
         except KeyError:
             return np.full(self.zone.shape, np.nan)
 
-    def factor(self, land_use: str, factor: str) -> np.ndarray:
+    def factor(self, land_use: str, factor: str) -> FloatArray:
         """Per-pixel value of one factor at the baseline level."""
         if factor == "F_LU" and land_use == "cropland":
-            return self._flu[self.lu, self.zone]
+            f_lu: FloatArray = self._flu[self.lu, self.zone]
+            return f_lu
         fixed = self.FIXED.get((land_use, factor))
         if fixed is not None:
             return self._table(land_use, factor, fixed)
         attr = self.ATTR[land_use][factor]
         nan = np.full(N_ZONES + 1, np.nan)
         lut = np.stack([self.t.factors.get((land_use, factor, lv), nan) for lv in BASELINE_LEVELS[attr]])
-        return lut[self.levels[attr], self.zone]
+        values: FloatArray = lut[self.levels[attr], self.zone]
+        return values
 
-    def baseline_factors(self, land_use: str) -> dict[str, np.ndarray]:
+    def baseline_factors(self, land_use: str) -> dict[str, FloatArray]:
         """F_LU, F_MG, F_I at the baseline levels (cached)."""
         key = f"_f_{land_use}"
         if not hasattr(self, key):
             setattr(self, key, {k: self.factor(land_use, k) for k in ("F_LU", "F_MG", "F_I")})
-        return getattr(self, key)
+        cached: dict[str, FloatArray] = getattr(self, key)
+        return cached
 
-    def tier1_rate(self, rule: PracticeRule, years: float) -> np.ndarray:
+    def tier1_rate(self, rule: PracticeRule, years: float) -> FloatArray:
         """(stock_new − stock_old) / D for the rule's factor change; NaN off cropland/grassland."""
         rate = np.full(self.zone.shape, np.nan)
         for land_use, mask in (("cropland", self.is_crop), ("grassland", self.is_grass)):
@@ -431,22 +489,22 @@ class _Stocks:
 
 
 def evaluate(
-    soc,
-    clay,
-    sand,
-    zone,
-    soil,
-    aridity,
-    slope,
-    land_use,
-    saturation_ratio,
-    deficit,
-    rules: list[PracticeRule],
+    soc: ArrayLike,
+    clay: ArrayLike,
+    sand: ArrayLike,
+    zone: ArrayLike,
+    soil: ArrayLike,
+    aridity: ArrayLike,
+    slope: ArrayLike,
+    land_use: ArrayLike,
+    saturation_ratio: ArrayLike,
+    deficit: ArrayLike,
+    rules: Sequence[PracticeRule],
     tier1: Tier1Tables,
     settings: PracticeSettings,
-    rate_table: dict[str, np.ndarray] | None = None,
-    baseline: dict[str, np.ndarray | None] | None = None,
-) -> dict[str, np.ndarray]:
+    rate_table: Mapping[str, FloatArray] | None = None,
+    baseline: Mapping[str, ArrayLike | None] | None = None,
+) -> dict[str, FloatArray]:
     """Suitability, reasons and capped rates of every practice, and the composites.
 
     Parameters
@@ -464,7 +522,7 @@ def evaluate(
     land_use : array_like
         FAO land-use class.
     saturation_ratio, deficit : array_like
-        MAOC saturation [%] and deficit [t ha-1] (methods §4.3).
+        MAOC saturation [%] and deficit [t ha-1] (docs/methods/saturation.md §4.3).
     rules : list of PracticeRule
     tier1 : Tier1Tables
     settings : PracticeSettings
@@ -487,12 +545,17 @@ def evaluate(
 
     References
     ----------
-    methods §3.1 (eq. 2.25, D = 20 yr), §3.7, §4.3-4.4, §5, §6.2-6.3.
+    IPCC (2006) Vol. 4 Ch. 2 eq. 2.25 (D = 20 yr) with SOC_REF of Table 2.3 and the factors of
+    Tables 5.5 and 6.2 (2006 or 2019); Cardinael et al. (2018) Environ. Res. Lett. 13:124020
+    (agroforestry); docs/methods/ipcc.md §3.1 and §3.7, docs/methods/saturation.md §4.3-4.4,
+    docs/methods/fourp1000.md §5, docs/methods/practices.md §6.2-6.3.
     """
     soc = np.asarray(soc, dtype="f8")
     shape = soc.shape
-    zone = np.nan_to_num(np.asarray(zone, dtype="f8")).astype("int64").clip(0, N_ZONES)
-    soil = np.nan_to_num(np.asarray(soil, dtype="f8")).astype("int64").clip(0, tier1.soc_ref.shape[1] - 1)
+    zone = cast(IntArray, np.nan_to_num(np.asarray(zone, dtype="f8")).astype("int64").clip(0, N_ZONES))
+    soil = cast(
+        IntArray, np.nan_to_num(np.asarray(soil, dtype="f8")).astype("int64").clip(0, tier1.soc_ref.shape[1] - 1)
+    )
     lu_f = np.asarray(land_use, dtype="f8")
     lu = np.nan_to_num(lu_f, nan=-1).astype("int64")
     ai = np.asarray(aridity, dtype="f8")
@@ -533,14 +596,15 @@ def evaluate(
             u_bits = np.zeros(shape, dtype="uint8")  # causes that make the practice unsuitable
             c_bits = np.zeros(shape, dtype="uint8")  # causes that make it conditional
 
-            def flag(where, bit, conditional=False):
+            def flag(where: BoolArray, bit: int, conditional: bool = False) -> None:
                 acc = c_bits if conditional else u_bits
                 acc |= where.view(np.uint8) * np.uint8(bit)
 
-            def zone_in(names):
+            def zone_in(names: Iterable[str]) -> BoolArray:
                 lut = np.zeros(N_ZONES + 1, bool)
                 lut[[zones[z] for z in names]] = True
-                return lut[zone]
+                inside: BoolArray = lut[zone]
+                return inside
 
             lut = np.zeros(256, bool)
             lut[list(rule.land_use)] = True
@@ -550,6 +614,7 @@ def evaluate(
             flag(~lu_ok, BIT_LAND_USE)
             if rule.excluded_zones:
                 flag(zone_in(rule.excluded_zones), BIT_CLIMATE)
+            test: Callable[[float], BoolArray]
             for value, test, conditional, bit in (
                 (rule.ai_unsuitable_below, lambda v: ai < v, False, BIT_CLIMATE),
                 (rule.ai_unsuitable_above, lambda v: ai > v, False, BIT_CLIMATE),

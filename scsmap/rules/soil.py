@@ -5,10 +5,17 @@ Pure functions on arrays (numpy, dask or xarray); no I/O.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import E
 
 
-def soc_stock_from_content(organic_carbon, bulk_density, depth_cm, coarse_fragments=0.0):
+def soc_stock_from_content(
+    organic_carbon: E, bulk_density: E | float, depth_cm: float, coarse_fragments: E | float = 0.0
+) -> E:
     """SOC stock of a layer from organic carbon content.
 
     ``SOC = OC · BD · depth · (1 − CF/100)``
@@ -42,7 +49,7 @@ def soc_stock_from_content(organic_carbon, bulk_density, depth_cm, coarse_fragme
     return organic_carbon * bulk_density * depth_cm * (1.0 - coarse_fragments / 100.0)
 
 
-def bulk_density_ptf(organic_carbon, method: str):
+def bulk_density_ptf(organic_carbon: E, method: str) -> E:
     """Bulk density of mineral topsoil from organic carbon content.
 
     Parameters
@@ -69,11 +76,14 @@ def bulk_density_ptf(organic_carbon, method: str):
     physical and chemical properties. SSSA J. 55:476–481.
     Alexander, E.B. (1980) Bulk densities of California soils in relation to other
     soil properties. SSSA J. 44:689–692.
-    Both coefficient pairs are recalled from the literature [R] (docs/methods/soil.md).
+    Both coefficient pairs are recalled from the literature [R] (docs/methods/soil.md;
+    confidence tags: docs/methods/index.md §0.3).
     """
     coef = {"manrique_jones_1991": (1.660, 0.318), "alexander_1980": (1.72, 0.294)}
     if method not in coef:
         raise ValueError(f"unknown bulk density PTF {method!r}; known: {', '.join(coef)}")
     a, b = coef[method]
-    bd = a - b * np.sqrt(np.maximum(organic_carbon, 0.0))
-    return np.maximum(bd, 0.1)
+    # every Elementwise type is array-like, and numpy's ufuncs hand xarray and dask arguments to their own
+    # __array_ufunc__, so the result has the type of organic_carbon
+    bd = cast(E, a - b * np.sqrt(np.maximum(cast(ArrayLike, organic_carbon), 0.0)))
+    return cast(E, np.maximum(cast(ArrayLike, bd), 0.1))

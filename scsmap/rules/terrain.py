@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import FloatArray
 
 #: mean Earth radius [m] (IUGG), used for metres per degree on geographic grids
 EARTH_RADIUS_M = 6371008.8
 
 
-def horn_slope_percent(elevation, dx, dy):
+def horn_slope_percent(elevation: ArrayLike, dx: float | FloatArray, dy: float) -> FloatArray:
     """Slope in percent by Horn's (1981) third-order finite difference.
 
     ``dz/dx = ((c + 2f + i) − (a + 2d + g)) / (8 dx)``,
@@ -42,4 +45,5 @@ def horn_slope_percent(elevation, dx, dy):
     g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
     dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
     dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)
-    return 100.0 * np.hypot(dzdx, dzdy)
+    slope: FloatArray = 100.0 * np.hypot(dzdx, dzdy)
+    return slope

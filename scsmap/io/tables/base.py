@@ -2,7 +2,7 @@
 
 Every table is a CSV file under ``scsmap/data/`` (packaged) or a task force's own
 CSV named in the config's ``tables`` section. Each value row carries its source
-and a confidence tag (docs/methods/index.md: V read in the primary source, V2
+and a confidence tag (docs/methods/index.md §0.3: V read in the primary source, V2
 secondary transcription, C computed, R recalled, D scsmap design default) and a
 ``verified`` mark (true for V and V2). :func:`read_table` reads one, with the sha256
 of its bytes for the products' tags.
@@ -23,13 +23,24 @@ from ...errors import ConfigError
 
 @dataclass(frozen=True)
 class TableInfo:
-    """Where a table came from: packaged name or path, and the sha256 of its bytes."""
+    """Where a table came from: packaged name or path, and the sha256 of its bytes.
+
+    Attributes
+    ----------
+    field : str
+        Config field that named the table (``tables.ipcc_factors`` ...).
+    name : str
+        Packaged name or path.
+    sha256 : str
+        Hex digest of the file's bytes.
+    """
 
     field: str
     name: str
     sha256: str
 
     def tag(self) -> str:
+        """``"<name> (sha256 <first 16 hex digits>)"``, for product tags."""
         return f"{self.name} (sha256 {self.sha256[:16]})"
 
 
@@ -78,12 +89,34 @@ def read_table(
 
 
 def packaged_csv(file: str) -> pd.DataFrame:
-    """A packaged table of ``scsmap/data/`` as text columns."""
+    """A packaged table of ``scsmap/data/`` as text columns.
+
+    Parameters
+    ----------
+    file : str
+        File name under ``scsmap/data/``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every column as text (empty cells as ``""``).
+    """
     return read_table(file, {file: file}, "scsmap/data", set())[0]
 
 
 def number(value: str, where: str) -> float:
     """A table cell as a float: NaN for an empty cell.
+
+    Parameters
+    ----------
+    value : str
+        The cell text.
+    where : str
+        Table and row, for the error message.
+
+    Returns
+    -------
+    float
 
     Raises
     ------
@@ -99,5 +132,14 @@ def number(value: str, where: str) -> float:
 
 
 def records(df: pd.DataFrame) -> tuple[dict[str, str], ...]:
-    """The rows of a table as dicts (column → text), for product tags."""
+    """The rows of a table as dicts (column → text), for product tags.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+
+    Returns
+    -------
+    tuple of dict
+    """
     return tuple(df.to_dict("records"))

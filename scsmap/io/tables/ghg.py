@@ -18,7 +18,7 @@ FACTOR_SETS = {"2019": ("2019", True), "2019_aggregated": ("2019", False), "2006
 
 
 def load_emission_factors(source: str, factor_set: str) -> tuple[EmissionFactors, EmissionFactors, TableInfo]:
-    """Wet- and dry-climate N₂O factors of one set (methods §8.2).
+    """Wet- and dry-climate N₂O factors of one set.
 
     Parameters
     ----------
@@ -28,10 +28,19 @@ def load_emission_factors(source: str, factor_set: str) -> tuple[EmissionFactors
         ``2019`` (disaggregated by wet/dry climate and N type), ``2019_aggregated`` or ``2006``.
         Aggregated sets use the ``all`` rows of EF1 and EF4; FracLEACH is always wet/dry.
 
+    Returns
+    -------
+    (EmissionFactors, EmissionFactors, TableInfo)
+        Wet-climate and dry-climate factors, and where the table came from.
+
     Raises
     ------
     ConfigError
         A parameter the set needs is missing from the table.
+
+    References
+    ----------
+    IPCC (2006, 2019 Refinement) Vol. 4 Ch. 11, Tables 11.1 and 11.3 (docs/methods/ghg.md §8.2).
     """
     df, info = read_table(
         source, N2O_FACTOR_TABLES, "tables.n2o_factors", {"set", "parameter", "climate", "n_type", "value"}
@@ -66,7 +75,28 @@ def load_emission_factors(source: str, factor_set: str) -> tuple[EmissionFactors
 
 
 def load_gwp(source: str, gwp_set: str) -> tuple[float, TableInfo]:
-    """GWP100 of N₂O in one IPCC assessment report (methods §8.1)."""
+    """GWP100 of N₂O in one IPCC assessment report.
+
+    Parameters
+    ----------
+    source : str
+        Packaged ``ipcc`` or a CSV with columns ``set,gas,value``.
+    gwp_set : {"AR4", "AR5", "AR6"}
+
+    Returns
+    -------
+    (float, TableInfo)
+        GWP100 [kg CO₂e per kg N₂O] and where the table came from.
+
+    Raises
+    ------
+    ConfigError
+        The table has no N2O row for ``gwp_set``.
+
+    References
+    ----------
+    IPCC AR4, AR5, AR6 (WG1) GWP100 values (docs/methods/ghg.md §8.1).
+    """
     df, info = read_table(source, GWP_TABLES, "tables.gwp", {"set", "gas", "value"})
     hit = df[(df["set"] == gwp_set) & (df["gas"] == "N2O")]
     if not len(hit):
@@ -77,9 +107,20 @@ def load_gwp(source: str, gwp_set: str) -> tuple[float, TableInfo]:
 def load_practice_nitrogen(
     source: str, manure_n_kg_ha: float | None = None
 ) -> tuple[dict[str, PracticeNitrogen], pd.DataFrame, TableInfo]:
-    """N bookkeeping per practice (methods §8.4 steps 2 and 5).
+    """N bookkeeping per practice (docs/methods/ghg.md §8.4 steps 2 and 5).
 
-    ``manure_n_kg_ha`` (``practices.manure_n_kg_ha``) replaces the N added by organic amendments.
+    Parameters
+    ----------
+    source : str
+        Packaged ``scsmap`` or a CSV with columns ``practice,f_ext,n_ext_type,added_n_kg_ha_yr,
+        added_n_type,delta_n2o_kg_ha_yr``.
+    manure_n_kg_ha : float, optional
+        ``practices.manure_n_kg_ha`` [kg N ha-1 yr-1]: replaces the N added by organic amendments.
+
+    Returns
+    -------
+    (dict of str to PracticeNitrogen, pandas.DataFrame, TableInfo)
+        Per practice id; the table's rows; where the table came from.
 
     Raises
     ------
@@ -119,7 +160,7 @@ def load_practice_nitrogen(
 def load_practice_costs(
     source: str, region: tuple[str, ...]
 ) -> tuple[dict[str, tuple[np.ndarray, bool]], str, pd.DataFrame, TableInfo]:
-    """Per-practice net costs by land-use class (methods §9.2).
+    """Per-practice net costs by land-use class (docs/methods/ghg.md §9.2).
 
     Parameters
     ----------

@@ -23,13 +23,30 @@ WRB_TABLES = {"wrb_to_ipcc": "wrb_to_ipcc_soil.csv"}
 
 @cache
 def climate_groups() -> dict[str, tuple[str, ...]]:
-    """Group name → the zones it covers (``ipcc_climate_groups.csv``)."""
+    """Group name → the zones it covers (``ipcc_climate_groups.csv``).
+
+    Returns
+    -------
+    dict of str to tuple of str
+    """
     df = packaged_csv("ipcc_climate_groups.csv")
     return {g: tuple(z.split(";")) for g, z in zip(df["group"], df["zones"])}
 
 
 def zone_codes_of(climate: str, where: str) -> list[int]:
     """Class codes named by a climate cell (a zone or a group).
+
+    Parameters
+    ----------
+    climate : str
+        A zone (``warm_temperate_moist``) or a group (``temperate_boreal_moist``).
+    where : str
+        Table and column, for the error message.
+
+    Returns
+    -------
+    list of int
+        Zone codes 1-12 (:data:`scsmap.rules.ipcc_classes.ZONES`).
 
     Raises
     ------
@@ -47,7 +64,25 @@ def zone_codes_of(climate: str, where: str) -> list[int]:
 
 
 def by_zone(rows: list[tuple[str, float]], where: str) -> np.ndarray:
-    """Values per zone code (index 0 unused = NaN); single-zone rows win over group rows."""
+    """Values per zone code; single-zone rows win over group rows.
+
+    Parameters
+    ----------
+    rows : list of (str, float)
+        (climate zone or group, value) pairs.
+    where : str
+        Table, for error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(13,)`` float64 by zone code (index 0 unused), NaN where no row applies.
+
+    Raises
+    ------
+    ConfigError
+        Unknown zone or group name.
+    """
     out = np.full(N_ZONES + 1, np.nan)
     for climate, value in sorted(rows, key=lambda r: -len(zone_codes_of(r[0], where))):
         out[zone_codes_of(climate, where)] = value
@@ -56,7 +91,12 @@ def by_zone(rows: list[tuple[str, float]], where: str) -> np.ndarray:
 
 @cache
 def land_use_ipcc() -> LandUseIpcc:
-    """FAO land-use class → IPCC land use and cropland F_LU level (``land_use_ipcc.csv``)."""
+    """FAO land-use class → IPCC land use and cropland F_LU level (``land_use_ipcc.csv``).
+
+    Returns
+    -------
+    LandUseIpcc
+    """
     df = packaged_csv("land_use_ipcc.csv")
     group = np.zeros(256, dtype="int8")
     levels = {}
@@ -90,7 +130,8 @@ def load_tier1(edition: int, soc_ref: str = "ipcc2006", factors: str = "ipcc") -
     References
     ----------
     IPCC 2006 Vol 4 Ch 2 Table 2.3, Ch 5 Table 5.5, Ch 6 Table 6.2; 2019 Refinement
-    Tables 5.5 and 6.2; Cardinael et al. 2018 (agroforestry F_LU); methods §3.4-3.6, §6.4.
+    Tables 5.5 and 6.2; Cardinael et al. 2018 (agroforestry F_LU); docs/methods/ipcc.md §3.4-3.6,
+    docs/methods/practices.md §6.4.
     """
     s_df, s_info = read_table(
         soc_ref, SOC_REF_TABLES, "tables.ipcc_soc_ref", {"edition", "climate", "soil_class", "value"}
@@ -131,7 +172,7 @@ def load_wrb_mapping(codes: str, mapping: str = "wrb_to_ipcc") -> tuple[np.ndarr
         reference soil group each stands for (the legend of the region's WRB map).
     mapping : str
         Packaged name or CSV path with columns ``rsg,soil_class`` (default: the
-        Annex 3A.5 mapping of methods §3.3).
+        Annex 3A.5 mapping of docs/methods/ipcc.md §3.3).
 
     Returns
     -------

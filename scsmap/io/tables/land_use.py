@@ -31,6 +31,17 @@ def _read_table(name: str) -> pd.DataFrame:
 def load_reclass_table(name: str) -> ReclassTable:
     """Load a land-cover → land-use table (packaged name or CSV path).
 
+    Parameters
+    ----------
+    name : str
+        Packaged name (``esa_cci_to_fao``) or CSV path with columns ``code,land_use``
+        (``tables.land_cover_reclass``).
+
+    Returns
+    -------
+    ReclassTable
+        Codes (float64) and FAO land-use classes (float32), in table order.
+
     Raises
     ------
     ConfigError
@@ -50,8 +61,18 @@ def load_reclass_table(name: str) -> ReclassTable:
 
 
 def load_land_use_params() -> LandUseParams:
-    """Per-class DR, spin-up/forward target flags and paddy factor (``scsmap/data/land_use_rothc.csv``;
-    docs/methods/gsocseq.md §1.1, §1.3, §1.5)."""
+    """Per-class DR, spin-up/forward target flags and paddy factor (``scsmap/data/land_use_rothc.csv``).
+
+    Returns
+    -------
+    LandUseParams
+        ``(256,)`` arrays by FAO class code.
+
+    References
+    ----------
+    GSOCseq Technical Manual v1.1 and scripts v1.2 (DR by land use; paddy factor 0.4 after Shirato &
+    Yokozawa 2005); docs/methods/gsocseq.md §1.1, §1.3, §1.5.
+    """
     with resources.files("scsmap.data").joinpath("land_use_rothc.csv").open("r", encoding="utf-8") as fh:
         df = pd.read_csv(fh)
     dr = np.full(256, np.nan)
