@@ -138,11 +138,6 @@ def _where(table: list[Row], zone_set: str | None = None, group_by: str | None =
     ]
 
 
-def _label(value: Any) -> str:
-    """A class code as pandas printed it from stats.csv (a float column: ``1.0``)."""
-    return str(float(value)) if value is not None else "nan"
-
-
 def _matrix(table: list[Row], columns: list[str]) -> list[list[str]]:
     """Rows: area, then one per product: total (with units) when it has one, else the mean.
 
@@ -171,7 +166,7 @@ def _stats_context(table: list[Row]) -> dict[str, Any]:
     units = [{**r, "col": f"{r['zone_set']}: {r['zone_name']}"} for r in _where(table, "units", "")]
     groups = []
     for g in [g for g in dict.fromkeys(r["group_by"] for r in table) if g]:
-        t = [{**r, "col": f"{_label(r['class_code'])} {r['class_name']}"} for r in _where(table, "region", g)]
+        t = [{**r, "col": f"{r['class_code']} {r['class_name']}"} for r in _where(table, "region", g)]
         cols = list(dict.fromkeys(r["col"] for r in t))
         groups.append({"name": g, "columns": cols, "rows": _matrix(t, cols)})
     ucols = list(dict.fromkeys(r["col"] for r in units))
