@@ -81,7 +81,7 @@ def raster_info(path: str | Path) -> RasterInfo:
             crs_wkt=crs.to_wkt() if crs is not None else "",
             crs_string=crs.to_string() if crs is not None else "",
             epsg=crs.to_epsg() if crs is not None else None,
-            bounds=tuple(ds.bounds),
+            bounds=(ds.bounds.left, ds.bounds.bottom, ds.bounds.right, ds.bounds.top),
             nodata=ds.nodata,
             dtype=ds.dtypes[0],
             block_shape=tuple(ds.block_shapes[0]),
@@ -98,10 +98,10 @@ def reproject_bounds(
 ) -> tuple[float, float, float, float]:
     """Bounds (left, bottom, right, top) in ``src_crs`` as bounds in ``dst_crs`` (edges densified)."""
     if same_crs(src_crs, dst_crs):
-        return tuple(bounds)
-    return tuple(
-        transform_bounds(CRS.from_user_input(src_crs), CRS.from_user_input(dst_crs), *bounds, densify_pts=DENSIFY_PTS)
-    )
+        return bounds
+    src, dst = CRS.from_user_input(src_crs), CRS.from_user_input(dst_crs)
+    left, bottom, right, top = transform_bounds(src, dst, *bounds, densify_pts=DENSIFY_PTS)
+    return left, bottom, right, top
 
 
 def gdal_version() -> str:

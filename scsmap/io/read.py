@@ -1,10 +1,15 @@
-"""Lazy reading of input layers: bands, nodata, CRS, units, physical-range checks.
+"""Reading rasters: lazy input layers (bands, nodata, CRS, units, physical-range checks) and finished products.
 
 :func:`open_layer` returns a dask-backed ``DataArray`` (band, y, x) in float32 with
 NaN for nodata and values in the layer's canonical unit, on the file's own grid.
 :func:`preflight` reads a decimated window over the region first, so that a wrong
 unit, an all-nodata layer or a file outside the region is refused before any
 output is written.
+
+The outputs stage (``scsmap stats``, ``report``, ``mosaic``) reads finished products only
+through :func:`read_window` (a block of rows), :func:`read_decimated` (a quick-look from the
+overviews), :func:`warp_window` (a window of another grid, nearest-neighbour) and
+:func:`read_band`, with nodata as NaN, so that its memory is bounded by what it asks for.
 """
 
 from __future__ import annotations

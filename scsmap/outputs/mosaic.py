@@ -256,7 +256,7 @@ def mosaic(
     """
     if len(out_dirs) < 2:
         raise OutputError("a mosaic needs at least two run folders", "scsmap mosaic OUT_DIR1 OUT_DIR2 ... --out DIR")
-    sources = [{"dir": Path(d), "manifest": load_manifest(Path(d))} for d in out_dirs]
+    sources: list[dict[str, Any]] = [{"dir": Path(d), "manifest": load_manifest(Path(d))} for d in out_dirs]
     dest = Path(dest)
     products: dict[str, dict[str, Any]] = {}
     for s in sources:

@@ -319,7 +319,7 @@ def zonal_statistics(
                         "zone_name": zones.names[z],
                         "group_by": g,
                         "class_code": code,
-                        "class_name": labels.get(code, "" if code is None else str(code)),
+                        "class_name": "" if code is None else labels.get(code, str(code)),
                         "area_ha": float(key_area[k]),
                         "product": e["id"],
                         "units": e["units"],
@@ -470,7 +470,7 @@ def write_stats(
         write_stats_csv(tmp_csv, table, COLUMNS)
         tmp_gpkg.unlink(missing_ok=True)
         unit_columns, units = wide(table)
-        geometry = {}
+        geometry: dict[tuple[str, str], Any] = {}
         for s, i, g in zip(zones.sets, zones.ids, zones.geometries):
             geometry.setdefault((s, i), g)
         geoms = [geometry[(u["zone_set"], u["zone_id"])] for u in units]
