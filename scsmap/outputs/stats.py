@@ -61,9 +61,10 @@ NAME_FIELDS = ("NAME", "name", "NAME_1", "ADM1_EN", "shapeName", "NAME_EN", "ADM
 #: left out: neighbours of the region that only share its border cells (where two boundary files disagree)
 MIN_VALID_SHARE = 0.25
 #: pixels of one window of the product grid (whole rows; a multiple of the files' tile height when a tile row
-#: fits). Per window, memory holds about 40 bytes per pixel and unit covering it: ~170 MB for the region and
-#: one admin level at the default
-WINDOW_PIXELS = 2**21
+#: fits). A window's weights, values and the engine's temporaries take about 100-150 bytes per pixel and unit
+#: covering it: 100-300 MB at the default for the region and one admin level (measured: 10000 x 10000 grid,
+#: 354 MB peak RSS in all). Smaller windows cost time: a 512-row tile is decoded once per window it meets
+WINDOW_PIXELS = 2**20
 #: units of the rates whose share of the 4 per 1000 target is given (t C ha-1 yr-1)
 RATE_UNITS = "t ha-1 yr-1"
 COLUMNS = [
