@@ -68,6 +68,22 @@ def test_two_overlapping_halves_give_back_the_whole_country(halves, demo_outputs
     assert res.manifest["products"][-1]["id"] == "provenance"
 
 
+def test_the_window_does_not_change_a_pixel(halves):
+    """7-row windows (cutting tiles, grid rows not a multiple of 7) write the same files as the default window."""
+    west, east, d = halves
+    big = mosaic([west, east], d / "big-window")
+    tiny = mosaic([west, east], d / "tiny-window", rows_per_window=7)
+    assert [e["path"] for e in tiny.manifest["products"]] == [e["path"] for e in big.manifest["products"]]
+    assert tiny.manifest["grid"]["shape"][0] % 7
+    for a, b in zip(big.manifest["products"], tiny.manifest["products"]):
+        assert np.array_equal(
+            read_band(d / "big-window" / a["path"]), read_band(d / "tiny-window" / b["path"]), equal_nan=True
+        )
+        assert a["sha256"] == b["sha256"], a["path"]
+        assert a["statistics"] == b["statistics"], a["path"]
+    assert tiny.manifest["sources"] == big.manifest["sources"]
+
+
 def test_order_decides_the_overlap(halves):
     west, east, d = halves
     mosaic([east, west], d / "reversed")

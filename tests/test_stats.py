@@ -18,7 +18,8 @@ from conftest import CONFIGS, SHARED, needs_shared
 from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
 
-from scsmap.outputs.stats import zonal_statistics
+from scsmap.io.stats_files import stats_frame
+from scsmap.outputs.stats import COLUMNS, Zones, total_units, zonal_statistics
 
 GEOD = pyproj.Geod(ellps="WGS84")
 RES = 0.01
@@ -52,7 +53,7 @@ def _write(path, arr, dtype="float32", nodata=-9999.0):
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
+def synthetic_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("synthetic")
     west = np.zeros((100, 100), bool)
     west[:, :50] = True
@@ -84,8 +85,25 @@ def synthetic(tmp_path_factory):
         geometry=[densify(rect), densify(tri)],
         crs="EPSG:4326",
     )
-    table = zonal_statistics(d, entries, zones)
+    return d, entries, _zones(zones), rect, tri
+
+
+@pytest.fixture(scope="module")
+def synthetic(synthetic_dir):
+    d, entries, zones, rect, tri = synthetic_dir
+    table = _frame(zonal_statistics(d, entries, zones))
     return table, rect, tri
+
+
+def _zones(gdf: gpd.GeoDataFrame) -> Zones:
+    """The units of a GeoDataFrame (zone_set, zone_id, zone_name, geometry) as stats' Zones."""
+    return Zones(
+        list(gdf.zone_set), list(gdf.zone_id), list(gdf.zone_name), list(gdf.geometry.values), gdf.crs.to_wkt()
+    )
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return stats_frame(rows, COLUMNS)
 
 
 def _row(table, zone, product, group="", code=None):
@@ -142,6 +160,66 @@ def test_breakdown_by_land_use_class(synthetic):
     assert crop.total == pytest.approx(100 * a_w / 1e6, rel=1e-5)
     assert crop.total + tree.total == pytest.approx(_row(table, "rect", "soc_t0").total, rel=1e-9)
     assert _row(table, "rect", "asr_ssm1", "land_use", 2).share_4p1000_percent == pytest.approx(100, rel=1e-6)
+
+
+def test_totals_of_every_area_density_in_tonnes():
+    assert total_units("t ha-1") == "Mt C"
+    assert total_units("t ha-1 yr-1") == "Mt C yr-1"
+    assert total_units("t CO2 ha-1 yr-1") == "Mt CO2 yr-1"
+    assert total_units("t CO2e ha-1 yr-1") == "Mt CO2e yr-1"
+    for units in ("%", "class", "degC", "mm yr-1", "currency t-1 CO2e", "yr", "1"):
+        assert total_units(units) is None, units
+
+
+def test_windows_of_a_few_rows_give_the_one_window_table(synthetic_dir):
+    """Sums combined window by window: 7-row windows (not a divisor of 100, cutting the triangle) = one window."""
+    d, entries, zones, _, _ = synthetic_dir
+    one = zonal_statistics(d, entries, zones, rows_per_window=100)
+    for rows in (7, 1):
+        many = zonal_statistics(d, entries, zones, rows_per_window=rows)
+        assert len(many) == len(one)
+        for a, b in zip(one, many):
+            for c in COLUMNS:
+                if isinstance(a[c], float):
+                    assert b[c] == pytest.approx(a[c], rel=1e-12, abs=0, nan_ok=True), (rows, c, a)
+                else:
+                    assert b[c] == a[c], (rows, c)
+
+
+def test_the_target_falls_back_to_the_configured_rate(synthetic_dir):
+    """Without a target_4p1000 product the target is parameters.rate_4p1000 x soc_t0 (not a fixed 0.004)."""
+    d, entries, zones, _, _ = synthetic_dir
+    no_target = [e for e in entries if e["id"] != "target_4p1000"]
+    with_product = _frame(zonal_statistics(d, entries, zones))
+    at_4 = _frame(zonal_statistics(d, no_target, zones, rate_4p1000=0.004))
+    at_8 = _frame(zonal_statistics(d, no_target, zones, rate_4p1000=0.008))
+    share = _row(with_product, "rect", "asr_ssm1").share_4p1000_percent
+    assert _row(at_4, "rect", "asr_ssm1").share_4p1000_percent == pytest.approx(share, rel=1e-6)
+    assert _row(at_8, "rect", "asr_ssm1").share_4p1000_percent == pytest.approx(share / 2, rel=1e-6)
+    assert np.isnan(_row(_frame(zonal_statistics(d, no_target, zones)), "rect", "asr_ssm1").share_4p1000_percent)
+
+
+# --------------------------------------------------------------------------- the run summary
+
+
+def test_the_region_row_equals_the_run_summary(demo_outputs):
+    """stats.csv and the manifest summary come from one zonal engine: the same numbers to 1e-9."""
+    import json
+
+    summary = json.loads((demo_outputs / "manifest.json").read_text())["summary"]
+    stats = pd.read_csv(demo_outputs / "stats.csv")
+    region = stats[(stats.zone_set == "region") & stats.group_by.isna()].set_index("product")
+    assert region.area_ha.nunique() == 1
+    assert region.area_ha.iloc[0] == pytest.approx(summary["region_area_ha"], rel=1e-9)
+    assert region.loc["soc_t0", "valid_area_ha"] == pytest.approx(summary["valid_area_ha"], rel=1e-9)
+    assert region.loc["soc_t0", "total"] == pytest.approx(summary["soc_stock_total_Mt"], rel=1e-9)
+    assert region.loc["soc_t0", "mean"] == pytest.approx(summary["soc_stock_mean_t_ha"], rel=1e-9)
+    assert region.loc["rate_best", "total"] == pytest.approx(summary["rate_best_total_Mt_yr"], rel=1e-9)
+    assert region.loc["rate_best", "share_4p1000_percent"] == pytest.approx(
+        summary["share_4p1000_national_percent"], rel=1e-9
+    )
+    assert region.loc["net_ghg_best", "total_units"] == "Mt CO2e yr-1"
+    assert region.loc["net_ghg_best", "total"] == pytest.approx(summary["net_ghg_best_total_Mt_CO2e_yr"], rel=1e-9)
 
 
 # --------------------------------------------------------------------------- MKD end to end

@@ -1,10 +1,15 @@
-"""Lazy reading of input layers: bands, nodata, CRS, units, physical-range checks.
+"""Reading rasters: lazy input layers (bands, nodata, CRS, units, physical-range checks) and finished products.
 
 :func:`open_layer` returns a dask-backed ``DataArray`` (band, y, x) in float32 with
 NaN for nodata and values in the layer's canonical unit, on the file's own grid.
 :func:`preflight` reads a decimated window over the region first, so that a wrong
 unit, an all-nodata layer or a file outside the region is refused before any
 output is written.
+
+The outputs stage (``scsmap stats``, ``report``, ``mosaic``) reads finished products only
+through :func:`read_window` (a block of rows), :func:`read_decimated` (a quick-look from the
+overviews), :func:`warp_window` (a window of another grid, nearest-neighbour) and
+:func:`read_band`, with nodata as NaN, so that its memory is bounded by what it asks for.
 """
 
 from __future__ import annotations
@@ -404,3 +409,108 @@ def read_band(path: Path) -> np.ndarray:
         if ds.nodata is not None:
             a[a == ds.nodata] = np.nan
     return a
+
+
+# --------------------------------------------------------------------------- finished products
+
+
+def _masked(a: np.ndarray, nodata: float | None) -> np.ndarray:
+    """``a`` as float (float32 for types float32 holds exactly, else float64) with nodata as NaN.
+
+    The nodata value is compared in the file's own data type, so that a float32 nodata such as
+    -3.4e38 is recognised whatever its decimal spelling in the file's header.
+    """
+    exact32 = a.dtype in (np.dtype("uint8"), np.dtype("int8"), np.dtype("uint16"), np.dtype("int16"))
+    out = a.astype("float32" if exact32 or a.dtype == np.dtype("float32") else "float64")
+    if nodata is None or math.isnan(nodata):
+        return out
+    if np.issubdtype(a.dtype, np.integer):
+        lim = np.iinfo(a.dtype)
+        if nodata == int(nodata) and lim.min <= nodata <= lim.max:
+            out[a == int(nodata)] = np.nan
+    else:
+        with np.errstate(over="ignore"):
+            out[a == np.asarray(nodata).astype(a.dtype)] = np.nan
+    return out
+
+
+def read_window(path: str | Path, rows: slice | None = None, cols: slice | None = None) -> np.ndarray:
+    """A window of band 1 of a raster, nodata as NaN.
+
+    Parameters
+    ----------
+    path : path-like
+    rows, cols : slice, optional
+        Rows and columns of the window (``slice(start, stop)``, within the raster); default: all.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows, cols); float32 for 8-/16-bit integer and float32 files (exact), float64 otherwise.
+    """
+    with rasterio.open(path) as ds:
+        r0, r1, _ = (rows or slice(None)).indices(ds.height)
+        c0, c1, _ = (cols or slice(None)).indices(ds.width)
+        a = ds.read(1, window=rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0))
+        return _masked(a, ds.nodata)
+
+
+def read_decimated(path: str | Path, size: int) -> np.ndarray:
+    """Band 1 read at most ``size`` pixels on its longer side (nearest, from the overviews), nodata as NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64; the full raster when it is no larger than ``size``.
+    """
+    with rasterio.open(path) as ds:
+        f = max(ds.width, ds.height) / size
+        shape = (max(1, round(ds.height / f)), max(1, round(ds.width / f))) if f > 1 else (ds.height, ds.width)
+        a = ds.read(1, out_shape=shape, resampling=Resampling.nearest).astype("float64")
+        if ds.nodata is not None:
+            a[a == ds.nodata] = np.nan
+    return a
+
+
+def warp_window(path: str | Path, crs: str, transform: Any, shape: tuple[int, int]) -> np.ndarray:
+    """Band 1 of a raster warped with nearest-neighbour onto a window of another grid.
+
+    Only the part of the file under the window is read.
+
+    Parameters
+    ----------
+    path : path-like
+    crs : str
+        The target grid's CRS (WKT or ``EPSG:xxxx``).
+    transform : affine.Affine
+        The window's transform (the grid's transform shifted to the window's top-left pixel).
+    shape : (int, int)
+        The window's (height, width).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, NaN where the file has nodata or does not reach.
+    """
+    from rasterio.warp import reproject
+
+    out = np.full(shape, np.nan, dtype="float64")
+    with rasterio.open(path) as ds:
+        reproject(
+            rasterio.band(ds, 1),
+            out,
+            src_nodata=ds.nodata,
+            dst_transform=transform,
+            dst_crs=RioCRS.from_user_input(crs),
+            dst_nodata=np.nan,
+            resampling=Resampling.nearest,
+        )
+    return out
+
+
+def read_columns_csv(path: str | Path) -> dict[str, np.ndarray]:
+    """A CSV table with a header row as columns (name → 1-D array; numbers typed as pandas infers them)."""
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    return {str(c): df[c].to_numpy() for c in df.columns}

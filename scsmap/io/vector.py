@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import geopandas as gpd
 from odc.geo.geom import Geometry
 
@@ -59,6 +62,44 @@ def read_polygons(
     if not len(gdf):
         raise InputError(f"no feature in {path} matches {where_key} = {where}")
     return gdf
+
+
+@dataclass(frozen=True)
+class PolygonTable:
+    """Polygons of a vector file without geopandas: shapely geometries, attribute columns and CRS.
+
+    Attributes
+    ----------
+    geometries : list of shapely geometries
+        One per feature, in the file's CRS.
+    columns : dict of str to list
+        Attribute name → one value per feature (Python values as the file's driver gives them).
+    crs_wkt : str
+        The file's CRS as WKT.
+    """
+
+    geometries: list[Any]
+    columns: dict[str, list[Any]]
+    crs_wkt: str
+
+
+def read_polygon_table(
+    path: str, layer: str | None = None, where: dict[str, str] | None = None, where_key: str = "where"
+) -> PolygonTable:
+    """Read a polygon file as :class:`PolygonTable`, keeping the features whose attributes equal ``where``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_polygons`.
+    """
+    gdf = read_polygons(path, layer, where, where_key)
+    name = gdf.geometry.name
+    return PolygonTable(
+        geometries=list(gdf.geometry.values),
+        columns={str(c): gdf[c].tolist() for c in gdf.columns if c != name},
+        crs_wkt=gdf.crs.to_wkt(),
+    )
 
 
 def load_boundary(region: RegionConfig) -> Geometry | None:

@@ -115,6 +115,12 @@ def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool =
     return ds
 
 
+def write_window(dataset, array: np.ndarray, row: int, col: int = 0) -> None:
+    """Write a 2-D array into band 1 of an open dataset (:func:`open_tiled`) with its top-left pixel at (row, col)."""
+    height, width = array.shape
+    dataset.write(array, 1, window=Window(col, row, width, height))
+
+
 def set_statistics(path: Path, stats: dict[str, float]) -> None:
     """Write exact band statistics as GDAL's ``STATISTICS_*`` band tags."""
     with rasterio.open(path, "r+") as ds:

@@ -12,9 +12,16 @@ outputs of several runs (``scsmap run`` folders) onto one grid:
   number of the region each pixel came from, 255 where no region has data; the numbers,
   regions and folders are listed in the mosaic's ``manifest.json``.
 
-Each region's products are read once per pass and warped onto the mosaic grid with
-nearest-neighbour resampling (exact when the grids line up, as they do on the global
-30-arc-second grid). The mosaic is held in memory: at most :data:`MAX_PIXELS` pixels.
+The mosaic is made window by window (blocks of whole rows of its grid, :data:`WINDOW_PIXELS`
+pixels at most, whole 512-row tiles when they fit): each region's product window is warped onto
+the mosaic's window with nearest-neighbour resampling (exact when the grids line up, as they do on
+the global 30-arc-second grid) and only that part of the file is read. A first pass writes
+``provenance.tif`` (the first region with any product valid at each pixel), a second pass each
+product from the provenance region of each pixel; each file is written window by window into a
+tiled staging GeoTIFF and converted into a COG as a run's products are, with exact statistics
+(per-row sums added with ``math.fsum``, so the same whatever the window). Memory is bounded by the
+window (and GDAL's block cache), not by the grid: :data:`MAX_PIXELS` only guards against a
+``--resolution`` that would fill the disk (4 bytes a pixel and product before compression).
 """
 
 from __future__ import annotations
@@ -24,27 +31,36 @@ import math
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import rasterio
 from affine import Affine
-from rasterio.crs import CRS
-from rasterio.warp import Resampling, reproject, transform_bounds
+from odc.geo.geobox import GeoBox
 
 from .. import __version__
+from ..config import ComputeConfig
 from ..errors import OutputError
+from ..io.gdal_env import gdal_env, gdal_options
 from ..io.manifest import load_manifest
-from ..io.write import finish_stats, sha256, to_cog
+from ..io.raster_info import raster_info
+from ..io.read import read_window, warp_window
+from ..io.write import RasterSpec, finish_stats, open_tiled, set_statistics, sha256, to_cog, write_window
 from ..products import PRODUCTS
 from ..products.styles import Legend, legend_for, numbered_classes, write_qml
 from .stac import write_stac
+from .stats import window_rows
 
 PROVENANCE = "provenance"
-MAX_PIXELS = 200_000_000
+#: largest mosaic grid [pixels]: 4e9 holds the global 30-arc-second grid (43200 x 21600 = 9.3e8) four
+#: times over; memory does not grow with it (windows), disk and time do
+MAX_PIXELS = 4_000_000_000
+#: pixels of one window of the mosaic grid (whole rows)
+WINDOW_PIXELS = 2**22
+#: tile size of the staging files and COGs
+TILE = 512
 OVERLAP_RULE = (
     "each pixel comes from the first region, in the order given, with data there (any product valid); "
     "all products of a pixel come from that region"
@@ -59,98 +75,146 @@ class MosaicResult:
     manifest: dict[str, Any]
 
 
-def _grid(sources: list[dict[str, Any]], resolution: float | None):
-    first = sources[0]
-    with rasterio.open(first["dir"] / first["manifest"]["products"][0]["path"]) as ds:
-        crs, t = ds.crs, ds.transform
+@dataclass(frozen=True)
+class _Grid:
+    crs: str  # WKT
+    name: str  # as GDAL writes it shortly (EPSG:4326)
+    transform: Affine
+    shape: tuple[int, int]
+
+    @property
+    def geobox(self) -> GeoBox:
+        return GeoBox(self.shape, self.transform, self.crs)
+
+
+def _grid(sources: list[dict[str, Any]], resolution: float | None) -> _Grid:
+    first = raster_info(sources[0]["dir"] / sources[0]["manifest"]["products"][0]["path"])
+    crs, t = first.crs_wkt, first.transform
     res = resolution or abs(t.a)
     x0, y0 = t.c, t.f
     left = bottom = math.inf
     right = top = -math.inf
     for s in sources:
-        with rasterio.open(s["dir"] / s["manifest"]["products"][0]["path"]) as ds:
-            b = transform_bounds(ds.crs, crs, *ds.bounds, densify_pts=21) if ds.crs != crs else tuple(ds.bounds)
+        b = raster_info(s["dir"] / s["manifest"]["products"][0]["path"]).bounds_in(crs)
         left, bottom, right, top = min(left, b[0]), min(bottom, b[1]), max(right, b[2]), max(top, b[3])
     # snap to the first region's pixel edges
     left = x0 + math.floor(round((left - x0) / res, 6)) * res
     top = y0 - math.floor(round((y0 - top) / res, 6)) * res
     width = int(math.ceil(round((right - left) / res, 6)))
     height = int(math.ceil(round((top - bottom) / res, 6)))
-    return crs, Affine(res, 0, left, 0, -res, top), (height, width)
+    return _Grid(crs, first.crs_string, Affine(res, 0, left, 0, -res, top), (height, width))
 
 
-def _warp(path: Path, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    out = np.full(shape, np.nan, dtype="float64")
-    with rasterio.open(path) as ds:
-        src = ds.read(1).astype("float64")
-        if ds.nodata is not None:
-            src[src == ds.nodata] = np.nan
-        reproject(
-            src,
-            out,
-            src_transform=ds.transform,
-            src_crs=ds.crs,
-            src_nodata=np.nan,
-            dst_transform=transform,
-            dst_crs=crs,
-            dst_nodata=np.nan,
-            resampling=Resampling.nearest,
+def _windows(grid: _Grid, rows: int) -> Iterator[tuple[int, Affine, tuple[int, int]]]:
+    """(first row, transform, shape) of each row window of the grid."""
+    height, width = grid.shape
+    for y0 in range(0, height, rows):
+        yield y0, grid.transform @ Affine.translation(0, y0), (min(rows, height - y0), width)
+
+
+class _PixelStats:
+    """Count, sum, sum of squares, min and max of the valid pixels, added window by window.
+
+    The sums are kept per row of the grid and added with ``math.fsum`` at the end: exact for the
+    row sums, and the same whatever the windows (a row is never split).
+    """
+
+    def __init__(self) -> None:
+        self.count = self.total = 0
+        self.sums: list[float] = []
+        self.sumsq: list[float] = []
+        self.min, self.max = math.inf, -math.inf
+
+    def add(self, a: np.ndarray) -> None:
+        ok = np.isfinite(a)
+        x = np.where(ok, a, 0.0)
+        self.count += int(ok.sum())
+        self.total += a.size
+        self.sums += np.add.reduce(x, axis=1).tolist()
+        self.sumsq += np.add.reduce(x * x, axis=1).tolist()
+        if ok.any():
+            self.min, self.max = min(self.min, float(a[ok].min())), max(self.max, float(a[ok].max()))
+
+    def finish(self) -> dict[str, float]:
+        return finish_stats(
+            {
+                "count": self.count,
+                "total": self.total,
+                "sum": math.fsum(self.sums),
+                "sumsq": math.fsum(self.sumsq),
+                "min": self.min,
+                "max": self.max,
+            }
         )
-    return out
 
 
-def _write(
-    arr: np.ndarray,
-    path: Path,
-    crs: CRS,
-    transform: Affine,
-    dtype: str,
-    nodata: float,
-    units: str,
-    description: str,
-    tags: dict[str, str],
-    legend: Legend,
-) -> dict[str, float]:
-    ok = np.isfinite(arr)
-    data = np.where(ok, arr, nodata).astype(dtype)
-    tmp = path.with_suffix(".tmp.tif")
-    with rasterio.open(
-        tmp,
-        "w",
-        driver="GTiff",
-        width=arr.shape[1],
-        height=arr.shape[0],
-        count=1,
-        dtype=dtype,
-        nodata=nodata,
-        crs=crs,
-        transform=transform,
-        tiled=True,
-        blockxsize=512,
-        blockysize=512,
-        compress="DEFLATE",
-    ) as ds:
-        ds.write(data, 1)
-        ds.set_band_description(1, description)
-        ds.set_band_unit(1, units)
-        ds.update_tags(**tags)
-        if legend.kind == "classes":
-            ds.write_colormap(1, legend.colormap())
-    n = int(ok.sum())
-    v = arr[ok]
-    stats = finish_stats(
-        {
-            "count": n,
-            "total": arr.size,
-            "sum": v.sum(),
-            "sumsq": (v * v).sum(),
-            "min": v.min() if n else np.nan,
-            "max": v.max() if n else np.nan,
-        }
+def _finish(spec: RasterSpec, stats: _PixelStats, final: Path, legend: Legend) -> dict[str, float]:
+    """Statistics into the staging file, staging file → COG (as a run's products), the QGIS style beside it."""
+    figures = stats.finish()
+    set_statistics(spec.path, figures)
+    to_cog(spec.path, final, spec.resampling, TILE)
+    spec.path.unlink()
+    write_qml(legend, final)
+    return figures
+
+
+def _spec(path: Path, entry: dict[str, Any], tags: dict[str, str], legend: Legend) -> RasterSpec:
+    classes = legend.kind == "classes"
+    return RasterSpec(
+        path=path,
+        dtype=entry["dtype"],
+        nodata=entry["nodata"],
+        description=entry["long_name"],
+        units=entry["units"],
+        tags=tags,
+        colormap=legend.colormap() if classes else None,
+        resampling="nearest" if classes else "average",
     )
-    to_cog(tmp, path, "nearest" if legend.kind == "classes" else "average")
-    tmp.unlink()
-    write_qml(legend, path)
+
+
+def _provenance(
+    sources: list[dict[str, Any]], grid: _Grid, rows: int, spec: RasterSpec, legend: Legend, final: Path
+) -> tuple[dict[str, float], list[int]]:
+    """Pass 1: the provenance of each pixel (first region with any product valid) into ``final``.
+
+    Returns the statistics and the pixels taken from each region.
+    """
+    pixels = [0] * (len(sources) + 1)
+    stats = _PixelStats()
+    ds = open_tiled(spec, grid.geobox, TILE)
+    try:
+        for y0, transform, shape in _windows(grid, rows):
+            prov = np.zeros(shape, dtype="uint8")
+            for i, s in enumerate(sources, start=1):
+                covered = np.zeros(shape, dtype=bool)
+                for e in s["manifest"]["products"]:
+                    covered |= np.isfinite(warp_window(s["dir"] / e["path"], grid.crs, transform, shape))
+                prov[(prov == 0) & covered] = i
+            counts = np.bincount(prov.ravel(), minlength=len(sources) + 1)
+            pixels = [a + int(b) for a, b in zip(pixels, counts)]
+            stats.add(np.where(prov > 0, prov, np.nan))
+            write_window(ds, np.where(prov > 0, prov, spec.nodata).astype(spec.dtype), y0)
+    finally:
+        ds.close()
+    return _finish(spec, stats, final, legend), pixels
+
+
+def _product(owners: list[tuple[int, Path]], provenance: Path, grid: _Grid, rows: int, spec: RasterSpec) -> _PixelStats:
+    """Pass 2, one product: each pixel from its provenance region, window by window into ``spec.path``."""
+    stats = _PixelStats()
+    ds = open_tiled(spec, grid.geobox, TILE)
+    try:
+        for y0, transform, shape in _windows(grid, rows):
+            prov = read_window(provenance, slice(y0, y0 + shape[0]))
+            out = np.full(shape, np.nan)
+            for i, path in owners:
+                take = prov == i
+                if take.any():
+                    out[take] = warp_window(path, grid.crs, transform, shape)[take]
+            stats.add(out)
+            write_window(ds, np.where(np.isfinite(out), out, spec.nodata).astype(spec.dtype), y0)
+    finally:
+        ds.close()
     return stats
 
 
@@ -159,6 +223,7 @@ def mosaic(
     dest: str | os.PathLike,
     overwrite: bool = False,
     resolution: float | None = None,
+    rows_per_window: int | None = None,
 ) -> MosaicResult:
     """Merge the outputs of several runs into one map per product plus a provenance layer.
 
@@ -174,6 +239,9 @@ def mosaic(
         Replace an existing mosaic in ``dest``.
     resolution : float, optional
         Pixel size in the first region's CRS units (default: the first region's).
+    rows_per_window : int, optional
+        Rows of the mosaic grid made at a time (default: :data:`WINDOW_PIXELS` pixels, whole tiles).
+        The files are the same whatever the window.
 
     Returns
     -------
@@ -188,7 +256,7 @@ def mosaic(
     """
     if len(out_dirs) < 2:
         raise OutputError("a mosaic needs at least two run folders", "scsmap mosaic OUT_DIR1 OUT_DIR2 ... --out DIR")
-    sources = [{"dir": Path(d), "manifest": load_manifest(Path(d))} for d in out_dirs]
+    sources: list[dict[str, Any]] = [{"dir": Path(d), "manifest": load_manifest(Path(d))} for d in out_dirs]
     dest = Path(dest)
     products: dict[str, dict[str, Any]] = {}
     for s in sources:
@@ -200,7 +268,8 @@ def mosaic(
                     f"{first['units']} ({first['dtype']}) in {s['dir']}",
                     "mosaic runs made with the same scsmap version",
                 )
-    crs, transform, shape = _grid(sources, resolution)
+    grid = _grid(sources, resolution)
+    shape = grid.shape
     if shape[0] * shape[1] > MAX_PIXELS:
         raise OutputError(
             f"the mosaic grid would be {shape[0]} x {shape[1]} pixels (over {MAX_PIXELS:,})",
@@ -214,122 +283,14 @@ def mosaic(
             f"a mosaic exists already in {dest} ({', '.join(existing[:3])} ...)",
             "pass --overwrite to replace it, or choose another --out",
         )
-
-    # pass 1: footprints -> provenance (first listed region with any valid product wins)
-    prov = np.zeros(shape, dtype="uint8")
-    for i, s in enumerate(sources, start=1):
-        covered = np.zeros(shape, dtype=bool)
-        for e in s["manifest"]["products"]:
-            covered |= np.isfinite(_warp(s["dir"] / e["path"], crs, transform, shape))
-        prov[(prov == 0) & covered] = i
+    rows = rows_per_window or window_rows(shape, TILE, WINDOW_PIXELS)
 
     staging = dest / f".staging-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     try:
-        entries = []
-        region_names = [f"{s['manifest']['region']['name']} [{s['dir'].resolve().name}]" for s in sources]
-        tags = {"SCSMAP_VERSION": __version__, "MOSAIC_OF": "; ".join(region_names), "OVERLAP_RULE": OVERLAP_RULE}
-        # pass 2: each product from the provenance region of each pixel
-        for pid, e in products.items():
-            out = np.full(shape, np.nan)
-            for i, s in enumerate(sources, start=1):
-                own = next((x for x in s["manifest"]["products"] if x["id"] == pid), None)
-                if own is None:
-                    continue
-                v = _warp(s["dir"] / own["path"], crs, transform, shape)
-                take = prov == i
-                out[take] = v[take]
-            p = PRODUCTS.get(pid)
-            legend = (
-                legend_for(p)
-                if p is not None
-                else Legend("ramp", e["long_name"], e["units"], stops=((0.0, "#f7fbff"), (1.0, "#08306b")))
-            )
-            path = staging / f"{pid}.tif"
-            stats = _write(
-                out,
-                path,
-                crs,
-                transform,
-                e["dtype"],
-                e["nodata"],
-                e["units"],
-                e["long_name"],
-                {**tags, "PRODUCT_ID": pid, "UNITS": e["units"]},
-                legend,
-            )
-            entries.append(
-                {
-                    **{k: e[k] for k in ("id", "long_name", "units", "dtype", "nodata")},
-                    "path": path.name,
-                    "sha256": sha256(path),
-                    "statistics": stats,
-                    "valid_range": e.get("valid_range"),
-                }
-            )
-        legend = Legend(
-            "classes",
-            "region each pixel comes from",
-            "class",
-            classes=tuple(
-                (i, name, colour) for (i, _, colour), name in zip(numbered_classes(1, len(sources)), region_names)
-            ),
-        )
-        path = staging / f"{PROVENANCE}.tif"
-        stats = _write(
-            np.where(prov > 0, prov, np.nan),
-            path,
-            crs,
-            transform,
-            "uint8",
-            255,
-            "class",
-            legend.title,
-            {**tags, "PRODUCT_ID": PROVENANCE},
-            legend,
-        )
-        entries.append(
-            {
-                "id": PROVENANCE,
-                "long_name": legend.title,
-                "units": "class",
-                "dtype": "uint8",
-                "nodata": 255,
-                "path": path.name,
-                "sha256": sha256(path),
-                "statistics": stats,
-                "valid_range": [1, len(sources)],
-            }
-        )
-        first_region = sources[0]["manifest"]["region"]
-        manifest = {
-            "scsmap_version": __version__,
-            "region": {
-                "name": "mosaic of " + ", ".join(region_names),
-                "iso3": first_region.get("iso3"),
-                "id": "mosaic-" + "-".join(str(s["manifest"]["region"].get("id")) for s in sources),
-            },
-            "grid": {
-                "crs": crs.to_string(),
-                "shape": list(shape),
-                "resolution": [transform.a, transform.e],
-                "transform": list(transform)[:6],
-            },
-            "overlap_rule": OVERLAP_RULE,
-            "sources": [
-                {
-                    "provenance_code": i,
-                    "region": s["manifest"]["region"],
-                    "out_dir": str(s["dir"].resolve()),
-                    "config_sha256": s["manifest"].get("config_sha256"),
-                    "pixels": int((prov == i).sum()),
-                }
-                for i, s in enumerate(sources, start=1)
-            ],
-            "products": entries,
-        }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        for e in entries:
+        with gdal_env(gdal_options(ComputeConfig())):  # a run's bounded GDAL block cache
+            manifest = _make(sources, products, grid, rows, staging)
+        for e in manifest["products"]:
             for name in (e["path"], Path(e["path"]).with_suffix(".qml").name):
                 os.replace(staging / name, dest / name)
         os.replace(staging / "manifest.json", dest / "manifest.json")
@@ -337,3 +298,90 @@ def mosaic(
         shutil.rmtree(staging, ignore_errors=True)
     write_stac(dest, manifest)
     return MosaicResult(out_dir=dest, manifest=manifest)
+
+
+def _make(
+    sources: list[dict[str, Any]], products: dict[str, dict[str, Any]], grid: _Grid, rows: int, staging: Path
+) -> dict[str, Any]:
+    """Write every file of the mosaic into ``staging``; return its manifest."""
+    region_names = [f"{s['manifest']['region']['name']} [{s['dir'].resolve().name}]" for s in sources]
+    tags = {"SCSMAP_VERSION": __version__, "MOSAIC_OF": "; ".join(region_names), "OVERLAP_RULE": OVERLAP_RULE}
+
+    # pass 1: footprints -> provenance (first listed region with any valid product wins)
+    legend = Legend(
+        "classes",
+        "region each pixel comes from",
+        "class",
+        classes=tuple(
+            (i, name, colour) for (i, _, colour), name in zip(numbered_classes(1, len(sources)), region_names)
+        ),
+    )
+    prov_entry = {"id": PROVENANCE, "long_name": legend.title, "units": "class", "dtype": "uint8", "nodata": 255}
+    prov_path = staging / f"{PROVENANCE}.tif"
+    spec = _spec(staging / f"{PROVENANCE}.tmp.tif", prov_entry, {**tags, "PRODUCT_ID": PROVENANCE}, legend)
+    prov_stats, pixels = _provenance(sources, grid, rows, spec, legend, prov_path)
+
+    # pass 2: each product from the provenance region of each pixel
+    entries = []
+    for pid, e in products.items():
+        p = PRODUCTS.get(pid)
+        legend_p = (
+            legend_for(p)
+            if p is not None
+            else Legend("ramp", e["long_name"], e["units"], stops=((0.0, "#f7fbff"), (1.0, "#08306b")))
+        )
+        owners = [
+            (i, s["dir"] / own["path"])
+            for i, s in enumerate(sources, start=1)
+            if (own := next((x for x in s["manifest"]["products"] if x["id"] == pid), None)) is not None
+        ]
+        path = staging / f"{pid}.tif"
+        spec = _spec(staging / f"{pid}.tmp.tif", e, {**tags, "PRODUCT_ID": pid, "UNITS": e["units"]}, legend_p)
+        stats = _finish(spec, _product(owners, prov_path, grid, rows, spec), path, legend_p)
+        entries.append(
+            {
+                **{k: e[k] for k in ("id", "long_name", "units", "dtype", "nodata")},
+                "path": path.name,
+                "sha256": sha256(path),
+                "statistics": stats,
+                "valid_range": e.get("valid_range"),
+            }
+        )
+    entries.append(
+        {
+            **prov_entry,
+            "path": prov_path.name,
+            "sha256": sha256(prov_path),
+            "statistics": prov_stats,
+            "valid_range": [1, len(sources)],
+        }
+    )
+    first_region = sources[0]["manifest"]["region"]
+    manifest = {
+        "scsmap_version": __version__,
+        "region": {
+            "name": "mosaic of " + ", ".join(region_names),
+            "iso3": first_region.get("iso3"),
+            "id": "mosaic-" + "-".join(str(s["manifest"]["region"].get("id")) for s in sources),
+        },
+        "grid": {
+            "crs": grid.name,
+            "shape": list(grid.shape),
+            "resolution": [grid.transform.a, grid.transform.e],
+            "transform": list(grid.transform)[:6],
+        },
+        "overlap_rule": OVERLAP_RULE,
+        "sources": [
+            {
+                "provenance_code": i,
+                "region": s["manifest"]["region"],
+                "out_dir": str(s["dir"].resolve()),
+                "config_sha256": s["manifest"].get("config_sha256"),
+                "pixels": pixels[i],
+            }
+            for i, s in enumerate(sources, start=1)
+        ],
+        "products": entries,
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest

@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import rasterio
 import yaml
-from rasterio.enums import Resampling
 
 from .. import __version__
 from ..config import Config
 from ..errors import OutputError
 from ..io.manifest import load_manifest
+from ..io.raster_info import gdal_version
+from ..io.read import read_columns_csv, read_decimated
+from ..io.stats_files import read_stats_csv
 from ..products.styles import Legend, legend_for
 from .stats import STATS_CSV, product_of, write_stats
 
@@ -68,7 +68,7 @@ METHODS = (
 
 def versions() -> dict[str, str]:
     """Versions of Python, GDAL and the libraries a run depends on."""
-    out = {"scsmap": __version__, "python": platform.python_version(), "GDAL": rasterio.__gdal_version__}
+    out = {"scsmap": __version__, "python": platform.python_version(), "GDAL": gdal_version()}
     for name in _VERSIONED:
         try:
             out[name] = importlib.metadata.version(name)
@@ -104,12 +104,7 @@ def quicklook(tif: Path, legend: Legend, png: Path, size: int = QUICKLOOK_SIZE) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with rasterio.open(tif) as ds:
-        f = max(ds.width, ds.height) / size
-        shape = (max(1, round(ds.height / f)), max(1, round(ds.width / f))) if f > 1 else (ds.height, ds.width)
-        a = ds.read(1, out_shape=shape, resampling=Resampling.nearest).astype("float64")
-        if ds.nodata is not None:
-            a[a == ds.nodata] = np.nan
+    a = read_decimated(tif, size)
     cmap, norm = mpl_colormap(legend)
     plt.imsave(png, cmap(norm(np.ma.masked_invalid(a))))
     return png
@@ -121,8 +116,8 @@ def _css_gradient(legend: Legend) -> str:
 
 
 def _fmt(v, spec: str = ",.4g") -> str:
-    """A number for the report; "–" for missing values (None, NaN, NA, undefined in the template)."""
-    if v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
+    """A number for the report; "–" for missing values (None, NaN, undefined in the template)."""
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "–"
     try:
         return format(v, spec)
@@ -130,58 +125,81 @@ def _fmt(v, spec: str = ",.4g") -> str:
         return "–"
 
 
-def _matrix(table: pd.DataFrame, columns: list[str], key: str) -> list[list[str]]:
-    """Rows: area, then one per product: total (with units) when it has one, else the mean."""
-    rows = [["area (ha)"] + [_fmt(table[(table[key] == c)]["area_ha"].max(), ",.0f") for c in columns]]
-    for pid, grp in table.groupby("product", sort=False):
-        units = grp["total_units"].iloc[0]
-        what = f"{pid} total ({units})" if units else f"{pid} mean ({grp['units'].iloc[0]})"
-        vals = grp.set_index(key)["total" if units else "mean"]
-        rows.append([what] + [_fmt(vals.get(c)) for c in columns])
+Row = dict[str, Any]
+
+
+def _where(table: list[Row], zone_set: str | None = None, group_by: str | None = None) -> list[Row]:
+    """Rows of the region (``zone_set="region"``) or of the other units (``zone_set="units"``), of one group."""
+    return [
+        r
+        for r in table
+        if (zone_set is None or (r["zone_set"] == "region") == (zone_set == "region"))
+        and (group_by is None or r["group_by"] == group_by)
+    ]
+
+
+def _matrix(table: list[Row], columns: list[str]) -> list[list[str]]:
+    """Rows: area, then one per product: total (with units) when it has one, else the mean.
+
+    ``table``'s rows carry their column label under ``"col"``.
+    """
+    area: dict[str, float] = {}
+    for r in table:
+        area[r["col"]] = max(area.get(r["col"], -np.inf), r["area_ha"])
+    rows = [["area (ha)"] + [_fmt(area.get(c), ",.0f") for c in columns]]
+    by_product: dict[str, list[Row]] = {}
+    for r in table:
+        by_product.setdefault(r["product"], []).append(r)
+    for pid, grp in by_product.items():
+        units = grp[0]["total_units"]
+        what = f"{pid} total ({units})" if units else f"{pid} mean ({grp[0]['units']})"
+        vals: dict[str, list[float]] = {}
+        for r in grp:
+            vals.setdefault(r["col"], []).append(r["total" if units else "mean"])
+        # a column label given twice (two units of one name) has no single value
+        rows.append([what] + [_fmt(vals[c][0] if len(vals.get(c, ())) == 1 else None) for c in columns])
     return rows
 
 
-def _stats_context(table: pd.DataFrame) -> dict[str, Any]:
-    region = table[(table.zone_set == "region") & (table.group_by == "")]
-    units = table[(table.zone_set != "region") & (table.group_by == "")].copy()
-    units["col"] = units.zone_set + ": " + units.zone_name
+def _stats_context(table: list[Row]) -> dict[str, Any]:
+    region = _where(table, "region", "")
+    units = [{**r, "col": f"{r['zone_set']}: {r['zone_name']}"} for r in _where(table, "units", "")]
     groups = []
-    for g in [g for g in table.group_by.unique() if g]:
-        t = table[(table.zone_set == "region") & (table.group_by == g)].copy()
-        t["col"] = t.class_code.astype(str) + " " + t.class_name
-        cols = list(dict.fromkeys(t.col))
-        groups.append({"name": g, "columns": cols, "rows": _matrix(t, cols, "col")})
-    ucols = list(dict.fromkeys(units.col))
+    for g in [g for g in dict.fromkeys(r["group_by"] for r in table) if g]:
+        t = [{**r, "col": f"{r['class_code']} {r['class_name']}"} for r in _where(table, "region", g)]
+        cols = list(dict.fromkeys(r["col"] for r in t))
+        groups.append({"name": g, "columns": cols, "rows": _matrix(t, cols)})
+    ucols = list(dict.fromkeys(r["col"] for r in units))
     return {
         "region_rows": [
             [
-                r.product,
-                r.units,
-                _fmt(r.valid_area_ha, ",.0f"),
-                _fmt(r.mean),
-                _fmt(r.total) + (f" {r.total_units}" if r.total_units else ""),
-                _fmt(r.share_4p1000_percent, ".1f"),
+                r["product"],
+                r["units"],
+                _fmt(r["valid_area_ha"], ",.0f"),
+                _fmt(r["mean"]),
+                _fmt(r["total"]) + (f" {r['total_units']}" if r["total_units"] else ""),
+                _fmt(r["share_4p1000_percent"], ".1f"),
             ]
-            for r in region.itertuples()
+            for r in region
         ],
         "unit_columns": ucols,
-        "unit_rows": _matrix(units, ucols, "col") if ucols else [],
+        "unit_rows": _matrix(units, ucols) if ucols else [],
         "groups": groups,
-        "region_area": region.area_ha.max() if len(region) else None,
+        "region_area": max(r["area_ha"] for r in region) if region else None,
     }
 
 
-def _qa_rows(manifest: dict[str, Any], table: pd.DataFrame) -> list[dict[str, Any]]:
-    region = table[(table.zone_set == "region") & (table.group_by == "")].set_index("product")
+def _qa_rows(manifest: dict[str, Any], table: list[Row]) -> list[dict[str, Any]]:
+    region = {r["product"]: r for r in _where(table, "region", "")}
     rows = []
     for e in manifest["products"]:
         st, vr = e.get("statistics", {}), e.get("valid_range")
         lo, hi = st.get("minimum"), st.get("maximum")
         inside = None if lo is None or vr is None else (vr[0] <= lo and hi <= vr[1])
         nan = None
-        if e["id"] in region.index:
-            r = region.loc[e["id"]]
-            nan = 100 * (1 - r.valid_area_ha / r.area_ha) if r.area_ha else None
+        if e["id"] in region:
+            r = region[e["id"]]
+            nan = 100 * (1 - r["valid_area_ha"] / r["area_ha"]) if r["area_ha"] else None
         rows.append(
             {
                 "id": e["id"],
@@ -226,10 +244,7 @@ def write_report(cfg: Config, out_dir: str | os.PathLike | None = None) -> Path:
     manifest = load_manifest(out)
     if not (out / STATS_CSV).is_file():
         write_stats(cfg, out)
-    table = pd.read_csv(out / STATS_CSV, keep_default_na=False, na_values=[""])
-    table["total_units"] = table["total_units"].fillna("")
-    table["class_name"] = table["class_name"].fillna("")
-    table["group_by"] = table["group_by"].fillna("")
+    table = read_stats_csv(out / STATS_CSV)
     qdir = out / QUICKLOOKS
     qdir.mkdir(exist_ok=True)
     maps = []
@@ -248,7 +263,7 @@ def write_report(cfg: Config, out_dir: str | os.PathLike | None = None) -> Path:
                 "src": f"{QUICKLOOKS}/{png.name}",
                 "legend": legend,
                 "gradient": _css_gradient(legend) if legend.kind == "ramp" else None,
-                "present": sorted({int(c) for c in table[table.group_by == e["id"]].class_code.dropna()}),
+                "present": sorted({r["class_code"] for r in table if r["group_by"] == e["id"]} - {None}),
             }
         )
     curve = None
@@ -256,15 +271,17 @@ def write_report(cfg: Config, out_dir: str | os.PathLike | None = None) -> Path:
     if summary.get("abatement_curve") and (out / summary["abatement_curve"]).is_file():
         from .abatement import plot_curve
 
-        rows = pd.read_csv(out / summary["abatement_curve"])
+        columns = read_columns_csv(out / summary["abatement_curve"])
         png = plot_curve(
-            rows,
+            columns,
             qdir / "abatement_curve.png",
             summary["carbon_price"],
             summary.get("currency", ""),
             f"{manifest['region']['name']}: marginal abatement cost curve (net of N2O)",
         )
-        curve = {"src": f"{QUICKLOOKS}/{png.name}", "csv": summary["abatement_curve"], "rows": rows.to_dict("records")}
+        values = {k: v.tolist() for k, v in columns.items()}
+        rows = [dict(zip(values, r)) for r in zip(*values.values())]
+        curve = {"src": f"{QUICKLOOKS}/{png.name}", "csv": summary["abatement_curve"], "rows": rows}
     alignment_path = out / manifest.get("alignment_report", "alignment_report.json")
     alignment = json.loads(alignment_path.read_text(encoding="utf-8")) if alignment_path.is_file() else {}
     refs = sorted({p.references for e in manifest["products"] if (p := product_of(e)) and p.references})

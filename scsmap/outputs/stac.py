@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pystac
-import rasterio
 from pystac.extensions.file import FileExtension
 from pystac.extensions.projection import ProjectionExtension
 from pystac.extensions.raster import DataType, RasterBand, RasterExtension, Statistics
-from rasterio.warp import transform_bounds
 from shapely.geometry import box, mapping
 
 from .. import __version__
+from ..io.raster_info import raster_info
 from ..products.styles import qml_path
 
 STAC_DIR = "stac"
@@ -35,13 +34,12 @@ def multihash_sha256(hexdigest: str) -> str:
 
 def _item(out_dir: Path, e: dict[str, Any], when: _dt.datetime, region: dict[str, Any]) -> pystac.Item:
     tif = out_dir / e["path"]
-    with rasterio.open(tif) as ds:
-        bounds = transform_bounds(ds.crs, "EPSG:4326", *ds.bounds, densify_pts=21)
-        epsg = ds.crs.to_epsg()
-        wkt = ds.crs.to_wkt()
-        shape = [ds.height, ds.width]
-        transform = list(ds.transform)[:6]
-        res = abs(ds.transform.a)
+    info = raster_info(tif)
+    bounds = info.bounds_in("EPSG:4326")
+    epsg, wkt = info.epsg, info.crs_wkt
+    shape = list(info.shape)
+    transform = list(info.transform)[:6]
+    res = info.resolution[0]
     item = pystac.Item(
         id=e["id"],
         geometry=mapping(box(*bounds)),

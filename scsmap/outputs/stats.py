@@ -1,42 +1,55 @@
 """Area-correct statistics per region, admin unit and class (``stats.csv``, ``stats.gpkg``).
 
-Every figure is weighted by the part of each grid cell inside the unit times the cell's
-geodesic area: exactextract gives the exact coverage fraction of each cell by each
-polygon, :func:`scsmap.grid.cell_area_ha` the cell's area on the grid CRS's ellipsoid
-(exact for geographic grids, areal scale factor for projected ones). Pixel counts in
-degrees are never used.
+Every figure comes from the one area-weighting engine, :mod:`scsmap.outputs.zonal`, the same
+that gives the run summary: each grid cell is weighted by the part of it inside the unit
+(exactextract's exact coverage fraction) times its geodesic area (:func:`scsmap.grid.cell_area_ha`).
+Pixel counts in degrees are never used.
 
 For a unit *u* (optionally restricted to class *k* of a class map such as ``land_use``),
 with weights ``w = coverage x cell area [ha]`` and a product *v* valid on cells *V*:
 
 * ``area_ha`` = Σ_u w (the unit's area on the grid, whatever the data);
 * ``valid_area_ha`` = Σ_{u∩V} w;  ``mean`` = Σ_{u∩V} w v / ``valid_area_ha``;
-* ``total`` = Σ_{u∩V} w v / 10^6, in Mt C for ``t ha-1`` maps and Mt C yr-1 for ``t ha-1 yr-1`` maps;
-* ``share_4p1000_percent`` (``t ha-1 yr-1`` maps) = 100 Σ w v / Σ w target_4p1000 over the cells where
-  both are valid: the share of the area-weighted 4 per 1000 target met (methods §5), never a
-  mean of per-pixel ratios.
+* ``total`` = Σ_{u∩V} w v / 10^6 for the maps of an area density in tonnes (:func:`total_units`):
+  Mt C for ``t ha-1``, Mt C yr-1 for ``t ha-1 yr-1``, Mt CO2 yr-1 for ``t CO2 ha-1 yr-1`` and
+  Mt CO2e yr-1 for ``t CO2e ha-1 yr-1``; empty for other units;
+* ``share_4p1000_percent`` (``t ha-1 yr-1`` maps, t C) = 100 Σ w v / Σ w target over the cells where
+  both are valid, the target being the ``target_4p1000`` product (else ``parameters.rate_4p1000`` ×
+  ``soc_t0``): the share of the area-weighted 4 per 1000 target met (methods §5), never a mean of
+  per-pixel ratios.
+
+The products are read window by window (blocks of whole rows of the grid, :data:`WINDOW_PIXELS`
+pixels at most), the weights of each window are computed for all units at once, and the sums of
+the windows are added up (float64): memory is bounded by the window, not by the grid, and the
+region's row equals the run summary, taken with the same primitives during the run. Inside this
+module the table is plain Python: a list of rows, one dict per row with the keys :data:`COLUMNS`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import rasterio
+import shapely
 from odc.geo.geobox import GeoBox
+from odc.geo.geom import Geometry
 
 from ..config import AdminUnitsConfig, Config
 from ..errors import InputError, OutputError
+from ..io.gdal_env import gdal_env, gdal_options
 from ..io.manifest import load_manifest
+from ..io.raster_info import raster_info
+from ..io.read import read_window
+from ..io.stats_files import stats_frame, write_stats_csv, write_stats_gpkg
 from ..products import PRODUCTS, Product
 from ..products.styles import legend_for
+from .zonal import N_CLASSES, Weights, cell_weights, finish, zone_area, zone_class_areas, zone_moments
 
 log = logging.getLogger("scsmap")
 
@@ -47,6 +60,13 @@ NAME_FIELDS = ("NAME", "name", "NAME_1", "ADM1_EN", "shapeName", "NAME_EN", "ADM
 #: admin units whose best-covered product is valid on less than this share of their area on the grid are
 #: left out: neighbours of the region that only share its border cells (where two boundary files disagree)
 MIN_VALID_SHARE = 0.25
+#: pixels of one window of the product grid (whole rows; a multiple of the files' tile height when a tile row
+#: fits). A window's weights, values and the engine's temporaries take about 100-150 bytes per pixel and unit
+#: covering it: 100-300 MB at the default for the region and one admin level (measured: 10000 x 10000 grid,
+#: 354 MB peak RSS in all). Smaller windows cost time: a 512-row tile is decoded once per window it meets
+WINDOW_PIXELS = 2**20
+#: units of the rates whose share of the 4 per 1000 target is given (t C ha-1 yr-1)
+RATE_UNITS = "t ha-1 yr-1"
 COLUMNS = [
     "zone_set",
     "zone_id",
@@ -66,13 +86,46 @@ COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class Zones:
+    """The units statistics are computed for: parallel lists, geometries in one CRS.
+
+    Attributes
+    ----------
+    sets, ids, names : list of str
+        ``zone_set`` (``region`` or the admin file's label), ``zone_id`` and ``zone_name`` of each unit.
+    geometries : list of shapely geometries
+        The units' polygons, in ``crs``.
+    crs : str
+        WKT (or any CRS string PROJ reads).
+    """
+
+    sets: list[str]
+    ids: list[str]
+    names: list[str]
+    geometries: list[Any]
+    crs: str
+
+    def __len__(self) -> int:
+        return len(self.geometries)
+
+    def to_crs(self, crs: str) -> list[Any]:
+        """The geometries in another CRS (shapely)."""
+        return [Geometry(g, crs=self.crs).to_crs(crs).geom for g in self.geometries]
+
+
 @dataclass
 class StatsResult:
-    """What :func:`write_stats` wrote."""
+    """What :func:`write_stats` wrote: the table's rows (dicts keyed by :data:`COLUMNS`) and the files."""
 
-    table: pd.DataFrame
+    rows: list[dict[str, Any]]
     csv: Path
     gpkg: Path
+
+    @property
+    def table(self):
+        """The rows as a pandas DataFrame (built by :mod:`scsmap.io.stats_files`), for callers that want one."""
+        return stats_frame(self.rows, COLUMNS)
 
 
 def product_of(entry: dict[str, Any]) -> Product | None:
@@ -90,73 +143,88 @@ def _is_class(entry: dict[str, Any]) -> bool:
 
 
 def total_units(units: str) -> str | None:
-    """Units of a total over area: ``t ha-1`` → ``Mt C``, ``t ha-1 yr-1`` → ``Mt C yr-1``, else None (no total)."""
-    if units == "t ha-1" or units.startswith("t ha-1 "):
-        return "Mt C" + units.removeprefix("t ha-1")
+    """Units of a total over area, for the area densities in tonnes; None (no total) for other units.
+
+    ``t ha-1`` → ``Mt C``, ``t ha-1 yr-1`` → ``Mt C yr-1``, ``t CO2 ha-1 yr-1`` → ``Mt CO2 yr-1``,
+    ``t CO2e ha-1 yr-1`` → ``Mt CO2e yr-1`` (a bare ``t`` is tonnes of carbon).
+    """
+    words = units.split(" ")
+    if words[:2] == ["t", "ha-1"]:
+        return " ".join(["Mt", "C", *words[2:]])
+    if len(words) >= 3 and words[0] == "t" and words[2] == "ha-1":
+        return " ".join(["Mt", words[1], *words[3:]])
     return None
 
 
-def _read(path: Path) -> np.ndarray:
-    with rasterio.open(path) as ds:
-        a = ds.read(1).astype("float64")
-        if ds.nodata is not None:
-            a[a == ds.nodata] = np.nan
-    return a.ravel()
+def window_rows(shape: tuple[int, int], block_rows: int, window_pixels: int = WINDOW_PIXELS) -> int:
+    """Rows of one window: as many whole rows as fit ``window_pixels``, rounded down to whole tile rows
+    of ``block_rows`` when at least one fits (so that no tile is decoded twice); at least one row."""
+    rows = max(1, window_pixels // max(1, shape[1]))
+    if block_rows > 0 and rows >= block_rows:
+        rows -= rows % block_rows
+    return min(rows, shape[0])
 
 
-def _grid(path: Path) -> tuple[GeoBox, Any]:
-    with rasterio.open(path) as ds:
-        return GeoBox((ds.height, ds.width), ds.transform, ds.crs.to_wkt()), ds.crs
+class _KeySums:
+    """Sums of named quantities per key, the keys (sorted int64) found window by window."""
+
+    def __init__(self, width: int):
+        self.width = width
+        self.keys = np.zeros(0, "int64")
+        self.sums: dict[str, np.ndarray] = {}
+
+    def index(self, keys: np.ndarray) -> np.ndarray:
+        """Positions of ``keys`` (unique) in the sums, adding the keys not seen before."""
+        new = np.setdiff1d(keys, self.keys, assume_unique=True)
+        if new.size:
+            merged = np.union1d(self.keys, new)
+            pos = np.searchsorted(merged, self.keys)
+            for name, s in self.sums.items():
+                grown = np.zeros((len(merged), self.width))
+                grown[pos] = s
+                self.sums[name] = grown
+            self.keys = merged
+        return np.searchsorted(self.keys, keys)
+
+    def add(self, name: str, index: np.ndarray, values: np.ndarray) -> None:
+        s = self.sums.get(name)
+        if s is None:
+            s = self.sums[name] = np.zeros((len(self.keys), self.width))
+        s[index] += values
+
+    def get(self, name: str, keys: np.ndarray) -> np.ndarray:
+        """The sums of ``keys`` (zeros for keys never added)."""
+        out = np.zeros((len(keys), self.width))
+        s = self.sums.get(name)
+        if s is None or not len(self.keys):
+            return out
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = self.keys[pos] == keys
+        out[hit] = s[pos[hit]]
+        return out
 
 
-def cell_weights(template: Path, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cells of each zone and their weights (coverage fraction x geodesic cell area).
-
-    Parameters
-    ----------
-    template : Path
-        Any raster on the products' grid.
-    zones : geopandas.GeoDataFrame
-        Polygons, any CRS (reprojected to the grid's).
-
-    Returns
-    -------
-    zone_index, cell_id, weight_ha : numpy.ndarray
-        Parallel 1-D arrays: zone row number, flat cell index (row-major) and
-        ``coverage x cell_area_ha`` [ha].
-    """
-    from exactextract import exact_extract
-    from exactextract.raster import NumPyRasterSource
-
-    from ..grid import cell_area_ha
-
-    geobox, crs = _grid(template)
-    zones = zones.to_crs(crs)[["geometry"]].reset_index(drop=True)
-    zones["_zone"] = np.arange(len(zones))
-    # every cell counts, whatever the products' nodata: a raster of ones on the products' grid
-    b = geobox.extent.boundingbox
-    ones = NumPyRasterSource(
-        np.ones(geobox.shape.yx, dtype="uint8"), b.left, b.bottom, b.right, b.top, srs_wkt=crs.to_wkt()
+def _window_weights(window: GeoBox, geoms: list[Any], bounds: np.ndarray) -> Weights:
+    """:func:`~scsmap.outputs.zonal.cell_weights` of the zones whose bounding box meets the window (zone
+    numbers kept): exactextract is handed only the polygons that can cover a cell of it."""
+    left, bottom, right, top = window.extent.boundingbox
+    near = np.flatnonzero(
+        (bounds[:, 0] <= right) & (bounds[:, 2] >= left) & (bounds[:, 1] <= top) & (bounds[:, 3] >= bottom)
     )
-    res = exact_extract(ones, zones, ["cell_id", "coverage"], include_cols=["_zone"], output="pandas")
-    area = cell_area_ha(geobox, geobox.shape.yx).values.ravel()
-    zi, ci, w = [], [], []
-    for z, cells, cov in zip(res["_zone"], res["cell_id"], res["coverage"]):
-        cells = np.asarray(cells, dtype="int64")
-        zi.append(np.full(len(cells), z, dtype="int64"))
-        ci.append(cells)
-        w.append(np.asarray(cov, dtype="float64") * area[cells])
-    if not ci:
-        return np.zeros(0, "int64"), np.zeros(0, "int64"), np.zeros(0)
-    return np.concatenate(zi), np.concatenate(ci), np.concatenate(w)
+    if not near.size:
+        return Weights(np.zeros(0, "int64"), np.zeros(0, "int64"), np.zeros(0))
+    w = cell_weights(window, [geoms[i] for i in near])
+    return Weights(near[w.zone], w.cell, w.weight)
 
 
 def zonal_statistics(
     out_dir: Path,
     entries: Sequence[dict[str, Any]],
-    zones: gpd.GeoDataFrame,
+    zones: Zones,
     group_by: Sequence[str] = ("land_use", "ipcc_climate_zone"),
-) -> pd.DataFrame:
+    rate_4p1000: float | None = None,
+    rows_per_window: int | None = None,
+) -> list[dict[str, Any]]:
     """The long statistics table: one row per unit (and class) and product.
 
     Parameters
@@ -165,167 +233,210 @@ def zonal_statistics(
         Folder holding the product files.
     entries : sequence of dict
         Manifest product entries (``id``, ``path``, ``units``, ``dtype``), all on one grid.
-    zones : geopandas.GeoDataFrame
-        Columns ``zone_set``, ``zone_id``, ``zone_name`` and polygon geometries.
+    zones : Zones
+        The units (any CRS; reprojected to the grid's).
     group_by : sequence of str
         Class-map product ids to break each unit down by (those present among ``entries``).
+    rate_4p1000 : float, optional
+        ``parameters.rate_4p1000``: the target is this rate × ``soc_t0`` when the run wrote no
+        ``target_4p1000`` product (no share without either).
+    rows_per_window : int, optional
+        Rows of the grid read at a time (default :func:`window_rows` of :data:`WINDOW_PIXELS`).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`COLUMNS`; areas in ha, means in the product's units, totals in
-        ``total_units``; see the module docstring for the formulas.
+    list of dict
+        Rows keyed by :data:`COLUMNS`; areas in ha, means in the product's units, totals in
+        ``total_units``; see the module docstring for the formulas. Keys: the zone index for the
+        unit rows, zone × 256 + class code for the class rows, in increasing order.
     """
     entries = list(entries)
     if not entries:
         raise OutputError(f"no products in {out_dir} to compute statistics from")
-    zi, ci, w = cell_weights(out_dir / entries[0]["path"], zones)
+    info = raster_info(out_dir / entries[0]["path"])
+    grid = info.geobox
+    geoms = zones.to_crs(info.crs_wkt)
     nz = len(zones)
     by_id = {e["id"]: e for e in entries}
-    groups: list[tuple[str, np.ndarray, np.ndarray, dict[int, str]]] = [("", zi, np.ones(len(zi), bool), {})]
-    for g in group_by:
-        if g not in by_id:
+    groups = list(dict.fromkeys(g for g in group_by if g in by_id))
+    values = [e for e in entries if not _is_class(e)]
+    target_entry = by_id.get("target_4p1000") or (by_id.get("soc_t0") if rate_4p1000 is not None else None)
+    if not any(e["units"] == RATE_UNITS for e in values):
+        target_entry = None
+
+    area = np.zeros(nz)
+    moments = {e["id"]: np.zeros((nz, 4)) for e in values}
+    class_area = {g: np.zeros((nz, N_CLASSES)) for g in groups}
+    class_moments = {g: _KeySums(4) for g in groups}
+    height = grid.shape.yx[0]
+    step = rows_per_window or window_rows(grid.shape.yx, info.block_shape[0])
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object)).reshape(-1, 4)
+    for y0 in range(0, height, step):
+        rows = slice(y0, min(height, y0 + step))
+        w = _window_weights(grid[rows, :], geoms, bounds)
+        if not len(w.cell):
             continue
-        cls = _read(out_dir / by_id[g]["path"])[ci]
-        ok = np.isfinite(cls)
-        codes = np.where(ok, cls, 0).astype("int64")
-        prod = product_of(by_id[g])
+
+        def read(entry: dict[str, Any], rows: slice = rows, cells: np.ndarray = w.cell) -> np.ndarray:
+            return read_window(out_dir / entry["path"], rows).ravel()[cells]
+
+        area += zone_area(w.weight, w.zone, nz)
+        target = None
+        if target_entry is not None:
+            target = read(target_entry)
+            if target_entry["id"] != "target_4p1000":
+                target = rate_4p1000 * target.astype("f8")
+        keyed = {}
+        for g in groups:
+            codes = read(by_id[g])
+            class_area[g] += zone_class_areas(w.weight, w.zone, nz, codes)
+            ok = np.isfinite(codes) & (codes >= 0) & (codes < N_CLASSES)
+            keys, inverse = np.unique(w.zone[ok] * N_CLASSES + codes[ok].astype("int64"), return_inverse=True)
+            keyed[g] = (ok, inverse, len(keys), class_moments[g].index(keys))
+        for e in values:
+            v = read(e)
+            t = target if e["units"] == RATE_UNITS else None
+            moments[e["id"]] += zone_moments(w.weight, w.zone, nz, v, t)
+            for g, (ok, inverse, n, index) in keyed.items():
+                m = zone_moments(w.weight[ok], inverse, n, v[ok], None if t is None else t[ok])
+                class_moments[g].add(e["id"], index, m)
+
+    table: list[dict[str, Any]] = []
+    for g in ["", *groups]:
+        key_area = area if not g else class_area[g].ravel()
+        present = np.flatnonzero(key_area > 0)
+        prod = product_of(by_id[g]) if g else None
         labels = legend_for(prod).labels() if prod is not None else {}
-        groups.append((g, zi * 256 + codes, ok, labels))
-
-    target = _read(out_dir / by_id["target_4p1000"]["path"])[ci] if "target_4p1000" in by_id else None
-    if target is None and "soc_t0" in by_id:
-        target = 0.004 * _read(out_dir / by_id["soc_t0"]["path"])[ci]
-
-    def sums(key, sel, x, size):
-        return np.bincount(key[sel], weights=x[sel], minlength=size)
-
-    rows = []
-    zinfo = zones[["zone_set", "zone_id", "zone_name"]].astype(str).to_numpy()
-    for gname, key, gok, labels in groups:
-        size = nz if not gname else nz * 256
-        area = sums(key, gok, w, size)
-        present = np.flatnonzero(area > 0)
-        for e in entries:
-            if _is_class(e):
-                continue
-            v = _read(out_dir / e["path"])[ci]
-            ok = gok & np.isfinite(v)
-            va = sums(key, ok, w, size)
-            vs = sums(key, ok, w * np.where(ok, v, 0), size)
+        for e in values:
+            sums = moments[e["id"]][present] if not g else class_moments[g].get(e["id"], present)
+            f = finish(sums)
             tu = total_units(e["units"])
-            share = None
-            if e["units"] == "t ha-1 yr-1" and target is not None:
-                both = ok & np.isfinite(target)
-                num = sums(key, both, w * np.where(both, v, 0), size)
-                den = sums(key, both, w * np.where(both, target, 0), size)
-                share = np.divide(100 * num, den, out=np.full(size, np.nan), where=den > 0)
-            for k in present:
-                z, code = (k, None) if not gname else divmod(k, 256)
-                rows.append(
-                    (
-                        *zinfo[z],
-                        gname,
-                        code,
-                        labels.get(code, "" if code is None else str(code)),
-                        area[k],
-                        e["id"],
-                        e["units"],
-                        _family(e),
-                        va[k],
-                        vs[k] / va[k] if va[k] > 0 else np.nan,
-                        vs[k] / 1e6 if tu else np.nan,
-                        tu or "",
-                        share[k] if share is not None else np.nan,
-                    )
+            for j, k in enumerate(present.tolist()):
+                z, code = (k, None) if not g else divmod(k, N_CLASSES)
+                table.append(
+                    {
+                        "zone_set": zones.sets[z],
+                        "zone_id": zones.ids[z],
+                        "zone_name": zones.names[z],
+                        "group_by": g,
+                        "class_code": code,
+                        "class_name": "" if code is None else labels.get(code, str(code)),
+                        "area_ha": float(key_area[k]),
+                        "product": e["id"],
+                        "units": e["units"],
+                        "family": _family(e),
+                        "valid_area_ha": float(f.valid_area[j]),
+                        "mean": float(f.mean[j]),
+                        "total": float(f.total[j]) / 1e6 if tu else math.nan,
+                        "total_units": tu or "",
+                        "share_4p1000_percent": float(f.share_percent[j]),
+                    }
                 )
-    table = pd.DataFrame(rows, columns=COLUMNS)
-    table["class_code"] = table["class_code"].astype("Int64")
     return table
 
 
-def _drop_edge_units(table: pd.DataFrame) -> pd.DataFrame:
+def _drop_edge_units(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Leave out admin units (not the region) whose data cover < MIN_VALID_SHARE of their area."""
-    top = (
-        table[table["group_by"] == ""]
-        .groupby(["zone_set", "zone_id"])
-        .agg(area=("area_ha", "first"), valid=("valid_area_ha", "max"))
-    )
-    keep = top[(top.index.get_level_values(0) == "region") | (top["valid"] >= MIN_VALID_SHARE * top["area"])].index
-    idx = pd.MultiIndex.from_frame(table[["zone_set", "zone_id"]])
-    return table[idx.isin(keep)].reset_index(drop=True)
+    area: dict[tuple[str, str], float] = {}
+    valid: dict[tuple[str, str], float] = {}
+    for r in table:
+        if r["group_by"] == "":
+            u = (r["zone_set"], r["zone_id"])
+            area.setdefault(u, r["area_ha"])
+            valid[u] = max(valid.get(u, -math.inf), r["valid_area_ha"])
+    keep = {u for u in area if u[0] == "region" or valid[u] >= MIN_VALID_SHARE * area[u]}
+    return [r for r in table if (r["zone_set"], r["zone_id"]) in keep]
 
 
-def read_admin_units(unit: AdminUnitsConfig, index: int = 0) -> gpd.GeoDataFrame:
-    """Admin units of one ``statistics.admin`` entry as ``zone_set, zone_id, zone_name, geometry``.
+def read_admin_units(unit: AdminUnitsConfig, index: int = 0) -> Zones:
+    """Admin units of one ``statistics.admin`` entry (``zone_set`` = the entry's label), in the file's CRS.
 
     Raises
     ------
     InputError
         Unreadable file, no CRS, missing ``id_field``/``name_field`` attribute or no feature left.
     """
-    from ..io.vector import read_polygons
+    from ..io.vector import read_polygon_table
 
     at = f"statistics.admin[{index}]"
-    gdf = read_polygons(str(unit.path), unit.layer, unit.where, f"{at}.where")
+    polygons = read_polygon_table(str(unit.path), unit.layer, unit.where, f"{at}.where")
+    columns = polygons.columns
     for field in (unit.id_field, unit.name_field):
-        if field is not None and field not in gdf.columns:
+        if field is not None and field not in columns:
             raise InputError(
                 f"{at}: {unit.path} has no attribute {field!r}",
-                f"available attributes: {', '.join(map(str, gdf.columns))}",
+                f"available attributes: {', '.join(map(str, columns))}",
             )
-    name_field = unit.name_field or next((f for f in NAME_FIELDS if f in gdf.columns), None)
-    ids = gdf[unit.id_field].astype(str) if unit.id_field else pd.Series(range(1, len(gdf) + 1), index=gdf.index)
-    names = gdf[name_field].astype(str) if name_field else ids.astype(str)
+    n = len(polygons.geometries)
+    name_field = unit.name_field or next((f for f in NAME_FIELDS if f in columns), None)
+    ids = [str(v) for v in columns[unit.id_field]] if unit.id_field else [str(i) for i in range(1, n + 1)]
+    names = [str(v) for v in columns[name_field]] if name_field else list(ids)
     label = unit.label or Path(str(unit.path)).name.split(".")[0]
-    return gpd.GeoDataFrame(
-        {"zone_set": label, "zone_id": ids.astype(str).values, "zone_name": names.values},
-        geometry=gdf.geometry.values,
-        crs=gdf.crs,
-    )
+    return Zones([label] * n, ids, names, polygons.geometries, polygons.crs_wkt)
 
 
-def region_zones(cfg: Config) -> gpd.GeoDataFrame:
-    """The region itself (boundary ∩ bbox) followed by every unit of ``statistics.admin``."""
+def region_zones(cfg: Config) -> Zones:
+    """The region itself (boundary ∩ bbox) followed by every unit of ``statistics.admin``, in the region's CRS."""
     from ..grid import region_extent
     from ..io.vector import load_boundary
 
     ext = region_extent(cfg.region, load_boundary(cfg.region))
-    parts = [
-        gpd.GeoDataFrame(
-            {"zone_set": ["region"], "zone_id": [cfg.region.iso3], "zone_name": [cfg.region.name]},
-            geometry=[ext.geom],
-            crs=ext.crs.to_wkt(),
-        )
-    ]
+    crs = ext.crs.to_wkt()
+    sets, ids, names, geoms = ["region"], [cfg.region.iso3], [cfg.region.name], [ext.geom]
     for i, unit in enumerate(cfg.statistics.admin):
-        parts.append(read_admin_units(unit, i).to_crs(parts[0].crs))
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+        units = read_admin_units(unit, i)
+        sets += units.sets
+        ids += units.ids
+        names += units.names
+        geoms += units.to_crs(crs)
+    return Zones(sets, ids, names, geoms, crs)
 
 
-def wide(table: pd.DataFrame) -> pd.DataFrame:
-    """Unit-level rows of the long table as one row per unit: ``area_ha`` and ``<product>_mean``,
-    ``<product>_total``, ``<product>_share_4p1000`` columns."""
-    top = table[table["group_by"] == ""]
-    keys = ["zone_set", "zone_id", "zone_name"]
-    out = top.groupby(keys, sort=False)["area_ha"].first().to_frame()
+def wide(table: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Unit-level rows of the long table as one row per unit.
+
+    Returns
+    -------
+    columns : list of str
+        ``zone_set``, ``zone_id``, ``zone_name``, ``area_ha``, then ``<product>_mean``, ``<product>_total``
+        and ``<product>_share_4p1000`` for the products with a value in any unit (in the table's order).
+    rows : list of dict
+        One per unit, in the table's order; NaN where a unit has no value.
+    """
+    top = [r for r in table if r["group_by"] == ""]
+    units: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in top:
+        units.setdefault((r["zone_set"], r["zone_id"], r["zone_name"]), {"area_ha": r["area_ha"]})
+    columns = ["zone_set", "zone_id", "zone_name", "area_ha"]
     for col, suffix in (("mean", "mean"), ("total", "total"), ("share_4p1000_percent", "share_4p1000")):
-        piv = top.pivot_table(index=keys, columns="product", values=col, sort=False, dropna=True)
-        piv = piv.dropna(axis=1, how="all")
-        piv.columns = [f"{c}_{suffix}" for c in piv.columns]
-        out = out.join(piv)
-    return out.reset_index()
+        cells: dict[str, dict[tuple[str, str, str], float]] = {}
+        for r in top:
+            cells.setdefault(r["product"], {})[(r["zone_set"], r["zone_id"], r["zone_name"])] = r[col]
+        for pid, by_unit in cells.items():
+            if all(math.isnan(v) for v in by_unit.values()):
+                continue
+            name = f"{pid}_{suffix}"
+            columns.append(name)
+            for u, row in units.items():
+                row[name] = by_unit.get(u, math.nan)
+    rows = [{"zone_set": s, "zone_id": i, "zone_name": n, **row} for (s, i, n), row in units.items()]
+    return columns, rows
 
 
-def write_stats(cfg: Config, out_dir: str | os.PathLike | None = None) -> StatsResult:
+def write_stats(
+    cfg: Config, out_dir: str | os.PathLike | None = None, rows_per_window: int | None = None
+) -> StatsResult:
     """Compute the statistics of a finished run and write ``stats.csv`` and ``stats.gpkg``.
 
     Parameters
     ----------
     cfg : Config
-        The region config (boundary, ``statistics.admin``, ``statistics.group_by``).
+        The region config (boundary, ``statistics.admin``, ``statistics.group_by``,
+        ``parameters.rate_4p1000``, ``compute.gdal_config``).
     out_dir : path-like, optional
         The run's folder (default ``cfg.output_dir``).
+    rows_per_window : int, optional
+        Rows of the grid read at a time (default: :data:`WINDOW_PIXELS` pixels).
 
     Returns
     -------
@@ -344,21 +455,27 @@ def write_stats(cfg: Config, out_dir: str | os.PathLike | None = None) -> StatsR
     manifest = load_manifest(out)
     zones = region_zones(cfg)
     log.info("statistics for %d unit(s) over %d product(s)", len(zones), len(manifest["products"]))
-    table = _drop_edge_units(zonal_statistics(out, manifest["products"], zones, cfg.statistics.group_by))
+    with gdal_env(gdal_options(cfg.compute)):  # the run's bounded GDAL block cache
+        table = zonal_statistics(
+            out,
+            manifest["products"],
+            zones,
+            cfg.statistics.group_by,
+            rate_4p1000=cfg.parameters.rate_4p1000,
+            rows_per_window=rows_per_window,
+        )
+    table = _drop_edge_units(table)
     csv, gpkg = out / STATS_CSV, out / STATS_GPKG
     tmp_csv, tmp_gpkg = out / f".{STATS_CSV}.tmp", out / f".tmp.{STATS_GPKG}"
     try:
-        table.to_csv(tmp_csv, index=False, float_format="%.10g")
+        write_stats_csv(tmp_csv, table, COLUMNS)
         tmp_gpkg.unlink(missing_ok=True)
-        units = wide(table)
-        geoms = zones.set_index(["zone_set", "zone_id"]).geometry
-        gdf = gpd.GeoDataFrame(
-            units, geometry=[geoms.loc[(s, i)] for s, i in zip(units.zone_set, units.zone_id)], crs=zones.crs
-        )
-        gdf.to_file(tmp_gpkg, layer="units", driver="GPKG")
-        import pyogrio
-
-        pyogrio.write_dataframe(table.astype({"class_code": "float64"}), tmp_gpkg, layer="stats", driver="GPKG")
+        unit_columns, units = wide(table)
+        geometry: dict[tuple[str, str], Any] = {}
+        for s, i, g in zip(zones.sets, zones.ids, zones.geometries):
+            geometry.setdefault((s, i), g)
+        geoms = [geometry[(u["zone_set"], u["zone_id"])] for u in units]
+        write_stats_gpkg(tmp_gpkg, units, unit_columns, geoms, zones.crs, table, COLUMNS)
         os.replace(tmp_csv, csv)
         os.replace(tmp_gpkg, gpkg)
     except OSError as exc:
@@ -366,4 +483,4 @@ def write_stats(cfg: Config, out_dir: str | os.PathLike | None = None) -> StatsR
     finally:
         tmp_csv.unlink(missing_ok=True)
         tmp_gpkg.unlink(missing_ok=True)
-    return StatsResult(table=table, csv=csv, gpkg=gpkg)
+    return StatsResult(rows=table, csv=csv, gpkg=gpkg)
