@@ -32,13 +32,13 @@ class ScsmapError(Exception):
 class ConfigError(ScsmapError):
     """The configuration file is invalid (YAML, schema or cross-field rules)."""
 
-    def __init__(self, problems: list[str] | str, source: str | None = None):
+    def __init__(self, problems: list[str] | str, source: str | None = None, hint: str | None = None):
         if isinstance(problems, str):
             problems = [problems]
         self.problems = list(problems)
         head = f"invalid configuration{f' {source}' if source else ''}"
         body = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{head}:\n{body}")
+        super().__init__(f"{head}:\n{body}", hint)
 
 
 class InputError(ScsmapError):

@@ -8,6 +8,7 @@ input's native grid instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict
 
@@ -341,3 +342,55 @@ def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
         name="latitude",
         attrs={"units": "degrees_north"},
     )
+
+
+def machine_max_pixels() -> int:
+    """Default largest grid (``compute.max_pixels``): half the machine's memory in bytes, as pixels."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 8_000_000_000
+
+
+def check_grid_size(geobox: GeoBox, grid: GridConfig, max_pixels: int | None = None) -> None:
+    """Refuse a grid that is absurdly large or small for its CRS: the sign of a slip in the config.
+
+    Parameters
+    ----------
+    geobox : GeoBox
+        The region grid (its shape only: nothing is allocated).
+    grid : GridConfig
+        The config's ``grid`` section (CRS and resolution, named in the message).
+    max_pixels : int, optional
+        ``compute.max_pixels``; default :func:`machine_max_pixels`.
+
+    Raises
+    ------
+    ConfigError
+        More pixels than ``max_pixels``, or a geographic grid coarser than 5 degrees; the hint names
+        the likely slip (a resolution in the units of another CRS).
+    """
+    limit = max_pixels or machine_max_pixels()
+    ny, nx = geobox.shape.yx
+    crs = geobox.crs
+    geographic = bool(crs is not None and crs.geographic)
+    units = "degrees" if geographic else (crs.units[0] if crs is not None and crs.units else "CRS units")
+    res = grid.resolution
+    if geographic and res > 5:
+        raise ConfigError(
+            f"grid.resolution = {res:g} degrees in {grid.crs}: a grid of {ny} x {nx} pixels",
+            hint="the resolution looks like metres; in degrees, 250 m is about 0.0025 (1/400) and 1 km "
+            "about 0.0083 (1/120), or set grid.crs to a projected CRS",
+        )
+    if ny * nx > limit:
+        hint = "a coarser grid.resolution, a smaller region, or a larger compute.max_pixels"
+        if not geographic and res < 1:
+            hint = (
+                f"the resolution looks like degrees but {grid.crs} counts in {units}: did you mean "
+                f"grid.resolution={res * 111_320:.0f} (about {res:g} degrees)?"
+            )
+        raise ConfigError(
+            f"the region grid would be {ny:,} x {nx:,} = {ny * nx:.3g} pixels at grid.resolution = "
+            f"{res:g} {units}, over compute.max_pixels ({limit:.3g})",
+            hint=hint,
+        )

@@ -258,7 +258,7 @@ def test_mkd_national_area_within_1_percent_of_the_boundary(mkd_stats):
 @needs_shared
 def test_mkd_totals_are_consistent_across_products(mkd_stats):
     _, res = mkd_stats
-    t = res.table
+    t = pd.DataFrame(res.rows)
     r = t[(t.zone_set == "region") & (t.group_by == "")].set_index("product")
     assert r.loc["soc_t0", "valid_area_ha"] == pytest.approx(r.loc["target_4p1000", "valid_area_ha"], rel=1e-12)
     assert r.loc["target_4p1000", "total"] == pytest.approx(0.004 * r.loc["soc_t0", "total"], rel=1e-5)

@@ -17,7 +17,7 @@ def stats(config, out_dir, verbose):
 
     One row per unit (the region, every unit of statistics.admin; each also by land-use
     class and IPCC climate zone when mapped) and product: area and valid area [ha],
-    area-weighted mean, total [Mt C or Mt C yr-1] and share of the 4 per 1000 target [%].
+    area-weighted mean, total [Mt C, Mt C yr-1, Mt CO2(e) yr-1] and share of the 4 per 1000 target [%].
     Cell areas are geodesic, weighted by the exact share of each cell inside the unit.
     """
     from ..config import load_config
@@ -26,18 +26,15 @@ def stats(config, out_dir, verbose):
     setup_logging(verbose, False)
     cfg = guarded(verbose, load_config, config)
     res = guarded(verbose, write_stats, cfg, out_dir)
-    region = res.table[(res.table.zone_set == "region") & (res.table.group_by == "")]
-    click.echo(f"{res.csv} ({len(res.table)} rows), {res.gpkg}")
-    if len(region):
-        click.echo(f"  region area: {region.area_ha.iloc[0]:,.0f} ha")
-    for r in region.itertuples():
-        if r.total_units:
-            share = (
-                ""
-                if r.share_4p1000_percent != r.share_4p1000_percent
-                else f", {r.share_4p1000_percent:.1f} % of the 4p1000 target"
-            )
-            click.echo(f"  {r.product:<24} total {r.total:,.3f} {r.total_units}{share}")
+    region = [r for r in res.rows if r["zone_set"] == "region" and not r["group_by"]]
+    click.echo(f"{res.csv} ({len(res.rows)} rows), {res.gpkg}")
+    if region:
+        click.echo(f"  region area: {region[0]['area_ha']:,.0f} ha")
+    for r in region:
+        if r["total_units"]:
+            share = r["share_4p1000_percent"]
+            note = "" if share is None or share != share else f", {share:.1f} % of the 4p1000 target"
+            click.echo(f"  {r['product']:<24} total {r['total']:,.3f} {r['total_units']}{note}")
 
 
 @click.command()

@@ -21,13 +21,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .catalogue import LAYERS
-from .schema import Config, FillConfig, InputConfig, did_you_mean
+from .schema import Config, FillConfig, InputConfig, check_month_pattern, did_you_mean
+from .yaml_files import load_yaml_text, read_config_file, short_repr
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -51,12 +51,7 @@ def expand_env(value: str) -> str:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    data = read_config_file(path)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -88,9 +83,44 @@ def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     return data
 
 
+#: path prefixes GDAL reads without a local file (URLs, object stores, virtual file systems)
+REMOTE_PREFIXES = ("/vsi", "http://", "https://", "ftp://", "s3://", "gs://", "az://")
+
+
+def local_path(p: str | Path) -> Path | None:
+    """The local file behind a data path: the path itself, the archive of a ``zip://...!...`` path,
+    or None for a remote path (URL, object store, GDAL virtual file system) that cannot be checked or hashed."""
+    s = str(p)
+    if s.startswith("zip://"):
+        return Path(s.removeprefix("zip://").split("!")[0])
+    if s.startswith(REMOTE_PREFIXES):
+        return None
+    return Path(s)
+
+
+def config_chain(path: str | os.PathLike[str]) -> list[Path]:
+    """The config file and every file it ``extends:``, in order (``${VAR}`` expanded).
+
+    Raises
+    ------
+    ConfigError
+        A file of the chain cannot be read (:func:`scsmap.config.yaml_files.read_config_file`).
+    """
+    out: list[Path] = []
+    p = Path(path).resolve()
+    while p.is_file() and p not in out:
+        out.append(p)
+        data = read_config_file(p) or {}
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(parent, str):
+            break
+        p = (p.parent / expand_env(parent)).resolve()
+    return out
+
+
 def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
     p = expand_env(p)
-    if p.startswith(("zip://", "/vsi", "http://", "https://", "s3://")) or os.path.isabs(p):
+    if p.startswith("zip://") or p.startswith(REMOTE_PREFIXES) or os.path.isabs(p):
         return p
     return str(((Path(data_dir) if data_dir else base) / p).resolve())
 
@@ -234,10 +264,15 @@ def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
             )
         p = spec.get("path")
         paths = p if isinstance(p, list) else [p] if isinstance(p, str) else []
-        if isinstance(p, str) and "{month" in p:
+        if isinstance(p, str) and "{" in p:
+            try:
+                check_month_pattern(p)
+            except ValueError as exc:
+                problems.append(f"inputs.{name}.path: {exc}")
+                continue
             paths = [p.format(month=m) for m in range(1, 13)]
         for i, q in enumerate(paths):
-            if isinstance(q, str) and not _exists(Path(q)):
+            if isinstance(q, str) and not _exists(q):
                 at = f"inputs.{name}.path" + (f"[{i}]" if isinstance(p, list) else "")
                 problems.append(f"{at}: file not found: {q} (relative paths are resolved against {where})")
     return problems
@@ -255,7 +290,7 @@ def _format_error(err: ErrorDetails, raw: dict[str, Any]) -> str:
     if typ == "missing":
         return f"{loc}: required key is missing"
     got = err.get("input")
-    shown = "" if isinstance(got, dict) else f" (got {got!r})"
+    shown = "" if isinstance(got, dict) else f" (got {short_repr(got)})"
     msg = err["msg"].removeprefix("Value error, ")
     return f"{loc}: {msg}{shown}"
 
@@ -327,15 +362,12 @@ def _check_files(cfg: Config) -> list[str]:
     return problems
 
 
-def _exists(p: Path) -> bool:
-    s = str(p)
-    if s.startswith(("zip://", "/vsi", "http://", "https://", "s3://")):
-        inner = s.removeprefix("zip://").split("!")[0]
-        return not s.startswith("zip://") or Path(inner).exists()
-    return Path(s).exists()
+def _exists(p: str | Path) -> bool:
+    local = local_path(p)
+    return local is None or local.exists()
 
 
-def input_paths(spec: InputConfig) -> list[Path]:
+def input_paths(spec: InputConfig) -> list[str]:
     """The file paths of an input, with a ``{month}`` pattern expanded to 12 files.
 
     Parameters
@@ -344,14 +376,14 @@ def input_paths(spec: InputConfig) -> list[Path]:
 
     Returns
     -------
-    list of pathlib.Path
-        One path, the listed paths, or the 12 monthly paths (January first).
+    list of str
+        One path, the listed paths, or the 12 monthly paths (January first), as written (URLs and
+        GDAL virtual paths unchanged).
     """
     if isinstance(spec.path, list):
         return list(spec.path)
-    s = str(spec.path)
-    if "{month" in s:
-        return [Path(s.format(month=m)) for m in range(1, 13)]
+    if "{" in spec.path:
+        return [spec.path.format(month=m) for m in range(1, 13)]
     return [spec.path]
 
 
@@ -389,10 +421,7 @@ def parse_override(item: str) -> Override:
     keys = tuple(k.strip() for k in key.split("."))
     if not all(keys):
         raise ConfigError(f"{item!r}: KEY must be dotted names, e.g. grid.resolution")
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{item!r}: VALUE is not YAML ({exc})") from None
+    value = load_yaml_text(text, f"--set {key}")
     return Override(keys, value)
 
 

@@ -12,14 +12,19 @@ import difflib
 import hashlib
 import json
 import re
+import string
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..rothc.gsocseq import PIXEL_BATCH
 from ..rules.practices import PRACTICE_IDS
 from .catalogue import LAYERS
+
+#: memory the Monte Carlo draws may hold per worker thread [MB]
+MC_MEMORY_MB = 1024
 
 # The models' docstrings and the fields' descriptions are the JSON schema of region configs (`scsmap schema`,
 # docs/config.md): their "methods §N.M" stay as they are for now; docs/methods/index.md maps each to its page.
@@ -39,8 +44,8 @@ class BoundaryConfig(_Model):
     region's ``iso3`` code is looked up in ``iso3_fields``.
     """
 
-    path: Path | None = Field(None, description="polygon file (GeoPackage, GeoJSON, shapefile, zip://...)")
-    countries: Path | None = Field(None, description="countries file in which the region's ISO3 code is looked up")
+    path: str | None = Field(None, description="polygon file (GeoPackage, GeoJSON, shapefile, zip://...)")
+    countries: str | None = Field(None, description="countries file in which the region's ISO3 code is looked up")
     iso3_fields: list[str] = Field(
         ["ISO_A3", "ADM0_A3", "ISO3", "GID_0"], description="attribute names tried, in order, for the ISO3 lookup"
     )
@@ -84,6 +89,7 @@ class GridConfig(_Model):
     resolution: float = Field(
         1 / 120,
         gt=0,
+        allow_inf_nan=False,
         description="pixel size in CRS units (degrees for EPSG:4326; "
         "default 1/120 degree = 30 arc-seconds, the GSOCseq grid)",
     )
@@ -103,10 +109,11 @@ class GridConfig(_Model):
 class InputConfig(_Model):
     """One input layer: file(s), band(s), units and how to resample it."""
 
-    path: Path | list[Path] = Field(
+    path: str | list[str] = Field(
         ...,
         description="raster file; for monthly layers one 12-band file, "
-        "a list of 12 files, or a pattern with {month:02d}",
+        "a list of 12 files, or a pattern with {month} or {month:02d}; URLs and GDAL virtual paths "
+        "(/vsicurl/..., /vsizip/..., zip://..., s3://...) reach GDAL unchanged",
     )
     bands: list[int] | None = Field(None, description="1-based band numbers (default: 1, or 1-12 for monthly layers)")
     units: str = Field(..., description="units the file stores after scale/offset (e.g. 't ha-1', 'g kg-1', 'K')")
@@ -121,6 +128,13 @@ class InputConfig(_Model):
         "auto",
         description="'auto': average when coarsening, bilinear otherwise (continuous); mode / nearest (categorical)",
     )
+
+    @field_validator("path")
+    @classmethod
+    def _pattern(cls, v: str | list[str]) -> str | list[str]:
+        for p in [v] if isinstance(v, str) else v:
+            check_month_pattern(p)
+        return v
 
 
 class FillConfig(_Model):
@@ -194,8 +208,23 @@ class RothCConfig(_Model):
         ge=0,
         le=10000,
         description="Monte Carlo draws of the GSOCseq input bounds "
-        "(0 = off); writes mean, SD, 5th and 95th percentile of each scenario's ASR",
+        "(0 = off); writes mean, SD, 5th and 95th percentile of each scenario's ASR; each draw holds "
+        f"4 ASR values of {PIXEL_BATCH} pixels in float64 per worker thread (draws x 0.5 MB), "
+        f"at most {MC_MEMORY_MB} MB",
     )
+
+    @field_validator("monte_carlo_draws")
+    @classmethod
+    def _draws_fit(cls, v: int) -> int:
+        need = v * 4 * PIXEL_BATCH * 8 / 2**20
+        if need > MC_MEMORY_MB:
+            most = int(MC_MEMORY_MB * 2**20 // (4 * PIXEL_BATCH * 8))
+            raise ValueError(
+                f"{v} draws hold about {need:,.0f} MB per worker thread (4 ASR x {PIXEL_BATCH} pixels x "
+                f"8 bytes each), over {MC_MEMORY_MB} MB; at most {most} draws"
+            )
+        return v
+
     seed: int = Field(0, description="seed of the Monte Carlo draws (same config and inputs => same maps)")
     temperature_function: Literal["rothamsted", "soilr"] = Field(
         "rothamsted", description="RothC temperature factor: Rothamsted (0 below -5 degC) or SoilR/GSOCseq variant"
@@ -445,13 +474,19 @@ class OutputsConfig(_Model):
     overwrite: bool = Field(False, description="replace existing outputs")
     products: list[str] | None = Field(None, description="product ids to write (default: all that the inputs allow)")
     nodata: float = Field(-9999.0, description="nodata value of float products")
-    tile_size: int = Field(512, description="COG tile size in pixels")
+    tile_size: int = Field(
+        512,
+        ge=128,
+        le=4096,
+        multiple_of=16,
+        description="COG tile size in pixels: a multiple of 16 from 128 to 4096 (GDAL's limits)",
+    )
 
 
 class AdminUnitsConfig(_Model):
     """A polygon file of admin units (countries, admin-1 ...) to compute statistics for."""
 
-    path: Path = Field(..., description="polygon file GDAL reads (GeoPackage, GeoJSON, shapefile, zip://...)")
+    path: str = Field(..., description="polygon file GDAL reads (GeoPackage, GeoJSON, shapefile, zip://...)")
     layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
     id_field: str | None = Field(None, description="attribute with the unit id (default: the feature number)")
     name_field: str | None = Field(
@@ -506,6 +541,12 @@ class ComputeConfig(_Model):
         "512 MB unless GDAL_CACHEMAX is set here or in the environment",
     )
     connect_timeout_s: float = Field(30.0, gt=0, description="seconds to wait for a scheduler address to answer")
+    max_pixels: int | None = Field(
+        None,
+        gt=0,
+        description="largest grid a run accepts (pixels); default: half the machine's memory in bytes, "
+        "e.g. 12.9e9 on 24 GiB. A guard against slips such as a resolution in the wrong CRS units",
+    )
     pass_pixels: int = Field(
         8_000_000,
         ge=1,
@@ -643,3 +684,28 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+#: format specs accepted for the month of a path pattern: {month} (1..12), {month:02d} (01..12), {month:d}
+MONTH_SPECS = ("", "d", "02d")
+
+
+def check_month_pattern(path: str) -> None:
+    """Refuse path patterns other than ``{month}`` / ``{month:02d}`` (no other fields, no attribute access).
+
+    Raises
+    ------
+    ValueError
+        Naming the field that is not accepted.
+    """
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(path) if name is not None]
+    except ValueError as exc:  # unbalanced braces
+        raise ValueError(f"{path!r}: not a valid path pattern ({exc}); write {{month:02d}} for the month") from None
+    for name, spec, conv in fields:
+        if name != "month" or conv is not None or spec not in MONTH_SPECS:
+            shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(
+                f"{path!r}: {shown} is not a path pattern scsmap fills; use {{month}} or {{month:02d}} "
+                "(months 1-12), or list the files"
+            )

@@ -21,7 +21,15 @@ from odc.geo.geom import Geometry
 
 from ..config import LAYERS, Config
 from ..errors import InputError
-from ..grid import boundary_mask, cell_area_ha, chunks_for, region_extent, region_geobox, yx_coords
+from ..grid import (
+    boundary_mask,
+    cell_area_ha,
+    check_grid_size,
+    chunks_for,
+    region_extent,
+    region_geobox,
+    yx_coords,
+)
 from ..io.read import SourceInfo, open_layer, preflight
 from ..io.vector import load_boundary
 
@@ -175,6 +183,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
 
     like = opened[cfg.grid.like][1].geobox if cfg.grid.like else None
     geobox = region_geobox(cfg.grid, footprint, like=like)
+    check_grid_size(geobox, cfg.grid, cfg.compute.max_pixels)
     if geobox.shape.x < 1 or geobox.shape.y < 1:
         raise InputError("the region grid is empty", "check region.bbox / boundary and grid.resolution")
     chunks = chunks_for(geobox, cfg.grid.chunk_size)

@@ -46,7 +46,7 @@ from ..io.gdal_env import gdal_env, gdal_options
 from ..io.manifest import load_manifest
 from ..io.raster_info import raster_info
 from ..io.read import read_window
-from ..io.stats_files import stats_frame, write_stats_csv, write_stats_gpkg
+from ..io.stats_files import write_stats_csv, write_stats_gpkg
 from ..products import PRODUCTS, Product
 from ..products.styles import legend_for
 from .zonal import N_CLASSES, Weights, cell_weights, finish, zone_area, zone_class_areas, zone_moments
@@ -121,11 +121,6 @@ class StatsResult:
     rows: list[dict[str, Any]]
     csv: Path
     gpkg: Path
-
-    @property
-    def table(self):
-        """The rows as a pandas DataFrame (built by :mod:`scsmap.io.stats_files`), for callers that want one."""
-        return stats_frame(self.rows, COLUMNS)
 
 
 def product_of(entry: dict[str, Any]) -> Product | None:

@@ -22,19 +22,10 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config, input_paths
+from ..config.load import local_path
 from ..io.write import sha256
 
 log = logging.getLogger("scsmap")
-
-
-def _local_file(p: Path | str) -> Path | None:
-    s = str(p)
-    if s.startswith("zip://"):
-        s = s.removeprefix("zip://").split("!")[0]
-    elif s.startswith(("/vsi", "http://", "https://", "s3://")):
-        return None
-    path = Path(s)
-    return path if path.is_file() else None
 
 
 def input_checksums(cfg: Config) -> dict[str, str]:
@@ -57,7 +48,8 @@ def input_checksums(cfg: Config) -> dict[str, str]:
     paths += [v for v in cfg.tables.model_dump().values() if isinstance(v, str) and v.endswith(".csv")]
     out: dict[str, str] = {}
     for p in sorted(set(map(str, paths))):
-        local = _local_file(p)
+        local = local_path(p)
+        local = local if local is not None and local.is_file() else None
         out[p] = sha256(local) if local is not None else "remote"
     return out
 

@@ -74,6 +74,10 @@ OUTPUTS = (
 MC_HALF_WIDTH = {"temperature": 0.02, "precipitation": 0.05, "clay": 0.10, "soc": 0.20, "ssm_points": 0.15}
 
 
+#: pixels of one batch of :func:`gsocseq_pixels` (memory is bounded by the batch, not by the chunk)
+PIXEL_BATCH = 16384
+
+
 def qa_flags(r: dict[str, FloatArray], t0: FloatArray) -> FloatArray:
     """GSOCseq map-correction tests as bit flags; 0 = passes all.
 
@@ -344,7 +348,7 @@ def gsocseq_pixels(
     temperature: K.Temperature = "rothamsted",
     depth: float = 30.0,
     params: LandUseParams,
-    batch: int = 16384,
+    batch: int = PIXEL_BATCH,
     dr: FloatArray | None = None,
     rate_4p1000: float = 0.004,
     warm: FloatArray | None = None,
