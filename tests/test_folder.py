@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scsmap.config import load_config
 from scsmap.errors import OutputError
 from scsmap.pipeline import run
-from scsmap.pipeline.folder import (
+from scsmap.io.folder import (
     JOURNAL,
     LOCK,
     commit_files,
@@ -116,7 +116,7 @@ def test_commit_interrupted_at_every_step_is_rolled_back_or_completed(tmp_path):
 
 
 def test_a_failed_move_rolls_the_commit_back_at_once(tmp_path, monkeypatch):
-    import scsmap.pipeline.folder as folder
+    import scsmap.io.folder as folder
 
     out, staging = _setup(tmp_path)
     real, calls = folder._move, []

@@ -161,7 +161,7 @@ def test_sigkill_while_writing_leaves_no_partial_file_and_the_rerun_completes(tm
     after = snapshot(out)
     staging = [k for k in after if k.startswith(".staging-")]
     assert staging, "the killed run's staging directory is expected to be left behind"
-    from scsmap.pipeline.folder import is_internal  # lock, journal, staging: scsmap's bookkeeping
+    from scsmap.io.folder import is_internal  # lock, journal, staging: scsmap's bookkeeping
 
     final = {k: v for k, v in after.items() if not is_internal(k.split("/")[0])}
     assert final == before, "a file under a final name changed although the run was killed before finishing"
@@ -185,7 +185,7 @@ def test_leftover_staging_is_removed_only_under_the_lock(tmp_path):
     from filelock import FileLock
 
     from scsmap.errors import OutputError
-    from scsmap.pipeline.folder import LOCK, locked, new_staging
+    from scsmap.io.folder import LOCK, locked, new_staging
 
     tmp_path.mkdir(exist_ok=True)
     live = new_staging(tmp_path)

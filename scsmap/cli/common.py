@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -19,8 +22,14 @@ def setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     logging.getLogger("scsmap").setLevel(level)
-    for noisy in ("rasterio", "fiona", "pyogrio", "distributed"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # GDAL's own messages reach the user inside scsmap's errors; shown as they come only with -vv (GDAL prints
+    # the errors of threads without a rasterio environment itself: CPL_LOG sends those to the null device)
+    gdal = logging.DEBUG if verbose > 1 else logging.CRITICAL
+    if verbose < 2:
+        os.environ.setdefault("CPL_LOG", os.devnull)
+    for noisy in ("rasterio", "fiona", "pyogrio"):
+        logging.getLogger(noisy).setLevel(gdal)
+    logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 def fail(exc: ScsmapError, verbose: int) -> NoReturn:
@@ -58,6 +67,37 @@ def guarded(verbose: int, fn: Callable[..., T], *args: Any, note: str = "", **kw
             err=True,
         )
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def native_stderr_captured(on: bool = True) -> Iterator[None]:
+    """Send what C libraries print on stderr (GDAL, libtiff: hundreds of lines on a full disk) to a scratch
+    file while the block runs; Python's own stderr (messages, the progress bar) still reaches the terminal.
+
+    Only the user's error message, built from the exception, is shown; ``-vv`` shows everything.
+    """
+    if not on:
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no stderr at all
+        yield
+        return
+    scratch = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally clause)
+    python_stderr = sys.stderr
+    sys.stderr.flush()
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=getattr(python_stderr, "encoding", None))
+    os.dup2(scratch.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        sys.stderr.close()
+        sys.stderr = python_stderr
+        scratch.close()
 
 
 out_option = click.option(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import config_argument, guarded, out_option, setup_logging, verbose_option
+from .common import config_argument, guarded, native_stderr_captured, out_option, setup_logging, verbose_option
 from .run import print_summary
 
 
@@ -25,7 +25,8 @@ def stats(config, out_dir, verbose):
 
     setup_logging(verbose, False)
     cfg = guarded(verbose, load_config, config)
-    res = guarded(verbose, write_stats, cfg, out_dir)
+    with native_stderr_captured(verbose < 2):
+        res = guarded(verbose, write_stats, cfg, out_dir)
     region = [r for r in res.rows if r["zone_set"] == "region" and not r["group_by"]]
     click.echo(f"{res.csv} ({len(res.rows)} rows), {res.gpkg}")
     if region:
@@ -50,7 +51,9 @@ def report(config, out_dir, verbose):
 
     setup_logging(verbose, False)
     cfg = guarded(verbose, load_config, config)
-    click.echo(guarded(verbose, write_report, cfg, out_dir))
+    with native_stderr_captured(verbose < 2):
+        path = guarded(verbose, write_report, cfg, out_dir)
+    click.echo(path)
 
 
 @click.command()
@@ -74,7 +77,8 @@ def mosaic(out_dirs, dest, overwrite, resolution, verbose):
     from ..outputs.mosaic import mosaic as make_mosaic
 
     setup_logging(verbose, False)
-    res = guarded(verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution)
+    with native_stderr_captured(verbose < 2):
+        res = guarded(verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution)
     m = res.manifest
     click.echo(
         f"{res.out_dir}: {len(m['products']) - 1} product(s) + provenance.tif, grid "

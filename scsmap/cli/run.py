@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ConfigError
-from .common import config_argument, fail, guarded, setup_logging
+from .common import config_argument, fail, guarded, native_stderr_captured, setup_logging
 
 NOTE = "existing outputs were left as they were"
 
@@ -66,6 +66,12 @@ NOTE = "existing outputs were left as they were"
     count=True,
     help="-v: report each step (grid, layers, skipped products); -vv: debug, with tracebacks.",
 )
+@click.option(
+    "--allow-nonempty",
+    is_flag=True,
+    default=False,
+    help="Write into a non-empty folder that holds no scsmap run (its own files are never touched).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar, no summary.")
 def run(
     config: str,
@@ -75,6 +81,7 @@ def run(
     scheduler: str | None,
     resume: bool,
     price: float | None,
+    allow_nonempty: bool,
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -109,9 +116,18 @@ def run(
     if price is not None:
         settings.append(Override(("ghg", "price"), price))
     cfg = guarded(verbose, load_config, config, overrides=settings, note=NOTE)
-    result = guarded(
-        verbose, run_region, cfg, out_dir=out_dir, overwrite=overwrite, progress=not quiet, resume=resume, note=NOTE
-    )
+    with native_stderr_captured(verbose < 2):
+        result = guarded(
+            verbose,
+            run_region,
+            cfg,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            progress=not quiet,
+            resume=resume,
+            note=NOTE,
+            allow_nonempty=allow_nonempty,
+        )
     if not quiet:
         print_summary(result.manifest, result.out_dir, time.perf_counter() - t0)
 

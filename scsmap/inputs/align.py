@@ -30,7 +30,7 @@ from ..grid import (
     region_geobox,
     yx_coords,
 )
-from ..io.read import SourceInfo, open_layer, preflight
+from ..io.read import SourceInfo, check_pixels, open_layer, preflight
 from ..io.vector import load_boundary
 
 
@@ -179,7 +179,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
     for name in names:
         data, info = open_layer(name, cfg.inputs[name], cfg.grid.chunk_size)
         preflight(info, cfg.inputs[name], footprint)
-        opened[name] = (data, info)
+        opened[name] = (check_pixels(data, info, footprint), info)
 
     like = opened[cfg.grid.like][1].geobox if cfg.grid.like else None
     geobox = region_geobox(cfg.grid, footprint, like=like)

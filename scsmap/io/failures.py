@@ -19,7 +19,7 @@ def quiet_georeference_warnings() -> None:
     warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning)
 
 
-def input_read_error(exc: BaseException, paths: Iterable[str]) -> InputError | None:
+def input_read_error(exc: BaseException, paths: Iterable[str], out: Path | None = None) -> InputError | None:
     """The :class:`~scsmap.errors.InputError` a GDAL read failure during the computation stands for.
 
     Parameters
@@ -28,13 +28,15 @@ def input_read_error(exc: BaseException, paths: Iterable[str]) -> InputError | N
         Raised while the dask graph ran.
     paths : iterable of str
         The run's input files (the message names the ones GDAL's message names).
+    out : Path, optional
+        The folder the run writes into (a write error there on a full disk is not a read error).
 
     Returns
     -------
     InputError or None
         None when ``exc`` is not a GDAL read failure, or is a full disk (an output error).
     """
-    if not isinstance(exc, rasterio.errors.RasterioIOError) or disk_full(exc):
+    if not isinstance(exc, rasterio.errors.RasterioIOError) or disk_full(exc, out):
         return None
     files = ", ".join(p for p in paths if Path(p).name in str(exc))
     return InputError(f"reading {files or 'one of the input files'} failed during the computation: {exc}", CORRUPT_HINT)

@@ -30,6 +30,7 @@ from rasterio.crs import CRS as RioCRS
 from rasterio.enums import Resampling
 
 from ..config import LAYERS, InputConfig, input_paths
+from ..config.load import local_path
 from ..errors import InputError
 
 CORRUPT_HINT = "the file is corrupt, truncated or not a raster GDAL can read (check it with gdalinfo -checksum)"
@@ -52,6 +53,8 @@ class SourceInfo:
     conversion: str
     geobox: GeoBox = field(repr=False)
     preflight: dict[str, Any] = field(default_factory=dict)
+    #: the file's own GDAL scale and offset, applied first
+    file_scale: tuple[float, float] = (1.0, 0.0)
 
     def report(self) -> dict[str, Any]:
         d = {k: v for k, v in self.__dict__.items() if k != "geobox"}
@@ -68,7 +71,13 @@ def _crs_name(crs: RioCRS) -> str:
     return f"{crs.to_string()[:80]} (no EPSG code)"
 
 
-def _open(path: Path, layer: str):
+def _open(path: Path | str, layer: str):
+    local = local_path(path)
+    if local is not None and local.exists() and not local.is_file():
+        raise InputError(
+            f"layer {layer!r}: {path} is not a regular file (a folder, a FIFO or a device)",
+            f"point inputs.{layer}.path at a raster file",
+        )
     try:
         return rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
@@ -117,6 +126,16 @@ def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path,
             )
         band = (spec.bands or [1])[0]
         return [(p, band) for p in paths]
+    if months and spec.bands is None:
+        with _open(paths[0], layer) as src:
+            count = src.count
+        if count != 12:
+            raise InputError(
+                f"layer {layer!r}: {paths[0]} has {count} band(s); a monthly layer needs 12 (January..December)",
+                f"give a 12-band file, 12 files or a {{month:02d}} pattern, or say which bands are the months "
+                f"with inputs.{layer}.bands"
+                + (" (an annual file cannot stand for monthly values)" if count == 1 else ""),
+            )
     bands = spec.bands or (list(range(1, 13)) if months else [1])
     if len(bands) != want:
         raise InputError(
@@ -142,6 +161,110 @@ def _infinite_error(layer: str, source: str) -> InputError:
     )
 
 
+def _file_scale(
+    layer: str, spec: InputConfig, found: list[tuple[float, float]], path: Path | str
+) -> tuple[float, float]:
+    """The GDAL scale/offset of a layer's bands, honoured unless the config sets its own.
+
+    Raises
+    ------
+    InputError
+        Bands with different scale/offset, or a file that declares one while ``inputs.<layer>.scale`` or
+        ``offset`` is set too (the values would be scaled twice).
+    """
+    uniq = {(float(a), float(b)) for a, b in found}
+    if len(uniq) > 1:
+        raise InputError(
+            f"layer {layer!r}: the bands of {path} have different GDAL scale/offset {sorted(uniq)}",
+            "rescale the file (gdal_translate -unscale) or give one file per layer",
+        )
+    fs, fo = uniq.pop()
+    if (fs, fo) == (1.0, 0.0):
+        return fs, fo
+    if spec.scale != 1.0 or spec.offset != 0.0:
+        raise InputError(
+            f"layer {layer!r}: {path} declares scale {fs:g} and offset {fo:g} (GDAL metadata) and inputs.{layer}.scale"
+            f" / offset ({spec.scale:g}, {spec.offset:g}) are set too: the values would be scaled twice",
+            f"drop inputs.{layer}.scale and offset (scsmap applies the file's own), or unscale the file first",
+        )
+    return fs, fo
+
+
+def _location(transform: Any, crs: RioCRS, row: int, col: int) -> str:
+    """Where a pixel is, for messages: its longitude and latitude (or its CRS coordinates)."""
+    x, y = transform * (col + 0.5, row + 0.5)
+    try:
+        lon, lat = Geometry({"type": "Point", "coordinates": (x, y)}, crs=crs.to_wkt()).to_crs("EPSG:4326").coords[0]
+        return f"lon {lon:.4f}, lat {lat:.4f}"
+    except Exception:  # pragma: no cover - a CRS without a path to lon/lat
+        return f"x {x:.6g}, y {y:.6g}"
+
+
+def _check_block(
+    x: np.ndarray,
+    layer: str,
+    source: str,
+    valid: tuple[float, float] | None,
+    unit: str,
+    transform: Any,
+    crs: RioCRS,
+    window: tuple[int, int, int, int],
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """Refuse infinite values and values outside the physical range in the part of one block of an input that
+    lies in ``window`` (row0, row1, col0, col1 of the file: the region and a margin), naming where."""
+    if block_info:
+        (b0, _), (r0, r1), (c0, c1) = block_info[0]["array-location"]
+    else:
+        b0, r0, r1, c0, c1 = 0, 0, x.shape[1], 0, x.shape[2]
+    wr0, wr1, wc0, wc1 = window
+    sub = x[:, max(wr0 - r0, 0) : max(min(wr1, r1) - r0, 0), max(wc0 - c0, 0) : max(min(wc1, c1) - c0, 0)]
+    if sub.size == 0:
+        return x
+    if np.isinf(sub).any():
+        raise _infinite_error(layer, source)
+    if valid is not None:
+        with np.errstate(invalid="ignore"):
+            bad = (sub < valid[0]) | (sub > valid[1])
+        if bad.any():
+            b, r, c = (int(i[0]) for i in np.nonzero(bad))
+            row, col = max(wr0, r0) + r, max(wc0, c0) + c
+            raise InputError(
+                f"layer {layer!r}: value {sub[b, r, c]:g} {unit} at row {row}, column {col} "
+                f"({_location(transform, crs, row, col)}) of {source}, band {b0 + b + 1} of the layer, is outside "
+                f"the physical range {valid[0]:g}..{valid[1]:g} {unit} ({int(bad.sum())} such value(s) in that block)",
+                f"mask it in the file or as inputs.{layer}.nodata, or declare the units the file really stores "
+                f"(inputs.{layer}.units, scale)",
+            )
+    return x
+
+
+def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry) -> xr.DataArray:
+    """``data`` (band, y, x) with every pixel over the region checked when its block is computed.
+
+    Every pixel of the file within the region's bounding box (and 2 pixels around it, which the
+    warp may use) must be finite and inside the layer's physical range; pixels farther away are
+    never used and never checked. The check runs in the same pass as the maps, on all pixels
+    (:func:`preflight` only samples a decimated window before anything is computed).
+
+    Raises
+    ------
+    InputError
+        When the block is computed, naming the layer, the file, the value and where it is.
+    """
+    gbox = info.geobox
+    bounds = (footprint.to_crs(gbox.crs) & gbox.extent).boundingbox
+    win = covering_window(bounds, gbox.affine, *gbox.shape.yx, margin=2)
+    window = (win.row_off, win.row_off + win.height, win.col_off, win.col_off + win.width)
+    lspec = LAYERS[info.layer]
+    crs = RioCRS.from_wkt(gbox.crs.to_wkt())
+    source = " / ".join(info.paths)
+    checked = data.data.map_blocks(
+        _check_block, info.layer, source, lspec.valid_range, lspec.unit, gbox.affine, crs, window, dtype=data.dtype
+    )
+    return data.copy(data=checked)
+
+
 def _finite_block(x: np.ndarray, layer: str, source: str) -> np.ndarray:
     """NaN where ``x`` is NaN; :class:`InputError` on any infinite value (never a silent overflow)."""
     if np.isinf(x).any():
@@ -150,15 +273,31 @@ def _finite_block(x: np.ndarray, layer: str, source: str) -> np.ndarray:
 
 
 def _to_canonical(
-    raw: Any, dtype: np.dtype, nodata: float | None, spec: InputConfig, layer: str, source: str = "the file"
+    raw: Any,
+    dtype: np.dtype,
+    nodata: float | None,
+    spec: InputConfig,
+    layer: str,
+    source: str = "the file",
+    file_scale: tuple[float, float] = (1.0, 0.0),
 ):
-    """Mask nodata, apply scale/offset and the unit conversion; float32 out (numpy or dask).
+    """Mask nodata, apply the file's and the config's scale/offset and the unit conversion; float32 out.
+
+    ``canonical = ((raw * file_scale + file_offset) * scale + offset) * factor + shift`` where
+    ``file_scale`` = (GDAL scale, GDAL offset) of the file's band and ``scale``/``offset`` those of the
+    config (at most one of the two is not (1, 0): :func:`_file_scale`).
+
+    Returns
+    -------
+    numpy.ndarray or xarray.DataArray
+        float32, NaN where nodata. A numpy input is checked at once; a dask-backed DataArray is not
+        (see :func:`check_pixels`).
 
     Raises
     ------
     InputError
-        (numpy: at once; dask: at compute time) where a value is infinite after the
-        conversion: an inf in the file or a float32 overflow of scale/offset.
+        (numpy input) where a value is infinite after the conversion: an inf in the file or a float32
+        overflow of scale/offset.
     """
     factor, shift = LAYERS[layer].units[spec.units]
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
@@ -176,8 +315,9 @@ def _to_canonical(
             if isinstance(x, xr.DataArray)
             else np.where(invalid, np.float32(np.nan), x)
         )
-    a = np.float32(spec.scale * factor)
-    b = np.float32(spec.offset * factor + shift)
+    fs, fo = file_scale
+    a = np.float32(fs * spec.scale * factor)
+    b = np.float32((fo * spec.scale + spec.offset) * factor + shift)
     if a != 1 or b != 0:
         with np.errstate(over="ignore"):  # an overflow becomes inf, refused below
             x = x * a + b
@@ -186,14 +326,7 @@ def _to_canonical(
         x = np.tan(np.radians(x) if transform == "tan_degree" else x) * np.float32(100.0)
     if isinstance(x, np.ndarray):
         return _finite_block(x, layer, source)
-    return xr.apply_ufunc(
-        _finite_block,
-        x,
-        kwargs={"layer": layer, "source": source},
-        dask="parallelized",
-        output_dtypes=[x.dtype],
-        keep_attrs=True,
-    )
+    return x
 
 
 def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[xr.DataArray, SourceInfo]:
@@ -224,6 +357,7 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
     paths = input_paths(spec)
     pairs = _bands(layer, spec, paths)
     arrays = []
+    scales: list[tuple[float, float]] = []
     first = None
     for path, band in pairs:
         with _open(path, layer) as src:
@@ -243,6 +377,12 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
                     f"layer {layer!r}: {path} has no georeferencing (identity transform)",
                     "georeference the file (e.g. gdal_translate -a_ullr) before using it",
                 )
+            if src.transform.b != 0 or src.transform.d != 0:
+                raise InputError(
+                    f"layer {layer!r}: {path} has a rotated or sheared geotransform ({tuple(src.transform)[:6]})",
+                    "rotated geotransform: warp it first (gdalwarp -t_srs <its CRS> in.tif out.tif)",
+                )
+            scales.append((src.scales[band - 1], src.offsets[band - 1]))
             sig = (src.shape, tuple(round(v, 9) for v in src.transform[:6]))
             if first is None:
                 first = dict(
@@ -267,9 +407,9 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
     raw = xr.concat(arrays, dim="band") if len(arrays) > 1 else arrays[0]
     raw = raw.assign_coords(band=np.arange(1, len(pairs) + 1))
     dtype = np.dtype(first["dtype"])
-    data = _to_canonical(
-        raw, dtype, first["nodata"], spec, layer, source=" / ".join(str(p) for p in dict.fromkeys(p for p, _ in pairs))
-    )
+    file_scale = _file_scale(layer, spec, scales, pairs[0][0])
+    source = " / ".join(str(p) for p in dict.fromkeys(p for p, _ in pairs))
+    data = _to_canonical(raw, dtype, first["nodata"], spec, layer, source=source, file_scale=file_scale)
     data = data.rio.write_crs(first["crs"]).rio.write_nodata(np.nan, encoded=False)
     data.attrs = {"units": LAYERS[layer].unit, "long_name": LAYERS[layer].description}
     data.name = layer
@@ -286,9 +426,15 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
         nodata=first["nodata"],
         units_declared=spec.units,
         unit=LAYERS[layer].unit,
-        conversion=f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}"
+        conversion=(
+            f"raw * {file_scale[0]:g} + {file_scale[1]:g} (the file's GDAL scale/offset), then "
+            if file_scale != (1.0, 0.0)
+            else ""
+        )
+        + f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}"
         + (f", then 100 tan(x {spec.units})" if spec.units in LAYERS[layer].transforms else ""),
         geobox=geobox,
+        file_scale=file_scale,
     )
     return data, info
 
@@ -340,14 +486,13 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
         bands = info.bands if len(info.paths) == 1 else [info.bands[0]]
         try:
             with rasterio.open(path) as src:
-                win = rasterio.windows.from_bounds(*bb, transform=src.transform).round_offsets().round_lengths()
-                win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+                win = covering_window(bb, src.transform, src.height, src.width)
                 step = max(1, math.ceil(max(win.width, win.height) / max_pixels))
                 out_shape = (len(bands), max(1, int(win.height // step)), max(1, int(win.width // step)))
                 raw = src.read(bands, window=win, out_shape=out_shape, resampling=Resampling.nearest)
         except rasterio.errors.RasterioError as exc:
             raise InputError(f"layer {layer!r}: cannot read {path}: {exc}", CORRUPT_HINT) from None
-        vals = _to_canonical(raw, raw.dtype, info.nodata, spec, layer, source=str(path))
+        vals = _to_canonical(raw, raw.dtype, info.nodata, spec, layer, source=str(path), file_scale=info.file_scale)
         ok = np.isfinite(vals)
         samples.append(vals[ok])
         n_valid += int(ok.sum())
@@ -390,6 +535,31 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
             )
     info.preflight = {"min": lo, "max": hi, "valid_fraction_sampled": n_valid / max(n_total, 1)}
     return info.preflight
+
+
+def covering_window(bounds: Any, transform: Any, height: int, width: int, margin: int = 0) -> rasterio.windows.Window:
+    """The window of whole pixels that covers ``bounds`` (any orientation: north-up or south-up), clipped
+    to the raster and at least one pixel wide and high (a region smaller than one pixel of the file).
+
+    Parameters
+    ----------
+    bounds : (left, bottom, right, top)
+        In the raster's CRS.
+    transform : affine.Affine
+        The raster's geotransform (no rotation).
+    height, width : int
+        The raster's size.
+    margin : int
+        Pixels added on every side.
+    """
+    left, bottom, right, top = bounds
+    inv = ~transform
+    cols, rows = zip(*(inv * (x, y) for x, y in ((left, bottom), (left, top), (right, bottom), (right, top))))
+    c0 = max(0, min(width - 1, math.floor(min(cols)) - margin))
+    r0 = max(0, min(height - 1, math.floor(min(rows)) - margin))
+    c1 = min(width, max(c0 + 1, math.ceil(max(cols)) + margin))
+    r1 = min(height, max(r0 + 1, math.ceil(max(rows)) + margin))
+    return rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
 
 
 def read_band(path: Path) -> np.ndarray:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import shapely
 from odc.geo.geom import Geometry
 
 from ..config import BoundaryConfig, RegionConfig
 from ..errors import InputError
+
+log = logging.getLogger("scsmap")
 
 
 def _read(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -152,5 +156,36 @@ def load_boundary(region: RegionConfig) -> Geometry | None:
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise InputError(f"boundary from {src} is empty or not a polygon ({getattr(geom, 'geom_type', None)})")
     if not geom.is_valid:
-        geom = geom.buffer(0)
+        geom = repair_polygon(geom, src)
     return Geometry(geom, crs=gdf.crs)
+
+
+def repair_polygon(geom: Any, src: str) -> Any:
+    """An invalid (self-intersecting) polygon made valid with ``shapely.make_valid``, keeping every part.
+
+    ``buffer(0)`` can drop a lobe of a bow-tie; ``make_valid`` keeps the whole area (its polygonal parts).
+    A warning gives the area before and after, in the file's CRS units.
+
+    Raises
+    ------
+    InputError
+        Nothing polygonal is left.
+    """
+    why = shapely.is_valid_reason(geom)
+    fixed = shapely.make_valid(geom)
+    polys = [g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        raise InputError(
+            f"boundary from {src} is not a valid polygon ({why}) and nothing polygonal is left after repairing it",
+            "fix the boundary file (e.g. in QGIS: Vector > Geometry Tools > Fix Geometries)",
+        )
+    out = shapely.union_all(polys)
+    log.warning(
+        "boundary from %s is not valid (%s): repaired with shapely.make_valid; area %.6g before, %.6g after "
+        "(CRS units)",
+        src,
+        why,
+        geom.area,
+        out.area,
+    )
+    return out

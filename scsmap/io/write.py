@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import math
+import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,13 +197,27 @@ def class_codes(values: np.ndarray, nodata: int, dtype: str, product: str) -> np
     return np.where(ok, values, nodata).astype(dtype)
 
 
-def disk_full(exc: BaseException) -> bool:
-    """True when ``exc`` says the file system is full (ENOSPC, EDQUOT or GDAL's message for it)."""
-    return (
-        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
-        or "No space left on device" in str(exc)
-        or "Disk quota exceeded" in str(exc)
-    )
+def disk_full(exc: BaseException, folder: Path | None = None) -> bool:
+    """True when ``exc`` (or an exception it was raised from) says the file system is full.
+
+    GDAL's write errors often say only "Write failed"; with ``folder`` (where the run writes) a write
+    error while that file system has less than 1 MB free counts as a full disk too.
+    """
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or any(
+            t in str(e) for t in ("No space left on device", "Disk quota exceeded")
+        ):
+            return True
+        e = e.__cause__ or e.__context__
+    if folder is not None and ("Write failed" in str(exc) or isinstance(exc, OSError)):
+        try:
+            return shutil.disk_usage(folder).free < 2**20
+        except OSError:
+            return False
+    return False
 
 
 def write_text(path: Path, text: str) -> None:

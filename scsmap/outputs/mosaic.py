@@ -26,11 +26,9 @@ window (and GDAL's block cache), not by the grid: :data:`MAX_PIXELS` only guards
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +41,9 @@ from odc.geo.geobox import GeoBox
 from .. import __version__
 from ..config import ComputeConfig
 from ..errors import OutputError
+from ..io.folder import STAC_DIR, check_folder, commit_files, locked, new_staging, owned_files
 from ..io.gdal_env import gdal_env, gdal_options
-from ..io.manifest import load_manifest
+from ..io.manifest import MANIFEST, load_manifest, write_json
 from ..io.raster_info import raster_info
 from ..io.read import read_window, warp_window
 from ..io.write import RasterSpec, finish_stats, open_tiled, set_statistics, sha256, to_cog, write_window
@@ -275,28 +274,34 @@ def mosaic(
             f"the mosaic grid would be {shape[0]} x {shape[1]} pixels (over {MAX_PIXELS:,})",
             "pass a coarser --resolution (in the first region's CRS units)",
         )
-    names = [f"{pid}.tif" for pid in products] + [f"{PROVENANCE}.tif", "manifest.json"]
-    dest.mkdir(parents=True, exist_ok=True)
-    existing = [n for n in names if (dest / n).exists()]
-    if existing and not overwrite:
-        raise OutputError(
-            f"a mosaic exists already in {dest} ({', '.join(existing[:3])} ...)",
-            "pass --overwrite to replace it, or choose another --out",
-        )
+    check_folder(dest, [Path(d) / MANIFEST for d in out_dirs], allow_nonempty=False)
     rows = rows_per_window or window_rows(shape, TILE, WINDOW_PIXELS)
-
-    staging = dest / f".staging-{uuid.uuid4().hex[:12]}"
-    staging.mkdir()
-    try:
-        with gdal_env(gdal_options(ComputeConfig())):  # a run's bounded GDAL block cache
-            manifest = _make(sources, products, grid, rows, staging)
-        for e in manifest["products"]:
-            for name in (e["path"], Path(e["path"]).with_suffix(".qml").name):
-                os.replace(staging / name, dest / name)
-        os.replace(staging / "manifest.json", dest / "manifest.json")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    write_stac(dest, manifest)
+    with locked(dest, "mosaic"):
+        owned = owned_files(check_folder(dest, [Path(d) / MANIFEST for d in out_dirs], allow_nonempty=False))
+        install = [n for pid in [*products, PROVENANCE] for n in (f"{pid}.tif", f"{pid}.qml")]
+        install += [STAC_DIR, MANIFEST]
+        existing = [n for n in install if os.path.lexists(dest / n)]
+        foreign = [n for n in existing if n not in owned]
+        if foreign:
+            raise OutputError(
+                f"{dest} holds files the mosaic would replace that no scsmap manifest lists: {', '.join(foreign[:5])}",
+                "they are never touched: choose another --out",
+            )
+        if existing and not overwrite:
+            raise OutputError(
+                f"a mosaic exists already in {dest} ({', '.join(existing[:3])} ...)",
+                "pass --overwrite to replace it, or choose another --out",
+            )
+        staging = new_staging(dest)
+        try:
+            with gdal_env(gdal_options(ComputeConfig())):  # a run's bounded GDAL block cache
+                manifest = _make(sources, products, grid, rows, staging)
+            manifest["files"] = install
+            write_json(staging / MANIFEST, manifest)
+            write_stac(staging, manifest)
+            commit_files(dest, staging, install, remove=owned - set(install))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return MosaicResult(out_dir=dest, manifest=manifest)
 
 
@@ -383,5 +388,4 @@ def _make(
         ],
         "products": entries,
     }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

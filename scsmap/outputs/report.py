@@ -24,6 +24,7 @@ import yaml
 from .. import __version__
 from ..config import Config
 from ..errors import OutputError
+from ..io.folder import locked
 from ..io.manifest import load_manifest
 from ..io.raster_info import gdal_version
 from ..io.read import read_columns_csv, read_decimated
@@ -242,76 +243,77 @@ def write_report(cfg: Config, out_dir: str | os.PathLike | None = None) -> Path:
 
     out = Path(out_dir) if out_dir is not None else cfg.output_dir
     manifest = load_manifest(out)
-    if not (out / STATS_CSV).is_file():
-        write_stats(cfg, out)
-    table = read_stats_csv(out / STATS_CSV)
-    qdir = out / QUICKLOOKS
-    qdir.mkdir(exist_ok=True)
-    maps = []
-    for e in manifest["products"]:
-        p = product_of(e)
-        if p is None:
-            continue
-        legend = legend_for(p)
-        png = quicklook(out / e["path"], legend, qdir / f"{e['id']}.png")
-        maps.append(
-            {
-                "id": e["id"],
-                "name": e["long_name"],
-                "units": e["units"],
-                "family": p.family,
-                "src": f"{QUICKLOOKS}/{png.name}",
-                "legend": legend,
-                "gradient": _css_gradient(legend) if legend.kind == "ramp" else None,
-                "present": sorted({r["class_code"] for r in table if r["group_by"] == e["id"]} - {None}),
-            }
-        )
-    curve = None
-    summary = manifest["summary"]
-    if summary.get("abatement_curve") and (out / summary["abatement_curve"]).is_file():
-        from .abatement import plot_curve
+    with locked(out, "report"):
+        if not (out / STATS_CSV).is_file():
+            write_stats(cfg, out)
+        table = read_stats_csv(out / STATS_CSV)
+        qdir = out / QUICKLOOKS
+        qdir.mkdir(exist_ok=True)
+        maps = []
+        for e in manifest["products"]:
+            p = product_of(e)
+            if p is None:
+                continue
+            legend = legend_for(p)
+            png = quicklook(out / e["path"], legend, qdir / f"{e['id']}.png")
+            maps.append(
+                {
+                    "id": e["id"],
+                    "name": e["long_name"],
+                    "units": e["units"],
+                    "family": p.family,
+                    "src": f"{QUICKLOOKS}/{png.name}",
+                    "legend": legend,
+                    "gradient": _css_gradient(legend) if legend.kind == "ramp" else None,
+                    "present": sorted({r["class_code"] for r in table if r["group_by"] == e["id"]} - {None}),
+                }
+            )
+        curve = None
+        summary = manifest["summary"]
+        if summary.get("abatement_curve") and (out / summary["abatement_curve"]).is_file():
+            from .abatement import plot_curve
 
-        columns = read_columns_csv(out / summary["abatement_curve"])
-        png = plot_curve(
-            columns,
-            qdir / "abatement_curve.png",
-            summary["carbon_price"],
-            summary.get("currency", ""),
-            f"{manifest['region']['name']}: marginal abatement cost curve (net of N2O)",
+            columns = read_columns_csv(out / summary["abatement_curve"])
+            png = plot_curve(
+                columns,
+                qdir / "abatement_curve.png",
+                summary["carbon_price"],
+                summary.get("currency", ""),
+                f"{manifest['region']['name']}: marginal abatement cost curve (net of N2O)",
+            )
+            values = {k: v.tolist() for k, v in columns.items()}
+            rows = [dict(zip(values, r)) for r in zip(*values.values())]
+            curve = {"src": f"{QUICKLOOKS}/{png.name}", "csv": summary["abatement_curve"], "rows": rows}
+        alignment_path = out / manifest.get("alignment_report", "alignment_report.json")
+        alignment = json.loads(alignment_path.read_text(encoding="utf-8")) if alignment_path.is_file() else {}
+        refs = sorted({p.references for e in manifest["products"] if (p := product_of(e)) and p.references})
+        g = manifest["grid"]
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("scsmap", "templates"),
+            autoescape=jinja2.select_autoescape(["html", "j2"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
-        values = {k: v.tolist() for k, v in columns.items()}
-        rows = [dict(zip(values, r)) for r in zip(*values.values())]
-        curve = {"src": f"{QUICKLOOKS}/{png.name}", "csv": summary["abatement_curve"], "rows": rows}
-    alignment_path = out / manifest.get("alignment_report", "alignment_report.json")
-    alignment = json.loads(alignment_path.read_text(encoding="utf-8")) if alignment_path.is_file() else {}
-    refs = sorted({p.references for e in manifest["products"] if (p := product_of(e)) and p.references})
-    g = manifest["grid"]
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("scsmap", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    html = env.get_template("report.html.j2").render(
-        m=manifest,
-        s=manifest["summary"],
-        maps=maps,
-        curve=curve,
-        stats=_stats_context(table),
-        qa=_qa_rows(manifest, table),
-        alignment=alignment,
-        config_yaml=yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
-        versions=versions(),
-        references=refs,
-        fmt=_fmt,
-        methods=METHODS.format(version=__version__, crs=g["crs"], res=f"{abs(g['resolution'][0]):.6g}"),
-        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    )
-    path = out / REPORT
-    try:
-        tmp = out / f".{REPORT}.tmp"
-        tmp.write_text(html, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc}") from None
-    return path
+        html = env.get_template("report.html.j2").render(
+            m=manifest,
+            s=manifest["summary"],
+            maps=maps,
+            curve=curve,
+            stats=_stats_context(table),
+            qa=_qa_rows(manifest, table),
+            alignment=alignment,
+            config_yaml=yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
+            versions=versions(),
+            references=refs,
+            fmt=_fmt,
+            methods=METHODS.format(version=__version__, crs=g["crs"], res=f"{abs(g['resolution'][0]):.6g}"),
+            generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+        path = out / REPORT
+        try:
+            tmp = out / f".{REPORT}.tmp"
+            tmp.write_text(html, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc}") from None
+        return path

@@ -42,6 +42,7 @@ from odc.geo.geom import Geometry
 
 from ..config import AdminUnitsConfig, Config
 from ..errors import InputError, OutputError
+from ..io.folder import locked
 from ..io.gdal_env import gdal_env, gdal_options
 from ..io.manifest import load_manifest
 from ..io.raster_info import raster_info
@@ -460,6 +461,12 @@ def write_stats(
             rows_per_window=rows_per_window,
         )
     table = _drop_edge_units(table)
+    with locked(out, "stats"):
+        return _write_files(out, table, zones)
+
+
+def _write_files(out: Path, table: list[dict[str, Any]], zones: Any) -> StatsResult:
+    """Write ``stats.csv`` and ``stats.gpkg`` (each to a temporary name first, then moved into place)."""
     csv, gpkg = out / STATS_CSV, out / STATS_GPKG
     tmp_csv, tmp_gpkg = out / f".{STATS_CSV}.tmp", out / f".tmp.{STATS_GPKG}"
     try:

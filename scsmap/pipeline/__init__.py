@@ -17,6 +17,7 @@ from typing import Any
 from ..config import Config
 from ..errors import OutputError
 from ..io.failures import quiet_georeference_warnings
+from ..io.folder import STAC_DIR, commit_files, link_into, locked, new_staging, terminated_as_interrupt
 from ..io.gdal_env import gdal_env
 from ..io.manifest import ALIGNMENT, MANIFEST, write_json
 from ..io.write import disk_full
@@ -24,7 +25,6 @@ from ..outputs.abatement import CURVE_CSV, write_curve
 from ..outputs.stac import write_stac
 from .commit import sidecars, write_products
 from .compute import compute_run
-from .folder import STAC_DIR, commit_files, link_into, locked, new_staging, terminated_as_interrupt
 from .manifest import build_manifest, region_summary
 from .plan import Plan, claim_folder, make_plan, select_products
 from .scheduler import open_engine
@@ -95,7 +95,7 @@ def run(
     ConfigError, InputError, OutputError
         With a message naming the file, layer or config field. Nothing already in ``out_dir``
         is changed when an error is raised; an interrupted commit is rolled back or completed by
-        the next scsmap command in the folder (:mod:`scsmap.pipeline.folder`).
+        the next scsmap command in the folder (:mod:`scsmap.io.folder`).
     """
     quiet_georeference_warnings()
     out = Path(out_dir) if out_dir is not None else cfg.output_dir
@@ -124,9 +124,10 @@ def run(
             write_stac(staging, manifest)
             commit_files(out, staging, files, remove=plan.owned - set(files))
         except BaseException as exc:
-            if disk_full(exc):
+            if disk_full(exc, out):
                 raise OutputError(
-                    f"no space left on the file system of {out} while writing the outputs ({exc})",
+                    f"no space left on the file system of {out} while writing the outputs (the run needs up to about "
+                    f"{plan.output_bytes() / 1e9:.2g} GB there, uncompressed; {exc})",
                     "free some space or choose another directory with --out; existing outputs were left as they were",
                 ) from None
             raise

@@ -1,6 +1,6 @@
 """Finish a run's files in its staging folder: staging GeoTIFFs → COGs with statistics, styles, checksums.
 
-They are moved into the output folder by the journaled commit of :mod:`scsmap.pipeline.folder`.
+They are moved into the output folder by the journaled commit of :mod:`scsmap.io.folder`.
 """
 
 from __future__ import annotations

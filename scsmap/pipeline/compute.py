@@ -176,7 +176,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Co
                 (in_source,) = engine.compute(in_source)
     except BaseException as exc:
         _close(targets, datasets)
-        error = input_read_error(exc, [p for i in inputs.sources.values() for p in i.paths])
+        error = input_read_error(exc, [p for i in inputs.sources.values() for p in i.paths], staging)
         if error is not None:
             raise error from None
         raise

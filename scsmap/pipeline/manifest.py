@@ -50,7 +50,7 @@ def build_manifest(
         The grid of the alignment report.
     files : list of str
         Every top-level name the run owns in its folder (products, styles, curve, STAC, reports): what
-        a later run may replace or remove (:mod:`scsmap.pipeline.folder`).
+        a later run may replace or remove (:mod:`scsmap.io.folder`).
     """
     cfg = plan.cfg
     if plan.reused and plan.previous:

@@ -15,17 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..config import Config
 from ..errors import ConfigError, OutputError
 from ..inputs.align import AlignedInputs, assemble_inputs
 from ..inputs.derive import Derived
+from ..io.folder import STAC_DIR, check_folder, owned_files
 from ..io.manifest import ALIGNMENT, MANIFEST
 from ..layers.model import Model
 from ..outputs.abatement import CURVE_CSV
 from ..outputs.deps import dependency_files
 from ..products import PRODUCTS, Product
 from ..products.styles import qml_path
-from .folder import STAC_DIR, check_folder, owned_files
 from .resume import input_checksums, resume_key, reusable_entries, same_run
 
 
@@ -82,6 +84,11 @@ class Plan:
     checksums: dict[str, str]
     input_files: list[Path] = field(default_factory=list)
     owned: set[str] = field(default_factory=set)
+
+    def output_bytes(self) -> int:
+        """Upper bound of the disk the products to compute take [bytes]: uncompressed, staging and COG both."""
+        pixels = int(np.prod(self.inputs.geobox.shape.yx))
+        return 2 * sum(pixels * np.dtype(p.dtype).itemsize for p in self.todo)
 
     @property
     def up_to_date(self) -> bool:

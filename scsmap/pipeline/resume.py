@@ -9,7 +9,7 @@ computed again. Because a manifest is only ever moved into place after the produ
 lists, a run killed at any point leaves a manifest that describes files that are complete.
 
 Staging folders of killed runs are removed by the next command under the folder's lock
-(:mod:`scsmap.pipeline.folder`).
+(:mod:`scsmap.io.folder`).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..errors import OutputError, Terminated
-from ..io.manifest import ALIGNMENT, MANIFEST, read_manifest
+from .manifest import ALIGNMENT, MANIFEST, read_manifest
 
 log = logging.getLogger("scsmap")
 
@@ -137,15 +137,30 @@ def check_folder(out: Path, inputs: Iterable[Path], allow_nonempty: bool) -> dic
 # --------------------------------------------------------------------------- lock
 
 
+#: folders whose lock this process holds (a command that calls another, e.g. report → stats, locks once)
+_HELD: dict[Path, int] = {}
+
+
 @contextlib.contextmanager
 def locked(out: Path, command: str) -> Iterator[None]:
     """Hold the folder's lock while a command writes into it; recover an interrupted commit first.
 
+    Re-entrant within one process: a command that runs another in the same folder holds the lock once.
+
     Raises
     ------
     OutputError
-        Another scsmap command holds the lock (the message names it).
+        Another scsmap command holds the lock (the message names it), or the folder cannot be created
+        or written.
     """
+    key = out.resolve()
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -165,6 +180,7 @@ def locked(out: Path, command: str) -> Iterator[None]:
         raise OutputError(
             f"{out} is in use by another scsmap command ({holder})", "wait for it to finish, or choose another --out"
         ) from None
+    _HELD[key] = 1
     try:
         (out / HOLDER).write_text(
             json.dumps(
@@ -188,6 +204,7 @@ def locked(out: Path, command: str) -> Iterator[None]:
         with contextlib.suppress(OSError):  # while still held: a waiting command cannot have the old file locked
             (out / LOCK).unlink()
         lock.release()
+        _HELD.pop(key, None)
 
 
 def _read_holder(out: Path) -> str:
