@@ -64,7 +64,7 @@ def test_monthly_pattern_expands_to_12_files(tmp_path):
     from scsmap.config import input_paths
 
     paths = input_paths(load_config(p).inputs["precipitation"])
-    assert [q.name for q in paths] == [f"p{m:02d}.tif" for m in range(1, 13)]
+    assert [Path(q).name for q in paths] == [f"p{m:02d}.tif" for m in range(1, 13)]
 
 
 def test_extends_loop_is_reported(tmp_path):

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from scsmap.config import load_config
 from scsmap.errors import OutputError
-from scsmap.pipeline import run
 from scsmap.io.folder import (
     JOURNAL,
     LOCK,
@@ -33,6 +32,7 @@ from scsmap.io.folder import (
     new_staging,
     recover,
 )
+from scsmap.pipeline import run
 
 # --------------------------------------------------------------------------- synthetic runs
 

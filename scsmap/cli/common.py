@@ -86,8 +86,13 @@ def native_stderr_captured(on: bool = True) -> Iterator[None]:
         return
     scratch = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally clause)
     python_stderr = sys.stderr
-    sys.stderr.flush()
-    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=getattr(python_stderr, "encoding", None))
+    python_stderr.flush()
+    try:
+        on_fd2 = python_stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # captured (tests): Python's stderr is not fd 2
+        on_fd2 = False
+    if on_fd2:
+        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=getattr(python_stderr, "encoding", None))
     os.dup2(scratch.fileno(), 2)
     try:
         yield
@@ -95,8 +100,9 @@ def native_stderr_captured(on: bool = True) -> Iterator[None]:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
-        sys.stderr.close()
-        sys.stderr = python_stderr
+        if on_fd2:
+            sys.stderr.close()
+            sys.stderr = python_stderr
         scratch.close()
 
 

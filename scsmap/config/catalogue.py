@@ -48,6 +48,11 @@ class LayerSpec:
         (median, 99th percentile) in the canonical unit: a region whose sampled values
         have both below these is refused as a unit mistake (SOC stock: kg m-2 or g kg-1
         declared as t ha-1), even though every value is inside ``valid_range``.
+    implausible_why : str
+        What such low values usually are (the message's explanation).
+    fraction_check : bool
+        A share in %: sampled values that all lie in 0..1, not all whole, are refused as a
+        fraction (0-1) declared as % (a 100-fold mistake).
     """
 
     name: str
@@ -62,6 +67,8 @@ class LayerSpec:
     #: declared units that need a non-linear step after the linear one (name of the transform)
     transforms: dict[str, str] = field(default_factory=dict)
     implausible_below: tuple[float, float] | None = None
+    implausible_why: str = ""
+    fraction_check: bool = False
 
 
 _PERCENT = {"%": (1.0, 0.0), "g kg-1": (0.1, 0.0), "g/kg": (0.1, 0.0), "permille": (0.1, 0.0), "fraction": (100.0, 0.0)}
@@ -77,6 +84,8 @@ LAYERS: dict[str, LayerSpec] = {
             {"t ha-1": (1.0, 0.0), "Mg ha-1": (1.0, 0.0), "kg m-2": (10.0, 0.0), "g m-2": (0.01, 0.0)},
             (0.0, 1000.0),
             implausible_below=(10.0, 20.0),
+            implausible_why="the values look like kg m-2 (1 kg m-2 = 10 t ha-1) or like an SOC content in g kg-1, "
+            "not a stock in t ha-1; an SOC content goes under inputs.organic_carbon",
         ),
         LayerSpec(
             "organic_carbon",
@@ -84,6 +93,9 @@ LAYERS: dict[str, LayerSpec] = {
             "%",
             {**_PERCENT, "dg kg-1": (0.01, 0.0)},
             (0.0, 60.0),
+            implausible_below=(0.3, 1.0),
+            implausible_why="too little carbon for a topsoil almost everywhere: the values look 10 times too small "
+            "(a content in % declared as g kg-1 or permille)",
         ),
         LayerSpec(
             "bulk_density",
@@ -97,6 +109,9 @@ LAYERS: dict[str, LayerSpec] = {
                 "kg m-3": (0.001, 0.0),
             },
             (0.05, 2.65),
+            implausible_below=(0.4, 0.8),
+            implausible_why="too light for mineral soil almost everywhere (peat is 0.1-0.3): the values look scaled "
+            "(e.g. a density in g cm-3 declared as kg dm-3 x 0.1, or x 100 integers read without their scale)",
         ),
         LayerSpec(
             "coarse_fragments",
@@ -104,10 +119,22 @@ LAYERS: dict[str, LayerSpec] = {
             "%",
             {"%": (1.0, 0.0), "cm3 dm-3": (0.1, 0.0), "permille": (0.1, 0.0), "fraction": (100.0, 0.0)},
             (0.0, 100.0),
+            fraction_check=True,
         ),
-        LayerSpec("clay", "clay (< 2 um) share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
-        LayerSpec("silt", "silt share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
-        LayerSpec("sand", "sand share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0)),
+        LayerSpec(
+            "clay",
+            "clay (< 2 um) share of the fine earth, 0-30 cm",
+            "%",
+            dict(_PERCENT),
+            (0.0, 100.0),
+            fraction_check=True,
+        ),
+        LayerSpec(
+            "silt", "silt share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0), fraction_check=True
+        ),
+        LayerSpec(
+            "sand", "sand share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0), fraction_check=True
+        ),
         LayerSpec(
             "clay_activity",
             "dominant clay mineralogy: 1 = high-activity 2:1 clays (HAC), "

@@ -11,13 +11,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 import string
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..rothc.gsocseq import PIXEL_BATCH
 from ..rules.practices import PRACTICE_IDS
@@ -32,6 +33,11 @@ MC_MEMORY_MB = 1024
 RESAMPLING = Literal["auto", "nearest", "bilinear", "cubic", "average", "mode", "min", "max", "med"]
 
 
+#: a data file path as written (a local path, a URL or a GDAL virtual path such as /vsicurl/https://...): kept as a
+#: string so that ``//`` in URLs survives; path-like objects are accepted and turned into strings
+DataPath = Annotated[str, BeforeValidator(lambda v: os.fspath(v) if isinstance(v, os.PathLike) else v)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -44,8 +50,8 @@ class BoundaryConfig(_Model):
     region's ``iso3`` code is looked up in ``iso3_fields``.
     """
 
-    path: str | None = Field(None, description="polygon file (GeoPackage, GeoJSON, shapefile, zip://...)")
-    countries: str | None = Field(None, description="countries file in which the region's ISO3 code is looked up")
+    path: DataPath | None = Field(None, description="polygon file (GeoPackage, GeoJSON, shapefile, zip://...)")
+    countries: DataPath | None = Field(None, description="countries file in which the region's ISO3 code is looked up")
     iso3_fields: list[str] = Field(
         ["ISO_A3", "ADM0_A3", "ISO3", "GID_0"], description="attribute names tried, in order, for the ISO3 lookup"
     )
@@ -109,7 +115,7 @@ class GridConfig(_Model):
 class InputConfig(_Model):
     """One input layer: file(s), band(s), units and how to resample it."""
 
-    path: str | list[str] = Field(
+    path: DataPath | list[DataPath] = Field(
         ...,
         description="raster file; for monthly layers one 12-band file, "
         "a list of 12 files, or a pattern with {month} or {month:02d}; URLs and GDAL virtual paths "
@@ -127,6 +133,11 @@ class InputConfig(_Model):
     resampling: RESAMPLING = Field(
         "auto",
         description="'auto': average when coarsening, bilinear otherwise (continuous); mode / nearest (categorical)",
+    )
+    plausibility: bool = Field(
+        True,
+        description="refuse values whose distribution betrays a unit mistake (SOC stock in kg m-2 declared as t ha-1, "
+        "organic carbon 10 times too small, a fraction declared as %); false where the values are right",
     )
 
     @field_validator("path")
@@ -486,7 +497,7 @@ class OutputsConfig(_Model):
 class AdminUnitsConfig(_Model):
     """A polygon file of admin units (countries, admin-1 ...) to compute statistics for."""
 
-    path: str = Field(..., description="polygon file GDAL reads (GeoPackage, GeoJSON, shapefile, zip://...)")
+    path: DataPath = Field(..., description="polygon file GDAL reads (GeoPackage, GeoJSON, shapefile, zip://...)")
     layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
     id_field: str | None = Field(None, description="attribute with the unit id (default: the feature number)")
     name_field: str | None = Field(

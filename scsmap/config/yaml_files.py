@@ -95,7 +95,10 @@ def load_yaml_text(text: str, source: str) -> Any:
     ConfigError
         Not YAML, a duplicate key, or more than :data:`MAX_NODES` values with aliases expanded.
     """
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # characters YAML does not allow
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
     loader.source = source
     try:
         node = loader.get_single_node()

@@ -30,7 +30,7 @@ from ..grid import (
     region_geobox,
     yx_coords,
 )
-from ..io.read import SourceInfo, check_pixels, open_layer, preflight
+from ..io.read import SourceInfo, open_layer, preflight
 from ..io.vector import load_boundary
 
 
@@ -177,9 +177,9 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
     names = [n for n in cfg.inputs if only is None or n in only]
     opened: dict[str, tuple[xr.DataArray, SourceInfo]] = {}
     for name in names:
-        data, info = open_layer(name, cfg.inputs[name], cfg.grid.chunk_size)
+        data, info = open_layer(name, cfg.inputs[name], cfg.grid.chunk_size, footprint)
         preflight(info, cfg.inputs[name], footprint)
-        opened[name] = (check_pixels(data, info, footprint), info)
+        opened[name] = (data, info)
 
     like = opened[cfg.grid.like][1].geobox if cfg.grid.like else None
     geobox = region_geobox(cfg.grid, footprint, like=like)

@@ -239,13 +239,14 @@ def _check_block(
     return x
 
 
-def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry) -> xr.DataArray:
+def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry | None) -> xr.DataArray:
     """``data`` (band, y, x) with every pixel over the region checked when its block is computed.
 
     Every pixel of the file within the region's bounding box (and 2 pixels around it, which the
     warp may use) must be finite and inside the layer's physical range; pixels farther away are
-    never used and never checked. The check runs in the same pass as the maps, on all pixels
-    (:func:`preflight` only samples a decimated window before anything is computed).
+    never used and never checked (``footprint`` None: the whole file). The check runs in the same
+    pass as the maps, on all pixels (:func:`preflight` only samples a decimated window before
+    anything is computed).
 
     Raises
     ------
@@ -253,9 +254,15 @@ def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry) -> x
         When the block is computed, naming the layer, the file, the value and where it is.
     """
     gbox = info.geobox
-    bounds = (footprint.to_crs(gbox.crs) & gbox.extent).boundingbox
-    win = covering_window(bounds, gbox.affine, *gbox.shape.yx, margin=2)
-    window = (win.row_off, win.row_off + win.height, win.col_off, win.col_off + win.width)
+    ny, nx = gbox.shape.yx
+    window = (0, ny, 0, nx)
+    if footprint is not None:
+        try:
+            bounds = (footprint.to_crs(gbox.crs) & gbox.extent).boundingbox
+            win = covering_window(bounds, gbox.affine, ny, nx, margin=2)
+            window = (win.row_off, win.row_off + win.height, win.col_off, win.col_off + win.width)
+        except Exception:  # no overlap or no CRS path: preflight says so; check the whole file
+            pass
     lspec = LAYERS[info.layer]
     crs = RioCRS.from_wkt(gbox.crs.to_wkt())
     source = " / ".join(info.paths)
@@ -329,7 +336,9 @@ def _to_canonical(
     return x
 
 
-def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[xr.DataArray, SourceInfo]:
+def open_layer(
+    layer: str, spec: InputConfig, chunk_size: int = 1024, footprint: Geometry | None = None
+) -> tuple[xr.DataArray, SourceInfo]:
     """Open one input layer lazily in canonical units.
 
     Parameters
@@ -340,6 +349,8 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
         The layer's entry in the config.
     chunk_size : int
         dask chunk size in y and x.
+    footprint : odc.geo.geom.Geometry, optional
+        The region: only pixels over it are checked when computed (:func:`check_pixels`); None: all.
 
     Returns
     -------
@@ -436,7 +447,7 @@ def open_layer(layer: str, spec: InputConfig, chunk_size: int = 1024) -> tuple[x
         geobox=geobox,
         file_scale=file_scale,
     )
-    return data, info
+    return check_pixels(data, info, footprint), info
 
 
 def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixels: int = 2048) -> dict[str, Any]:
@@ -514,18 +525,8 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 f"declare the units the file really stores in inputs.{layer}.units "
                 f"(accepted: {', '.join(lspec.units)}), or set inputs.{layer}.scale / nodata",
             )
-    if lspec.implausible_below is not None and n_valid:
-        sampled = np.concatenate(samples)
-        med, p99 = (float(v) for v in np.percentile(sampled, [50, 99]))
-        lim_med, lim_p99 = lspec.implausible_below
-        if med < lim_med and p99 < lim_p99:
-            raise InputError(
-                f"layer {layer!r}: median {med:.3g}, 99th percentile {p99:.3g} {lspec.unit} over the region in "
-                f"{info.paths[0]} (declared {spec.units!r}): too low for {lspec.description}; the values look "
-                f"like kg m-2 (1 kg m-2 = 10 t ha-1) or like an SOC content in g kg-1, not a stock in {lspec.unit}",
-                f"declare the units the file really stores in inputs.{layer}.units (accepted: "
-                f"{', '.join(lspec.units)}); an SOC content (g kg-1) goes under inputs.organic_carbon instead",
-            )
+    if n_valid and spec.plausibility:
+        _check_plausible(info, spec, np.concatenate(samples))
     if lspec.kind == "categorical" and spec.kind != "continuous":
         finite = vals[np.isfinite(vals)]
         if finite.size and not np.all(finite == np.round(finite)):
@@ -560,6 +561,38 @@ def covering_window(bounds: Any, transform: Any, height: int, width: int, margin
     c1 = min(width, max(c0 + 1, math.ceil(max(cols)) + margin))
     r1 = min(height, max(r0 + 1, math.ceil(max(rows)) + margin))
     return rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def _check_plausible(info: SourceInfo, spec: InputConfig, sampled: np.ndarray) -> None:
+    """Refuse values that are all inside the physical range but whose distribution betrays a unit mistake.
+
+    Raises
+    ------
+    InputError
+        The median and 99th percentile are both below the layer's ``implausible_below``, or a share in %
+        holds only values in 0..1 that are not all whole (a fraction declared as %).
+    """
+    layer, lspec = info.layer, LAYERS[info.layer]
+    fix = (
+        f"declare the units the file really stores in inputs.{layer}.units (accepted: {', '.join(lspec.units)}), "
+        f"or, where the values are right, set inputs.{layer}.plausibility: false"
+    )
+    if lspec.implausible_below is not None:
+        med, p99 = (float(v) for v in np.percentile(sampled, [50, 99]))
+        lim_med, lim_p99 = lspec.implausible_below
+        if med < lim_med and p99 < lim_p99:
+            raise InputError(
+                f"layer {layer!r}: median {med:.3g}, 99th percentile {p99:.3g} {lspec.unit} over the region in "
+                f"{info.paths[0]} (declared {spec.units!r}): too low for {lspec.description}; {lspec.implausible_why}",
+                fix,
+            )
+    if lspec.fraction_check and sampled.size and float(sampled.max()) <= 1.0 and np.any(sampled != np.round(sampled)):
+        raise InputError(
+            f"layer {layer!r}: every value over the region in {info.paths[0]} lies between 0 and 1 {lspec.unit} "
+            f"(declared {spec.units!r}): the values look like a fraction (0-1), not a share in %",
+            f"declare inputs.{layer}.units: fraction, or, where the values are right, set "
+            f"inputs.{layer}.plausibility: false",
+        )
 
 
 def read_band(path: Path) -> np.ndarray:

@@ -80,7 +80,7 @@ def read_table(
         data = path.read_bytes()
     try:
         df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{field_name}: {name} is not a readable CSV table: {exc}") from None
     missing = columns - set(df.columns)
     if missing:
