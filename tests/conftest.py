@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def demo_raw() -> dict:
     """The demo config as a dict, with absolute paths (edit it, then write it with ``write_config``)."""
-    from bad_input_helpers import demo_config_dict
+    from helpers import demo_config_dict
 
     return demo_config_dict()
 

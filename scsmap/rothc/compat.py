@@ -26,7 +26,7 @@ The warm-up phase is skipped here exactly as in the exact engine (the SOC map is
 Measured difference to the exact engine (documented bound)
 ----------------------------------------------------------
 Temperate test climate (Skopje-like: T 0.5…23 °C, P 30…65 mm, PET 1…143 mm per month;
-``tests/test_rothc_compat.py::test_compat_vs_exact_temperate``), 96 pixels spanning SOC 20–150
+``tests/rothc/test_compat.py::test_compat_vs_exact_temperate``), 96 pixels spanning SOC 20–150
 t C ha-1, clay 5–60 %, DR 0.25/0.67/1.44, all-vegetated (c = 0.6) or bare Dec–Feb (c = 1),
 identical spin-up and forward climate, 20 years, Δ = 0/5/10/20 %, exact engine =
 ``_chain(..., temperature="rothamsted", depth=30)``. ΔASR = compat − exact [t C ha-1 yr-1]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bad_input_helpers import (
+from click.testing import CliRunner
+from helpers import (
     SAMPLE,
     SMALL_BBOX,
     SMALL_SHAPE,
@@ -23,7 +24,6 @@ from bad_input_helpers import (
     snapshot,
     write_small_raster,
 )
-from click.testing import CliRunner
 
 from scsmap.config import load_config
 from scsmap.errors import InputError, OutputError, ScsmapError

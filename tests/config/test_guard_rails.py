@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import rasterio
 import yaml
-from bad_input_helpers import SMALL_BBOX, SMALL_NORTH, SMALL_WEST, demo_config_dict, dump_config, write_small_raster
+from helpers import SMALL_BBOX, SMALL_NORTH, SMALL_WEST, demo_config_dict, dump_config, write_small_raster
 from rasterio.transform import Affine, from_origin
 
 from scsmap.config import input_paths, load_config

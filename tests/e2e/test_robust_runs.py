@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from bad_input_helpers import (
+from helpers import (
     SMALL_BBOX,
     assert_untouched,
     copy_outputs,

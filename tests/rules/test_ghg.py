@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from bad_input_helpers import CONFIGS, demo_config_dict, run_into
 from click.testing import CliRunner
+from helpers import CONFIGS, demo_config_dict, run_into
 from pyproj import Geod
 
 from scsmap.errors import ConfigError
@@ -388,7 +388,7 @@ def test_cli_price_option(tmp_path):
 
 
 def test_cost_products_need_a_cost_table(tmp_path):
-    from bad_input_helpers import dump_config
+    from helpers import dump_config
 
     from scsmap.config import load_config
     from scsmap.inputs.align import assemble_inputs

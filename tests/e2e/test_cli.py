@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from bad_input_helpers import (
+from click.testing import CliRunner
+from helpers import (
     SAMPLE,
     SMALL_BBOX,
     assert_untouched,
@@ -23,7 +24,6 @@ from bad_input_helpers import (
     dump_config,
     snapshot,
 )
-from click.testing import CliRunner
 
 from scsmap.cli import main
 from scsmap.products import PRODUCTS

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from bad_input_helpers import SMALL_BBOX, copy_outputs, demo_config_dict, dump_config, snapshot
 from filelock import FileLock
+from helpers import SMALL_BBOX, copy_outputs, demo_config_dict, dump_config, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -11,7 +11,7 @@ import signal
 
 import numpy as np
 import pytest
-from bad_input_helpers import SMALL_BBOX, demo_config_dict, dump_config, run_into, snapshot
+from helpers import SMALL_BBOX, demo_config_dict, dump_config, run_into, snapshot
 
 from scsmap.config import ComputeConfig, load_config
 from scsmap.errors import ConfigError
@@ -171,7 +171,7 @@ def test_scaling_doc_compute_example_is_valid(tmp_path):
     import re
 
     import yaml
-    from bad_input_helpers import ROOT
+    from helpers import ROOT
 
     text = (ROOT / "docs" / "scaling.md").read_text(encoding="utf-8")
     block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("compute:"))
@@ -241,7 +241,7 @@ def test_plan_windows_cover_the_grid_once():
 def test_input_error_raised_on_a_worker_keeps_its_message(tmp_path, time_limit):
     """A land-cover code missing from the table is found on a worker: the user sees the same InputError."""
     import rasterio
-    from bad_input_helpers import SAMPLE
+    from helpers import SAMPLE
 
     from scsmap.errors import InputError
 

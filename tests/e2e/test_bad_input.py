@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bad_input_helpers import (
+from helpers import (
     SAMPLE,
     SMALL_BBOX,
     SMALL_SHAPE,

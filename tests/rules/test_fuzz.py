@@ -17,7 +17,7 @@ import dask.array as da
 import numpy as np
 import pytest
 import yaml
-from bad_input_helpers import demo_config_dict
+from helpers import demo_config_dict
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -146,7 +146,7 @@ def test_config_loader_on_random_text(tmp_path, text):
 @given(overrides=st.dictionaries(keys.filter(lambda k: k not in ("extends",)), scalars, max_size=3))
 def test_config_overrides(tmp_path, overrides):
     """`scsmap run --set KEY=VALUE`: any key, any YAML scalar."""
-    from bad_input_helpers import dump_config
+    from helpers import dump_config
 
     path = dump_config(demo_config_dict(), tmp_path / "demo.yaml")
     try:
