@@ -10,8 +10,14 @@ Products: every product that does not need the RothC/GSOCseq chains (their ``req
 name no ``gsocseq*`` layer) and that the synthetic inputs allow, so that rule products
 added later (e.g. IPCC Tier 1 practice rates) join automatically.
 
-Reference measured in the same run: the smallest size, extrapolated linearly in pixels
-(time) and flat (memory); the table prints each size's ratio to it.
+References measured in the same run:
+
+* the **I/O floor** of each size: the time to write the same number of COGs of the same size,
+  dtype and creation options (``scsmap.io.write.to_cog``: 512 px tiles, DEFLATE with predictor,
+  overviews) from arrays already in memory — what any pipeline pays for its output. Grids over
+  ``--floor-max-pixels`` are timed on a window of that many pixels and scaled linearly. The last
+  line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size);
+* the smallest size, extrapolated linearly in pixels (time) and flat (memory).
 
 Usage::
 
@@ -37,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.shutil
 import yaml
 from rasterio.transform import from_origin
 
@@ -177,6 +184,7 @@ def child(config: str, out: str, scheduler: str | None) -> None:
     wall = time.perf_counter() - t0
     ny, nx = res.manifest["grid"]["shape"]
     size = sum((Path(out) / e["path"]).stat().st_size for e in res.manifest["products"])
+    floor = io_floor(Path(out), res.manifest["products"], FLOOR_MAX_PIXELS)
     print(
         json.dumps(
             {
@@ -187,9 +195,62 @@ def child(config: str, out: str, scheduler: str | None) -> None:
                 "rss_after": rss,
                 "products": len(res.manifest["products"]),
                 "bytes": size,
+                "io_floor": floor,
             }
         )
     )
+
+
+#: largest window the I/O floor writes whole (bigger grids: timed on a window of this size, scaled linearly)
+FLOOR_MAX_PIXELS = int(os.environ.get("SCSMAP_FLOOR_MAX_PIXELS", 100_000_000))
+
+
+def io_floor(out: Path, entries: list[dict], max_pixels: int) -> float:
+    """Seconds to write COGs like the run's products from arrays already in memory (the I/O floor).
+
+    Each product's pixels are read first (not timed), then written with GDAL's COG driver from an
+    in-memory dataset with the creation options of :func:`scsmap.io.write.to_cog`; grids over
+    ``max_pixels`` are timed on a top window of that many pixels and the time is scaled linearly.
+    """
+    from rasterio.io import MemoryFile
+    from rasterio.windows import Window
+
+    from scsmap.io.write import COG_OPTIONS
+
+    total = 0.0
+    for e in entries:
+        with rasterio.open(out / e["path"]) as ds:
+            rows = min(ds.height, max(1, max_pixels // ds.width))
+            data = ds.read(1, window=Window(0, 0, ds.width, rows))
+            profile = dict(
+                driver="GTiff",
+                width=ds.width,
+                height=rows,
+                count=1,
+                dtype=ds.dtypes[0],
+                crs=ds.crs,
+                transform=ds.transform,
+                nodata=ds.nodata,
+            )
+            scale = ds.height / rows
+            resampling = "NEAREST" if ds.dtypes[0] == "uint8" else "AVERAGE"
+            tile = ds.block_shapes[0][0]
+        dst = out / f".floor_{e['id']}.tif"
+        t0 = time.perf_counter()
+        with MemoryFile() as mem, mem.open(**profile) as m:
+            m.write(data, 1)
+            rasterio.shutil.copy(
+                m,
+                dst,
+                driver="COG",
+                BLOCKSIZE=str(tile),
+                OVERVIEW_RESAMPLING=resampling,
+                RESAMPLING=resampling,
+                **COG_OPTIONS,
+            )
+        total += (time.perf_counter() - t0) * scale
+        dst.unlink()
+    return total
 
 
 def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
@@ -263,7 +324,14 @@ def main() -> None:
                 flush=True,
             )
             print(f"    stages: {stages}", flush=True)
+            print(
+                f"    I/O floor (the same COGs from arrays in memory): {r['io_floor']:.1f} s -> run / floor "
+                f"x{r['wall'] / r['io_floor']:.2f}",
+                flush=True,
+            )
             print("    peak RSS after: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in r["rss_after"].items()), flush=True)
+        last = rows[-1]
+        print(f"ratio_to_io_floor: {last['wall'] / last['io_floor']:.3f}")
 
 
 if __name__ == "__main__":

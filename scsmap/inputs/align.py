@@ -30,7 +30,7 @@ from ..grid import (
     region_geobox,
     yx_coords,
 )
-from ..io.read import SourceInfo, open_layer, preflight
+from ..io.read import SourceInfo, covering_window, open_layer, preflight
 from ..io.vector import load_boundary
 
 
@@ -63,6 +63,9 @@ class AlignedInputs:
         The region's boundary as read (None: a bbox only).
     footprint : odc.geo.geom.Geometry or None
         The region: boundary ∩ bbox (:func:`scsmap.grid.region_extent`), the zone of the run summary.
+    native : dict of str to xarray.DataArray
+        Every input layer on its own source grid, float32 (band, y, x), canonical units, lazily read:
+        annual climate summaries are computed there and only the result is warped (:meth:`to_grid`).
     """
 
     geobox: GeoBox
@@ -76,6 +79,42 @@ class AlignedInputs:
     boundary: Geometry | None = None
     valid_grid: dict[str, Any] = field(default_factory=dict)
     footprint: Geometry | None = None
+    native: dict[str, xr.DataArray] = field(default_factory=dict)
+
+    def same_source_grid(self, *names: str) -> bool:
+        """True when the input layers ``names`` are all on one source grid (shape, transform, CRS)."""
+        boxes = [self.sources[n].geobox for n in names]
+        return all(b == boxes[0] for b in boxes[1:])
+
+    def native_over_region(self, name: str) -> xr.DataArray:
+        """Input layer ``name`` on its source grid, cut to the pixels that cover the region grid
+        (2 source pixels of margin for the resampling kernels), (band, y, x), lazily."""
+        gb = self.sources[name].geobox
+        bounds = self.geobox.extent.to_crs(gb.crs).boundingbox
+        win = covering_window(bounds, gb.affine, gb.shape.y, gb.shape.x, margin=2)
+        return self.native[name].isel(
+            y=slice(win.row_off, win.row_off + win.height), x=slice(win.col_off, win.col_off + win.width)
+        )
+
+    def to_grid(self, name: str, data: xr.DataArray) -> xr.DataArray:
+        """A layer computed on the source grid of input ``name``, warped onto the region grid as ``name`` is.
+
+        Parameters
+        ----------
+        name : str
+            An input layer; its resampling (:attr:`resampling`) is used.
+        data : xarray.DataArray
+            (y, x) on the source grid of ``name`` (from :meth:`native_over_region`).
+
+        Returns
+        -------
+        xarray.DataArray
+            (y, x) on the region grid, NaN outside the boundary.
+        """
+        out = data.odc.reproject(
+            self.geobox, resampling=self.resampling[name], dst_nodata=np.nan, chunks=self.chunks, always_yx=True
+        )
+        return out.where(self.mask)
 
     def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
         """The alignment report as a JSON-ready dict (the manifest's ``alignment_report``).
@@ -225,6 +264,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         boundary=boundary,
         valid_grid=valid_grid,
         footprint=footprint,
+        native={n: d for n, (d, _) in opened.items()},
     )
 
 

@@ -44,6 +44,45 @@ def annual_precipitation(precipitation: xr.DataArray) -> xr.DataArray:
     return annual_total(precipitation)
 
 
+def annual_pet(pet: xr.DataArray) -> xr.DataArray:
+    """Annual PET: sum of the 12 monthly PET totals.
+
+    Parameters
+    ----------
+    pet : xarray.DataArray
+        Monthly potential evapotranspiration [mm month-1], dims (month, y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        [mm yr-1], dims (y, x). NaN if any month is missing.
+    """
+    return annual_total(pet)
+
+
+def warmest_month(temperature: xr.DataArray) -> xr.DataArray:
+    """Mean temperature of the warmest month: the largest of the 12 monthly means.
+
+    Parameters
+    ----------
+    temperature : xarray.DataArray
+        Monthly mean air temperature [degC], dims (month, y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        [degC], dims (y, x). NaN if any month is missing.
+
+    References
+    ----------
+    IPCC (2019) Refinement, Vol 4 Ch 3 Annex 3A.5 (the climate-zone decision tree uses it);
+    docs/methods/ipcc.md §3.2.
+    """
+    out = temperature.max("month", skipna=False)
+    out.attrs = {"units": "degC"}
+    return out
+
+
 def annual_total(monthly: xr.DataArray, units: str = "mm yr-1") -> xr.DataArray:
     """Sum of 12 monthly totals (precipitation, PET); NaN if any month is missing.
 

@@ -10,6 +10,8 @@ layers (saturation, IPCC classes, practices, GHG, RothC) are in :mod:`scsmap.lay
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import xarray as xr
 
@@ -22,17 +24,21 @@ from ..rules.soil import bulk_density_ptf, soc_stock_from_content
 from .align import AlignedInputs, empty_like_grid
 from .climate import (
     air_temperature_from_lst,
+    annual_pet,
     annual_precipitation,
-    annual_total,
     aridity_index_layer,
     mean_annual_temperature,
     pet_hargreaves_layer,
     pet_thornthwaite_layer,
     pet_thornthwaite_series,
+    warmest_month,
 )
 from .land_use import reclassify
 from .resolver import Resolver
 from .terrain import slope_percent
+
+#: an annual summary of a monthly layer (month, y, x) -> (y, x)
+Summarise = Callable[[xr.DataArray], xr.DataArray]
 
 #: input layers that may be filled from the config (``fill.<name>``) where the region has no raster
 FILLABLE = ("silt", "bulk_density", "coarse_fragments", "clay_activity")
@@ -66,9 +72,10 @@ class Derived(Resolver):
                 "sand": self._sand,
                 "temperature": self._temperature,
                 "pet": self._pet,
-                "mat": lambda: mean_annual_temperature(self.get("temperature")),
-                "map": lambda: annual_precipitation(self.get("precipitation")),
-                "pet_annual": lambda: annual_total(self.get("pet"), "mm yr-1"),
+                "mat": self._mat,
+                "map": self._map,
+                "pet_annual": self._pet_annual,
+                "temperature_warmest_month": self._warmest_month,
                 "aridity_index": lambda: aridity_index_layer(self.get("map"), self.get("pet_annual")),
                 "land_use": self._land_use,
                 "cover": self._cover,
@@ -162,12 +169,28 @@ class Derived(Resolver):
             return bulk_density_ptf(oc, fill.ptf)
         return self._fill("bulk_density")
 
+    def _temperature_recipe(self) -> tuple[str, ...]:
+        """The input layers the monthly temperature comes from, in the order of preference."""
+        for recipe in (("temperature",), ("lst_day", "lst_night"), ("temperature_min", "temperature_max")):
+            if all(self.has_input(n) for n in recipe):
+                return recipe
+        raise Unavailable(
+            "no `temperature` layer and no `lst_day` + `lst_night` (or `temperature_min` + "
+            "`temperature_max`) layers to derive it from"
+        )
+
+    def _combine_temperature(self, recipe: tuple[str, ...], layers: list[xr.DataArray]) -> xr.DataArray:
+        """Monthly temperature from the layers of its recipe (on the region grid or on their source grid)."""
+        if recipe == ("lst_day", "lst_night"):
+            return air_temperature_from_lst(layers[0], layers[1], self.cfg.parameters.lst_bias_c)
+        if recipe == ("temperature_min", "temperature_max"):
+            return (layers[0] + layers[1]) / 2
+        return layers[0]
+
     def _temperature(self) -> xr.DataArray:
-        if self.has_input("temperature"):
-            return self.input("temperature")
-        if self.has_input("lst_day") and self.has_input("lst_night"):
+        recipe = self._temperature_recipe()
+        if recipe == ("lst_day", "lst_night"):
             bias = self.cfg.parameters.lst_bias_c
-            t = air_temperature_from_lst(self.input("lst_day"), self.input("lst_night"), bias)
             self.note(
                 "temperature",
                 (
@@ -175,14 +198,9 @@ class Derived(Resolver):
                     "(land-surface, not air temperature; see docs/methods/climate.md)"
                 ),
             )
-            return t
-        if self.has_input("temperature_min") and self.has_input("temperature_max"):
+        elif recipe == ("temperature_min", "temperature_max"):
             self.note("temperature", "(temperature_min + temperature_max) / 2")
-            return (self.get("temperature_min") + self.get("temperature_max")) / 2
-        raise Unavailable(
-            "no `temperature` layer and no `lst_day` + `lst_night` (or `temperature_min` + "
-            "`temperature_max`) layers to derive it from"
-        )
+        return self._combine_temperature(recipe, [self.input(n) for n in recipe])
 
     def _pet(self) -> xr.DataArray:
         if self.has_input("pet"):
@@ -198,6 +216,76 @@ class Derived(Resolver):
             )
         self.note("pet", "Thornthwaite (1948) from monthly temperature and latitude")
         return pet_thornthwaite_layer(self.get("temperature"), self.latitude())
+
+    # -- annual climate summaries: computed on the climate layers' own grid, then warped (one band, not 12)
+    def _native(self, name: str) -> xr.DataArray:
+        """Input layer ``name`` on its source grid over the region; monthly layers with a ``month`` dimension."""
+        data = self.inputs.native_over_region(name)
+        return data.rename(band="month") if LAYERS[name].months else data.isel(band=0, drop=True)
+
+    def _native_temperature(self) -> tuple[xr.DataArray, str] | None:
+        """Monthly temperature on its source grid and the input whose grid it is on; None when its
+        inputs are on different grids (then the annual summaries come from the warped months)."""
+        recipe = self._temperature_recipe()
+        if not self.inputs.same_source_grid(*recipe):
+            return None
+        return self._combine_temperature(recipe, [self._native(n) for n in recipe]), recipe[0]
+
+    def _native_pet(self) -> tuple[xr.DataArray, str] | None:
+        """Monthly PET on its source grid (input, Hargreaves or Thornthwaite as :meth:`_pet`) and the input
+        whose grid it is on; None when its inputs are on different grids."""
+        if self.has_input("pet"):
+            return self._native("pet"), "pet"
+        recipe = self._temperature_recipe()
+        hargreaves = self.has_input("temperature_min") and self.has_input("temperature_max")
+        names = tuple(dict.fromkeys(recipe + (("temperature_min", "temperature_max") if hargreaves else ())))
+        if not self.inputs.same_source_grid(*names):
+            return None
+        temp = self._combine_temperature(recipe, [self._native(n) for n in recipe])
+        data = self.inputs.native_over_region(recipe[0])
+        lat = latitude(data.odc.geobox, (max(data.chunks[1]), max(data.chunks[2])))
+        lat = lat.assign_coords(y=data.y, x=data.x).chunk(y=data.chunks[1], x=data.chunks[2])  # exactly the data's
+        if hargreaves:
+            tmin, tmax = self._native("temperature_min"), self._native("temperature_max")
+            return pet_hargreaves_layer(temp, tmin, tmax, lat), recipe[0]
+        return pet_thornthwaite_layer(temp, lat), recipe[0]
+
+    def _annual(
+        self, name: str, label: str, on_grid: xr.DataArray, native: tuple[xr.DataArray, str] | None, how: Summarise
+    ) -> xr.DataArray:
+        """Annual summary ``how`` of a monthly layer: on its source grid and warped when ``native`` is given,
+        else of the months on the region grid; noted in the provenance as ``label``."""
+        if native is None:
+            self.note(name, f"{label} of the monthly layers on the region grid")
+            return how(on_grid)
+        data, grid = native
+        info = self.inputs.sources[grid]
+        self.note(
+            name,
+            f"{label} on the source grid of `{grid}` ({info.resolution[0]:.6g} x {info.resolution[1]:.6g}), "
+            f"then warped to the region grid ({self.inputs.resampling[grid]})",
+        )
+        summary = how(data)
+        out = self.inputs.to_grid(grid, summary)
+        out.attrs = dict(summary.attrs)
+        return out
+
+    def _mat(self) -> xr.DataArray:
+        temp = self.get("temperature")
+        return self._annual("mat", "mean of the 12 months", temp, self._native_temperature(), mean_annual_temperature)
+
+    def _map(self) -> xr.DataArray:
+        precip = self.get("precipitation")
+        native = (self._native("precipitation"), "precipitation")
+        return self._annual("map", "sum of the 12 months", precip, native, annual_precipitation)
+
+    def _pet_annual(self) -> xr.DataArray:
+        return self._annual("pet_annual", "sum of the 12 months", self.get("pet"), self._native_pet(), annual_pet)
+
+    def _warmest_month(self) -> xr.DataArray:
+        temp = self.get("temperature")
+        native = self._native_temperature()
+        return self._annual("temperature_warmest_month", "maximum of the 12 months", temp, native, warmest_month)
 
     def _sand(self) -> xr.DataArray:
         if self.has_input("sand"):

@@ -128,20 +128,26 @@ def set_statistics(path: Path, stats: dict[str, float]) -> None:
         ds.update_tags(1, **{f"STATISTICS_{k.upper()}": repr(float(v)) for k, v in stats.items()})
 
 
+#: GDAL COG creation options of every product besides its tile size (DEFLATE with predictor, overviews).
+COG_OPTIONS: dict[str, str] = {
+    "COMPRESS": "DEFLATE",
+    "PREDICTOR": "YES",
+    "OVERVIEWS": "IGNORE_EXISTING",
+    "BIGTIFF": "IF_SAFER",
+    "NUM_THREADS": "1",
+}
+
+
 def to_cog(src: Path, dst: Path, resampling: str, tile: int = 512) -> None:
-    """Copy a tiled GeoTIFF into a Cloud Optimized GeoTIFF with overviews."""
+    """Copy a tiled GeoTIFF into a Cloud Optimized GeoTIFF with overviews (:data:`COG_OPTIONS`)."""
     rasterio.shutil.copy(
         src,
         dst,
         driver="COG",
         BLOCKSIZE=str(tile),
-        COMPRESS="DEFLATE",
-        PREDICTOR="YES",
-        OVERVIEWS="IGNORE_EXISTING",
         OVERVIEW_RESAMPLING=resampling.upper(),
         RESAMPLING=resampling.upper(),
-        BIGTIFF="IF_SAFER",
-        NUM_THREADS="1",
+        **COG_OPTIONS,
     )
 
 

@@ -182,7 +182,7 @@ class Model(Resolver):
 
     def _climate_zone(self) -> xr.DataArray:
         mat, map_, pet = self.get("mat"), self.get("map"), self.get("pet_annual")
-        tmax = self.get("temperature").max("month")
+        tmax = self.get("temperature_warmest_month")
         codes, text = ipcc.climate_zone(mat, map_, pet, tmax, self.optional("elevation"), self.optional("frost_days"))
         self.note("ipcc_climate_zone", text)
         return codes

@@ -95,6 +95,10 @@ __all__ = [
 ]
 
 _TSTEP = P.TIME_STEP_YR
+
+#: run :func:`simulate` without records or radiocarbon through the compiled month loop
+#: (:mod:`scsmap.rothc.compiled`); ``False`` selects the numpy path, the tests' oracle
+COMPILED = True
 _CONR = np.log(2.0) / P.C14_HALF_LIFE
 _EXC = np.exp(-_CONR * _TSTEP)
 
@@ -547,6 +551,26 @@ def simulate(
     state = np.array(np.broadcast_to(pools, (5,) + shape))
     act = state[:4]
     s = np.array(np.broadcast_to(_f64(swc), shape))
+    if COMPILED and record is None and ract is None and temperature in ("rothamsted", "soilr"):
+        from .compiled import simulate_pixels
+
+        simulate_pixels(
+            state,
+            s,
+            tmp=tmp,
+            rain=_f64(rain),
+            evap=_f64(evap),
+            covered=np.asarray(covered),
+            cover=None if cover is None else _f64(cover),
+            limits=mod.smd_limits(clay, depth),
+            rm_min=_f64(rm_min),
+            factor=_f64(factor),
+            evap_coeff=evap_coeff,
+            x=P.x_clay(clay),
+            inputs=inputs,
+            temperature=temperature,
+        )
+        return SimResult(state, s, None, {})
     mods = _Modifiers(shape, clay, depth, factor=factor, evap_coeff=evap_coeff, rm_min=rm_min, temperature=temperature)
     st = _Stepper(shape, P.x_clay(clay))
     rc = ract is not None
@@ -658,6 +682,10 @@ def annual_map(rm12: ArrayLike, x: ArrayLike, inputs12: ArrayLike, *, scale: flo
     inputs12 = _f64(inputs12)
     n = rm12.shape[0]
     shape = np.broadcast_shapes(rm12.shape[1:], np.shape(x), inputs12.shape[2:])
+    if COMPILED:
+        from .compiled import annual_map_pixels
+
+        return annual_map_pixels(rm12, _f64(x), inputs12, shape, scale)
     Y = np.zeros((4, 4) + shape)
     for p in range(4):
         Y[p, p] = 1.0
@@ -1492,8 +1520,18 @@ def forward_periodic(
 
     if input_factors is None:
         return one(1.0)
-    runs = [one(float(f)) for f in input_factors]
-    return tuple(np.stack(parts) for parts in zip(*runs))
+    if record_years:
+        runs = [one(float(f)) for f in input_factors]
+        return tuple(np.stack(parts) for parts in zip(*runs))
+    # all scenarios at once: the scenario axis rides along the pixels' in every matrix-vector product,
+    # so the powers of M (repeated squaring) are built once, not once per scenario; same arithmetic
+    facs = np.asarray(input_factors, dtype=np.float64)[:, None]  # (k, 1)
+    cur = np.array(np.broadcast_to(start, (facs.shape[0], 5, npix)))
+    act = cur[:, :4].transpose(1, 0, 2)  # (4, k, npix) view
+    for sel, (Mj, vj) in early:
+        act[:, :, sel] = _matvec(Mj, act[:, :, sel]) + vj[:, None] * facs
+    act[...] = advance_years(act, M, v[:, None] * facs, years - kk)
+    return cur.reshape((facs.shape[0], 5) + shape), np.broadcast_to(s_final, (facs.shape[0],) + shape).copy()
 
 
 def analytic_spinup(
