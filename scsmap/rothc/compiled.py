@@ -236,7 +236,9 @@ def simulate_pixels(
 
 
 @njit(inline="always")
-def _push(y0: float, y1: float, y2: float, y3: float, e0: float, e1: float, e2: float, e3: float, fb: float, fh: float):
+def _push(
+    y0: float, y1: float, y2: float, y3: float, e0: float, e1: float, e2: float, e3: float, fb: float, fh: float
+) -> tuple[float, float, float, float]:
     """One month of the linear part on a 4-vector, as :func:`scsmap.rothc.kernel._transfer`."""
     p0, p1, p2, p3 = e0 * y0, e1 * y1, e2 * y2, e3 * y3
     d = y0 - p0

@@ -157,3 +157,27 @@ def test_loop_releases_the_gil_and_threads_agree():
     with ThreadPoolExecutor(2) as ex:
         halves = list(ex.map(part, [slice(0, n // 2), slice(n // 2, n)]))
     np.testing.assert_array_equal(np.concatenate(halves, axis=1), whole)
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.999])
+def test_annual_map_equals_numpy_path(scale):
+    rng = np.random.default_rng(9)
+    n = 2000
+    rm12 = rng.uniform(0.0, 3.0, (12, n))
+    rm12[:, :3] = 0.0  # no decomposition all year: M is the identity there
+    x, inputs = rng.uniform(3.0, 6.0, n), rng.uniform(0.0, 0.3, (12, 4, n))
+    out = {}
+    for compiled in (False, True):
+        K.COMPILED = compiled
+        try:
+            out[compiled] = K.annual_map(rm12, x, inputs, scale=scale)
+        finally:
+            K.COMPILED = True
+    (M0, v0), (M1, v1) = out[False], out[True]
+    np.testing.assert_allclose(M1, M0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(v1, v0, rtol=1e-12, atol=1e-14)
+    if scale == 1.0:
+        np.testing.assert_array_equal(M1[:, :, 0], np.eye(4))
+    # a scalar pixel shape and one month of inputs for all months
+    M, v = K.annual_map(rm12[:, 5], x[5], inputs[:1, :, 5], scale=scale)
+    assert M.shape == (4, 4) and v.shape == (4,)
