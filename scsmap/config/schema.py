@@ -57,6 +57,14 @@ class BoundaryConfig(_Model):
     )
     where: dict[str, str] | None = Field(None, description="attribute filter on `path`, e.g. {NAME: Skopje}")
     layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
+    all_touched: bool | None = Field(
+        None,
+        description="keep every grid cell the boundary touches, not only the cells whose centre is inside. "
+        "True is how the GSOCseq stacks are cut: edge cells count with their whole value, so a region's "
+        "pixel count grows by its rim (on the Bialowieza stack 439 simulated instead of 357 pixels) while "
+        "area totals, weighted by the covered share of each cell, change only by the rim's uncovered values; "
+        "default (null): true under outputs.naming: gsocseq, else false",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> BoundaryConfig:
@@ -209,6 +217,15 @@ class RothCConfig(_Model):
         description="'rothamsted': exact RothC 26.3 discrete monthly scheme with the periodic "
         "spin-up; 'gsocseq_compat': the FAO GSOCseq scripts' numerics (analytic spin-up, explicit Euler, 239 "
         "forward steps, SoilR temperature, fw1func moisture) for regression against published GSOCseq maps",
+    )
+    bau_input: Literal["equilibrium", "npp_scaled"] | None = Field(
+        None,
+        description="BAU C input when there is no warm-up series: 'equilibrium' = the spin-up equilibrium "
+        "input C_eq; 'npp_scaled' = C_eq x NPP_forward / NPP_spin-up with MIAMI NPP of each period's "
+        "climatology (the GSOCseq scripts' convention: their warm-up scales every year's input by its NPP). "
+        "Default (null): npp_scaled when a separate spin-up climate (`*_spinup` layers) is given, else "
+        "equilibrium (the two are identical when both periods share one climate). With a warm-up series the "
+        "BAU input is the mean warm-up input",
     )
     ssm_increase: tuple[float, float, float] = Field(
         (0.05, 0.10, 0.20), description="relative C-input increase of SSM1, SSM2, SSM3 (GSOCseq: 5, 10, 20 %)"
@@ -492,6 +509,20 @@ class OutputsConfig(_Model):
         multiple_of=16,
         description="COG tile size in pixels: a multiple of 16 from 128 to 4096 (GDAL's limits)",
     )
+    trajectory_years: int = Field(
+        50,
+        ge=0,
+        le=200,
+        description="years of the national trajectory written to trajectory.csv (cumulative Mt C and Mt CO2 "
+        "by year per practice and per RothC scenario); 0 = no trajectory",
+    )
+    trajectory_rothc_step: int = Field(
+        5,
+        ge=1,
+        le=50,
+        description="the RothC scenarios' SOC is recorded every this many forward years (each recorded year "
+        "costs 4 values per pixel in the GSOCseq stack); the years between are not interpolated but left empty",
+    )
 
 
 class AdminUnitsConfig(_Model):
@@ -655,6 +686,14 @@ class Config(_Model):
                 f"grid.like = {self.grid.like!r} is not one of the inputs ({', '.join(self.inputs) or 'none'})"
             )
         return self
+
+    @property
+    def boundary_all_touched(self) -> bool:
+        """``region.boundary.all_touched``, or its default: True under the ``gsocseq`` naming preset."""
+        b = self.region.boundary
+        if b is not None and b.all_touched is not None:
+            return b.all_touched
+        return self.outputs.naming == "gsocseq"
 
     @property
     def region_id(self) -> str:

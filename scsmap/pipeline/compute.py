@@ -92,6 +92,9 @@ def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
             "ISO3": cfg.region.iso3,
             "SCSMAP_VERSION": __version__,
             "CONFIG_SHA256": cfg.digest(),
+            "BOUNDARY": "every cell the boundary touches (region.boundary.all_touched)"
+            if cfg.boundary_all_touched
+            else "cells whose centre is inside the boundary",
             "REFERENCES": p.references,
             **provenance,
             **model.tags(p.tag_set, p.practice),
