@@ -224,7 +224,16 @@ class Model(Resolver):
             slope = xr.full_like(soc, np.nan)
         attrs = [a for a in practices.BASELINE_LAYERS if self.derived.has_input(f"baseline_{a}")]
         baseline = {a: self.get(f"baseline_{a}") for a in attrs}
-        out = practices.practice_stack(soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt)
+        required = {}
+        for name in sorted({r.requires for r in pt.rules if r.requires}):
+            users = ", ".join(r.practice for r in pt.rules if r.requires == name)
+            if self.derived.has_input(name):
+                required[name] = self.get(name)
+            else:
+                self.note(name, f"no `{name}` layer: {users} unknown (masked input) where eligible", keep=True)
+        out = practices.practice_stack(
+            soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt, required
+        )
         self.note(Stack.PRACTICES.value, practices.provenance(pt, self.cfg.practices.rate_source, attrs))
         return out
 

@@ -180,6 +180,10 @@ class PracticeRule:
     clay_conditional_zones : tuple of str
     resource : str
         Resource the practice needs (manure, irrigation_water) or empty.
+    requires : str
+        An input layer the rule needs beyond the common ones (e.g. ``rice``, a 0/1 mask): where it is
+        missing (no layer, or nodata on an eligible pixel) the rule's input is missing (class 0, reason
+        bit 64, rate NaN); where it is 0 the pixel is not eligible (bit 1). Empty: none.
     color : str
         Legend colour in ``best_practice``.
     tag, source : str
@@ -206,6 +210,7 @@ class PracticeRule:
     clay_conditional_above: float
     clay_conditional_zones: tuple[str, ...]
     resource: str
+    requires: str = ""
     color: str = "#888888"
     tag: str = ""
     source: str = ""
@@ -504,6 +509,7 @@ def evaluate(
     settings: PracticeSettings,
     rate_table: Mapping[str, FloatArray] | None = None,
     baseline: Mapping[str, ArrayLike | None] | None = None,
+    required: Mapping[str, ArrayLike] | None = None,
 ) -> dict[str, FloatArray]:
     """Suitability, reasons and capped rates of every practice, and the composites.
 
@@ -531,6 +537,9 @@ def evaluate(
         where finite it replaces the Tier 1 rate and is counted over the horizon.
     baseline : dict, optional
         Baseline attribute → per-pixel 1-based level codes (:data:`BASELINE_LEVELS`).
+    required : dict, optional
+        Layers some rules require (``PracticeRule.requires``) by name, e.g. ``rice`` (1 rice, 0 not);
+        a rule whose layer is absent has its input missing on every eligible pixel.
 
     Returns
     -------
@@ -639,6 +648,14 @@ def evaluate(
             ):
                 c_bits |= np.uint8(BIT_RESOURCE)
 
+            # an input this rule needs (e.g. a rice mask): missing on eligible pixels -> the masked-input branch
+            miss = missing
+            if rule.requires:
+                layer = (required or {}).get(rule.requires)
+                need = np.full(shape, np.nan) if layer is None else np.broadcast_to(np.asarray(layer, "f8"), shape)
+                miss = missing | (lu_ok & ~np.isfinite(need))
+                flag(np.isfinite(need) & (need < 0.5), BIT_LAND_USE)
+
             rate = stocks.tier1_rate(rule, float(settings.transition_years))
             years = np.full(shape, tier1_years)
             if rate_table is not None and rule.practice in rate_table:
@@ -649,10 +666,10 @@ def evaluate(
             flag(lu_ok & ~np.isfinite(rate), BIT_MASKED)
             capped = caps.apply(np.nan_to_num(rate), years, manure_cap if rule.resource == "manure" else None)
             bits = u_bits | c_bits
-            cls = np.where((u_bits > 0) | missing, 0, np.where(c_bits > 0, 1, 2))
-            bits[missing] = BIT_MASKED
+            cls = np.where((u_bits > 0) | miss, 0, np.where(c_bits > 0, 1, 2))
+            bits[miss] = BIT_MASKED
             final = np.where(cls == 0, 0.0, capped)
-            final = np.where(missing, np.nan, final)
+            final = np.where(miss, np.nan, final)
             out[f"suitability_{rule.practice}"] = cls.astype("f8")
             out[f"suitability_reason_{rule.practice}"] = bits.astype("f8")
             out[f"rate_{rule.practice}"] = final

@@ -57,8 +57,9 @@ def run(
     baseline=None,
     rules=RULES,
     rates=None,
+    required=(("rice", 1.0),),
 ):
-    """Evaluate one pixel (arrays of one element) and return scalars."""
+    """Evaluate one pixel (arrays of one element) and return scalars (on rice unless ``required`` says not)."""
     a = lambda v: np.array([v], dtype="f8")  # noqa: E731
     out = evaluate(
         a(soc),
@@ -76,6 +77,7 @@ def run(
         settings_,
         rates,
         {k: a(v) for k, v in (baseline or {}).items()},
+        {k: a(v) for k, v in dict(required).items()},
     )
     return {k: float(v[0]) for k, v in out.items()}
 
@@ -335,6 +337,25 @@ def test_missing_input_sets_only_the_masked_bit_and_nan_rates():
     r = run(soc=float("nan"))
     assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == BIT_MASKED
     assert math.isnan(r["rate_no_till"]) and math.isnan(r["rate_best"]) and math.isnan(r["best_practice"])
+
+
+def test_paddy_management_needs_rice():
+    # FAO class 13 (ESA CCI 20, irrigated or post-flooding cropland) without a rice layer: unknown, not suitable
+    r = run(lu=13, required={})
+    assert r["suitability_paddy_management"] == 0 and r["suitability_reason_paddy_management"] == BIT_MASKED
+    assert math.isnan(r["rate_paddy_management"])
+    assert r["suitability_residue_retention"] in (0, 1, 2) and r["suitability_reason_residue_retention"] != BIT_MASKED
+    # rice there: suitable, rate IPCC F_I medium -> high without manure on paddy rice (F_LU 1.10, 2006):
+    # 88 x 1.10 x (1.11 - 1.00) / 20 = 0.5324 t C/ha/yr (warm temperate moist, HAC; methods §3.5a)
+    r = run(lu=13, required={"rice": 1})
+    assert r["suitability_paddy_management"] == 2
+    assert r["rate_paddy_management"] == pytest.approx(88 * 1.10 * 0.11 / 20, rel=1e-12)
+    r = run(lu=13, required={"rice": 0})  # irrigated maize: not eligible
+    assert r["suitability_paddy_management"] == 0 and r["suitability_reason_paddy_management"] == BIT_LAND_USE
+    r = run(lu=13, required={"rice": float("nan")})  # rice map without data here: unknown
+    assert r["suitability_reason_paddy_management"] == BIT_MASKED
+    r = run(lu=2)  # not paddy class: not eligible whatever the rice layer
+    assert r["suitability_reason_paddy_management"] == BIT_LAND_USE and r["rate_paddy_management"] == 0
 
 
 def test_best_of_suitable_or_conditional_and_combination():
