@@ -231,9 +231,7 @@ class Model(Resolver):
                 required[name] = self.get(name)
             else:
                 self.note(name, f"no `{name}` layer: {users} unknown (masked input) where eligible", keep=True)
-        out = practices.practice_stack(
-            soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt, required
-        )
+        out = practices.practice_stack(soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt, required)
         self.note(Stack.PRACTICES.value, practices.provenance(pt, self.cfg.practices.rate_source, attrs))
         return out
 

@@ -339,6 +339,32 @@ def test_missing_input_sets_only_the_masked_bit_and_nan_rates():
     assert math.isnan(r["rate_no_till"]) and math.isnan(r["rate_best"]) and math.isnan(r["best_practice"])
 
 
+def test_factor_uncertainty_propagation_by_hand():
+    """No-till, warm temperate moist, HAC, 2019: rate and its 95 % range by IPCC Approach 1 by hand.
+
+    rate = SOC_REF x F_LU x (F_MG,NT - F_MG,FT) x F_I / D = 88 x 0.69 x (1.10 - 1.00) x 1 / 20 = 0.3036;
+    U(F_NT - F_FT) = 0.04 x 1.10 / 0.10 = 0.44 (full tillage and medium input carry no error), U(F_LU) = 0.16:
+    U = sqrt(0.44^2 + 0.16^2) = 0.46819 (IPCC 2006 Vol. 1 Ch. 3 eqs 3.1-3.2; errors of Table 5.5, methods §3.5b).
+    """
+    r = run(edition=2019)
+    rate = 88 * 0.69 * 0.10 / 20
+    u = math.sqrt(0.44**2 + 0.16**2)
+    assert r["rate_no_till"] == pytest.approx(rate, rel=1e-12)
+    assert r["rate_no_till_low"] == pytest.approx(rate * (1 - u), rel=1e-9)
+    assert r["rate_no_till_high"] == pytest.approx(rate * (1 + u), rel=1e-9)
+    # the bounds are capped like the rate: a small deficit caps all three alike
+    capped = run(edition=2019, deficit=2.0, settings_=PracticeSettings(best_of=1))
+    assert capped["rate_no_till_high"] == pytest.approx(2.0 / 20, rel=1e-12) == capped["rate_no_till"]
+    assert capped["rate_no_till_low"] <= capped["rate_no_till"]
+    # rate_best carries the range of the practice it picks
+    code = int(r["best_practice"])
+    best = next(x.practice for x in RULES if x.code == code)
+    assert r["rate_best_low"] == r[f"rate_{best}_low"] and r["rate_best_high"] == r[f"rate_{best}_high"]
+    # 2006 cropland rows carry no transcribed error range: the range collapses to the rate
+    r06 = run(edition=2006)
+    assert r06["rate_no_till_low"] == r06["rate_no_till"] == r06["rate_no_till_high"]
+
+
 def test_paddy_management_needs_rice():
     # FAO class 13 (ESA CCI 20, irrigated or post-flooding cropland) without a rice layer: unknown, not suitable
     r = run(lu=13, required={})
