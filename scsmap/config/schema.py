@@ -332,6 +332,16 @@ class TablesConfig(_Model):
         "'scsmap' or a CSV with columns practice,f_ext,n_ext_type,added_n_kg_ha_yr,"
         "added_n_type,delta_n2o_kg_ha_yr,tag,source",
     )
+    rice_ch4: str = Field(
+        "ipcc",
+        description="rice CH4 factors, IPCC 2019 Vol 4 Ch 5.5 Tables 5.11-5.14 (baseline EF_c, SF_w, SF_p, CFOA; "
+        "methods §8.6): packaged 'ipcc' or a CSV with columns parameter,level,value,low,high,tag,source",
+    )
+    rice_ch4_practices: str = Field(
+        "scsmap",
+        description="the organic amendment each practice adds on rice (amendment = a CFOA level, roa_t_ha per "
+        "season): packaged 'scsmap' or a CSV with columns practice,amendment,roa_t_ha,tag,source",
+    )
     practice_costs: str | None = Field(
         None,
         description="net cost per practice, supplied by the task force "
@@ -479,6 +489,32 @@ class GhgConfig(_Model):
         description="unit of the written rate maps (t ha-1 yr-1 "
         "products): 't CO2' multiplies them by 44/12 (statistics give both)",
     )
+    rice_water_regime: Literal[
+        "continuously_flooded",
+        "single_drainage",
+        "multiple_drainage",
+        "regular_rainfed",
+        "drought_prone",
+        "deep_water",
+        "upland",
+    ] = Field(
+        "continuously_flooded",
+        description="water regime of rice during the season (IPCC 2019 Table 5.12 SF_w) for the CH4 a practice's "
+        "organic amendment adds on rice (where the `rice` layer is 1)",
+    )
+    rice_preseason: Literal["non_flooded_lt180", "non_flooded_gt180", "flooded_gt30", "non_flooded_gt365"] = Field(
+        "non_flooded_lt180",
+        description="water regime before the rice season (IPCC 2019 Table 5.13 SF_p; the baseline EF_c assumes "
+        "non-flooded < 180 days)",
+    )
+    rice_cultivation_days: float = Field(
+        120.0,
+        gt=0,
+        le=366,
+        description="rice cultivation period of one season, days (IPCC 2019 Table 5.11A gives "
+        "regional defaults; scsmap default 120 [D])",
+    )
+    rice_seasons: float = Field(1.0, gt=0, le=3, description="rice seasons per year")
     baseline_increasing_above: float = Field(
         0.4, description="baseline_class: BAU ASR above this % of SOC_T0 per year is 'increasing' (4 per 1000)"
     )

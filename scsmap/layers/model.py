@@ -237,8 +237,14 @@ class Model(Resolver):
 
     def _ghg(self) -> xr.DataArray:
         gt = self.ghg_tables
+        rice = self.get("rice") if self.derived.has_input("rice") else None
         out = ghg.ghg_stack(
-            self.get(Stack.PRACTICES.value), self.get("ipcc_climate_zone"), self.get("map"), self.get("land_use"), gt
+            self.get(Stack.PRACTICES.value),
+            self.get("ipcc_climate_zone"),
+            self.get("map"),
+            self.get("land_use"),
+            gt,
+            rice,
         )
         self.note(Stack.GHG.value, ghg.provenance(gt, self.cfg.ghg, self.cfg.tables.practice_costs))
         return out
