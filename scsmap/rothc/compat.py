@@ -64,6 +64,9 @@ Sources of the difference, largest first:
    large for DPM in warm months, small for the slow pools that hold most of the carbon);
 4. 239 instead of 240 steps (19.92 yr): the final December is not integrated.
 
+With separate spin-up and forward climates the bound does not hold: on the Białowieża GSOCseq stacks
+(1981–2000 spin-up, 2001–2019 forward) compat − exact reaches |ΔASR| 0.19 t C ha-1 yr-1 and 3.8 % of the
+final SOC (measured on every shipped region: docs/products.md § The gsocseq_compat engine).
 Outside temperate climates the difference is larger and unbounded: for ξ > 2.4 (hot, moist,
 bare months) the Euler DPM pool oscillates with growing amplitude (as reported by the GSOCseq
 manual, Annex I, "−999/outliers with the euler method").
