@@ -112,15 +112,18 @@ def trajectory_terms(
         out[f"practice:{name}"] = block_sums(
             lambda w, r, c: practice_path_sums(w, r, c, duration, years),
             weight,
-            rate.data,
-            room.data,
+            rate.data[ys, xs].rechunk(weight.chunks),
+            room.data[ys, xs].rechunk(weight.chunks),
             width=(len(years),),
         )
     if "rothc" in layers:
         k = len(layers["rothc_names"])
         data = layers["rothc"].data[ys, xs]  # (y, x, k)
         out["rothc"] = block_sums(
-            lambda w, *v: weighted_sums(w, np.stack(v)), weight, *[data[..., i] for i in range(k)], width=(k,)
+            lambda w, *v: weighted_sums(w, np.stack(v)),
+            weight,
+            *[data[..., i].rechunk(weight.chunks) for i in range(k)],
+            width=(k,),
         )
     return out
 
