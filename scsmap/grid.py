@@ -157,10 +157,14 @@ def _block_geobox(geobox: GeoBox, block_info: BlockInfos | None) -> GeoBox:
     return geobox[y0:y1, x0:x1]
 
 
-def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, int]) -> xr.DataArray:
-    """Lazy boolean mask, True inside the boundary (pixel centres), on ``geobox``.
+def boundary_mask(
+    geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, int], all_touched: bool = False
+) -> xr.DataArray:
+    """Lazy boolean mask, True inside the boundary, on ``geobox``.
 
-    Computed block by block, so memory is bounded by the chunk size.
+    A cell is inside when its centre is (``all_touched=False``, GDAL's default rule) or when the
+    boundary touches it at all (``all_touched=True``, how the GSOCseq stacks are cut: docs/methods/gsocseq.md
+    §1.1). Computed block by block, so memory is bounded by the chunk size.
 
     Parameters
     ----------
@@ -170,6 +174,9 @@ def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, 
         Any CRS; None: every pixel is inside.
     chunks : (int, int)
         dask chunk shape (y, x).
+    all_touched : bool
+        Keep every cell the boundary touches (``region.boundary.all_touched``), not only those whose
+        centre is inside.
 
     Returns
     -------
@@ -185,7 +192,7 @@ def boundary_mask(geobox: GeoBox, boundary: Geometry | None, chunks: tuple[int, 
             return np.ones(gb.shape.yx, dtype=bool)
         if not geom.intersects(gb.extent):
             return np.zeros(gb.shape.yx, dtype=bool)
-        inside: NDArray[np.bool_] = rasterize(geom, gb).values
+        inside: NDArray[np.bool_] = rasterize(geom, gb, all_touched=all_touched).values
         return inside
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype=bool)

@@ -33,7 +33,13 @@ def rothc() -> None:
     help="rothamsted: cycle the first 12 months until the annual change of the active pools is "
     "< 1e-6 t C ha-1, as the Rothamsted codes do; exact: solve the fixed point of the annual cycle.",
 )
-def point(input_file, out_dir, equilibrium):
+@click.option(
+    "--diagnostics",
+    is_flag=True,
+    help="Also write month_diagnostics.csv: monthly C input, rate modifiers a, b, c, the moisture deficit "
+    "TSMD, SOC and accumulated CO2.",
+)
+def point(input_file, out_dir, equilibrium, diagnostics):
     """Run RothC on a Rothamsted-format INPUT.dat (RothC_Py or RothC v2 layout).
 
     The first 12 monthly rows drive the equilibrium (from empty pools), the remaining
@@ -46,7 +52,7 @@ def point(input_file, out_dir, equilibrium):
 
     try:
         res = run_point(read_input(input_file), equilibrium=equilibrium)
-        yp, mp = write_results(res, out_dir)
+        yp, mp = write_results(res, out_dir, diagnostics=diagnostics)
     except ScsmapError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(2)

@@ -44,6 +44,9 @@ class LayerSpec:
     series : bool
         True for monthly series of whole years (12 × years bands, January of the first
         year first), e.g. the GSOCseq warm-up climate.
+    yearly : bool
+        True for one band per year (first year first), e.g. the yearly land-use maps of the
+        GSOCseq warm-up (LUsim); on the grid the bands lie on a ``warmup_year`` dimension.
     implausible_below : (float, float) or None
         (median, 99th percentile) in the canonical unit: a region whose sampled values
         have both below these is refused as a unit mistake (SOC stock: kg m-2 or g kg-1
@@ -63,6 +66,7 @@ class LayerSpec:
     kind: Kind = "continuous"
     months: bool = False
     series: bool = False
+    yearly: bool = False
     aliases: tuple[str, ...] = field(default_factory=tuple)
     #: declared units that need a non-linear step after the linear one (name of the transform)
     transforms: dict[str, str] = field(default_factory=dict)
@@ -249,6 +253,25 @@ LAYERS: dict[str, LayerSpec] = {
             "class",
             {"class": (1.0, 0.0)},
             (0.0, 254.0),
+            kind="categorical",
+        ),
+        LayerSpec(
+            "land_use_warmup",
+            "land-use class of each warm-up year, FAO GSOCseq classes, one band per year, first year first "
+            "(the scripts' LUsim stack; as many years as the warm-up climate)",
+            "class",
+            {"class": (1.0, 0.0)},
+            (0.0, 254.0),
+            kind="categorical",
+            yearly=True,
+        ),
+        LayerSpec(
+            "rice",
+            "rice mask: 1 where rice is grown (paddy), 0 where not; practices that need rice "
+            "(practice rule column `requires`) are 'unknown' without it",
+            "class",
+            {"class": (1.0, 0.0)},
+            (0.0, 1.0),
             kind="categorical",
         ),
         LayerSpec(

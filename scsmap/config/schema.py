@@ -57,6 +57,14 @@ class BoundaryConfig(_Model):
     )
     where: dict[str, str] | None = Field(None, description="attribute filter on `path`, e.g. {NAME: Skopje}")
     layer: str | None = Field(None, description="layer name inside a multi-layer vector file")
+    all_touched: bool | None = Field(
+        None,
+        description="keep every grid cell the boundary touches, not only the cells whose centre is inside. "
+        "True is how the GSOCseq stacks are cut: edge cells count with their whole value, so a region's "
+        "pixel count grows by its rim (on the Bialowieza stack 439 simulated instead of 357 pixels) while "
+        "area totals, weighted by the covered share of each cell, change only by the rim's uncovered values; "
+        "default (null): true under outputs.naming: gsocseq, else false",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> BoundaryConfig:
@@ -210,6 +218,15 @@ class RothCConfig(_Model):
         "spin-up; 'gsocseq_compat': the FAO GSOCseq scripts' numerics (analytic spin-up, explicit Euler, 239 "
         "forward steps, SoilR temperature, fw1func moisture) for regression against published GSOCseq maps",
     )
+    bau_input: Literal["equilibrium", "npp_scaled"] | None = Field(
+        None,
+        description="BAU C input when there is no warm-up series: 'equilibrium' = the spin-up equilibrium "
+        "input C_eq; 'npp_scaled' = C_eq x NPP_forward / NPP_spin-up with MIAMI NPP of each period's "
+        "climatology (the GSOCseq scripts' convention: their warm-up scales every year's input by its NPP). "
+        "Default (null): npp_scaled when a separate spin-up climate (`*_spinup` layers) is given, else "
+        "equilibrium (the two are identical when both periods share one climate). With a warm-up series the "
+        "BAU input is the mean warm-up input",
+    )
     ssm_increase: tuple[float, float, float] = Field(
         (0.05, 0.10, 0.20), description="relative C-input increase of SSM1, SSM2, SSM3 (GSOCseq: 5, 10, 20 %)"
     )
@@ -314,6 +331,16 @@ class TablesConfig(_Model):
         description="N bookkeeping per practice (methods §8.4): packaged "
         "'scsmap' or a CSV with columns practice,f_ext,n_ext_type,added_n_kg_ha_yr,"
         "added_n_type,delta_n2o_kg_ha_yr,tag,source",
+    )
+    rice_ch4: str = Field(
+        "ipcc",
+        description="rice CH4 factors, IPCC 2019 Vol 4 Ch 5.5 Tables 5.11-5.14 (baseline EF_c, SF_w, SF_p, CFOA; "
+        "methods §8.6): packaged 'ipcc' or a CSV with columns parameter,level,value,low,high,tag,source",
+    )
+    rice_ch4_practices: str = Field(
+        "scsmap",
+        description="the organic amendment each practice adds on rice (amendment = a CFOA level, roa_t_ha per "
+        "season): packaged 'scsmap' or a CSV with columns practice,amendment,roa_t_ha,tag,source",
     )
     practice_costs: str | None = Field(
         None,
@@ -462,6 +489,32 @@ class GhgConfig(_Model):
         description="unit of the written rate maps (t ha-1 yr-1 "
         "products): 't CO2' multiplies them by 44/12 (statistics give both)",
     )
+    rice_water_regime: Literal[
+        "continuously_flooded",
+        "single_drainage",
+        "multiple_drainage",
+        "regular_rainfed",
+        "drought_prone",
+        "deep_water",
+        "upland",
+    ] = Field(
+        "continuously_flooded",
+        description="water regime of rice during the season (IPCC 2019 Table 5.12 SF_w) for the CH4 a practice's "
+        "organic amendment adds on rice (where the `rice` layer is 1)",
+    )
+    rice_preseason: Literal["non_flooded_lt180", "non_flooded_gt180", "flooded_gt30", "non_flooded_gt365"] = Field(
+        "non_flooded_lt180",
+        description="water regime before the rice season (IPCC 2019 Table 5.13 SF_p; the baseline EF_c assumes "
+        "non-flooded < 180 days)",
+    )
+    rice_cultivation_days: float = Field(
+        120.0,
+        gt=0,
+        le=366,
+        description="rice cultivation period of one season, days (IPCC 2019 Table 5.11A gives "
+        "regional defaults; scsmap default 120 [D])",
+    )
+    rice_seasons: float = Field(1.0, gt=0, le=3, description="rice seasons per year")
     baseline_increasing_above: float = Field(
         0.4, description="baseline_class: BAU ASR above this % of SOC_T0 per year is 'increasing' (4 per 1000)"
     )
@@ -491,6 +544,20 @@ class OutputsConfig(_Model):
         le=4096,
         multiple_of=16,
         description="COG tile size in pixels: a multiple of 16 from 128 to 4096 (GDAL's limits)",
+    )
+    trajectory_years: int = Field(
+        50,
+        ge=0,
+        le=200,
+        description="years of the national trajectory written to trajectory.csv (cumulative Mt C and Mt CO2 "
+        "by year per practice and per RothC scenario); 0 = no trajectory",
+    )
+    trajectory_rothc_step: int = Field(
+        5,
+        ge=1,
+        le=50,
+        description="the RothC scenarios' SOC is recorded every this many forward years (each recorded year "
+        "costs 4 values per pixel in the GSOCseq stack); the years between are not interpolated but left empty",
     )
 
 
@@ -655,6 +722,14 @@ class Config(_Model):
                 f"grid.like = {self.grid.like!r} is not one of the inputs ({', '.join(self.inputs) or 'none'})"
             )
         return self
+
+    @property
+    def boundary_all_touched(self) -> bool:
+        """``region.boundary.all_touched``, or its default: True under the ``gsocseq`` naming preset."""
+        b = self.region.boundary
+        if b is not None and b.all_touched is not None:
+            return b.all_touched
+        return self.outputs.naming == "gsocseq"
 
     @property
     def region_id(self) -> str:

@@ -226,7 +226,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
     if geobox.shape.x < 1 or geobox.shape.y < 1:
         raise InputError("the region grid is empty", "check region.bbox / boundary and grid.resolution")
     chunks = chunks_for(geobox, cfg.grid.chunk_size)
-    mask = boundary_mask(geobox, boundary, chunks)
+    mask = boundary_mask(geobox, boundary, chunks, cfg.boundary_all_touched)
     dst_size = math.sqrt(abs(geobox.affine.a * geobox.affine.e))
 
     layers, resampling, counts, valid_grid = {}, {}, {}, {}
@@ -236,8 +236,9 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         method = choose_resampling(name, spec.resampling, kind, _source_pixel_size(info, geobox), dst_size)
         warped = data.odc.reproject(geobox, resampling=method, dst_nodata=np.nan, chunks=chunks, always_yx=True)
         warped = warped.where(mask)
-        if LAYERS[name].months:
-            dim = "series_month" if LAYERS[name].series else "month"
+        multi = LAYERS[name].months or LAYERS[name].yearly
+        if multi:
+            dim = "warmup_year" if LAYERS[name].yearly else "series_month" if LAYERS[name].series else "month"
             warped = warped.rename(band=dim).assign_coords({dim: np.arange(1, warped.sizes["band"] + 1)})
         else:
             warped = warped.isel(band=0, drop=True)
@@ -246,7 +247,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         layers[name] = warped
         resampling[name] = method
         first_band = data.isel(band=0)
-        first_out = warped.isel({warped.dims[0]: 0}) if LAYERS[name].months else warped
+        first_out = warped.isel({warped.dims[0]: 0}) if multi else warped
         valid_grid[name] = da.isfinite(first_out.data)
         counts[name] = {
             "valid_pixels_source": da.isfinite(first_band.data).sum(),

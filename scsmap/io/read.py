@@ -101,6 +101,14 @@ def _config_crs(layer: str, text: str) -> RioCRS:
 
 def _bands(layer: str, spec: InputConfig, paths: list[Path]) -> list[tuple[Path, int]]:
     months = LAYERS[layer].months
+    if LAYERS[layer].yearly:
+        if len(paths) > 1:
+            band = (spec.bands or [1])[0]
+            return [(p, band) for p in paths]
+        if spec.bands is None:
+            with _open(paths[0], layer) as src:
+                return [(paths[0], b) for b in range(1, src.count + 1)]
+        return [(paths[0], b) for b in spec.bands]
     if LAYERS[layer].series:
         if len(paths) > 1:
             band = (spec.bands or [1])[0]

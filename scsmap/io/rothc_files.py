@@ -17,7 +17,8 @@ import numpy as np
 from ..errors import InputError, OutputError
 from ..rothc import kernel as K
 from ..rothc import params as P
-from ..rothc.point import YEAR_COLUMNS, PointInput, PointResult
+from ..rothc.point import DIAGNOSTIC_COLUMNS, V2_COLUMNS, YEAR_COLUMNS, PointInput, PointResult
+from ..rothc.point import diagnostics as point_diagnostics
 
 _ALIASES = {
     "year": ("year",),
@@ -252,25 +253,30 @@ def read_input(path) -> PointInput:
     )
 
 
-def _write_csv(path: Path, rows: np.ndarray):
+def _write_csv(path: Path, rows: np.ndarray, columns=YEAR_COLUMNS):
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(YEAR_COLUMNS)
+        w.writerow(columns)
         for r in rows:
             w.writerow([int(r[0]), int(r[1])] + [repr(float(v)) for v in r[2:]])
 
 
-def write_results(result: PointResult, out_dir) -> tuple[Path, Path]:
+def write_results(result: PointResult, out_dir, diagnostics: bool = False) -> tuple[Path, Path]:
     """Write ``year_results.csv`` and ``month_results.csv`` into ``out_dir``.
 
-    Columns: Year, Month, DPM_t_C_ha, RPM_t_C_ha, BIO_t_C_ha, HUM_t_C_ha, IOM_t_C_ha,
-    SOC_t_C_ha [t C ha-1] and deltaC [per mil], floats in shortest round-trip form.
+    Columns as the reference program of the input's layout: Year, Month, DPM_t_C_ha, RPM_t_C_ha,
+    BIO_t_C_ha, HUM_t_C_ha, IOM_t_C_ha, SOC_t_C_ha [t C ha-1], for RothC v2 inputs CO2_t_C_ha (CO2-C
+    respired since the equilibrium, accumulated [t C ha-1]) as the v2 programs write it, and deltaC
+    [per mil]; floats in shortest round-trip form.
 
     Parameters
     ----------
     result : PointResult
     out_dir : str or pathlib.Path
         Created if missing; existing files of these names are replaced.
+    diagnostics : bool
+        Also write ``month_diagnostics.csv``: monthly input, temperature, a, rain, evaporation, TSMD, b, PC,
+        c, SOC and CO2 (:func:`scsmap.rothc.point.diagnostics`).
 
     Returns
     -------
@@ -286,8 +292,17 @@ def write_results(result: PointResult, out_dir) -> tuple[Path, Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
         yp, mp = out / "year_results.csv", out / "month_results.csv"
-        _write_csv(yp, result.year_rows)
-        _write_csv(mp, result.month_rows)
+        v2 = result.input is not None and result.input.layout == "rothc_v2"
+        if v2:
+            year = np.column_stack([result.year_rows[:, :8], result.year_co2, result.year_rows[:, 8]])
+            month = np.column_stack([result.month_rows[:, :8], result.month_co2, result.month_rows[:, 8]])
+            _write_csv(yp, year, V2_COLUMNS)
+            _write_csv(mp, month, V2_COLUMNS)
+        else:
+            _write_csv(yp, result.year_rows)
+            _write_csv(mp, result.month_rows)
+        if diagnostics:
+            _write_csv(out / "month_diagnostics.csv", point_diagnostics(result), DIAGNOSTIC_COLUMNS)
     except OSError as exc:
         raise OutputError(
             f"{out}: cannot write RothC results ({exc})", hint="choose a writable directory with --out"

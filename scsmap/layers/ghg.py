@@ -17,8 +17,15 @@ import xarray as xr
 from ..config import Config
 from ..config.schema import GhgConfig
 from ..errors import ConfigError
-from ..io.tables import load_emission_factors, load_gwp, load_practice_costs, load_practice_nitrogen, records
-from ..rules.ghg import CO2_PER_C, GhgSettings, baseline_class, evaluate_ghg, wet_climate
+from ..io.tables import (
+    load_emission_factors,
+    load_gwp,
+    load_practice_costs,
+    load_practice_nitrogen,
+    load_rice_methane,
+    records,
+)
+from ..rules.ghg import CO2_PER_C, GhgSettings, baseline_class, evaluate_ghg, rice_ch4_co2e, wet_climate
 from .practices import PracticeTables, stack_float32
 
 
@@ -54,6 +61,16 @@ class GhgTables:
         self.practices = practices
         wet, dry, ef_info = load_emission_factors(tc.n2o_factors, g.n2o_factor_set)
         gwp, gwp_info = load_gwp(tc.gwp, g.gwp_set)
+        gwp_ch4, _ = load_gwp(tc.gwp, g.gwp_set, "CH4")
+        rice, rice_infos = load_rice_methane(
+            tc.rice_ch4,
+            tc.rice_ch4_practices,
+            g.rice_water_regime,
+            g.rice_preseason,
+            g.rice_cultivation_days,
+            g.rice_seasons,
+            gwp_ch4,
+        )
         nitrogen, _, n_info = load_practice_nitrogen(tc.practice_nitrogen, cfg.practices.manure_n_kg_ha)
         missing = [r.practice for r in self.practices.rules if r.practice not in nitrogen]
         if missing:
@@ -67,8 +84,9 @@ class GhgTables:
             best_of=self.practices.settings.best_of,
             price=g.price,
             nitrogen=nitrogen,
+            rice=rice,
         )
-        infos = [ef_info, gwp_info, n_info]
+        infos = [ef_info, gwp_info, n_info, *rice_infos]
         self.costs: dict[str, tuple[np.ndarray, bool]] | None = None
         self.currency: str | None = None
         self.cost_rows: tuple[dict[str, str], ...] = ()
@@ -80,7 +98,8 @@ class GhgTables:
             infos.append(info)
         self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag() for i in infos}
         names = [r.practice for r in self.practices.rules]
-        self.outputs = [f"{k}_{p}" for p in names for k in ("n2o", "net_ghg")] + ["best_practice_net", "net_ghg_best"]
+        self.outputs = [f"{k}_{p}" for p in names for k in ("n2o", "ch4", "net_ghg")]
+        self.outputs += ["best_practice_net", "net_ghg_best"]
         if self.costs is not None:
             self.outputs += [f"cost_per_tco2_{p}" for p in names] + [
                 "cost_per_tco2_best",
@@ -117,6 +136,18 @@ class GhgTables:
         }
         if practice in s.nitrogen:
             t["PRACTICE_NITROGEN"] = json.dumps(s.nitrogen[practice].__dict__)
+        if s.rice is not None:
+            r = s.rice
+            t["RICE_CH4"] = (
+                f"IPCC 2019 Ch 5.5 Tier 1 where the `rice` layer is 1: EF_c {r.ef_c:g} kg CH4/ha/d, SF_w {r.sf_w:g}, "
+                f"SF_p {r.sf_p:g}, {r.days:g} d x {r.seasons:g} season(s), GWP100 CH4 {r.gwp_ch4:g}; "
+                + (
+                    f"{practice} adds {rice_ch4_co2e(r, practice):.4g} t CO2e/ha/yr on rice "
+                    f"(ROA {r.amendments[practice][0]:g} t/ha, CFOA {r.amendments[practice][1]:g})"
+                    if practice in r.amendments
+                    else "no organic amendment on rice"
+                )
+            )
         if self.costs is not None:
             t["CURRENCY"] = self.currency
             t["CARBON_PRICE"] = f"{s.price:g} {self.currency} per t CO2e"
@@ -127,7 +158,12 @@ class GhgTables:
 
 
 def ghg_stack(
-    practice_stack: xr.DataArray, zone: xr.DataArray, map_: xr.DataArray, land_use: xr.DataArray, gt: GhgTables
+    practice_stack: xr.DataArray,
+    zone: xr.DataArray,
+    map_: xr.DataArray,
+    land_use: xr.DataArray,
+    gt: GhgTables,
+    rice: xr.DataArray | None = None,
 ) -> xr.DataArray:
     """All GHG and cost outputs on a ``ghg_output`` dimension (lazy; one kernel call per chunk).
 
@@ -159,7 +195,7 @@ def ghg_stack(
     suit_i = [index[f"suitability_{p}"] for p in names]
     costs, settings, outputs = gt.costs, gt.settings, gt.outputs
 
-    def block(st, zone, map_, lu):
+    def block(st, zone, map_, lu, *rice_):
         wet = wet_climate(zone, map_)
         lu_i = np.nan_to_num(np.asarray(lu, dtype="f8"), nan=0).astype("int64").clip(0, 255)
         cost = (
@@ -180,6 +216,7 @@ def ghg_stack(
             wet,
             cost,
             settings,
+            rice_[0] if rice_ else None,
         )
         return stack_float32(res, outputs, np.shape(lu))
 
@@ -189,7 +226,8 @@ def ghg_stack(
         zone,
         map_,
         land_use,
-        input_core_dims=[["practice_output"], [], [], []],
+        *([] if rice is None else [rice]),
+        input_core_dims=[["practice_output"], [], [], []] + ([] if rice is None else [[]]),
         output_core_dims=[["ghg_output"]],
         dask="parallelized",
         output_dtypes=["float32"],

@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from ..config.schema import RothCConfig
-from ..rothc.gsocseq import OUTPUTS, LandUseParams, gsocseq_pixels
+from ..rothc.gsocseq import BauInput, LandUseParams, gsocseq_pixels, output_names
 
 
 def gsocseq_stack(
@@ -28,6 +28,9 @@ def gsocseq_stack(
     years: int,
     rate_4p1000: float,
     params: LandUseParams,
+    bau_input: BauInput = "equilibrium",
+    land_use_warmup: xr.DataArray | None = None,
+    path_years: tuple[int, ...] = (),
 ) -> xr.DataArray:
     """All GSOCseq outputs on a ``gsocseq_output`` dimension (lazy; one kernel call per chunk).
 
@@ -56,16 +59,25 @@ def gsocseq_stack(
         [yr-1].
     params : LandUseParams
         RothC parameters per land-use class.
+    bau_input : {"equilibrium", "npp_scaled"}
+        BAU input without a warm-up (``rothc.bau_input``, resolved).
+    land_use_warmup : xarray.DataArray, optional
+        FAO land-use class of each warm-up year (warmup_year, y, x) (LUsim).
+    path_years : tuple of int
+        Forward years of the SOC path (the trajectory): outputs ``dsoc_<scenario>_y<year>``.
 
     Returns
     -------
     xarray.DataArray
-        float32 (y, x, gsocseq_output), coordinates :data:`~scsmap.rothc.gsocseq.OUTPUTS`.
+        float32 (y, x, gsocseq_output), coordinates :func:`~scsmap.rothc.gsocseq.output_names`.
     """
-    arrays = [soc, clay, land_use, *forward, *spinup, cover, dr, *warmup]
+    names = output_names(path_years)
+    lu_years = [] if land_use_warmup is None else [land_use_warmup]
+    arrays = [soc, clay, land_use, *forward, *spinup, cover, dr, *lu_years, *warmup]
 
-    def block(soc, clay, lu, t, p, e, ts, ps, es, cov, dr, *warm):
+    def block(soc, clay, lu, t, p, e, ts, ps, es, cov, dr, *rest):
         shape = soc.shape
+        lu_w, warm = (rest[0], rest[1:]) if lu_years else (None, rest)
 
         def m(a):
             return np.moveaxis(a, -1, 0).reshape(a.shape[-1], -1).astype("f8")
@@ -89,8 +101,11 @@ def gsocseq_stack(
             engine=rc.engine,
             mc_draws=rc.monte_carlo_draws,
             seed=rc.seed,
+            bau_input=bau_input,
+            warm_land_use=None if lu_w is None else m(lu_w),
+            path_years=path_years,
         )
-        return np.moveaxis(out.reshape((len(OUTPUTS),) + shape), 0, -1).astype("float32")
+        return np.moveaxis(out.reshape((len(names),) + shape), 0, -1).astype("float32")
 
     core = [[] if a.ndim == 2 else [a.dims[0]] for a in arrays]
     arrays = [a if a.ndim == 2 else a.chunk({a.dims[0]: -1}) for a in arrays]
@@ -101,9 +116,9 @@ def gsocseq_stack(
         output_core_dims=[["gsocseq_output"]],
         dask="parallelized",
         output_dtypes=["float32"],
-        dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(OUTPUTS)}},
+        dask_gufunc_kwargs={"output_sizes": {"gsocseq_output": len(names)}},
     )
-    return res.assign_coords(gsocseq_output=list(OUTPUTS))
+    return res.assign_coords(gsocseq_output=names)
 
 
 def select_output(stack: xr.DataArray, dim: str, output: str, qa_bit: int | None, correct: bool) -> xr.DataArray:
@@ -134,8 +149,14 @@ def select_output(stack: xr.DataArray, dim: str, output: str, qa_bit: int | None
     return v
 
 
-def provenance(rc: RothCConfig, years: int, warmup: list[xr.DataArray]) -> str:
-    """The provenance note of the GSOCseq stack: engine, warm-up, horizon, SSM increases, temperature function.
+def provenance(
+    rc: RothCConfig,
+    years: int,
+    warmup: list[xr.DataArray],
+    bau_input: BauInput = "equilibrium",
+    yearly_land_use: bool = False,
+) -> str:
+    """The provenance note of the GSOCseq stack: engine, warm-up, BAU input, horizon, SSM increases, a(T).
 
     Parameters
     ----------
@@ -144,19 +165,36 @@ def provenance(rc: RothCConfig, years: int, warmup: list[xr.DataArray]) -> str:
         Forward horizon [yr].
     warmup : list of xarray.DataArray
         The warm-up climate (its length gives the warm-up years), or [].
+    bau_input : {"equilibrium", "npp_scaled"}
+        The resolved ``rothc.bau_input`` (used only without a warm-up).
+    yearly_land_use : bool
+        The warm-up takes a yearly land-use series (LUsim).
 
     Returns
     -------
     str
+        One sentence; the temperature function and moisture depth named are those the engine uses
+        (the compat engine fixes SoilR's a(T) and 30 cm, whatever ``rothc.temperature_function`` says).
     """
-    warm = f"{warmup[0].sizes['series_month'] // 12}-yr warm-up" if warmup else "no warm-up"
-    engine = (
-        "RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to the SOC map"
-        if rc.engine == "rothamsted"
-        else "GSOCseq-compatible numerics (analytic spin-up, explicit Euler, 239 forward steps, SoilR a(T), "
-        "fw1func moisture)"
-    )
-    return (
-        f"{engine}, {warm}, {years}-yr forward, SSM +{list(rc.ssm_increase)}, "
-        f"temperature function {rc.temperature_function}"
-    )
+    if warmup:
+        lu = "yearly land use (LUsim)" if yearly_land_use else "land use held at the T0 map"
+        warm = (
+            f"{warmup[0].sizes['series_month'] // 12}-yr warm-up ({lu}), "
+            "BAU input = mean warm-up input (C_eq x NPP_year / NPP_spin-up)"
+        )
+    elif bau_input == "npp_scaled":
+        warm = "no warm-up, BAU input = C_eq x NPP_forward / NPP_spin-up (MIAMI, rothc.bau_input npp_scaled)"
+    else:
+        warm = "no warm-up, BAU input = spin-up equilibrium input C_eq (rothc.bau_input equilibrium)"
+    if rc.engine == "rothamsted":
+        engine = (
+            "RothC 26.3 (Rothamsted discrete scheme), exact periodic spin-up matched to the SOC map, "
+            f"temperature function {rc.temperature_function}, moisture depth {rc.moisture_depth_cm:g} cm"
+        )
+    else:
+        engine = (
+            "GSOCseq-compatible numerics (analytic spin-up, explicit Euler, 11 steps per warm-up year, "
+            f"{12 * years - 1} forward steps), temperature function SoilR fT.RothC (fixed by the engine), "
+            "fw1func moisture over 30 cm"
+        )
+    return f"{engine}, {warm}, {years}-yr forward, SSM +{list(rc.ssm_increase)}"

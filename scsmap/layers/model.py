@@ -20,6 +20,7 @@ from ..errors import ConfigError, Unavailable
 from ..inputs.derive import Derived
 from ..inputs.resolver import Resolver
 from ..io.tables import load_land_use_params, load_wrb_mapping
+from ..rothc.gsocseq import BauInput
 from ..rules.fourp1000 import target_4p1000
 from . import ghg, gsocseq, ipcc, practices, saturation
 from .keys import Select, Source, Stack, source_layer
@@ -223,14 +224,27 @@ class Model(Resolver):
             slope = xr.full_like(soc, np.nan)
         attrs = [a for a in practices.BASELINE_LAYERS if self.derived.has_input(f"baseline_{a}")]
         baseline = {a: self.get(f"baseline_{a}") for a in attrs}
-        out = practices.practice_stack(soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt)
+        required = {}
+        for name in sorted({r.requires for r in pt.rules if r.requires}):
+            users = ", ".join(r.practice for r in pt.rules if r.requires == name)
+            if self.derived.has_input(name):
+                required[name] = self.get(name)
+            else:
+                self.note(name, f"no `{name}` layer: {users} unknown (masked input) where eligible", keep=True)
+        out = practices.practice_stack(soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt, required)
         self.note(Stack.PRACTICES.value, practices.provenance(pt, self.cfg.practices.rate_source, attrs))
         return out
 
     def _ghg(self) -> xr.DataArray:
         gt = self.ghg_tables
+        rice = self.get("rice") if self.derived.has_input("rice") else None
         out = ghg.ghg_stack(
-            self.get(Stack.PRACTICES.value), self.get("ipcc_climate_zone"), self.get("map"), self.get("land_use"), gt
+            self.get(Stack.PRACTICES.value),
+            self.get("ipcc_climate_zone"),
+            self.get("map"),
+            self.get("land_use"),
+            gt,
+            rice,
         )
         self.note(Stack.GHG.value, ghg.provenance(gt, self.cfg.ghg, self.cfg.tables.practice_costs))
         return out
@@ -259,6 +273,35 @@ class Model(Resolver):
             )
         return [t, p, self.get("pet_warmup")]
 
+    def bau_input(self) -> BauInput:
+        """``rothc.bau_input`` resolved: npp_scaled when a separate spin-up climate is given, else equilibrium."""
+        if self.cfg.rothc.bau_input is not None:
+            return self.cfg.rothc.bau_input
+        spin = any(self.derived.has_input(f"{n}_spinup") for n in ("temperature", "precipitation"))
+        return "npp_scaled" if spin else "equilibrium"
+
+    def trajectory_years(self) -> tuple[int, ...]:
+        """Forward years at which the GSOCseq stack records each scenario's SOC (the trajectory)."""
+        o = self.cfg.outputs
+        return tuple(range(o.trajectory_rothc_step, o.trajectory_years + 1, o.trajectory_rothc_step))
+
+    def _land_use_warmup(self, warm: list[xr.DataArray]) -> xr.DataArray | None:
+        """The yearly land use of the warm-up (LUsim), checked against the warm-up climate; None without it."""
+        if not self.derived.has_input("land_use_warmup"):
+            return None
+        lu = self.get("land_use_warmup")
+        if not warm:
+            raise ConfigError(
+                "`land_use_warmup` (yearly land use) needs a warm-up climate series "
+                "(`temperature_warmup`, `precipitation_warmup`)"
+            )
+        years = warm[0].sizes["series_month"] // 12
+        if lu.sizes["warmup_year"] != years:
+            raise ConfigError(
+                f"land_use_warmup has {lu.sizes['warmup_year']} yearly band(s) but the warm-up climate {years} year(s)"
+            )
+        return lu
+
     def _gsocseq(self) -> xr.DataArray:
         rc, years = self.cfg.rothc, self.cfg.parameters.horizon_years
         soc, clay, lu = self.get("soc_stock"), self.get("clay"), self.get("land_use")
@@ -271,11 +314,8 @@ class Model(Resolver):
             self.note("dr", "land-use table scsmap/data/land_use_rothc.csv (methods §1.3)")
             dr = xr.full_like(soc, np.nan)
         warm = self._warmup()
-        if warm and rc.engine == "gsocseq_compat":
-            raise ConfigError(
-                "rothc.engine = gsocseq_compat has no warm-up: remove the *_warmup inputs or use "
-                "the default engine 'rothamsted'"
-            )
+        lu_warm = self._land_use_warmup(warm)
+        bau = self.bau_input()
         out = gsocseq.gsocseq_stack(
             soc,
             clay,
@@ -289,6 +329,9 @@ class Model(Resolver):
             years,
             self.cfg.parameters.rate_4p1000,
             load_land_use_params(),
+            bau_input=bau,
+            land_use_warmup=lu_warm,
+            path_years=self.trajectory_years(),
         )
-        self.note(Stack.GSOCSEQ.value, gsocseq.provenance(rc, years, warm))
+        self.note(Stack.GSOCSEQ.value, gsocseq.provenance(rc, years, warm, bau, lu_warm is not None))
         return out

@@ -200,6 +200,7 @@ def practice_stack(
     deficit: xr.DataArray,
     baseline: dict[str, xr.DataArray],
     pt: PracticeTables,
+    required: dict[str, xr.DataArray] | None = None,
 ) -> xr.DataArray:
     """All practice outputs on a ``practice_output`` dimension (lazy; one kernel call per chunk).
 
@@ -222,6 +223,9 @@ def practice_stack(
     baseline : dict of str to xarray.DataArray
         Baseline layers by attribute (``tillage``, ``input``, ``grassland``), 1-based level codes.
     pt : PracticeTables
+    required : dict of str to xarray.DataArray, optional
+        Layers that rules require (``requires`` column of the rule table, e.g. ``rice``); a rule whose
+        layer is not given is "masked input" on every eligible pixel.
 
     Returns
     -------
@@ -231,9 +235,13 @@ def practice_stack(
     """
     settings, rules, tier1, rates = pt.settings, pt.rules, pt.tier1, pt.rates
     base_attrs = list(baseline)
+    req = dict(required or {})
+    req_names = list(req)
     arrays = [soc, clay, sand, zone, soil, aridity, slope, land_use, saturation, deficit, *baseline.values()]
+    arrays += list(req.values())
 
-    def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *base):
+    def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *rest):
+        base, extra = rest[: len(base_attrs)], rest[len(base_attrs) :]
         res = evaluate(
             soc,
             clay,
@@ -250,6 +258,7 @@ def practice_stack(
             settings,
             rates,
             dict(zip(base_attrs, base)),
+            dict(zip(req_names, extra)),
         )
         return stack_float32(res, pt.outputs, np.shape(soc))
 

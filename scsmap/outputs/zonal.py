@@ -220,6 +220,25 @@ def _per_block(fn, *arrays: da.Array, width: tuple[int, ...]) -> da.Array:
     return parts.sum(axis=(0, 1))
 
 
+def block_sums(fn, *arrays: da.Array, width: tuple[int, ...]) -> da.Array:
+    """Lazy sum over the grid of a per-block numpy sum ``fn(*blocks) -> array of shape width``.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the blocks of ``arrays`` (same chunks in y and x) and returns their sums, shape ``width``.
+    *arrays : dask.array.Array
+        The first is (y, x); the others (y, x, ...), chunked alike in y and x.
+    width : tuple of int
+
+    Returns
+    -------
+    dask.array.Array
+        Shape ``width``: the blocks' sums added up.
+    """
+    return _per_block(fn, *arrays, width=width)
+
+
 def lazy_sums(
     weight: da.Array, values: dict[str, da.Array], targets: dict[str, da.Array], classes: dict[str, da.Array]
 ) -> dict[str, Any]:

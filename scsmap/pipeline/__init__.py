@@ -23,6 +23,7 @@ from ..io.manifest import ALIGNMENT, MANIFEST, write_json
 from ..io.write import disk_full
 from ..outputs.abatement import CURVE_CSV, write_curve
 from ..outputs.stac import write_stac
+from ..outputs.trajectory import TRAJECTORY_CSV, write_trajectory
 from .commit import sidecars, write_products
 from .compute import compute_run
 from .manifest import build_manifest, region_summary
@@ -113,11 +114,14 @@ def run(
             summary = region_summary(computed)
             if computed.curve:
                 summary.update(write_curve(computed.curve, plan.model.ghg_tables, staging))
+            if computed.trajectory:
+                summary.update(write_trajectory(computed.trajectory["sums"], computed.trajectory["layers"], staging))
             alignment = plan.inputs.alignment_report(computed.counts)
             kept = [n for e in plan.reused.values() for n in (e["path"], *sidecars(e["path"]))]
             link_into(staging, out, kept)  # the kept products too: the staging folder is the complete new run
             files = [n for p in plan.products for n in (p.filename(cfg), *sidecars(p.filename(cfg)))]
-            files += [CURVE_CSV] * bool(computed.curve) + [STAC_DIR, ALIGNMENT, MANIFEST]
+            files += [CURVE_CSV] * bool(computed.curve) + [TRAJECTORY_CSV] * bool(computed.trajectory)
+            files += [STAC_DIR, ALIGNMENT, MANIFEST]
             manifest = build_manifest(plan, entries, summary, alignment["grid"], files=files)
             write_json(staging / ALIGNMENT, alignment)
             write_json(staging / MANIFEST, manifest)

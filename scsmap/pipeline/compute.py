@@ -23,6 +23,7 @@ from ..io.failures import input_read_error
 from ..io.write import RasterSpec, class_codes, open_tiled
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.keys import Select, Stack
+from ..outputs.trajectory import trajectory_layers, trajectory_terms
 from ..outputs.zonal import lazy_sums, weight_grid
 from ..products import Product, Summary, as_written
 from ..products.styles import legend_for
@@ -51,6 +52,8 @@ class Computed:
         The abatement-curve sums, when the run has a cost table and writes a GHG product.
     counts : dict
         Alignment counts per input layer.
+    trajectory : dict
+        The national trajectory's sums and layers (:mod:`scsmap.outputs.trajectory`); empty without one.
     """
 
     products: list[Product]
@@ -59,6 +62,7 @@ class Computed:
     region: dict[str, Any]
     curve: dict[str, Any] | None
     counts: dict[str, dict[str, int]]
+    trajectory: dict[str, Any] | None = None
 
 
 def _pixel_stats(arr: da.Array, total: int) -> dict[str, Any]:
@@ -92,6 +96,9 @@ def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
             "ISO3": cfg.region.iso3,
             "SCSMAP_VERSION": __version__,
             "CONFIG_SHA256": cfg.digest(),
+            "BOUNDARY": "every cell the boundary touches (region.boundary.all_touched)"
+            if cfg.boundary_all_touched
+            else "cells whose centre is inside the boundary",
             "REFERENCES": p.references,
             **provenance,
             **model.tags(p.tag_set, p.practice),
@@ -138,6 +145,8 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Co
     footprint = inputs.footprint.to_crs(gb.crs).geom if inputs.footprint is not None else None
     weight = weight_grid(gb, inputs.chunks, footprint)
     total = int(np.prod(gb.shape.yx))
+    stacks = {p.source.stack for p in plan.todo if isinstance(p.source, Select)}
+    traj = trajectory_layers(model, inputs.mask, Stack.PRACTICES in stacks, Stack.GSOCSEQ in stacks)
 
     products = [written[p.id][0] for p in plan.todo]
     specs, sources, targets, values, datasets = {}, [], [], {}, []
@@ -164,6 +173,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Co
                 "region": _region_sums(plan, arrays, weight, ys, xs),
                 "curve": curve_terms({k: v[ys, xs] for k, v in curve.items()}, weight.data[ys, xs]) if curve else {},
                 "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()},
+                "trajectory": trajectory_terms(traj, weight.data, ys, xs),
             }
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
@@ -185,7 +195,8 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: bool) -> Co
     counts = {
         k: {"valid_pixels_source": int(in_source[k]), "valid_pixels_grid": int(done["grid"][k])} for k in inputs.counts
     }
-    return Computed(products, specs, done["pixels"], done["region"], done["curve"] or None, counts)
+    trajectory = {"sums": done["trajectory"], "layers": traj} if traj else None
+    return Computed(products, specs, done["pixels"], done["region"], done["curve"] or None, counts, trajectory)
 
 
 def _close(targets: list, datasets: list) -> None:

@@ -26,6 +26,7 @@ from ..io.manifest import ALIGNMENT, MANIFEST
 from ..layers.model import Model
 from ..outputs.abatement import CURVE_CSV
 from ..outputs.deps import dependency_files
+from ..outputs.trajectory import TRAJECTORY_CSV
 from ..products import PRODUCTS, Product
 from ..products.styles import qml_path
 from .resume import input_checksums, resume_key, reusable_entries, same_run
@@ -139,7 +140,7 @@ def select_products(cfg: Config, model: Model) -> tuple[list[Product], dict[str,
 def _installed_names(plan: Plan) -> list[str]:
     """The top-level names this run will move into ``out`` (products, styles, curve, STAC, reports)."""
     names = [n for p in plan.todo for n in (p.filename(plan.cfg), sidecar_name(p.filename(plan.cfg)))]
-    return [*names, CURVE_CSV, STAC_DIR, ALIGNMENT, MANIFEST]
+    return [*names, CURVE_CSV, TRAJECTORY_CSV, STAC_DIR, ALIGNMENT, MANIFEST]
 
 
 def claim_folder(plan: Plan, overwrite: bool, resume: bool, allow_nonempty: bool) -> None:
@@ -176,7 +177,7 @@ def claim_folder(plan: Plan, overwrite: bool, resume: bool, allow_nonempty: bool
         for pid in (same_run(previous, plan.keys) if resume else ())
         for f in (PRODUCTS[pid].filename(cfg), sidecar_name(PRODUCTS[pid].filename(cfg)))
     }
-    replaceable = ours | ({CURVE_CSV, STAC_DIR, ALIGNMENT, MANIFEST} if resume else set())
+    replaceable = ours | ({CURVE_CSV, TRAJECTORY_CSV, STAC_DIR, ALIGNMENT, MANIFEST} if resume else set())
     existing = [n for n in _installed_names(plan) if os.path.lexists(out / n)]
     foreign = [n for n in existing if n not in plan.owned]
     if foreign:

@@ -34,6 +34,9 @@ class Summary(StrEnum):
     MEAN = "mean"
     #: a rate in t C ha-1 yr-1: mean, total [Mt C yr-1] and total in CO2 [Mt CO2 yr-1]
     RATE = "rate"
+    #: the lower / upper end of the 95 % range of a RATE product (``Product.bound_of``): its totals
+    RATE_LOW = "rate_low"
+    RATE_HIGH = "rate_high"
     #: a balance in t CO2e ha-1 yr-1: mean and total [Mt CO2e yr-1]
     CO2E = "co2e"
     #: a suitability map: area conditional and suitable [ha]
@@ -78,6 +81,8 @@ class Product:
         The practice of a per-practice product (its rule and table rows go into the tags).
     summary : Summary
         What the product contributes to the run summary.
+    bound_of : str or None
+        For a ``RATE_LOW`` / ``RATE_HIGH`` product: the id of the rate whose 95 % range it bounds.
     """
 
     id: str
@@ -94,6 +99,7 @@ class Product:
     tag_set: str | None = None
     practice: str | None = None
     summary: Summary = Summary.NONE
+    bound_of: str | None = None
 
     @property
     def is_class_map(self) -> bool:
@@ -487,6 +493,7 @@ def _stack_product(
     practice: str | None,
     labels: Callable[[], Labels] | None = None,
     summary: Summary = Summary.NONE,
+    bound_of: str | None = None,
 ) -> Product:
     """A product that is one output ``out`` of the practice or GHG stack, tagged with its practice's tables."""
     return Product(
@@ -503,7 +510,27 @@ def _stack_product(
         tag_set=stack.value,
         practice=practice,
         summary=summary,
+        bound_of=bound_of,
     )
+
+
+def _rate_bounds(rate_id: str, what: str, practice: str | None) -> list[Product]:
+    """The lower and upper end of the 95 % range of a practice rate (IPCC factor error ranges)."""
+    return [
+        _practice_product(
+            f"{rate_id}_{end}",
+            f"{name} end of the 95 % range of {what} from the IPCC factors' error ranges (Approach 1 "
+            "propagation, capped like the rate; t C per ha per year)",
+            "t ha-1 yr-1",
+            "float32",
+            (-2.0, 5.0),
+            "rate",
+            practice,
+            summary=role,
+            bound_of=rate_id,
+        )
+        for end, name, role in (("low", "lower", Summary.RATE_LOW), ("high", "upper", Summary.RATE_HIGH))
+    ]
 
 
 def _practice_product(*args, **kw) -> Product:
@@ -607,6 +634,7 @@ for _pid in PRACTICE_IDS:
             _pid,
             summary=Summary.RATE,
         ),
+        *_rate_bounds(f"rate_{_pid}", f"the rate of {_pid}", _pid),
     ]
 _PRACTICES += [
     _practice_product(
@@ -630,6 +658,7 @@ _PRACTICES += [
         None,
         summary=Summary.RATE,
     ),
+    *_rate_bounds("rate_best", "the best practice's rate", None),
     _practice_product(
         "rate_combined",
         "rate of the best combination: one practice per mechanism (tillage, input, "

@@ -13,6 +13,9 @@ role                   keys
 ``SOC_STOCK``          ``valid_area_ha``, ``soc_stock_mean_t_ha``, ``soc_stock_total_Mt``
 ``MEAN``               ``<id>_mean_<units>`` (``percent``, ``t_ha``)
 ``RATE``               ``<id>_mean_t_ha_yr``, ``<id>_total_Mt_yr``, ``<id>_total_Mt_CO2_yr``
+``RATE_LOW``/``_HIGH``  ``<rate>_total_Mt_yr_low`` / ``_high``, ``<rate>_total_Mt_CO2_yr_low`` / ``_high``: the
+                       95 % range of the total of the rate ``<rate>`` it bounds (``Product.bound_of``), the
+                       factor errors taken as fully correlated across pixels (one factor value per zone)
 ``CO2E``               ``<id>_mean_t_CO2e_ha_yr``, ``<id>_total_Mt_CO2e_yr``
 ``SUITABLE_AREA``      ``<p>_conditional_ha``, ``<p>_suitable_ha``
 ``CLASS_SHARES``       ``<id>_share_percent``: class name → % of the classified area
@@ -71,6 +74,11 @@ def summarize(
             s[f"{pid}_mean_t_ha_yr"] = _mean(f)
             s[f"{pid}_total_Mt_yr"] = f["total"] / 1e6
             s[f"{pid}_total_Mt_CO2_yr"] = f["total"] * CO2_PER_C / 1e6
+        elif role in (Summary.RATE_LOW, Summary.RATE_HIGH):
+            end = "low" if role is Summary.RATE_LOW else "high"
+            base = PRODUCTS[pid].bound_of or pid
+            s[f"{base}_total_Mt_yr_{end}"] = f["total"] / 1e6
+            s[f"{base}_total_Mt_CO2_yr_{end}"] = f["total"] * CO2_PER_C / 1e6
         elif role is Summary.CO2E:
             s[f"{pid}_mean_t_CO2e_ha_yr"] = _mean(f)
             s[f"{pid}_total_Mt_CO2e_yr"] = f["total"] / 1e6

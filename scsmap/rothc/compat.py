@@ -20,7 +20,14 @@ reproduces *their* numerics so that those maps can be regressed against:
   i.e. ``12·years − 1`` steps (239 = 19.92 yr for 20 years; 11 per one-year call, December unused);
   unstable when ``k_DPM·ξ·Δt > 2`` (ξ > 2.4) (docs/methods/gsocseq.md §1.7, §1.11 #1).
 
-The warm-up phase is skipped here exactly as in the exact engine (the SOC map is T0), so
+* **warm-up** (:func:`gsocseq_compat_chain` with ``warm``): each year of the series is one call of
+  the scripts' ``Roth_C`` — ξ_m of that year's climate (fw1func restarted, the paddy factor of the
+  year's class), 11 Euler steps (``seq(1/12, 1, by = 1/12)``: December unused), the input
+  ``C_eq · NPP_y / NPP_spin-up`` (× the year's land-use NPP coefficient share under yearly land
+  use) and the DR of the year's class; T0 is the SOC after the last year and the BAU input the
+  mean of the yearly inputs (``12_ROTH_C_WARM_UP.R``, ``13_ROTH_C_FORWARD.R``). Without a series
+  the SOC map is T0, as in the exact engine.
+
 :func:`gsocseq_compat_chain` is a drop-in replacement for :func:`scsmap.rothc.gsocseq._chain`.
 
 Measured difference to the exact engine (documented bound)
@@ -57,6 +64,9 @@ Sources of the difference, largest first:
    large for DPM in warm months, small for the slow pools that hold most of the carbon);
 4. 239 instead of 240 steps (19.92 yr): the final December is not integrated.
 
+With separate spin-up and forward climates the bound does not hold: on the Białowieża GSOCseq stacks
+(1981–2000 spin-up, 2001–2019 forward) compat − exact reaches |ΔASR| 0.19 t C ha-1 yr-1 and 3.8 % of the
+final SOC (measured on every shipped region: docs/products.md § The gsocseq_compat engine).
 Outside temperate climates the difference is larger and unbounded: for ξ > 2.4 (hot, moist,
 bare months) the Euler DPM pool oscillates with growing amplitude (as reported by the GSOCseq
 manual, Annex I, "−999/outliers with the euler method").
@@ -275,8 +285,14 @@ def ode_matrix(clay: ArrayLike) -> FloatArray:
 
 
 def forward_euler(
-    pools: ArrayLike, xi12: ArrayLike, c_in_annual: ArrayLike, dr: ArrayLike, clay: ArrayLike, years: int = 20
-) -> FloatArray:
+    pools: ArrayLike,
+    xi12: ArrayLike,
+    c_in_annual: ArrayLike,
+    dr: ArrayLike,
+    clay: ArrayLike,
+    years: int = 20,
+    record: Sequence[int] = (),
+) -> FloatArray | tuple[FloatArray, FloatArray]:
     """deSolve explicit Euler of the RothC ODE as ``soilassessment::carbonTurnover(..., "euler")``.
 
     ``C_{j+1} = C_j + Δt (u + ξ_j A C_j)``, Δt = 1/12 yr, ``u = C_in·(γ_D, γ_R, 0, 0)``
@@ -306,11 +322,15 @@ def forward_euler(
         (n,) clay [%].
     years : int
         Length of ``tt`` in years (``tt = seq(1/12, years, by = 1/12)``).
+    record : sequence of int
+        Years ``y`` (1 … ``years``) at which to record the total SOC, after ``12·y − 1`` steps: the state
+        a ``years = y`` run ends in (the trajectory of the forward run).
 
     Returns
     -------
     numpy.ndarray
-        (5, n) final pools [t C ha-1] (``(k, 5, n)`` with a scenario axis in ``c_in_annual``).
+        (5, n) final pools [t C ha-1] (``(k, 5, n)`` with a scenario axis in ``c_in_annual``); with
+        ``record`` also the total SOC ``(len(record), n)`` (``(k, len(record), n)``) [t C ha-1].
         Explicit Euler is unstable for ``k_DPM·ξ·Δt > 2`` (ξ > 2.4): DPM then oscillates with
         growing amplitude and may become negative, as in the reference scripts.
 
@@ -332,6 +352,13 @@ def forward_euler(
     dpm, rpm, bio, hum = (np.broadcast_to(pools[i], shape).copy() for i in range(4))
     u_d = DT * c_in * gd
     u_r = DT * c_in * (1.0 - gd)
+    iom = np.broadcast_to(pools[4], shape)
+    at: dict[int, list[int]] = {}
+    for i, y in enumerate(record):
+        at.setdefault(12 * int(y) - 1, []).append(i)
+    rec = np.full((len(record),) + shape, np.nan)
+    if 0 in at:  # a 1/12-year series has no step
+        rec[at[0]] = dpm + rpm + bio + hum + iom
     for j in range(12 * int(years) - 1):
         h = DT * xi12[j % 12]
         fd, fr, fbio, fhum = h * kd * dpm, h * kr * rpm, h * kb * bio, h * kh * hum
@@ -340,8 +367,12 @@ def forward_euler(
         rpm = rpm - fr + u_r
         bio = bio - fbio + fb * tot
         hum = hum - fhum + fh * tot
-    iom = np.broadcast_to(pools[4], shape)
-    return np.stack([dpm, rpm, bio, hum, iom], axis=1 if scen else 0)
+        if j + 1 in at:
+            rec[at[j + 1]] = dpm + rpm + bio + hum + iom
+    out = np.stack([dpm, rpm, bio, hum, iom], axis=1 if scen else 0)
+    if not record:
+        return out
+    return out, (np.moveaxis(rec, 0, 1) if scen else rec)
 
 
 def gsocseq_compat_chain(
@@ -354,13 +385,23 @@ def gsocseq_compat_chain(
     paddy: FloatArray | float,
     years: int,
     increases: Sequence[float],
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """GSOCseq-compatible spin-up + forward chain; drop-in for :func:`scsmap.rothc.gsocseq._chain`.
+    *,
+    warm: FloatArray | None = None,
+    warm_ratio: FloatArray | None = None,
+    warm_dr: FloatArray | None = None,
+    warm_paddy: FloatArray | None = None,
+    bau_ratio: FloatArray | None = None,
+    path_years: Sequence[int] = (),
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """GSOCseq-compatible spin-up (+ warm-up) + forward chain; drop-in for :func:`scsmap.rothc.gsocseq._chain`.
 
     1. ξ_m of the spin-up climatology (:func:`xi_gsocseq`, bare = cover > 0.8) and ξ̄ = their mean;
-    2. analytic spin-up (:func:`spinup_analytic`): C_eq and pools summing to ``soc`` (= T0);
-    3. per scenario Δ in ``increases``, :func:`forward_euler` from those pools with the forward
-       climatology's ξ_m and input ``C_eq·(1 + Δ)``.
+    2. analytic spin-up (:func:`spinup_analytic`): C_eq and pools summing to ``soc``;
+    3. with ``warm``, the warm-up year by year (module docstring): each year's ξ_m, 11 Euler steps,
+       input ``C_eq · warm_ratio[y]``; T0 = the SOC after it, BAU input = the mean yearly input;
+       without it T0 = ``soc`` and the BAU input ``C_eq · bau_ratio`` (``C_eq`` when None);
+    4. per scenario Δ in ``increases``, :func:`forward_euler` from those pools with the forward
+       climatology's ξ_m and input ``C_BAU·(1 + Δ)``.
 
     (``temperature`` and ``depth`` of ``_chain`` do not apply: the scripts fix SoilR's temperature
     function and a 30 cm moisture layer.)
@@ -368,40 +409,81 @@ def gsocseq_compat_chain(
     Parameters
     ----------
     soc : numpy.ndarray
-        (n,) SOC at T0 [t C ha-1].
+        (n,) SOC of the map [t C ha-1].
     clay : numpy.ndarray
         (n,) [%].
     spin, fwd : numpy.ndarray
         (3, 12, n) spin-up and forward climatologies: T [degC], P [mm month-1], PET [mm month-1].
     dr : numpy.ndarray
-        (n,) DPM/RPM ratio [-].
+        (n,) DPM/RPM ratio [-] of the T0 land use.
     cover12 : numpy.ndarray
         (12, n) cover factor c [-].
     paddy : numpy.ndarray or float
-        (n,) paddy factor f_PR [-].
+        (n,) paddy factor f_PR [-] of the T0 land use.
     years : int
         Forward horizon [yr] (``12·years − 1`` Euler steps).
     increases : sequence of float
         Relative input increases, e.g. ``(0, 0.05, 0.10, 0.20)`` for BAU, SSM1-3.
+    warm : numpy.ndarray, optional
+        (3, 12·Y, n) warm-up climate year by year.
+    warm_ratio : numpy.ndarray, optional
+        (Y, n) input of each warm-up year relative to C_eq [1] (NPP ratio × land-use share); needed with ``warm``.
+    warm_dr, warm_paddy : numpy.ndarray, optional
+        (Y, n) DR and paddy factor of each warm-up year (default: those of the T0 land use).
+    bau_ratio : numpy.ndarray, optional
+        (n,) BAU input relative to C_eq without a warm-up (``rothc.bau_input: npp_scaled``).
+    path_years : sequence of int
+        Forward years at which to record the total SOC.
 
     Returns
     -------
     finals : numpy.ndarray
         (len(increases), n) total SOC at the end of the forward run [t C ha-1].
-    c_eq : numpy.ndarray
-        (n,) equilibrium (BAU) input [t C ha-1 yr-1].
+    c_bau : numpy.ndarray
+        (n,) BAU input [t C ha-1 yr-1].
     t0 : numpy.ndarray
-        (n,) SOC at the start of the forward run [t C ha-1] (= ``soc``).
+        (n,) SOC at the start of the forward run [t C ha-1].
+    path : numpy.ndarray or None
+        (len(increases), len(path_years), n) total SOC [t C ha-1], None without ``path_years``.
+
+    Raises
+    ------
+    ValueError
+        ``warm`` without ``warm_ratio``.
 
     References
     ----------
-    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``, ``13_ROTH_C_FORWARD.R``; docs/methods/gsocseq.md §1.5-§1.7.
+    GSOCseq scripts v1.2 ``11_ROTH_C_SPIN_UP_Analytical.R``, ``12_ROTH_C_WARM_UP.R``, ``13_ROTH_C_FORWARD.R``;
+    docs/methods/gsocseq.md §1.5-§1.7.
     """
     bare12 = _f64(cover12) > 0.8
     xi_sp = xi_gsocseq(spin[0], spin[1], spin[2], bare12, clay, cover12, paddy)
     c_eq, pools = spinup_analytic(xi_sp.mean(axis=0), soc, clay, dr)
+    c_bau = c_eq if bau_ratio is None else c_eq * bau_ratio
+    if warm is not None:
+        if warm_ratio is None:
+            raise ValueError("a compat warm-up needs the yearly input ratios (warm_ratio)")
+        nyear = warm.shape[1] // 12
+        total = np.zeros(np.shape(c_eq))
+        for y in range(nyear):
+            w = warm[:, 12 * y : 12 * (y + 1)]
+            pad_y = paddy if warm_paddy is None else warm_paddy[y]
+            dr_y = dr if warm_dr is None else warm_dr[y]
+            xi_y = xi_gsocseq(w[0], w[1], w[2], bare12, clay, cover12, pad_y)
+            c_y = c_eq * warm_ratio[y]
+            one = forward_euler(pools, xi_y, c_y, dr_y, clay, years=1)
+            assert isinstance(one, np.ndarray)
+            pools = one
+            total = total + c_y
+        c_bau = total / nyear
     t0 = pools.sum(axis=0)
     xi_fw = xi_gsocseq(fwd[0], fwd[1], fwd[2], bare12, clay, cover12, paddy)
-    c_in = np.stack([c_eq * (1.0 + d) for d in increases])
-    fin = forward_euler(pools, xi_fw, c_in, dr, clay, years=years)
-    return fin.sum(axis=1), c_eq, t0
+    c_in = np.stack([c_bau * (1.0 + d) for d in increases])
+    if not path_years:
+        fin = forward_euler(pools, xi_fw, c_in, dr, clay, years=years)
+        assert isinstance(fin, np.ndarray)
+        return fin.sum(axis=1), c_bau, t0, None
+    run = forward_euler(pools, xi_fw, c_in, dr, clay, years=max([years, *path_years]), record=[years, *path_years])
+    assert isinstance(run, tuple)
+    rec = run[1]  # (k, 1 + len(path_years), n)
+    return rec[:, 0], c_bau, t0, rec[:, 1:]

@@ -14,11 +14,15 @@ GSOCseq Technical Manual v1.1 and [S12] the GSOCseq scripts v1.2, docs/methods/i
    is run month by month with that year's climate and an input scaled by the year's MIAMI NPP
    relative to the spin-up NPP (§1.6 steps 3-4); T0 is the SOC after it and the BAU
    input the mean warm-up input. Without a series the SOC map is taken as T0, as the GSOCseq
-   manual allows when the map represents 2015-2020 (§1.7). Land use is held at the
-   T0 map over the warm-up (no yearly land-use maps yet).
-3. **Forward** — ``years`` years under the forward climatology with BAU input ``C_eq`` and
-   SSM inputs ``C_eq·(1 + Δ)``, Δ = 0.05/0.10/0.20 (§1.6 step 5), through the annual
-   affine map (:func:`scsmap.rothc.kernel.forward_periodic`).
+   manual allows when the map represents 2015-2020 (§1.7). With yearly land-use maps (the
+   scripts' LUsim) each warm-up year takes the DR, paddy factor and NPP coefficient of that
+   year's class (:class:`WarmupLandUse`); otherwise land use is held at the T0 map.
+3. **Forward** — ``years`` years under the forward climatology with BAU input ``C_BAU`` and
+   SSM inputs ``C_BAU·(1 + Δ)``, Δ = 0.05/0.10/0.20 (§1.6 step 5), through the annual
+   affine map (:func:`scsmap.rothc.kernel.forward_periodic`). ``C_BAU`` is the mean warm-up
+   input; without a warm-up either the equilibrium input ``C_eq`` (``bau_input="equilibrium"``)
+   or, as the scripts do, ``C_eq · NPP_forward / NPP_spin-up`` with MIAMI NPP of each
+   climatology (``bau_input="npp_scaled"``, :func:`npp_ratio`).
 4. **Inverse 4 per 1000** — the additional annual input that makes SOC grow by 0.4 % of T0 a
    year over the horizon (the RothC inverse mode of the 4 per 1000 literature), exact by
    linearity from the SSM1 response, and the share of it each SSM scenario supplies.
@@ -40,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias, TypedDict, cast
+from typing import Literal, TypeAlias, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -51,6 +55,8 @@ from ._types import BoolArray, FloatArray, IntArray
 
 #: the RothC numerics of a GSOCseq run (``rothc.engine``)
 Engine: TypeAlias = Literal["rothamsted", "gsocseq_compat"]
+#: the BAU input without a warm-up series (``rothc.bau_input``)
+BauInput: TypeAlias = Literal["equilibrium", "npp_scaled"]
 
 #: outputs of :func:`gsocseq_pixels`, in order (scsmap product ids without prefix)
 SCENARIOS = ("bau", "ssm1", "ssm2", "ssm3")
@@ -68,6 +74,23 @@ OUTPUTS = (
     + ["qa_flags"]
     + [f"mc_{stat}_asr_{s}" for s in SCENARIOS for stat in ("mean", "sd", "p05", "p95")]
 )
+
+
+def output_names(path_years: Sequence[int] = ()) -> list[str]:
+    """Outputs of :func:`gsocseq_pixels`: :data:`OUTPUTS`, then ``dsoc_<scenario>_y<year>`` for the path.
+
+    Parameters
+    ----------
+    path_years : sequence of int
+        Forward years of the recorded SOC path (the trajectory).
+
+    Returns
+    -------
+    list of str
+        ``dsoc_<s>_y<k>`` is the SOC change from T0 to the end of forward year ``k`` [t C ha-1].
+    """
+    return list(OUTPUTS) + [f"dsoc_{s}_y{y}" for s in SCENARIOS for y in path_years]
+
 
 #: relative 95 % half-widths of the GSOCseq uncertainty table ([TM] Table 12.1; docs/methods/gsocseq.md §1.8),
 #: used as ±1.96 SD in Monte Carlo
@@ -145,12 +168,109 @@ class LandUseParams:
         ``(256,)``: the class is a spin-up / forward (scenario) target.
     paddy : numpy.ndarray
         ``(256,)`` decomposition factor f_PR [1] (0.4 for paddy fields, else 1).
+    npp : numpy.ndarray
+        ``(256,)`` share of MIAMI NPP that enters the soil [1] (0.53 crops, 0.72 grass, 0.88 trees; NaN
+        where the class has none), used when the land use changes over the warm-up (§1.6 step 1).
     """
 
     dr: FloatArray  # (256,) DPM/RPM ratio, NaN where undefined
     spinup: BoolArray  # (256,) bool
     forward: BoolArray  # (256,) bool
     paddy: FloatArray  # (256,) decomposition factor
+    npp: FloatArray | None = None  # (256,) NPP coefficient
+
+
+@dataclass(frozen=True)
+class WarmupLandUse:
+    """Land-use parameters of each warm-up year for a vector of pixels (the scripts' LUsim).
+
+    Attributes
+    ----------
+    dr : numpy.ndarray
+        ``(years, n)`` DPM/RPM ratio of the year's land-use class [1].
+    paddy : numpy.ndarray
+        ``(years, n)`` paddy factor f_PR of the year's class [1].
+    npp_share : numpy.ndarray
+        ``(years, n)`` NPP coefficient of the year's class divided by that of the T0 (forward) class
+        [1]: the scripts scale the year's input by ``NPP_y · coef_y / (NPP_spin-up · coef_T0)``
+        (``12_ROTH_C_WARM_UP.R`` applies the 2020 class's coefficient to the 1981-2000 mean NPP).
+
+    References
+    ----------
+    GSOCseq scripts v1.2 ``12_ROTH_C_WARM_UP.R`` and ``6_Land_Use_ESA_to_FAO_classes_LUsim.R``;
+    docs/methods/gsocseq.md §1.6-§1.7.
+    """
+
+    dr: FloatArray
+    paddy: FloatArray
+    npp_share: FloatArray
+
+    def take(self, sel: IntArray) -> WarmupLandUse:
+        """The same for a subset of pixels."""
+        return WarmupLandUse(self.dr[:, sel], self.paddy[:, sel], self.npp_share[:, sel])
+
+
+def warmup_land_use(classes: ArrayLike, final: ArrayLike, params: LandUseParams) -> tuple[WarmupLandUse, BoolArray]:
+    """Per-year RothC parameters from yearly land-use classes.
+
+    Parameters
+    ----------
+    classes : array_like
+        ``(years, n)`` FAO land-use class of each warm-up year (NaN unknown).
+    final : array_like
+        ``(n,)`` FAO class at T0 (the forward land use).
+    params : LandUseParams
+        With ``npp`` coefficients.
+
+    Returns
+    -------
+    WarmupLandUse
+    ok : numpy.ndarray of bool
+        ``(n,)`` pixels whose every year has a class with a DR and an NPP coefficient; the scripts drop
+        a point with any missing yearly DR (``any(is.na(DR_im))``), and so does scsmap.
+
+    Raises
+    ------
+    ValueError
+        When ``params`` has no NPP coefficients.
+    """
+    if params.npp is None:
+        raise ValueError("yearly land use needs the NPP coefficient of each land-use class (LandUseParams.npp)")
+    c = np.asarray(classes, dtype="f8")
+    known = np.isfinite(c)
+    lu = np.nan_to_num(c, nan=0).astype(int).clip(0, 255)
+    lf = np.nan_to_num(np.asarray(final, dtype="f8"), nan=0).astype(int).clip(0, 255)
+    dr, coef, coef_f = params.dr[lu], params.npp[lu], params.npp[lf]
+    ok = (known & np.isfinite(dr) & np.isfinite(coef)).all(axis=0) & np.isfinite(coef_f) & (coef_f > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = coef / coef_f
+    return WarmupLandUse(dr=dr, paddy=params.paddy[lu], npp_share=share), ok
+
+
+def npp_ratio(num: FloatArray, den: FloatArray) -> FloatArray:
+    """MIAMI NPP of one climate over that of another: the GSOCseq scaling of the C input.
+
+    Parameters
+    ----------
+    num, den : numpy.ndarray
+        ``(3, 12, n)`` monthly temperature [degC], precipitation and PET [mm month-1]; NPP from the
+        mean of the 12 temperatures and the sum of the 12 precipitations, as the scripts compute it
+        for each year (``T<-mean(Temp[,2]); P<-sum(Precip[,2])``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` [1]; the carbon fraction and the land-use coefficient cancel.
+
+    References
+    ----------
+    GSOCseq scripts v1.2 ``12_ROTH_C_WARM_UP.R`` (``Cinputs[w] <- Spin_up/NPP_81_00 * NPP_M[w]``);
+    Lieth (1975); docs/methods/gsocseq.md §1.6 step 3.
+    """
+    ratio: FloatArray = miami_npp(num[0].mean(axis=0), num[1].sum(axis=0)) / miami_npp(
+        den[0].mean(axis=0), den[1].sum(axis=0)
+    )
+    return ratio
 
 
 def cover_fallback(land_use: ArrayLike, cropland_bare_months: Iterable[int] = ()) -> FloatArray:
@@ -230,13 +350,15 @@ def _warmup(
     c_eq: FloatArray,
     temperature: K.Temperature,
     depth: float,
+    lu: WarmupLandUse | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """GSOCseq warm-up: each year's climate and an input scaled by that year's MIAMI NPP.
 
     docs/methods/gsocseq.md §1.6-§1.7.
 
-    C_w = C_eq · NPP_w / NPP_spin-up (ratio chaining of the scripts, the land-use coefficient cancels
-    for a constant land use). Returns pools and deficit at T0 and the BAU input = mean of the C_w.
+    C_w = C_eq · NPP_w / NPP_spin-up (ratio chaining of the scripts, telescoped; the land-use coefficient
+    cancels for a constant land use, else it enters as ``lu.npp_share``, and DR and the paddy factor are
+    those of the year's class). Returns pools and deficit at T0 and the BAU input = mean of the C_w.
     """
     nyear = warm.shape[1] // 12
     npp_spin = miami_npp(spin[0].mean(axis=0), spin[1].sum(axis=0))
@@ -244,6 +366,10 @@ def _warmup(
     for y in range(nyear):
         w = warm[:, 12 * y : 12 * (y + 1)]
         ratio = miami_npp(w[0].mean(axis=0), w[1].sum(axis=0)) / npp_spin
+        if lu is not None:
+            ratio = ratio * lu.npp_share[y]
+            unit = _unit_inputs(lu.dr[y])
+            paddy = lu.paddy[y]
         res = K.simulate(
             pools,
             swc,
@@ -264,6 +390,35 @@ def _warmup(
     return pools, swc, c_eq * total / nyear
 
 
+def _unit_inputs(dr: FloatArray) -> FloatArray:
+    """(12, 4, n) monthly inputs of 1 t C ha-1 yr-1 in equal monthly parts, split DR/(1 + DR) to DPM."""
+    gd = dr / (1.0 + dr)
+    z = np.zeros_like(gd)
+    return np.repeat(np.stack([gd / 12.0, (1.0 - gd) / 12.0, z, z])[None], 12, axis=0)
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    """What one spin-up (+ warm-up) + forward chain gives.
+
+    Attributes
+    ----------
+    finals : numpy.ndarray
+        ``(k, n)`` total SOC after ``years`` for each input increase [t C ha-1].
+    c_bau : numpy.ndarray
+        ``(n,)`` BAU input [t C ha-1 yr-1].
+    t0 : numpy.ndarray
+        ``(n,)`` SOC at the start of the forward run [t C ha-1].
+    path : numpy.ndarray or None
+        ``(k, len(path_years), n)`` total SOC at the end of the requested forward years [t C ha-1].
+    """
+
+    finals: FloatArray
+    c_bau: FloatArray
+    t0: FloatArray
+    path: FloatArray | None = None
+
+
 def _chain(
     soc: FloatArray,
     clay: FloatArray,
@@ -277,14 +432,14 @@ def _chain(
     temperature: K.Temperature,
     depth: float,
     warm: FloatArray | None = None,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """One spin-up (+ warm-up) + forward chain for pixel vectors; returns finals (k, n), BAU input, T0."""
+    bau_input: BauInput = "equilibrium",
+    warm_lu: WarmupLandUse | None = None,
+    path_years: Sequence[int] = (),
+) -> ChainResult:
+    """One spin-up (+ warm-up) + forward chain for pixel vectors (exact Rothamsted engine)."""
     covered12 = cover12 <= 0.8
     iom = P.falloon_iom(soc)
-    gd = dr / (1.0 + dr)
-    unit = np.repeat(
-        np.stack([gd / 12.0, (1.0 - gd) / 12.0, np.zeros_like(gd), np.zeros_like(gd)])[None], 12, axis=0
-    )  # (12, 4, n): 1 t C ha-1 yr-1 in equal monthly parts
+    unit = _unit_inputs(dr)  # (12, 4, n): 1 t C ha-1 yr-1 in equal monthly parts
     eq = K.equilibrium_exact(
         tmp12=spin[0],
         rain12=spin[1],
@@ -305,8 +460,10 @@ def _chain(
     swc, c_bau = np.asarray(eq.swc), c_eq
     if warm is not None:
         pools, swc, c_bau = _warmup(
-            pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq, temperature, depth
+            pools, swc, warm, spin, clay, cover12, covered12, paddy, unit, c_eq, temperature, depth, warm_lu
         )
+    elif bau_input == "npp_scaled":
+        c_bau = c_eq * npp_ratio(fwd, spin)
     t0 = pools.sum(axis=0)
     fin, _ = K.forward_periodic(
         pools,
@@ -325,7 +482,30 @@ def _chain(
         temperature=temperature,
         input_factors=[1.0 + d for d in increases],
     )
-    return fin.sum(axis=1), c_bau, t0
+    if not path_years:
+        return ChainResult(fin.sum(axis=1), c_bau, t0)
+    # the yearly path (stepped year by year) for the trajectory; the finals stay those of the
+    # repeated-squaring run above, so that the maps do not depend on whether a path is asked for
+    _, _, rec = K.forward_periodic(
+        pools,
+        swc,
+        years=max([years, *path_years]),
+        tmp12=fwd[0],
+        rain12=fwd[1],
+        evap12=fwd[2],
+        covered12=covered12,
+        clay=clay,
+        depth=depth,
+        inputs12=unit * c_bau,
+        cover12=cover12,
+        factor=paddy,
+        evap_coeff=1.0,
+        temperature=temperature,
+        input_factors=[1.0 + d for d in increases],
+        record_years=True,
+    )
+    path = rec.sum(axis=2)  # (k, run_years, n): total SOC at the end of every forward year
+    return ChainResult(fin.sum(axis=1), c_bau, t0, path[:, [y - 1 for y in path_years]])
 
 
 def _u(lo: FloatArray, hi: FloatArray) -> FloatArray:
@@ -355,6 +535,9 @@ def gsocseq_pixels(
     engine: Engine = "rothamsted",
     mc_draws: int = 0,
     seed: int = 0,
+    bau_input: BauInput = "equilibrium",
+    warm_land_use: FloatArray | None = None,
+    path_years: Sequence[int] = (),
 ) -> FloatArray:
     """GSOCseq products for a vector of pixels.
 
@@ -399,20 +582,28 @@ def gsocseq_pixels(
     seed : int
         Seed of the Monte Carlo draws.
     engine : {"rothamsted", "gsocseq_compat"}
-        ``gsocseq_compat`` reproduces the FAO scripts' numerics (:mod:`scsmap.rothc.compat`);
-        it has no warm-up (``warm`` must be None) and ignores ``temperature`` and ``depth``.
+        ``gsocseq_compat`` reproduces the FAO scripts' numerics (:mod:`scsmap.rothc.compat`), warm-up
+        included; it ignores ``temperature`` and ``depth``.
+    bau_input : {"equilibrium", "npp_scaled"}
+        BAU input without ``warm``: ``C_eq``, or ``C_eq · NPP_forward / NPP_spin-up`` (:func:`npp_ratio`),
+        the scripts' convention. Ignored with ``warm`` (the BAU input is the mean warm-up input).
+    warm_land_use : numpy.ndarray, optional
+        (years, n) FAO land-use class of each warm-up year (LUsim, :func:`warmup_land_use`); needs
+        ``warm`` with as many years. Pixels with a year whose class has no DR are left out.
+    path_years : sequence of int
+        Forward years at which to record each scenario's SOC change from T0 (the trajectory).
 
     Raises
     ------
     ValueError
-        For an unknown engine, or a warm-up with the compat engine.
+        For an unknown engine, or yearly land use without a warm-up climate of as many years.
 
     Returns
     -------
     numpy.ndarray
-        (len(OUTPUTS), n) in the order of :data:`OUTPUTS`: finals [t C ha-1], AbsDiff
+        (len(output_names(path_years)), n) in the order of :func:`output_names`: finals [t C ha-1], AbsDiff
         [t C ha-1], ASR [t C ha-1 yr-1], RelDiff, RSR, uncertainties [%], BAU input
-        [t C ha-1 yr-1]. NaN for pixels whose land use is not a forward target.
+        [t C ha-1 yr-1], then the SOC path [t C ha-1]. NaN for pixels whose land use is not a forward target.
 
     References
     ----------
@@ -420,20 +611,29 @@ def gsocseq_pixels(
     """
     if engine not in ("rothamsted", "gsocseq_compat"):
         raise ValueError(f"unknown RothC engine {engine!r}")
-    if engine == "gsocseq_compat" and warm is not None:
-        raise ValueError("the gsocseq_compat engine has no warm-up; remove the *_warmup layers or use 'rothamsted'")
     lu = np.nan_to_num(land_use, nan=0).astype(int).clip(0, 255)
     dr_px = params.dr[lu] if dr is None else np.where(np.isfinite(dr) & (dr > 0), dr, params.dr[lu])
     ok = params.forward[lu] & np.isfinite(soc) & np.isfinite(clay) & (soc > 0)
     ok &= np.isfinite(spin).all(axis=(0, 1)) & np.isfinite(fwd).all(axis=(0, 1)) & np.isfinite(cover12).all(axis=0)
     if warm is not None:
         ok &= np.isfinite(warm).all(axis=(0, 1))
-    out = np.full((len(OUTPUTS), soc.shape[0]), np.nan)
+    wlu = None
+    if warm_land_use is not None:
+        if warm is None or warm.shape[1] != 12 * warm_land_use.shape[0]:
+            nw = 0 if warm is None else warm.shape[1] // 12
+            raise ValueError(
+                f"yearly land use over {warm_land_use.shape[0]} years needs a warm-up climate of as many years "
+                f"(given: {nw})"
+            )
+        wlu, lu_ok = warmup_land_use(warm_land_use, lu, params)
+        ok &= lu_ok
+    n_main = len(OUTPUTS)
+    out = np.full((len(output_names(path_years)), soc.shape[0]), np.nan)
     idx = np.flatnonzero(ok)
     mc = monte_carlo_factors(mc_draws, seed) if mc_draws else None
     for start in range(0, idx.size, batch):
         sel = idx[start : start + batch]
-        out[:, sel] = _pixels(
+        main, path = _pixels(
             soc[sel],
             clay[sel],
             spin[:, :, sel],
@@ -451,7 +651,13 @@ def gsocseq_pixels(
             None if warm is None else warm[:, :, sel],
             engine,
             mc,
+            bau_input,
+            None if wlu is None else wlu.take(sel),
+            path_years,
         )
+        out[:n_main, sel] = main
+        if path is not None:
+            out[n_main:, sel] = path.reshape(-1, sel.size)
     return out
 
 
@@ -486,34 +692,6 @@ def monte_carlo_factors(draws: int, seed: int) -> FloatArray:
     return z
 
 
-class _Chain(Protocol):
-    """A spin-up (+ warm-up) + forward chain: :func:`_chain` or the GSOCseq-compatible one."""
-
-    def __call__(
-        self,
-        soc: FloatArray,
-        clay: FloatArray,
-        spin: FloatArray,
-        fwd: FloatArray,
-        dr: FloatArray,
-        cover12: FloatArray,
-        paddy: FloatArray,
-        /,
-        *,
-        years: int,
-        increases: Sequence[float],
-        temperature: K.Temperature,
-        depth: float,
-        warm: FloatArray | None,
-    ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
-
-
-class _ChainSettings(TypedDict):
-    years: int
-    temperature: K.Temperature
-    depth: float
-
-
 def _pixels(
     s: FloatArray,
     c: FloatArray,
@@ -532,34 +710,55 @@ def _pixels(
     wm: FloatArray | None = None,
     engine: Engine = "rothamsted",
     mc: FloatArray | None = None,
-) -> FloatArray:
-    """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n)."""
+    bau_input: BauInput = "equilibrium",
+    wlu: WarmupLandUse | None = None,
+    path_years: Sequence[int] = (),
+) -> tuple[FloatArray, FloatArray | None]:
+    """:func:`gsocseq_pixels` on valid target pixels only; returns (len(OUTPUTS), n) and the path."""
     paddy = params.paddy[lu_ok]
-    chain: _Chain
-    if engine == "gsocseq_compat":
+
+    def chain(
+        so: FloatArray,
+        cl: FloatArray,
+        spn: FloatArray,
+        fwd: FloatArray,
+        warm: FloatArray | None,
+        increases: Sequence[float],
+        path: Sequence[int] = (),
+    ) -> ChainResult:
+        if engine == "rothamsted":
+            return _chain(
+                so, cl, spn, fwd, dr, cv, paddy, years, increases, temperature, depth, warm, bau_input, wlu, path
+            )
         from .compat import gsocseq_compat_chain
 
-        def compat_chain(
-            so: FloatArray,
-            cl: FloatArray,
-            spn: FloatArray,
-            fwd: FloatArray,
-            d: FloatArray,
-            cov: FloatArray,
-            pad: FloatArray,
-            increases: Sequence[float],
-            warm: FloatArray | None,
-            years: int,
-            temperature: K.Temperature,
-            depth: float,
-        ) -> tuple[FloatArray, FloatArray, FloatArray]:
-            return gsocseq_compat_chain(so, cl, spn, fwd, d, cov, pad, years, increases)
+        ratio = None
+        if warm is not None:
+            nyear = warm.shape[1] // 12
+            ratio = np.stack([npp_ratio(warm[:, 12 * y : 12 * (y + 1)], spn) for y in range(nyear)])
+            if wlu is not None:
+                ratio = ratio * wlu.npp_share
+        fin, cb, t0c, pth = gsocseq_compat_chain(
+            so,
+            cl,
+            spn,
+            fwd,
+            dr,
+            cv,
+            paddy,
+            years,
+            increases,
+            warm=warm,
+            warm_ratio=ratio,
+            warm_dr=None if wlu is None else wlu.dr,
+            warm_paddy=None if wlu is None else wlu.paddy,
+            bau_ratio=npp_ratio(fwd, spn) if warm is None and bau_input == "npp_scaled" else None,
+            path_years=path,
+        )
+        return ChainResult(fin, cb, t0c, pth)
 
-        chain = compat_chain
-    else:
-        chain = _chain
-    common: _ChainSettings = dict(years=years, temperature=temperature, depth=depth)
-    fin, c_eq, t0 = chain(s, c, sp, fw, dr, cv, paddy, increases=(0.0, *ssm), warm=wm, **common)
+    nominal = chain(s, c, sp, fw, wm, (0.0, *ssm), path_years)
+    fin, c_eq, t0 = nominal.finals, nominal.c_bau, nominal.t0
     r = {f"final_{k}": fin[i] for i, k in enumerate(SCENARIOS)}
     for k in SCENARIOS:
         r[f"absdiff_{k}"] = r[f"final_{k}"] - t0
@@ -586,12 +785,9 @@ def _pixels(
         hi_fw = fw * np.array([0.98, 1.05, 1.0])[:, None, None]
         lo_wm = None if wm is None else wm * np.array([1.02, 0.95, 1.0])[:, None, None]
         hi_wm = None if wm is None else wm * np.array([0.98, 1.05, 1.0])[:, None, None]
-        fin_lo, _, t0_lo = chain(
-            s * 0.8, c * 0.9, lo_sp, lo_fw, dr, cv, paddy, increases=(0.0, med - 0.15), warm=lo_wm, **common
-        )
-        fin_hi, _, t0_hi = chain(
-            s * 1.2, c * 1.1, hi_sp, hi_fw, dr, cv, paddy, increases=(0.0, med + 0.15), warm=hi_wm, **common
-        )
+        lo = chain(s * 0.8, c * 0.9, lo_sp, lo_fw, lo_wm, (0.0, med - 0.15))
+        hi = chain(s * 1.2, c * 1.1, hi_sp, hi_fw, hi_wm, (0.0, med + 0.15))
+        fin_lo, t0_lo, fin_hi, t0_hi = lo.finals, lo.t0, hi.finals, hi.t0
         u_t0 = _u(t0_lo, t0_hi)
         u_bau = _u(fin_lo[0], fin_hi[0])
         u_ssm = _u(fin_lo[1], fin_hi[1])
@@ -609,19 +805,15 @@ def _pixels(
         draws: list[FloatArray] = []
         for ft, fp, fc, fs, dssm in mc:
             scale = np.array([ft, fp, 1.0])[:, None, None]
-            f, _, t0k = chain(
+            run = chain(
                 s * fs,
                 c * fc,
                 sp * scale,
                 fw * scale,
-                dr,
-                cv,
-                paddy,
-                increases=(0.0, *[max(d + dssm, -1.0) for d in ssm]),
-                warm=None if wm is None else wm * scale,
-                **common,
+                None if wm is None else wm * scale,
+                (0.0, *[max(d + dssm, -1.0) for d in ssm]),
             )
-            draws.append((f - t0k) / years)
+            draws.append((run.finals - run.t0) / years)
         asr = np.stack(draws)  # (draws, 4, n)
         for i, k in enumerate(SCENARIOS):
             a = asr[:, i]
@@ -633,4 +825,5 @@ def _pixels(
     for i, name in enumerate(OUTPUTS):
         if name in r:
             out[i] = r[name]
-    return out
+    path = None if nominal.path is None else nominal.path - t0  # SOC change since T0 [t C ha-1]
+    return out, path

@@ -40,6 +40,7 @@ from typing import Literal, TypeAlias, TypedDict
 import numpy as np
 
 from . import kernel as K
+from . import modifiers as mod
 from ._types import FloatArray, IntArray
 
 #: the two input-file layouts
@@ -47,7 +48,7 @@ Layout: TypeAlias = Literal["rothc_py", "rothc_v2"]
 #: the equilibrium of a point run
 EquilibriumMethod: TypeAlias = Literal["rothamsted", "exact"]
 
-__all__ = ["PointInput", "PointResult", "run_point", "YEAR_COLUMNS"]
+__all__ = ["PointInput", "PointResult", "run_point", "YEAR_COLUMNS", "V2_COLUMNS", "DIAGNOSTIC_COLUMNS", "diagnostics"]
 
 #: Output columns (Rothamsted names).
 YEAR_COLUMNS = [
@@ -60,6 +61,24 @@ YEAR_COLUMNS = [
     "IOM_t_C_ha",
     "SOC_t_C_ha",
     "deltaC",
+]
+#: Output columns of the RothC v2 programs: CO2_t_C_ha (C respired since the equilibrium) before deltaC.
+V2_COLUMNS = YEAR_COLUMNS[:-1] + ["CO2_t_C_ha", "deltaC"]
+#: Columns of the optional monthly diagnostics (the RothC v2 ``month_results.out`` quantities).
+DIAGNOSTIC_COLUMNS = [
+    "Year",
+    "Month",
+    "C_Inp_t_C_ha",
+    "TEMP_C",
+    "RM_TMP",
+    "RAIN_mm",
+    "PEVAP_mm",
+    "SMD_mm",
+    "RM_Moist",
+    "PC",
+    "RM_PC",
+    "SOC_t_C_ha",
+    "CO2_t_C_ha",
 ]
 
 
@@ -119,6 +138,10 @@ class PointResult:
         Months iterated (see :class:`~scsmap.rothc.kernel.Equilibrium`).
     year_rows, month_rows : numpy.ndarray
         ``(n, 9)`` rows in :data:`YEAR_COLUMNS` order (Year, Month as floats).
+    year_co2, month_co2 : numpy.ndarray
+        ``(n,)`` CO2-C respired since the equilibrium, accumulated [t C ha-1] (0 on the equilibrium row):
+        ``Σ inputs − (SOC − SOC_eq)``, exact because the monthly scheme conserves carbon (inputs go to the
+        pools, decomposition to BIO, HUM or CO2; RothC v2 ``total_CO2``).
     """
 
     equilibrium: K.Equilibrium
@@ -127,6 +150,8 @@ class PointResult:
     year_rows: FloatArray
     month_rows: FloatArray
     input: PointInput | None = field(repr=False, default=None)
+    year_co2: FloatArray = field(default_factory=lambda: np.zeros(0))
+    month_co2: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def final_soc(self) -> float:
@@ -222,6 +247,72 @@ def run_point(inp: PointInput, equilibrium: EquilibriumMethod = "rothamsted") ->
         pools = res.records["pools"]  # (n, 5)
         soc = pools[:, 0] + pools[:, 1] + pools[:, 2] + pools[:, 3] + pools[:, 4]
         month_rows = np.column_stack([inp.year[fw], inp.month[fw], pools, soc, res.records["delta_c"]]).astype(float)
-    dec = month_rows[month_rows[:, 1] == 12] if len(month_rows) else month_rows
+    dec_sel = month_rows[:, 1] == 12 if len(month_rows) else np.zeros(0, bool)
+    dec = month_rows[dec_sel] if len(month_rows) else month_rows
     year_rows = np.vstack([np.array(eq_row)[None], dec])
-    return PointResult(eq, equilibrium, months, year_rows, month_rows, inp)
+    month_co2 = np.zeros(0)
+    if len(month_rows):
+        added = np.cumsum(inp.inputs[fw].sum(axis=1))
+        month_co2 = added - (month_rows[:, 7] - eq_row[7])
+    year_co2 = np.concatenate([[0.0], month_co2[dec_sel]])
+    return PointResult(eq, equilibrium, months, year_rows, month_rows, inp, year_co2, month_co2)
+
+
+def diagnostics(result: PointResult) -> FloatArray:
+    """Monthly inputs, rate modifiers a, b, c, the moisture deficit and CO2 of a point run's forward months.
+
+    Parameters
+    ----------
+    result : PointResult
+        With its input.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 13)`` rows in :data:`DIAGNOSTIC_COLUMNS` order: total C input [t C ha-1 month-1], temperature
+        [degC], a [1], rain, evaporation [mm], accumulated deficit TSMD [mm, ≤ 0], b [1], PC, c [1], SOC and
+        accumulated CO2 [t C ha-1].
+
+    Raises
+    ------
+    ValueError
+        A result without its input.
+
+    References
+    ----------
+    Coleman & Jenkinson, RothC-26.3 §1.6 (a, b, c); RothC v2 ``month_results.out``; docs/methods/rothc.md §2.2.
+    """
+    inp = result.input
+    if inp is None:
+        raise ValueError("diagnostics need the point run's input (PointResult.input)")
+    fw = slice(12, inp.nsteps)
+    n = len(result.month_rows)
+    if n == 0:
+        return np.empty((0, len(DIAGNOSTIC_COLUMNS)))
+    a = mod.temperature_factor(inp.tmp[fw])
+    c = mod.cover_factor(inp.pc[fw])
+    lim = mod.smd_limits(inp.clay, inp.depth)
+    swc = np.asarray(result.equilibrium.swc, dtype="f8")
+    smd, b = np.empty(n), np.empty(n)
+    for m in range(n):
+        swc, bm = mod.tsmd_step(
+            swc, inp.rain[12 + m], inp.evap[12 + m], inp.pc[12 + m], None, None, rm_min=inp.rm_min, limits=lim
+        )
+        smd[m], b[m] = float(swc), float(bm)
+    return np.column_stack(
+        [
+            inp.year[fw],
+            inp.month[fw],
+            inp.inputs[fw].sum(axis=1),
+            inp.tmp[fw],
+            a,
+            inp.rain[fw],
+            inp.evap[fw],
+            smd,
+            b,
+            inp.pc[fw],
+            c,
+            result.month_rows[:, 7],
+            result.month_co2,
+        ]
+    ).astype(float)

@@ -11,7 +11,10 @@ are those of docs/methods/ghg.md, §8-§9):
 5. ``N₂O-N = Σ N·(EF1 + FracGAS·EF4 + FracLEACH·EF5)`` with factors by N type and by
    wet/dry climate (§8.2, §8.4 step 3; FracLEACH only on wet pixels), plus an optional
    per-practice ΔN₂O [kg N₂O-N ha-1 yr-1] (§8.4 step 5);
-6. ``n2o = N₂O-N·44/28·GWP/1000`` [t CO₂e ha-1 yr-1]; ``net = 44/12·ΔSOC − n2o`` (§8.4 step 4).
+6. ``n2o = N₂O-N·44/28·GWP/1000`` [t CO₂e ha-1 yr-1]; ``net = 44/12·ΔSOC − n2o − ch4`` (§8.4 step 4);
+7. on rice, the CH₄ the practice's organic amendment adds (IPCC 2019 Vol 4 Ch 5.5 eqs 5.1-5.3, §8.6):
+   ``ch4 = EF_c·SF_w·SF_p·t·seasons·((1 + ROA·CFOA)^0.59 − 1)·GWP_CH4/1000`` [t CO₂e ha-1 yr-1]
+   (:func:`rice_ch4_co2e`), 0 off rice.
 
 Costs (§9.2): ``cost_per_tco2 = cost_ha / net`` where ``net > 0``. At a carbon price P the
 abatement reachable on a pixel is the largest net balance among the practices whose cost per
@@ -110,6 +113,68 @@ class PracticeNitrogen:
     delta_n2o: float = 0.0
 
 
+#: exponent of the organic-amendment scaling factor (IPCC 2019 Vol 4 Ch 5 eq 5.3)
+SF_O_EXPONENT = 0.59
+
+
+@dataclass(frozen=True)
+class RiceMethane:
+    """IPCC Tier 1 rice CH₄ settings of a run (docs/methods/ghg.md §8.6).
+
+    Attributes
+    ----------
+    ef_c : float
+        Baseline emission factor [kg CH₄ ha-1 d-1] (Table 5.11).
+    sf_w, sf_p : float
+        Scaling factors of the water regime during and before the season [1] (Tables 5.12, 5.13).
+    days : float
+        Cultivation period of one season [d].
+    seasons : float
+        Rice seasons per year.
+    gwp_ch4 : float
+        GWP100 of CH₄ [kg CO₂e per kg CH₄].
+    amendments : dict
+        Practice → (ROA [t ha-1 per season], CFOA [1]): the organic amendment the practice adds on rice.
+    """
+
+    ef_c: float
+    sf_w: float
+    sf_p: float
+    days: float
+    seasons: float
+    gwp_ch4: float
+    amendments: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def rice_ch4_co2e(m: RiceMethane, practice: str) -> float:
+    """CH₄ a practice's organic amendment adds on rice [t CO₂e ha-1 yr-1].
+
+    ``EF_c·SF_w·SF_p·t·seasons·(SF_o − 1)``, ``SF_o = (1 + ROA·CFOA)^0.59`` (no amendment in the baseline),
+    × GWP_CH4 / 1000.
+
+    Parameters
+    ----------
+    m : RiceMethane
+    practice : str
+
+    Returns
+    -------
+    float
+        0 for a practice without an amendment on rice.
+
+    References
+    ----------
+    IPCC (2019) Refinement Vol. 4 Ch. 5.5, eqs 5.1 (CH₄ = Σ EF·t·A), 5.2 (EF = EF_c·SF_w·SF_p·SF_o) and 5.3
+    (SF_o = (1 + Σ ROA_i·CFOA_i)^0.59), Tables 5.11-5.14; docs/methods/ghg.md §8.6.
+    """
+    if practice not in m.amendments:
+        return 0.0
+    roa, cfoa = m.amendments[practice]
+    sf_o = (1.0 + roa * cfoa) ** SF_O_EXPONENT
+    kg_ch4 = m.ef_c * m.sf_w * m.sf_p * m.days * m.seasons * (sf_o - 1.0)
+    return float(kg_ch4 * m.gwp_ch4 / 1000.0)
+
+
 @dataclass(frozen=True)
 class GhgSettings:
     """Run settings of the GHG balance.
@@ -131,6 +196,8 @@ class GhgSettings:
         Carbon price [currency per t CO₂e] of ``abatement_at_price``.
     nitrogen : dict of str to PracticeNitrogen
         N bookkeeping per practice id (``practice_nitrogen.csv``).
+    rice : RiceMethane or None
+        Rice CH₄ settings; None: no CH₄ term.
     """
 
     wet: EmissionFactors
@@ -141,6 +208,7 @@ class GhgSettings:
     best_of: int = 2
     price: float = 100.0
     nitrogen: dict[str, PracticeNitrogen] = field(default_factory=dict)
+    rice: RiceMethane | None = None
 
 
 def n2o_co2e(
@@ -281,8 +349,9 @@ def evaluate_ghg(
     wet: BoolArray,
     costs: Mapping[str, tuple[FloatArray, bool]] | None,
     s: GhgSettings,
+    rice: ArrayLike | None = None,
 ) -> dict[str, FloatArray]:
-    """N₂O, net balance and costs of every practice, and the composites.
+    """N₂O, CH₄ on rice, net balance and costs of every practice, and the composites.
 
     Parameters
     ----------
@@ -298,11 +367,14 @@ def evaluate_ghg(
         or per t CO₂e when ``per_t`` is True; NaN where no cost is known. None: no cost
         products.
     s : GhgSettings
+    rice : array_like, optional
+        Rice mask (1 rice, 0 not, NaN unknown: counted as not rice); None: no rice anywhere.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        ``n2o_<p>``, ``net_ghg_<p>`` [t CO₂e ha-1 yr-1] and, with costs, ``cost_per_tco2_<p>``
+        ``n2o_<p>``, ``ch4_<p>`` (on rice, :func:`rice_ch4_co2e`), ``net_ghg_<p>`` [t CO₂e ha-1 yr-1] and, with
+        costs, ``cost_per_tco2_<p>``
         [currency t-1 CO₂e]; composites ``best_practice_net`` (code of the practice with the
         largest positive net balance, 0 none), ``net_ghg_best`` [t CO₂e ha-1 yr-1],
         ``cost_per_tco2_best``, ``cheapest_practice`` (code, 0 none), ``abatement_at_price``
@@ -324,11 +396,14 @@ def evaluate_ghg(
     best_cost_t, best_cost_ha = np.full(shape, np.nan), np.full(shape, np.nan)
     cheap_cost, cheap_code = np.full(shape, np.inf), np.zeros(shape)
     at_price = np.zeros(shape)
+    on_rice = np.zeros(shape, bool) if rice is None else np.nan_to_num(np.asarray(rice, dtype="f8")) >= 0.5
     for p, rate in rates.items():
         cls = np.nan_to_num(suitability[p])
         n2o = n2o_co2e(rate, cls > 0, wet, s.nitrogen[p], s, irrigated=(p == "irrigation"))
-        net = CO2_PER_C * np.where(cls > 0, rate, 0.0) - n2o
-        out[f"n2o_{p}"], out[f"net_ghg_{p}"] = n2o, net
+        per_ha = 0.0 if s.rice is None else rice_ch4_co2e(s.rice, p)
+        ch4 = np.where(np.isfinite(rate), np.where((cls > 0) & on_rice, per_ha, 0.0), np.nan)
+        net = CO2_PER_C * np.where(cls > 0, rate, 0.0) - n2o - ch4
+        out[f"n2o_{p}"], out[f"ch4_{p}"], out[f"net_ghg_{p}"] = n2o, ch4, net
         usable = (cls >= s.best_of) & (net > 0)
         if costs is not None:
             c, per_t = costs[p]

@@ -69,7 +69,16 @@ BIT_LAND_USE, BIT_CLIMATE, BIT_SLOPE, BIT_SOIL, BIT_SATURATED, BIT_ALREADY, BIT_
     1 << i for i in range(8)
 )
 
-COMPOSITES = ("best_practice", "rate_best", "rate_combined", "potential_total", "share_4p1000", "years_to_saturation")
+COMPOSITES = (
+    "best_practice",
+    "rate_best",
+    "rate_combined",
+    "potential_total",
+    "share_4p1000",
+    "years_to_saturation",
+    "rate_best_low",
+    "rate_best_high",
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,10 @@ class Tier1Tables:
         Which FAO land-use classes are cropland or grassland, and their F_LU level.
     rows : tuple of dict
         The factor table rows of this edition (column → text), for product tags.
+    errors : dict
+        ``(land_use, factor, level)`` → array (13,) of the relative 95 % half-width of each value per
+        zone code [1] (the ± error column of IPCC Tables 5.5 and 6.2); NaN where none is transcribed
+        (counted as 0 and named in the tags).
     """
 
     edition: int
@@ -115,6 +128,7 @@ class Tier1Tables:
     factors: dict[tuple[str, str, str], FloatArray]
     land_use: LandUseIpcc
     rows: tuple[dict[str, str], ...] = ()
+    errors: dict[tuple[str, str, str], FloatArray] = field(default_factory=dict)
 
     def describe(self, land_use: str, factor: str, levels: tuple[str, ...]) -> str:
         """The rows used for a factor change, as compact JSON (for product tags).
@@ -180,6 +194,10 @@ class PracticeRule:
     clay_conditional_zones : tuple of str
     resource : str
         Resource the practice needs (manure, irrigation_water) or empty.
+    requires : str
+        An input layer the rule needs beyond the common ones (e.g. ``rice``, a 0/1 mask): where it is
+        missing (no layer, or nodata on an eligible pixel) the rule's input is missing (class 0, reason
+        bit 64, rate NaN); where it is 0 the pixel is not eligible (bit 1). Empty: none.
     color : str
         Legend colour in ``best_practice``.
     tag, source : str
@@ -206,6 +224,7 @@ class PracticeRule:
     clay_conditional_above: float
     clay_conditional_zones: tuple[str, ...]
     resource: str
+    requires: str = ""
     color: str = "#888888"
     tag: str = ""
     source: str = ""
@@ -280,11 +299,13 @@ def output_names(rules: Iterable[PracticeRule]) -> list[str]:
     Returns
     -------
     list of str
-        ``suitability_<p>``, ``suitability_reason_<p>``, ``rate_<p>`` per rule, then :data:`COMPOSITES`.
+        ``suitability_<p>``, ``suitability_reason_<p>``, ``rate_<p>``, ``rate_<p>_low``, ``rate_<p>_high``
+        per rule, then :data:`COMPOSITES`.
     """
     names: list[str] = []
     for r in rules:
-        names += [f"suitability_{r.practice}", f"suitability_reason_{r.practice}", f"rate_{r.practice}"]
+        p = r.practice
+        names += [f"suitability_{p}", f"suitability_reason_{p}", f"rate_{p}", f"rate_{p}_low", f"rate_{p}_high"]
     return names + list(COMPOSITES)
 
 
@@ -442,6 +463,36 @@ class _Stocks:
         except KeyError:
             return np.full(self.zone.shape, np.nan)
 
+    def _error(self, land_use: str, factor: str, level: str) -> FloatArray:
+        """Relative 95 % half-width of one factor level per pixel (0 where the table has none)."""
+        e = self.t.errors.get((land_use, factor, level))
+        if e is None:
+            return np.zeros(self.zone.shape)
+        return np.nan_to_num(e[self.zone])
+
+    def error(self, land_use: str, factor: str) -> FloatArray:
+        """Relative 95 % half-width of one factor at the baseline level, per pixel."""
+        if factor == "F_LU" and land_use == "cropland":
+            eflu = np.zeros((256, N_ZONES + 1))
+            for code, lvl in self.t.land_use.f_lu_level.items():
+                e = self.t.errors.get(("cropland", "F_LU", lvl))
+                if e is not None:
+                    eflu[code] = np.nan_to_num(e)
+            out: FloatArray = eflu[self.lu, self.zone]
+            return out
+        fixed = self.FIXED.get((land_use, factor))
+        if fixed is not None:
+            return self._error(land_use, factor, fixed)
+        attr = self.ATTR[land_use][factor]
+        lut = np.stack(
+            [
+                np.nan_to_num(self.t.errors.get((land_use, factor, lv), np.zeros(N_ZONES + 1)))
+                for lv in BASELINE_LEVELS[attr]
+            ]
+        )
+        values: FloatArray = lut[self.levels[attr], self.zone]
+        return values
+
     def factor(self, land_use: str, factor: str) -> FloatArray:
         """Per-pixel value of one factor at the baseline level."""
         if factor == "F_LU" and land_use == "cropland":
@@ -466,26 +517,52 @@ class _Stocks:
 
     def tier1_rate(self, rule: PracticeRule, years: float) -> FloatArray:
         """(stock_new − stock_old) / D for the rule's factor change; NaN off cropland/grassland."""
+        return self.tier1_rate_uncertainty(rule, years)[0]
+
+    def tier1_rate_uncertainty(self, rule: PracticeRule, years: float) -> tuple[FloatArray, FloatArray]:
+        """The Tier 1 rate and its relative 95 % half-width from the factors' error ranges.
+
+        ``rate = SOC_REF · Π F_other · (F_new − F_old) / D``; IPCC Approach 1 error propagation
+        (2006 Vol. 1 Ch. 3 eqs 3.1-3.2): the difference carries ``√((U_new F_new)² + (U_old F_old)²)
+        / |F_new − F_old|``, the product adds the other factors' ``U`` in quadrature. SOC_REF's own
+        error is not included (Table 2.3's ranges are not transcribed).
+        """
         rate = np.full(self.zone.shape, np.nan)
+        unc = np.zeros(self.zone.shape)
         for land_use, mask in (("cropland", self.is_crop), ("grassland", self.is_grass)):
             if not mask.any() or not any(
                 k[0] == land_use and k[1] == rule.factor and k[2] == rule.to_level for k in self.t.factors
             ):
                 continue
             f = dict(self.baseline_factors(land_use))
+            e = {k: self.error(land_use, k) for k in ("F_LU", "F_MG", "F_I")}
             if rule.factor == "F_AF":
                 old = self.soc_ref * f["F_LU"] * f["F_MG"] * f["F_I"]
                 new = old * self._table(land_use, "F_AF", rule.to_level)
+                f_af = self._table(land_use, "F_AF", rule.to_level)
+                e_af = self._error(land_use, "F_AF", rule.to_level)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    u_diff = np.abs(e_af * f_af / (f_af - 1.0))
+                u = np.sqrt(u_diff**2 + e["F_LU"] ** 2 + e["F_MG"] ** 2 + e["F_I"] ** 2)
             elif rule.factor in f:
                 if rule.from_level:
                     f[rule.factor] = self._table(land_use, rule.factor, rule.from_level)
+                    e[rule.factor] = self._error(land_use, rule.factor, rule.from_level)
+                f_old, e_old = f[rule.factor], e[rule.factor]
                 old = self.soc_ref * f["F_LU"] * f["F_MG"] * f["F_I"]
                 f[rule.factor] = self._table(land_use, rule.factor, rule.to_level)
+                e[rule.factor] = self._error(land_use, rule.factor, rule.to_level)
                 new = self.soc_ref * f["F_LU"] * f["F_MG"] * f["F_I"]
+                f_new, e_new = f[rule.factor], e[rule.factor]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    u_diff = np.sqrt((e_new * f_new) ** 2 + (e_old * f_old) ** 2) / np.abs(f_new - f_old)
+                others = [k for k in ("F_LU", "F_MG", "F_I") if k != rule.factor]
+                u = np.sqrt(u_diff**2 + sum(e[k] ** 2 for k in others))
             else:
                 continue
             rate = np.where(mask, (new - old) / years, rate)
-        return rate
+            unc = np.where(mask, np.nan_to_num(u), unc)
+        return rate, unc
 
 
 def evaluate(
@@ -504,6 +581,7 @@ def evaluate(
     settings: PracticeSettings,
     rate_table: Mapping[str, FloatArray] | None = None,
     baseline: Mapping[str, ArrayLike | None] | None = None,
+    required: Mapping[str, ArrayLike] | None = None,
 ) -> dict[str, FloatArray]:
     """Suitability, reasons and capped rates of every practice, and the composites.
 
@@ -531,16 +609,22 @@ def evaluate(
         where finite it replaces the Tier 1 rate and is counted over the horizon.
     baseline : dict, optional
         Baseline attribute → per-pixel 1-based level codes (:data:`BASELINE_LEVELS`).
+    required : dict, optional
+        Layers some rules require (``PracticeRule.requires``) by name, e.g. ``rice`` (1 rice, 0 not);
+        a rule whose layer is absent has its input missing on every eligible pixel.
 
     Returns
     -------
     dict of str to numpy.ndarray
         ``suitability_<p>`` (0/1/2; 0 with reason 64 where an input is missing),
         ``suitability_reason_<p>`` (bits), ``rate_<p>`` [t ha-1 yr-1] (0 where
-        unsuitable, NaN where an input is missing), and ``best_practice`` (rule
+        unsuitable, NaN where an input is missing), ``rate_<p>_low`` / ``rate_<p>_high`` (the 95 % range
+        of the rate from the factors' error ranges, IPCC Approach 1, each capped like the rate; equal to the
+        rate where a Tier 2 table value is used), and ``best_practice`` (rule
         code, 0 = no practice), ``rate_best``, ``rate_combined`` [t ha-1 yr-1],
         ``potential_total`` [t ha-1], ``share_4p1000`` [%], ``years_to_saturation``
-        [yr] (0 where saturated, NaN where no practice gains), all NaN where an
+        [yr] (0 where saturated, NaN where no practice gains), ``rate_best_low`` / ``rate_best_high``
+        (the range of the best practice's rate) [t ha-1 yr-1], all NaN where an
         input is missing. Arrays are float64 (class maps are cast by the writer).
 
     References
@@ -584,6 +668,7 @@ def evaluate(
 
     out: dict[str, np.ndarray] = {}
     best_rate = np.zeros(shape)
+    best_low, best_high = np.zeros(shape), np.zeros(shape)
     best_code = np.zeros(shape)
     best_years = np.full(shape, horizon)
     by_mechanism: dict[str, np.ndarray] = {}
@@ -639,25 +724,43 @@ def evaluate(
             ):
                 c_bits |= np.uint8(BIT_RESOURCE)
 
-            rate = stocks.tier1_rate(rule, float(settings.transition_years))
+            # an input this rule needs (e.g. a rice mask): missing on eligible pixels -> the masked-input branch
+            miss = missing
+            if rule.requires:
+                layer = (required or {}).get(rule.requires)
+                need = np.full(shape, np.nan) if layer is None else np.broadcast_to(np.asarray(layer, "f8"), shape)
+                miss = missing | (lu_ok & ~np.isfinite(need))
+                flag(np.isfinite(need) & (need < 0.5), BIT_LAND_USE)
+
+            rate, unc = stocks.tier1_rate_uncertainty(rule, float(settings.transition_years))
             years = np.full(shape, tier1_years)
             if rate_table is not None and rule.practice in rate_table:
                 t2 = rate_table[rule.practice][zone]
                 use = np.isfinite(t2) & lu_ok
                 rate = np.where(use, t2, rate)
+                unc = np.where(use, 0.0, unc)  # a Tier 2 table carries no error range
                 years = np.where(use, horizon, years)
             flag(lu_ok & ~np.isfinite(rate), BIT_MASKED)
-            capped = caps.apply(np.nan_to_num(rate), years, manure_cap if rule.resource == "manure" else None)
+            extra = manure_cap if rule.resource == "manure" else None
+            capped = caps.apply(np.nan_to_num(rate), years, extra)
+            # the 95 % range of the rate from the factors' errors, each bound capped like the rate
+            r0 = np.nan_to_num(rate)
+            lo_hi = (caps.apply(r0 * (1.0 - unc), years, extra), caps.apply(r0 * (1.0 + unc), years, extra))
+            low, high = np.minimum(*lo_hi), np.maximum(*lo_hi)
             bits = u_bits | c_bits
-            cls = np.where((u_bits > 0) | missing, 0, np.where(c_bits > 0, 1, 2))
-            bits[missing] = BIT_MASKED
+            cls = np.where((u_bits > 0) | miss, 0, np.where(c_bits > 0, 1, 2))
+            bits[miss] = BIT_MASKED
             final = np.where(cls == 0, 0.0, capped)
-            final = np.where(missing, np.nan, final)
+            final = np.where(miss, np.nan, final)
             out[f"suitability_{rule.practice}"] = cls.astype("f8")
             out[f"suitability_reason_{rule.practice}"] = bits.astype("f8")
             out[f"rate_{rule.practice}"] = final
+            for name, bound in (("low", low), ("high", high)):
+                out[f"rate_{rule.practice}_{name}"] = np.where(miss, np.nan, np.where(cls == 0, 0.0, bound))
 
             pick = (cls >= settings.best_of) & (final > best_rate)
+            best_low = np.where(pick, out[f"rate_{rule.practice}_low"], best_low)
+            best_high = np.where(pick, out[f"rate_{rule.practice}_high"], best_high)
             best_rate = np.where(pick, final, best_rate)
             best_code = np.where(pick, rule.code, best_code)
             best_years = np.where(pick, years, best_years)
@@ -676,6 +779,7 @@ def evaluate(
         out["potential_total"] = best_rate * best_years
         out["share_4p1000"] = np.where(target > 0, 100.0 * best_rate / target, np.nan)
         out["years_to_saturation"] = np.where(deficit <= 0, 0.0, np.where(best_rate > 0, deficit / best_rate, np.nan))
+        out["rate_best_low"], out["rate_best_high"] = best_low, best_high
     for k in COMPOSITES:
         out[k] = np.where(missing, np.nan, out[k])
     return out

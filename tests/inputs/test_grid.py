@@ -65,3 +65,18 @@ def test_boundary_mask_area_matches_polygon():
     lats = np.concatenate([np.full_like(t, 40), 40 + t, np.full_like(t, 41), 41 - t])
     geod_area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)
     assert (area * mask).sum() == pytest.approx(abs(geod_area) / 1e4, rel=1e-6)
+
+
+def test_boundary_all_touched_counts_by_hand():
+    # a box from 0.6 to 9.3 cells past the corner of cell (10, 5) on the global 1/120-degree grid
+    r = 1 / 120
+    x0, y0 = 20.0 + 10 * r, 40.0 + 5 * r
+    poly = box(x0 + 0.6 * r, y0 + 0.6 * r, x0 + 9.3 * r, y0 + 9.3 * r, crs="EPSG:4326")
+    gb = region_geobox(GridConfig(), box(20.0, 40.0, 20.0 + 30 * r, 40.0 + 20 * r, crs="EPSG:4326"))
+    centre = boundary_mask(gb, poly, (8, 8)).values
+    touched = boundary_mask(gb, poly, (8, 8), all_touched=True).values
+    # centres inside: cells 11..18 whose centre (k + 0.5) lies in (0.6, 9.3) -> k = 1..8: 8 per axis
+    assert centre.sum() == 8 * 8
+    # touched: cells 10..19 (k = 0..9, 10 per axis)
+    assert touched.sum() == 10 * 10
+    assert (touched | centre).sum() == touched.sum()  # all touched keeps every centre-inside cell

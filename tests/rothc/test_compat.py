@@ -199,8 +199,9 @@ def test_compat_vs_exact_temperate():
     cover = np.full((12, n), 0.6)
     cover[np.ix_([0, 1, 11], np.flatnonzero(bare))] = 1.0  # bare Dec-Feb on half the pixels
     inc = (0.0, 0.05, 0.10, 0.20)
-    fc, cc, tc = C.gsocseq_compat_chain(soc, clay, clim, clim, dr, cover, 1.0, 20, inc)
-    fe, ce, te = _chain(soc, clay, clim, clim, dr, cover, 1.0, 20, inc, "rothamsted", 30.0)
+    fc, cc, tc, _ = C.gsocseq_compat_chain(soc, clay, clim, clim, dr, cover, 1.0, 20, inc)
+    exact = _chain(soc, clay, clim, clim, dr, cover, 1.0, 20, inc, "rothamsted", 30.0)
+    fe, te = exact.finals, exact.t0
     assert fc.shape == (4, n) and cc.shape == (n,) and tc.shape == (n,)
     np.testing.assert_allclose(tc, soc, rtol=1e-12)
     np.testing.assert_allclose(te, soc, rtol=1e-12)

@@ -318,3 +318,121 @@ def test_monte_carlo_bau_stays_stationary_without_climate_change():
     )
     np.testing.assert_allclose(r[OUTPUTS.index("mc_mean_asr_bau")], 0.0, atol=1e-9)
     np.testing.assert_allclose(r[OUTPUTS.index("mc_sd_asr_bau")], 0.0, atol=1e-9)
+
+
+def test_npp_scaled_bau_input_by_hand():
+    """Without a warm-up, npp_scaled BAU input = C_eq x NPP(forward) / NPP(spin-up), MIAMI by hand."""
+    spin, fwd = _clim(1), _clim(1, dt=1.5)
+    eq = _run([60.0], [20.0], [2], spin, fwd, uncertainty=False)
+    sc = _run([60.0], [20.0], [2], spin, fwd, uncertainty=False, bau_input="npp_scaled")
+    # MIAMI (Lieth 1975) by hand: NPP_T = 3000/(1 + exp(1.315 - 0.119 T)), NPP_P = 3000 (1 - exp(-0.000664 P))
+    t_spin, t_fwd, p = T.mean(), T.mean() + 1.5, P.sum()  # 11.5833 and 13.0833 degC, 575 mm
+    npp = [min(3000 / (1 + math.exp(1.315 - 0.119 * t)), 3000 * (1 - math.exp(-0.000664 * p))) for t in (t_spin, t_fwd)]
+    assert npp[0] == pytest.approx(952.1, abs=0.1) and npp[0] == npp[1]  # precipitation-limited in both periods
+    assert sc["c_input_bau"][0] == pytest.approx(eq["c_input_bau"][0] * npp[1] / npp[0], rel=1e-12)
+    wet = _clim(1)
+    wet[1] *= 1.2  # a wetter forward period: NPP_P rises
+    sc2 = _run([60.0], [20.0], [2], spin, wet, uncertainty=False, bau_input="npp_scaled")
+    eq2 = _run([60.0], [20.0], [2], spin, wet, uncertainty=False)
+    ratio = (1 - math.exp(-0.000664 * p * 1.2)) / (1 - math.exp(-0.000664 * p))
+    assert sc2["c_input_bau"][0] == pytest.approx(eq2["c_input_bau"][0] * ratio, rel=1e-12)
+    assert sc2["final_bau"][0] > eq2["final_bau"][0]  # more input, more SOC
+    # T0 is the map in both conventions
+    assert sc2["t0"][0] == pytest.approx(60.0, rel=1e-12)
+
+
+def test_path_ends_at_the_finals_and_is_chunk_invariant():
+    from scsmap.rothc.gsocseq import output_names
+
+    soc, clay, lu = np.array([40.0, 70.0, 120.0]), np.array([10.0, 25.0, 45.0]), np.array([2, 3, 5])
+    args = (soc, clay, _clim(3), _clim(3, dt=1.0), lu, cover_fallback(lu))
+    names = output_names((5, 20, 30))
+    for engine in ("rothamsted", "gsocseq_compat"):
+        out = gsocseq_pixels(*args, uncertainty=False, path_years=(5, 20, 30), engine=engine)
+        one = gsocseq_pixels(*args, uncertainty=False, path_years=(5, 20, 30), engine=engine, batch=1)
+        plain = gsocseq_pixels(*args, uncertainty=False, engine=engine)
+        np.testing.assert_array_equal(out[: len(OUTPUTS)], plain)  # the maps do not depend on the path
+        np.testing.assert_allclose(out, one, rtol=1e-12)
+        for s in ("bau", "ssm1", "ssm2", "ssm3"):
+            np.testing.assert_allclose(
+                out[names.index(f"dsoc_{s}_y20")], out[OUTPUTS.index(f"absdiff_{s}")], rtol=1e-9, atol=1e-9
+            )
+
+
+def test_compat_warmup_with_the_spinup_climate_by_hand():
+    """Compat warm-up: one year of 11 Euler steps from the analytic spin-up pools, input C_eq (ratio 1)."""
+    from scsmap.rothc import compat as C
+
+    spin = _clim(2)
+    lu = np.array([2, 3])
+    soc, clay = np.array([50.0, 80.0]), np.array([15.0, 30.0])
+    r = gsocseq_pixels(soc, clay, spin, spin, lu, cover_fallback(lu), warm=spin.copy(), engine="gsocseq_compat")
+    # by hand with the compat pieces: the spin-up, then one warm-up year = forward_euler(years=1)
+    params = load_land_use_params()
+    cov = cover_fallback(lu)
+    dr = params.dr[lu]
+    xi = C.xi_gsocseq(spin[0], spin[1], spin[2], cov > 0.8, clay, cov, 1.0)
+    c_eq, pools = C.spinup_analytic(xi.mean(axis=0), soc, clay, dr)
+    after = C.forward_euler(pools, xi, c_eq, dr, clay, years=1)
+    np.testing.assert_allclose(r[OUTPUTS.index("t0")], after.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(r[OUTPUTS.index("c_input_bau")], c_eq, rtol=1e-12)
+    fin = C.forward_euler(after, xi, np.stack([c_eq, 1.2 * c_eq]), dr, clay, years=20)
+    np.testing.assert_allclose(r[OUTPUTS.index("final_bau")], fin[0].sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(r[OUTPUTS.index("final_ssm3")], fin[1].sum(axis=0), rtol=1e-12)
+
+
+def test_yearly_land_use_constant_equals_held_land_use():
+    spin = _clim(3)
+    warm = np.concatenate([_clim(3, dt=1.0), _clim(3, dt=-0.5)], axis=1)
+    lu = np.array([2, 3, 5])
+    args = (np.array([40.0, 70.0, 120.0]), np.array([10.0, 25.0, 45.0]), spin, spin, lu, cover_fallback(lu))
+    for engine in ("rothamsted", "gsocseq_compat"):
+        held = gsocseq_pixels(*args, warm=warm, engine=engine)
+        yearly = gsocseq_pixels(*args, warm=warm, engine=engine, warm_land_use=np.stack([lu, lu]).astype(float))
+        np.testing.assert_allclose(yearly, held, rtol=1e-12, atol=1e-12)
+
+
+def test_yearly_land_use_forest_year_by_hand():
+    """A forest year before cropland: that year's input is scaled by 0.88/0.53 and its DR is 0.25."""
+    spin = _clim(1)
+    warm = np.concatenate([spin, spin], axis=1)  # NPP ratio 1 both years
+    lu = np.array([2])
+    kw = dict(uncertainty=False, warm=warm)
+    base = gsocseq_pixels(np.array([60.0]), np.array([20.0]), spin, spin, lu, cover_fallback(lu), **kw)
+    lusim = gsocseq_pixels(
+        np.array([60.0]),
+        np.array([20.0]),
+        spin,
+        spin,
+        lu,
+        cover_fallback(lu),
+        warm_land_use=np.array([[4.0], [2.0]]),
+        **kw,
+    )
+    # BAU input = mean of (C_eq x 0.88/0.53, C_eq x 1): [S12] 12_ROTH_C_WARM_UP.R, NPP coefficients of methods §1.3
+    c_eq = base[OUTPUTS.index("c_input_bau")][0]
+    assert lusim[OUTPUTS.index("c_input_bau")][0] == pytest.approx(c_eq * (0.88 / 0.53 + 1) / 2, rel=1e-12)
+    assert lusim[OUTPUTS.index("t0")][0] > base[OUTPUTS.index("t0")][0]  # more, and more resistant, input
+    # a year whose class has no DR (urban) drops the pixel, as the scripts do
+    urban = gsocseq_pixels(
+        np.array([60.0]),
+        np.array([20.0]),
+        spin,
+        spin,
+        lu,
+        cover_fallback(lu),
+        warm_land_use=np.array([[1.0], [2.0]]),
+        **kw,
+    )
+    assert np.isnan(urban[OUTPUTS.index("t0")][0])
+    with pytest.raises(ValueError, match="as many years"):
+        gsocseq_pixels(
+            np.array([60.0]),
+            np.array([20.0]),
+            spin,
+            spin,
+            lu,
+            cover_fallback(lu),
+            warm_land_use=np.array([[2.0]]),
+            **kw,
+        )

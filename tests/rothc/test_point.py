@@ -271,3 +271,49 @@ def test_unwritable_output_dir(tmp_path):
 
     with pytest.raises(OutputError):
         write_results(r, blocker / "sub")
+
+
+@needs_shared
+@needs_ref
+def test_co2_is_the_carbon_balance_and_diagnostics_by_hand(reference_run, tmp_path):
+    from scsmap.rothc import modifiers as mod
+    from scsmap.rothc.point import DIAGNOSTIC_COLUMNS, diagnostics
+
+    r = reference_run
+    inp = r.input
+    # CO2 respired since the equilibrium = inputs added - SOC gained (carbon balance of RothC), by hand for month 1..3
+    soc_eq = r.equilibrium_soc
+    for k in range(3):
+        added = inp.inputs[12 : 13 + k].sum()
+        assert r.month_co2[k] == pytest.approx(added - (r.month_rows[k, 7] - soc_eq), abs=1e-12)
+    assert (np.diff(r.month_co2) > 0).all()  # respiration never stops
+    assert r.year_co2[0] == 0.0
+    d = diagnostics(r)
+    assert d.shape == (len(r.month_rows), len(DIAGNOSTIC_COLUMNS))
+    # a of the first forward month: 47.91 / (1 + exp(106.06 / (T + 18.27))) (Coleman & Jenkinson §1.6.1)
+    t = inp.tmp[12]
+    assert d[0, 4] == pytest.approx(47.91 / (1 + math.exp(106.06 / (t + 18.27))), rel=1e-12)
+    assert set(np.unique(d[:, 10])) <= {0.6, 1.0}  # c: 0.6 covered, 1 bare
+    assert ((d[:, 8] >= 0.2) & (d[:, 8] <= 1)).all()
+    np.testing.assert_allclose(d[:, 4] * d[:, 8] * d[:, 10], [float(v) for v in d[:, 4] * d[:, 8] * d[:, 10]])
+    assert mod.temperature_factor(np.array([t]))[0] == pytest.approx(d[0, 4])
+    write_results(r, tmp_path, diagnostics=True)  # RothC_Py layout: its own columns, no CO2
+    assert (tmp_path / "month_diagnostics.csv").read_text().splitlines()[0].split(",") == DIAGNOSTIC_COLUMNS
+    assert "CO2_t_C_ha" not in (tmp_path / "year_results.csv").read_text().splitlines()[0]
+
+
+@needs_shared
+@needs_ref
+def test_v2_layout_writes_co2_before_deltac_as_rothc_v2(tmp_path):
+    from scsmap.rothc.point import V2_COLUMNS
+
+    p = tmp_path / "RothC_input.dat"
+    p.write_text(_v2_text())
+    r = run_point(read_input(p))
+    yp, mp = write_results(r, tmp_path / "out")
+    hy, y = _read_csv(yp)
+    hm, m = _read_csv(mp)
+    assert hy == hm == V2_COLUMNS and V2_COLUMNS[-2:] == ["CO2_t_C_ha", "deltaC"]
+    np.testing.assert_allclose(m[:, 8], r.month_co2, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(m[:, [0, 1, 2, 3, 4, 5, 6, 7, 9]], r.month_rows, rtol=0, atol=0)
+    assert y[0, 8] == 0.0  # the equilibrium row: CO2 set to 0 after the spin-up, as RothC v2

@@ -409,3 +409,41 @@ def test_cost_products_need_a_cost_table(tmp_path):
     products, skipped = select_products(cfg, Model(cfg, Derived(cfg, assemble_inputs(cfg))))
     assert "net_ghg_best" in [p.id for p in products]
     assert "tables.practice_costs" in skipped["abatement_at_price"]
+
+
+def test_rice_ch4_worked_example_ipcc_2019():
+    """IPCC 2019 Vol 4 Ch 5.5 eqs 5.1-5.3 by hand: 5 t dry straw incorporated > 30 d before the season."""
+    from scsmap.io.tables import load_rice_methane
+    from scsmap.rules.ghg import RiceMethane, rice_ch4_co2e
+
+    # EF_c 1.19 (Table 5.11), SF_w 1 (continuously flooded), SF_p 1 (< 180 d), CFOA straw > 30 d 0.19 (Table 5.14)
+    # SF_o = (1 + 5 x 0.19)^0.59 = 1.95^0.59 = 1.48293 (eq 5.3); 120 d: 1.19 x 120 x 0.48293 = 68.96 kg CH4/ha
+    # x 27.9 (AR6 GWP100) / 1000 = 1.9241 t CO2e/ha/yr
+    m = RiceMethane(1.19, 1.0, 1.0, 120.0, 1.0, 27.9, {"paddy_management": (5.0, 0.19)})
+    sf_o = 1.95**0.59
+    assert sf_o == pytest.approx(1.48293, abs=1e-5)
+    assert rice_ch4_co2e(m, "paddy_management") == pytest.approx(1.19 * 120 * (sf_o - 1) * 27.9 / 1000, rel=1e-12)
+    assert rice_ch4_co2e(m, "paddy_management") == pytest.approx(1.9241, abs=1e-4)
+    assert rice_ch4_co2e(m, "no_till") == 0.0
+    # packaged tables: multiple drainage (AWD, Table 5.12) 0.55 and non-flooded pre-season > 180 d 0.89 (Table 5.13)
+    pk, _ = load_rice_methane("ipcc", "scsmap", "multiple_drainage", "non_flooded_gt180", 100.0, 2.0, 27.9)
+    assert (pk.ef_c, pk.sf_w, pk.sf_p) == (1.19, 0.55, 0.89)
+    fym = (1 + 10 * 0.21) ** 0.59 - 1  # 10 t fresh farmyard manure, CFOA 0.21
+    expect = 1.19 * 0.55 * 0.89 * 100 * 2 * fym * 27.9 / 1000
+    assert rice_ch4_co2e(pk, "organic_amendments") == pytest.approx(expect, rel=1e-12)
+
+
+def test_net_ghg_subtracts_rice_ch4_only_on_rice():
+    from scsmap.io.tables import load_practice_nitrogen
+    from scsmap.rules.ghg import RiceMethane, evaluate_ghg, rice_ch4_co2e
+
+    m = RiceMethane(1.19, 1.0, 1.0, 120.0, 1.0, 27.9, {"paddy_management": (5.0, 0.19)})
+    s = settings(nitrogen=load_practice_nitrogen("scsmap")[0], rice=m)
+    rates = {"paddy_management": np.array([0.5, 0.5, 0.5])}
+    suit = {"paddy_management": np.array([2.0, 2.0, 0.0])}
+    wet = np.array([True, True, True])
+    out = evaluate_ghg(rates, suit, {"paddy_management": 12}, wet, None, s, rice=np.array([1.0, 0.0, 1.0]))
+    no_rice = evaluate_ghg(rates, suit, {"paddy_management": 12}, wet, None, s)
+    ch4 = rice_ch4_co2e(m, "paddy_management")
+    np.testing.assert_allclose(out["ch4_paddy_management"], [ch4, 0.0, 0.0])
+    np.testing.assert_allclose(out["net_ghg_paddy_management"], no_rice["net_ghg_paddy_management"] - [ch4, 0, 0])

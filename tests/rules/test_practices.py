@@ -57,8 +57,9 @@ def run(
     baseline=None,
     rules=RULES,
     rates=None,
+    required=(("rice", 1.0),),
 ):
-    """Evaluate one pixel (arrays of one element) and return scalars."""
+    """Evaluate one pixel (arrays of one element) and return scalars (on rice unless ``required`` says not)."""
     a = lambda v: np.array([v], dtype="f8")  # noqa: E731
     out = evaluate(
         a(soc),
@@ -76,6 +77,7 @@ def run(
         settings_,
         rates,
         {k: a(v) for k, v in (baseline or {}).items()},
+        {k: a(v) for k, v in dict(required).items()},
     )
     return {k: float(v[0]) for k, v in out.items()}
 
@@ -335,6 +337,51 @@ def test_missing_input_sets_only_the_masked_bit_and_nan_rates():
     r = run(soc=float("nan"))
     assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == BIT_MASKED
     assert math.isnan(r["rate_no_till"]) and math.isnan(r["rate_best"]) and math.isnan(r["best_practice"])
+
+
+def test_factor_uncertainty_propagation_by_hand():
+    """No-till, warm temperate moist, HAC, 2019: rate and its 95 % range by IPCC Approach 1 by hand.
+
+    rate = SOC_REF x F_LU x (F_MG,NT - F_MG,FT) x F_I / D = 88 x 0.69 x (1.10 - 1.00) x 1 / 20 = 0.3036;
+    U(F_NT - F_FT) = 0.04 x 1.10 / 0.10 = 0.44 (full tillage and medium input carry no error), U(F_LU) = 0.16:
+    U = sqrt(0.44^2 + 0.16^2) = 0.46819 (IPCC 2006 Vol. 1 Ch. 3 eqs 3.1-3.2; errors of Table 5.5, methods §3.5b).
+    """
+    r = run(edition=2019)
+    rate = 88 * 0.69 * 0.10 / 20
+    u = math.sqrt(0.44**2 + 0.16**2)
+    assert r["rate_no_till"] == pytest.approx(rate, rel=1e-12)
+    assert r["rate_no_till_low"] == pytest.approx(rate * (1 - u), rel=1e-9)
+    assert r["rate_no_till_high"] == pytest.approx(rate * (1 + u), rel=1e-9)
+    # the bounds are capped like the rate: a small deficit caps all three alike
+    capped = run(edition=2019, deficit=2.0, settings_=PracticeSettings(best_of=1))
+    assert capped["rate_no_till_high"] == pytest.approx(2.0 / 20, rel=1e-12) == capped["rate_no_till"]
+    assert capped["rate_no_till_low"] <= capped["rate_no_till"]
+    # rate_best carries the range of the practice it picks
+    code = int(r["best_practice"])
+    best = next(x.practice for x in RULES if x.code == code)
+    assert r["rate_best_low"] == r[f"rate_{best}_low"] and r["rate_best_high"] == r[f"rate_{best}_high"]
+    # 2006 cropland rows carry no transcribed error range: the range collapses to the rate
+    r06 = run(edition=2006)
+    assert r06["rate_no_till_low"] == r06["rate_no_till"] == r06["rate_no_till_high"]
+
+
+def test_paddy_management_needs_rice():
+    # FAO class 13 (ESA CCI 20, irrigated or post-flooding cropland) without a rice layer: unknown, not suitable
+    r = run(lu=13, required={})
+    assert r["suitability_paddy_management"] == 0 and r["suitability_reason_paddy_management"] == BIT_MASKED
+    assert math.isnan(r["rate_paddy_management"])
+    assert r["suitability_residue_retention"] in (0, 1, 2) and r["suitability_reason_residue_retention"] != BIT_MASKED
+    # rice there: suitable, rate IPCC F_I medium -> high without manure on paddy rice (F_LU 1.10, 2006):
+    # 88 x 1.10 x (1.11 - 1.00) / 20 = 0.5324 t C/ha/yr (warm temperate moist, HAC; methods §3.5a)
+    r = run(lu=13, required={"rice": 1})
+    assert r["suitability_paddy_management"] == 2
+    assert r["rate_paddy_management"] == pytest.approx(88 * 1.10 * 0.11 / 20, rel=1e-12)
+    r = run(lu=13, required={"rice": 0})  # irrigated maize: not eligible
+    assert r["suitability_paddy_management"] == 0 and r["suitability_reason_paddy_management"] == BIT_LAND_USE
+    r = run(lu=13, required={"rice": float("nan")})  # rice map without data here: unknown
+    assert r["suitability_reason_paddy_management"] == BIT_MASKED
+    r = run(lu=2)  # not paddy class: not eligible whatever the rice layer
+    assert r["suitability_reason_paddy_management"] == BIT_LAND_USE and r["rate_paddy_management"] == 0
 
 
 def test_best_of_suitable_or_conditional_and_combination():

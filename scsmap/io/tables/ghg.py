@@ -6,13 +6,15 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ConfigError
-from ...rules.ghg import N_TYPES, EmissionFactors, PracticeNitrogen
+from ...rules.ghg import N_TYPES, EmissionFactors, PracticeNitrogen, RiceMethane
 from ...rules.practices import PRACTICE_IDS
 from .base import TableInfo, number, read_table
 
 N2O_FACTOR_TABLES = {"ipcc": "n2o_factors.csv"}
 GWP_TABLES = {"ipcc": "gwp100.csv"}
 NITROGEN_TABLES = {"scsmap": "practice_nitrogen.csv"}
+RICE_CH4_TABLES = {"ipcc": "rice_ch4.csv"}
+RICE_PRACTICE_TABLES = {"scsmap": "rice_ch4_practices.csv"}
 #: ``ghg.n2o_factor_set`` → (table set, disaggregated by climate and N type)
 FACTOR_SETS = {"2019": ("2019", True), "2019_aggregated": ("2019", False), "2006": ("2006", False)}
 
@@ -74,33 +76,35 @@ def load_emission_factors(source: str, factor_set: str) -> tuple[EmissionFactors
     return climate("wet"), climate("dry"), info
 
 
-def load_gwp(source: str, gwp_set: str) -> tuple[float, TableInfo]:
-    """GWP100 of N₂O in one IPCC assessment report.
+def load_gwp(source: str, gwp_set: str, gas: str = "N2O") -> tuple[float, TableInfo]:
+    """GWP100 of N₂O (or another gas) in one IPCC assessment report.
 
     Parameters
     ----------
     source : str
         Packaged ``ipcc`` or a CSV with columns ``set,gas,value``.
     gwp_set : {"AR4", "AR5", "AR6"}
+    gas : str
+        ``N2O`` or ``CH4``.
 
     Returns
     -------
     (float, TableInfo)
-        GWP100 [kg CO₂e per kg N₂O] and where the table came from.
+        GWP100 [kg CO₂e per kg of the gas] and where the table came from.
 
     Raises
     ------
     ConfigError
-        The table has no N2O row for ``gwp_set``.
+        The table has no row for the gas and ``gwp_set``.
 
     References
     ----------
     IPCC AR4, AR5, AR6 (WG1) GWP100 values (docs/methods/ghg.md §8.1).
     """
     df, info = read_table(source, GWP_TABLES, "tables.gwp", {"set", "gas", "value"})
-    hit = df[(df["set"] == gwp_set) & (df["gas"] == "N2O")]
+    hit = df[(df["set"] == gwp_set) & (df["gas"] == gas)]
     if not len(hit):
-        raise ConfigError(f"tables.gwp: {source} has no N2O value for {gwp_set} (sets: {sorted(set(df['set']))})")
+        raise ConfigError(f"tables.gwp: {source} has no {gas} value for {gwp_set} (sets: {sorted(set(df['set']))})")
     return number(hit["value"].iloc[0], f"tables.gwp ({gwp_set})"), info
 
 
@@ -224,3 +228,72 @@ def load_practice_costs(
     if problems:
         raise ConfigError(problems)
     return costs, money[0], df, info
+
+
+def load_rice_methane(
+    source: str,
+    practices_source: str,
+    water_regime: str,
+    preseason: str,
+    days: float,
+    seasons: float,
+    gwp_ch4: float,
+) -> tuple[RiceMethane, list[TableInfo]]:
+    """Rice CH₄ factors (IPCC 2019 Tables 5.11-5.14) and the organic amendment each practice adds on rice.
+
+    Parameters
+    ----------
+    source : str
+        Packaged ``ipcc`` or a CSV with columns ``parameter,level,value`` (``tables.rice_ch4``).
+    practices_source : str
+        Packaged ``scsmap`` or a CSV with columns ``practice,amendment,roa_t_ha`` (``tables.rice_ch4_practices``).
+    water_regime, preseason : str
+        Levels of ``SF_w`` and ``SF_p`` (``ghg.rice_water_regime``, ``ghg.rice_preseason``).
+    days, seasons : float
+        Cultivation period [d] and seasons per year.
+    gwp_ch4 : float
+        [kg CO₂e per kg CH₄].
+
+    Returns
+    -------
+    (RiceMethane, list of TableInfo)
+
+    Raises
+    ------
+    ConfigError
+        A level or amendment the table does not have.
+
+    References
+    ----------
+    IPCC (2019) Refinement Vol. 4 Ch. 5.5, Tables 5.11-5.14 (docs/methods/ghg.md §8.6).
+    """
+    df, info = read_table(source, RICE_CH4_TABLES, "tables.rice_ch4", {"parameter", "level", "value"})
+    pr, p_info = read_table(
+        practices_source, RICE_PRACTICE_TABLES, "tables.rice_ch4_practices", {"practice", "amendment", "roa_t_ha"}
+    )
+
+    def value(param: str, level: str) -> float:
+        hit = df[(df["parameter"] == param) & (df["level"] == level)]
+        if not len(hit):
+            known = sorted(df.loc[df["parameter"] == param, "level"])
+            raise ConfigError(f"tables.rice_ch4: no {param} row for {level!r}; known: {', '.join(known)}")
+        return number(hit["value"].iloc[0], f"tables.rice_ch4 ({param} {level})")
+
+    amendments = {}
+    for _, row in pr.iterrows():
+        if row["practice"] not in PRACTICE_IDS:
+            raise ConfigError(f"tables.rice_ch4_practices: unknown practice {row['practice']!r}")
+        amendments[row["practice"]] = (
+            number(row["roa_t_ha"], f"tables.rice_ch4_practices ({row['practice']})"),
+            value("CFOA", row["amendment"]),
+        )
+    m = RiceMethane(
+        ef_c=value("EF_c", "global"),
+        sf_w=value("SF_w", water_regime),
+        sf_p=value("SF_p", preseason),
+        days=days,
+        seasons=seasons,
+        gwp_ch4=gwp_ch4,
+        amendments=amendments,
+    )
+    return m, [info, p_info]

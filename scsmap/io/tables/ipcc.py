@@ -154,11 +154,26 @@ def load_tier1(edition: int, soc_ref: str = "ipcc2006", factors: str = "ipcc") -
     if fsel.empty:
         raise ConfigError(f"tables.ipcc_factors: {factors} has no rows for edition {edition}")
     out: dict[tuple[str, str, str], np.ndarray] = {}
+    errors: dict[tuple[str, str, str], np.ndarray] = {}
+    has_error = "error_percent" in fsel.columns
     for key, grp in fsel.groupby(["land_use", "factor", "level"]):
         rows = [(c, number(v, "tables.ipcc_factors")) for c, v in zip(grp["climate"], grp["value"])]
         out[key] = by_zone(rows, "tables.ipcc_factors")
+        if has_error:  # blank cells: no error range transcribed (NaN)
+            err = [
+                (c, number(v, "tables.ipcc_factors error_percent"))
+                for c, v in zip(grp["climate"], grp["error_percent"])
+                if str(v).strip()
+            ]
+            errors[key] = by_zone(err, "tables.ipcc_factors") / 100.0
     return Tier1Tables(
-        edition=edition, socref_edition=s_ed, soc_ref=ref, factors=out, land_use=land_use_ipcc(), rows=records(fsel)
+        edition=edition,
+        socref_edition=s_ed,
+        soc_ref=ref,
+        factors=out,
+        land_use=land_use_ipcc(),
+        rows=records(fsel),
+        errors=errors,
     ), [s_info, f_info]
 
 

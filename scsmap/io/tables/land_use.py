@@ -61,7 +61,7 @@ def load_reclass_table(name: str) -> ReclassTable:
 
 
 def load_land_use_params() -> LandUseParams:
-    """Per-class DR, spin-up/forward target flags and paddy factor (``scsmap/data/land_use_rothc.csv``).
+    """Per-class DR, target flags, paddy factor and NPP coefficient (``scsmap/data/land_use_rothc.csv``).
 
     Returns
     -------
@@ -79,9 +79,11 @@ def load_land_use_params() -> LandUseParams:
     spin = np.zeros(256, bool)
     fwd = np.zeros(256, bool)
     pad = np.ones(256)
+    npp = np.full(256, np.nan)
     code = df["code"].to_numpy(int)
+    npp[code] = df["npp_coefficient"].to_numpy(float)
     dr[code] = df["dr"].to_numpy(float)
     spin[code] = df["spinup"].to_numpy(bool)
     fwd[code] = df["forward"].to_numpy(bool)
     pad[code] = df["paddy_factor"].to_numpy(float)
-    return LandUseParams(dr, spin, fwd, pad)
+    return LandUseParams(dr, spin, fwd, pad, npp)

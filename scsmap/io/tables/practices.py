@@ -62,7 +62,7 @@ def load_practice_rules(source: str = "scsmap", overrides: dict[str, dict] | Non
         source,
         PRACTICE_RULE_TABLES,
         "tables.practice_rules",
-        set(PracticeRule.__dataclass_fields__) - {"tag", "source", "color"},
+        set(PracticeRule.__dataclass_fields__) - {"tag", "source", "color", "requires"},
     )
     overrides = overrides or {}
     unknown = [p for p in overrides if p not in set(df["practice"])]
@@ -100,6 +100,7 @@ def load_practice_rules(source: str = "scsmap", overrides: dict[str, dict] | Non
             marginal_only=_bool(r["marginal_only"], where),
             clay_conditional_zones=_split(r["clay_conditional_zones"]),
             resource=r["resource"].strip(),
+            requires=("" if pd.isna(r.get("requires", "")) else str(r.get("requires", ""))).strip(),
             color=r.get("color") or "#888888",
             tag=r.get("tag", ""),
             source=r.get("source", ""),

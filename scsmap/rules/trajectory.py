@@ -1,0 +1,99 @@
+"""The national SOC trajectory: cumulative sequestration by year, per practice and per RothC scenario.
+
+Pure numpy block sums (docs/methods/practices.md §6.5). A practice changes the stock linearly over the IPCC
+transition period D and then not at all (IPCC 2006 Vol. 4 Ch. 2 eq. 2.25, D = 20 yr), and never beyond the
+room left by the saturation deficit (docs/methods/saturation.md §4.3). The RothC scenarios' path is their
+simulated SOC change since T0 at the end of each recorded forward year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import FloatArray
+
+
+def practice_cumulative(rate: ArrayLike, room: ArrayLike, duration: float, year: float) -> FloatArray:
+    """Cumulative SOC change of a practice after ``year`` years [t C ha-1].
+
+    ``min(rate · min(year, D), room)`` for gains, ``rate · min(year, D)`` for losses (a loss is not capped).
+
+    Parameters
+    ----------
+    rate : array_like
+        Capped rate [t C ha-1 yr-1] (NaN unknown).
+    room : array_like
+        Saturation deficit plus the POC allowance [t C ha-1] (NaN: not capped).
+    duration : float
+        IPCC D [yr]: the years over which the Tier 1 change happens.
+    year : float
+        Years since adoption.
+
+    Returns
+    -------
+    numpy.ndarray
+        [t C ha-1], shape of ``rate``.
+
+    References
+    ----------
+    IPCC (2006) Vol. 4 Ch. 2 eq. 2.25 (linear change over D years); docs/methods/saturation.md §4.3 (cap).
+    """
+    r = np.asarray(rate, dtype="f8")
+    lin = r * min(float(year), float(duration))
+    cap = np.asarray(room, dtype="f8")
+    capped = np.where(np.isfinite(cap), np.minimum(lin, np.maximum(cap, 0.0)), lin)
+    out: FloatArray = np.where(r > 0, capped, lin)
+    return out
+
+
+def practice_path_sums(
+    weight: ArrayLike, rate: ArrayLike, room: ArrayLike, duration: float, years: Sequence[int]
+) -> FloatArray:
+    """Σ w · cumulative change for each year [t C] (weights in ha), NaN rates left out.
+
+    Parameters
+    ----------
+    weight : array_like
+        Cell weights [ha].
+    rate, room : array_like
+        As :func:`practice_cumulative`, same shape as ``weight``.
+    duration : float
+        IPCC D [yr].
+    years : sequence of int
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(years),)`` [t C].
+    """
+    w = np.ravel(np.asarray(weight, dtype="f8"))
+    r = np.ravel(np.asarray(rate, dtype="f8"))
+    c = np.ravel(np.asarray(room, dtype="f8"))
+    ok = np.isfinite(r) & (w > 0)
+    w, r, c = w[ok], r[ok], c[ok]
+    return np.array([float(np.sum(w * practice_cumulative(r, c, duration, y))) for y in years])
+
+
+def weighted_sums(weight: ArrayLike, values: ArrayLike) -> FloatArray:
+    """Σ w · v per leading row of ``values`` over the cells where v is finite [units × ha].
+
+    Parameters
+    ----------
+    weight : array_like
+        ``(*S)`` cell weights [ha].
+    values : array_like
+        ``(k, *S)`` values (NaN left out).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k,)``.
+    """
+    w = np.ravel(np.asarray(weight, dtype="f8"))
+    v = np.asarray(values, dtype="f8").reshape(-1, w.size)
+    ok = np.isfinite(v) & (w > 0)
+    out: FloatArray = np.where(ok, v * w, 0.0).sum(axis=1)
+    return out
