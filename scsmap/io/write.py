@@ -11,6 +11,7 @@ outputs, so the final ``os.replace`` is atomic.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import math
 import shutil
@@ -82,6 +83,33 @@ class FileBlockTarget:
             ds.write(value, 1, window=win)
 
 
+@functools.cache
+def staging_compression() -> dict[str, str]:
+    """Compression of the staging GeoTIFFs: ZSTD level 1 where GDAL has it (written and read back 2-3x faster
+    than DEFLATE, the COG's own compression), else DEFLATE. The COG made from it is the same byte for byte."""
+    from rasterio.io import MemoryFile
+
+    try:
+        with (
+            MemoryFile() as mem,
+            mem.open(
+                driver="GTiff",
+                width=1,
+                height=1,
+                count=1,
+                dtype="uint8",
+                crs="EPSG:4326",
+                transform=rasterio.transform.from_origin(0.0, 1.0, 1.0, 1.0),
+                compress="ZSTD",
+                ZSTD_LEVEL=1,
+            ) as ds,
+        ):
+            ds.write(np.zeros((1, 1, 1), "uint8"))
+        return {"compress": "ZSTD", "ZSTD_LEVEL": "1"}
+    except rasterio.errors.RasterioError:  # pragma: no cover - a GDAL built without zstd
+        return {"compress": "DEFLATE"}
+
+
 def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False):
     """Create the temporary tiled GeoTIFF of a product (band 1), metadata set.
 
@@ -102,9 +130,9 @@ def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool =
         tiled=True,
         blockxsize=tile,
         blockysize=tile,
-        compress="DEFLATE",
         predictor=2 if spec.dtype == "uint8" else 3,
         BIGTIFF="IF_SAFER",
+        **staging_compression(),
         **({"SPARSE_OK": "TRUE"} if sparse else {}),
     )
     ds = rasterio.open(spec.path, "w", **profile)
