@@ -25,7 +25,7 @@ from numba import njit
 from numpy.typing import ArrayLike
 
 from . import params as P
-from ._types import BoolArray, FloatArray
+from ._types import BoolArray, FloatArray, IntArray
 
 #: temperature functions of the loop (``temperature`` argument of :func:`simulate_pixels`)
 ROTHAMSTED, SOILR = 0, 1
@@ -263,10 +263,11 @@ def _annual_map_loop(
             e1 = _exp(k[1] * r * tstep)
             e2 = _exp(k[2] * r * tstep)
             e3 = _exp(k[3] * r * tstep)
+            f_b, f_h = fb[i], fh[i]
             for j in range(4):  # the columns of M: the unit vectors pushed through the year
-                a0, a1, a2, a3 = _push(Y[0, j, i], Y[1, j, i], Y[2, j, i], Y[3, j, i], e0, e1, e2, e3, fb[i], fh[i])
+                a0, a1, a2, a3 = _push(Y[0, j, i], Y[1, j, i], Y[2, j, i], Y[3, j, i], e0, e1, e2, e3, f_b, f_h)
                 Y[0, j, i], Y[1, j, i], Y[2, j, i], Y[3, j, i] = a0 * scale, a1 * scale, a2 * scale, a3 * scale
-            a0, a1, a2, a3 = _push(v[0, i], v[1, i], v[2, i], v[3, i], e0, e1, e2, e3, fb[i], fh[i])
+            a0, a1, a2, a3 = _push(v[0, i], v[1, i], v[2, i], v[3, i], e0, e1, e2, e3, f_b, f_h)
             v[0, i] = a0 * scale + u[0, i]
             v[1, i] = a1 * scale + u[1, i]
             v[2, i] = a2 * scale + u[2, i]
@@ -299,3 +300,56 @@ def annual_map_pixels(
         v,
     )
     return Y.reshape((4, 4, *shape)), v.reshape((4, *shape))
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _advance_loop(c: FloatArray, M: FloatArray, v: FloatArray, years: IntArray) -> None:  # noqa: C901
+    n_scen, n_pix = c.shape[1], c.shape[2]
+    Mp = np.empty((4, 4))
+    Mn = np.empty((4, 4))
+    vp = np.empty((4, n_scen))
+    vn = np.empty(4)
+    cn = np.empty(4)
+    for i in range(n_pix):
+        for a in range(4):
+            for b in range(4):
+                Mp[a, b] = M[a, b, i]
+            for j in range(n_scen):
+                vp[a, j] = v[a, j, i]
+        n = years[i]
+        while n:
+            if n & 1:  # c = Mp c + vp (kernel._matvec, same sums)
+                for j in range(n_scen):
+                    for a in range(4):
+                        cn[a] = Mp[a, 0] * c[0, j, i] + Mp[a, 1] * c[1, j, i] + Mp[a, 2] * c[2, j, i]
+                        cn[a] = cn[a] + Mp[a, 3] * c[3, j, i] + vp[a, j]
+                    for a in range(4):
+                        c[a, j, i] = cn[a]
+            n >>= 1
+            if n:  # (Mp, vp) <- (Mp Mp, Mp vp + vp) (kernel.compose)
+                for j in range(n_scen):
+                    for a in range(4):
+                        vn[a] = Mp[a, 0] * vp[0, j] + Mp[a, 1] * vp[1, j] + Mp[a, 2] * vp[2, j]
+                        vn[a] = vn[a] + Mp[a, 3] * vp[3, j] + vp[a, j]
+                    for a in range(4):
+                        vp[a, j] = vn[a]
+                for a in range(4):
+                    for b in range(4):
+                        Mn[a, b] = Mp[a, 0] * Mp[0, b] + Mp[a, 1] * Mp[1, b] + Mp[a, 2] * Mp[2, b] + Mp[a, 3] * Mp[3, b]
+                for a in range(4):
+                    for b in range(4):
+                        Mp[a, b] = Mn[a, b]
+
+
+def advance_pixels(c: FloatArray, M: FloatArray, v: FloatArray, years: IntArray) -> FloatArray:
+    """:func:`scsmap.rothc.kernel.advance_years` through the compiled loop for pixel vectors.
+
+    ``c`` ``(4, n)`` or ``(4, k, n)`` (``k`` scenarios sharing ``M``), ``M`` ``(4, 4, n)``, ``v`` broadcastable
+    to ``c``, ``years`` ``(n,)`` whole years >= 0. Returns the advanced active pools, shaped as ``c``.
+    """
+    shape = c.shape
+    c3 = np.array(c.reshape(4, -1, shape[-1]), dtype=np.float64)  # a copy: advanced in place
+    v3 = np.ascontiguousarray(np.broadcast_to(v, shape).reshape(c3.shape), dtype=np.float64)
+    n = np.ascontiguousarray(np.broadcast_to(years, (shape[-1],)), dtype=np.int64)
+    cast(Callable[..., None], _advance_loop)(c3, np.ascontiguousarray(M, dtype=np.float64), v3, n)
+    return c3.reshape(shape)

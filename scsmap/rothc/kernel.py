@@ -813,8 +813,12 @@ def advance_years(pools: ArrayLike, M: ArrayLike, v: ArrayLike, years: ArrayLike
     if np.any(yrs < 0):
         raise ValueError("years must be >= 0")
     act, iom = _active_and_iom(pools)
-    c = np.array(act)
     Mp, vp = _f64(M), _f64(v)
+    if COMPILED and Mp.ndim == 3 and act.shape[-1] == Mp.shape[-1] and act.ndim in (2, 3):
+        from .compiled import advance_pixels
+
+        return _with_iom(advance_pixels(act, Mp, vp, yrs), iom)
+    c = np.array(act)
     n: int | IntArray  # whole years: one count, or one per pixel
     if yrs.ndim == 0:
         n = int(yrs)
