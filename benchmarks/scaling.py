@@ -14,9 +14,10 @@ References measured in the same run:
 
 * the **I/O floor** of each size: the time to write the same number of COGs of the same size,
   dtype and creation options (``scsmap.io.write.to_cog``: 512 px tiles, DEFLATE with predictor,
-  overviews) from arrays already in memory — what any pipeline pays for its output. Grids over
-  ``--floor-max-pixels`` are timed on a window of that many pixels and scaled linearly. The last
-  line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size);
+  overviews) from arrays already in memory, as many files at a time as the run converts — what any
+  pipeline pays for its output. It runs in its own process after the run; grids over
+  ``SCSMAP_FLOOR_MAX_PIXELS`` (default 2.5e7) are timed on a window of that many pixels and scaled
+  linearly. The last line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size);
 * the smallest size, extrapolated linearly in pixels (time) and flat (memory).
 
 Usage::
@@ -184,7 +185,6 @@ def child(config: str, out: str, scheduler: str | None) -> None:
     wall = time.perf_counter() - t0
     ny, nx = res.manifest["grid"]["shape"]
     size = sum((Path(out) / e["path"]).stat().st_size for e in res.manifest["products"])
-    floor = io_floor(Path(out), res.manifest["products"], FLOOR_MAX_PIXELS)
     print(
         json.dumps(
             {
@@ -195,80 +195,96 @@ def child(config: str, out: str, scheduler: str | None) -> None:
                 "rss_after": rss,
                 "products": len(res.manifest["products"]),
                 "bytes": size,
-                "io_floor": floor,
             }
         )
     )
 
 
 #: largest window the I/O floor writes whole (bigger grids: timed on a window of this size, scaled linearly)
-FLOOR_MAX_PIXELS = int(os.environ.get("SCSMAP_FLOOR_MAX_PIXELS", 100_000_000))
+FLOOR_MAX_PIXELS = int(os.environ.get("SCSMAP_FLOOR_MAX_PIXELS", 25_000_000))
 
 
-def io_floor(out: Path, entries: list[dict], max_pixels: int) -> float:
+def io_floor(out: Path, max_pixels: int, workers: int) -> float:
     """Seconds to write COGs like the run's products from arrays already in memory (the I/O floor).
 
-    Each product's pixels are read first (not timed), then written with GDAL's COG driver from an
-    in-memory dataset with the creation options of :func:`scsmap.io.write.to_cog`; grids over
-    ``max_pixels`` are timed on a top window of that many pixels and the time is scaled linearly.
+    Every product of ``out/manifest.json`` is read first (not timed); then the same COGs are written with
+    GDAL's COG driver from in-memory datasets with the creation options of :func:`scsmap.io.write.to_cog`
+    (:data:`scsmap.io.write.COG_OPTIONS`, the run's tile size and resampling), ``workers`` files at a time
+    as the run writes them. Grids over ``max_pixels`` are timed on a top window of that many pixels and
+    the time is scaled linearly.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from rasterio.io import MemoryFile
     from rasterio.windows import Window
 
     from scsmap.io.write import COG_OPTIONS
 
-    total = 0.0
+    entries = json.loads((out / "manifest.json").read_text())["products"]
+    items, scale = [], 1.0
     for e in entries:
         with rasterio.open(out / e["path"]) as ds:
             rows = min(ds.height, max(1, max_pixels // ds.width))
-            data = ds.read(1, window=Window(0, 0, ds.width, rows))
             profile = dict(
-                driver="GTiff",
-                width=ds.width,
-                height=rows,
-                count=1,
-                dtype=ds.dtypes[0],
-                crs=ds.crs,
-                transform=ds.transform,
-                nodata=ds.nodata,
-            )
-            scale = ds.height / rows
+                driver="GTiff", width=ds.width, height=rows, count=1, dtype=ds.dtypes[0], crs=ds.crs,
+                transform=ds.transform, nodata=ds.nodata,
+            )  # fmt: skip
             resampling = "NEAREST" if ds.dtypes[0] == "uint8" else "AVERAGE"
-            tile = ds.block_shapes[0][0]
-        dst = out / f".floor_{e['id']}.tif"
-        t0 = time.perf_counter()
+            items.append((e["id"], ds.read(1, window=Window(0, 0, ds.width, rows)), profile, resampling,
+                          ds.block_shapes[0][0]))  # fmt: skip
+            scale = ds.height / rows
+
+    def write(item) -> None:
+        pid, data, profile, resampling, tile = item
         with MemoryFile() as mem, mem.open(**profile) as m:
             m.write(data, 1)
-            rasterio.shutil.copy(
-                m,
-                dst,
-                driver="COG",
-                BLOCKSIZE=str(tile),
-                OVERVIEW_RESAMPLING=resampling,
-                RESAMPLING=resampling,
-                **COG_OPTIONS,
-            )
-        total += (time.perf_counter() - t0) * scale
-        dst.unlink()
-    return total
+            rasterio.shutil.copy(m, out / f".floor_{pid}.tif", driver="COG", BLOCKSIZE=str(tile),
+                                 OVERVIEW_RESAMPLING=resampling, RESAMPLING=resampling, **COG_OPTIONS)  # fmt: skip
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(write, items))
+    wall = time.perf_counter() - t0
+    for pid, *_ in items:
+        (out / f".floor_{pid}.tif").unlink()
+    return wall * scale
 
 
-def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
-    cmd = [sys.executable, __file__, "--child", str(config), str(out)] + (
-        ["--scheduler", scheduler] if scheduler else []
-    )
+def floor_child(out: str, workers: int) -> None:
+    print(json.dumps({"io_floor": io_floor(Path(out), FLOOR_MAX_PIXELS, workers)}))
+
+
+def cog_workers() -> int:
+    """Files a run converts to COG at a time (:func:`scsmap.pipeline.commit.cog_workers` of the default config)."""
+    return os.cpu_count() or 1
+
+
+def _child_json(cmd: list[str], what: str) -> tuple[dict, float]:
+    """Run a child; its last stdout line (JSON) and its peak RSS [MB]."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     stdout = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"run of {config} failed (exit {proc.returncode})")
-    result = json.loads(stdout.strip().splitlines()[-1])
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # the child and the processes it waited for
-    return result
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{what} failed (exit {os.waitstatus_to_exitcode(status)})")
+    return json.loads(stdout.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+
+
+def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
+    """One timed run in a child process, then the I/O floor of its products in another (so that the floor's
+    arrays do not count in the run's peak RSS)."""
+    cmd = [sys.executable, __file__, "--child", str(config), str(out)] + (
+        ["--scheduler", scheduler] if scheduler else []
+    )
+    result, peak_rss = _child_json(cmd, f"run of {config}")
+    result["peak_rss_mb"] = peak_rss
+    floor, _ = _child_json([sys.executable, __file__, "--floor", str(out), str(cog_workers())], "I/O floor")
+    return result | floor
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--floor":
+        floor_child(sys.argv[2], int(sys.argv[3]))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         sched = sys.argv[sys.argv.index("--scheduler") + 1] if "--scheduler" in sys.argv else None
         child(sys.argv[2], sys.argv[3], sched)
