@@ -30,6 +30,7 @@ from pydantic_core import ErrorDetails
 from ..errors import ConfigError
 from .catalogue import LAYERS
 from .schema import Config, FillConfig, InputConfig, check_month_pattern, did_you_mean
+from .units import check_units
 from .yaml_files import load_yaml_text, read_config_file, short_repr
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -83,6 +84,11 @@ def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
             k: (_anchor_one(v, base, None) if isinstance(v, str) and v.endswith(".csv") else v)
             for k, v in tables.items()
         }
+    inputs = data.get("inputs")
+    if isinstance(inputs, dict):
+        lc = inputs.get("land_cover")
+        if isinstance(lc, dict) and isinstance(lc.get("legend"), str) and lc["legend"].lower().endswith(".csv"):
+            data["inputs"] = {**inputs, "land_cover": {**lc, "legend": _anchor_one(lc["legend"], base, None)}}
     return data
 
 
@@ -294,10 +300,9 @@ def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
         if not isinstance(spec, dict):
             continue
         units = spec.get("units")
-        if isinstance(units, str) and units not in LAYERS[name].units:
-            problems.append(
-                f"inputs.{name}.units: {units!r} not understood for {name}; accepted: {', '.join(LAYERS[name].units)}"
-            )
+        problem = check_units(name, units) if isinstance(units, str) else None
+        if problem:
+            problems.append(f"inputs.{name}.units: {problem}")
         p = spec.get("path")
         paths = p if isinstance(p, list) else [p] if isinstance(p, str) else []
         if isinstance(p, str) and "{" in p:

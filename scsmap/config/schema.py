@@ -22,7 +22,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from ..rothc.gsocseq import PIXEL_BATCH
 from ..rules.practices import PRACTICE_IDS
-from .catalogue import LAYERS
+from .catalogue import DEFAULT_LEGEND, LAND_COVER_LEGENDS, LAYERS, LEGEND_ALIASES
+from .units import check_units
 
 #: memory the Monte Carlo draws may hold per worker thread [MB]
 MC_MEMORY_MB = 1024
@@ -122,7 +123,12 @@ class InputConfig(_Model):
         "(/vsicurl/..., /vsizip/..., zip://..., s3://...) reach GDAL unchanged",
     )
     bands: list[int] | None = Field(None, description="1-based band numbers (default: 1, or 1-12 for monthly layers)")
-    units: str = Field(..., description="units the file stores after scale/offset (e.g. 't ha-1', 'g kg-1', 'K')")
+    units: str = Field(
+        ...,
+        description="units the file stores after scale/offset: any unit of the layer's dimension pint reads "
+        "(e.g. 't ha-1', 't/ha', 'g kg-1', 'percent', 'mm month-1', 'K', 'degC'), or 'class' for class codes; "
+        "converted to the layer's canonical unit",
+    )
     scale: float = Field(1.0, description="raw values are multiplied by this first (e.g. 0.1)")
     offset: float = Field(0.0, description="then this is added")
     nodata: float | Literal["none"] | None = Field(
@@ -133,6 +139,12 @@ class InputConfig(_Model):
     resampling: RESAMPLING = Field(
         "auto",
         description="'auto': average when coarsening, bilinear otherwise (continuous); mode / nearest (categorical)",
+    )
+    legend: str | None = Field(
+        None,
+        description="land_cover only: the legend of its codes, mapped to the FAO land-use classes: a packaged legend ("
+        + ", ".join(LAND_COVER_LEGENDS)
+        + "; default esa_cci) or a CSV path with columns code,land_use (relative to the file that declares it)",
     )
     plausibility: bool = Field(
         True,
@@ -263,9 +275,10 @@ class RothCConfig(_Model):
 class TablesConfig(_Model):
     """Lookup tables (packaged names or paths to CSV files; see docs/regionalise.md)."""
 
-    land_cover_reclass: str = Field(
-        "esa_cci_to_fao",
-        description="land cover -> land-use class table: a packaged name or a CSV path with columns code,land_use",
+    land_cover_reclass: str | None = Field(
+        None,
+        description="older spelling of inputs.land_cover.legend (a packaged legend or a CSV path with columns "
+        "code,land_use); give one of the two",
     )
     ipcc_soc_ref: str = Field(
         "ipcc2006",
@@ -626,10 +639,9 @@ class Config(_Model):
                 + f"; known layers: {', '.join(LAYERS)}"
             )
         for name, spec in v.items():
-            if spec.units not in LAYERS[name].units:
-                raise ValueError(
-                    f"{name}: units {spec.units!r} not understood; accepted: {', '.join(LAYERS[name].units)}"
-                )
+            problem = check_units(name, spec.units)
+            if problem:
+                raise ValueError(f"{name}: units {problem}")
         return v
 
     @field_validator("fill")
@@ -654,7 +666,32 @@ class Config(_Model):
             raise ValueError(
                 f"grid.like = {self.grid.like!r} is not one of the inputs ({', '.join(self.inputs) or 'none'})"
             )
+        others = [n for n, spec in self.inputs.items() if spec.legend is not None and n != "land_cover"]
+        if others:
+            raise ValueError(f"inputs.{others[0]}.legend: only the land_cover layer has a legend")
+        lc = self.inputs.get("land_cover")
+        given = [v for v in (lc.legend if lc else None, self.tables.land_cover_reclass) if v is not None]
+        if len(given) == 2 and given[0] != given[1]:
+            raise ValueError(
+                f"inputs.land_cover.legend ({given[0]!r}) and tables.land_cover_reclass ({given[1]!r}) disagree: "
+                "give inputs.land_cover.legend only"
+            )
+        name = given[0] if given else DEFAULT_LEGEND
+        if not name.lower().endswith(".csv") and LEGEND_ALIASES.get(name, name) not in LAND_COVER_LEGENDS:
+            close = did_you_mean(name, [*LAND_COVER_LEGENDS, *LEGEND_ALIASES])
+            raise ValueError(
+                f"land-cover legend {name!r}{close} is neither a packaged legend ({', '.join(LAND_COVER_LEGENDS)}) "
+                "nor a CSV file (columns code,land_use)"
+            )
         return self
+
+    @property
+    def land_cover_legend(self) -> str:
+        """The legend of the land-cover layer: ``inputs.land_cover.legend``, else ``tables.land_cover_reclass``,
+        else ``esa_cci``; a packaged legend's name (aliases resolved) or a CSV path."""
+        lc = self.inputs.get("land_cover")
+        name = (lc.legend if lc else None) or self.tables.land_cover_reclass or DEFAULT_LEGEND
+        return LEGEND_ALIASES.get(name, name)
 
     @property
     def region_id(self) -> str:

@@ -31,6 +31,7 @@ from rasterio.enums import Resampling
 
 from ..config import LAYERS, InputConfig, input_paths
 from ..config.load import local_path
+from ..config.units import conversion, hint
 from ..errors import InputError
 
 CORRUPT_HINT = "the file is corrupt, truncated or not a raster GDAL can read (check it with gdalinfo -checksum)"
@@ -306,7 +307,8 @@ def _to_canonical(
         (numpy input) where a value is infinite after the conversion: an inf in the file or a float32
         overflow of scale/offset.
     """
-    factor, shift = LAYERS[layer].units[spec.units]
+    conv = conversion(layer, spec.units)
+    factor, shift = conv.factor, conv.shift
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         if np.issubdtype(dtype, np.floating):
             nod = np.asarray(nodata).astype(dtype)
@@ -328,9 +330,8 @@ def _to_canonical(
     if a != 1 or b != 0:
         with np.errstate(over="ignore"):  # an overflow becomes inf, refused below
             x = x * a + b
-    transform = LAYERS[layer].transforms.get(spec.units)
-    if transform is not None:  # angles -> percent slope: 100 tan(angle)
-        x = np.tan(np.radians(x) if transform == "tan_degree" else x) * np.float32(100.0)
+    if conv.transform is not None:  # angles -> percent slope: 100 tan(angle)
+        x = np.tan(np.radians(x) if conv.transform == "tan_degree" else x) * np.float32(100.0)
     if isinstance(x, np.ndarray):
         return _finite_block(x, layer, source)
     return x
@@ -425,7 +426,7 @@ def open_layer(
     data.attrs = {"units": LAYERS[layer].unit, "long_name": LAYERS[layer].description}
     data.name = layer
     geobox = GeoBox(first["shape"], first["transform"], first["crs"].to_wkt())
-    factor, shift = LAYERS[layer].units[spec.units]
+    conv = conversion(layer, spec.units)
     info = SourceInfo(
         layer=layer,
         paths=[str(p) for p in dict.fromkeys(p for p, _ in pairs)],
@@ -442,8 +443,9 @@ def open_layer(
             if file_scale != (1.0, 0.0)
             else ""
         )
-        + f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}"
-        + (f", then 100 tan(x {spec.units})" if spec.units in LAYERS[layer].transforms else ""),
+        + f"(raw * {spec.scale} + {spec.offset}) * {conv.factor} + {conv.shift}"
+        + (f", then 100 tan(x {spec.units})" if conv.transform else "")
+        + (f" ({conv.note})" if conv.note else ""),
         geobox=geobox,
         file_scale=file_scale,
     )
@@ -523,7 +525,7 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 f"{spec.units!r}, scale {spec.scale}, offset {spec.offset}) fall outside the physical range "
                 f"{vmin:g}..{vmax:g} {lspec.unit} in {info.paths[0]}",
                 f"declare the units the file really stores in inputs.{layer}.units "
-                f"(accepted: {', '.join(lspec.units)}), or set inputs.{layer}.scale / nodata",
+                f"(accepted: {hint(lspec)}), or set inputs.{layer}.scale / nodata",
             )
     if n_valid and spec.plausibility:
         _check_plausible(info, spec, np.concatenate(samples))
@@ -574,7 +576,7 @@ def _check_plausible(info: SourceInfo, spec: InputConfig, sampled: np.ndarray) -
     """
     layer, lspec = info.layer, LAYERS[info.layer]
     fix = (
-        f"declare the units the file really stores in inputs.{layer}.units (accepted: {', '.join(lspec.units)}), "
+        f"declare the units the file really stores in inputs.{layer}.units (accepted: {hint(lspec)}), "
         f"or, where the values are right, set inputs.{layer}.plausibility: false"
     )
     if lspec.implausible_below is not None:
