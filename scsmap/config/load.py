@@ -29,7 +29,7 @@ from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .catalogue import LAYERS
-from .schema import Config, FillConfig, InputConfig, check_month_pattern, did_you_mean
+from .schema import REMOTE_PREFIXES, Config, FillConfig, InputConfig, check_month_pattern, did_you_mean
 from .units import check_units
 from .yaml_files import load_yaml_text, read_config_file, short_repr
 
@@ -90,10 +90,6 @@ def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
         if isinstance(lc, dict) and isinstance(lc.get("legend"), str) and lc["legend"].lower().endswith(".csv"):
             data["inputs"] = {**inputs, "land_cover": {**lc, "legend": _anchor_one(lc["legend"], base, None)}}
     return data
-
-
-#: path prefixes GDAL reads without a local file (URLs, object stores, virtual file systems)
-REMOTE_PREFIXES = ("/vsi", "http://", "https://", "ftp://", "s3://", "gs://", "az://")
 
 
 def local_path(p: str | Path) -> Path | None:

@@ -34,6 +34,9 @@ MC_MEMORY_MB = 1024
 RESAMPLING = Literal["auto", "nearest", "bilinear", "cubic", "average", "mode", "min", "max", "med"]
 
 
+#: path prefixes GDAL reads without a local file (URLs, object stores, virtual file systems)
+REMOTE_PREFIXES = ("/vsi", "http://", "https://", "ftp://", "s3://", "gs://", "az://")
+
 #: a data file path as written (a local path, a URL or a GDAL virtual path such as /vsicurl/https://...): kept as a
 #: string so that ``//`` in URLs survives; path-like objects are accepted and turned into strings
 DataPath = Annotated[str, BeforeValidator(lambda v: os.fspath(v) if isinstance(v, os.PathLike) else v)]
@@ -703,17 +706,77 @@ class Config(_Model):
         """Output directory: ``outputs.dir`` or ``out/<region_id>``."""
         return self.outputs.dir if self.outputs.dir is not None else Path("out") / self.region_id
 
+    def relative_path(self, path: str | os.PathLike[str]) -> str:
+        """A data path as the products and the digest show it: relative to ``data_dir`` when it lies inside it,
+        else relative to the config file's folder (``../`` where needed); URLs and GDAL virtual paths unchanged.
+
+        So that product tags (``SOURCE_<layer>``) and ``CONFIG_SHA256`` do not depend on where the project
+        sits on a disk (``/home/ana/...`` or ``C:\\Users\\...``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            A path as the loader resolved it (absolute), or a remote path.
+
+        Returns
+        -------
+        str
+            POSIX-style relative path; the path unchanged when it is remote, when the config was not loaded
+            from a file and has no ``data_dir``, or when no relative path exists (another drive).
+        """
+        text = os.fspath(path)
+        prefix = ""
+        if text.startswith("zip://"):
+            prefix, text = "zip://", text.removeprefix("zip://")
+        if text.startswith(REMOTE_PREFIXES) or not os.path.isabs(text.split("!")[0]):
+            return prefix + text
+        target = Path(text.split("!")[0])
+        rest = text[len(text.split("!")[0]) :]
+        bases = [b for b in (self.data_dir, self.source.parent if self.source else None) if b is not None]
+        for base in bases:
+            if target.is_relative_to(base):
+                return prefix + target.relative_to(base).as_posix() + rest
+        if self.source is not None:
+            try:
+                return prefix + Path(os.path.relpath(target, self.source.parent)).as_posix() + rest
+            except ValueError:  # another drive (Windows)
+                pass
+        return prefix + text
+
     def digest(self) -> str:
         """sha256 of the validated config (JSON, sorted keys): identifies a run's settings.
 
-        The ``compute`` section (where the graph runs) is left out: it never changes the outputs.
+        The ``compute`` section (where the graph runs) is left out: it never changes the outputs. Data paths
+        enter relative to ``data_dir`` or the config's folder (:meth:`relative_path`), and ``data_dir`` relative
+        to the config's folder, so the digest does not change when the project moves to another folder or
+        machine.
 
         Returns
         -------
         str
             Hex digest (``CONFIG_SHA256`` of the products).
         """
-        blob = json.dumps(self.model_dump(mode="json", exclude={"compute"}), sort_keys=True).encode()
+        data = self.model_dump(mode="json", exclude={"compute"})
+        rel = self.relative_path
+        if self.data_dir is not None and self.source is not None:
+            try:
+                data["data_dir"] = Path(os.path.relpath(self.data_dir, self.source.parent)).as_posix()
+            except ValueError:  # another drive (Windows)
+                pass
+        for spec in data["inputs"].values():
+            spec["path"] = [rel(p) for p in spec["path"]] if isinstance(spec["path"], list) else rel(spec["path"])
+            if isinstance(spec.get("legend"), str) and spec["legend"].lower().endswith(".csv"):
+                spec["legend"] = rel(spec["legend"])
+        boundary = data["region"].get("boundary")
+        for key in ("path", "countries"):
+            if boundary and isinstance(boundary.get(key), str):
+                boundary[key] = rel(boundary[key])
+        for unit in data["statistics"]["admin"]:
+            unit["path"] = rel(unit["path"])
+        data["tables"] = {
+            k: rel(v) if isinstance(v, str) and v.lower().endswith(".csv") else v for k, v in data["tables"].items()
+        }
+        blob = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
 

@@ -108,7 +108,8 @@ class Derived(Resolver):
         src = self.inputs.sources[name]
         self.note(
             name,
-            f"input layer {', '.join(src.paths)} ({src.units_declared} -> {src.unit}; resampling "
+            f"input layer {', '.join(self.cfg.relative_path(p) for p in src.paths)} ({src.units_declared} -> "
+            f"{src.unit}; resampling "
             f"{self.inputs.resampling[name]})",
             keep=True,
         )
@@ -269,5 +270,6 @@ class Derived(Resolver):
             raise Unavailable("no `land_cover` or `land_use` input layer")
         table = load_reclass_table(self.cfg.land_cover_legend)
         land_cover = self.input("land_cover")
-        self.note("land_use", f"land_cover reclassified with table {table.name}")
+        shown = self.cfg.relative_path(table.name) if table.name.lower().endswith(".csv") else table.name
+        self.note("land_use", f"land_cover reclassified with table {shown}")
         return reclassify(land_cover, table, source=self.inputs.sources["land_cover"].paths[0], legends=legend_codes())
