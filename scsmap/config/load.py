@@ -157,7 +157,7 @@ def config_chain(path: str | os.PathLike[str]) -> list[Path]:
 
 def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
     p = expand_env(p)
-    if p.startswith("zip://") or p.startswith(REMOTE_PREFIXES) or os.path.isabs(p):
+    if p.startswith(("zip://", *REMOTE_PREFIXES)) or os.path.isabs(p):
         return p
     return str(((Path(data_dir) if data_dir else base) / p).resolve())
 

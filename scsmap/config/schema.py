@@ -8,6 +8,7 @@ path resolution are in :mod:`scsmap.config.load`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -207,6 +208,13 @@ class ParametersConfig(_Model):
 
     depth_cm: float = Field(30.0, gt=0, le=100, description="soil depth of the SOC stock, cm")
     horizon_years: int = Field(20, ge=1, le=200, description="time horizon of potentials, years")
+    t0_year: int = Field(
+        2020,
+        ge=1900,
+        le=2200,
+        description="year of T0, the start of the horizon (GSOCseq: 2020, forward run 2020-2040, methods §1.1); "
+        "the data's time in the STAC catalogue: datetime T0, start_datetime T0, end_datetime T0 + horizon_years",
+    )
     rate_4p1000: float = Field(0.004, gt=0, lt=1, description="4 per 1000 target rate, yr-1")
     lst_bias_c: float = Field(
         0.0,
@@ -501,6 +509,15 @@ class OutputsConfig(_Model):
     overwrite: bool = Field(False, description="replace existing outputs")
     products: list[str] | None = Field(None, description="product ids to write (default: all that the inputs allow)")
     nodata: float = Field(-9999.0, description="nodata value of float products")
+    license: str = Field(
+        "other",
+        pattern=r"^[A-Za-z0-9.+-]+$",
+        description="licence of the products, an SPDX identifier (e.g. CC-BY-4.0, the licence your inputs allow) or "
+        "'other'; written into the STAC catalogue with a link (the SPDX page, or license_url)",
+    )
+    license_url: str | None = Field(
+        None, description="where the products' terms are written (a URL); the STAC licence link for 'other'"
+    )
     tile_size: int = Field(
         512,
         ge=128,
@@ -759,10 +776,8 @@ class Config(_Model):
         data = self.model_dump(mode="json", exclude={"compute"})
         rel = self.relative_path
         if self.data_dir is not None and self.source is not None:
-            try:
+            with contextlib.suppress(ValueError):  # another drive (Windows): kept absolute
                 data["data_dir"] = Path(os.path.relpath(self.data_dir, self.source.parent)).as_posix()
-            except ValueError:  # another drive (Windows)
-                pass
         for spec in data["inputs"].values():
             spec["path"] = [rel(p) for p in spec["path"]] if isinstance(spec["path"], list) else rel(spec["path"])
             if isinstance(spec.get("legend"), str) and spec["legend"].lower().endswith(".csv"):
