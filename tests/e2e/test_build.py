@@ -7,6 +7,7 @@ import shutil
 import time
 
 from click.testing import CliRunner
+from conftest import SAMPLE
 from helpers import demo_config_dict, dump_config
 
 import scsmap
@@ -17,7 +18,7 @@ def _config(tmp_path, depth=30):
     raw = demo_config_dict()
     soc = tmp_path / "soc.tif"  # a copy: the test touches it
     if not soc.exists():
-        shutil.copy(raw["inputs"]["soc_stock"]["path"], soc)
+        shutil.copy(SAMPLE / raw["inputs"]["soc_stock"]["path"], soc)
     raw["inputs"]["soc_stock"]["path"] = str(soc)
     raw["outputs"] = {"products": ["soc_t0", "target_4p1000", "land_use", "saturation_deficit"]}
     raw["parameters"] = {**raw.get("parameters", {}), "depth_cm": depth}
