@@ -462,7 +462,8 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
     Returns
     -------
     dict
-        ``min``, ``max``, ``valid_fraction`` of the decimated window.
+        ``min``, ``max``, ``valid_fraction`` of the decimated window; for class layers also ``codes``, the
+        class codes sampled (at most 300).
 
     Raises
     ------
@@ -537,6 +538,9 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 "a class map must hold integer codes; check the band and the scale",
             )
     info.preflight = {"min": lo, "max": hi, "valid_fraction_sampled": n_valid / max(n_total, 1)}
+    if lspec.kind == "categorical":  # the class codes seen (legend checks, scsmap init)
+        codes = np.unique(np.concatenate(samples))
+        info.preflight["codes"] = [int(c) for c in codes[:300] if c == np.round(c)]
     return info.preflight
 
 
