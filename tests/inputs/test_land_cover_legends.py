@@ -154,3 +154,13 @@ def test_reclass_of_a_small_array_with_each_legend():
         x = np.array([[t.codes[0], np.nan], [t.codes[-1], t.codes[len(t.codes) // 2]]])
         out = reclass_block(x, t.codes, t.classes)
         assert np.isnan(out[0, 1]) and out[0, 0] == t.classes[0] and out[1, 0] == t.classes[-1]
+
+
+def test_legends_table_of_the_docs_lists_every_packaged_legend():
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "regionalise.md").read_text(encoding="utf-8")
+    block = text.split("| `legend` | product | table (`scsmap/data/`) |")[1].split("\n\n")[0]
+    rows = [r.split("|")[1:4] for r in block.strip().splitlines()[1:]]
+    documented = {cells[0].strip().split()[0].strip("`"): cells[2].strip().strip("`") for cells in rows}
+    assert documented == {name: legend_file(name) for name in LAND_COVER_LEGENDS}
