@@ -374,6 +374,13 @@ def open_layer(
     for path, band in pairs:
         with _open(path, layer) as src:
             if band < 1 or band > src.count:
+                if LAYERS[layer].months and src.count < 12 and len(pairs) >= 12 and len({p for p, _ in pairs}) == 1:
+                    raise InputError(
+                        f"layer {layer!r}: {path} has {src.count} band(s); a monthly layer needs 12 values "
+                        f"(January..December), and inputs.{layer}.bands asks for band {band}"
+                        + (": this is an annual file, which cannot stand for monthly values" if src.count == 1 else ""),
+                        "give a 12-band file, 12 files (a list or a {month:02d} pattern) of monthly values",
+                    )
                 raise InputError(
                     f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
                     f"fix inputs.{layer}.bands",

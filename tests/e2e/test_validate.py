@@ -97,3 +97,19 @@ def test_inputs_warns_of_land_cover_codes_outside_the_legend(tmp_path):
     result = invoke("validate", "--inputs", _write(tmp_path, edit))
     assert result.exit_code == 0, result.output
     assert "land_cover: codes" in result.stderr and "globcover2009" in result.stderr
+
+
+def test_one_band_annual_file_with_monthly_bands_is_named_as_annual(tmp_path):
+    """Twelve bands asked of a one-band file: the message says it is annual, not 'band 2 requested'."""
+    import numpy as np
+    from helpers import SMALL_SHAPE, write_small_raster
+
+    annual = write_small_raster(tmp_path / "prec_annual.tif", np.full(SMALL_SHAPE, 700, "float32"))
+
+    def edit(raw):
+        raw["inputs"]["precipitation"] = {"path": str(annual), "units": "mm", "bands": list(range(1, 13))}
+
+    result = invoke("validate", "--inputs", _write(tmp_path, edit))
+    assert result.exit_code == 2, result.output
+    assert "annual file" in result.stderr and "12 values" in result.stderr
+    assert "band 2 requested" not in result.stderr
