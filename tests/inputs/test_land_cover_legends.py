@@ -113,8 +113,9 @@ def test_unknown_legend_and_conflicting_keys_are_config_errors(tmp_path):
 def test_globcover_file_with_its_legend_agrees_with_esa_cci(tmp_path):
     """The MKD GlobCover 2009 file read with `legend: globcover2009` gives a land-use map that agrees with the
     ESA CCI 2010 map read with the default legend on most pixels (two independent products of two years)."""
-    gc = run(_lc_config(tmp_path, MKD / "landcover" / "globcover2009_wgs84_300m.tif", "globcover2009", name="gc"))
-    esa = run(_lc_config(tmp_path, MKD / "landcover" / "esacci_lc2010_1km.tif", name="esa"))
+    gc_cfg = _lc_config(tmp_path, MKD / "landcover" / "globcover2009_wgs84_300m.tif", "globcover2009", name="gc")
+    gc = run(gc_cfg, out=tmp_path / "gc")
+    esa = run(_lc_config(tmp_path, MKD / "landcover" / "esacci_lc2010_1km.tif", name="esa"), out=tmp_path / "esa")
     with rasterio.open(gc.out_dir / "land_use.tif") as a, rasterio.open(esa.out_dir / "land_use.tif") as b:
         x, y = a.read(1), b.read(1)
         valid = (x != a.nodata) & (y != b.nodata)
