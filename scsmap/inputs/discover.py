@@ -467,7 +467,8 @@ def config_text(
     region_name = root.name if root.name.lower() not in ("soil", "data", "inputs", "rasters") else root.parent.name
     if iso3 and len(region_name) <= 3:
         region_name = iso3
-    lines.append(f"  name: {_q(region_name.replace('_', ' ').title())}   # CHECK: the region's name (from the folder)")
+    shown = region_name if region_name == iso3 else region_name.replace("_", " ").title()
+    lines.append(f"  name: {_q(shown)}   # CHECK: the region's name (from the folder)")
     checks += 1
     if iso3:
         lines.append(f"  iso3: {iso3}   # CHECK: ISO 3166-1 alpha-3 code, guessed from the file names")

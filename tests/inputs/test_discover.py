@@ -119,6 +119,7 @@ def test_init_on_mkd_finds_monthly_climate_boundary_and_legend(tmp_path):
     raw = yaml.safe_load(res.text)
     ins = raw["inputs"]
     assert raw["region"]["iso3"] == "MKD" and raw["region"]["boundary"]["path"] == "boundary/MKD_un_bnda.shp"
+    assert raw["region"]["name"] == "MKD"  # the folder's name is the ISO3 code
     assert ins["precipitation"]["path"] == "climate/chelsa12_prec_m{month:02d}_1km.tif"
     assert ins["lst_day"]["units"] == ins["lst_night"]["units"] == "K"
     assert ins["land_cover"]["legend"] in ("globcover2009", "esa_cci")
