@@ -15,24 +15,39 @@ from .common import config_argument, fail, guarded, setup_logging
 @click.option(
     "--inputs/--no-inputs",
     default=False,
-    help="Also open every input and check CRS, overlap, nodata and physical ranges.",
+    help="Also open every input and check CRS, overlap, nodata, units and physical ranges over the region "
+    "(all layers at once), and the land-cover codes against the legend.",
 )
 def validate(config: str, inputs: bool) -> None:
-    """Check CONFIG and report every problem with its YAML path and a hint.
+    """Check CONFIG, report every problem with its YAML path and a hint, and predict the run.
 
-    Exit status 0 when valid, 2 otherwise.
+    \b
+    Prints what a run will make: "will make N products; will skip M", the reasons with how many
+    products each skips, and warnings for headline products (SOC stock, practices, RothC
+    scenarios) that will be skipped and for inputs no product uses. Without --inputs the files
+    are not opened and the prediction comes from the config alone.
+
+    Exit status 0 when valid (warnings included), 2 otherwise.
     """
     from ..config import load_config
-    from ..inputs.align import assemble_inputs
+    from ..pipeline.plan import predict
 
     setup_logging(0, True)
     try:
         cfg = load_config(config)
-        if inputs:
-            assemble_inputs(cfg)
+        pred = predict(cfg, read_inputs=inputs)
     except ScsmapError as exc:
         fail(exc, 0)
     click.echo(f"{config}: valid ({len(cfg.inputs)} input layer(s): {', '.join(cfg.inputs)})")
+    if not pred.inputs_read:
+        click.echo("  (files not opened: scsmap validate --inputs checks them over the region)")
+    click.echo(
+        f"will make {len(pred.products)} product(s); will skip {len(pred.skipped)}" + (":" if pred.skipped else "")
+    )
+    for why, count in pred.skipped_by_reason():
+        click.echo(f"  {count:>3} x {why}")
+    for w in pred.warnings:
+        click.secho(f"warning: {w}", fg="yellow", err=True)
 
 
 @click.command()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .build import build
 from .config import inputs, products, schema, validate
+from .init import init
 from .outputs import mosaic, report, stats, summary
 from .rothc import rothc
 from .run import run
@@ -25,13 +27,15 @@ def main() -> None:
 
     \b
     Quick start:
+      scsmap init my_data/ --out my_region.yaml # a config guessed from a folder of rasters
       scsmap run configs/regions/demo.yaml      # embedded North Macedonia sample
+      scsmap build my_region.yaml               # maps, stats, report: only what is out of date
       scsmap validate configs/regions/mkd.yaml  # check a config, list every error
       scsmap products                           # what can be written, with units
     """
 
 
-for _command in (run, validate, schema, products, stats, report, mosaic, inputs, summary, rothc):
+for _command in (init, run, build, validate, schema, products, stats, report, mosaic, inputs, summary, rothc):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

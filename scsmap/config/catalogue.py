@@ -1,8 +1,9 @@
 """The input layers scsmap knows: canonical units, accepted units, physical ranges.
 
 Each input in a region config is declared under one of these names with the units
-its file stores. At ingest the values are converted to the canonical unit
-(``value_canonical = (raw * scale + offset) * factor + shift``) and checked
+its file stores: any unit of the canonical unit's dimension, parsed and converted by
+pint (:mod:`scsmap.config.units`). At ingest the values are converted to the canonical
+unit (``value_canonical = (raw * scale + offset) * factor + shift``) and checked
 against the layer's physical range, so that a file in g kg-1 declared as % or a
 temperature in K declared as degC is refused with a clear message instead of
 producing wrong maps.
@@ -32,9 +33,9 @@ class LayerSpec:
         What the layer holds, with its depth where relevant.
     unit : str
         Canonical unit inside scsmap.
-    units : dict of str to (float, float)
-        Accepted declared units mapped to ``(factor, shift)`` so that
-        ``canonical = declared * factor + shift``.
+    units : tuple of str
+        Spellings shown in hints and docs (the canonical one first). They are examples: any unit
+        of the canonical unit's dimension is accepted (:func:`scsmap.config.units.conversion`).
     valid_range : (float, float) or None
         Physical range in the canonical unit; values outside it are refused.
     kind : {"continuous", "categorical"}
@@ -56,27 +57,35 @@ class LayerSpec:
     fraction_check : bool
         A share in %: sampled values that all lie in 0..1, not all whole, are refused as a
         fraction (0-1) declared as % (a 100-fold mistake).
+    period : {"month", "year"} or None
+        Each band is a total over this period (monthly precipitation, frost days per year): a
+        declared total without the period (``mm``, ``days``) is read as the total of one period.
+    water : bool
+        A depth of water (precipitation, PET): a water mass per area (``kg m-2``) is accepted too.
+    angles : bool
+        An angle (degree, rad) is accepted and turned into percent by ``100 tan(angle)`` (slope).
     """
 
     name: str
     description: str
     unit: str
-    units: dict[str, tuple[float, float]]
+    units: tuple[str, ...]
     valid_range: tuple[float, float] | None
     kind: Kind = "continuous"
     months: bool = False
     series: bool = False
     yearly: bool = False
     aliases: tuple[str, ...] = field(default_factory=tuple)
-    #: declared units that need a non-linear step after the linear one (name of the transform)
-    transforms: dict[str, str] = field(default_factory=dict)
     implausible_below: tuple[float, float] | None = None
     implausible_why: str = ""
     fraction_check: bool = False
+    period: str | None = None
+    water: bool = False
+    angles: bool = False
 
 
-_PERCENT = {"%": (1.0, 0.0), "g kg-1": (0.1, 0.0), "g/kg": (0.1, 0.0), "permille": (0.1, 0.0), "fraction": (100.0, 0.0)}
-_TEMPERATURE = {"degC": (1.0, 0.0), "°C": (1.0, 0.0), "K": (1.0, -273.15)}
+_PERCENT = ("%", "g kg-1", "g/kg", "permille", "fraction")
+_TEMPERATURE = ("degC", "°C", "K")
 
 LAYERS: dict[str, LayerSpec] = {
     spec.name: spec
@@ -85,7 +94,7 @@ LAYERS: dict[str, LayerSpec] = {
             "soc_stock",
             "SOC stock 0-30 cm (t C per ha)",
             "t ha-1",
-            {"t ha-1": (1.0, 0.0), "Mg ha-1": (1.0, 0.0), "kg m-2": (10.0, 0.0), "g m-2": (0.01, 0.0)},
+            ("t ha-1", "Mg ha-1", "kg m-2", "g m-2"),
             (0.0, 1000.0),
             implausible_below=(10.0, 20.0),
             implausible_why="the values look like kg m-2 (1 kg m-2 = 10 t ha-1) or like an SOC content in g kg-1, "
@@ -95,7 +104,7 @@ LAYERS: dict[str, LayerSpec] = {
             "organic_carbon",
             "soil organic carbon content of the fine earth, 0-30 cm",
             "%",
-            {**_PERCENT, "dg kg-1": (0.01, 0.0)},
+            (*_PERCENT, "dg kg-1"),
             (0.0, 60.0),
             implausible_below=(0.3, 1.0),
             implausible_why="too little carbon for a topsoil almost everywhere: the values look 10 times too small "
@@ -105,13 +114,7 @@ LAYERS: dict[str, LayerSpec] = {
             "bulk_density",
             "bulk density of the fine earth, 0-30 cm",
             "g cm-3",
-            {
-                "g cm-3": (1.0, 0.0),
-                "t m-3": (1.0, 0.0),
-                "kg dm-3": (1.0, 0.0),
-                "cg cm-3": (0.01, 0.0),
-                "kg m-3": (0.001, 0.0),
-            },
+            ("g cm-3", "t m-3", "kg dm-3", "cg cm-3", "kg m-3"),
             (0.05, 2.65),
             implausible_below=(0.4, 0.8),
             implausible_why="too light for mineral soil almost everywhere (peat is 0.1-0.3): the values look scaled "
@@ -121,7 +124,7 @@ LAYERS: dict[str, LayerSpec] = {
             "coarse_fragments",
             "coarse fragments (> 2 mm), 0-30 cm, volume share",
             "%",
-            {"%": (1.0, 0.0), "cm3 dm-3": (0.1, 0.0), "permille": (0.1, 0.0), "fraction": (100.0, 0.0)},
+            ("%", "cm3 dm-3", "permille", "fraction"),
             (0.0, 100.0),
             fraction_check=True,
         ),
@@ -129,37 +132,35 @@ LAYERS: dict[str, LayerSpec] = {
             "clay",
             "clay (< 2 um) share of the fine earth, 0-30 cm",
             "%",
-            dict(_PERCENT),
+            _PERCENT,
             (0.0, 100.0),
             fraction_check=True,
         ),
-        LayerSpec(
-            "silt", "silt share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0), fraction_check=True
-        ),
-        LayerSpec(
-            "sand", "sand share of the fine earth, 0-30 cm", "%", dict(_PERCENT), (0.0, 100.0), fraction_check=True
-        ),
+        LayerSpec("silt", "silt share of the fine earth, 0-30 cm", "%", _PERCENT, (0.0, 100.0), fraction_check=True),
+        LayerSpec("sand", "sand share of the fine earth, 0-30 cm", "%", _PERCENT, (0.0, 100.0), fraction_check=True),
         LayerSpec(
             "clay_activity",
             "dominant clay mineralogy: 1 = high-activity 2:1 clays (HAC), "
             "0 = low-activity 1:1 clays (LAC); a share in between is allowed",
             "1",
-            {"1": (1.0, 0.0), "%": (0.01, 0.0)},
+            ("1", "%"),
             (0.0, 1.0),
         ),
         LayerSpec(
             "precipitation",
             "monthly precipitation (12 bands, Jan-Dec)",
             "mm month-1",
-            {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0), "cm month-1": (10.0, 0.0), "m month-1": (1000.0, 0.0)},
+            ("mm month-1", "mm", "cm month-1", "m month-1", "kg m-2 month-1"),
             (0.0, 3000.0),
             months=True,
+            period="month",
+            water=True,
         ),
         LayerSpec(
             "temperature",
             "monthly mean air temperature (12 bands, Jan-Dec)",
             "degC",
-            dict(_TEMPERATURE),
+            _TEMPERATURE,
             (-70.0, 50.0),
             months=True,
         ),
@@ -167,7 +168,7 @@ LAYERS: dict[str, LayerSpec] = {
             "lst_day",
             "monthly mean daytime land-surface temperature (12 bands)",
             "degC",
-            dict(_TEMPERATURE),
+            _TEMPERATURE,
             (-80.0, 90.0),
             months=True,
         ),
@@ -175,7 +176,7 @@ LAYERS: dict[str, LayerSpec] = {
             "lst_night",
             "monthly mean night-time land-surface temperature (12 bands)",
             "degC",
-            dict(_TEMPERATURE),
+            _TEMPERATURE,
             (-90.0, 60.0),
             months=True,
         ),
@@ -183,15 +184,17 @@ LAYERS: dict[str, LayerSpec] = {
             "pet",
             "monthly potential evapotranspiration (12 bands, Jan-Dec)",
             "mm month-1",
-            {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)},
+            ("mm month-1", "mm"),
             (0.0, 1000.0),
             months=True,
+            period="month",
+            water=True,
         ),
         LayerSpec(
             "temperature_spinup",
             "monthly mean air temperature of the spin-up period (GSOCseq: 1981-2000 climatology)",
             "degC",
-            dict(_TEMPERATURE),
+            _TEMPERATURE,
             (-70.0, 50.0),
             months=True,
         ),
@@ -199,23 +202,27 @@ LAYERS: dict[str, LayerSpec] = {
             "precipitation_spinup",
             "monthly precipitation of the spin-up period",
             "mm month-1",
-            {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)},
+            ("mm month-1", "mm"),
             (0.0, 3000.0),
             months=True,
+            period="month",
+            water=True,
         ),
         LayerSpec(
             "pet_spinup",
             "monthly potential evapotranspiration of the spin-up period",
             "mm month-1",
-            {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)},
+            ("mm month-1", "mm"),
             (0.0, 1000.0),
             months=True,
+            period="month",
+            water=True,
         ),
         LayerSpec(
             "temperature_warmup",
             "monthly mean air temperature, year by year over the warm-up (GSOCseq: 2001-2020, 240 bands)",
             "degC",
-            dict(_TEMPERATURE),
+            _TEMPERATURE,
             (-70.0, 50.0),
             months=True,
             series=True,
@@ -224,34 +231,38 @@ LAYERS: dict[str, LayerSpec] = {
             "precipitation_warmup",
             "monthly precipitation, year by year over the warm-up",
             "mm month-1",
-            {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)},
+            ("mm month-1", "mm"),
             (0.0, 3000.0),
             months=True,
+            period="month",
+            water=True,
             series=True,
         ),
         LayerSpec(
             "pet_warmup",
             "monthly potential evapotranspiration, year by year over the warm-up",
             "mm month-1",
-            {"mm month-1": (1.0, 0.0), "mm": (1.0, 0.0)},
+            ("mm month-1", "mm"),
             (0.0, 1000.0),
             months=True,
+            period="month",
+            water=True,
             series=True,
         ),
         LayerSpec(
             "cover",
             "monthly RothC soil-cover factor c (0.6 vegetated .. 1 bare; 12 bands)",
             "1",
-            {"1": (1.0, 0.0)},
+            ("1",),
             (0.0, 1.0),
             months=True,
         ),
-        LayerSpec("dr", "DPM/RPM ratio of the plant C input", "1", {"1": (1.0, 0.0)}, (0.0, 10.0)),
+        LayerSpec("dr", "DPM/RPM ratio of the plant C input", "1", ("1",), (0.0, 10.0)),
         LayerSpec(
             "land_use",
             "land-use class codes, FAO GSOCseq classes (methods §1.3)",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             (0.0, 254.0),
             kind="categorical",
         ),
@@ -278,26 +289,24 @@ LAYERS: dict[str, LayerSpec] = {
             "land_cover",
             "land-cover class codes (e.g. ESA CCI LC)",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             None,
             kind="categorical",
         ),
-        LayerSpec(
-            "elevation", "elevation above sea level", "m", {"m": (1.0, 0.0), "km": (1000.0, 0.0)}, (-500.0, 9000.0)
-        ),
+        LayerSpec("elevation", "elevation above sea level", "m", ("m", "km"), (-500.0, 9000.0)),
         LayerSpec(
             "slope",
             "terrain slope (rise over run)",
             "%",
-            {"%": (1.0, 0.0), "degree": (1.0, 0.0), "rad": (1.0, 0.0)},
+            ("%", "degree", "rad"),
             (0.0, 1000.0),
-            transforms={"degree": "tan_degree", "rad": "tan_radian"},
+            angles=True,
         ),
         LayerSpec(
             "temperature_min",
             "monthly mean of the daily minimum air temperature (12 bands)",
             "degC",
-            dict(_TEMPERATURE),
+            _TEMPERATURE,
             (-80.0, 45.0),
             months=True,
         ),
@@ -305,7 +314,7 @@ LAYERS: dict[str, LayerSpec] = {
             "temperature_max",
             "monthly mean of the daily maximum air temperature (12 bands)",
             "degC",
-            dict(_TEMPERATURE),
+            _TEMPERATURE,
             (-60.0, 60.0),
             months=True,
         ),
@@ -313,14 +322,15 @@ LAYERS: dict[str, LayerSpec] = {
             "frost_days",
             "days with frost per year (IPCC 2019 climate-zone rule)",
             "d yr-1",
-            {"d yr-1": (1.0, 0.0), "days": (1.0, 0.0)},
+            ("d yr-1", "days"),
             (0.0, 366.0),
+            period="year",
         ),
         LayerSpec(
             "wrb",
             "WRB reference soil group codes (legend in tables.wrb_legend)",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             None,
             kind="categorical",
         ),
@@ -328,7 +338,7 @@ LAYERS: dict[str, LayerSpec] = {
             "baseline_tillage",
             "current cropland tillage: 1 full, 2 reduced, 3 no-till",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             (1.0, 3.0),
             kind="categorical",
         ),
@@ -337,7 +347,7 @@ LAYERS: dict[str, LayerSpec] = {
             "current cropland C input level: 1 low, 2 medium, 3 high without manure, "
             "4 high with manure (IPCC Table 5.5)",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             (1.0, 4.0),
             kind="categorical",
         ),
@@ -346,9 +356,25 @@ LAYERS: dict[str, LayerSpec] = {
             "current grassland state: 1 nominal, 2 moderately degraded, 3 severely "
             "degraded, 4 improved, 5 high-intensity grazing (IPCC Table 6.2)",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             (1.0, 5.0),
             kind="categorical",
         ),
     ]
 }
+
+#: packaged land-cover legends (``inputs.land_cover.legend``), each mapped to the FAO GSOCseq land-use classes
+#: (docs/methods/gsocseq.md §1.3) by ``scsmap/data/<name>_to_fao.csv`` with a source per row
+LAND_COVER_LEGENDS: dict[str, str] = {
+    "esa_cci": "ESA CCI-LC / C3S land cover (300 m, 1992 on)",
+    "worldcover": "ESA WorldCover (10 m, 2020 and 2021)",
+    "cgls_lc100": "Copernicus Global Land Service LC100 discrete classification (100 m, 2015-2019)",
+    "globcover2009": "ESA GlobCover 2009 (300 m)",
+    "modis_igbp": "MODIS MCD12Q1 LC_Type1, IGBP classes (500 m)",
+    "corine": "CORINE Land Cover, CLC codes 111-523 (Europe; vector data, Copernicus 100 m raster in Earth Engine)",
+    "corine_grid": "CORINE Land Cover 100 m raster of the EEA, GRID_CODE 1-44 (48 no data)",
+}
+#: older names of packaged legends
+LEGEND_ALIASES = {"esa_cci_to_fao": "esa_cci"}
+#: the legend of a land-cover layer when the config names none (the GSOCseq land cover)
+DEFAULT_LEGEND = "esa_cci"

@@ -1,9 +1,11 @@
 """Loading a region config: YAML files, ``extends:`` chains, paths, overrides, clear errors.
 
-A region config is a YAML file that usually ``extends:`` ``configs/defaults.yaml``
-and overrides what the region needs: its boundary, its input layers (each with the
-units its file stores), how missing soil properties are filled, and where the
-outputs go. :func:`load_config` merges the files, resolves relative paths and
+A region config is a YAML file that overrides what the region needs: its boundary,
+its input layers (each with the units its file stores), how missing soil properties
+are filled, and where the outputs go. Every config chain starts from the packaged
+defaults (``scsmap/data/defaults.yaml``, :data:`PACKAGED_DEFAULTS`); a config may
+``extends:`` a parent file of its own (e.g. a country's shared settings), which
+itself starts from them. :func:`load_config` merges the files, resolves relative paths and
 validates everything at once (:mod:`scsmap.config.schema`), so that ``scsmap
 validate`` can report *every* problem with its YAML path and a hint.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,7 +29,8 @@ from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .catalogue import LAYERS
-from .schema import Config, FillConfig, InputConfig, check_month_pattern, did_you_mean
+from .schema import REMOTE_PREFIXES, Config, FillConfig, InputConfig, check_month_pattern, did_you_mean
+from .units import check_units
 from .yaml_files import load_yaml_text, read_config_file, short_repr
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -80,11 +84,12 @@ def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
             k: (_anchor_one(v, base, None) if isinstance(v, str) and v.endswith(".csv") else v)
             for k, v in tables.items()
         }
+    inputs = data.get("inputs")
+    if isinstance(inputs, dict):
+        lc = inputs.get("land_cover")
+        if isinstance(lc, dict) and isinstance(lc.get("legend"), str) and lc["legend"].lower().endswith(".csv"):
+            data["inputs"] = {**inputs, "land_cover": {**lc, "legend": _anchor_one(lc["legend"], base, None)}}
     return data
-
-
-#: path prefixes GDAL reads without a local file (URLs, object stores, virtual file systems)
-REMOTE_PREFIXES = ("/vsi", "http://", "https://", "ftp://", "s3://", "gs://", "az://")
 
 
 def local_path(p: str | Path) -> Path | None:
@@ -98,8 +103,37 @@ def local_path(p: str | Path) -> Path | None:
     return Path(s)
 
 
+#: the packaged defaults, the root of every config chain (inside the installed package)
+PACKAGED_DEFAULTS = "defaults.yaml"
+
+
+def packaged_defaults_path() -> Path:
+    """The packaged defaults file (``scsmap/data/defaults.yaml`` of the installed package).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return Path(str(resources.files("scsmap.data").joinpath(PACKAGED_DEFAULTS)))
+
+
+def packaged_defaults() -> dict[str, Any]:
+    """The packaged defaults as a mapping (read on each call; a config is loaded once per command).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ConfigError
+        The installed file is not a YAML mapping (a broken installation).
+    """
+    return _read_yaml(packaged_defaults_path())
+
+
 def config_chain(path: str | os.PathLike[str]) -> list[Path]:
-    """The config file and every file it ``extends:``, in order (``${VAR}`` expanded).
+    """The config file, every file it ``extends:``, in order (``${VAR}`` expanded), and the packaged defaults last.
 
     Raises
     ------
@@ -115,12 +149,15 @@ def config_chain(path: str | os.PathLike[str]) -> list[Path]:
         if not isinstance(parent, str):
             break
         p = (p.parent / expand_env(parent)).resolve()
+    defaults = packaged_defaults_path()
+    if defaults.is_file() and defaults.resolve() not in out:
+        out.append(defaults.resolve())
     return out
 
 
 def _anchor_one(p: str, base: Path, data_dir: str | None) -> str:
     p = expand_env(p)
-    if p.startswith("zip://") or p.startswith(REMOTE_PREFIXES) or os.path.isabs(p):
+    if p.startswith(("zip://", *REMOTE_PREFIXES)) or os.path.isabs(p):
         return p
     return str(((Path(data_dir) if data_dir else base) / p).resolve())
 
@@ -138,7 +175,8 @@ def load_raw(path: str | os.PathLike[str], _seen: tuple[Path, ...] = ()) -> dict
     Returns
     -------
     dict
-        The merged YAML mapping, the paths each file declares made absolute.
+        The merged YAML mapping over the packaged defaults (:func:`packaged_defaults`), the paths each
+        file declares made absolute.
 
     Raises
     ------
@@ -152,7 +190,7 @@ def load_raw(path: str | os.PathLike[str], _seen: tuple[Path, ...] = ()) -> dict
     parent = data.pop("extends", None)
     data = _anchor_paths(data, path.parent)
     if parent is None:
-        return data
+        return data if path == packaged_defaults_path().resolve() else _merge(packaged_defaults(), data)
     if not isinstance(parent, str):
         raise ConfigError(f"{path}: `extends` must be a path to another YAML file")
     base = load_raw(path.parent / expand_env(parent), _seen + (path,))
@@ -258,10 +296,9 @@ def _precheck_inputs(raw: dict[str, Any]) -> list[str]:
         if not isinstance(spec, dict):
             continue
         units = spec.get("units")
-        if isinstance(units, str) and units not in LAYERS[name].units:
-            problems.append(
-                f"inputs.{name}.units: {units!r} not understood for {name}; accepted: {', '.join(LAYERS[name].units)}"
-            )
+        problem = check_units(name, units) if isinstance(units, str) else None
+        if problem:
+            problems.append(f"inputs.{name}.units: {problem}")
         p = spec.get("path")
         paths = p if isinstance(p, list) else [p] if isinstance(p, str) else []
         if isinstance(p, str) and "{" in p:
@@ -491,15 +528,38 @@ def load_config(
     return cfg
 
 
+#: JSON Schema dialect of :func:`json_schema` (pydantic writes draft 2020-12)
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: identifier of the region-config schema (a URN: the schema is printed by ``scsmap schema``, not served)
+SCHEMA_ID = "urn:scsmap:schema:region-config"
+
+
 def json_schema() -> dict[str, Any]:
-    """JSON schema of the region config (``scsmap schema``).
+    """JSON schema of one region config file as written (``scsmap schema``; editors, CI linters).
+
+    A file is checked on its own, before merging: it may name a parent file with ``extends:``, a parent
+    file (a country's shared settings, ``configs/defaults.yaml``) has no ``region``, and ``${VAR}`` paths
+    are strings; so no top-level key is required here. The loader (:func:`load_config`) checks the merged
+    chain: ``region`` present, files found, cross-field rules.
 
     Returns
     -------
     dict
-        The schema of :class:`Config` (without the loader's ``source`` field), titled.
+        The schema of :class:`Config` (without the loader's ``source`` field), with ``$schema``
+        (draft 2020-12), ``$id``, a title and the ``extends`` key.
     """
     schema = Config.model_json_schema()
-    schema.get("properties", {}).pop("source", None)
-    schema["title"] = "scsmap region configuration"
-    return schema
+    props = schema.setdefault("properties", {})
+    props.pop("source", None)
+    props = {
+        "extends": {
+            "type": "string",
+            "title": "Extends",
+            "description": "parent config file (a path relative to this file; ${VAR} expanded): its keys are "
+            "the defaults this file overrides. Every chain starts from the packaged defaults",
+        },
+        **props,
+    }
+    schema.pop("required", None)
+    schema["properties"] = props
+    return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, "title": "scsmap region configuration", **schema}

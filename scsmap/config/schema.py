@@ -8,6 +8,7 @@ path resolution are in :mod:`scsmap.config.load`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -22,7 +23,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from ..rothc.gsocseq import PIXEL_BATCH
 from ..rules.practices import PRACTICE_IDS
-from .catalogue import LAYERS
+from .catalogue import DEFAULT_LEGEND, LAND_COVER_LEGENDS, LAYERS, LEGEND_ALIASES
+from .units import check_units
 
 #: memory the Monte Carlo draws may hold per worker thread [MB]
 MC_MEMORY_MB = 1024
@@ -32,6 +34,9 @@ MC_MEMORY_MB = 1024
 
 RESAMPLING = Literal["auto", "nearest", "bilinear", "cubic", "average", "mode", "min", "max", "med"]
 
+
+#: path prefixes GDAL reads without a local file (URLs, object stores, virtual file systems)
+REMOTE_PREFIXES = ("/vsi", "http://", "https://", "ftp://", "s3://", "gs://", "az://")
 
 #: a data file path as written (a local path, a URL or a GDAL virtual path such as /vsicurl/https://...): kept as a
 #: string so that ``//`` in URLs survives; path-like objects are accepted and turned into strings
@@ -130,7 +135,12 @@ class InputConfig(_Model):
         "(/vsicurl/..., /vsizip/..., zip://..., s3://...) reach GDAL unchanged",
     )
     bands: list[int] | None = Field(None, description="1-based band numbers (default: 1, or 1-12 for monthly layers)")
-    units: str = Field(..., description="units the file stores after scale/offset (e.g. 't ha-1', 'g kg-1', 'K')")
+    units: str = Field(
+        ...,
+        description="units the file stores after scale/offset: any unit of the layer's dimension pint reads "
+        "(e.g. 't ha-1', 't/ha', 'g kg-1', 'percent', 'mm month-1', 'K', 'degC'), or 'class' for class codes; "
+        "converted to the layer's canonical unit",
+    )
     scale: float = Field(1.0, description="raw values are multiplied by this first (e.g. 0.1)")
     offset: float = Field(0.0, description="then this is added")
     nodata: float | Literal["none"] | None = Field(
@@ -141,6 +151,12 @@ class InputConfig(_Model):
     resampling: RESAMPLING = Field(
         "auto",
         description="'auto': average when coarsening, bilinear otherwise (continuous); mode / nearest (categorical)",
+    )
+    legend: str | None = Field(
+        None,
+        description="land_cover only: the legend of its codes, mapped to the FAO land-use classes: a packaged legend ("
+        + ", ".join(LAND_COVER_LEGENDS)
+        + "; default esa_cci) or a CSV path with columns code,land_use (relative to the file that declares it)",
     )
     plausibility: bool = Field(
         True,
@@ -200,6 +216,13 @@ class ParametersConfig(_Model):
 
     depth_cm: float = Field(30.0, gt=0, le=100, description="soil depth of the SOC stock, cm")
     horizon_years: int = Field(20, ge=1, le=200, description="time horizon of potentials, years")
+    t0_year: int = Field(
+        2020,
+        ge=1900,
+        le=2200,
+        description="year of T0, the start of the horizon (GSOCseq: 2020, forward run 2020-2040, methods §1.1); "
+        "the data's time in the STAC catalogue: datetime T0, start_datetime T0, end_datetime T0 + horizon_years",
+    )
     rate_4p1000: float = Field(0.004, gt=0, lt=1, description="4 per 1000 target rate, yr-1")
     lst_bias_c: float = Field(
         0.0,
@@ -280,9 +303,10 @@ class RothCConfig(_Model):
 class TablesConfig(_Model):
     """Lookup tables (packaged names or paths to CSV files; see docs/regionalise.md)."""
 
-    land_cover_reclass: str = Field(
-        "esa_cci_to_fao",
-        description="land cover -> land-use class table: a packaged name or a CSV path with columns code,land_use",
+    land_cover_reclass: str | None = Field(
+        None,
+        description="older spelling of inputs.land_cover.legend (a packaged legend or a CSV path with columns "
+        "code,land_use); give one of the two",
     )
     ipcc_soc_ref: str = Field(
         "ipcc2006",
@@ -538,6 +562,15 @@ class OutputsConfig(_Model):
     overwrite: bool = Field(False, description="replace existing outputs")
     products: list[str] | None = Field(None, description="product ids to write (default: all that the inputs allow)")
     nodata: float = Field(-9999.0, description="nodata value of float products")
+    license: str = Field(
+        "other",
+        pattern=r"^[A-Za-z0-9.+-]+$",
+        description="licence of the products, an SPDX identifier (e.g. CC-BY-4.0, the licence your inputs allow) or "
+        "'other'; written into the STAC catalogue with a link (the SPDX page, or license_url)",
+    )
+    license_url: str | None = Field(
+        None, description="where the products' terms are written (a URL); the STAC licence link for 'other'"
+    )
     tile_size: int = Field(
         512,
         ge=128,
@@ -693,10 +726,9 @@ class Config(_Model):
                 + f"; known layers: {', '.join(LAYERS)}"
             )
         for name, spec in v.items():
-            if spec.units not in LAYERS[name].units:
-                raise ValueError(
-                    f"{name}: units {spec.units!r} not understood; accepted: {', '.join(LAYERS[name].units)}"
-                )
+            problem = check_units(name, spec.units)
+            if problem:
+                raise ValueError(f"{name}: units {problem}")
         return v
 
     @field_validator("fill")
@@ -721,6 +753,23 @@ class Config(_Model):
             raise ValueError(
                 f"grid.like = {self.grid.like!r} is not one of the inputs ({', '.join(self.inputs) or 'none'})"
             )
+        others = [n for n, spec in self.inputs.items() if spec.legend is not None and n != "land_cover"]
+        if others:
+            raise ValueError(f"inputs.{others[0]}.legend: only the land_cover layer has a legend")
+        lc = self.inputs.get("land_cover")
+        given = [v for v in (lc.legend if lc else None, self.tables.land_cover_reclass) if v is not None]
+        if len(given) == 2 and given[0] != given[1]:
+            raise ValueError(
+                f"inputs.land_cover.legend ({given[0]!r}) and tables.land_cover_reclass ({given[1]!r}) disagree: "
+                "give inputs.land_cover.legend only"
+            )
+        name = given[0] if given else DEFAULT_LEGEND
+        if not name.lower().endswith(".csv") and LEGEND_ALIASES.get(name, name) not in LAND_COVER_LEGENDS:
+            close = did_you_mean(name, [*LAND_COVER_LEGENDS, *LEGEND_ALIASES])
+            raise ValueError(
+                f"land-cover legend {name!r}{close} is neither a packaged legend ({', '.join(LAND_COVER_LEGENDS)}) "
+                "nor a CSV file (columns code,land_use)"
+            )
         return self
 
     @property
@@ -732,6 +781,14 @@ class Config(_Model):
         return self.outputs.naming == "gsocseq"
 
     @property
+    def land_cover_legend(self) -> str:
+        """The legend of the land-cover layer: ``inputs.land_cover.legend``, else ``tables.land_cover_reclass``,
+        else ``esa_cci``; a packaged legend's name (aliases resolved) or a CSV path."""
+        lc = self.inputs.get("land_cover")
+        name = (lc.legend if lc else None) or self.tables.land_cover_reclass or DEFAULT_LEGEND
+        return LEGEND_ALIASES.get(name, name)
+
+    @property
     def region_id(self) -> str:
         """Short id of the run: the config file's stem (e.g. ``mkd``), else the ISO3 code."""
         return self.source.stem if self.source else self.region.iso3.lower()
@@ -741,17 +798,75 @@ class Config(_Model):
         """Output directory: ``outputs.dir`` or ``out/<region_id>``."""
         return self.outputs.dir if self.outputs.dir is not None else Path("out") / self.region_id
 
+    def relative_path(self, path: str | os.PathLike[str]) -> str:
+        """A data path as the products and the digest show it: relative to ``data_dir`` when it lies inside it,
+        else relative to the config file's folder (``../`` where needed); URLs and GDAL virtual paths unchanged.
+
+        So that product tags (``SOURCE_<layer>``) and ``CONFIG_SHA256`` do not depend on where the project
+        sits on a disk (``/home/ana/...`` or ``C:\\Users\\...``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            A path as the loader resolved it (absolute), or a remote path.
+
+        Returns
+        -------
+        str
+            POSIX-style relative path; the path unchanged when it is remote, when the config was not loaded
+            from a file and has no ``data_dir``, or when no relative path exists (another drive).
+        """
+        text = os.fspath(path)
+        prefix = ""
+        if text.startswith("zip://"):
+            prefix, text = "zip://", text.removeprefix("zip://")
+        if text.startswith(REMOTE_PREFIXES) or not os.path.isabs(text.split("!")[0]):
+            return prefix + text
+        target = Path(text.split("!")[0])
+        rest = text[len(text.split("!")[0]) :]
+        bases = [b for b in (self.data_dir, self.source.parent if self.source else None) if b is not None]
+        for base in bases:
+            if target.is_relative_to(base):
+                return prefix + target.relative_to(base).as_posix() + rest
+        if self.source is not None:
+            try:
+                return prefix + Path(os.path.relpath(target, self.source.parent)).as_posix() + rest
+            except ValueError:  # another drive (Windows)
+                pass
+        return prefix + text
+
     def digest(self) -> str:
         """sha256 of the validated config (JSON, sorted keys): identifies a run's settings.
 
-        The ``compute`` section (where the graph runs) is left out: it never changes the outputs.
+        The ``compute`` section (where the graph runs) is left out: it never changes the outputs. Data paths
+        enter relative to ``data_dir`` or the config's folder (:meth:`relative_path`), and ``data_dir`` relative
+        to the config's folder, so the digest does not change when the project moves to another folder or
+        machine.
 
         Returns
         -------
         str
             Hex digest (``CONFIG_SHA256`` of the products).
         """
-        blob = json.dumps(self.model_dump(mode="json", exclude={"compute"}), sort_keys=True).encode()
+        data = self.model_dump(mode="json", exclude={"compute"})
+        rel = self.relative_path
+        if self.data_dir is not None and self.source is not None:
+            with contextlib.suppress(ValueError):  # another drive (Windows): kept absolute
+                data["data_dir"] = Path(os.path.relpath(self.data_dir, self.source.parent)).as_posix()
+        for spec in data["inputs"].values():
+            spec["path"] = [rel(p) for p in spec["path"]] if isinstance(spec["path"], list) else rel(spec["path"])
+            if isinstance(spec.get("legend"), str) and spec["legend"].lower().endswith(".csv"):
+                spec["legend"] = rel(spec["legend"])
+        boundary = data["region"].get("boundary")
+        for key in ("path", "countries"):
+            if boundary and isinstance(boundary.get(key), str):
+                boundary[key] = rel(boundary[key])
+        for unit in data["statistics"]["admin"]:
+            unit["path"] = rel(unit["path"])
+        data["tables"] = {
+            k: rel(v) if isinstance(v, str) and v.lower().endswith(".csv") else v for k, v in data["tables"].items()
+        }
+        blob = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
 

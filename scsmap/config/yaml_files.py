@@ -6,6 +6,9 @@ hang, a memory blow-up or a silently dropped section:
 * only regular files up to :data:`MAX_BYTES` are read (``extends: /dev/zero`` or a FIFO would hang);
 * the text must be UTF-8 (a Latin-1 file is named with the fix);
 * a key given twice in one mapping is an error naming both lines (YAML would keep the last one);
+* numbers are read as YAML 1.2 reads them: ``-3.4e38`` and ``1e-6`` are floats (PyYAML follows YAML
+  1.1, where an exponent without a dot or a sign makes a string), so that a config means the same to
+  scsmap, to a JSON-schema-aware editor and to any YAML 1.2 reader;
 * the document, with every alias expanded, may hold at most :data:`MAX_NODES` values (a "billion
   laughs" alias bomb is refused before anything expands it);
 * values quoted in messages are shortened (:func:`short_repr`).
@@ -14,6 +17,7 @@ hang, a memory blow-up or a silently dropped section:
 from __future__ import annotations
 
 import os
+import re
 import reprlib
 import stat
 from pathlib import Path
@@ -38,8 +42,18 @@ def short_repr(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+#: YAML 1.2 core-schema floats (https://yaml.org/spec/1.2.2/#10214-floating-point), with ``_`` separators as YAML 1.1
+_FLOAT_12 = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader that refuses a key given twice in one mapping."""
+    """PyYAML's safe loader that refuses a key given twice in one mapping and reads YAML 1.2 floats."""
 
     source = ""
 
@@ -61,6 +75,14 @@ class _Loader(yaml.SafeLoader):
                 )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
+# the YAML 1.2 float pattern replaces YAML 1.1's (a copy of the resolver table: yaml.SafeLoader is unchanged)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:

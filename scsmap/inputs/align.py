@@ -209,16 +209,29 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
     Raises
     ------
     InputError
-        See :func:`scsmap.io.read.open_layer` and :func:`scsmap.io.read.preflight`.
+        See :func:`scsmap.io.read.open_layer` and :func:`scsmap.io.read.preflight`; the problems of every
+        layer in one error (each with its hint) when several layers have one.
     """
     boundary = load_boundary(cfg.region)
     footprint = region_extent(cfg.region, boundary)
     names = [n for n in cfg.inputs if only is None or n in only]
     opened: dict[str, tuple[xr.DataArray, SourceInfo]] = {}
-    for name in names:
-        data, info = open_layer(name, cfg.inputs[name], cfg.grid.chunk_size, footprint)
-        preflight(info, cfg.inputs[name], footprint)
+    problems: list[InputError] = []
+    for name in names:  # every layer is checked: all their problems are reported at once
+        try:
+            data, info = open_layer(name, cfg.inputs[name], cfg.grid.chunk_size, footprint)
+            preflight(info, cfg.inputs[name], footprint)
+        except InputError as exc:
+            problems.append(exc)
+            continue
         opened[name] = (data, info)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InputError(
+            f"{len(problems)} input layers have problems:\n"
+            + "\n".join("  - " + str(e).replace("\n", "\n    ") for e in problems)
+        )
 
     like = opened[cfg.grid.like][1].geobox if cfg.grid.like else None
     geobox = region_geobox(cfg.grid, footprint, like=like)
@@ -266,6 +279,64 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         valid_grid=valid_grid,
         footprint=footprint,
         native={n: d for n, (d, _) in opened.items()},
+    )
+
+
+def dry_inputs(cfg: Config) -> AlignedInputs:
+    """The inputs of ``cfg`` as placeholders on a 2 x 2 grid, without opening a file: what a run would make
+    can then be predicted from the config alone (``scsmap validate``).
+
+    Each configured layer is a lazy float32 array of ones with the dims of its kind ((y, x), or
+    (month, y, x) with 12 months), its source described from the config.
+
+    Parameters
+    ----------
+    cfg : Config
+
+    Returns
+    -------
+    AlignedInputs
+        Not for computing maps: the values are placeholders.
+    """
+    from odc.geo.geobox import GeoBox as _GeoBox
+
+    geobox = _GeoBox.from_bbox((0.0, 0.0, 0.02, 0.02), "EPSG:4326", resolution=0.01)
+    chunks = (2, 2)
+    coords = yx_coords(geobox)
+    layers, sources = {}, {}
+    for name, spec in cfg.inputs.items():
+        lspec = LAYERS[name]
+        flat = empty_like_grid(geobox, chunks, 1.0)
+        if lspec.months:
+            dim = "series_month" if lspec.series else "month"
+            arr = xr.concat([flat] * 12, dim=dim).assign_coords({dim: np.arange(1, 13)})
+        else:
+            arr = flat
+        arr.name = name
+        layers[name] = arr
+        sources[name] = SourceInfo(
+            layer=name,
+            paths=[str(p) for p in ([spec.path] if isinstance(spec.path, str) else spec.path)],
+            bands=list(spec.bands or [1]),
+            crs="EPSG:4326",
+            resolution=(0.01, 0.01),
+            shape=(2, 2),
+            dtype="float32",
+            nodata=None,
+            units_declared=spec.units,
+            unit=lspec.unit,
+            conversion="(not read)",
+            geobox=geobox,
+        )
+    mask = xr.DataArray(da.ones((2, 2), dtype=bool, chunks=chunks), coords=coords, dims=("y", "x"))
+    return AlignedInputs(
+        geobox=geobox,
+        chunks=chunks,
+        layers=layers,
+        mask=mask,
+        cell_area=empty_like_grid(geobox, chunks, 1.0),
+        sources=sources,
+        resampling=dict.fromkeys(layers, "nearest"),
     )
 
 

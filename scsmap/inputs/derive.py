@@ -18,7 +18,7 @@ import xarray as xr
 from ..config import LAYERS, Config
 from ..errors import ConfigError, Unavailable
 from ..grid import latitude
-from ..io.tables import load_reclass_table
+from ..io.tables import legend_codes, load_reclass_table
 from ..rothc.gsocseq import cover_fallback
 from ..rules.soil import bulk_density_ptf, soc_stock_from_content
 from .align import AlignedInputs, empty_like_grid
@@ -115,7 +115,8 @@ class Derived(Resolver):
         src = self.inputs.sources[name]
         self.note(
             name,
-            f"input layer {', '.join(src.paths)} ({src.units_declared} -> {src.unit}; resampling "
+            f"input layer {', '.join(self.cfg.relative_path(p) for p in src.paths)} ({src.units_declared} -> "
+            f"{src.unit}; resampling "
             f"{self.inputs.resampling[name]})",
             keep=True,
         )
@@ -355,7 +356,8 @@ class Derived(Resolver):
             return self.input("land_use")
         if not self.has_input("land_cover"):
             raise Unavailable("no `land_cover` or `land_use` input layer")
-        table = load_reclass_table(self.cfg.tables.land_cover_reclass)
+        table = load_reclass_table(self.cfg.land_cover_legend)
         land_cover = self.input("land_cover")
-        self.note("land_use", f"land_cover reclassified with table {table.name}")
-        return reclassify(land_cover, table, source=self.inputs.sources["land_cover"].paths[0])
+        shown = self.cfg.relative_path(table.name) if table.name.lower().endswith(".csv") else table.name
+        self.note("land_use", f"land_cover reclassified with table {shown}")
+        return reclassify(land_cover, table, source=self.inputs.sources["land_cover"].paths[0], legends=legend_codes())

@@ -31,6 +31,7 @@ from rasterio.enums import Resampling
 
 from ..config import LAYERS, InputConfig, input_paths
 from ..config.load import local_path
+from ..config.units import conversion, hint
 from ..errors import InputError
 
 CORRUPT_HINT = "the file is corrupt, truncated or not a raster GDAL can read (check it with gdalinfo -checksum)"
@@ -314,7 +315,8 @@ def _to_canonical(
         (numpy input) where a value is infinite after the conversion: an inf in the file or a float32
         overflow of scale/offset.
     """
-    factor, shift = LAYERS[layer].units[spec.units]
+    conv = conversion(layer, spec.units)
+    factor, shift = conv.factor, conv.shift
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         if np.issubdtype(dtype, np.floating):
             nod = np.asarray(nodata).astype(dtype)
@@ -336,9 +338,8 @@ def _to_canonical(
     if a != 1 or b != 0:
         with np.errstate(over="ignore"):  # an overflow becomes inf, refused below
             x = x * a + b
-    transform = LAYERS[layer].transforms.get(spec.units)
-    if transform is not None:  # angles -> percent slope: 100 tan(angle)
-        x = np.tan(np.radians(x) if transform == "tan_degree" else x) * np.float32(100.0)
+    if conv.transform is not None:  # angles -> percent slope: 100 tan(angle)
+        x = np.tan(np.radians(x) if conv.transform == "tan_degree" else x) * np.float32(100.0)
     if isinstance(x, np.ndarray):
         return _finite_block(x, layer, source)
     return x
@@ -381,6 +382,13 @@ def open_layer(
     for path, band in pairs:
         with _open(path, layer) as src:
             if band < 1 or band > src.count:
+                if LAYERS[layer].months and src.count < 12 and len(pairs) >= 12 and len({p for p, _ in pairs}) == 1:
+                    raise InputError(
+                        f"layer {layer!r}: {path} has {src.count} band(s); a monthly layer needs 12 values "
+                        f"(January..December), and inputs.{layer}.bands asks for band {band}"
+                        + (": this is an annual file, which cannot stand for monthly values" if src.count == 1 else ""),
+                        "give a 12-band file, 12 files (a list or a {month:02d} pattern) of monthly values",
+                    )
                 raise InputError(
                     f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
                     f"fix inputs.{layer}.bands",
@@ -433,7 +441,7 @@ def open_layer(
     data.attrs = {"units": LAYERS[layer].unit, "long_name": LAYERS[layer].description}
     data.name = layer
     geobox = GeoBox(first["shape"], first["transform"], first["crs"].to_wkt())
-    factor, shift = LAYERS[layer].units[spec.units]
+    conv = conversion(layer, spec.units)
     info = SourceInfo(
         layer=layer,
         paths=[str(p) for p in dict.fromkeys(p for p, _ in pairs)],
@@ -450,8 +458,9 @@ def open_layer(
             if file_scale != (1.0, 0.0)
             else ""
         )
-        + f"(raw * {spec.scale} + {spec.offset}) * {factor} + {shift}"
-        + (f", then 100 tan(x {spec.units})" if spec.units in LAYERS[layer].transforms else ""),
+        + f"(raw * {spec.scale} + {spec.offset}) * {conv.factor} + {conv.shift}"
+        + (f", then 100 tan(x {spec.units})" if conv.transform else "")
+        + (f" ({conv.note})" if conv.note else ""),
         geobox=geobox,
         file_scale=file_scale,
     )
@@ -468,7 +477,8 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
     Returns
     -------
     dict
-        ``min``, ``max``, ``valid_fraction`` of the decimated window.
+        ``min``, ``max``, ``valid_fraction`` of the decimated window; for class layers also ``codes``, the
+        class codes sampled (at most 300).
 
     Raises
     ------
@@ -531,7 +541,7 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 f"{spec.units!r}, scale {spec.scale}, offset {spec.offset}) fall outside the physical range "
                 f"{vmin:g}..{vmax:g} {lspec.unit} in {info.paths[0]}",
                 f"declare the units the file really stores in inputs.{layer}.units "
-                f"(accepted: {', '.join(lspec.units)}), or set inputs.{layer}.scale / nodata",
+                f"(accepted: {hint(lspec)}), or set inputs.{layer}.scale / nodata",
             )
     if n_valid and spec.plausibility:
         _check_plausible(info, spec, np.concatenate(samples))
@@ -543,6 +553,9 @@ def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixe
                 "a class map must hold integer codes; check the band and the scale",
             )
     info.preflight = {"min": lo, "max": hi, "valid_fraction_sampled": n_valid / max(n_total, 1)}
+    if lspec.kind == "categorical":  # the class codes seen (legend checks, scsmap init)
+        codes = np.unique(np.concatenate(samples))
+        info.preflight["codes"] = [int(c) for c in codes[:300] if c == np.round(c)]
     return info.preflight
 
 
@@ -582,7 +595,7 @@ def _check_plausible(info: SourceInfo, spec: InputConfig, sampled: np.ndarray) -
     """
     layer, lspec = info.layer, LAYERS[info.layer]
     fix = (
-        f"declare the units the file really stores in inputs.{layer}.units (accepted: {', '.join(lspec.units)}), "
+        f"declare the units the file really stores in inputs.{layer}.units (accepted: {hint(lspec)}), "
         f"or, where the values are right, set inputs.{layer}.plausibility: false"
     )
     if lspec.implausible_below is not None:

@@ -265,6 +265,28 @@ def write_text(path: Path, text: str) -> None:
     Path(path).write_text(text, encoding="utf-8")
 
 
+def write_new_text(path: Path, text: str, overwrite: bool = False) -> None:
+    """Write a UTF-8 text file a user asked for (``scsmap init``'s config), never replacing one by surprise.
+
+    Parameters
+    ----------
+    path : Path
+    text : str
+    overwrite : bool
+        Replace an existing file; else the file is created only if it does not exist (atomically).
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` exists and ``overwrite`` is False.
+    OSError
+        As the file system reports it.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w" if overwrite else "x", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     """Write a binary file (an image) in one call.
 

@@ -96,7 +96,7 @@ class GhgTables:
             )
             self.cost_rows = records(cost_rows)
             infos.append(info)
-        self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag() for i in infos}
+        self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag(cfg.relative_path(i.name)) for i in infos}
         names = [r.practice for r in self.practices.rules]
         self.outputs = [f"{k}_{p}" for p in names for k in ("n2o", "ch4", "net_ghg")]
         self.outputs += ["best_practice_net", "net_ghg_best"]

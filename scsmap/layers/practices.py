@@ -96,7 +96,7 @@ class PracticeTables:
             self.rates, rate_rows, info = load_practice_rates(tc.practice_rates)
             self.rate_rows = records(rate_rows)
             infos.append(info)
-        self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag() for i in infos}
+        self.table_tags = {f"TABLE_{i.field.split('.')[-1].upper()}": i.tag(cfg.relative_path(i.name)) for i in infos}
         self.settings = PracticeSettings(
             transition_years=pc.transition_years,
             horizon_years=cfg.parameters.horizon_years,

@@ -19,8 +19,8 @@ def dependency_files(cfg: Config) -> list[Path]:
     b = cfg.region.boundary
     files += [p for q in ((b.path, b.countries) if b else ()) if q is not None and (p := local_path(q)) is not None]
     files += [p for u in cfg.statistics.admin if (p := local_path(u.path)) is not None]
-    if cfg.tables.land_cover_reclass.endswith(".csv"):
-        files.append(Path(cfg.tables.land_cover_reclass))
+    if cfg.land_cover_legend.lower().endswith(".csv"):
+        files.append(Path(cfg.land_cover_legend))
     out: list[Path] = []
     for f in files:
         group = [f] + ([f.with_suffix(s) for s in (".shx", ".dbf", ".prj")] if f.suffix.lower() == ".shp" else [])

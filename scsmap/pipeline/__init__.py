@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config
+from ..config import Config, load_config
 from ..errors import OutputError
 from ..io.failures import quiet_georeference_warnings
 from ..io.folder import STAC_DIR, commit_files, link_into, locked, new_staging, terminated_as_interrupt
@@ -30,20 +30,28 @@ from .manifest import build_manifest, region_summary
 from .plan import Plan, claim_folder, make_plan, select_products
 from .scheduler import open_engine
 
-__all__ = ["Plan", "RunResult", "run", "select_products"]
+__all__ = ["Plan", "Run", "RunResult", "run", "select_products"]
 
 
-@dataclass
-class RunResult:
-    """What a run wrote and its headline numbers.
+@dataclass(repr=False)
+class Run:
+    """What a run wrote and its headline numbers (``scsmap.run`` returns it).
 
     Attributes
     ----------
     out_dir : Path
+        The run's output folder.
     manifest : dict
-        The run's ``manifest.json``.
+        The run's ``manifest.json``: every product with units, nodata, dtype, sha256 and statistics,
+        the config digest, the summary.
     skipped : dict of str to str
         Product id → why the region's inputs cannot make it.
+
+    Examples
+    --------
+    >>> r = scsmap.run("configs/regions/demo.yaml", out="out/demo")  # doctest: +SKIP
+    >>> r.summary["soc_stock_total_Mt"]  # doctest: +SKIP
+    >>> ds = r.open()  # the maps as a lazy xarray.Dataset  # doctest: +SKIP
     """
 
     out_dir: Path
@@ -52,27 +60,66 @@ class RunResult:
 
     @property
     def summary(self) -> dict[str, Any]:
-        """The manifest's summary: the region's area-weighted headline numbers."""
+        """The manifest's summary: the region's area-weighted headline numbers (units in the key names)."""
         return self.manifest["summary"]
+
+    @property
+    def products(self) -> list[str]:
+        """The ids of the products in the folder, in registry order."""
+        return [e["id"] for e in self.manifest.get("products", [])]
+
+    def open(self, chunks: int = 512) -> Any:
+        """The products as one lazy ``xarray.Dataset`` (:func:`scsmap.outputs.dataset.open_run`).
+
+        Parameters
+        ----------
+        chunks : int
+            dask chunk size in y and x.
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per product, dims (y, x), units and long names as attributes, class maps with
+            ``flag_values`` / ``flag_meanings``.
+        """
+        from ..outputs.dataset import open_run
+
+        return open_run(self.out_dir, chunks=chunks)
+
+    def __repr__(self) -> str:
+        region = self.manifest.get("region", {})
+        return (
+            f"Run({region.get('name', '?')!r}, out_dir={str(self.out_dir)!r}, {len(self.products)} products, "
+            f"{len(self.skipped)} skipped)"
+        )
+
+
+#: the name used before ``Run``
+RunResult = Run
 
 
 def run(
-    cfg: Config,
-    out_dir: str | os.PathLike | None = None,
+    config: Config | str | os.PathLike,
+    out: str | os.PathLike | None = None,
     overwrite: bool | None = None,
     progress: bool = False,
     scheduler: str | None = None,
     resume: bool = False,
     allow_nonempty: bool = False,
-) -> RunResult:
+    *,
+    out_dir: str | os.PathLike | None = None,
+    overrides: Any = None,
+) -> Run:
     """Run a region: write every product, the manifest, the alignment report and the STAC catalogue.
 
     Parameters
     ----------
-    cfg : Config
-        Validated configuration (:func:`scsmap.config.load_config`).
-    out_dir : path-like, optional
-        Overrides ``outputs.dir``.
+    config : Config or path-like
+        A validated configuration (:func:`scsmap.config.load_config`) or the path of a region YAML file
+        (loaded with ``overrides``).
+    out : path-like, optional
+        The output folder; overrides ``outputs.dir`` (default ``out/<config name>``). ``out_dir=`` is the
+        same (the keyword before ``out``).
     overwrite : bool, optional
         Overrides ``outputs.overwrite``: replace the outputs of a previous scsmap run in the folder.
     progress : bool
@@ -86,25 +133,47 @@ def run(
         Implies that ``manifest.json`` and ``alignment_report.json`` may be replaced.
     allow_nonempty : bool
         Write into a non-empty folder that holds no scsmap run (its files are never touched).
+    out_dir : path-like, optional
+        Same as ``out``.
+    overrides : mapping or sequence of Override, optional
+        With a config path: values set after loading (:func:`scsmap.config.load_config`), e.g.
+        ``{"grid.resolution": 0.01}``.
 
     Returns
     -------
-    RunResult
+    Run
 
     Raises
     ------
     ConfigError, InputError, OutputError
-        With a message naming the file, layer or config field. Nothing already in ``out_dir``
+        With a message naming the file, layer or config field. Nothing already in ``out``
         is changed when an error is raised; an interrupted commit is rolled back or completed by
         the next scsmap command in the folder (:mod:`scsmap.io.folder`).
+    TypeError
+        ``out`` and ``out_dir`` both given, or ``overrides`` with an already loaded Config.
+
+    Examples
+    --------
+    >>> import scsmap  # doctest: +SKIP
+    >>> r = scsmap.run("configs/regions/demo.yaml", out="out/demo")  # doctest: +SKIP
+    >>> r.open()["soc_t0"].mean().item()  # mean SOC stock, t ha-1  # doctest: +SKIP
     """
+    if out is not None and out_dir is not None and Path(out) != Path(out_dir):
+        raise TypeError("give the output folder once: out= (or out_dir=)")
+    if isinstance(config, Config):
+        if overrides:
+            raise TypeError("overrides apply to a config file: scsmap.load_config(path, overrides=...)")
+        cfg = config
+    else:
+        cfg = load_config(config, overrides=overrides)
     quiet_georeference_warnings()
-    out = Path(out_dir) if out_dir is not None else cfg.output_dir
+    target = out if out is not None else out_dir
+    out = Path(target) if target is not None else cfg.output_dir
     plan = make_plan(cfg, out, allow_nonempty)
     with locked(out, "run"), terminated_as_interrupt():
         claim_folder(plan, cfg.outputs.overwrite if overwrite is None else overwrite, resume, allow_nonempty)
         if plan.up_to_date:
-            return RunResult(out_dir=out, manifest=plan.previous or {}, skipped=plan.skipped)
+            return Run(out_dir=out, manifest=plan.previous or {}, skipped=plan.skipped)
         staging = new_staging(out)
         try:
             with open_engine(cfg.compute, scheduler) as engine:
@@ -137,4 +206,4 @@ def run(
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return RunResult(out_dir=out, manifest=manifest, skipped=plan.skipped)
+    return Run(out_dir=out, manifest=manifest, skipped=plan.skipped)

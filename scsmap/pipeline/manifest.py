@@ -61,6 +61,8 @@ def build_manifest(
         "region": {"name": cfg.region.name, "iso3": cfg.region.iso3, "id": cfg.region_id},
         "config": str(cfg.source) if cfg.source else None,
         "config_sha256": cfg.digest(),
+        "period": {"t0_year": cfg.parameters.t0_year, "horizon_years": cfg.parameters.horizon_years},
+        "license": {"id": cfg.outputs.license, "url": cfg.outputs.license_url},
         "grid": grid,
         "products": [plan.reused.get(p.id) or entries[p.id] for p in plan.products],
         "skipped_products": plan.skipped,

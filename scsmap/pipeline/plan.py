@@ -23,6 +23,7 @@ from ..inputs.align import AlignedInputs, assemble_inputs
 from ..inputs.derive import Derived
 from ..io.folder import STAC_DIR, check_folder, owned_files
 from ..io.manifest import ALIGNMENT, MANIFEST
+from ..layers.keys import source_layer
 from ..layers.model import Model
 from ..outputs.abatement import CURVE_CSV
 from ..outputs.deps import dependency_files
@@ -227,3 +228,111 @@ def make_plan(cfg: Config, out: Path, allow_nonempty: bool = False) -> Plan:
     crs = f"EPSG:{gb.crs.epsg}" if gb.crs.epsg else "custom CRS"
     log.info("grid %s x %s pixels (%s), chunks %s", gb.shape.y, gb.shape.x, crs, inputs.chunks)
     return Plan(cfg, out, inputs, model, products, skipped, list(products), {}, None, keys, checksums, input_files)
+
+
+#: the products a user expects from a run, by what they stand for: a warning names each group a run will skip
+HEADLINE_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "SOC stock at T0": ("soc_t0",),
+    "practice potentials": ("best_practice", "rate_best"),
+    "RothC/GSOCseq scenarios": ("soc_final_bau", "asr_ssm1"),
+}
+#: input layers that are used only together (a hint when one of them is given alone)
+TOGETHER = {
+    "lst_day": "lst_night",
+    "lst_night": "lst_day",
+    "temperature_min": "temperature_max",
+    "temperature_max": "temperature_min",
+    "temperature_warmup": "precipitation_warmup",
+    "precipitation_warmup": "temperature_warmup",
+}
+
+
+@dataclass
+class Prediction:
+    """What a run of a config will make, found without writing anything (``scsmap validate``).
+
+    Attributes
+    ----------
+    products : list of str
+        The product ids a run will write.
+    skipped : dict of str to str
+        Product id → why it will be skipped.
+    warnings : list of str
+        Headline products that will be skipped, inputs no product uses, land-cover codes outside the legend.
+    inputs_read : bool
+        True when the input files were opened and checked (else predicted from the config alone).
+    """
+
+    products: list[str]
+    skipped: dict[str, str]
+    warnings: list[str]
+    inputs_read: bool
+
+    def skipped_by_reason(self) -> list[tuple[str, int]]:
+        """The reasons of the skipped products with how many each skips, most first."""
+        counts: dict[str, int] = {}
+        for why in self.skipped.values():
+            counts[why] = counts.get(why, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def predict(cfg: Config, read_inputs: bool = False) -> Prediction:
+    """Predict what a run of ``cfg`` will make, with the pipeline's own product selection; nothing is written.
+
+    Parameters
+    ----------
+    cfg : Config
+    read_inputs : bool
+        Open and check every input over the region first (as a run does: CRS, overlap, nodata, units,
+        physical ranges; every layer's problem at once); else the inputs are placeholders built from
+        the config (:func:`scsmap.inputs.align.dry_inputs`).
+
+    Returns
+    -------
+    Prediction
+
+    Raises
+    ------
+    ConfigError
+        A config problem found while choosing the products (an unknown product id, a table that cannot be
+        read, no product at all ...).
+    InputError
+        (``read_inputs``) the problems of the input files, all layers at once.
+    """
+    from ..inputs.align import dry_inputs
+    from ..io.tables import legend_codes, load_reclass_table
+
+    inputs = assemble_inputs(cfg) if read_inputs else dry_inputs(cfg)
+    model = Model(cfg, Derived(cfg, inputs))
+    products, skipped = select_products(cfg, model)
+    warnings = []
+    ids = {p.id for p in products}
+    for what, group in HEADLINE_PRODUCTS.items():
+        missing = [pid for pid in group if pid in skipped]
+        if missing and not ids & set(group):
+            warnings.append(f"no {what} ({', '.join(group)}): {skipped[missing[0]]}")
+    used = model.needs([source_layer(p.source) for p in products])
+    for name in cfg.inputs:
+        if name not in used:
+            partner = TOGETHER.get(name)
+            hint = (
+                f" (it is used together with `{partner}`, which is not given)"
+                if partner and partner not in cfg.inputs
+                else ""
+            )
+            warnings.append(f"inputs.{name} is given but no product will use it{hint}")
+    info = inputs.sources.get("land_cover")
+    if read_inputs and info is not None and "land_use" not in cfg.inputs:
+        codes = info.preflight.get("codes", [])
+        table = load_reclass_table(cfg.land_cover_legend)
+        known = set(table.codes.astype(int).tolist())
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            from ..inputs.land_use import where_valid
+
+            warnings.append(
+                f"land_cover: codes {unknown[:20]} sampled over the region are not in the legend {table.name} "
+                f"(the run will stop on them); {where_valid(unknown[:20], legend_codes())}; set "
+                "inputs.land_cover.legend to the legend of the file"
+            )
+    return Prediction([p.id for p in products], skipped, warnings, read_inputs)

@@ -4,7 +4,7 @@ land use, class legends and styles. Read once per run (or cached) and passed to 
 from .base import TableInfo, number, packaged_csv, read_table, records
 from .ghg import load_emission_factors, load_gwp, load_practice_costs, load_practice_nitrogen, load_rice_methane
 from .ipcc import by_zone, climate_groups, land_use_ipcc, load_tier1, load_wrb_mapping, zone_codes_of
-from .land_use import load_land_use_params, load_reclass_table
+from .land_use import legend_codes, load_land_use_params, load_reclass_table
 from .legends import (
     ClassLegend,
     climate_zone_classes,
@@ -25,6 +25,7 @@ __all__ = [
     "climate_zone_ids",
     "land_use_classes",
     "land_use_ipcc",
+    "legend_codes",
     "load_emission_factors",
     "load_gwp",
     "load_rice_methane",

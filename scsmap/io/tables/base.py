@@ -39,9 +39,10 @@ class TableInfo:
     name: str
     sha256: str
 
-    def tag(self) -> str:
-        """``"<name> (sha256 <first 16 hex digits>)"``, for product tags."""
-        return f"{self.name} (sha256 {self.sha256[:16]})"
+    def tag(self, shown: str | None = None) -> str:
+        """``"<name> (sha256 <first 16 hex digits>)"``, for product tags; ``shown`` replaces the name (a path
+        relative to the config, :meth:`scsmap.config.Config.relative_path`)."""
+        return f"{shown or self.name} (sha256 {self.sha256[:16]})"
 
 
 def read_table(
