@@ -271,7 +271,7 @@ LAYERS: dict[str, LayerSpec] = {
             "land-use class of each warm-up year, FAO GSOCseq classes, one band per year, first year first "
             "(the scripts' LUsim stack; as many years as the warm-up climate)",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             (0.0, 254.0),
             kind="categorical",
             yearly=True,
@@ -281,7 +281,7 @@ LAYERS: dict[str, LayerSpec] = {
             "rice mask: 1 where rice is grown (paddy), 0 where not; practices that need rice "
             "(practice rule column `requires`) are 'unknown' without it",
             "class",
-            {"class": (1.0, 0.0)},
+            ("class",),
             (0.0, 1.0),
             kind="categorical",
         ),
