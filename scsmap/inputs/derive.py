@@ -224,11 +224,15 @@ class Derived(Resolver):
         data = self.inputs.native_over_region(name)
         return data.rename(band="month") if LAYERS[name].months else data.isel(band=0, drop=True)
 
+    def _on_one_source_grid(self, *names: str) -> bool:
+        """The input layers ``names`` are read (not placeholders) and share one source grid."""
+        return all(n in self.inputs.native for n in names) and self.inputs.same_source_grid(*names)
+
     def _native_temperature(self) -> tuple[xr.DataArray, str] | None:
         """Monthly temperature on its source grid and the input whose grid it is on; None when its
         inputs are on different grids (then the annual summaries come from the warped months)."""
         recipe = self._temperature_recipe()
-        if not self.inputs.same_source_grid(*recipe):
+        if not self._on_one_source_grid(*recipe):
             return None
         return self._combine_temperature(recipe, [self._native(n) for n in recipe]), recipe[0]
 
@@ -236,11 +240,11 @@ class Derived(Resolver):
         """Monthly PET on its source grid (input, Hargreaves or Thornthwaite as :meth:`_pet`) and the input
         whose grid it is on; None when its inputs are on different grids."""
         if self.has_input("pet"):
-            return self._native("pet"), "pet"
+            return (self._native("pet"), "pet") if self._on_one_source_grid("pet") else None
         recipe = self._temperature_recipe()
         hargreaves = self.has_input("temperature_min") and self.has_input("temperature_max")
         names = tuple(dict.fromkeys(recipe + (("temperature_min", "temperature_max") if hargreaves else ())))
-        if not self.inputs.same_source_grid(*names):
+        if not self._on_one_source_grid(*names):
             return None
         temp = self._combine_temperature(recipe, [self._native(n) for n in recipe])
         data = self.inputs.native_over_region(recipe[0])
@@ -277,7 +281,7 @@ class Derived(Resolver):
 
     def _map(self) -> xr.DataArray:
         precip = self.get("precipitation")
-        native = (self._native("precipitation"), "precipitation")
+        native = (self._native("precipitation"), "precipitation") if self._on_one_source_grid("precipitation") else None
         return self._annual("map", "sum of the 12 months", precip, native, annual_precipitation)
 
     def _pet_annual(self) -> xr.DataArray:
