@@ -5,8 +5,14 @@ docs/methods/practices.md §6). :func:`evaluate` takes flat or
 N-d arrays of the pixel inputs and returns, for each practice of the rule table,
 a suitability class, reason bits and a capped rate, plus the composites.
 
-Suitability classes: 0 unsuitable, 1 conditional, 2 suitable. Reason bits (a bit
-set on a class-1 pixel names the condition that made it conditional):
+Suitability classes: 0 unsuitable, 1 conditional, 2 suitable, 3 unknown (an input the rule
+needs is missing, :data:`UNKNOWN`). A pixel that its known inputs already make unsuitable is
+unsuitable even where another input is missing (a forest pixel without a clay value is not
+eligible for no-till, whatever its clay). ``best_practice`` (and the GHG composites
+``best_practice_net`` and ``cheapest_practice``) use 0 for "no suitable practice" and
+:data:`UNKNOWN_PRACTICE` where no practice qualifies and at least one is unknown.
+
+Reason bits (a bit set on a class-1 pixel names the condition that made it conditional):
 
 ====  =====  =================================================================
 bit   value  meaning
@@ -18,8 +24,9 @@ bit   value  meaning
              soil), or a texture condition (clay) for a conditional pixel
 4     16     saturated: MAOC saturation ratio ≥ 100 % (no mineral-associated gain)
 5     32     already practised (baseline is at or beyond the practice level)
-6     64     masked input (a needed input is missing; no other bit is then set)
-             or no Tier 1 table value for the pixel's climate zone and soil
+6     64     an input the rule needs is missing (class 3 unknown; no other bit is
+             then set), or no Tier 1 table value for the pixel's climate zone and
+             soil (class 0)
 7     128    needs a resource whose availability is not known (manure,
              irrigation water): conditional
 ====  =====  =================================================================
@@ -68,6 +75,13 @@ BASELINE_LEVELS: dict[str, tuple[str, ...]] = {
 BIT_LAND_USE, BIT_CLIMATE, BIT_SLOPE, BIT_SOIL, BIT_SATURATED, BIT_ALREADY, BIT_MASKED, BIT_RESOURCE = (
     1 << i for i in range(8)
 )
+
+#: suitability class of a pixel where an input the rule needs is missing
+UNKNOWN = 3
+#: ``best_practice`` (``best_practice_net``, ``cheapest_practice``) code where no practice qualifies and at least
+#: one practice is unknown (its suitability is :data:`UNKNOWN`); 0 is "no suitable practice", 255 nodata, and the
+#: practice codes of the rule table are 1..253
+UNKNOWN_PRACTICE = 254
 
 COMPOSITES = ("best_practice", "rate_best", "rate_combined", "potential_total", "share_4p1000", "years_to_saturation")
 
@@ -535,10 +549,12 @@ def evaluate(
     Returns
     -------
     dict of str to numpy.ndarray
-        ``suitability_<p>`` (0/1/2; 0 with reason 64 where an input is missing),
+        ``suitability_<p>`` (0/1/2, 3 = :data:`UNKNOWN` with reason 64 where an input the rule
+        needs is missing and the known inputs do not make it unsuitable),
         ``suitability_reason_<p>`` (bits), ``rate_<p>`` [t ha-1 yr-1] (0 where
         unsuitable, NaN where an input is missing), and ``best_practice`` (rule
-        code, 0 = no practice), ``rate_best``, ``rate_combined`` [t ha-1 yr-1],
+        code, 0 = no suitable practice, :data:`UNKNOWN_PRACTICE` where none qualifies and one is
+        unknown; never NaN), ``rate_best``, ``rate_combined`` [t ha-1 yr-1],
         ``potential_total`` [t ha-1], ``share_4p1000`` [%], ``years_to_saturation``
         [yr] (0 where saturated, NaN where no practice gains), all NaN where an
         input is missing. Arrays are float64 (class maps are cast by the writer).
@@ -588,6 +604,7 @@ def evaluate(
     best_years = np.full(shape, horizon)
     by_mechanism: dict[str, np.ndarray] = {}
     exclusive_best = np.zeros(shape)
+    any_unknown = np.zeros(shape, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         lu_idx = np.clip(lu, 0, 255)
         lu_valid = (lu >= 0) & (lu <= 255)
@@ -609,9 +626,12 @@ def evaluate(
             lut = np.zeros(256, bool)
             lut[list(rule.land_use)] = True
             lu_ok = lut[lu_idx] & lu_valid
+            not_eligible = lu_valid & ~lu_ok  # only a known land use makes a pixel ineligible
             if rule.marginal_only:
+                # "not marginal" is known where the aridity index is (a missing slope skips the slope test)
+                not_eligible |= lu_ok & ~marginal & np.isfinite(ai)
                 lu_ok &= marginal
-            flag(~lu_ok, BIT_LAND_USE)
+            flag(not_eligible, BIT_LAND_USE)
             if rule.excluded_zones:
                 flag(zone_in(rule.excluded_zones), BIT_CLIMATE)
             test: Callable[[float], BoolArray]
@@ -646,22 +666,29 @@ def evaluate(
                 use = np.isfinite(t2) & lu_ok
                 rate = np.where(use, t2, rate)
                 years = np.where(use, horizon, years)
-            flag(lu_ok & ~np.isfinite(rate), BIT_MASKED)
+            # the one "input missing" branch: an input the rule needs is missing (per-rule inputs join
+            # `needs_missing` here) -> class 3 unknown, reason bit 64 alone, rate NaN; a pixel that its known
+            # inputs already make unsuitable stays unsuitable (class 0, its reasons)
+            needs_missing = missing
+            flag(lu_ok & ~np.isfinite(rate) & ~needs_missing, BIT_MASKED)  # no table value: unsuitable
             capped = caps.apply(np.nan_to_num(rate), years, manure_cap if rule.resource == "manure" else None)
-            bits = u_bits | c_bits
-            cls = np.where((u_bits > 0) | missing, 0, np.where(c_bits > 0, 1, 2))
-            bits[missing] = BIT_MASKED
+            unsuitable = u_bits > 0
+            unknown = needs_missing & ~unsuitable
+            cls = np.where(unsuitable, 0, np.where(unknown, UNKNOWN, np.where(c_bits > 0, 1, 2)))
+            bits = np.where(unknown, np.uint8(BIT_MASKED), u_bits | c_bits)
             final = np.where(cls == 0, 0.0, capped)
-            final = np.where(missing, np.nan, final)
+            final = np.where(needs_missing, np.nan, final)
             out[f"suitability_{rule.practice}"] = cls.astype("f8")
             out[f"suitability_reason_{rule.practice}"] = bits.astype("f8")
             out[f"rate_{rule.practice}"] = final
+            any_unknown |= unknown
 
-            pick = (cls >= settings.best_of) & (final > best_rate)
+            eligible = (cls >= settings.best_of) & (cls != UNKNOWN)
+            pick = eligible & (final > best_rate)
             best_rate = np.where(pick, final, best_rate)
             best_code = np.where(pick, rule.code, best_code)
             best_years = np.where(pick, years, best_years)
-            usable = np.where((cls >= settings.best_of) & (final > 0), final, 0.0)
+            usable = np.where(eligible & (final > 0), final, 0.0)
             if rule.exclusive:
                 exclusive_best = np.maximum(exclusive_best, usable)
             else:
@@ -678,4 +705,6 @@ def evaluate(
         out["years_to_saturation"] = np.where(deficit <= 0, 0.0, np.where(best_rate > 0, deficit / best_rate, np.nan))
     for k in COMPOSITES:
         out[k] = np.where(missing, np.nan, out[k])
+    # no practice qualifies but one is unknown: "unknown", not "no suitable practice"
+    out["best_practice"] = np.where((best_code == 0) & any_unknown, float(UNKNOWN_PRACTICE), best_code)
     return out
