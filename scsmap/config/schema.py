@@ -492,6 +492,13 @@ class OutputsConfig(_Model):
         multiple_of=16,
         description="COG tile size in pixels: a multiple of 16 from 128 to 4096 (GDAL's limits)",
     )
+    legend: Literal["data", "fixed"] = Field(
+        "data",
+        description="legend ranges of the continuous maps in the QGIS styles, the QGIS project and the report: "
+        "'data' = each map's 2nd-98th percentiles in this run, rounded to round numbers (readable maps), "
+        "'fixed' = each family's default range from the literature (the same colours in every region and run; "
+        "docs/products.md, Legends)",
+    )
 
 
 class AdminUnitsConfig(_Model):

@@ -50,6 +50,7 @@ from ..io.read import read_window
 from ..io.stats_files import write_stats_csv, write_stats_gpkg
 from ..products import PRODUCTS, Product
 from ..products.styles import legend_for
+from ..products.units import display_units
 from .zonal import N_CLASSES, Weights, cell_weights, finish, zone_area, zone_class_areas, zone_moments
 
 log = logging.getLogger("scsmap")
@@ -220,6 +221,7 @@ def zonal_statistics(
     group_by: Sequence[str] = ("land_use", "ipcc_climate_zone"),
     rate_4p1000: float | None = None,
     rows_per_window: int | None = None,
+    currency: str | None = None,
 ) -> list[dict[str, Any]]:
     """The long statistics table: one row per unit (and class) and product.
 
@@ -238,11 +240,14 @@ def zonal_statistics(
         ``target_4p1000`` product (no share without either).
     rows_per_window : int, optional
         Rows of the grid read at a time (default :func:`window_rows` of :data:`WINDOW_PIXELS`).
+    currency : str, optional
+        The run's cost-table currency, written in the units of cost maps.
 
     Returns
     -------
     list of dict
-        Rows keyed by :data:`COLUMNS`; areas in ha, means in the product's units, totals in
+        Rows keyed by :data:`COLUMNS`; areas in ha, means in the product's units (``units`` as shown to
+        people, :func:`scsmap.products.units.display_units`: ``t C ha-1``, ``t C ha-1 yr-1`` ...), totals in
         ``total_units``; see the module docstring for the formulas. Keys: the zone index for the
         unit rows, zone × 256 + class code for the class rows, in increasing order.
     """
@@ -319,7 +324,7 @@ def zonal_statistics(
                         "class_name": "" if code is None else labels.get(code, str(code)),
                         "area_ha": float(key_area[k]),
                         "product": e["id"],
-                        "units": e["units"],
+                        "units": display_units(e["units"], currency),
                         "family": _family(e),
                         "valid_area_ha": float(f.valid_area[j]),
                         "mean": float(f.mean[j]),
@@ -459,6 +464,7 @@ def write_stats(
             cfg.statistics.group_by,
             rate_4p1000=cfg.parameters.rate_4p1000,
             rows_per_window=rows_per_window,
+            currency=manifest.get("currency"),
         )
     table = _drop_edge_units(table)
     with locked(out, "stats"):
