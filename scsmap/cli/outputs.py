@@ -41,19 +41,25 @@ def stats(config, out_dir, verbose):
 @click.command()
 @config_argument
 @out_option
+@click.option("--pdf", is_flag=True, help="Also print the report to report.pdf (headless Chromium).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @verbose_option
-def report(config, out_dir, verbose):
-    """Write report.html for a finished run: quick-look maps in the QGIS legends, statistics
-    (computed first when stats.csv is missing), QA, alignment report, config, versions,
-    checksums and methods."""
+def report(config, out_dir, pdf, quiet, verbose):
+    """Write report.html for a finished run: one self-contained file (images embedded) with a brief
+    first (headline figures, caveats, key maps), practices and costs, admin units, then the annex:
+    every map in its QGIS legend, statistics (computed first when stats.csv is missing), QA,
+    alignment report, config, checksums, versions and methods. --pdf prints it to report.pdf."""
     from ..config import load_config
-    from ..outputs.report import write_report
+    from ..outputs.report import REPORT_PDF, write_report
+    from ..progress import Progress
 
     setup_logging(verbose, False)
     cfg = guarded(verbose, load_config, config)
-    with native_stderr_captured(verbose < 2):
-        path = guarded(verbose, write_report, cfg, out_dir)
-    click.echo(path)
+    with native_stderr_captured(verbose < 2), Progress(enabled=not quiet) as progress:
+        path = guarded(verbose, write_report, cfg, out_dir, pdf=pdf, progress=progress)
+    click.echo(f"{path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
+    if pdf:
+        click.echo(path.with_name(REPORT_PDF))
 
 
 @click.command()
@@ -90,8 +96,9 @@ def mosaic(out_dirs, dest, overwrite, resolution, verbose):
 
 @click.command()
 @click.argument("out_dir", type=click.Path(file_okay=False))
-def summary(out_dir: str) -> None:
+@click.option("-v", "--verbose", count=True, help="List the products written and not made one by one.")
+def summary(out_dir: str, verbose: int) -> None:
     """Print the summary of the run in OUT_DIR (from its manifest.json)."""
     from ..io.manifest import load_manifest
 
-    print_summary(guarded(0, load_manifest, out_dir), out_dir, None)
+    print_summary(guarded(0, load_manifest, out_dir), out_dir, None, verbose)
