@@ -11,8 +11,9 @@ from .run import print_summary
 @click.command()
 @config_argument
 @out_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @verbose_option
-def stats(config, out_dir, verbose):
+def stats(config, out_dir, quiet, verbose):
     """Recompute the area-weighted statistics of a finished run: stats.csv and stats.gpkg.
 
     One row per unit (the region, every unit of statistics.admin; each also by land-use
@@ -22,20 +23,23 @@ def stats(config, out_dir, verbose):
     """
     from ..config import load_config
     from ..outputs.stats import write_stats
+    from ..products.units import format_value
+    from ..progress import Progress
 
     setup_logging(verbose, False)
     cfg = guarded(verbose, load_config, config)
-    with native_stderr_captured(verbose < 2):
-        res = guarded(verbose, write_stats, cfg, out_dir)
+    with native_stderr_captured(verbose < 2), Progress(enabled=not quiet) as progress:
+        res = guarded(verbose, write_stats, cfg, out_dir, progress=progress)
     region = [r for r in res.rows if r["zone_set"] == "region" and not r["group_by"]]
     click.echo(f"{res.csv} ({len(res.rows)} rows), {res.gpkg}")
     if region:
-        click.echo(f"  region area: {region[0]['area_ha']:,.0f} ha")
+        click.echo(f"  region area: {format_value(region[0]['area_ha'], 'ha')} ha")
     for r in region:
         if r["total_units"]:
             share = r["share_4p1000_percent"]
-            note = "" if share is None or share != share else f", {share:.1f} % of the 4p1000 target"
-            click.echo(f"  {r['product']:<24} total {r['total']:,.3f} {r['total_units']}{note}")
+            note = "" if share is None or share != share else f", {format_value(share, '%')} % of the 4p1000 target"
+            total = format_value(r["total"], r["total_units"])
+            click.echo(f"  {r['product']:<24} total {total} {r['total_units']}{note}")
 
 
 @click.command()

@@ -619,8 +619,7 @@ def write_report(
     manifest = load_manifest(out)
     with locked(out, "report"):
         if not (out / STATS_CSV).is_file():
-            with progress.stage("statistics"):
-                write_stats(cfg, out)
+            write_stats(cfg, out, progress=progress)
         table = read_stats_csv(out / STATS_CSV)
         html = render_report(report_context(cfg, out, manifest, table, progress))
         path = out / REPORT

@@ -51,6 +51,7 @@ from ..io.stats_files import write_stats_csv, write_stats_gpkg
 from ..products import PRODUCTS, Product
 from ..products.styles import legend_for
 from ..products.units import display_units
+from ..progress import QUIET, Progress
 from .zonal import N_CLASSES, Weights, cell_weights, finish, zone_area, zone_class_areas, zone_moments
 
 log = logging.getLogger("scsmap")
@@ -222,6 +223,7 @@ def zonal_statistics(
     rate_4p1000: float | None = None,
     rows_per_window: int | None = None,
     currency: str | None = None,
+    progress: Progress = QUIET,
 ) -> list[dict[str, Any]]:
     """The long statistics table: one row per unit (and class) and product.
 
@@ -242,6 +244,8 @@ def zonal_statistics(
         Rows of the grid read at a time (default :func:`window_rows` of :data:`WINDOW_PIXELS`).
     currency : str, optional
         The run's cost-table currency, written in the units of cost maps.
+    progress : Progress, optional
+        Shows the windows read.
 
     Returns
     -------
@@ -272,35 +276,38 @@ def zonal_statistics(
     height = grid.shape.yx[0]
     step = rows_per_window or window_rows(grid.shape.yx, info.block_shape[0])
     bounds = shapely.bounds(np.asarray(geoms, dtype=object)).reshape(-1, 4)
-    for y0 in range(0, height, step):
-        rows = slice(y0, min(height, y0 + step))
-        w = _window_weights(grid[rows, :], geoms, bounds)
-        if not len(w.cell):
-            continue
+    windows = range(0, height, step)
+    with progress.stage("statistics", len(windows), detail=f"{nz} unit(s), {len(entries)} products") as st:
+        for y0 in windows:
+            st.advance()
+            rows = slice(y0, min(height, y0 + step))
+            w = _window_weights(grid[rows, :], geoms, bounds)
+            if not len(w.cell):
+                continue
 
-        def read(entry: dict[str, Any], rows: slice = rows, cells: np.ndarray = w.cell) -> np.ndarray:
-            return read_window(out_dir / entry["path"], rows).ravel()[cells]
+            def read(entry: dict[str, Any], rows: slice = rows, cells: np.ndarray = w.cell) -> np.ndarray:
+                return read_window(out_dir / entry["path"], rows).ravel()[cells]
 
-        area += zone_area(w.weight, w.zone, nz)
-        target = None
-        if target_entry is not None:
-            target = read(target_entry)
-            if target_entry["id"] != "target_4p1000":
-                target = rate_4p1000 * target.astype("f8")
-        keyed = {}
-        for g in groups:
-            codes = read(by_id[g])
-            class_area[g] += zone_class_areas(w.weight, w.zone, nz, codes)
-            ok = np.isfinite(codes) & (codes >= 0) & (codes < N_CLASSES)
-            keys, inverse = np.unique(w.zone[ok] * N_CLASSES + codes[ok].astype("int64"), return_inverse=True)
-            keyed[g] = (ok, inverse, len(keys), class_moments[g].index(keys))
-        for e in values:
-            v = read(e)
-            t = target if e["units"] == RATE_UNITS else None
-            moments[e["id"]] += zone_moments(w.weight, w.zone, nz, v, t)
-            for g, (ok, inverse, n, index) in keyed.items():
-                m = zone_moments(w.weight[ok], inverse, n, v[ok], None if t is None else t[ok])
-                class_moments[g].add(e["id"], index, m)
+            area += zone_area(w.weight, w.zone, nz)
+            target = None
+            if target_entry is not None:
+                target = read(target_entry)
+                if target_entry["id"] != "target_4p1000":
+                    target = rate_4p1000 * target.astype("f8")
+            keyed = {}
+            for g in groups:
+                codes = read(by_id[g])
+                class_area[g] += zone_class_areas(w.weight, w.zone, nz, codes)
+                ok = np.isfinite(codes) & (codes >= 0) & (codes < N_CLASSES)
+                keys, inverse = np.unique(w.zone[ok] * N_CLASSES + codes[ok].astype("int64"), return_inverse=True)
+                keyed[g] = (ok, inverse, len(keys), class_moments[g].index(keys))
+            for e in values:
+                v = read(e)
+                t = target if e["units"] == RATE_UNITS else None
+                moments[e["id"]] += zone_moments(w.weight, w.zone, nz, v, t)
+                for g, (ok, inverse, n, index) in keyed.items():
+                    m = zone_moments(w.weight[ok], inverse, n, v[ok], None if t is None else t[ok])
+                    class_moments[g].add(e["id"], index, m)
 
     table: list[dict[str, Any]] = []
     for g in ["", *groups]:
@@ -425,7 +432,10 @@ def wide(table: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def write_stats(
-    cfg: Config, out_dir: str | os.PathLike | None = None, rows_per_window: int | None = None
+    cfg: Config,
+    out_dir: str | os.PathLike | None = None,
+    rows_per_window: int | None = None,
+    progress: Progress = QUIET,
 ) -> StatsResult:
     """Compute the statistics of a finished run and write ``stats.csv`` and ``stats.gpkg``.
 
@@ -438,6 +448,8 @@ def write_stats(
         The run's folder (default ``cfg.output_dir``).
     rows_per_window : int, optional
         Rows of the grid read at a time (default: :data:`WINDOW_PIXELS` pixels).
+    progress : Progress, optional
+        Shows the windows read.
 
     Returns
     -------
@@ -465,6 +477,7 @@ def write_stats(
             rate_4p1000=cfg.parameters.rate_4p1000,
             rows_per_window=rows_per_window,
             currency=manifest.get("currency"),
+            progress=progress,
         )
     table = _drop_edge_units(table)
     with locked(out, "stats"):
