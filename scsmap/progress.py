@@ -122,13 +122,13 @@ class Progress:
     def _start_rich(self) -> Any:
         if self._rich is None:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._rich = Progress(
                 TextColumn("[bold]{task.description:<12}"),
                 BarColumn(bar_width=30),
                 TextColumn("{task.percentage:>3.0f} %"),
-                MofNCompleteColumn(),
+                TextColumn("{task.fields[count]:>9}"),
                 TimeElapsedColumn(),
                 TextColumn("{task.fields[detail]}"),
                 console=Console(file=self.stream),
@@ -144,7 +144,9 @@ class Progress:
         if self.enabled:
             with self._lock:
                 if self.live:
-                    self._tasks[id(st)] = self._start_rich().add_task(label, total=total or 100, detail=detail)
+                    self._tasks[id(st)] = self._start_rich().add_task(
+                        label, total=total or 100, detail=detail, count=f"0/{total}" if total else ""
+                    )
                 else:  # said only when the stage is still running a moment later
                     st._announce = threading.Timer(QUIET_SECONDS, self._announce, (st,))
                     st._announce.daemon = True
@@ -160,7 +162,8 @@ class Progress:
                     if self.live:
                         task = self._tasks.pop(id(st))
                         end = (total or 100) if ok else None
-                        self._rich.update(task, completed=end, detail=detail if ok else "interrupted")
+                        count = f"{st.done}/{total}" if total else ""
+                        self._rich.update(task, completed=end, detail=detail if ok else "interrupted", count=count)
                     else:
                         st.finished = True
                         if st._announce is not None:
@@ -176,7 +179,11 @@ class Progress:
             if self.live:
                 task = self._tasks.get(id(st))
                 if task is not None:
-                    self._rich.update(task, completed=st.done if st.total else round(100 * st.fraction))
+                    self._rich.update(
+                        task,
+                        completed=st.done if st.total else round(100 * st.fraction),
+                        count=f"{st.done}/{st.total}" if st.total else "",
+                    )
             else:
                 tenth = int(st.fraction * 10)
                 now = time.perf_counter()

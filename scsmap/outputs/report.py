@@ -281,7 +281,10 @@ def unit_table(table: list[Row]) -> dict[str, Any]:
     top = [r for r in table if not r["group_by"]]
     units: dict[tuple[str, str], str] = {}
     for r in top:
-        units.setdefault((r["zone_set"], r["zone_id"]), r["zone_name"] if r["zone_set"] != "region" else "region")
+        units.setdefault(
+            (r["zone_set"], r["zone_id"]),
+            f"{r['zone_name']} ({'the run boundary' if r['zone_set'] == 'region' else r['zone_set']})",
+        )
     cells = {(r["zone_set"], r["zone_id"], r["product"]): r for r in top}
     columns = [{"name": name, "set": key[0]} for key, name in units.items()]
     rows = [

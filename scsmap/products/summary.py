@@ -262,7 +262,11 @@ def brief(summary: Mapping[str, Any]) -> list[Figure]:
                 "44/12 × rate - N2O of the practice with the largest net balance on every pixel",
             )
         )
-    price = f"{s['carbon_price']:g} {s.get('currency') or 'currency'} t-1 CO2e" if s.get("carbon_price") else None
+    price = (
+        f"{s['carbon_price']:g} {s.get('currency') or 'currency'} t-1 CO2e"
+        if s.get("carbon_price") is not None
+        else None
+    )
     if s.get("abatement_at_price_total_Mt_CO2e_yr") is not None and price:
         out.append(
             Figure(

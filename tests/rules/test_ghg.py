@@ -374,7 +374,7 @@ def test_demo_abatement_curve_total_equals_mapped_potential(demo_ghg):
     assert (at_price[ok] <= net[ok] + 1e-6).all()
     assert m["abatement_at_price_total_Mt_CO2e_yr"] <= mapped + 1e-9
     assert m["abatement_curve_at_price_Mt_CO2e_yr"] <= m["abatement_at_price_total_Mt_CO2e_yr"] + 1e-9
-    assert np.isin(np.unique(code[np.isfinite(code)]), np.arange(0, 13)).all()
+    assert np.isin(np.unique(code[np.isfinite(code)]), [*range(13), UNKNOWN_PRACTICE]).all()  # 254: unknown
 
 
 def test_rate_units_in_co2(tmp_path, demo_ghg):
@@ -405,7 +405,7 @@ def test_cli_price_option(tmp_path):
     for price in ("0", "1000"):
         res = CliRunner().invoke(main, ["run", str(cfg), "--price", price, "--overwrite"])
         assert res.exit_code == 0, res.output
-        assert f"reachable at {price} USD 2024 t-1 CO2e" in res.output
+        assert f"at {price} USD 2024 t-1 CO2e, practice chosen per pixel" in res.output
         totals.append(json.loads((tmp_path / "out" / "manifest.json").read_text())["summary"])
     assert totals[0]["abatement_at_price_total_Mt_CO2e_yr"] < totals[1]["abatement_at_price_total_Mt_CO2e_yr"]
     assert totals[1]["abatement_at_price_total_Mt_CO2e_yr"] == pytest.approx(
