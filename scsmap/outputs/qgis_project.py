@@ -14,6 +14,7 @@ files the run owns (``manifest.json`` ``files``), written beside the products in
 from __future__ import annotations
 
 import io
+import re
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
@@ -53,9 +54,18 @@ def key_maps(manifest: dict[str, Any]) -> list[str]:
 
 
 def layer_name(entry: dict[str, Any], units: str) -> str:
-    """A layer's name: the product's long name up to its first parenthesis or colon, and its units."""
-    name = entry["long_name"].split(" (")[0].split(": ")[0].strip()
+    """A layer's name: the product's long name without its units in parentheses nor what follows a colon,
+    and its units in brackets (``absolute sequestration rate (final - T0)/horizon, SSM1 [t C ha-1 yr-1]``)."""
+    name = re.sub(r"\s*\((t C|t CO2|currency|bits?[: ]|0 = )[^)]*\)", "", entry["long_name"]).split(": ")[0].strip()
     return f"{name} [{units}]" if units and units != "class" else name
+
+
+def unique_names(names: dict[str, str]) -> dict[str, str]:
+    """Product id → name, the id appended to every name that two products share."""
+    seen: dict[str, int] = {}
+    for n in names.values():
+        seen[n] = seen.get(n, 0) + 1
+    return {pid: f"{n} ({pid})" if seen[n] > 1 else n for pid, n in names.items()}
 
 
 def _crs(wkt: str) -> dict[str, Any]:
@@ -88,15 +98,17 @@ def render_project(out_dir: Path, manifest: dict[str, Any], title: str) -> str:
     info = raster_info(out_dir / entries[0]["path"])
     keys = key_maps(manifest)
     layers, by_group = [], {g: [] for g in GROUPS}
+    legends = {e["id"]: entry_legend(e, manifest) for e in entries}
+    names = unique_names({e["id"]: layer_name(e, legends[e["id"]].units) for e in entries})  # type: ignore[union-attr]
     for i, e in enumerate(entries):
         p = written_product(e)
-        legend = entry_legend(e, manifest)
+        legend = legends[e["id"]]
         assert p is not None and legend is not None
         pipe = ET.tostring(pipe_element(legend), encoding="unicode")
         layer = {
             "id": f"scsmap_{e['id']}_{i:03d}",  # QGIS keeps ids longer than 10 characters
             "product": e["id"],
-            "name": layer_name(e, legend.units),
+            "name": names[e["id"]],
             "source": f"./{e['path']}",
             "abstract": f"{e['id']}: {e['long_name']} [{legend.units}]"
             + (f". Legend: {legend.range_note}" if legend.range_note else ""),

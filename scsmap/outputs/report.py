@@ -51,7 +51,7 @@ from ..products.styles import Legend, family_ranges, nice_step
 from ..products.summary import PRICE_READINGS, brief
 from ..products.units import display_units, format_value
 from ..progress import QUIET, Progress
-from .qgis_project import key_maps, layer_name
+from .qgis_project import key_maps, layer_name, unique_names
 from .stats import STATS_CSV, write_stats
 
 log = logging.getLogger("scsmap")
@@ -233,7 +233,9 @@ def legend_view(legend: Legend) -> dict[str, Any]:
     return {"kind": "classes", "entries": [{"label": lab, "colour": col} for lab, col in entries]}
 
 
-def _map_card(out: Path, e: dict[str, Any], manifest: dict[str, Any], size: int) -> dict[str, Any] | None:
+def _map_card(
+    out: Path, e: dict[str, Any], manifest: dict[str, Any], size: int, title: str | None = None
+) -> dict[str, Any] | None:
     legend = entry_legend(e, manifest)
     p = written_product(e)
     if legend is None or p is None:
@@ -244,7 +246,7 @@ def _map_card(out: Path, e: dict[str, Any], manifest: dict[str, Any], size: int)
         shown = legend
     return {
         "id": e["id"],
-        "title": layer_name(e, legend.units),
+        "title": title or layer_name(e, legend.units),
         "long_name": e["long_name"],
         "units": legend.units,
         "group": p.group,
@@ -495,16 +497,19 @@ def report_context(
     entries = {e["id"]: e for e in manifest["products"]}
     keys = key_maps(manifest)
     figures = brief(manifest["summary"])
+    titles = unique_names(
+        {e["id"]: layer_name(e, leg.units) for e in manifest["products"] if (leg := entry_legend(e, manifest))}
+    )
     key_cards = []
     with progress.stage("maps", len(keys) + len(entries)) as st:
         for pid in keys:
-            card = _map_card(out, entries[pid], manifest, BRIEF_SIZE)
+            card = _map_card(out, entries[pid], manifest, BRIEF_SIZE, titles.get(pid))
             if card is not None:
                 key_cards.append(card)
             st.advance()
         annex = []
         for e in manifest["products"]:
-            card = _map_card(out, e, manifest, ANNEX_SIZE)
+            card = _map_card(out, e, manifest, ANNEX_SIZE, titles.get(e["id"]))
             if card is not None:
                 annex.append(card)
             st.advance()
