@@ -38,7 +38,7 @@ $(REGIONS): %: $(OUT)/%/report.html
 	@$(BIN)/scsmap summary $(OUT)/$*
 
 $(OUT)/%/manifest.json: configs/regions/%.yaml $(STAMP)
-	$(BIN)/scsmap run $< --out $(OUT)/$* --overwrite -q
+	$(BIN)/scsmap run $< --out $(OUT)/$* --overwrite --no-summary
 	$(BIN)/scsmap inputs $< --make $@ > $(OUT)/$*/.inputs.mk
 
 $(OUT)/%/stats.csv: $(OUT)/%/manifest.json

@@ -11,8 +11,9 @@ from .run import print_summary
 @click.command()
 @config_argument
 @out_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @verbose_option
-def stats(config, out_dir, verbose):
+def stats(config, out_dir, quiet, verbose):
     """Recompute the area-weighted statistics of a finished run: stats.csv and stats.gpkg.
 
     One row per unit (the region, every unit of statistics.admin; each also by land-use
@@ -22,38 +23,47 @@ def stats(config, out_dir, verbose):
     """
     from ..config import load_config
     from ..outputs.stats import write_stats
+    from ..products.units import format_value
+    from ..progress import Progress
 
     setup_logging(verbose, False)
     cfg = guarded(verbose, load_config, config)
-    with native_stderr_captured(verbose < 2):
-        res = guarded(verbose, write_stats, cfg, out_dir)
+    with native_stderr_captured(verbose < 2), Progress(enabled=not quiet) as progress:
+        res = guarded(verbose, write_stats, cfg, out_dir, progress=progress)
     region = [r for r in res.rows if r["zone_set"] == "region" and not r["group_by"]]
     click.echo(f"{res.csv} ({len(res.rows)} rows), {res.gpkg}")
     if region:
-        click.echo(f"  region area: {region[0]['area_ha']:,.0f} ha")
+        click.echo(f"  region area: {format_value(region[0]['area_ha'], 'ha')} ha")
     for r in region:
         if r["total_units"]:
             share = r["share_4p1000_percent"]
-            note = "" if share is None or share != share else f", {share:.1f} % of the 4p1000 target"
-            click.echo(f"  {r['product']:<24} total {r['total']:,.3f} {r['total_units']}{note}")
+            note = "" if share is None or share != share else f", {format_value(share, '%')} % of the 4p1000 target"
+            total = format_value(r["total"], r["total_units"])
+            click.echo(f"  {r['product']:<24} total {total} {r['total_units']}{note}")
 
 
 @click.command()
 @config_argument
 @out_option
+@click.option("--pdf", is_flag=True, help="Also print the report to report.pdf (headless Chromium).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @verbose_option
-def report(config, out_dir, verbose):
-    """Write report.html for a finished run: quick-look maps in the QGIS legends, statistics
-    (computed first when stats.csv is missing), QA, alignment report, config, versions,
-    checksums and methods."""
+def report(config, out_dir, pdf, quiet, verbose):
+    """Write report.html for a finished run: one self-contained file (images embedded) with a brief
+    first (headline figures, caveats, key maps), practices and costs, admin units, then the annex:
+    every map in its QGIS legend, statistics (computed first when stats.csv is missing), QA,
+    alignment report, config, checksums, versions and methods. --pdf prints it to report.pdf."""
     from ..config import load_config
-    from ..outputs.report import write_report
+    from ..outputs.report import REPORT_PDF, write_report
+    from ..progress import Progress
 
     setup_logging(verbose, False)
     cfg = guarded(verbose, load_config, config)
-    with native_stderr_captured(verbose < 2):
-        path = guarded(verbose, write_report, cfg, out_dir)
-    click.echo(path)
+    with native_stderr_captured(verbose < 2), Progress(enabled=not quiet) as progress:
+        path = guarded(verbose, write_report, cfg, out_dir, pdf=pdf, progress=progress)
+    click.echo(f"{path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
+    if pdf:
+        click.echo(path.with_name(REPORT_PDF))
 
 
 @click.command()
@@ -90,8 +100,9 @@ def mosaic(out_dirs, dest, overwrite, resolution, verbose):
 
 @click.command()
 @click.argument("out_dir", type=click.Path(file_okay=False))
-def summary(out_dir: str) -> None:
+@click.option("-v", "--verbose", count=True, help="List the products written and not made one by one.")
+def summary(out_dir: str, verbose: int) -> None:
     """Print the summary of the run in OUT_DIR (from its manifest.json)."""
     from ..io.manifest import load_manifest
 
-    print_summary(guarded(0, load_manifest, out_dir), out_dir, None)
+    print_summary(guarded(0, load_manifest, out_dir), out_dir, None, verbose)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,13 @@ NOTE = "existing outputs were left as they were"
     default=False,
     help="Write into a non-empty folder that holds no scsmap run (its own files are never touched).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar, no summary.")
+@click.option(
+    "--summary/--no-summary",
+    "show_summary",
+    default=True,
+    help="Print the headline numbers at the end (default) or not (make prints them with `scsmap summary`).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress display, no summary.")
 def run(
     config: str,
     out_dir: str | None,
@@ -83,6 +90,7 @@ def run(
     price: float | None,
     allow_nonempty: bool,
     verbose: int,
+    show_summary: bool,
     quiet: bool,
 ) -> None:
     """Run the region described by CONFIG and write its maps.
@@ -104,6 +112,7 @@ def run(
     from ..config import load_config
     from ..config.load import Override, parse_override
     from ..pipeline import run as run_region
+    from ..progress import Progress
 
     setup_logging(verbose, quiet)
     t0 = time.perf_counter()
@@ -116,35 +125,94 @@ def run(
     if price is not None:
         settings.append(Override(("ghg", "price"), price))
     cfg = guarded(verbose, load_config, config, overrides=settings, note=NOTE)
-    with native_stderr_captured(verbose < 2):
+    with native_stderr_captured(verbose < 2), Progress(enabled=not quiet) as progress:
         result = guarded(
             verbose,
             run_region,
             cfg,
             out_dir=out_dir,
             overwrite=overwrite,
-            progress=not quiet,
+            progress=progress,
             resume=resume,
             note=NOTE,
             allow_nonempty=allow_nonempty,
         )
-    if not quiet:
-        print_summary(result.manifest, result.out_dir, time.perf_counter() - t0)
+    if not quiet and show_summary:
+        print_summary(result.manifest, result.out_dir, time.perf_counter() - t0, verbose)
+    elif not quiet:
+        warn_headline_skipped(result.manifest)
 
 
-def print_summary(manifest: dict[str, Any], out_dir: str | Path, seconds: float | None) -> None:
-    """Print what a run wrote and its headline numbers (:func:`scsmap.products.summary.headline`)."""
-    from ..products.summary import headline
+#: the products of the headline figures: a run without them gets a warning
+HEADLINE_PRODUCTS = ("soc_t0", "target_4p1000", "rate_best", "best_practice", "net_ghg_best", "abatement_at_price")
+
+
+def _wrapped(ids: list[str], indent: int = 23, width: int = 110) -> list[str]:
+    lines, line = [], ""
+    for pid in ids:
+        if line and len(line) + len(pid) + 2 > width - indent:
+            lines.append(line + ",")
+            line = ""
+        line = f"{line}, {pid}" if line else pid
+    return [*lines, line] if line else lines
+
+
+def print_summary(manifest: dict[str, Any], out_dir: str | Path, seconds: float | None, verbose: int = 0) -> None:
+    """Print what a run wrote and its headline numbers (:func:`scsmap.products.summary.headline`).
+
+    Products written are counted by group and products not made grouped by reason (``verbose``: listed
+    one by one); a warning on stderr closes the summary when a headline product was not made.
+    """
+    from ..products.registry import GROUPS, PRODUCTS
+    from ..products.summary import PRICE_READINGS, headline
 
     s = manifest["summary"]
+    pad = " " * 23
     click.echo(f"\n{manifest['region']['name']} ({manifest['region']['iso3']}) -> {out_dir}")
-    click.echo(f"  products written   : {', '.join(s['products_written'])}")
+    written = list(s.get("products_written", []))
+    by_group: dict[str, list[str]] = {g: [] for g in GROUPS}
+    for pid in written:
+        by_group.setdefault(PRODUCTS[pid].group if pid in PRODUCTS else "other", []).append(pid)
+    counts = ", ".join(f"{g} {len(ids)}" for g, ids in by_group.items() if ids)
+    click.echo(f"  {'products written':<19}: {len(written)} maps ({counts})")
+    if verbose:
+        for g, ids in by_group.items():
+            if ids:
+                click.echo(f"{pad}{g}:")
+                for line in _wrapped(ids, 25):
+                    click.echo(f"{pad}  {line}")
+    extra = [f for f in manifest.get("files", []) if f.endswith(".qgz")]
+    if extra:
+        click.echo(f"  {'QGIS project':<19}: {Path(out_dir) / extra[0]} (layers grouped, key maps shown)")
+    reasons: dict[str, list[str]] = {}
     for pid, why in manifest.get("skipped_products", {}).items():
-        click.echo(f"  skipped {pid:<11}: {why}")
+        reasons.setdefault(why, []).append(pid)
+    for why, ids in reasons.items():
+        label = f"not made ({len(ids)})"
+        click.echo(f"  {label:<19}: {why}" + ("" if verbose or len(ids) == 1 else f" ({ids[0]} ...; -v lists them)"))
+        if verbose or len(ids) == 1:
+            for line in _wrapped(ids, 25):
+                click.echo(f"{pad}  {line}")
     for label, text in headline(s):
         click.echo(f"  {label:<19}: {text}")
+        if label == "curve at the price":
+            for line in textwrap.wrap(PRICE_READINGS, 110 - len(pad)):
+                click.echo(f"{pad}{line}")
     if seconds is not None:
-        click.echo(f"  wall time          : {seconds:.1f} s")
+        click.echo(f"  {'wall time':<19}: {seconds:.1f} s")
+    warn_headline_skipped(manifest)
 
 
-__all__ = ["fail", "print_summary", "run"]
+def warn_headline_skipped(manifest: dict[str, Any]) -> None:
+    """A warning on stderr naming the headline products the run could not make, and why."""
+    skipped = manifest.get("skipped_products", {})
+    missing = [f"{pid} ({skipped[pid]})" for pid in HEADLINE_PRODUCTS if pid in skipped]
+    if missing:
+        click.secho(
+            "warning: headline product(s) not made, their figures are missing above: " + "; ".join(missing),
+            fg="yellow",
+            err=True,
+        )
+
+
+__all__ = ["HEADLINE_PRODUCTS", "fail", "print_summary", "run", "warn_headline_skipped"]

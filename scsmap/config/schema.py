@@ -592,6 +592,13 @@ class OutputsConfig(_Model):
         description="the RothC scenarios' SOC is recorded every this many forward years (each recorded year "
         "costs 4 values per pixel in the GSOCseq stack); the years between are not interpolated but left empty",
     )
+    legend: Literal["data", "fixed"] = Field(
+        "data",
+        description="legend ranges of the continuous maps in the QGIS styles, the QGIS project and the report: "
+        "'data' = each map's 2nd-98th percentiles in this run, rounded to round numbers (readable maps), "
+        "'fixed' = each family's default range from the literature (the same colours in every region and run; "
+        "docs/products.md, Legends)",
+    )
 
 
 class AdminUnitsConfig(_Model):

@@ -16,7 +16,8 @@ import hashlib
 import math
 import shutil
 import threading
-from collections.abc import Sequence
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class RasterSpec:
     tags: dict[str, str]
     colormap: dict[int, tuple[int, int, int, int]] | None = None
     resampling: str = "average"
+    band_tags: dict[str, str] | None = None
 
 
 class BlockTarget:
@@ -139,6 +141,8 @@ def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool =
     ds.set_band_description(1, spec.description)
     ds.set_band_unit(1, spec.units)
     ds.update_tags(**spec.tags)
+    if spec.band_tags:
+        ds.update_tags(1, **spec.band_tags)
     if spec.colormap:
         ds.write_colormap(1, spec.colormap)
     return ds
@@ -150,10 +154,79 @@ def write_window(dataset, array: np.ndarray, row: int, col: int = 0) -> None:
     dataset.write(array, 1, window=Window(col, row, width, height))
 
 
+#: the band statistics GDAL reads from ``STATISTICS_*`` tags
+GDAL_STATISTICS = ("minimum", "maximum", "mean", "stddev", "valid_percent")
+
+
 def set_statistics(path: Path, stats: dict[str, float]) -> None:
-    """Write exact band statistics as GDAL's ``STATISTICS_*`` band tags."""
+    """Write exact band statistics as GDAL's ``STATISTICS_*`` band tags (:data:`GDAL_STATISTICS`)."""
     with rasterio.open(path, "r+") as ds:
-        ds.update_tags(1, **{f"STATISTICS_{k.upper()}": repr(float(v)) for k, v in stats.items()})
+        ds.update_tags(
+            1, **{f"STATISTICS_{k.upper()}": repr(float(v)) for k, v in stats.items() if k in GDAL_STATISTICS}
+        )
+
+
+def categories_path(path: str | Path) -> Path:
+    """The GDAL PAM sidecar of a raster (``<file>.aux.xml``) that holds its category names and attribute table."""
+    p = Path(path)
+    return p.with_name(p.name + ".aux.xml")
+
+
+def write_categories(
+    path: str | Path, classes: Sequence[tuple[int, str, str]], counts: Mapping[int, int] | None = None
+) -> Path:
+    """Write the category names and the raster attribute table (RAT) of a class map for GDAL.
+
+    A GeoTIFF cannot hold category names or a RAT itself: GDAL keeps them in the PAM sidecar
+    ``<file>.aux.xml`` (the GTiff driver does the same), which GDAL tools (``gdalinfo -json``:
+    ``categories`` and ``rat``), R/terra (``cats()``), ArcGIS and QGIS read with the file.
+
+    Parameters
+    ----------
+    path : path-like
+        The GeoTIFF.
+    classes : sequence of (int, str, str)
+        Code, label, ``#rrggbb`` of each class (codes 0..254).
+    counts : mapping of int to int, optional
+        Pixels per code: the RAT then lists the codes that occur, with a ``Count`` column (the ArcGIS
+        convention); otherwise every class.
+
+    Returns
+    -------
+    Path
+        The ``.aux.xml`` file.
+
+    Raises
+    ------
+    OSError
+        As the file system reports it.
+    """
+    names = {int(c): str(label) for c, label, _ in classes}
+    root = ET.Element("PAMDataset")
+    band = ET.SubElement(root, "PAMRasterBand", band="1")
+    cats = ET.SubElement(band, "CategoryNames")
+    for code in range(max(names) + 1 if names else 0):
+        ET.SubElement(cats, "Category").text = names.get(code, "")
+    rat = ET.SubElement(band, "GDALRasterAttributeTable", tableType="thematic")
+    # GDAL field types: 0 integer, 2 string; usages: 5 min-max (the value), 1 pixel count, 2 name, 6-9 RGBA
+    fields = [("Value", 0, 5)] + ([("Count", 0, 1)] if counts is not None else []) + [("Class", 2, 2)]
+    fields += [("Red", 0, 6), ("Green", 0, 7), ("Blue", 0, 8), ("Alpha", 0, 9)]
+    for i, (name, ftype, usage) in enumerate(fields):
+        fd = ET.SubElement(rat, "FieldDefn", index=str(i))
+        ET.SubElement(fd, "Name").text = name
+        ET.SubElement(fd, "Type").text = str(ftype)
+        ET.SubElement(fd, "Usage").text = str(usage)
+    rows = [(int(c), label, colour) for c, label, colour in classes if counts is None or counts.get(int(c), 0) > 0]
+    for i, (code, label, colour) in enumerate(rows):
+        row = ET.SubElement(rat, "Row", index=str(i))
+        values = [str(code)] + ([str(int(counts.get(code, 0)))] if counts is not None else []) + [label]
+        values += [str(v) for v in hex_to_rgba(colour)]
+        for v in values:
+            ET.SubElement(row, "F").text = v
+    ET.indent(root)
+    out = categories_path(path)
+    write_text(out, ET.tostring(root, encoding="unicode") + "\n")
+    return out
 
 
 #: GDAL COG creation options of every product besides its tile size (DEFLATE with predictor, overviews).
@@ -189,20 +262,36 @@ def sha256(path: Path, bufsize: int = 1 << 20) -> str:
 
 
 def finish_stats(parts: dict[str, Any]) -> dict[str, float]:
-    """Exact statistics from computed partial sums (count, sum, sumsq, min, max)."""
+    """Exact statistics from computed partial sums (count, sum, sumsq, min, max).
+
+    With a ``sample`` of the pixels (every k-th row and column of the grid) also the 2nd and 98th
+    percentiles ``p2`` and ``p98`` of the sample (linear interpolation), the range of
+    ``outputs.legend: data``.
+    """
     n = int(parts["count"])
     total = int(parts["total"])
     if n == 0:
         return {"valid_percent": 0.0}
     mean = float(parts["sum"]) / n
     var = max(float(parts["sumsq"]) / n - mean * mean, 0.0)
-    return {
+    out = {
         "minimum": float(parts["min"]),
         "maximum": float(parts["max"]),
         "mean": mean,
         "stddev": math.sqrt(var),
         "valid_percent": 100.0 * n / total,
     }
+    sample = np.asarray(parts.get("sample", ()), dtype="f8").ravel()
+    sample = sample[np.isfinite(sample)]
+    if sample.size:
+        out["p2"], out["p98"] = (float(v) for v in np.percentile(sample, [2, 98]))
+    return out
+
+
+def class_pixels(parts: dict[str, Any]) -> dict[int, int]:
+    """Pixels per class code of a class map from its computed statistics (nodata 255 left out)."""
+    counts = np.asarray(parts.get("classes", ()), dtype="f8")
+    return {int(c): int(round(counts[c])) for c in np.flatnonzero(counts[:255] > 0)}
 
 
 def hex_to_rgba(color: str) -> tuple[int, int, int, int]:

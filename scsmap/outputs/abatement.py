@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..io.tables import climate_zone_ids, load_practice_rules
-from ..io.write import write_bytes, write_columns_csv
+from ..io.write import write_columns_csv
 from ..layers.ghg import GhgTables
 from ..rules.abatement import CURVE_COLUMNS, abatement_curve, curve_at_price
 
@@ -52,19 +52,22 @@ def write_curve(terms: dict[str, Any], gt: GhgTables, directory: Path) -> dict[s
     }
 
 
-def plot_curve(curve: dict[str, np.ndarray], path: str | Path, price: float, currency: str, title: str) -> Path:
-    """PNG of the curve: step widths = abatement, heights = cost per t, the price as a line.
+def curve_png(curve: dict[str, np.ndarray], price: float, currency: str, title: str) -> bytes:
+    """PNG of the curve (800 × 450 px): step widths = abatement, heights = cost per t, the price as a line.
 
     Parameters
     ----------
     curve : dict of str to numpy.ndarray
         Columns of :func:`scsmap.rules.abatement.abatement_curve` (as read back from the CSV).
-    path : path-like
-        PNG to write (800 × 450 px).
     price : float
         Carbon price [currency t-1 CO₂e], drawn as a dashed line.
     currency, title : str
         Axis label and title.
+
+    Returns
+    -------
+    bytes
+        The PNG file's content.
     """
     import matplotlib
 
@@ -89,8 +92,8 @@ def plot_curve(curve: dict[str, np.ndarray], path: str | Path, price: float, cur
     ax.text(left, price, f" price {price:g}", va="bottom", ha="right", fontsize=8)
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.set_xlim(0, max(left, 1e-9))
-    ax.set_xlabel("cumulative net abatement (Mt CO2e per year)")
-    ax.set_ylabel(f"cost ({currency} per t CO2e)")
+    ax.set_xlabel("cumulative net abatement (Mt CO2e yr-1)")
+    ax.set_ylabel(f"cost ({currency} t-1 CO2e)")
     ax.set_title(title, fontsize=10)
     seen = list(dict.fromkeys(curve["practice"]))
     ax.legend(
@@ -104,5 +107,4 @@ def plot_curve(curve: dict[str, np.ndarray], path: str | Path, price: float, cur
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    write_bytes(Path(path), buf.getvalue())
-    return Path(path)
+    return buf.getvalue()

@@ -27,7 +27,8 @@ def open_run(out_dir: str | Path, chunks: int = 512) -> xr.Dataset:
     xarray.Dataset
         One variable per product (named by product id, float with NaN for nodata, dims (y, x), CRS
         as ``spatial_ref``), attributes ``units`` and ``long_name``; class maps also carry
-        ``flag_values`` and ``flag_meanings`` (CF conventions); the dataset's attributes hold the
+        ``flag_values`` (bit-flag maps ``flag_masks``) and ``flag_meanings`` (CF conventions); the dataset's
+        attributes hold the
         region and the run's summary numbers.
 
     Raises
@@ -42,10 +43,9 @@ def open_run(out_dir: str | Path, chunks: int = 512) -> xr.Dataset:
         v = open_product(out / e["path"], e["nodata"], chunks)
         v.attrs = {"units": e["units"], "long_name": e["long_name"]}
         p = PRODUCTS.get(e["id"])
-        if p is not None and p.is_class_map:
-            classes = legend_for(p).classes
-            v.attrs["flag_values"] = [c for c, _, _ in classes]
-            v.attrs["flag_meanings"] = " ".join(label.replace(" ", "_") for _, label, _ in classes)
+        if p is not None and p.is_class_map:  # the CF flags the class GeoTIFFs carry as band tags
+            for key, text in legend_for(p).cf_flags().items():
+                v.attrs[key] = text if key == "flag_meanings" else [int(c) for c in text.split()]
         variables[e["id"]] = v.rename(e["id"])
     ds = xr.Dataset(variables)
     ds.attrs = {

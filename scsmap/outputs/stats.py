@@ -50,6 +50,8 @@ from ..io.read import read_window
 from ..io.stats_files import write_stats_csv, write_stats_gpkg
 from ..products import PRODUCTS, Product
 from ..products.styles import legend_for
+from ..products.units import display_units
+from ..progress import QUIET, Progress
 from .zonal import N_CLASSES, Weights, cell_weights, finish, zone_area, zone_class_areas, zone_moments
 
 log = logging.getLogger("scsmap")
@@ -220,6 +222,8 @@ def zonal_statistics(
     group_by: Sequence[str] = ("land_use", "ipcc_climate_zone"),
     rate_4p1000: float | None = None,
     rows_per_window: int | None = None,
+    currency: str | None = None,
+    progress: Progress = QUIET,
 ) -> list[dict[str, Any]]:
     """The long statistics table: one row per unit (and class) and product.
 
@@ -238,11 +242,16 @@ def zonal_statistics(
         ``target_4p1000`` product (no share without either).
     rows_per_window : int, optional
         Rows of the grid read at a time (default :func:`window_rows` of :data:`WINDOW_PIXELS`).
+    currency : str, optional
+        The run's cost-table currency, written in the units of cost maps.
+    progress : Progress, optional
+        Shows the windows read.
 
     Returns
     -------
     list of dict
-        Rows keyed by :data:`COLUMNS`; areas in ha, means in the product's units, totals in
+        Rows keyed by :data:`COLUMNS`; areas in ha, means in the product's units (``units`` as shown to
+        people, :func:`scsmap.products.units.display_units`: ``t C ha-1``, ``t C ha-1 yr-1`` ...), totals in
         ``total_units``; see the module docstring for the formulas. Keys: the zone index for the
         unit rows, zone × 256 + class code for the class rows, in increasing order.
     """
@@ -267,35 +276,38 @@ def zonal_statistics(
     height = grid.shape.yx[0]
     step = rows_per_window or window_rows(grid.shape.yx, info.block_shape[0])
     bounds = shapely.bounds(np.asarray(geoms, dtype=object)).reshape(-1, 4)
-    for y0 in range(0, height, step):
-        rows = slice(y0, min(height, y0 + step))
-        w = _window_weights(grid[rows, :], geoms, bounds)
-        if not len(w.cell):
-            continue
+    windows = range(0, height, step)
+    with progress.stage("statistics", len(windows), detail=f"{nz} unit(s), {len(entries)} products") as st:
+        for y0 in windows:
+            st.advance()
+            rows = slice(y0, min(height, y0 + step))
+            w = _window_weights(grid[rows, :], geoms, bounds)
+            if not len(w.cell):
+                continue
 
-        def read(entry: dict[str, Any], rows: slice = rows, cells: np.ndarray = w.cell) -> np.ndarray:
-            return read_window(out_dir / entry["path"], rows).ravel()[cells]
+            def read(entry: dict[str, Any], rows: slice = rows, cells: np.ndarray = w.cell) -> np.ndarray:
+                return read_window(out_dir / entry["path"], rows).ravel()[cells]
 
-        area += zone_area(w.weight, w.zone, nz)
-        target = None
-        if target_entry is not None:
-            target = read(target_entry)
-            if target_entry["id"] != "target_4p1000":
-                target = rate_4p1000 * target.astype("f8")
-        keyed = {}
-        for g in groups:
-            codes = read(by_id[g])
-            class_area[g] += zone_class_areas(w.weight, w.zone, nz, codes)
-            ok = np.isfinite(codes) & (codes >= 0) & (codes < N_CLASSES)
-            keys, inverse = np.unique(w.zone[ok] * N_CLASSES + codes[ok].astype("int64"), return_inverse=True)
-            keyed[g] = (ok, inverse, len(keys), class_moments[g].index(keys))
-        for e in values:
-            v = read(e)
-            t = target if e["units"] == RATE_UNITS else None
-            moments[e["id"]] += zone_moments(w.weight, w.zone, nz, v, t)
-            for g, (ok, inverse, n, index) in keyed.items():
-                m = zone_moments(w.weight[ok], inverse, n, v[ok], None if t is None else t[ok])
-                class_moments[g].add(e["id"], index, m)
+            area += zone_area(w.weight, w.zone, nz)
+            target = None
+            if target_entry is not None:
+                target = read(target_entry)
+                if target_entry["id"] != "target_4p1000":
+                    target = rate_4p1000 * target.astype("f8")
+            keyed = {}
+            for g in groups:
+                codes = read(by_id[g])
+                class_area[g] += zone_class_areas(w.weight, w.zone, nz, codes)
+                ok = np.isfinite(codes) & (codes >= 0) & (codes < N_CLASSES)
+                keys, inverse = np.unique(w.zone[ok] * N_CLASSES + codes[ok].astype("int64"), return_inverse=True)
+                keyed[g] = (ok, inverse, len(keys), class_moments[g].index(keys))
+            for e in values:
+                v = read(e)
+                t = target if e["units"] == RATE_UNITS else None
+                moments[e["id"]] += zone_moments(w.weight, w.zone, nz, v, t)
+                for g, (ok, inverse, n, index) in keyed.items():
+                    m = zone_moments(w.weight[ok], inverse, n, v[ok], None if t is None else t[ok])
+                    class_moments[g].add(e["id"], index, m)
 
     table: list[dict[str, Any]] = []
     for g in ["", *groups]:
@@ -319,7 +331,7 @@ def zonal_statistics(
                         "class_name": "" if code is None else labels.get(code, str(code)),
                         "area_ha": float(key_area[k]),
                         "product": e["id"],
-                        "units": e["units"],
+                        "units": display_units(e["units"], currency),
                         "family": _family(e),
                         "valid_area_ha": float(f.valid_area[j]),
                         "mean": float(f.mean[j]),
@@ -420,7 +432,10 @@ def wide(table: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def write_stats(
-    cfg: Config, out_dir: str | os.PathLike | None = None, rows_per_window: int | None = None
+    cfg: Config,
+    out_dir: str | os.PathLike | None = None,
+    rows_per_window: int | None = None,
+    progress: Progress = QUIET,
 ) -> StatsResult:
     """Compute the statistics of a finished run and write ``stats.csv`` and ``stats.gpkg``.
 
@@ -433,6 +448,8 @@ def write_stats(
         The run's folder (default ``cfg.output_dir``).
     rows_per_window : int, optional
         Rows of the grid read at a time (default: :data:`WINDOW_PIXELS` pixels).
+    progress : Progress, optional
+        Shows the windows read.
 
     Returns
     -------
@@ -459,6 +476,8 @@ def write_stats(
             cfg.statistics.group_by,
             rate_4p1000=cfg.parameters.rate_4p1000,
             rows_per_window=rows_per_window,
+            currency=manifest.get("currency"),
+            progress=progress,
         )
     table = _drop_edge_units(table)
     with locked(out, "stats"):

@@ -22,9 +22,11 @@ from ..io.gdal_env import gdal_env
 from ..io.manifest import ALIGNMENT, MANIFEST, write_json
 from ..io.write import disk_full
 from ..outputs.abatement import CURVE_CSV, write_curve
+from ..outputs.qgis_project import project_name, write_project
 from ..outputs.stac import write_stac
 from ..outputs.trajectory import TRAJECTORY_CSV, write_trajectory
-from .commit import sidecars, write_products
+from ..progress import QUIET, Progress
+from .commit import currency_of, sidecars, write_products
 from .compute import compute_run
 from .manifest import build_manifest, region_summary
 from .plan import Plan, claim_folder, make_plan, select_products
@@ -102,7 +104,7 @@ def run(
     config: Config | str | os.PathLike,
     out: str | os.PathLike | None = None,
     overwrite: bool | None = None,
-    progress: bool = False,
+    progress: bool | Progress = False,
     scheduler: str | None = None,
     resume: bool = False,
     allow_nonempty: bool = False,
@@ -122,8 +124,10 @@ def run(
         same (the keyword before ``out``).
     overwrite : bool, optional
         Overrides ``outputs.overwrite``: replace the outputs of a previous scsmap run in the folder.
-    progress : bool
-        Show a progress bar on stderr during the computation (threaded scheduler).
+    progress : bool or Progress
+        Show a labelled progress display on stderr over every stage (inputs, compute, statistics, COG,
+        styles, checksums, QGIS project, STAC, commit): True for the default display
+        (:class:`scsmap.progress.Progress`: live in a terminal, plain lines in a log).
     scheduler : str, optional
         Overrides ``compute.scheduler``: ``threads``, ``processes`` or a dask scheduler address
         (:mod:`scsmap.pipeline.scheduler`). Outputs are the same whichever runs them.
@@ -167,9 +171,11 @@ def run(
     else:
         cfg = load_config(config, overrides=overrides)
     quiet_georeference_warnings()
+    prog = progress if isinstance(progress, Progress) else (Progress() if progress else QUIET)
     target = out if out is not None else out_dir
     out = Path(target) if target is not None else cfg.output_dir
-    plan = make_plan(cfg, out, allow_nonempty)
+    with prog.stage("inputs", detail=f"{len(cfg.inputs)} layers read and checked"):
+        plan = make_plan(cfg, out, allow_nonempty)
     with locked(out, "run"), terminated_as_interrupt():
         claim_folder(plan, cfg.outputs.overwrite if overwrite is None else overwrite, resume, allow_nonempty)
         if plan.up_to_date:
@@ -177,25 +183,31 @@ def run(
         staging = new_staging(out)
         try:
             with open_engine(cfg.compute, scheduler) as engine:
-                computed = compute_run(plan, engine, staging, progress)
+                computed = compute_run(plan, engine, staging, prog)
             with gdal_env(engine.options):  # the run's GDAL cache for the COG conversion too
-                entries = write_products(plan, computed, staging)
+                entries = write_products(plan, computed, staging, prog)
             summary = region_summary(computed)
             if computed.curve:
                 summary.update(write_curve(computed.curve, plan.model.ghg_tables, staging))
             if computed.trajectory:
                 summary.update(write_trajectory(computed.trajectory["sums"], computed.trajectory["layers"], staging))
             alignment = plan.inputs.alignment_report(computed.counts)
-            kept = [n for e in plan.reused.values() for n in (e["path"], *sidecars(e["path"]))]
+            kept = [n for e in plan.reused.values() for n in (e["path"], *sidecars(e["path"], e["dtype"] == "uint8"))]
             link_into(staging, out, kept)  # the kept products too: the staging folder is the complete new run
-            files = [n for p in plan.products for n in (p.filename(cfg), *sidecars(p.filename(cfg)))]
+            files = [n for p in plan.products for n in (p.filename(cfg), *sidecars(p.filename(cfg), p.is_class_map))]
             files += [CURVE_CSV] * bool(computed.curve) + [TRAJECTORY_CSV] * bool(computed.trajectory)
-            files += [STAC_DIR, ALIGNMENT, MANIFEST]
-            manifest = build_manifest(plan, entries, summary, alignment["grid"], files=files)
+            files += [project_name(cfg), STAC_DIR, ALIGNMENT, MANIFEST]
+            manifest = build_manifest(
+                plan, entries, summary, alignment["grid"], files=files, currency=currency_of(plan, plan.products)
+            )
             write_json(staging / ALIGNMENT, alignment)
             write_json(staging / MANIFEST, manifest)
-            write_stac(staging, manifest)
-            commit_files(out, staging, files, remove=plan.owned - set(files))
+            with prog.stage("QGIS project", detail=project_name(cfg)):
+                write_project(staging, manifest, project_name(cfg))
+            with prog.stage("STAC", detail=f"{len(manifest['products'])} items"):
+                write_stac(staging, manifest)
+            with prog.stage("commit", detail=str(out)):
+                commit_files(out, staging, files, remove=plan.owned - set(files))
         except BaseException as exc:
             if disk_full(exc, out):
                 raise OutputError(

@@ -1,6 +1,9 @@
 """Finish a run's files in its staging folder: staging GeoTIFFs → COGs with statistics, styles, checksums.
 
-They are moved into the output folder by the journaled commit of :mod:`scsmap.io.folder`.
+Stage by stage, each shown in the progress display: the exact statistics go into each staging file's
+tags, each file becomes a COG, gets its QGIS style (``.qml``) and, for class maps, its category names
+and attribute table (``.tif.aux.xml``), and its sha256 is taken. They are moved into the output folder
+by the journaled commit of :mod:`scsmap.io.folder`.
 """
 
 from __future__ import annotations
@@ -8,46 +11,79 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..io.write import finish_stats, set_statistics, sha256, to_cog
-from ..products.styles import legend_for, qml_path, write_qml
+from ..io.write import class_pixels, finish_stats, set_statistics, sha256, to_cog, write_categories
+from ..products import Product
+from ..products.styles import legend_for, write_qml
+from ..progress import Progress
 from .compute import Computed
-from .plan import Plan
+from .plan import Plan, sidecars
+
+__all__ = ["currency_of", "sidecars", "write_products"]
 
 
-def write_products(plan: Plan, computed: Computed, staging: Path) -> dict[str, dict[str, Any]]:
-    """Convert every staging GeoTIFF into a COG with exact statistics and its ``.qml`` style.
+def currency_of(plan: Plan, products: list[Product]) -> str | None:
+    """The currency of the run's cost table when it writes cost maps (shown in their units)."""
+    if any("currency" in p.units for p in products):
+        return plan.model.ghg_tables.currency
+    return None
+
+
+def write_products(plan: Plan, computed: Computed, staging: Path, progress: Progress) -> dict[str, dict[str, Any]]:
+    """Convert every staging GeoTIFF into a COG with exact statistics, its ``.qml`` style and categories.
 
     Returns
     -------
     dict of str to dict
-        Product id → manifest entry (path, long name, units, dtype, nodata, sha256, statistics,
-        valid range, resume key).
+        Product id → manifest entry (path, long name, units, dtype, nodata, sha256, statistics with the
+        2nd and 98th percentiles, pixels per class code of class maps, valid range, resume key).
     """
     cfg = plan.cfg
+    products = computed.products
+    n = len(products)
+    mode = cfg.outputs.legend
+    currency = currency_of(plan, products)
+    stats: dict[str, dict[str, float]] = {}
+    counts: dict[str, dict[int, int]] = {}
+    with progress.stage("statistics", n) as st:
+        for p in products:
+            parts = computed.pixel_stats[p.id]
+            stats[p.id] = finish_stats(parts)
+            if p.is_class_map:
+                counts[p.id] = class_pixels(parts)
+            set_statistics(computed.specs[p.id].path, stats[p.id])
+            st.advance()
+    with progress.stage("COG", n) as st:
+        for p in products:
+            spec = computed.specs[p.id]
+            to_cog(
+                spec.path, staging / p.filename(cfg), "nearest" if p.is_class_map else "average", cfg.outputs.tile_size
+            )
+            spec.path.unlink()
+            st.advance()
+    with progress.stage("styles", n) as st:
+        for p in products:
+            final = staging / p.filename(cfg)
+            legend = legend_for(p, mode, stats[p.id], counts.get(p.id), currency)
+            write_qml(legend, final)
+            if p.is_class_map:
+                write_categories(final, legend_for(p).classes, counts[p.id])
+            st.advance()
     entries = {}
-    for p in computed.products:
-        spec = computed.specs[p.id]
-        stats = finish_stats(computed.pixel_stats[p.id])
-        set_statistics(spec.path, stats)
-        final = staging / p.filename(cfg)
-        to_cog(spec.path, final, "nearest" if p.is_class_map else "average", cfg.outputs.tile_size)
-        spec.path.unlink()
-        write_qml(legend_for(p), final)
-        entries[p.id] = {
-            "id": p.id,
-            "path": p.filename(cfg),
-            "long_name": p.long_name,
-            "units": p.units,
-            "dtype": p.dtype,
-            "nodata": spec.nodata,
-            "sha256": sha256(final),
-            "statistics": stats,
-            "valid_range": p.valid_range,
-            "resume_key": plan.keys[p.id],
-        }
+    with progress.stage("checksums", n) as st:
+        for p in products:
+            final = staging / p.filename(cfg)
+            entries[p.id] = {
+                "id": p.id,
+                "path": p.filename(cfg),
+                "long_name": p.long_name,
+                "units": p.units,
+                "dtype": p.dtype,
+                "nodata": computed.specs[p.id].nodata,
+                "sha256": sha256(final),
+                "statistics": stats[p.id],
+                **({"class_pixels": {str(k): v for k, v in counts[p.id].items()}} if p.is_class_map else {}),
+                "valid_range": p.valid_range,
+                "resume_key": plan.keys[p.id],
+            }
+            st.advance()
     return entries
-
-
-def sidecars(path: str) -> list[str]:
-    """The files written beside a product file (its QGIS style)."""
-    return [qml_path(path).name]

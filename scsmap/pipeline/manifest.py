@@ -34,7 +34,12 @@ def region_summary(computed: Computed) -> dict[str, Any]:
 
 
 def build_manifest(
-    plan: Plan, entries: dict[str, dict[str, Any]], summary: dict[str, Any], grid: dict[str, Any], files: list[str]
+    plan: Plan,
+    entries: dict[str, dict[str, Any]],
+    summary: dict[str, Any],
+    grid: dict[str, Any],
+    files: list[str],
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """The manifest of a run.
 
@@ -49,8 +54,10 @@ def build_manifest(
     grid : dict
         The grid of the alignment report.
     files : list of str
-        Every top-level name the run owns in its folder (products, styles, curve, STAC, reports): what
-        a later run may replace or remove (:mod:`scsmap.io.folder`).
+        Every top-level name the run owns in its folder (products, styles, categories, curve, QGIS project,
+        STAC): what a later run may replace or remove (:mod:`scsmap.io.folder`).
+    currency : str, optional
+        The cost table's currency (shown in the units of cost maps).
     """
     cfg = plan.cfg
     if plan.reused and plan.previous:
@@ -66,6 +73,8 @@ def build_manifest(
         "grid": grid,
         "products": [plan.reused.get(p.id) or entries[p.id] for p in plan.products],
         "skipped_products": plan.skipped,
+        "legend": cfg.outputs.legend,
+        "currency": currency,
         "layer_sources": dict(sorted(plan.model.provenance.items())),
         "summary": summary,
         "alignment_report": ALIGNMENT,

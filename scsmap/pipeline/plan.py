@@ -23,19 +23,22 @@ from ..inputs.align import AlignedInputs, assemble_inputs
 from ..inputs.derive import Derived
 from ..io.folder import STAC_DIR, check_folder, owned_files
 from ..io.manifest import ALIGNMENT, MANIFEST
+from ..io.write import categories_path
 from ..layers.keys import source_layer
 from ..layers.model import Model
 from ..outputs.abatement import CURVE_CSV
 from ..outputs.deps import dependency_files
+from ..outputs.qgis_project import project_name
 from ..outputs.trajectory import TRAJECTORY_CSV
 from ..products import PRODUCTS, Product
 from ..products.styles import qml_path
 from .resume import input_checksums, resume_key, reusable_entries, same_run
 
 
-def sidecar_name(path: str) -> str:
-    """The style file written beside a product file (``.qml``)."""
-    return qml_path(path).name
+def sidecars(path: str, class_map: bool) -> list[str]:
+    """The files written beside a product file: its QGIS style (``.qml``) and, for class maps, its category
+    names and attribute table (``.tif.aux.xml``)."""
+    return [qml_path(path).name] + ([categories_path(path).name] if class_map else [])
 
 
 log = logging.getLogger("scsmap")
@@ -140,8 +143,8 @@ def select_products(cfg: Config, model: Model) -> tuple[list[Product], dict[str,
 
 def _installed_names(plan: Plan) -> list[str]:
     """The top-level names this run will move into ``out`` (products, styles, curve, STAC, reports)."""
-    names = [n for p in plan.todo for n in (p.filename(plan.cfg), sidecar_name(p.filename(plan.cfg)))]
-    return [*names, CURVE_CSV, TRAJECTORY_CSV, STAC_DIR, ALIGNMENT, MANIFEST]
+    names = [n for p in plan.todo for n in (p.filename(plan.cfg), *sidecars(p.filename(plan.cfg), p.is_class_map))]
+    return [*names, CURVE_CSV, TRAJECTORY_CSV, project_name(plan.cfg), STAC_DIR, ALIGNMENT, MANIFEST]
 
 
 def claim_folder(plan: Plan, overwrite: bool, resume: bool, allow_nonempty: bool) -> None:
@@ -176,9 +179,11 @@ def claim_folder(plan: Plan, overwrite: bool, resume: bool, allow_nonempty: bool
     ours = {
         f
         for pid in (same_run(previous, plan.keys) if resume else ())
-        for f in (PRODUCTS[pid].filename(cfg), sidecar_name(PRODUCTS[pid].filename(cfg)))
+        for f in (PRODUCTS[pid].filename(cfg), *sidecars(PRODUCTS[pid].filename(cfg), PRODUCTS[pid].is_class_map))
     }
-    replaceable = ours | ({CURVE_CSV, TRAJECTORY_CSV, STAC_DIR, ALIGNMENT, MANIFEST} if resume else set())
+    replaceable = ours | (
+        {CURVE_CSV, TRAJECTORY_CSV, project_name(cfg), STAC_DIR, ALIGNMENT, MANIFEST} if resume else set()
+    )
     existing = [n for n in _installed_names(plan) if os.path.lexists(out / n)]
     foreign = [n for n in existing if n not in plan.owned]
     if foreign:

@@ -17,6 +17,7 @@ every scheduler and every rerun with the same ``compute.pass_pixels``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from typing import Any
 
 import dask.array as da
 import numpy as np
+
+from ..progress import Stage
 
 log = logging.getLogger("scsmap")
 
@@ -80,6 +83,7 @@ def store_in_windows(
     targets: list,
     windows: list[tuple[slice, slice]],
     sums: Callable[[slice, slice], dict[str, Any]],
+    stage: Stage | None = None,
 ) -> dict[str, Any]:
     """Store every source into its target, one window (one ``compute`` call) after the other.
 
@@ -93,10 +97,13 @@ def store_in_windows(
         Store targets of the full grid, one per source.
     windows : list of (slice, slice)
         From :func:`plan_windows`.
+    stage : scsmap.progress.Stage, optional
+        Shows the progress of the windows.
     sums : callable
         ``sums(ys, xs)`` → nested dict of lazy scalars over one window (keys ``min``/``max``
         are combined as minima/maxima, integer values as exact sums, others with fsum, lists
-        and arrays element by element; a key ``total`` is kept as it is).
+        and arrays element by element; a key ``total`` is kept as it is, the arrays of a key
+        ``sample`` are concatenated).
 
     Returns
     -------
@@ -112,7 +119,8 @@ def store_in_windows(
             lock=False,
             compute=False,
         )
-        parts.append(compute(store, sums(ys, xs))[1])
+        with stage.dask(i - 1, len(windows)) if stage is not None else contextlib.nullcontext():
+            parts.append(compute(store, sums(ys, xs))[1])
     return combine(parts)
 
 
@@ -123,6 +131,8 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         values = [p[key] for p in parts]
         if isinstance(values[0], dict):
             out[key] = combine(values)
+        elif key == "sample":  # pixels sampled in each window: all of them, in window order
+            out[key] = np.concatenate([np.asarray(v, dtype="f8").ravel() for v in values])
         elif isinstance(values[0], np.ndarray) and values[0].ndim:  # e.g. sums per class: element by element
             flat = np.stack([np.asarray(v, dtype="f8").ravel() for v in values])
             out[key] = np.array([math.fsum(col) for col in flat.T]).reshape(values[0].shape)

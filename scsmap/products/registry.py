@@ -11,16 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from ..config import Config
 from ..io.tables import climate_zone_classes, land_use_classes, load_practice_rules, soil_class_classes
 from ..layers.keys import Select, Source, Stack, source_layer
 from ..rules.ghg import CO2_PER_C
-from ..rules.practices import PRACTICE_IDS
-from .styles import bit_flag_classes
+from ..rules.practices import PRACTICE_IDS, UNKNOWN, UNKNOWN_PRACTICE
+from .styles import UNKNOWN_LABEL, BitFlags, Legend, legend_for, unknown_colour
 
 #: class labels of a class map: (code, label, '#rrggbb') per class
 Labels = list[tuple[int, str, str]]
+
+#: the groups of maps, in the order a reader meets them (QGIS project, console, report annex)
+GROUPS = ("soil and stocks", "saturation", "RothC/GSOCseq", "practices", "GHG and costs", "climate and classes")
 
 
 class Summary(StrEnum):
@@ -83,6 +87,8 @@ class Product:
         What the product contributes to the run summary.
     bound_of : str or None
         For a ``RATE_LOW`` / ``RATE_HIGH`` product: the id of the rate whose 95 % range it bounds.
+    group : str
+        The group of maps it belongs to (:data:`GROUPS`: the QGIS project's layer groups, the console).
     """
 
     id: str
@@ -100,6 +106,7 @@ class Product:
     practice: str | None = None
     summary: Summary = Summary.NONE
     bound_of: str | None = None
+    group: str = "climate and classes"
 
     @property
     def is_class_map(self) -> bool:
@@ -145,6 +152,7 @@ PRODUCTS: dict[str, Product] = {
             gsocseq_stem="T0_Map030",
             references="GSOCseq Technical Manual ch. 6 (initial SOC); methods §1.2",
             summary=Summary.SOC_STOCK,
+            group="soil and stocks",
         ),
         Product(
             "target_4p1000",
@@ -157,6 +165,7 @@ PRODUCTS: dict[str, Product] = {
             "target_4p1000",
             references="methods §5; Minasny et al. 2017 Geoderma 292:59",
             summary=Summary.RATE,
+            group="soil and stocks",
         ),
         Product(
             "saturation_capacity",
@@ -170,6 +179,7 @@ PRODUCTS: dict[str, Product] = {
             references=_F,
             tag_set="saturation",
             summary=Summary.MEAN,
+            group="saturation",
         ),
         Product(
             "saturation_ratio",
@@ -178,11 +188,12 @@ PRODUCTS: dict[str, Product] = {
             "float32",
             -9999.0,
             (0.0, 300.0),
-            "ratio",
+            "saturation",
             "saturation_ratio",
             references=_F,
             tag_set="saturation",
             summary=Summary.MEAN,
+            group="saturation",
         ),
         Product(
             "saturation_deficit",
@@ -196,6 +207,7 @@ PRODUCTS: dict[str, Product] = {
             references=_F,
             tag_set="saturation",
             summary=Summary.MEAN,
+            group="saturation",
         ),
         Product(
             "land_use",
@@ -264,6 +276,7 @@ def _gsocseq_product(
         Select(Stack.GSOCSEQ, out, gate, bit),
         gsocseq_stem=stem,
         references=_G,
+        group="RothC/GSOCseq",
     )
 
 
@@ -336,7 +349,7 @@ _GSOCSEQ += [
         "uncertainty_t0",
         "uncertainty of T0: 100 (max - min)/(2 mean)",
         "%",
-        "ratio",
+        "uncertainty",
         "T0_UncertaintyMap030",
         (0, 200),
         "gsocseq_uncertainty",
@@ -346,7 +359,7 @@ _GSOCSEQ += [
         "uncertainty_bau",
         "uncertainty of final SOC, BAU",
         "%",
-        "ratio",
+        "uncertainty",
         "BAU_UncertaintyMap030",
         (0, 200),
         "gsocseq_uncertainty",
@@ -356,7 +369,7 @@ _GSOCSEQ += [
         "uncertainty_ssm",
         "uncertainty of final SOC, SSM (from SSM2, used for all SSM)",
         "%",
-        "ratio",
+        "uncertainty",
         "SSM_UncertaintyMap030",
         (0, 200),
         "gsocseq_uncertainty",
@@ -369,7 +382,7 @@ for _s, _S in _SC.items():
             f"uncertainty_asr_{_s}",
             f"uncertainty of ASR {_S} (GSOCseq propagation)",
             "%",
-            "ratio",
+            "uncertainty",
             f"ASR_{_S}_UncertaintyMap030",
             (0, 200),
             "gsocseq_uncertainty",
@@ -383,7 +396,7 @@ for _s in ("ssm1", "ssm2", "ssm3"):
             f"uncertainty_rsr_{_s}",
             f"uncertainty of RSR {_S} (GSOCseq propagation)",
             "%",
-            "ratio",
+            "uncertainty",
             f"RSR_{_S}_UncertaintyMap030",
             (0, 200),
             "gsocseq_uncertainty",
@@ -395,7 +408,7 @@ _GSOCSEQ.append(
         "cinput_bau",
         "plant C input holding SOC at T0 in the spin-up climate = BAU input (t C per ha per year)",
         "t ha-1 yr-1",
-        "rate",
+        "input",
         None,
         (0, 30),
     )
@@ -419,7 +432,7 @@ _GSOCSEQ.append(
         "additional C input over BAU that makes SOC grow 0.4 % of T0 a year over the horizon "
         "(t C per ha per year; negative where BAU already does)",
         "t ha-1 yr-1",
-        "rate",
+        "input_change",
         None,
         (-30, 30),
     )
@@ -431,7 +444,7 @@ for _s in ("ssm1", "ssm2", "ssm3"):
             f"share_cinput_4p1000_{_s}",
             f"share of the 4 per 1000 input need supplied by {_SC[_s]}",
             "%",
-            "ratio",
+            "share",
             None,
             (0, 1000),
         )
@@ -448,7 +461,8 @@ _GSOCSEQ.append(
         "qa",
         Select(Stack.GSOCSEQ, "qa_flags"),
         references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10",
-        class_labels=lambda: bit_flag_classes(["SOC", "AbsDiff", "RelDiff", "ASR", "RSR", "uncertainty"]),
+        class_labels=BitFlags(("SOC", "AbsDiff", "RelDiff", "ASR", "RSR", "uncertainty"), "passes"),
+        group="RothC/GSOCseq",
     )
 )
 _MC = {"mean": "mean", "sd": "standard deviation", "p05": "5th percentile", "p95": "95th percentile"}
@@ -460,12 +474,14 @@ for _s, _S in _SC.items():
                 f"mc_{_stat}_asr_{_s}",
                 f"Monte Carlo {_name} of ASR {_S} (t C per ha per year)",
                 "t ha-1 yr-1",
-                "rate",
+                "rate_sd" if _stat == "sd" else "rate",
                 None,
                 (-4, 4),
                 gate="gsocseq_montecarlo",
             )
         )
+# the T0 uncertainty of the run summary (area-weighted mean, shown with the SOC stock)
+_GSOCSEQ = [replace(p, summary=Summary.MEAN) if p.id == "uncertainty_t0" else p for p in _GSOCSEQ]
 PRODUCTS.update({p.id: p for p in _GSOCSEQ})
 
 
@@ -475,11 +491,20 @@ _P = "methods §3.7, §4.3-4.4, §6 (IPCC 2006/2019 Tier 1; Cardinael et al. 201
 
 
 def _suitability_classes() -> Labels:
-    return [(0, "unsuitable", "#d7191c"), (1, "conditional", "#fdae61"), (2, "suitable", "#1a9641")]
+    return [
+        (0, "unsuitable", "#d7191c"),
+        (1, "conditional", "#fdae61"),
+        (2, "suitable", "#1a9641"),
+        (UNKNOWN, UNKNOWN_LABEL, unknown_colour()),
+    ]
 
 
 def _best_practice_classes() -> Labels:
-    return [(0, "no practice", "#bdbdbd")] + [(r.code, r.name, r.color) for r in load_practice_rules()]
+    return (
+        [(0, "no suitable practice", "#ede4cf")]
+        + [(r.code, r.name, r.color) for r in load_practice_rules()]
+        + [(UNKNOWN_PRACTICE, UNKNOWN_LABEL, unknown_colour())]
+    )
 
 
 def _stack_product(
@@ -511,6 +536,7 @@ def _stack_product(
         practice=practice,
         summary=summary,
         bound_of=bound_of,
+        group="practices" if stack is Stack.PRACTICES else "GHG and costs",
     )
 
 
@@ -537,18 +563,20 @@ def _practice_product(*args, **kw) -> Product:
     return _stack_product(Stack.PRACTICES, *args, **kw)
 
 
-def _REASONS() -> list[tuple[int, str, str]]:
-    bits = [
-        "land use",
+#: the reasons of the reason maps, bit 0 first (scsmap.rules.practices); 255 is the nodata value
+_REASONS = BitFlags(
+    (
+        "land use not eligible",
         "climate",
         "slope",
         "soil",
         "saturated",
         "already practised",
-        "masked input",
-        "resource unknown",
-    ]
-    return [c for c in bit_flag_classes(bits, "no restriction") if c[0] < 255]  # 255 is the nodata value
+        "input missing or no table value",
+        "resource availability unknown",
+    ),
+    "no restriction",
+)
 
 
 _PRACTICES: list[Product] = [
@@ -570,7 +598,7 @@ _PRACTICES: list[Product] = [
         "float32",
         -9999.0,
         (0.0, 20.0),
-        "index",
+        "aridity",
         "aridity_index",
         references="UNEP 1992 World Atlas of Desertification; methods §6.1",
     ),
@@ -603,10 +631,10 @@ for _pid in PRACTICE_IDS:
     _PRACTICES += [
         _practice_product(
             f"suitability_{_pid}",
-            f"suitability for {_pid}: 0 unsuitable, 1 conditional, 2 suitable",
+            f"suitability for {_pid}: 0 unsuitable, 1 conditional, 2 suitable, 3 unknown (an input is missing)",
             "class",
             "uint8",
-            (0, 2),
+            (0, 3),
             "suitability",
             _pid,
             _suitability_classes,
@@ -614,8 +642,8 @@ for _pid in PRACTICE_IDS:
         ),
         _practice_product(
             f"suitability_reason_{_pid}",
-            f"why {_pid} is unsuitable or conditional (bit flags: 1 land "
-            "use, 2 climate, 4 slope, 8 soil, 16 saturated, 32 already practised, 64 masked input or no "
+            f"why {_pid} is unsuitable, conditional or unknown (bit flags: 1 land "
+            "use, 2 climate, 4 slope, 8 soil, 16 saturated, 32 already practised, 64 input missing or no "
             "table value, 128 resource availability unknown)",
             "class",
             "uint8",
@@ -639,10 +667,10 @@ for _pid in PRACTICE_IDS:
 _PRACTICES += [
     _practice_product(
         "best_practice",
-        "suitable practice with the highest capped rate (0 = none)",
+        f"suitable practice with the highest capped rate (0 = none, {UNKNOWN_PRACTICE} = unknown: an input is missing)",
         "class",
         "uint8",
-        (0, 12),
+        (0, UNKNOWN_PRACTICE),
         "class",
         None,
         _best_practice_classes,
@@ -685,7 +713,7 @@ _PRACTICES += [
         "%",
         "float32",
         (0.0, 1000.0),
-        "ratio",
+        "share",
         None,
     ),
     _practice_product(
@@ -730,7 +758,7 @@ for _pid in PRACTICE_IDS:
             _CO2E,
             "float32",
             (0.0, 10.0),
-            "co2",
+            "n2o",
             _pid,
             summary=Summary.CO2E,
         ),
@@ -758,10 +786,10 @@ for _pid in PRACTICE_IDS:
 _GHGS += [
     _ghg_product(
         "best_practice_net",
-        "suitable practice with the largest positive net GHG balance (0 = none)",
+        f"suitable practice with the largest positive net GHG balance (0 = none, {UNKNOWN_PRACTICE} = unknown)",
         "class",
         "uint8",
-        (0, 12),
+        (0, UNKNOWN_PRACTICE),
         "class",
         None,
         _best_practice_classes,
@@ -781,10 +809,10 @@ _GHGS += [
     ),
     _ghg_product(
         "cheapest_practice",
-        "suitable practice with the lowest cost per t CO2e abated (0 = none)",
+        f"suitable practice with the lowest cost per t CO2e abated (0 = none, {UNKNOWN_PRACTICE} = unknown)",
         "class",
         "uint8",
-        (0, 12),
+        (0, UNKNOWN_PRACTICE),
         "class",
         None,
         _best_practice_classes,
@@ -812,6 +840,7 @@ _GHGS += [
         "baseline_class",
         references="methods §1.9 (ASR BAU), §5 (4 per 1000); issue 7 part 5",
         class_labels=_baseline_classes,
+        group="RothC/GSOCseq",
     ),
 ]
 PRODUCTS.update({p.id: p for p in _GHGS})
@@ -833,3 +862,44 @@ def as_written(p: Product, cfg: Config) -> tuple[Product, float]:
             valid_range=(lo * CO2_PER_C, hi * CO2_PER_C) if lo is not None else None,
         ), CO2_PER_C
     return p, 1.0
+
+
+def written_product(entry: dict[str, Any]) -> Product | None:
+    """The product of a manifest entry as it was written (units, long name and family of the file).
+
+    Returns
+    -------
+    Product or None
+        None for an id this version of scsmap does not know.
+    """
+    p = PRODUCTS.get(entry["id"])
+    if p is None:
+        return None
+    if entry.get("units", p.units) != p.units:  # ghg.rate_units: t CO2 (as_written)
+        family = "co2" if "CO2" in entry["units"] else p.family
+        p = replace(p, units=entry["units"], long_name=entry.get("long_name", p.long_name), family=family)
+    return p
+
+
+def entry_legend(entry: dict[str, Any], manifest: dict[str, Any]) -> Legend | None:
+    """The legend a run drew a product with (its ``.qml``): the manifest's legend mode, the product's
+    statistics (percentiles) and class counts, the cost table's currency.
+
+    Parameters
+    ----------
+    entry : dict
+        The product's manifest entry.
+    manifest : dict
+        The run's manifest (``legend``, ``currency``).
+
+    Returns
+    -------
+    Legend or None
+        None for a product this version does not know.
+    """
+    p = written_product(entry)
+    if p is None:
+        return None
+    counts = entry.get("class_pixels")
+    present = {int(k) for k in counts} if counts else None
+    return legend_for(p, manifest.get("legend", "fixed"), entry.get("statistics"), present, manifest.get("currency"))

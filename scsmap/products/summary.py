@@ -11,27 +11,37 @@ Keys (``<id>`` a product id, ``<p>`` a practice):
 role                   keys
 =====================  =========================================================================
 ``SOC_STOCK``          ``valid_area_ha``, ``soc_stock_mean_t_ha``, ``soc_stock_total_Mt``
-``MEAN``               ``<id>_mean_<units>`` (``percent``, ``t_ha``)
-``RATE``               ``<id>_mean_t_ha_yr``, ``<id>_total_Mt_yr``, ``<id>_total_Mt_CO2_yr``
+``MEAN``               ``<id>_mean_<units>`` (``percent``, ``t_ha``), ``<id>_valid_area_ha``
+``RATE``               ``<id>_mean_t_ha_yr``, ``<id>_total_Mt_yr``, ``<id>_total_Mt_CO2_yr``, ``<id>_valid_area_ha``
 ``RATE_LOW``/``_HIGH``  ``<rate>_total_Mt_yr_low`` / ``_high``, ``<rate>_total_Mt_CO2_yr_low`` / ``_high``: the
                        95 % range of the total of the rate ``<rate>`` it bounds (``Product.bound_of``), the
                        factor errors taken as fully correlated across pixels (one factor value per zone)
-``CO2E``               ``<id>_mean_t_CO2e_ha_yr``, ``<id>_total_Mt_CO2e_yr``
-``SUITABLE_AREA``      ``<p>_conditional_ha``, ``<p>_suitable_ha``
+``CO2E``               ``<id>_mean_t_CO2e_ha_yr``, ``<id>_total_Mt_CO2e_yr``, ``<id>_valid_area_ha``
+``SUITABLE_AREA``      ``<p>_conditional_ha``, ``<p>_suitable_ha``, ``<p>_unknown_ha``
 ``CLASS_SHARES``       ``<id>_share_percent``: class name → % of the classified area
 =====================  =========================================================================
 
-plus ``region_area_ha`` and, with ``rate_best``, ``share_4p1000_national_percent``.
+plus ``region_area_ha`` and, with ``rate_best``, ``share_4p1000_national_percent`` (over the region,
+whether or not it is a nation; the key keeps its name for the manifests already written).
+
+Each mean is over the product's own valid area (``<id>_valid_area_ha``: where it is known), which is
+printed with it. :func:`brief` turns a summary into the figures the console (:func:`headline`) and the
+report's first screen show, formatted once, so that both print the same digits and units (units as
+shown to people: ``t C ha-1``, ``Mt C yr-1``, :mod:`scsmap.products.units`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from ..io.tables import load_practice_rules
 from ..rules.ghg import CO2_PER_C
+from ..rules.practices import UNKNOWN
 from .registry import PRODUCTS, Summary
 from .styles import legend_for
+from .units import format_value
 
 #: unit suffix of MEAN keys
 _UNIT_KEYS = {"%": "percent", "t ha-1": "t_ha", "t ha-1 yr-1": "t_ha_yr"}
@@ -70,10 +80,12 @@ def summarize(
             s["soc_stock_total_Mt"] = f["total"] / 1e6
         elif role is Summary.MEAN:
             s[f"{pid}_mean_{_UNIT_KEYS[PRODUCTS[pid].units]}"] = _mean(f)
+            s[f"{pid}_valid_area_ha"] = f["valid_area"]
         elif role is Summary.RATE:
             s[f"{pid}_mean_t_ha_yr"] = _mean(f)
             s[f"{pid}_total_Mt_yr"] = f["total"] / 1e6
             s[f"{pid}_total_Mt_CO2_yr"] = f["total"] * CO2_PER_C / 1e6
+            s[f"{pid}_valid_area_ha"] = f["valid_area"]
         elif role in (Summary.RATE_LOW, Summary.RATE_HIGH):
             end = "low" if role is Summary.RATE_LOW else "high"
             base = PRODUCTS[pid].bound_of or pid
@@ -82,11 +94,13 @@ def summarize(
         elif role is Summary.CO2E:
             s[f"{pid}_mean_t_CO2e_ha_yr"] = _mean(f)
             s[f"{pid}_total_Mt_CO2e_yr"] = f["total"] / 1e6
+            s[f"{pid}_valid_area_ha"] = f["valid_area"]
     for pid, areas in class_areas.items():
         p = PRODUCTS[pid]
         if p.summary is Summary.SUITABLE_AREA:
             practice = p.practice or pid
             s[f"{practice}_conditional_ha"], s[f"{practice}_suitable_ha"] = float(areas[1]), float(areas[2])
+            s[f"{practice}_unknown_ha"] = float(areas[UNKNOWN])
         elif p.summary is Summary.CLASS_SHARES:
             names = legend_for(p).labels()
             total = sum(float(areas[c]) for c in names)
@@ -100,8 +114,47 @@ def summarize(
     return s
 
 
-def headline(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The summary's headline numbers as (label, text) lines, in the order a reader wants them.
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure, formatted once for the console and the report.
+
+    Attributes
+    ----------
+    key : str
+        What it is (``soc_stock_total`` ...).
+    label : str
+        Short label (console column, report card title).
+    text : str
+        The number with its units, as printed (``153.08 Mt C``).
+    note : str
+        A short qualifier printed with it (the area of a mean, the uncertainty, the price).
+    detail : str
+        A sentence on what it is and how it was computed (the report).
+    """
+
+    key: str
+    label: str
+    text: str
+    note: str = ""
+    detail: str = ""
+
+
+def _num(v: Any, units: str) -> str:
+    """``v`` in ``units`` as shown everywhere (:func:`scsmap.products.units.format_value`), "n/a" if missing."""
+    text = format_value(v, units)
+    return "n/a" if text == "–" else text
+
+
+#: how the two readings at the carbon price differ (console, report, docs/products.md)
+PRICE_READINGS = (
+    "The two readings at the carbon price differ: per pixel, abatement_at_price takes the largest net balance "
+    "among the practices that cost at most the price; the abatement curve counts a step (best-net practice x "
+    "climate zone) whole, at its average cost, when that average is at most the price."
+)
+
+
+def brief(summary: Mapping[str, Any]) -> list[Figure]:
+    """The headline figures of a run summary, in the order a reader wants them.
 
     Parameters
     ----------
@@ -110,61 +163,167 @@ def headline(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
 
     Returns
     -------
+    list of Figure
+        Region area, SOC stock (total, mean, with the GSOCseq T0 uncertainty when the run mapped it),
+        the 4 per 1000 target, saturation, the best-practice potential in Mt C and Mt CO2 yr-1 and its
+        share of the target, the best practices by area, the net balance after N2O, and the abatement at
+        the carbon price per pixel and read on the abatement curve; figures the run did not make are left
+        out. Means are over each product's own valid area, which is given.
+    """
+    s = summary
+    out = [
+        Figure(
+            "region_area",
+            "region area",
+            f"{_num(s.get('region_area_ha'), 'ha')} ha",
+            detail="geodesic area of the region on the grid (cells weighted by their share inside the boundary)",
+        )
+    ]
+    if s.get("valid_area_ha") is not None:
+        out.append(Figure("valid_area", "valid area", f"{_num(s['valid_area_ha'], 'ha')} ha", "SOC stock known"))
+        unc = s.get("uncertainty_t0_mean_percent")
+        out.append(
+            Figure(
+                "soc_stock_total",
+                "SOC stock total",
+                f"{_num(s.get('soc_stock_total_Mt'), 'Mt C')} Mt C",
+                "0-30 cm" + (f", ± {unc:.0f} % T0 uncertainty" if unc is not None else ""),
+                "SOC stock 0-30 cm at T0 summed over the valid area"
+                + (
+                    f"; ± {unc:.0f} % is the area-weighted mean of the GSOCseq uncertainty of T0, "
+                    "100 (max - min) / (2 mean)"
+                    if unc is not None
+                    else ""
+                ),
+            )
+        )
+        out.append(
+            Figure(
+                "soc_stock_mean",
+                "SOC stock mean",
+                f"{_num(s.get('soc_stock_mean_t_ha'), 't C ha-1')} t C ha-1",
+                "over the valid area",
+            )
+        )
+    if s.get("target_4p1000_total_Mt_yr") is not None:
+        out.append(
+            Figure(
+                "target_4p1000",
+                "4p1000 target",
+                f"{_num(s['target_4p1000_total_Mt_yr'], 'Mt C yr-1')} Mt C yr-1",
+                f"mean {_num(s.get('target_4p1000_mean_t_ha_yr'), 't C ha-1 yr-1')} t C ha-1 yr-1",
+                "0.4 % of the SOC stock a year (Minasny et al. 2017)",
+            )
+        )
+    if s.get("saturation_ratio_mean_percent") is not None:
+        out.append(
+            Figure(
+                "saturation_ratio",
+                "saturation ratio",
+                f"{_num(s['saturation_ratio_mean_percent'], '%')} %",
+                "area-weighted mean",
+                "share of the mineral-associated OC capacity already filled",
+            )
+        )
+    if s.get("rate_best_total_Mt_yr") is not None:
+        area = s.get("rate_best_valid_area_ha")
+        out.append(
+            Figure(
+                "rate_best",
+                "best practice rate",
+                f"{_num(s['rate_best_total_Mt_yr'], 'Mt C yr-1')} Mt C yr-1",
+                f"= {_num(s.get('rate_best_total_Mt_CO2_yr'), 'Mt CO2 yr-1')} Mt CO2 yr-1; mean "
+                f"{_num(s.get('rate_best_mean_t_ha_yr'), 't C ha-1 yr-1')} t C ha-1 yr-1"
+                + (f" over {_num(area, 'ha')} ha" if area is not None else ""),
+                "the suitable practice with the highest rate on every pixel, capped by saturation; Mt CO2 = 44/12 "
+                "Mt C; the mean is over the area where the rate is known; uncertainty not quantified in this run "
+                "(IPCC Tier 1 or table rates)",
+            )
+        )
+        if s.get("share_4p1000_national_percent") is not None:
+            out.append(
+                Figure(
+                    "share_4p1000",
+                    "share of 4p1000",
+                    f"{_num(s['share_4p1000_national_percent'], '%')} %",
+                    "of the target, over the region",
+                    "Σ(rate × area) / Σ(0.004 × T0 × area), never a mean of per-pixel ratios",
+                )
+            )
+        shares = sorted(s.get("best_practice_share_percent", {}).items(), key=lambda kv: -kv[1])[:4]
+        if shares:
+            out.append(
+                Figure(
+                    "best_practice",
+                    "best practice",
+                    ", ".join(f"{k} {v:.1f} %" for k, v in shares),
+                    "of the mapped area",
+                )
+            )
+    if s.get("net_ghg_best_total_Mt_CO2e_yr") is not None:
+        out.append(
+            Figure(
+                "net_ghg_best",
+                "net of N2O",
+                f"{_num(s['net_ghg_best_total_Mt_CO2e_yr'], 'Mt CO2e yr-1')} Mt CO2e yr-1",
+                "sequestration - N2O",
+                "44/12 × rate - N2O of the practice with the largest net balance on every pixel",
+            )
+        )
+    price = (
+        f"{s['carbon_price']:g} {s.get('currency') or 'currency'} t-1 CO2e"
+        if s.get("carbon_price") is not None
+        else None
+    )
+    if s.get("abatement_at_price_total_Mt_CO2e_yr") is not None and price:
+        out.append(
+            Figure(
+                "abatement_at_price",
+                "at the carbon price",
+                f"{_num(s['abatement_at_price_total_Mt_CO2e_yr'], 'Mt CO2e yr-1')} Mt CO2e yr-1",
+                f"at {price}, practice chosen per pixel: abatement_at_price",
+                "per pixel, the largest net balance among the practices costing at most the price",
+            )
+        )
+    if s.get("abatement_curve_at_price_Mt_CO2e_yr") is not None and price:
+        out.append(
+            Figure(
+                "abatement_curve_at_price",
+                "curve at the price",
+                f"{_num(s['abatement_curve_at_price_Mt_CO2e_yr'], 'Mt CO2e yr-1')} Mt CO2e yr-1",
+                f"{s.get('abatement_curve', 'abatement_curve.csv')} read at {price}",
+                PRICE_READINGS,
+            )
+        )
+    return out
+
+
+def headline(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The summary's headline figures (:func:`brief`) as (label, text) console lines.
+
+    Parameters
+    ----------
+    summary : mapping
+        A manifest's summary.
+
+    Returns
+    -------
     list of (str, str)
         Lines for the console (``scsmap run``, ``scsmap summary``); lines whose numbers the run did
         not make are left out.
     """
-    s = summary
+    return [(f.label, f.text + (f" ({f.note})" if f.note else "")) for f in brief(summary)]
 
-    def fmt(key: str, unit: str, spec: str = ",.0f") -> str:
-        v = s.get(key)
-        return "n/a" if v is None else f"{format(v, spec)} {unit}"
 
-    lines = [
-        ("region area", fmt("region_area_ha", "ha")),
-        ("valid area", fmt("valid_area_ha", "ha")),
-        ("SOC stock mean", fmt("soc_stock_mean_t_ha", "t C ha-1", ".2f")),
-        ("SOC stock total", fmt("soc_stock_total_Mt", "Mt C", ",.2f")),
-        (
-            "4p1000 target mean",
-            f"{fmt('target_4p1000_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')}"
-            f"  (total {fmt('target_4p1000_total_Mt_yr', 'Mt C yr-1', '.3f')})",
-        ),
-    ]
-    if s.get("saturation_ratio_mean_percent") is not None:
-        lines.append(("saturation ratio", f"{fmt('saturation_ratio_mean_percent', '%', '.1f')} (area-weighted mean)"))
-    if s.get("rate_best_total_Mt_yr") is not None:
-        lines.append(
-            (
-                "best practice rate",
-                f"{fmt('rate_best_mean_t_ha_yr', 't C ha-1 yr-1', '.3f')} (mean over "
-                f"valid area; total {fmt('rate_best_total_Mt_yr', 'Mt C yr-1', '.3f')})",
-            )
-        )
-        if s.get("share_4p1000_national_percent") is not None:
-            lines.append(
-                ("share of 4p1000", f"{fmt('share_4p1000_national_percent', '%', '.1f')} (national, area-weighted)")
-            )
-        shares = sorted(s.get("best_practice_share_percent", {}).items(), key=lambda kv: -kv[1])[:4]
-        if shares:
-            lines.append(("best practice", ", ".join(f"{k} {v:.1f} %" for k, v in shares)))
-        if s.get("rate_best_total_Mt_CO2_yr") is not None:
-            lines.append(("in CO2", f"{fmt('rate_best_total_Mt_CO2_yr', 'Mt CO2 yr-1', '.3f')} (x 44/12)"))
-    if s.get("net_ghg_best_total_Mt_CO2e_yr") is not None:
-        lines.append(
-            (
-                "net GHG, best",
-                f"{fmt('net_ghg_best_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
-                "(sequestration - N2O, practice with the largest net balance)",
-            )
-        )
-    if s.get("abatement_curve_total_Mt_CO2e_yr") is not None:
-        price = f"{s['carbon_price']:g} {s.get('currency', '')} t-1 CO2e"
-        lines.append(
-            (
-                "at carbon price",
-                f"{fmt('abatement_at_price_total_Mt_CO2e_yr', 'Mt CO2e yr-1', '.3f')} "
-                f"reachable at {price} ({s['abatement_curve']})",
-            )
-        )
-    return lines
+def leading_practice(summary: Mapping[str, Any]) -> str | None:
+    """The practice that is the best practice on the largest share of the area (``best_practice_share_percent``).
+
+    Returns
+    -------
+    str or None
+        Its id (``agroforestry`` ...); None when the run has no best-practice shares or no practice is best
+        anywhere.
+    """
+    names = {r.name: r.practice for r in load_practice_rules()}
+    shares = [(v, k) for k, v in summary.get("best_practice_share_percent", {}).items() if k in names and v > 0]
+    return names[max(shares)[1]] if shares else None

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._types import FloatArray, FloatingArray, IntArray
+from .practices import UNKNOWN_PRACTICE
 
 #: keys are practice code x ZONES + climate zone code
 ZONES = 16
@@ -56,7 +57,8 @@ def block_sums(
     Parameters
     ----------
     code, zone : numpy.ndarray
-        Best-net practice code (0 none) and IPCC climate zone code, NaN unknown; shape (y, x).
+        Best-net practice code (0 none, ``UNKNOWN_PRACTICE`` unknown) and IPCC climate zone code, NaN
+        unknown; shape (y, x).
     net : numpy.ndarray
         Net GHG balance of that practice [t CO₂e ha-1 yr-1].
     cost_t : numpy.ndarray
@@ -71,7 +73,8 @@ def block_sums(
         key (practice code × ZONES + zone code), over the pixels with a positive balance and a cost.
     """
     key = np.nan_to_num(code, nan=-1).astype("int64") * ZONES + np.nan_to_num(zone, nan=0).astype("int64")
-    ok = (np.nan_to_num(code, nan=0) > 0) & np.isfinite(net) & (net > 0) & np.isfinite(cost_t) & np.isfinite(area)
+    c = np.nan_to_num(code, nan=0)
+    ok = (c > 0) & (c != UNKNOWN_PRACTICE) & np.isfinite(net) & (net > 0) & np.isfinite(cost_t) & np.isfinite(area)
     k, a, n, c = key[ok], area[ok].astype("f8"), net[ok].astype("f8"), cost_t[ok].astype("f8")
     # numpy's stub types bincount as intp whatever the weights; with float64 weights it is float64
     sums = cast(FloatArray, np.stack([np.bincount(k, w, minlength=N_KEYS)[:N_KEYS] for w in (a, a * n, a * n * c)]))

@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 
 from ._types import BoolArray, FloatArray, FloatingArray
 from .ipcc_classes import ZONES
+from .practices import UNKNOWN, UNKNOWN_PRACTICE
 
 #: t CO2 per t C (molar masses 44/12; docs/methods/ghg.md §8.1)
 CO2_PER_C = 44.0 / 12.0
@@ -356,7 +357,7 @@ def evaluate_ghg(
     Parameters
     ----------
     rates, suitability : dict of str to numpy.ndarray
-        Practice → capped rate [t C ha-1 yr-1] and suitability class (0/1/2), as written by
+        Practice → capped rate [t C ha-1 yr-1] and suitability class (0/1/2, 3 unknown), as written by
         :func:`scsmap.rules.practices.evaluate`.
     codes : dict
         Practice → class code (``practices.csv``).
@@ -376,8 +377,10 @@ def evaluate_ghg(
         ``n2o_<p>``, ``ch4_<p>`` (on rice, :func:`rice_ch4_co2e`), ``net_ghg_<p>`` [t CO₂e ha-1 yr-1] and, with
         costs, ``cost_per_tco2_<p>``
         [currency t-1 CO₂e]; composites ``best_practice_net`` (code of the practice with the
-        largest positive net balance, 0 none), ``net_ghg_best`` [t CO₂e ha-1 yr-1],
-        ``cost_per_tco2_best``, ``cheapest_practice`` (code, 0 none), ``abatement_at_price``
+        largest positive net balance, 0 none, :data:`~scsmap.rules.practices.UNKNOWN_PRACTICE` where
+        none qualifies and a practice is unknown), ``net_ghg_best`` [t CO₂e ha-1 yr-1],
+        ``cost_per_tco2_best``, ``cheapest_practice`` (code, 0 none, unknown as
+        ``best_practice_net``), ``abatement_at_price``
         [t CO₂e ha-1 yr-1] (largest net balance among the practices costing at most
         ``s.price`` per t, 0 none), and
         ``cost_best_ha`` [currency ha-1 yr-1] (cost of the best-net practice, for the
@@ -390,7 +393,8 @@ def evaluate_ghg(
     """
     first = next(iter(rates.values()))
     shape = first.shape
-    missing = ~np.isfinite(first)
+    missing = np.logical_and.reduce([~np.isfinite(r) for r in rates.values()])
+    any_unknown = np.logical_or.reduce([np.asarray(c) == UNKNOWN for c in suitability.values()])
     out: dict[str, FloatArray] = {}
     best_net, best_code = np.zeros(shape), np.zeros(shape)
     best_cost_t, best_cost_ha = np.full(shape, np.nan), np.full(shape, np.nan)
@@ -399,16 +403,17 @@ def evaluate_ghg(
     on_rice = np.zeros(shape, bool) if rice is None else np.nan_to_num(np.asarray(rice, dtype="f8")) >= 0.5
     for p, rate in rates.items():
         cls = np.nan_to_num(suitability[p])
-        n2o = n2o_co2e(rate, cls > 0, wet, s.nitrogen[p], s, irrigated=(p == "irrigation"))
+        adopted = (cls > 0) & (cls != UNKNOWN)  # an unknown pixel has a NaN rate: NaN N2O and balance
+        n2o = n2o_co2e(rate, adopted, wet, s.nitrogen[p], s, irrigated=(p == "irrigation"))
         per_ha = 0.0 if s.rice is None else rice_ch4_co2e(s.rice, p)
-        ch4 = np.where(np.isfinite(rate), np.where((cls > 0) & on_rice, per_ha, 0.0), np.nan)
-        net = CO2_PER_C * np.where(cls > 0, rate, 0.0) - n2o - ch4
+        ch4 = np.where(np.isfinite(rate), np.where(adopted & on_rice, per_ha, 0.0), np.nan)
+        net = CO2_PER_C * np.where(adopted, rate, 0.0) - n2o - ch4
         out[f"n2o_{p}"], out[f"ch4_{p}"], out[f"net_ghg_{p}"] = n2o, ch4, net
-        usable = (cls >= s.best_of) & (net > 0)
+        usable = (cls >= s.best_of) & (cls != UNKNOWN) & (net > 0)
         if costs is not None:
             c, per_t = costs[p]
             cost_ha = c * net if per_t else c
-            cpt = np.where(cls > 0, cost_per_tco2(cost_ha, net), np.nan)
+            cpt = np.where(adopted, cost_per_tco2(cost_ha, net), np.nan)
             out[f"cost_per_tco2_{p}"] = cpt
             priced = usable & np.isfinite(cpt)
             pick = priced & (cpt < cheap_cost)
@@ -438,4 +443,9 @@ def evaluate_ghg(
     ):
         if k in out:
             out[k] = np.where(missing, np.nan, out[k])
+    # no practice qualifies but one is unknown: "unknown" (as best_practice), not "no suitable practice"
+    for k in ("best_practice_net", "cheapest_practice"):
+        if k in out:
+            out[k] = np.where((np.nan_to_num(out[k]) == 0) & any_unknown, float(UNKNOWN_PRACTICE), out[k])
+            out[k] = np.where(missing & ~any_unknown, 0.0, out[k])  # every practice known to be unsuitable
     return out

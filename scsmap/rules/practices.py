@@ -5,8 +5,14 @@ docs/methods/practices.md §6). :func:`evaluate` takes flat or
 N-d arrays of the pixel inputs and returns, for each practice of the rule table,
 a suitability class, reason bits and a capped rate, plus the composites.
 
-Suitability classes: 0 unsuitable, 1 conditional, 2 suitable. Reason bits (a bit
-set on a class-1 pixel names the condition that made it conditional):
+Suitability classes: 0 unsuitable, 1 conditional, 2 suitable, 3 unknown (an input the rule
+needs is missing, :data:`UNKNOWN`). A pixel that its known inputs already make unsuitable is
+unsuitable even where another input is missing (a forest pixel without a clay value is not
+eligible for no-till, whatever its clay). ``best_practice`` (and the GHG composites
+``best_practice_net`` and ``cheapest_practice``) use 0 for "no suitable practice" and
+:data:`UNKNOWN_PRACTICE` where no practice qualifies and at least one is unknown.
+
+Reason bits (a bit set on a class-1 pixel names the condition that made it conditional):
 
 ====  =====  =================================================================
 bit   value  meaning
@@ -18,8 +24,9 @@ bit   value  meaning
              soil), or a texture condition (clay) for a conditional pixel
 4     16     saturated: MAOC saturation ratio ≥ 100 % (no mineral-associated gain)
 5     32     already practised (baseline is at or beyond the practice level)
-6     64     masked input (a needed input is missing; no other bit is then set)
-             or no Tier 1 table value for the pixel's climate zone and soil
+6     64     an input the rule needs is missing (class 3 unknown; no other bit is
+             then set), or no Tier 1 table value for the pixel's climate zone and
+             soil (class 0)
 7     128    needs a resource whose availability is not known (manure,
              irrigation water): conditional
 ====  =====  =================================================================
@@ -68,6 +75,13 @@ BASELINE_LEVELS: dict[str, tuple[str, ...]] = {
 BIT_LAND_USE, BIT_CLIMATE, BIT_SLOPE, BIT_SOIL, BIT_SATURATED, BIT_ALREADY, BIT_MASKED, BIT_RESOURCE = (
     1 << i for i in range(8)
 )
+
+#: suitability class of a pixel where an input the rule needs is missing
+UNKNOWN = 3
+#: ``best_practice`` (``best_practice_net``, ``cheapest_practice``) code where no practice qualifies and at least
+#: one practice is unknown (its suitability is :data:`UNKNOWN`); 0 is "no suitable practice", 255 nodata, and the
+#: practice codes of the rule table are 1..253
+UNKNOWN_PRACTICE = 254
 
 COMPOSITES = (
     "best_practice",
@@ -616,12 +630,14 @@ def evaluate(
     Returns
     -------
     dict of str to numpy.ndarray
-        ``suitability_<p>`` (0/1/2; 0 with reason 64 where an input is missing),
+        ``suitability_<p>`` (0/1/2, 3 = :data:`UNKNOWN` with reason 64 where an input the rule
+        needs is missing and the known inputs do not make it unsuitable),
         ``suitability_reason_<p>`` (bits), ``rate_<p>`` [t ha-1 yr-1] (0 where
         unsuitable, NaN where an input is missing), ``rate_<p>_low`` / ``rate_<p>_high`` (the 95 % range
         of the rate from the factors' error ranges, IPCC Approach 1, each capped like the rate; equal to the
         rate where a Tier 2 table value is used), and ``best_practice`` (rule
-        code, 0 = no practice), ``rate_best``, ``rate_combined`` [t ha-1 yr-1],
+        code, 0 = no suitable practice, :data:`UNKNOWN_PRACTICE` where none qualifies and one is
+        unknown; never NaN), ``rate_best``, ``rate_combined`` [t ha-1 yr-1],
         ``potential_total`` [t ha-1], ``share_4p1000`` [%], ``years_to_saturation``
         [yr] (0 where saturated, NaN where no practice gains), ``rate_best_low`` / ``rate_best_high``
         (the range of the best practice's rate) [t ha-1 yr-1], all NaN where an
@@ -673,6 +689,7 @@ def evaluate(
     best_years = np.full(shape, horizon)
     by_mechanism: dict[str, np.ndarray] = {}
     exclusive_best = np.zeros(shape)
+    any_unknown = np.zeros(shape, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         lu_idx = np.clip(lu, 0, 255)
         lu_valid = (lu >= 0) & (lu <= 255)
@@ -694,9 +711,12 @@ def evaluate(
             lut = np.zeros(256, bool)
             lut[list(rule.land_use)] = True
             lu_ok = lut[lu_idx] & lu_valid
+            not_eligible = lu_valid & ~lu_ok  # only a known land use makes a pixel ineligible
             if rule.marginal_only:
+                # "not marginal" is known where the aridity index is (a missing slope skips the slope test)
+                not_eligible |= lu_ok & ~marginal & np.isfinite(ai)
                 lu_ok &= marginal
-            flag(~lu_ok, BIT_LAND_USE)
+            flag(not_eligible, BIT_LAND_USE)
             if rule.excluded_zones:
                 flag(zone_in(rule.excluded_zones), BIT_CLIMATE)
             test: Callable[[float], BoolArray]
@@ -740,16 +760,20 @@ def evaluate(
                 rate = np.where(use, t2, rate)
                 unc = np.where(use, 0.0, unc)  # a Tier 2 table carries no error range
                 years = np.where(use, horizon, years)
-            flag(lu_ok & ~np.isfinite(rate), BIT_MASKED)
+            flag(lu_ok & ~np.isfinite(rate) & ~miss, BIT_MASKED)  # no table value: unsuitable
             extra = manure_cap if rule.resource == "manure" else None
             capped = caps.apply(np.nan_to_num(rate), years, extra)
             # the 95 % range of the rate from the factors' errors, each bound capped like the rate
             r0 = np.nan_to_num(rate)
             lo_hi = (caps.apply(r0 * (1.0 - unc), years, extra), caps.apply(r0 * (1.0 + unc), years, extra))
             low, high = np.minimum(*lo_hi), np.maximum(*lo_hi)
-            bits = u_bits | c_bits
-            cls = np.where((u_bits > 0) | miss, 0, np.where(c_bits > 0, 1, 2))
-            bits[miss] = BIT_MASKED
+            # the one "input missing" branch: an input the rule needs is missing (`miss`: the common inputs and
+            # the rule's own, e.g. the rice mask) -> class 3 unknown, reason bit 64 alone, rate NaN; a pixel that
+            # its known inputs already make unsuitable stays unsuitable (class 0, its reasons)
+            unsuitable = u_bits > 0
+            unknown = miss & ~unsuitable
+            cls = np.where(unsuitable, 0, np.where(unknown, UNKNOWN, np.where(c_bits > 0, 1, 2)))
+            bits = np.where(unknown, np.uint8(BIT_MASKED), u_bits | c_bits)
             final = np.where(cls == 0, 0.0, capped)
             final = np.where(miss, np.nan, final)
             out[f"suitability_{rule.practice}"] = cls.astype("f8")
@@ -757,14 +781,16 @@ def evaluate(
             out[f"rate_{rule.practice}"] = final
             for name, bound in (("low", low), ("high", high)):
                 out[f"rate_{rule.practice}_{name}"] = np.where(miss, np.nan, np.where(cls == 0, 0.0, bound))
+            any_unknown |= unknown
 
-            pick = (cls >= settings.best_of) & (final > best_rate)
+            eligible = (cls >= settings.best_of) & (cls != UNKNOWN)
+            pick = eligible & (final > best_rate)
             best_low = np.where(pick, out[f"rate_{rule.practice}_low"], best_low)
             best_high = np.where(pick, out[f"rate_{rule.practice}_high"], best_high)
             best_rate = np.where(pick, final, best_rate)
             best_code = np.where(pick, rule.code, best_code)
             best_years = np.where(pick, years, best_years)
-            usable = np.where((cls >= settings.best_of) & (final > 0), final, 0.0)
+            usable = np.where(eligible & (final > 0), final, 0.0)
             if rule.exclusive:
                 exclusive_best = np.maximum(exclusive_best, usable)
             else:
@@ -782,4 +808,6 @@ def evaluate(
         out["rate_best_low"], out["rate_best_high"] = best_low, best_high
     for k in COMPOSITES:
         out[k] = np.where(missing, np.nan, out[k])
+    # no practice qualifies but one is unknown: "unknown", not "no suitable practice"
+    out["best_practice"] = np.where((best_code == 0) & any_unknown, float(UNKNOWN_PRACTICE), best_code)
     return out

@@ -8,6 +8,7 @@ traceback. The demo is run once per module (``first_run``).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -138,12 +139,41 @@ def test_run_prints_summary_and_writes_manifest(first_run):
     assert f"{s['soc_stock_mean_t_ha']:.2f} t C ha-1" in result.stdout
     assert f"{s['soc_stock_total_Mt']:,.2f} Mt C" in result.stdout
     assert f"{s['target_4p1000_mean_t_ha_yr']:.3f} t C ha-1 yr-1" in result.stdout
-    assert ", ".join(s["products_written"]) in result.stdout
     assert s["products_written"] and set(s["products_written"]) <= set(PRODUCTS)
+    # issue 15: written products counted by group (not one 2,875-character line), skipped ones by reason
+    assert ", ".join(s["products_written"]) not in result.stdout
+    assert f"products written   : {len(s['products_written'])} maps (soil and stocks 2, saturation 3," in result.stdout
+    assert "not made (16)      : rothc.monte_carlo_draws is 0 (mc_mean_asr_bau ...; -v lists them)" in result.stdout
+    assert result.stdout.count("monte_carlo_draws") == 1
+    assert f"mean {s['rate_best_mean_t_ha_yr']:.3f} t C ha-1 yr-1 over" in result.stdout  # a mean says over which area
+    assert "national" not in result.stdout  # the region need not be a nation
+    assert "t ha-1" not in result.stdout.replace("t C ha-1", "").replace("CO2e ha-1", "").replace("CO2 ha-1", "")
+    # a labelled progress display over every stage, plain lines when stderr is not a terminal
+    for stage in ("inputs", "compute", "statistics", "COG", "styles", "checksums", "QGIS project", "STAC", "commit"):
+        assert re.search(rf"^\[ *[0-9.]+ s\] {stage}: .*(done|started)", result.stderr, re.M), stage
+    assert "\r" not in result.stderr  # readable in a log
+    assert "warning: headline" not in result.stderr
     for entry in manifest["products"]:
         assert (out / entry["path"]).is_file()
     assert (out / "alignment_report.json").is_file()
     assert not list(out.glob(".staging-*"))
+
+
+def test_summary_lists_products_with_v_and_warns_when_headline_products_are_missing(first_run, tmp_path):
+    result, out = first_run
+    verbose = invoke("summary", out, "-v")
+    assert verbose.exit_code == 0, verbose.output
+    for pid in ("mc_mean_asr_bau", "mc_p95_asr_ssm3", "soc_t0", "best_practice", "abatement_at_price"):
+        assert pid in verbose.stdout, pid
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["skipped_products"]["rate_best"] = "needs clay"
+    manifest["summary"]["products_written"].remove("rate_best")
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    warned = invoke("summary", folder)
+    assert warned.exit_code == 0, warned.output
+    assert "warning: headline product(s) not made" in warned.stderr and "rate_best (needs clay)" in warned.stderr
 
 
 def test_second_run_without_overwrite_exits_2(first_run, demo_cfg, tmp_path):

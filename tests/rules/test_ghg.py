@@ -30,6 +30,7 @@ from scsmap.rules.ghg import (
     wet_climate,
 )
 from scsmap.rules.ipcc_classes import ZONES as _ZONES
+from scsmap.rules.practices import UNKNOWN_PRACTICE
 
 ZONES = _ZONES
 COSTS = str(CONFIGS / "tables" / "mkd_practice_costs.csv")
@@ -180,6 +181,33 @@ def test_composites_by_hand():
     # price 100: pixel 1 a costs 181.8 > 100 -> b (0.367); pixel 2 a costs 45.5 -> a (1.1)
     assert out["abatement_at_price"].tolist() == pytest.approx([nb, na, 0])
     assert np.isnan(out["cost_per_tco2_best"][2]) and out["cost_per_tco2_best"][0] == pytest.approx(200 / na)
+
+
+def test_unknown_practices_give_the_unknown_code_not_none():
+    """Issue 15: "no suitable practice" (0) and "unknown" (254) are two codes of the GHG composites too."""
+    s = settings(
+        price=100.0,
+        best_of=2,
+        nitrogen={"a": PracticeNitrogen(0.0, "synthetic"), "b": PracticeNitrogen(0.0, "synthetic")},
+    )
+    nan = float("nan")
+    # pixel 1: a suitable and gaining, b unknown -> a; pixel 2: a unsuitable, b unknown -> unknown;
+    # pixel 3: both unknown (an input of every rule missing) -> unknown; pixel 4: both unsuitable, rates
+    # unknown (a missing input that does not matter: known land use not eligible) -> none
+    rates = {"a": np.array([0.3, 0.0, nan, nan]), "b": np.array([nan, nan, nan, nan])}
+    suit = {"a": np.array([2.0, 0.0, 3.0, 0.0]), "b": np.array([3.0, 3.0, 3.0, 0.0])}
+    costs = {"a": (np.full(4, 10.0), False), "b": (np.full(4, 10.0), False)}
+    out = evaluate_ghg(rates, suit, {"a": 1, "b": 2}, np.array([True] * 4), costs, s)
+    assert out["best_practice_net"].tolist() == [1, UNKNOWN_PRACTICE, UNKNOWN_PRACTICE, 0]
+    assert out["cheapest_practice"].tolist() == [1, UNKNOWN_PRACTICE, UNKNOWN_PRACTICE, 0]
+    assert np.isnan(out["net_ghg_b"]).all() and np.isnan(out["n2o_b"]).all()  # unknown: no number
+    assert out["net_ghg_best"][0] == pytest.approx(0.3 * CO2_PER_C) and np.isnan(out["net_ghg_best"][2:]).all()
+    # the abatement curve counts practices, never "unknown"
+    from scsmap.rules.abatement import block_sums
+
+    code = np.array([[UNKNOWN_PRACTICE, 1.0]])
+    sums = block_sums(code, np.array([[3.0, 3.0]]), np.array([[1.0, 1.0]]), np.array([[5.0, 5.0]]), np.ones((1, 2)))
+    assert sums[0, 0, 0].sum() == 1.0  # the area of the practice pixel only
 
 
 def test_cost_per_t_rows_give_constant_cost():
@@ -346,7 +374,7 @@ def test_demo_abatement_curve_total_equals_mapped_potential(demo_ghg):
     assert (at_price[ok] <= net[ok] + 1e-6).all()
     assert m["abatement_at_price_total_Mt_CO2e_yr"] <= mapped + 1e-9
     assert m["abatement_curve_at_price_Mt_CO2e_yr"] <= m["abatement_at_price_total_Mt_CO2e_yr"] + 1e-9
-    assert np.isin(np.unique(code[np.isfinite(code)]), np.arange(0, 13)).all()
+    assert np.isin(np.unique(code[np.isfinite(code)]), [*range(13), UNKNOWN_PRACTICE]).all()  # 254: unknown
 
 
 def test_rate_units_in_co2(tmp_path, demo_ghg):
@@ -377,7 +405,7 @@ def test_cli_price_option(tmp_path):
     for price in ("0", "1000"):
         res = CliRunner().invoke(main, ["run", str(cfg), "--price", price, "--overwrite"])
         assert res.exit_code == 0, res.output
-        assert f"reachable at {price} USD 2024 t-1 CO2e" in res.output
+        assert f"at {price} USD 2024 t-1 CO2e, practice chosen per pixel" in res.output
         totals.append(json.loads((tmp_path / "out" / "manifest.json").read_text())["summary"])
     assert totals[0]["abatement_at_price_total_Mt_CO2e_yr"] < totals[1]["abatement_at_price_total_Mt_CO2e_yr"]
     assert totals[1]["abatement_at_price_total_Mt_CO2e_yr"] == pytest.approx(

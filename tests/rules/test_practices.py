@@ -25,6 +25,8 @@ from scsmap.rules.practices import (
     BIT_RESOURCE,
     BIT_SATURATED,
     BIT_SLOPE,
+    UNKNOWN,
+    UNKNOWN_PRACTICE,
     PracticeSettings,
     cap_rate,
     evaluate,
@@ -333,10 +335,33 @@ def test_reason_bits_by_hand():
     assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == 8
 
 
-def test_missing_input_sets_only_the_masked_bit_and_nan_rates():
-    r = run(soc=float("nan"))
-    assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == BIT_MASKED
-    assert math.isnan(r["rate_no_till"]) and math.isnan(r["rate_best"]) and math.isnan(r["best_practice"])
+def test_missing_input_is_unknown_with_only_the_masked_bit_and_nan_rates():
+    """Issue 15: where an input the rule needs is missing the class is 3 "unknown", not 0 "unsuitable"."""
+    nan = float("nan")
+    r = run(soc=nan)  # cropland without a SOC value: eligible for no-till, the rest is not known
+    assert r["suitability_no_till"] == UNKNOWN == 3 and r["suitability_reason_no_till"] == BIT_MASKED
+    assert math.isnan(r["rate_no_till"]) and math.isnan(r["rate_best"])
+    # grazing practices are for grassland: what is known makes them unsuitable, whatever the SOC
+    assert r["suitability_improved_grazing"] == 0 and r["suitability_reason_improved_grazing"] == BIT_LAND_USE
+    # no practice qualifies and some are unknown: best_practice says "unknown", not "no suitable practice"
+    assert r["best_practice"] == UNKNOWN_PRACTICE == 254
+    r = run(deficit=nan, lu=4)  # forest without a clay value (no saturation deficit): no practice is eligible
+    assert {r[f"suitability_{x.practice}"] for x in RULES} == {0}
+    reasons = [int(r[f"suitability_reason_{x.practice}"]) for x in RULES]
+    assert all(b & BIT_LAND_USE and not b & BIT_MASKED for b in reasons), reasons
+    assert r["best_practice"] == 0 and math.isnan(r["rate_best"])
+    r = run(lu=nan)  # no land use: unknown, except where the known baseline or climate rule it out
+    assert r["suitability_no_till"] == r["suitability_agroforestry"] == UNKNOWN
+    assert r["suitability_residue_retention"] == 0 and r["suitability_reason_residue_retention"] == BIT_ALREADY
+    assert r["suitability_irrigation"] == 0 and int(r["suitability_reason_irrigation"]) & BIT_CLIMATE  # too humid
+    assert r["best_practice"] == UNKNOWN_PRACTICE
+    # set-aside needs marginal cropland: without an aridity index it is marginal where steep, else unknown
+    assert run(ai=nan, slope=50)["suitability_set_aside"] == UNKNOWN  # marginal, the rest unknown
+    assert run(ai=nan, slope=5)["suitability_set_aside"] == UNKNOWN
+    assert run(ai=0.8, slope=5)["suitability_set_aside"] == 0  # known: not marginal
+    # known baseline: already practised is unsuitable even without SOC
+    r = run(soc=nan, baseline={"tillage": 3})
+    assert r["suitability_no_till"] == 0 and r["suitability_reason_no_till"] == BIT_ALREADY
 
 
 def test_factor_uncertainty_propagation_by_hand():

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...errors import ConfigError
 from ...rules.ipcc_classes import ZONES
-from ...rules.practices import PRACTICE_IDS, PracticeRule
+from ...rules.practices import PRACTICE_IDS, UNKNOWN_PRACTICE, PracticeRule
 from .base import TableInfo, number, read_table
 from .ipcc import by_zone
 
@@ -106,6 +106,11 @@ def load_practice_rules(source: str = "scsmap", overrides: dict[str, dict] | Non
             source=r.get("source", ""),
             **{k: number(r[k], f"{where}.{k}") for k in _RULE_NUMBERS},
         )
+        if not 1 <= rule.code < UNKNOWN_PRACTICE:
+            raise ConfigError(
+                f"{where}: code {rule.code} must be 1..{UNKNOWN_PRACTICE - 1} (0 is 'no suitable practice', "
+                f"{UNKNOWN_PRACTICE} 'unknown' and 255 nodata in best_practice)"
+            )
         for z in rule.excluded_zones + rule.clay_conditional_zones:
             if z not in zones:
                 raise ConfigError(f"{where}: unknown climate zone {z!r}; known: {', '.join(zones)}")

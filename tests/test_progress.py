@@ -1,0 +1,54 @@
+"""The progress display (scsmap.progress): labelled stages, plain lines a log can read, silence when quiet."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import dask.array as da
+
+from scsmap.progress import LOG_EVERY_SECONDS, QUIET_SECONDS, Progress
+
+
+def test_plain_lines_name_every_stage_and_quick_ones_take_one_line():
+    buf = io.StringIO()
+    with Progress(live=False, stream=buf) as p:
+        with p.stage("statistics", 3) as st:
+            for _ in range(3):
+                st.advance()
+        with p.stage("COG", 2, detail="2 files") as st:
+            time.sleep(QUIET_SECONDS + 0.3)  # long enough to be announced
+            st.advance(2)
+    lines = buf.getvalue().splitlines()
+    assert re.fullmatch(r"\[ *\d+\.\d s\] statistics: 3 done in \d+\.\d s", lines[0]), lines
+    assert re.fullmatch(r"\[ *\d+\.\d s\] COG: started \(2 files\)", lines[1]), lines
+    assert re.fullmatch(r"\[ *\d+\.\d s\] COG: 2 done in \d+\.\d s", lines[2]), lines
+    assert len(lines) == 3 and "\r" not in buf.getvalue()
+
+
+def test_dask_tasks_move_a_stage_and_a_failure_is_said():
+    buf = io.StringIO()
+    p = Progress(live=False, stream=buf)
+    with p.stage("compute") as st, st.dask():
+        da.ones((64, 64), chunks=8).sum().compute(scheduler="threads")
+    assert st.fraction == 1.0
+    try:
+        with p.stage("commit"):
+            raise RuntimeError("disk")
+    except RuntimeError:
+        pass
+    assert "commit: interrupted" in buf.getvalue()
+    assert LOG_EVERY_SECONDS >= 1
+
+
+def test_live_display_and_quiet():
+    buf = io.StringIO()
+    with Progress(live=True, stream=buf) as p, p.stage("compute", 4, detail="130 products") as st:
+        st.advance(4)
+    out = buf.getvalue()
+    assert "compute" in out and "130 products" in out and "100 %" in out
+    quiet = io.StringIO()
+    with Progress(enabled=False, stream=quiet) as p, p.stage("compute", 2) as st:
+        st.advance(2)
+    assert quiet.getvalue() == ""
