@@ -641,7 +641,8 @@ def evaluate(
         ``potential_total`` [t ha-1], ``share_4p1000`` [%], ``years_to_saturation``
         [yr] (0 where saturated, NaN where no practice gains), ``rate_best_low`` / ``rate_best_high``
         (the range of the best practice's rate) [t ha-1 yr-1], all NaN where an
-        input is missing. Arrays are float64 (class maps are cast by the writer).
+        input is missing and, but ``best_practice``, where it is :data:`UNKNOWN_PRACTICE`.
+        Arrays are float64 (class maps are cast by the writer).
 
     References
     ----------
@@ -808,6 +809,10 @@ def evaluate(
         out["rate_best_low"], out["rate_best_high"] = best_low, best_high
     for k in COMPOSITES:
         out[k] = np.where(missing, np.nan, out[k])
-    # no practice qualifies but one is unknown: "unknown", not "no suitable practice"
-    out["best_practice"] = np.where((best_code == 0) & any_unknown, float(UNKNOWN_PRACTICE), best_code)
+    # no practice qualifies but one is unknown: "unknown", not "no suitable practice", and the best (and combined)
+    # rate is unknown too (NaN, as the GHG composites give), not a gain of 0
+    unknown_best = (best_code == 0) & any_unknown
+    for k in COMPOSITES:
+        out[k] = np.where(unknown_best, np.nan, out[k])
+    out["best_practice"] = np.where(unknown_best, float(UNKNOWN_PRACTICE), best_code)
     return out

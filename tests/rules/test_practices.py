@@ -355,6 +355,12 @@ def test_missing_input_is_unknown_with_only_the_masked_bit_and_nan_rates():
     assert r["suitability_residue_retention"] == 0 and r["suitability_reason_residue_retention"] == BIT_ALREADY
     assert r["suitability_irrigation"] == 0 and int(r["suitability_reason_irrigation"]) & BIT_CLIMATE  # too humid
     assert r["best_practice"] == UNKNOWN_PRACTICE
+    # where no practice qualifies and one is unknown (paddy management without a rice layer, the only rule here),
+    # the best rate and the composites are unknown too (NaN, as the GHG composites give), not a known gain of 0
+    paddy = [x for x in RULES if x.practice == "paddy_management"]
+    r = run(lu=13, required={}, rules=paddy)
+    assert r["best_practice"] == UNKNOWN_PRACTICE
+    assert all(math.isnan(r[k]) for k in ("rate_best", "rate_best_low", "rate_combined", "potential_total")), r
     # set-aside needs marginal cropland: without an aridity index it is marginal where steep, else unknown
     assert run(ai=nan, slope=50)["suitability_set_aside"] == UNKNOWN  # marginal, the rest unknown
     assert run(ai=nan, slope=5)["suitability_set_aside"] == UNKNOWN
@@ -391,9 +397,10 @@ def test_factor_uncertainty_propagation_by_hand():
 
 
 def test_paddy_management_needs_rice():
-    # FAO class 13 (ESA CCI 20, irrigated or post-flooding cropland) without a rice layer: unknown, not suitable
+    # FAO class 13 (ESA CCI 20, irrigated or post-flooding cropland) without a rice layer: unknown (class 3), not
+    # suitable and not unsuitable
     r = run(lu=13, required={})
-    assert r["suitability_paddy_management"] == 0 and r["suitability_reason_paddy_management"] == BIT_MASKED
+    assert r["suitability_paddy_management"] == UNKNOWN and r["suitability_reason_paddy_management"] == BIT_MASKED
     assert math.isnan(r["rate_paddy_management"])
     assert r["suitability_residue_retention"] in (0, 1, 2) and r["suitability_reason_residue_retention"] != BIT_MASKED
     # rice there: suitable, rate IPCC F_I medium -> high without manure on paddy rice (F_LU 1.10, 2006):
@@ -404,7 +411,7 @@ def test_paddy_management_needs_rice():
     r = run(lu=13, required={"rice": 0})  # irrigated maize: not eligible
     assert r["suitability_paddy_management"] == 0 and r["suitability_reason_paddy_management"] == BIT_LAND_USE
     r = run(lu=13, required={"rice": float("nan")})  # rice map without data here: unknown
-    assert r["suitability_reason_paddy_management"] == BIT_MASKED
+    assert r["suitability_paddy_management"] == UNKNOWN and r["suitability_reason_paddy_management"] == BIT_MASKED
     r = run(lu=2)  # not paddy class: not eligible whatever the rice layer
     assert r["suitability_reason_paddy_management"] == BIT_LAND_USE and r["rate_paddy_management"] == 0
 
