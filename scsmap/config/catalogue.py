@@ -260,7 +260,7 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec("dr", "DPM/RPM ratio of the plant C input", "1", ("1",), (0.0, 10.0)),
         LayerSpec(
             "land_use",
-            "land-use class codes, FAO GSOCseq classes (methods §1.3)",
+            "land-use class codes, FAO GSOCseq classes (docs/methods/gsocseq.md §1.3)",
             "class",
             ("class",),
             (0.0, 254.0),

@@ -29,8 +29,6 @@ from .units import check_units
 #: memory the Monte Carlo draws may hold per worker thread [MB]
 MC_MEMORY_MB = 1024
 
-# The models' docstrings and the fields' descriptions are the JSON schema of region configs (`scsmap schema`,
-# docs/config.md): their "methods §N.M" stay as they are for now; docs/methods/index.md maps each to its page.
 
 RESAMPLING = Literal["auto", "nearest", "bilinear", "cubic", "average", "mode", "min", "max", "med"]
 
@@ -189,7 +187,7 @@ class FillConfig(_Model):
 
 
 class SaturationConfig(_Model):
-    """Mineral-associated OC (MAOC) capacity and its use (methods §4)."""
+    """Mineral-associated OC (MAOC) capacity and its use (docs/methods/saturation.md §4)."""
 
     method: Literal["georgiou2022", "hassink1997"] = Field("georgiou2022", description="capacity model")
     f_maoc: float = Field(
@@ -220,7 +218,8 @@ class ParametersConfig(_Model):
         2020,
         ge=1900,
         le=2200,
-        description="year of T0, the start of the horizon (GSOCseq: 2020, forward run 2020-2040, methods §1.1); "
+        description="year of T0, the start of the horizon (GSOCseq: 2020, forward run 2020-2040, "
+        "docs/methods/gsocseq.md §1.1); "
         "the data's time in the STAC catalogue: datetime T0, start_datetime T0, end_datetime T0 + horizon_years",
     )
     rate_4p1000: float = Field(0.004, gt=0, lt=1, description="4 per 1000 target rate, yr-1")
@@ -233,7 +232,7 @@ class ParametersConfig(_Model):
 
 
 class RothCConfig(_Model):
-    """RothC / GSOCseq protocol settings (methods §1, §2)."""
+    """RothC / GSOCseq protocol settings (docs/methods/gsocseq.md §1, docs/methods/rothc.md §2)."""
 
     engine: Literal["rothamsted", "gsocseq_compat"] = Field(
         "rothamsted",
@@ -322,7 +321,7 @@ class TablesConfig(_Model):
     practice_rules: str = Field(
         "scsmap",
         description="practice rule table (eligibility, gates, thresholds; "
-        "methods §6.2): packaged 'scsmap' or a CSV with the same columns",
+        "docs/methods/practices.md §6.2): packaged 'scsmap' or a CSV with the same columns",
     )
     practice_rates: str | None = Field(
         None,
@@ -337,29 +336,29 @@ class TablesConfig(_Model):
     wrb_to_ipcc_soil: str = Field(
         "wrb_to_ipcc",
         description="WRB reference soil group -> IPCC soil class "
-        "(methods §3.3): packaged 'wrb_to_ipcc' or a CSV with columns rsg,soil_class",
+        "(docs/methods/ipcc.md §3.3): packaged 'wrb_to_ipcc' or a CSV with columns rsg,soil_class",
     )
     n2o_factors: str = Field(
         "ipcc",
         description="IPCC N2O factors EF1, EF4, EF5, FracLEACH, FracGAS (2006 and 2019 "
-        "Vol 4 Ch 11; methods §8.2): packaged 'ipcc' or a CSV with columns "
+        "Vol 4 Ch 11; docs/methods/ghg.md §8.2): packaged 'ipcc' or a CSV with columns "
         "set,parameter,climate,n_type,value,tag,source",
     )
     gwp: str = Field(
         "ipcc",
-        description="GWP100 values (AR4, AR5, AR6; methods §8.1): packaged 'ipcc' or a CSV "
+        description="GWP100 values (AR4, AR5, AR6; docs/methods/ghg.md §8.1): packaged 'ipcc' or a CSV "
         "with columns set,gas,value,source",
     )
     practice_nitrogen: str = Field(
         "scsmap",
-        description="N bookkeeping per practice (methods §8.4): packaged "
+        description="N bookkeeping per practice (docs/methods/ghg.md §8.4): packaged "
         "'scsmap' or a CSV with columns practice,f_ext,n_ext_type,added_n_kg_ha_yr,"
         "added_n_type,delta_n2o_kg_ha_yr,tag,source",
     )
     rice_ch4: str = Field(
         "ipcc",
         description="rice CH4 factors, IPCC 2019 Vol 4 Ch 5.5 Tables 5.11-5.14 (baseline EF_c, SF_w, SF_p, CFOA; "
-        "methods §8.6): packaged 'ipcc' or a CSV with columns parameter,level,value,low,high,tag,source",
+        "docs/methods/ghg.md §8.6): packaged 'ipcc' or a CSV with columns parameter,level,value,low,high,tag,source",
     )
     rice_ch4_practices: str = Field(
         "scsmap",
@@ -369,13 +368,13 @@ class TablesConfig(_Model):
     practice_costs: str | None = Field(
         None,
         description="net cost per practice, supplied by the task force "
-        "(methods §9.2): CSV with columns practice,land_use,region,cost_per_ha_yr,"
+        "(docs/methods/ghg.md §9.2): CSV with columns practice,land_use,region,cost_per_ha_yr,"
         "cost_per_tco2e,currency,year,tag,source; without it no cost products",
     )
 
 
 class BaselineConfig(_Model):
-    """Region-wide current management, used where no baseline layer is given (methods §6.2 gates)."""
+    """Region-wide current management, used where no baseline layer is given (docs/methods/practices.md §6.2 gates)."""
 
     tillage: Literal["full_tillage", "reduced_tillage", "no_till"] = Field(
         "full_tillage", description="cropland tillage now (layer `baseline_tillage` wins)"
@@ -392,7 +391,7 @@ class BaselineConfig(_Model):
 
 
 class RelativeCapConfig(_Model):
-    """Relative-rate cap that falls with the initial stock (methods §4.4)."""
+    """Relative-rate cap that falls with the initial stock (docs/methods/saturation.md §4.4)."""
 
     stock_low: float = Field(30.0, ge=0, description="t C ha-1; at or below it the cap is rate_low")
     stock_high: float = Field(60.0, ge=0, description="t C ha-1; at or above it the cap is rate_high")
@@ -407,13 +406,14 @@ class RelativeCapConfig(_Model):
 
 
 class PracticesConfig(_Model):
-    """Practice suitability and practice rates (methods §3, §4.3-4.4, §6)."""
+    """Practice suitability and practice rates (docs/methods/ipcc.md §3, docs/methods/saturation.md §4.3-4.4,
+    docs/methods/practices.md §6)."""
 
     enabled: list[str] | None = Field(None, description="practice ids to map (default: all); see `scsmap products`")
     ipcc_edition: Literal[2006, 2019] = Field(
         2019,
         description="IPCC edition of the stock-change factors; "
-        "SOC_REF stays 2006 (2019 Table 2.3 not transcribed, methods §3.4b)",
+        "SOC_REF stays 2006 (2019 Table 2.3 not transcribed, docs/methods/ipcc.md §3.4b)",
     )
     rate_source: Literal["tier1", "table"] = Field(
         "tier1",
@@ -433,7 +433,7 @@ class PracticesConfig(_Model):
         None,
         ge=0,
         description="optional saturation efficiency: rate x "
-        "(1 - saturation/100)^beta (methods §4.3 step 5); null = off",
+        "(1 - saturation/100)^beta (docs/methods/saturation.md §4.3 step 5); null = off",
     )
     poc_allowance: float = Field(0.0, ge=0, description="t C ha-1 added to the MAOC deficit in the capacity cap")
     relative_cap: RelativeCapConfig = Field(default_factory=RelativeCapConfig)
@@ -454,7 +454,7 @@ class PracticesConfig(_Model):
         None,
         ge=0,
         description="manure N available, kg N ha-1 yr-1: caps the "
-        "organic-amendment gain at N x 10 x 0.001 x 0.5 t C (methods §6.2 P4a)",
+        "organic-amendment gain at N x 10 x 0.001 x 0.5 t C (docs/methods/practices.md §6.2 P4a)",
     )
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     rules: dict[str, dict[str, Any]] = Field(
@@ -478,7 +478,7 @@ class PracticesConfig(_Model):
 
 
 class GhgConfig(_Model):
-    """Net greenhouse-gas balance, costs and baselines of practices (methods §8-§9)."""
+    """Net greenhouse-gas balance, costs and baselines of practices (docs/methods/ghg.md §8-§9)."""
 
     gwp_set: Literal["AR4", "AR5", "AR6"] = Field(
         "AR6",
@@ -494,7 +494,7 @@ class GhgConfig(_Model):
         10.0,
         gt=0,
         description="C:N of the SOM a practice builds (IPCC R = 10; Kirkby et al. "
-        "2011 about 12; Tipping et al. 2016 nutrient-rich SOM 8.3; methods §8.3)",
+        "2011 about 12; Tipping et al. 2016 nutrient-rich SOM 8.3; docs/methods/ghg.md §8.3)",
     )
     cn_ratio_loss: float = Field(
         10.0,
@@ -682,7 +682,7 @@ class ComputeConfig(_Model):
 
 
 class GsocseqStacksConfig(_Model):
-    """GSOCseq 52-band input stacks (methods §1.2), expanded into `inputs` when the config is loaded."""
+    """GSOCseq 52-band input stacks (docs/methods/gsocseq.md §1.2), expanded into `inputs` when the config is loaded."""
 
     spinup: Path | None = Field(None, description="spin-up stack: SOC, clay, spin-up climate, DR, land use, cover")
     forward: Path | None = Field(

@@ -329,7 +329,7 @@ class Derived(Resolver):
             "cover",
             (
                 f"GSOCseq fallback rule: 0.6 vegetated, 1 bare soil and cropland in months "
-                f"{list(months) or 'none'} (methods §1.4)"
+                f"{list(months) or 'none'} (docs/methods/gsocseq.md §1.4)"
             ),
         )
         return cov.transpose("month", "y", "x").astype("float32")

@@ -311,7 +311,7 @@ class Model(Resolver):
         if self.derived.has_input("dr"):
             dr = self.get("dr")
         else:
-            self.note("dr", "land-use table scsmap/data/land_use_rothc.csv (methods §1.3)")
+            self.note("dr", "land-use table scsmap/data/land_use_rothc.csv (docs/methods/gsocseq.md §1.3)")
             dr = xr.full_like(soc, np.nan)
         warm = self._warmup()
         lu_warm = self._land_use_warmup(warm)

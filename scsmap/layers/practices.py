@@ -292,5 +292,5 @@ def provenance(pt: PracticeTables, rate_source: str, baseline_layers: list[str])
     return (
         f"IPCC {tier1.edition} factors, SOC_REF {tier1.socref_edition}, rate source {rate_source}, baseline "
         f"{'layers ' + ', '.join(baseline_layers) + ' + ' if baseline_layers else ''}config defaults; "
-        "capped by the saturation deficit and the relative-rate cap (methods §4.3-4.4)"
+        "capped by the saturation deficit and the relative-rate cap (docs/methods/saturation.md §4.3-4.4)"
     )

@@ -15,7 +15,7 @@ with weights ``w = coverage x cell area [ha]`` and a product *v* valid on cells 
   Mt CO2e yr-1 for ``t CO2e ha-1 yr-1``; empty for other units;
 * ``share_4p1000_percent`` (``t ha-1 yr-1`` maps, t C) = 100 Σ w v / Σ w target over the cells where
   both are valid, the target being the ``target_4p1000`` product (else ``parameters.rate_4p1000`` ×
-  ``soc_t0``): the share of the area-weighted 4 per 1000 target met (methods §5), never a mean of
+  ``soc_t0``): the share of the area-weighted 4 per 1000 target met (docs/methods/fourp1000.md §5), never a mean of
   per-pixel ratios.
 
 The products are read window by window (blocks of whole rows of the grid, :data:`WINDOW_PIXELS`

@@ -135,7 +135,10 @@ def _labels(table: Callable[[], tuple[tuple[int, str, str], ...]]) -> Callable[[
     return lambda: list(table())
 
 
-_F = "methods §4.3 (f_MAOC); Georgiou et al. 2022 Nat Commun 13:3797 or Hassink 1997 Plant Soil 191:77"
+_F = (
+    "docs/methods/saturation.md §4.3 (f_MAOC); Georgiou et al. 2022 Nat Commun 13:3797 "
+    "or Hassink 1997 Plant Soil 191:77"
+)
 
 PRODUCTS: dict[str, Product] = {
     p.id: p
@@ -150,7 +153,7 @@ PRODUCTS: dict[str, Product] = {
             "stock",
             "soc_stock",
             gsocseq_stem="T0_Map030",
-            references="GSOCseq Technical Manual ch. 6 (initial SOC); methods §1.2",
+            references="GSOCseq Technical Manual ch. 6 (initial SOC); docs/methods/gsocseq.md §1.2",
             summary=Summary.SOC_STOCK,
             group="soil and stocks",
         ),
@@ -163,7 +166,7 @@ PRODUCTS: dict[str, Product] = {
             (0.0, 4.0),
             "rate",
             "target_4p1000",
-            references="methods §5; Minasny et al. 2017 Geoderma 292:59",
+            references="docs/methods/fourp1000.md §5; Minasny et al. 2017 Geoderma 292:59",
             summary=Summary.RATE,
             group="soil and stocks",
         ),
@@ -218,7 +221,7 @@ PRODUCTS: dict[str, Product] = {
             (0, 13),
             "land_use",
             "land_use",
-            references="methods §1.3",
+            references="docs/methods/gsocseq.md §1.3",
             class_labels=_labels(land_use_classes),
         ),
         Product(
@@ -247,9 +250,11 @@ PRODUCTS: dict[str, Product] = {
 }
 
 
-# --------------------------------------------------------------------------- RothC / GSOCseq (methods §1.9)
+# ------------------------------------------------------------------ RothC / GSOCseq (docs/methods/gsocseq.md §1.9)
 
-_G = "GSOCseq Technical Manual (FAO 2020) ch. 5-6, 12; Coleman & Jenkinson RothC-26.3; methods §1.6-§1.9"
+_G = (
+    "GSOCseq Technical Manual (FAO 2020) ch. 5-6, 12; Coleman & Jenkinson RothC-26.3; docs/methods/gsocseq.md §1.6-§1.9"
+)
 _SC = {"bau": "BAU", "ssm1": "SSM1", "ssm2": "SSM2", "ssm3": "SSM3"}
 
 
@@ -460,7 +465,7 @@ _GSOCSEQ.append(
         (0, 63),
         "qa",
         Select(Stack.GSOCSEQ, "qa_flags"),
-        references="[S12] 9_MAPS/15_MapsCorrection.R; methods §1.10",
+        references="[S12] 9_MAPS/15_MapsCorrection.R; docs/methods/gsocseq.md §1.10",
         class_labels=BitFlags(("SOC", "AbsDiff", "RelDiff", "ASR", "RSR", "uncertainty"), "passes"),
         group="RothC/GSOCseq",
     )
@@ -487,7 +492,10 @@ PRODUCTS.update({p.id: p for p in _GSOCSEQ})
 
 # --------------------------------------------------------------------------- climate, IPCC classes, practices (§3, §6)
 
-_P = "methods §3.7, §4.3-4.4, §6 (IPCC 2006/2019 Tier 1; Cardinael et al. 2018; Lessmann et al. 2021)"
+_P = (
+    "docs/methods/ipcc.md §3.7, docs/methods/saturation.md §4.3-4.4, docs/methods/practices.md §6 "
+    "(IPCC 2006/2019 Tier 1; Cardinael et al. 2018; Lessmann et al. 2021)"
+)
 
 
 def _suitability_classes() -> Labels:
@@ -600,7 +608,7 @@ _PRACTICES: list[Product] = [
         (0.0, 20.0),
         "aridity",
         "aridity_index",
-        references="UNEP 1992 World Atlas of Desertification; methods §6.1",
+        references="UNEP 1992 World Atlas of Desertification; docs/methods/practices.md §6.1",
     ),
     Product(
         "ipcc_climate_zone",
@@ -611,7 +619,7 @@ _PRACTICES: list[Product] = [
         (1, 12),
         "class",
         "ipcc_climate_zone",
-        references="IPCC 2019 Refinement Vol 4 Ch 3 Annex 3A.5 Fig. 3A.5.2; methods §3.2",
+        references="IPCC 2019 Refinement Vol 4 Ch 3 Annex 3A.5 Fig. 3A.5.2; docs/methods/ipcc.md §3.2",
         class_labels=_labels(climate_zone_classes),
     ),
     Product(
@@ -623,7 +631,7 @@ _PRACTICES: list[Product] = [
         (1, 7),
         "class",
         "ipcc_soil_class",
-        references="IPCC 2006/2019 Vol 4 Ch 3 Annex 3A.5 soil scheme; methods §3.3",
+        references="IPCC 2006/2019 Vol 4 Ch 3 Annex 3A.5 soil scheme; docs/methods/ipcc.md §3.3",
         class_labels=_labels(soil_class_classes),
     ),
 ]
@@ -731,7 +739,7 @@ PRODUCTS.update({p.id: p for p in _PRACTICES})
 
 # --------------------------------------------------------------------------- net GHG balance and costs (§8-§9)
 
-_GHG = "methods §8.1-§8.4 (IPCC 2006/2019 Vol 4 Ch 11 Tables 11.1, 11.3; GWP100 AR4/AR5/AR6), §9.2"
+_GHG = "docs/methods/ghg.md §8.1-§8.4 (IPCC 2006/2019 Vol 4 Ch 11 Tables 11.1, 11.3; GWP100 AR4/AR5/AR6), §9.2"
 _CO2E = "t CO2e ha-1 yr-1"
 _COST = "currency t-1 CO2e"
 
@@ -838,7 +846,7 @@ _GHGS += [
         (1, 3),
         "class",
         "baseline_class",
-        references="methods §1.9 (ASR BAU), §5 (4 per 1000); issue 7 part 5",
+        references="docs/methods/gsocseq.md §1.9 (ASR BAU), docs/methods/fourp1000.md §5 (4 per 1000)",
         class_labels=_baseline_classes,
         group="RothC/GSOCseq",
     ),
@@ -850,7 +858,7 @@ def as_written(p: Product, cfg: Config) -> tuple[Product, float]:
     """A product's metadata as written and the factor applied to its values.
 
     With ``ghg.rate_units: t CO2`` every product in t C ha-1 yr-1 is written in t CO2 ha-1 yr-1
-    (× 44/12, methods §8.1); statistics and the manifest summary keep both units.
+    (× 44/12, docs/methods/ghg.md §8.1); statistics and the manifest summary keep both units.
     """
     if cfg.ghg.rate_units == "t CO2" and p.units == "t ha-1 yr-1":
         lo, hi = p.valid_range or (None, None)

@@ -114,7 +114,8 @@ GSOCSEQ_STEMS = (
 
 
 def test_bialowieza_gsocseq_stacks(tmp_path):
-    """The 52-band GSOCseq stacks: all 29 files of methods §1.9, a warming-driven BAU loss, the scripts' 439 points."""
+    """The 52-band GSOCseq stacks: all 29 files of docs/methods/gsocseq.md §1.9, a warming-driven BAU loss, the
+    scripts' 439 points."""
     cfg = load_config(CONFIGS / "regions" / "bialowieza.yaml")
     res = run(cfg, out_dir=tmp_path)
     assert len(GSOCSEQ_STEMS) == 29
@@ -133,7 +134,7 @@ def test_bialowieza_gsocseq_stacks(tmp_path):
     assert np.nanmean(asr["BAU"]) < 0
     means = [np.nanmean(asr[s]) for s in ("BAU", "SSM1", "SSM2", "SSM3")]
     assert means == sorted(means)
-    # GSOCseq QA ranges (methods §1.9): ASR within -4..4, most BAU within -0.5..0.5
+    # GSOCseq QA ranges (docs/methods/gsocseq.md §1.9): ASR within -4..4, most BAU within -0.5..0.5
     for a in asr.values():
         assert np.nanmin(a) > -4 and np.nanmax(a) < 4
     b = asr["BAU"][ok]
@@ -150,7 +151,7 @@ def test_mkd_gsocseq_ranges(mkd):
     bau = read_band(out / "asr_bau.tif")
     ssm3 = read_band(out / "asr_ssm3.tif")
     assert np.nanmax(np.abs(bau)) < 1e-6
-    # methods §1.9: SSM3 mostly -0.2..0.8 t/ha/yr
+    # docs/methods/gsocseq.md §1.9: SSM3 mostly -0.2..0.8 t/ha/yr
     v = ssm3[np.isfinite(ssm3)]
     assert v.size > 100_000
     assert np.mean((v > -0.2) & (v < 0.8)) > 0.99
@@ -164,8 +165,8 @@ def test_mkd_practices_tier2(mkd):
     cfg, res = mkd
     s = res.summary
     assert cfg.practices.rate_source == "table"
-    # national 4 per 1000 target is ~0.61 Mt C/yr; best practices reach a fraction of it (methods §7: GSOCseq
-    # SSM ASR mostly -0.2..0.8 t/ha/yr; typical management rates 0.2-0.8 on cropland)
+    # national 4 per 1000 target is ~0.61 Mt C/yr; best practices reach a fraction of it
+    # (docs/methods/index.md §7: GSOCseq SSM ASR mostly -0.2..0.8 t/ha/yr; typical management rates 0.2-0.8 on cropland)
     assert 0.1 < s["rate_best_total_Mt_yr"] < 0.6
     assert 20 < s["share_4p1000_national_percent"] < 100
     assert 500_000 < s["no_till_suitable_ha"] < 1_300_000  # cropland (ESA CCI 2010) ~ 0.9-1.0 Mha
@@ -186,7 +187,8 @@ def test_mkd_practices_tier2(mkd):
 
 
 def test_mkd_net_ghg_and_costs(mkd):
-    """MKD: N2O offsets within methods §8.4 bounds, the abatement curve adds up, the price reading is bounded."""
+    """MKD: N2O offsets within docs/methods/ghg.md §8.4 bounds, the abatement curve adds up, the price reading is
+    bounded."""
     cfg, res = mkd
     s = res.summary
     gross = s["rate_best_total_Mt_CO2_yr"]
@@ -194,7 +196,8 @@ def test_mkd_net_ghg_and_costs(mkd):
     for p in ("no_till", "cover_crops", "organic_amendments", "agroforestry"):
         seq = s[f"rate_{p}_total_Mt_CO2_yr"]
         n2o = s[f"n2o_{p}_total_Mt_CO2e_yr"]
-        if p in ("no_till", "agroforestry"):  # no N added by the practice: methods §8.4, below 25 % of the gain
+        # no N added by the practice: docs/methods/ghg.md §8.4, below 25 % of the gain
+        if p in ("no_till", "agroforestry"):
             assert 0 <= n2o < 0.25 * seq
         assert s[f"net_ghg_{p}_total_Mt_CO2e_yr"] == pytest.approx(seq - n2o, rel=1e-6, abs=1e-9)  # float32 maps
     assert 0 < s["net_ghg_best_total_Mt_CO2e_yr"] <= gross * 1.0001

@@ -131,7 +131,7 @@ def test_totals_means_and_share_of_the_4p1000_target_by_hand(synthetic):
     rate = _row(table, "rect", "asr_ssm1")
     assert rate.total == pytest.approx(0.4 * a_w / 1e6, rel=1e-5)
     assert rate.total_units == "Mt C yr-1"
-    # methods §5: Σ(rate·area) / Σ(0.004·T0·area) ≈ 90.9 %, not the mean of per-pixel ratios (50 %)
+    # docs/methods/fourp1000.md §5: Σ(rate·area) / Σ(0.004·T0·area) ≈ 90.9 %, not the mean of per-pixel ratios (50 %)
     expect = 100 * 0.4 * a_w / (0.004 * (100 * a_w + 10 * a_e))
     assert rate.share_4p1000_percent == pytest.approx(expect, rel=1e-5)
     assert expect > 85

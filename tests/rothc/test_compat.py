@@ -1,7 +1,7 @@
 """GSOCseq-compat engine (scsmap.rothc.compat): oracles independent of the code under test.
 
-* GS-1 analytic spin-up values (methods §2.5);
-* fw1func quirks worked by hand from the rules of methods §1.5;
+* GS-1 analytic spin-up values (docs/methods/rothc.md §2.5);
+* fw1func quirks worked by hand from the rules of docs/methods/gsocseq.md §1.5;
 * explicit-Euler step count from the closed form (I + Δt ξ A)^N C0 + Σ (I + Δt ξ A)^i Δt u;
 * Euler instability for k_DPM ξ Δt > 2 (DPM's own recursion is scalar: d_N = (1 − k ξ Δt)^N d_0);
 * the documented compat-vs-exact bound in a temperate climate.
@@ -15,7 +15,7 @@ import pytest
 from scsmap.rothc import compat as C
 from scsmap.rothc.gsocseq import _chain
 
-KD, KR, KB, KH = 10.0, 0.3, 0.66, 0.02  # methods §2.1 [yr-1]
+KD, KR, KB, KH = 10.0, 0.3, 0.66, 0.02  # docs/methods/rothc.md §2.1 [yr-1]
 
 
 def _x(clay):
@@ -23,7 +23,7 @@ def _x(clay):
 
 
 def _A(clay):
-    """Active-pool ODE matrix of methods §2.4, written out here (not taken from the module)."""
+    """Active-pool ODE matrix of docs/methods/rothc.md §2.4, written out here (not taken from the module)."""
     x = _x(clay)
     k = np.array([KD, KR, KB, KH])
     A = -np.diag(k)
@@ -32,7 +32,7 @@ def _A(clay):
     return A
 
 
-# --- GS-1: analytic spin-up (methods §2.5) ---------------------------------------------------------
+# --- GS-1: analytic spin-up (docs/methods/rothc.md §2.5) ---------------------------------------------------------
 GS1 = [
     ((0.5, 50, 20, 1.44), 2.536214, (0.2994, 6.9295, 0.9701, 37.5809, 4.2201)),
     ((0.3, 35, 13, 1.44), 1.168839, (0.2299, 5.3226, 0.6703, 25.9660, 2.8112)),

@@ -50,7 +50,7 @@ def test_ssm_gains_are_linear_in_the_input_increase():
     np.testing.assert_allclose(r["reldiff_ssm2"], 2 * r["reldiff_ssm1"], rtol=1e-9)
     np.testing.assert_allclose(r["reldiff_ssm3"], 4 * r["reldiff_ssm1"], rtol=1e-9)
     np.testing.assert_allclose(r["rsr_ssm3"], r["reldiff_ssm3"] / 20, rtol=1e-12)
-    # GSOCseq QA expectation (methods §1.9): mean SSM3 > SSM2 > SSM1 > BAU
+    # GSOCseq QA expectation (docs/methods/gsocseq.md §1.9): mean SSM3 > SSM2 > SSM1 > BAU
     assert (r["final_ssm3"] > r["final_ssm2"]).all() and (r["final_ssm1"] > r["final_bau"]).all()
 
 
@@ -239,7 +239,7 @@ def test_corrections_mask_each_map_by_its_own_test():
 def test_miami_worked_values_methods_1_6():
     from scsmap.rothc.gsocseq import miami_npp
 
-    # methods §1.6 [C]: (15, 800) 6.182; (25, 1500) 9.460; (5, 400) 3.499; (10, 1000) 7.032 t C/ha/yr
+    # docs/methods/gsocseq.md §1.6 [C]: (15, 800) 6.182; (25, 1500) 9.460; (5, 400) 3.499; (10, 1000) 7.032 t C/ha/yr
     np.testing.assert_allclose(
         miami_npp([15, 25, 5, 10], [800, 1500, 400, 1000]), [6.182, 9.460, 3.499, 7.032], atol=6e-4
     )
@@ -409,7 +409,8 @@ def test_yearly_land_use_forest_year_by_hand():
         warm_land_use=np.array([[4.0], [2.0]]),
         **kw,
     )
-    # BAU input = mean of (C_eq x 0.88/0.53, C_eq x 1): [S12] 12_ROTH_C_WARM_UP.R, NPP coefficients of methods §1.3
+    # BAU input = mean of (C_eq x 0.88/0.53, C_eq x 1): [S12] 12_ROTH_C_WARM_UP.R, NPP coefficients of
+    # docs/methods/gsocseq.md §1.3
     c_eq = base[OUTPUTS.index("c_input_bau")][0]
     assert lusim[OUTPUTS.index("c_input_bau")][0] == pytest.approx(c_eq * (0.88 / 0.53 + 1) / 2, rel=1e-12)
     assert lusim[OUTPUTS.index("t0")][0] > base[OUTPUTS.index("t0")][0]  # more, and more resistant, input

@@ -1,10 +1,10 @@
 """RothC kernel: oracles from the Rothamsted description and methods.md, and properties.
 
 Oracles (never this code's own output):
-- x(clay), Falloon IOM and the temperature factor: methods §2.1-2.2 check values;
-- RC-3: TSMD worked example, RothC-26.3 description Table 2 (methods §2.5);
+- x(clay), Falloon IOM and the temperature factor: docs/methods/rothc.md §2.1-2.2 check values;
+- RC-3: TSMD worked example, RothC-26.3 description Table 2 (docs/methods/rothc.md §2.5);
 - RC-4: one-month Hoosfield step, description §2.2;
-- GS-1: GSOCseq analytic spin-up, four cases (methods §2.5 / App. A.3);
+- GS-1: GSOCseq analytic spin-up, four cases (docs/methods/rothc.md §2.5 / App. A.3);
 - RC-1: equilibrium of the RothC_Py example, ``RothC_Py_year_results.csv`` (needs ../shared).
 """
 
@@ -28,7 +28,7 @@ needs_ref = pytest.mark.skipif(not (REF / "RothC_Py_input.dat").is_file(), reaso
 
 
 # ---------------------------------------------------------------------------------------------
-# constants and modifiers (methods §2.1, §2.2)
+# constants and modifiers (docs/methods/rothc.md §2.1, docs/methods/rothc.md §2.2)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -55,8 +55,8 @@ def test_temperature_factor_check_values():
 
 
 def test_temperature_factor_soilr_variant():
-    # 47.9/(1+exp(106/(T+18.3))); not zeroed below -5, NA below -18.3 (methods §1.5);
-    # reaches 2.4 at T ~ 17.8 degC (methods §1.7 Euler-instability note)
+    # 47.9/(1+exp(106/(T+18.3))); not zeroed below -5, NA below -18.3 (docs/methods/gsocseq.md §1.5);
+    # reaches 2.4 at T ~ 17.8 degC (docs/methods/gsocseq.md §1.7 Euler-instability note)
     a = M.temperature_factor_soilr([-10.0, 17.8, -18.4, 10.0])
     assert a[0] > 0.0
     assert abs(a[1] - 2.4) < 0.02

@@ -1,7 +1,7 @@
-"""Net GHG balance (N2O), costs, abatement curve and baselines (methods §8-§9; issue 7).
+"""Net GHG balance (N2O), costs, abatement curve and baselines (docs/methods/ghg.md §8-§9; issue 7).
 
-Oracles: the worked values of methods §8.4 (kg CO2e per t C sequestered, App. A.8), IPCC factor
-values as printed in methods §8.2, and hand calculations written out in each test.
+Oracles: the worked values of docs/methods/ghg.md §8.4 (kg CO2e per t C sequestered, App. A.8), IPCC factor
+values as printed in docs/methods/ghg.md §8.2, and hand calculations written out in each test.
 """
 
 from __future__ import annotations
@@ -42,13 +42,13 @@ def settings(factor_set="2019", gwp="AR6", cn=10.0, **kw) -> GhgSettings:
 
 
 def per_t_c(n_type, wet, factor_set="2019", gwp="AR6", cn=10.0) -> float:
-    """kg CO2e of N2O per t C gained with f_ext = 1 (methods §8.4 table)."""
+    """kg CO2e of N2O per t C gained with f_ext = 1 (docs/methods/ghg.md §8.4 table)."""
     s = settings(factor_set, gwp, cn)
     out = n2o_co2e(np.array([1.0]), np.array([True]), np.array([wet]), PracticeNitrogen(1.0, n_type), s)
     return float(out[0]) * 1000
 
 
-# --------------------------------------------------------------------------- methods §8.4 worked values
+# --------------------------------------------------------------------------- docs/methods/ghg.md §8.4 worked values
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_methods_8_4_offset_percentages():
 
 def test_emission_factor_table_values():
     wet, dry, _ = load_emission_factors("ipcc", "2019")
-    # methods §8.2: EF1 wet synthetic 0.016, wet other 0.006, dry 0.005; EF4 wet 0.014, dry 0.005; EF5 0.011
+    # docs/methods/ghg.md §8.2: EF1 wet synthetic 0.016, wet other 0.006, dry 0.005; EF4 wet 0.014, dry 0.005; EF5 0.011
     assert (wet.ef1["synthetic"], wet.ef1["organic"], dry.ef1["synthetic"], dry.ef1["organic"]) == (
         0.016,
         0.006,
@@ -346,7 +346,7 @@ def test_demo_net_balance_maps(demo_ghg):
     assert np.allclose(net[ok], CO2_PER_C * rate[ok] - n2o[ok], atol=2e-6)
     gain = ok & (rate > 0)
     share = n2o[gain] / (CO2_PER_C * rate[gain])
-    assert share.max() < 0.25 and share.min() > 0  # methods §8.4: never above 25 % of the gain
+    assert share.max() < 0.25 and share.min() > 0  # docs/methods/ghg.md §8.4: never above 25 % of the gain
     assert tags["GWP_SET"] == "AR6 GWP100 N2O = 273" and tags["CO2_PER_C"].startswith("3.666667")
     assert "practice_nitrogen" not in tags["TABLE_PRACTICE_NITROGEN"] and "scsmap" in tags["TABLE_PRACTICE_NITROGEN"]
     assert tags["CURRENCY"] == "USD 2024"

@@ -1,7 +1,7 @@
 """Practice rules: IPCC tables, climate zones, soil classes, suitability, caps and composites.
 
-Oracles: the IPCC tables as printed in methods §3.4-3.6, the derived Tier 1 rates of
-methods §3.7 / §6.4 (rounded there to 2 decimals), and hand calculations.
+Oracles: the IPCC tables as printed in docs/methods/ipcc.md §3.4-3.6, the derived Tier 1 rates of
+docs/methods/ipcc.md §3.7 / docs/methods/practices.md §6.4 (rounded there to 2 decimals), and hand calculations.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def run(
     return {k: float(v[0]) for k, v in out.items()}
 
 
-# --------------------------------------------------------------------------- tables (methods §3.4-§3.6)
+# --------------------------------------------------------------------------- tables (docs/methods/ipcc.md §3.4-§3.6)
 
 
 @pytest.mark.parametrize(
@@ -123,22 +123,22 @@ def test_2019_uses_2006_soc_ref_and_own_factors():
     assert ("cropland", "F_MG", "deep_tillage") not in t.factors
 
 
-# --------------------------------------------------------------------------- Tier 1 rates (methods §3.7, §6.4)
+# ------------------------------ Tier 1 rates (docs/methods/ipcc.md §3.7, docs/methods/practices.md §6.4)
 
 
 def test_oracle_no_till_warm_temperate_moist_2006():
-    # methods §3.7: 88 x 0.69 x (1.15 - 1.00) / 20 = 0.4554, before caps
+    # docs/methods/ipcc.md §3.7: 88 x 0.69 x (1.15 - 1.00) / 20 = 0.4554, before caps
     assert run()["rate_no_till"] == pytest.approx(88 * 0.69 * 0.15 / 20, abs=1e-12)
     assert run()["rate_no_till"] == pytest.approx(0.455, abs=5e-4)
 
 
 def test_oracle_no_till_2019():
-    # methods §3.7 / §7: 0.304 (warm temperate moist), 0.299 (cold temperate moist)
+    # docs/methods/ipcc.md §3.7 / docs/methods/index.md §7: 0.304 (warm temperate moist), 0.299 (cold temperate moist)
     assert run(edition=2019)["rate_no_till"] == pytest.approx(0.304, abs=5e-4)
     assert run(zone="cool_temperate_moist", edition=2019)["rate_no_till"] == pytest.approx(0.299, abs=5e-4)
 
 
-# (zone, practice, baseline, land use, table value of methods §3.7(a) rounded to 2 decimals)
+# (zone, practice, baseline, land use, table value of docs/methods/ipcc.md §3.7(a) rounded to 2 decimals)
 TABLE_37A = [
     ("cool_temperate_dry", "no_till", {}, 2, 0.20),
     ("cool_temperate_moist", "no_till", {}, 2, 0.49),
@@ -167,7 +167,7 @@ def test_methods_3_7a_table(zone, practice, baseline, lu, expected):
     [("cool_temperate_moist", 0.83, 0.90), ("warm_temperate_dry", 0.36, 0.36), ("tropical_moist", 0.67, 0.62)],
 )
 def test_agroforestry_rates_methods_6_4(zone, expected_crop, expected_grass):
-    # SOC_prev x (F_AF - 1) / 20 with 2019 F_LU (methods §6.4a)
+    # SOC_prev x (F_AF - 1) / 20 with 2019 F_LU (docs/methods/practices.md §6.4a)
     assert abs(run(zone=zone, edition=2019)["rate_agroforestry"] - expected_crop) <= 0.005 + 1e-12
     assert abs(run(zone=zone, edition=2019, lu=3)["rate_agroforestry"] - expected_grass) <= 0.005 + 1e-12
 
@@ -178,7 +178,7 @@ def test_negative_2019_reduced_tillage_in_dry_climate_is_kept():
 
 
 def test_high_intensity_grazing_only_in_2019():
-    # methods §6.4b: 95 x 0.10 / 20 = 0.475 for cold-temperate-moist HAC
+    # docs/methods/practices.md §6.4b: 95 x 0.10 / 20 = 0.475 for cold-temperate-moist HAC
     r = run(zone="cool_temperate_moist", lu=3, edition=2019, baseline={"grassland": 5})
     assert r["rate_grassland_restoration"] == pytest.approx(0.475)
     r = run(zone="cool_temperate_moist", lu=3, edition=2006, baseline={"grassland": 5})
@@ -192,7 +192,7 @@ def test_table_rates_replace_tier1_where_given():
     assert r["rate_agroforestry"] == pytest.approx(38 * 0.80 * 0.25 / 20)  # no table row: Tier 1
 
 
-# --------------------------------------------------------------------------- caps (methods §4.3-4.4)
+# --------------------------------------------------------------------------- caps (docs/methods/saturation.md §4.3-4.4)
 
 
 def test_relative_rate_cap_by_hand():
@@ -310,7 +310,7 @@ def test_unsuitable_means_zero_and_best_is_max(zone, soil, lu, ai, slope, soc, s
         assert r[f"rate_{rule.practice}"] == pytest.approx(r["rate_best"])
 
 
-# --------------------------------------------------------------------------- suitability rules (methods §6.2)
+# ------------------------------ suitability rules (docs/methods/practices.md §6.2)
 
 
 def test_reason_bits_by_hand():
@@ -375,7 +375,8 @@ def test_factor_uncertainty_propagation_by_hand():
 
     rate = SOC_REF x F_LU x (F_MG,NT - F_MG,FT) x F_I / D = 88 x 0.69 x (1.10 - 1.00) x 1 / 20 = 0.3036;
     U(F_NT - F_FT) = 0.04 x 1.10 / 0.10 = 0.44 (full tillage and medium input carry no error), U(F_LU) = 0.16:
-    U = sqrt(0.44^2 + 0.16^2) = 0.46819 (IPCC 2006 Vol. 1 Ch. 3 eqs 3.1-3.2; errors of Table 5.5, methods §3.5b).
+    U = sqrt(0.44^2 + 0.16^2) = 0.46819 (IPCC 2006 Vol. 1 Ch. 3 eqs 3.1-3.2; errors of Table 5.5,
+    docs/methods/ipcc.md §3.5b).
     """
     r = run(edition=2019)
     rate = 88 * 0.69 * 0.10 / 20
@@ -404,7 +405,7 @@ def test_paddy_management_needs_rice():
     assert math.isnan(r["rate_paddy_management"])
     assert r["suitability_residue_retention"] in (0, 1, 2) and r["suitability_reason_residue_retention"] != BIT_MASKED
     # rice there: suitable, rate IPCC F_I medium -> high without manure on paddy rice (F_LU 1.10, 2006):
-    # 88 x 1.10 x (1.11 - 1.00) / 20 = 0.5324 t C/ha/yr (warm temperate moist, HAC; methods §3.5a)
+    # 88 x 1.10 x (1.11 - 1.00) / 20 = 0.5324 t C/ha/yr (warm temperate moist, HAC; docs/methods/ipcc.md §3.5a)
     r = run(lu=13, required={"rice": 1})
     assert r["suitability_paddy_management"] == 2
     assert r["rate_paddy_management"] == pytest.approx(88 * 1.10 * 0.11 / 20, rel=1e-12)
@@ -426,7 +427,7 @@ def test_best_of_suitable_or_conditional_and_combination():
     )
     r = run(settings_=PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), best_of=2))
     assert r["best_practice"] == 7  # agroforestry, organic amendments only conditional
-    # manure N cap (methods §6.2 P4a): 100 kg N -> 100 x 10 x 0.001 x 0.5 = 0.5 t C
+    # manure N cap (docs/methods/practices.md §6.2 P4a): 100 kg N -> 100 x 10 x 0.001 x 0.5 = 0.5 t C
     s3 = PracticeSettings(relative_cap=(1e9, 2e9, 1.0, 1.0), manure_n_kg_ha=100.0)
     r = run(settings_=s3)
     assert r["rate_organic_amendments"] == pytest.approx(0.5) and r["suitability_organic_amendments"] == 2

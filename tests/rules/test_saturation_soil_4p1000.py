@@ -15,7 +15,8 @@ from scsmap.rules.soil import bulk_density_ptf, soc_stock_from_content
 
 
 def test_georgiou_worked_example_methods_4_2():
-    # methods §4.2: clay+silt 50 %, HAC, BD 1.3, 30 cm -> 0.86*50 = 43 g/kg -> 43*1.3*30*0.1 = 167.7 t/ha
+    # docs/methods/saturation.md §4.2: clay+silt 50 %, HAC, BD 1.3, 30 cm -> 0.86*50 = 43 g/kg
+    # -> 43*1.3*30*0.1 = 167.7 t/ha
     assert capacity_georgiou(20.0, 30.0, 1.3, 30.0) == pytest.approx(167.7, abs=1e-9)
     # LAC slope 0.48: 24 g/kg -> 93.6 t/ha
     assert capacity_georgiou(20.0, 30.0, 1.3, 30.0, hac_share=0.0) == pytest.approx(93.6, abs=1e-9)
@@ -24,7 +25,7 @@ def test_georgiou_worked_example_methods_4_2():
 
 
 def test_hassink_check_values_methods_4_1():
-    # methods §4.1: fine 20/40/60 % -> 11.49/18.89/26.29 g/kg; 40 %, BD 1.3, 30 cm -> 73.7 t/ha
+    # docs/methods/saturation.md §4.1: fine 20/40/60 % -> 11.49/18.89/26.29 g/kg; 40 %, BD 1.3, 30 cm -> 73.7 t/ha
     for fine, g_per_kg in ((20, 11.49), (40, 18.89), (60, 26.29)):
         # clay = fine, silt 0  => capacity / (BD*depth*0.1) is the g/kg value
         assert capacity_hassink(float(fine), 0.0, 1.0, 10.0) == pytest.approx(g_per_kg, abs=1e-9)
