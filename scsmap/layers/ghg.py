@@ -26,7 +26,8 @@ from ..io.tables import (
     records,
 )
 from ..rules.ghg import CO2_PER_C, GhgSettings, baseline_class, evaluate_ghg, rice_ch4_co2e, wet_climate
-from .practices import PracticeTables, stack_float32
+from .practices import PracticeTables
+from .stacks import map_stack, stack_float32
 
 
 class GhgTables:
@@ -170,7 +171,7 @@ def ghg_stack(
     Parameters
     ----------
     practice_stack : xarray.DataArray
-        The practice stack (:func:`scsmap.layers.practices.practice_stack`), (y, x, practice_output).
+        The practice stack (:func:`scsmap.layers.practices.practice_stack`), (practice_output, y, x).
     zone : xarray.DataArray
         IPCC climate zone codes.
     map_ : xarray.DataArray
@@ -182,7 +183,7 @@ def ghg_stack(
     Returns
     -------
     xarray.DataArray
-        float32 (y, x, ghg_output), coordinates :attr:`GhgTables.outputs`: ``n2o_*``, ``net_ghg_*``
+        float32 (ghg_output, y, x), coordinates :attr:`GhgTables.outputs`: ``n2o_*``, ``net_ghg_*``
         [t CO2e ha-1 yr-1], ``cost_per_tco2_*`` [currency t-1 CO2e] and the composites
         (:func:`scsmap.rules.ghg.evaluate_ghg`).
     """
@@ -195,7 +196,7 @@ def ghg_stack(
     suit_i = [index[f"suitability_{p}"] for p in names]
     costs, settings, outputs = gt.costs, gt.settings, gt.outputs
 
-    def block(st, zone, map_, lu, *rice_):
+    def block(lu, st, zone, map_, *rice_):
         wet = wet_climate(zone, map_)
         lu_i = np.nan_to_num(np.asarray(lu, dtype="f8"), nan=0).astype("int64").clip(0, 255)
         cost = (
@@ -210,8 +211,8 @@ def ghg_stack(
             }
         )
         res = evaluate_ghg(
-            {p: st[..., i].astype("f8") for p, i in zip(names, rate_i)},
-            {p: st[..., i] for p, i in zip(names, suit_i)},
+            {p: st[i].astype("f8") for p, i in zip(names, rate_i)},
+            {p: st[i] for p, i in zip(names, suit_i)},
             codes,
             wet,
             cost,
@@ -220,20 +221,7 @@ def ghg_stack(
         )
         return stack_float32(res, outputs, np.shape(lu))
 
-    out = xr.apply_ufunc(
-        block,
-        stack,
-        zone,
-        map_,
-        land_use,
-        *([] if rice is None else [rice]),
-        input_core_dims=[["practice_output"], [], [], []] + ([] if rice is None else [[]]),
-        output_core_dims=[["ghg_output"]],
-        dask="parallelized",
-        output_dtypes=["float32"],
-        dask_gufunc_kwargs={"output_sizes": {"ghg_output": len(outputs)}},
-    )
-    return out.assign_coords(ghg_output=outputs)
+    return map_stack(block, [land_use, stack, zone, map_, *([] if rice is None else [rice])], "ghg_output", outputs)
 
 
 def provenance(gt: GhgTables, g: GhgConfig, cost_table: str | None) -> str:

@@ -18,40 +18,10 @@ from ..config import Config
 from ..errors import ConfigError
 from ..io.tables import load_practice_rates, load_practice_rules, load_tier1, records
 from ..rules.practices import BASELINE_LEVELS, PracticeRule, PracticeSettings, evaluate, output_names
+from .stacks import map_stack, stack_float32
 
 #: the baseline attributes a raster layer can give (layer ``baseline_<attribute>``)
 BASELINE_LAYERS = ("tillage", "input", "grassland")
-
-
-def stack_float32(results: dict[str, np.ndarray], names: list[str], shape: tuple[int, ...]) -> np.ndarray:
-    """Kernel results on a last axis, in ``names`` order, as float32.
-
-    Filled in place, so that one chunk never holds a float64 copy of the whole stack
-    (memory per chunk, docs/scaling.md).
-
-    Parameters
-    ----------
-    results : dict of str to numpy.ndarray
-        One array per output name, each of ``shape`` (any float dtype; units as the kernel gives them).
-    names : list of str
-        The outputs to stack, in order.
-    shape : tuple of int
-        The chunk's shape, e.g. (y, x).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32, shape ``shape + (len(names),)``.
-
-    Raises
-    ------
-    KeyError
-        A name that ``results`` does not hold.
-    """
-    out = np.empty(tuple(shape) + (len(names),), dtype="float32")
-    for i, k in enumerate(names):
-        out[..., i] = results[k]
-    return out
 
 
 class PracticeTables:
@@ -230,7 +200,7 @@ def practice_stack(
     Returns
     -------
     xarray.DataArray
-        float32 (y, x, practice_output), coordinates :attr:`PracticeTables.outputs`; units as
+        float32 (practice_output, y, x), coordinates :attr:`PracticeTables.outputs`; units as
         :func:`scsmap.rules.practices.evaluate` gives them.
     """
     settings, rules, tier1, rates = pt.settings, pt.rules, pt.tier1, pt.rates
@@ -262,15 +232,7 @@ def practice_stack(
         )
         return stack_float32(res, pt.outputs, np.shape(soc))
 
-    out = xr.apply_ufunc(
-        block,
-        *arrays,
-        output_core_dims=[["practice_output"]],
-        dask="parallelized",
-        output_dtypes=["float32"],
-        dask_gufunc_kwargs={"output_sizes": {"practice_output": len(pt.outputs)}},
-    )
-    return out.assign_coords(practice_output=pt.outputs)
+    return map_stack(block, arrays, "practice_output", pt.outputs)
 
 
 def provenance(pt: PracticeTables, rate_source: str, baseline_layers: list[str]) -> str:

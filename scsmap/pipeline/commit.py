@@ -8,9 +8,12 @@ by the journaled commit of :mod:`scsmap.io.folder`.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..io.write import class_pixels, finish_stats, set_statistics, sha256, to_cog, write_categories
 from ..products import Product
 from ..products.styles import legend_for, write_qml
@@ -18,7 +21,16 @@ from ..progress import Progress
 from .compute import Computed
 from .plan import Plan, sidecars
 
-__all__ = ["currency_of", "sidecars", "write_products"]
+__all__ = ["cog_workers", "currency_of", "sidecars", "write_products"]
+
+
+def cog_workers(cfg: Config) -> int:
+    """Files converted to COG (and checksummed) at a time: one per CPU core of this machine.
+
+    GDAL releases the GIL while it compresses, so threads of this process convert files side by side
+    (each with ``NUM_THREADS=1``, :data:`scsmap.io.write.COG_OPTIONS`); the files stay bit-identical.
+    """
+    return max(1, os.cpu_count() or 1)
 
 
 def currency_of(plan: Plan, products: list[Product]) -> str | None:
@@ -52,14 +64,17 @@ def write_products(plan: Plan, computed: Computed, staging: Path, progress: Prog
                 counts[p.id] = class_pixels(parts)
             set_statistics(computed.specs[p.id].path, stats[p.id])
             st.advance()
-    with progress.stage("COG", n) as st:
-        for p in products:
+    with progress.stage("COG", n) as st, ThreadPoolExecutor(cog_workers(cfg)) as pool:
+
+        def cog(p: Product) -> None:
             spec = computed.specs[p.id]
             to_cog(
                 spec.path, staging / p.filename(cfg), "nearest" if p.is_class_map else "average", cfg.outputs.tile_size
             )
             spec.path.unlink()
             st.advance()
+
+        list(pool.map(cog, products))  # in order; the first error is raised once every file is done
     with progress.stage("styles", n) as st:
         for p in products:
             final = staging / p.filename(cfg)
@@ -69,9 +84,9 @@ def write_products(plan: Plan, computed: Computed, staging: Path, progress: Prog
                 write_categories(final, legend_for(p).classes, counts[p.id])
             st.advance()
     entries = {}
-    with progress.stage("checksums", n) as st:
+    with progress.stage("checksums", n) as st, ThreadPoolExecutor(cog_workers(cfg)) as pool:
+        digests = dict(zip((p.id for p in products), pool.map(lambda p: sha256(staging / p.filename(cfg)), products)))
         for p in products:
-            final = staging / p.filename(cfg)
             entries[p.id] = {
                 "id": p.id,
                 "path": p.filename(cfg),
@@ -79,7 +94,7 @@ def write_products(plan: Plan, computed: Computed, staging: Path, progress: Prog
                 "units": p.units,
                 "dtype": p.dtype,
                 "nodata": computed.specs[p.id].nodata,
-                "sha256": sha256(final),
+                "sha256": digests[p.id],
                 "statistics": stats[p.id],
                 **({"class_pixels": {str(k): v for k, v in counts[p.id].items()}} if p.is_class_map else {}),
                 "valid_range": p.valid_range,

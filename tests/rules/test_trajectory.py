@@ -1,0 +1,63 @@
+"""National trajectory sums: a practice follows its line r·min(t, D) up to the room left by the saturation
+deficit (IPCC 2006 Vol. 4 Ch. 2 eq. 2.25; docs/methods/practices.md §6.5, docs/methods/saturation.md §4.3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scsmap.rules.trajectory import practice_cumulative, practice_path_sums, weighted_sums
+
+NAN = float("nan")
+
+
+def test_path_sums_by_hand():
+    # cell 1: 1 ha, 0.5 t/ha/yr, room 3 t/ha -> 0.5 t, 1.0, ... capped at 3 from year 6
+    # cell 2: 2 ha, 0.2 t/ha/yr, room unknown (NaN: not capped) -> 0.2 t x min(year, 20)
+    # cell 3: 3 ha, a loss of 0.1 t/ha/yr, room 1: a loss is never capped -> -0.1 x min(year, 20)
+    # cell 4: rate unknown, cell 5: outside the region (weight 0): left out
+    w = [1.0, 2.0, 3.0, 4.0, 0.0]
+    r = [0.5, 0.2, -0.1, NAN, 1.0]
+    c = [3.0, NAN, 1.0, 1.0, 1.0]
+    years = [0, 2, 6, 10, 20, 25]
+    # year 2: 1 + 2 x 0.4 - 3 x 0.2 = 1.2; year 6: 3 + 2.4 - 1.8 = 3.6; year 10: 3 + 4 - 3 = 4;
+    # year 20: 3 + 8 - 6 = 5; year 25: D = 20 reached, as year 20
+    expect = [0.0, 1.2, 3.6, 4.0, 5.0, 5.0]
+    assert practice_path_sums(w, r, c, 20.0, years) == pytest.approx(expect, abs=1e-12)
+
+
+def test_negative_room_caps_a_gain_at_zero_and_years_must_increase():
+    assert practice_path_sums([2.0], [0.3], [-1.0], 20.0, [0, 1, 5]) == pytest.approx([0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="increasing"):
+        practice_path_sums([1.0], [0.3], [1.0], 20.0, [0, 5, 2])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    duration=st.sampled_from([20.0, 7.5, 1.0, 60.0]),
+    n_years=st.integers(1, 80),
+)
+def test_path_sums_equal_the_sum_of_cumulative_changes_year_by_year(seed, duration, n_years):
+    """The binned sums against the definition: Σ w · practice_cumulative for each year separately."""
+    rng = np.random.default_rng(seed)
+    n = 500
+    w = rng.uniform(0, 10, n) * (rng.random(n) > 0.1)
+    r = rng.normal(0.2, 0.4, n)
+    r[rng.random(n) < 0.1] = NAN
+    c = rng.uniform(-1, 8, n)
+    c[rng.random(n) < 0.1] = NAN
+    r[:20] = c[:20] / 3.0  # exactly on the cap at year 3
+    years = list(range(n_years + 1))
+    ok = np.isfinite(r) & (w > 0)
+    expect = [np.sum(w[ok] * practice_cumulative(r[ok], c[ok], duration, y)) for y in years]
+    got = practice_path_sums(w.reshape(20, 25), r.reshape(20, 25), c.reshape(20, 25), duration, years)
+    np.testing.assert_allclose(got, expect, rtol=1e-12, atol=1e-9)
+
+
+def test_weighted_sums_leave_out_nan_and_outside_cells():
+    w = np.array([[1.0, 2.0], [0.0, 4.0]])
+    v = np.array([[[1.0, NAN], [5.0, 0.5]], [[2.0, 2.0], [2.0, NAN]]])
+    np.testing.assert_allclose(weighted_sums(w, v), [1.0 + 0.0 + 2.0, 2.0 + 4.0], rtol=0, atol=0)
