@@ -53,9 +53,7 @@ def test_year_one_of_a_practice_is_its_map_summed_over_cell_areas(trajectory, de
         rows = np.arange(ds.height)
         lat0 = t.f + t.e * rows
         geod = pyproj.Geod(ellps="WGS84")
-        area = np.array(
-            [abs(geod.polygon_area_perimeter([0, t.a, t.a, 0], [a, a, a + t.e, a + t.e])[0]) for a in lat0]
-        )
+        area = np.array([abs(geod.polygon_area_perimeter([0, t.a, t.a, 0], [a, a, a + t.e, a + t.e])[0]) for a in lat0])
     total = float((rate * area[:, None] / 1e4).sum()) / 1e6  # t C/ha/yr x ha -> Mt C/yr
     # the run weighs the cells the boundary cuts by the share inside it; here they count whole (0.2 % on the demo)
     assert first == pytest.approx(total, rel=5e-3)
