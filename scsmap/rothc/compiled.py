@@ -254,24 +254,29 @@ def _annual_map_loop(
     scale: float, Y: FloatArray, v: FloatArray,
 ) -> None:  # fmt: skip
     n_month, n_pix = rm12.shape
-    for m in range(n_month):
+    e = np.empty((4, n_pix))
+    for m in range(n_month):  # months outside; per month one pass for the decay factors, one per column
         rm = rm12[m]
         u = inputs[m if inputs.shape[0] == n_month else 0]
+        e0, e1, e2, e3 = e[0], e[1], e[2], e[3]
         for i in range(n_pix):
             r = -rm[i]
-            e0 = _exp(k[0] * r * tstep)
-            e1 = _exp(k[1] * r * tstep)
-            e2 = _exp(k[2] * r * tstep)
-            e3 = _exp(k[3] * r * tstep)
-            f_b, f_h = fb[i], fh[i]
-            for j in range(4):  # the columns of M: the unit vectors pushed through the year
-                a0, a1, a2, a3 = _push(Y[0, j, i], Y[1, j, i], Y[2, j, i], Y[3, j, i], e0, e1, e2, e3, f_b, f_h)
-                Y[0, j, i], Y[1, j, i], Y[2, j, i], Y[3, j, i] = a0 * scale, a1 * scale, a2 * scale, a3 * scale
-            a0, a1, a2, a3 = _push(v[0, i], v[1, i], v[2, i], v[3, i], e0, e1, e2, e3, f_b, f_h)
-            v[0, i] = a0 * scale + u[0, i]
-            v[1, i] = a1 * scale + u[1, i]
-            v[2, i] = a2 * scale + u[2, i]
-            v[3, i] = a3 * scale + u[3, i]
+            e0[i] = _exp(k[0] * r * tstep)
+            e1[i] = _exp(k[1] * r * tstep)
+            e2[i] = _exp(k[2] * r * tstep)
+            e3[i] = _exp(k[3] * r * tstep)
+        for j in range(4):  # the columns of M: the unit vectors pushed through the year
+            y0, y1, y2, y3 = Y[0, j], Y[1, j], Y[2, j], Y[3, j]
+            for i in range(n_pix):
+                a0, a1, a2, a3 = _push(y0[i], y1[i], y2[i], y3[i], e0[i], e1[i], e2[i], e3[i], fb[i], fh[i])
+                y0[i], y1[i], y2[i], y3[i] = a0 * scale, a1 * scale, a2 * scale, a3 * scale
+        v0, v1, v2, v3 = v[0], v[1], v[2], v[3]
+        for i in range(n_pix):
+            a0, a1, a2, a3 = _push(v0[i], v1[i], v2[i], v3[i], e0[i], e1[i], e2[i], e3[i], fb[i], fh[i])
+            v0[i] = a0 * scale + u[0, i]
+            v1[i] = a1 * scale + u[1, i]
+            v2[i] = a2 * scale + u[2, i]
+            v3[i] = a3 * scale + u[3, i]
 
 
 def annual_map_pixels(

@@ -27,6 +27,7 @@ FAO (2020) GSOCseq technical manual v1.1, ch. 4-6, and GSOCseq scripts v1.2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast, overload
 
 import numpy as np
@@ -371,19 +372,21 @@ def tsmd_settle(
     it = 0
     while idx.size and it <= max_years:
         it += 1
-        cur = s[idx]
+        every = idx.size == s.size  # all pixels still iterating (the first year): no gathers
+        take: Callable[[NDArray[Any]], NDArray[Any]] = (lambda a: a) if every else (lambda a: a[idx])
+        cur = s.copy() if every else s[idx]
         nxt = cur
-        li = cast(Limits, tuple(v[idx] for v in lim))
+        li = cast(Limits, tuple(take(v) for v in lim))
+        rmin_i = take(rmin)
         free = np.ones(idx.size, dtype=bool)  # no month clamped to a constant this year
         lo_margin = np.full(idx.size, np.inf)  # room before a lower limit would clamp
         hi_margin = np.full(idx.size, np.inf)  # room before field capacity (0) would clamp
         for m in range(12):
-            df = R[m][idx] - evap_coeff * E[m][idx]
+            r_m, e_m, c_m = take(R[m]), take(E[m]), take(C[m])
+            df = r_m - evap_coeff * e_m
             prev = nxt
-            nxt, _b = tsmd_step(
-                prev, R[m][idx], E[m][idx], C[m][idx], None, None, evap_coeff=evap_coeff, rm_min=rmin[idx], limits=li
-            )
-            cov = C[m][idx] != 0
+            nxt, _b = tsmd_step(prev, r_m, e_m, c_m, None, None, evap_coeff=evap_coeff, rm_min=rmin_i, limits=li)
+            cov = c_m != 0
             is_free = nxt == prev + df  # no clamp
             is_frozen = ~cov & (df < 0) & (prev <= li[2]) & (nxt == prev)  # bare soil held at prev
             free &= is_free | is_frozen  # f(s) = s + const locally
