@@ -177,7 +177,11 @@ def png_data_uri(rgba: np.ndarray) -> str:
     from PIL import Image
 
     px = np.clip(np.round(rgba * 255), 0, 255).astype("uint8")
-    colours, index = np.unique(px.reshape(-1, 4), axis=0, return_inverse=True)
+    # one integer per pixel, r g b a from the high byte down (its order is that of the rows (r, g, b, a)):
+    # a 1-D unique is ~20x faster than the row-wise one
+    q = px.reshape(-1, 4).astype("uint32")
+    keys, index = np.unique(q[:, 0] << 24 | q[:, 1] << 16 | q[:, 2] << 8 | q[:, 3], return_inverse=True)
+    colours = np.stack([keys >> 24, keys >> 16 & 255, keys >> 8 & 255, keys & 255], axis=1).astype("uint8")
     if len(colours) <= 256:
         img = Image.fromarray(index.reshape(px.shape[:2]).astype("uint8"), "P")
         img.putpalette(colours[:, :3].ravel().tolist())
@@ -187,7 +191,7 @@ def png_data_uri(rgba: np.ndarray) -> str:
             colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
     buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
+    img.save(buf, format="PNG", compress_level=6)  # zlib default: optimize=True took 3x as long for 2 % smaller
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
