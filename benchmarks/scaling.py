@@ -20,6 +20,9 @@ References measured in the same run:
   linearly. The last line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size);
 * the smallest size, extrapolated linearly in pixels (time) and flat (memory).
 
+Stage times are wall seconds during which the stage ran (the COG conversion runs on several
+threads at once: its calls overlap and count once).
+
 Usage::
 
     python benchmarks/scaling.py                               # 1e6, 1e7, 1e8 pixels
@@ -39,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -160,8 +164,9 @@ def child(config: str, out: str, scheduler: str | None) -> None:
     import scsmap.pipeline.scheduler as sched
     from scsmap.config import load_config
 
-    stages: dict[str, float] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}  # the calls of each stage, (start, end)
     rss: dict[str, float] = {}  # peak RSS of this process at the end of each stage, MB
+    lock = threading.Lock()
 
     def timed(stage, fn):
         def wrapper(*a, **kw):
@@ -169,10 +174,19 @@ def child(config: str, out: str, scheduler: str | None) -> None:
             try:
                 return fn(*a, **kw)
             finally:
-                stages[stage] = stages.get(stage, 0.0) + time.perf_counter() - t0
-                rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                with lock:
+                    spans.setdefault(stage, []).append((t0, time.perf_counter()))
+                    rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         return wrapper
+
+    def wall_of(calls: list[tuple[float, float]]) -> float:
+        """Seconds during which at least one call ran (calls on several threads at once count once)."""
+        total, end = 0.0, -math.inf
+        for a, b in sorted(calls):
+            total += max(0.0, b - max(a, end))
+            end = max(end, b)
+        return total
 
     plan.assemble_inputs = timed("open+preflight", plan.assemble_inputs)
     plan.input_checksums = timed("input checksums", plan.input_checksums)
@@ -191,7 +205,7 @@ def child(config: str, out: str, scheduler: str | None) -> None:
                 "pixels": ny * nx,
                 "shape": [ny, nx],
                 "wall": wall,
-                "stages": stages,
+                "stages": {k: wall_of(v) for k, v in spans.items()},
                 "rss_after": rss,
                 "products": len(res.manifest["products"]),
                 "bytes": size,
