@@ -11,7 +11,7 @@ to class *k* of a class map) and a product *v* valid on cells *V*:
   (never a mean of per-pixel ratios, docs/methods/fourp1000.md);
 * class areas = Σ w per class code of a class map.
 
-The same numpy primitives (:func:`zone_moments`, :func:`zone_class_areas`, :func:`zone_area`)
+The same primitives (:func:`zone_moments`, a compiled one-pass loop, :func:`zone_class_areas`, :func:`zone_area`)
 run on the blocks of a run's dask graph (:func:`lazy_sums`, the run summary, one zone: the
 region) and on the windows of finished products (``scsmap stats``: the region, admin units
 and classes), so that one quantity has one number in the console, the manifest,
@@ -31,6 +31,7 @@ import shapely
 import xarray as xr
 from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
+from numba import njit
 from odc.geo.geobox import GeoBox
 
 from ..grid import cell_area_ha, yx_coords
@@ -166,7 +167,8 @@ def zone_moments(
     weight : numpy.ndarray
         Cell weights [ha] (coverage × cell area).
     key : numpy.ndarray or None
-        Key of each cell (zone, or zone × class), same shape; None: all in key 0.
+        Key of each cell (zone, or zone × class), same shape; None: all in key 0. Keys outside
+        ``0 .. nkeys - 1`` are left out.
     nkeys : int
     value : numpy.ndarray
         The product's values (NaN = nodata), same shape.
@@ -177,30 +179,38 @@ def zone_moments(
     -------
     numpy.ndarray
         float64 (nkeys, 4), columns :data:`MOMENTS`: valid area [ha], Σ w v [value units × ha],
-        Σ w v and Σ w target over the cells where both are valid (0 without a target).
+        Σ w v and Σ w target over the cells where both are valid (0 without a target). Each sum adds
+        the cells in their order (as ``numpy.bincount`` does), in float64.
     """
     w = np.ravel(np.asarray(weight, dtype="f8"))
-    v = np.ravel(np.asarray(value, dtype="f8"))
-    k = np.zeros(w.shape, "int64") if key is None else np.ravel(key)
+    v = np.ravel(np.asarray(value))
+    k = np.zeros(1, "int64") if key is None else np.ravel(np.asarray(key, dtype="int64"))
+    t = np.zeros(1, "f8") if target is None else np.ravel(np.asarray(target))
     out = np.zeros((nkeys, len(MOMENTS)))
-    # cells left out weigh 0 instead of being gathered out: the same sums (x + 0 = x), in a few same-dtype
-    # passes (on a window of 10^6 cells, gathers and mixed-dtype arithmetic cost more than the sums)
-    ok = np.isfinite(v)
-    ok &= w > 0
-    wo = np.where(ok, w, 0.0)
-    wv = np.where(ok, v, 0.0)
-    wv *= wo
-    out[:, 0] = np.bincount(k, wo, minlength=nkeys)[:nkeys]
-    out[:, 1] = np.bincount(k, wv, minlength=nkeys)[:nkeys]
-    if target is not None:
-        t = np.ravel(np.asarray(target, dtype="f8"))
-        both = np.isfinite(t)
-        both &= ok
-        out[:, 2] = np.bincount(k, np.where(both, wv, 0.0), minlength=nkeys)[:nkeys]
-        wt = np.where(both, t, 0.0)
-        wt *= wo
-        out[:, 3] = np.bincount(k, wt, minlength=nkeys)[:nkeys]
+    _moments_loop(w, k, key is not None, v, t, target is not None, out)
     return out
+
+
+@njit(nogil=True, cache=True)
+def _moments_loop(w, k, keyed, v, t, has_target, out):  # noqa: ANN001, ANN202 - numba compiles the signature
+    """One pass over the cells of :func:`zone_moments`: a cell counts where its value is finite and its weight > 0."""
+    nkeys = out.shape[0]
+    for i in range(w.shape[0]):
+        wi = w[i]
+        vi = np.float64(v[i])
+        if not (wi > 0.0) or not np.isfinite(vi):
+            continue
+        key = k[i] if keyed else 0
+        if key < 0 or key >= nkeys:
+            continue
+        wv = wi * vi
+        out[key, 0] += wi
+        out[key, 1] += wv
+        if has_target:
+            ti = np.float64(t[i])
+            if np.isfinite(ti):
+                out[key, 2] += wv
+                out[key, 3] += wi * ti
 
 
 def zone_class_areas(weight: np.ndarray, key: np.ndarray | None, nkeys: int, codes: np.ndarray) -> np.ndarray:
