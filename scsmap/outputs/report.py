@@ -30,6 +30,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -504,19 +505,19 @@ def report_context(
     titles = unique_names(
         {e["id"]: layer_name(e, leg.units) for e in manifest["products"] if (leg := entry_legend(e, manifest))}
     )
-    key_cards = []
-    with progress.stage("maps", len(keys) + len(entries)) as st:
-        for pid in keys:
-            card = _map_card(out, entries[pid], manifest, BRIEF_SIZE, titles.get(pid))
-            if card is not None:
-                key_cards.append(card)
-            st.advance()
-        annex = []
-        for e in manifest["products"]:
-            card = _map_card(out, e, manifest, ANNEX_SIZE, titles.get(e["id"]))
-            if card is not None:
-                annex.append(card)
-            st.advance()
+    jobs = [(entries[pid], BRIEF_SIZE) for pid in keys] + [(e, ANNEX_SIZE) for e in manifest["products"]]
+    with progress.stage("maps", len(jobs)) as st, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+
+        def card(job: tuple[dict[str, Any], int]) -> dict[str, Any] | None:
+            e, size = job
+            try:
+                return _map_card(out, e, manifest, size, titles.get(e["id"]))
+            finally:
+                st.advance()
+
+        cards = list(pool.map(card, jobs))  # pictures drawn on every core (GDAL and PNG encoding release the GIL)
+    key_cards = [c for c in cards[: len(keys)] if c is not None]
+    annex = [c for c in cards[len(keys) :] if c is not None]
     groups = [{"name": g, "cards": [c for c in annex if c["group"] == g]} for g in GROUPS]
     curve = None
     s = manifest["summary"]
