@@ -465,10 +465,7 @@ def _chain(
     elif bau_input == "npp_scaled":
         c_bau = c_eq * npp_ratio(fwd, spin)
     t0 = pools.sum(axis=0)
-    fin, _ = K.forward_periodic(
-        pools,
-        swc,
-        years=years,
+    forward = dict(
         tmp12=fwd[0],
         rain12=fwd[1],
         evap12=fwd[2],
@@ -482,28 +479,12 @@ def _chain(
         temperature=temperature,
         input_factors=[1.0 + d for d in increases],
     )
+    fin, _ = K.forward_periodic(pools, swc, years=years, **forward)
     if not path_years:
         return ChainResult(fin.sum(axis=1), c_bau, t0)
     # the yearly path (stepped year by year) for the trajectory; the finals stay those of the
     # repeated-squaring run above, so that the maps do not depend on whether a path is asked for
-    _, _, rec = K.forward_periodic(
-        pools,
-        swc,
-        years=max([years, *path_years]),
-        tmp12=fwd[0],
-        rain12=fwd[1],
-        evap12=fwd[2],
-        covered12=covered12,
-        clay=clay,
-        depth=depth,
-        inputs12=unit * c_bau,
-        cover12=cover12,
-        factor=paddy,
-        evap_coeff=1.0,
-        temperature=temperature,
-        input_factors=[1.0 + d for d in increases],
-        record_years=True,
-    )
+    _, _, rec = K.forward_periodic(pools, swc, years=max([years, *path_years]), record_years=True, **forward)
     path = rec.sum(axis=2)  # (k, run_years, n): total SOC at the end of every forward year
     return ChainResult(fin.sum(axis=1), c_bau, t0, path[:, [y - 1 for y in path_years]])
 
