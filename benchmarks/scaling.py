@@ -268,11 +268,6 @@ def floor_child(out: str, workers: int) -> None:
     print(json.dumps({"io_floor": io_floor(Path(out), FLOOR_MAX_PIXELS, workers)}))
 
 
-def cog_workers() -> int:
-    """Files a run converts to COG at a time (:func:`scsmap.pipeline.commit.cog_workers` of the default config)."""
-    return os.cpu_count() or 1
-
-
 def _child_json(cmd: list[str], what: str) -> tuple[dict, float]:
     """Run a child; its last stdout line (JSON) and its peak RSS [MB]."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -291,6 +286,8 @@ def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
     )
     result, peak_rss = _child_json(cmd, f"run of {config}")
     result["peak_rss_mb"] = peak_rss
+    from scsmap.pipeline.commit import cog_workers  # as many files at a time as the run converts
+
     floor, _ = _child_json([sys.executable, __file__, "--floor", str(out), str(cog_workers())], "I/O floor")
     return result | floor
 

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..config import Config
 from ..io.write import class_pixels, finish_stats, set_statistics, sha256, to_cog, write_categories
 from ..products import Product
 from ..products.styles import legend_for, write_qml
@@ -24,7 +23,7 @@ from .plan import Plan, sidecars
 __all__ = ["cog_workers", "currency_of", "sidecars", "write_products"]
 
 
-def cog_workers(cfg: Config) -> int:
+def cog_workers() -> int:
     """Files converted to COG (and checksummed) at a time: one per CPU core of this machine.
 
     GDAL releases the GIL while it compresses, so threads of this process convert files side by side
@@ -64,7 +63,7 @@ def write_products(plan: Plan, computed: Computed, staging: Path, progress: Prog
                 counts[p.id] = class_pixels(parts)
             set_statistics(computed.specs[p.id].path, stats[p.id])
             st.advance()
-    with progress.stage("COG", n) as st, ThreadPoolExecutor(cog_workers(cfg)) as pool:
+    with progress.stage("COG", n) as st, ThreadPoolExecutor(cog_workers()) as pool:
 
         def cog(p: Product) -> None:
             spec = computed.specs[p.id]
@@ -84,7 +83,7 @@ def write_products(plan: Plan, computed: Computed, staging: Path, progress: Prog
                 write_categories(final, legend_for(p).classes, counts[p.id])
             st.advance()
     entries = {}
-    with progress.stage("checksums", n) as st, ThreadPoolExecutor(cog_workers(cfg)) as pool:
+    with progress.stage("checksums", n) as st, ThreadPoolExecutor(cog_workers()) as pool:
         digests = dict(zip((p.id for p in products), pool.map(lambda p: sha256(staging / p.filename(cfg)), products)))
         for p in products:
             entries[p.id] = {
