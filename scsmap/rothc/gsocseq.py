@@ -482,11 +482,11 @@ def _chain(
     fin, _ = K.forward_periodic(pools, swc, years=years, **forward)
     if not path_years:
         return ChainResult(fin.sum(axis=1), c_bau, t0)
-    # the yearly path (stepped year by year) for the trajectory; the finals stay those of the
-    # repeated-squaring run above, so that the maps do not depend on whether a path is asked for
-    _, _, rec = K.forward_periodic(pools, swc, years=max([years, *path_years]), record_years=True, **forward)
-    path = rec.sum(axis=2)  # (k, run_years, n): total SOC at the end of every forward year
-    return ChainResult(fin.sum(axis=1), c_bau, t0, path[:, [y - 1 for y in path_years]])
+    # the path for the trajectory (pools at the path years only, jumping between them); the finals stay
+    # those of the run above, so that the maps do not depend on whether a path is asked for
+    run_years = max([years, *path_years])
+    _, _, rec = K.forward_periodic(pools, swc, years=run_years, record_years=list(path_years), **forward)
+    return ChainResult(fin.sum(axis=1), c_bau, t0, rec.sum(axis=2))  # path (k, len(path_years), n) total SOC
 
 
 def _u(lo: FloatArray, hi: FloatArray) -> FloatArray:

@@ -478,6 +478,12 @@ def test_affine_forward_equals_monthly_stepping(clim, years, swc_share):
     # the year-by-year path too
     _p, _s, path = K.forward_periodic(pools, swc0, years=years, record_years=True, **clim)
     np.testing.assert_allclose(path, slow.records["pools"], rtol=0, atol=1e-9)
+    # and the pools at chosen years only (jumps between them; unsorted, repeated, the first year, the last)
+    at = [years, 1, (years + 1) // 2, 1]
+    p_at, s_at, path_at = K.forward_periodic(pools, swc0, years=years, record_years=at, **clim)
+    np.testing.assert_allclose(path_at, slow.records["pools"][[y - 1 for y in at]], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(p_at, slow.pools, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(s_at, slow.swc, atol=1e-9)
 
 
 def test_forward_scenarios_share_the_map():
@@ -503,3 +509,12 @@ def test_forward_scenarios_share_the_map():
         np.testing.assert_allclose(path[i, -1], one, rtol=0, atol=1e-10)
         np.testing.assert_array_equal(s[i], s1)
     assert np.all(np.diff(p.sum(axis=1), axis=0) > 0)  # more input, more SOC
+    # the pools at chosen years of every scenario: the year-by-year path at those years
+    at = [5, 20, 1, 12]
+    p_at, s_at, path_at = K.forward_periodic(pools, swc0, years=25, input_factors=factors, record_years=at, **clim)
+    _p, _s, every = K.forward_periodic(pools, swc0, years=25, input_factors=factors, record_years=True, **clim)
+    assert path_at.shape == (3, 4, 5, npix)
+    np.testing.assert_allclose(path_at, every[:, [y - 1 for y in at]], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(p_at, every[:, -1], rtol=0, atol=1e-10)
+    with pytest.raises(ValueError, match="outside 1..25"):
+        K.forward_periodic(pools, swc0, years=25, record_years=[26], **clim)
