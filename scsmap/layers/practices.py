@@ -2,7 +2,8 @@
 
 :class:`PracticeTables` reads the run's practice tables once (rule table, IPCC Tier 1
 tables, rate table) and turns the config into :class:`~scsmap.rules.practices.PracticeSettings`;
-:func:`practice_stack` applies :func:`scsmap.rules.practices.evaluate` chunk by chunk and
+:func:`practice_stack` applies :func:`scsmap.rules.practices_compiled.evaluate_stack` (the compiled
+form of :func:`scsmap.rules.practices.evaluate`) chunk by chunk and
 returns every output on a ``practice_output`` dimension, from which every
 ``suitability_*``, ``rate_*`` and composite product is a slice (docs/methods/practices.md).
 """
@@ -17,8 +18,9 @@ import xarray as xr
 from ..config import Config
 from ..errors import ConfigError
 from ..io.tables import load_practice_rates, load_practice_rules, load_tier1, records
-from ..rules.practices import BASELINE_LEVELS, PracticeRule, PracticeSettings, evaluate, output_names
-from .stacks import map_stack, stack_float32
+from ..rules.practices import BASELINE_LEVELS, PracticeRule, PracticeSettings, output_names
+from ..rules.practices_compiled import compile_rules, evaluate_stack
+from .stacks import map_stack
 
 #: the baseline attributes a raster layer can give (layer ``baseline_<attribute>``)
 BASELINE_LAYERS = ("tillage", "input", "grassland")
@@ -42,6 +44,9 @@ class PracticeTables:
     settings : PracticeSettings
     outputs : list of str
         Names of the practice stack's outputs, in order.
+    compiled : CompiledRules
+        The rules and tables as lookup arrays of the compiled kernel
+        (:func:`scsmap.rules.practices_compiled.compile_rules`).
 
     Raises
     ------
@@ -91,6 +96,8 @@ class PracticeTables:
         )
         self.outputs = output_names(self.rules)
         self._check_rules()
+        #: the rules and tables as the compiled kernel's lookup arrays (built once per run)
+        self.compiled = compile_rules(self.rules, self.tier1, self.settings, self.rates)
 
     def _check_rules(self) -> None:
         """Refuse rule rows whose levels or baseline names the tables do not know (a typo would give NaN)."""
@@ -203,16 +210,18 @@ def practice_stack(
         float32 (practice_output, y, x), coordinates :attr:`PracticeTables.outputs`; units as
         :func:`scsmap.rules.practices.evaluate` gives them.
     """
-    settings, rules, tier1, rates = pt.settings, pt.rules, pt.tier1, pt.rates
     base_attrs = list(baseline)
     req = dict(required or {})
     req_names = list(req)
     arrays = [soc, clay, sand, zone, soil, aridity, slope, land_use, saturation, deficit, *baseline.values()]
     arrays += list(req.values())
+    compiled = pt.compiled
 
     def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *rest):
         base, extra = rest[: len(base_attrs)], rest[len(base_attrs) :]
-        res = evaluate(
+        # the compiled kernel: scsmap.rules.practices.evaluate's results, stacked as float32 in one pass
+        return evaluate_stack(
+            compiled,
             soc,
             clay,
             sand,
@@ -223,14 +232,9 @@ def practice_stack(
             lu,
             sat,
             deficit,
-            rules,
-            tier1,
-            settings,
-            rates,
             dict(zip(base_attrs, base)),
             dict(zip(req_names, extra)),
         )
-        return stack_float32(res, pt.outputs, np.shape(soc))
 
     return map_stack(block, arrays, "practice_output", pt.outputs)
 

@@ -30,8 +30,10 @@ from scsmap.rules.practices import (
     PracticeSettings,
     cap_rate,
     evaluate,
+    output_names,
     relative_rate_cap,
 )
+from scsmap.rules.practices_compiled import compile_rules, evaluate_stack
 
 
 def load_tier1(edition, *args):
@@ -63,24 +65,14 @@ def run(
 ):
     """Evaluate one pixel (arrays of one element) and return scalars (on rice unless ``required`` says not)."""
     a = lambda v: np.array([v], dtype="f8")  # noqa: E731
-    out = evaluate(
-        a(soc),
-        a(clay),
-        a(sand),
-        a(ZONES[zone]),
-        a(SOILS[soil]),
-        a(ai),
-        a(slope),
-        a(lu),
-        a(sat),
-        a(deficit),
-        rules,
-        load_tier1(edition),
-        settings_,
-        rates,
-        {k: a(v) for k, v in (baseline or {}).items()},
-        {k: a(v) for k, v in dict(required).items()},
-    )
+    pixel = [a(v) for v in (soc, clay, sand, ZONES[zone], SOILS[soil], ai, slope, lu, sat, deficit)]
+    tier1 = load_tier1(edition)
+    base = {k: a(v) for k, v in (baseline or {}).items()}
+    req = {k: a(v) for k, v in dict(required).items()}
+    out = evaluate(*pixel, rules, tier1, settings_, rates, base, req)
+    # every case by hand here also checks the compiled kernel against this numpy oracle (float32 round-off)
+    stack = evaluate_stack(compile_rules(rules, tier1, settings_, rates), *pixel, base, req)
+    np.testing.assert_array_equal(stack[:, 0], np.array([out[k][0] for k in output_names(rules)], dtype="f4"))
     return {k: float(v[0]) for k, v in out.items()}
 
 

@@ -1,0 +1,93 @@
+"""The compiled practice kernel against its numpy oracle, :func:`scsmap.rules.practices.evaluate`.
+
+Random pixels (missing values, out-of-range codes, every land-use class, baseline layers with
+nodata, a rice layer or none) under several settings and both IPCC editions, with and without a
+Tier 2 rate table: every output equal to the numpy path's cast to float32 (the kernel keeps the
+numpy path's arithmetic and its order, docs/methods/practices.md §6).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scsmap.io.tables import load_practice_rates, load_practice_rules, load_tier1
+from scsmap.rules.practices import PracticeSettings, evaluate, output_names
+from scsmap.rules.practices_compiled import compile_rules, evaluate_stack
+
+RULES = load_practice_rules()
+
+
+def _pixels(n: int, seed: int) -> tuple[list[np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+
+    def holes(a: np.ndarray, share: float = 0.01) -> np.ndarray:
+        a = a.astype("f8")
+        a[rng.random(n) < share] = np.nan
+        return a
+
+    soc = holes(np.where(rng.random(n) < 0.7, rng.uniform(5, 80, n), rng.uniform(80, 260, n)))
+    soc[rng.random(n) < 0.01] = np.inf
+    clay = holes(rng.uniform(0, 70, n))
+    sand = holes(rng.uniform(0, 100, n))
+    zone = holes(
+        np.where(rng.random(n) < 0.95, rng.integers(1, 13, n), rng.integers(-1, 15, n)) + rng.choice([0, 0.4], n)
+    )
+    soil = holes(np.where(rng.random(n) < 0.95, rng.integers(1, 6, n), rng.integers(-1, 9, n)))
+    ai = holes(rng.uniform(0.0, 2.0, n))
+    slope = holes(rng.uniform(0, 40, n), 0.2)
+    # mostly cropland and grassland classes (the eligible ones), some others and some out of range
+    farmed = np.flatnonzero(load_tier1(2006)[0].land_use.group > 0)
+    lu = holes(np.where(rng.random(n) < 0.8, rng.choice(farmed, n), rng.integers(-2, 40, n)))
+    lu[rng.random(n) < 0.01] = 300.0
+    sat = holes(rng.uniform(0, 110, n))
+    deficit = holes(rng.uniform(-10, 120, n))
+    baseline = {
+        "tillage": holes(rng.integers(0, 5, n).astype("f8"), 0.1),
+        "input": holes(rng.integers(1, 5, n).astype("f8") + rng.choice([0.0, 0.5], n), 0.1),
+        "grassland": holes(rng.integers(1, 6, n).astype("f8"), 0.1),
+    }
+    rice = {"rice": holes(rng.integers(0, 2, n).astype("f8"), 0.2)}
+    return [soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit], baseline, rice
+
+
+CASES = [
+    (2006, PracticeSettings(), None, True),
+    (2019, PracticeSettings(), None, False),
+    (2019, PracticeSettings(efficiency_beta=0.5, poc_allowance=2.0, best_of=1, manure_n_kg_ha=100.0), None, True),
+    (
+        2006,
+        PracticeSettings(available_resources=("manure", "irrigation_water"), horizon_years=30.0),
+        "lessmann2021",
+        True,
+    ),
+    (2019, PracticeSettings(transition_years=10.0, relative_cap=(20.0, 80.0, 0.02, 0.002)), "lessmann2021", False),
+]
+
+
+@pytest.mark.parametrize("edition,settings_,rates,with_layers", CASES)
+def test_compiled_equals_numpy(edition, settings_, rates, with_layers):
+    pixel, baseline, rice = _pixels(20_000, seed=edition + int(with_layers))
+    tier1 = load_tier1(edition)[0]
+    table = None if rates is None else load_practice_rates(rates)[0]
+    base, req = (baseline, rice) if with_layers else ({}, {})
+    oracle = evaluate(*pixel, RULES, tier1, settings_, table, base, req)
+    got = evaluate_stack(compile_rules(RULES, tier1, settings_, table), *pixel, base, req)
+    names = output_names(RULES)
+    assert got.shape == (len(names), 20_000) and got.dtype == np.float32
+    for i, name in enumerate(names):
+        np.testing.assert_array_equal(got[i], oracle[name].astype("f4"), err_msg=name)
+
+
+def test_compiled_keeps_the_shape_and_takes_a_scalar_slope():
+    pixel, _, _ = _pixels(600, seed=3)
+    grid = [a.reshape(20, 30) for a in pixel]
+    grid[6] = np.float64(np.nan)  # no slope layer
+    tier1 = load_tier1(2006)[0]
+    got = evaluate_stack(compile_rules(RULES, tier1, PracticeSettings()), *grid)
+    oracle = evaluate(*grid, RULES, tier1, PracticeSettings())
+    assert got.shape == (len(output_names(RULES)), 20, 30)
+    for i, name in enumerate(output_names(RULES)):
+        np.testing.assert_array_equal(got[i], oracle[name].astype("f4"), err_msg=name)
+    with pytest.raises(ValueError, match="shape"):
+        evaluate_stack(compile_rules(RULES, tier1, PracticeSettings()), *grid[:3], np.zeros(5), *grid[4:])
