@@ -31,6 +31,7 @@ import logging
 import math
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -277,7 +278,12 @@ def zonal_statistics(
     step = rows_per_window or window_rows(grid.shape.yx, info.block_shape[0])
     bounds = shapely.bounds(np.asarray(geoms, dtype=object)).reshape(-1, 4)
     windows = range(0, height, step)
-    with progress.stage("statistics", len(windows), detail=f"{nz} unit(s), {len(entries)} products") as st:
+    # products are read and summed on every core (GDAL and the compiled sums release the GIL); their sums are
+    # added in product and window order, so the table does not depend on the number of threads
+    with (
+        progress.stage("statistics", len(windows), detail=f"{nz} unit(s), {len(entries)} products") as st,
+        ThreadPoolExecutor(os.cpu_count() or 1) as pool,
+    ):
         for y0 in windows:
             st.advance()
             rows = slice(y0, min(height, y0 + step))
@@ -300,14 +306,23 @@ def zonal_statistics(
                 class_area[g] += zone_class_areas(w.weight, w.zone, nz, codes)
                 ok = np.isfinite(codes) & (codes >= 0) & (codes < N_CLASSES)
                 keys, inverse = np.unique(w.zone[ok] * N_CLASSES + codes[ok].astype("int64"), return_inverse=True)
-                keyed[g] = (ok, inverse, len(keys), class_moments[g].index(keys))
-            for e in values:
+                keyed[g] = (ok, w.weight[ok], inverse, len(keys), class_moments[g].index(keys))
+
+            def sums(
+                e: dict[str, Any], w: Weights = w, target: np.ndarray | None = target, keyed: dict[str, Any] = keyed
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
                 v = read(e)
                 t = target if e["units"] == RATE_UNITS else None
-                moments[e["id"]] += zone_moments(w.weight, w.zone, nz, v, t)
-                for g, (ok, inverse, n, index) in keyed.items():
-                    m = zone_moments(w.weight[ok], inverse, n, v[ok], None if t is None else t[ok])
-                    class_moments[g].add(e["id"], index, m)
+                per_class = [
+                    zone_moments(weight, inverse, n, v[ok], None if t is None else t[ok])
+                    for ok, weight, inverse, n, _ in keyed.values()
+                ]
+                return zone_moments(w.weight, w.zone, nz, v, t), per_class
+
+            for e, (m, per_class) in zip(values, pool.map(sums, values)):
+                moments[e["id"]] += m
+                for (g, (*_, index)), mg in zip(keyed.items(), per_class):
+                    class_moments[g].add(e["id"], index, mg)
 
     table: list[dict[str, Any]] = []
     for g in ["", *groups]:
