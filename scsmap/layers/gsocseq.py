@@ -82,11 +82,17 @@ def gsocseq_stack(
         def m(a):
             return np.moveaxis(a, -1, 0).reshape(a.shape[-1], -1).astype("f8")
 
+        def m3(*layers):  # (variable, month, pixel) float64, each layer copied once
+            out = np.empty((len(layers), layers[0].shape[-1], soc.size))
+            for i, a in enumerate(layers):
+                out[i] = np.moveaxis(a, -1, 0).reshape(a.shape[-1], -1)
+            return out
+
         out = gsocseq_pixels(
             soc.reshape(-1).astype("f8"),
             clay.reshape(-1).astype("f8"),
-            np.stack([m(ts), m(ps), m(es)]),
-            np.stack([m(t), m(p), m(e)]),
+            m3(ts, ps, es),
+            m3(t, p, e),
             lu.reshape(-1),
             m(cov),
             years=years,
@@ -97,15 +103,16 @@ def gsocseq_stack(
             params=params,
             dr=dr.reshape(-1).astype("f8"),
             rate_4p1000=rate_4p1000,
-            warm=np.stack([m(w) for w in warm]) if warm else None,
+            warm=m3(*warm) if warm else None,
             engine=rc.engine,
             mc_draws=rc.monte_carlo_draws,
             seed=rc.seed,
             bau_input=bau_input,
             warm_land_use=None if lu_w is None else m(lu_w),
             path_years=path_years,
+            dtype=np.float32,
         )
-        return np.moveaxis(out.reshape((len(names),) + shape), 0, -1).astype("float32")
+        return np.moveaxis(out.reshape((len(names),) + shape), 0, -1)
 
     core = [[] if a.ndim == 2 else [a.dims[0]] for a in arrays]
     arrays = [a if a.ndim == 2 else a.chunk({a.dims[0]: -1}) for a in arrays]

@@ -91,6 +91,17 @@ def _class_counts(arr: da.Array) -> da.Array:
     return parts.sum(axis=(0, 1))
 
 
+def _block_moments(b: np.ndarray) -> np.ndarray:
+    """Valid pixels, sum, sum of squares (float64, over the finite pixels), minimum and maximum (NaN ignored,
+    NaN where the block has none) of one block, as an array of shape (1, 1, 5)."""
+    ok = np.isfinite(b)
+    x = np.where(ok, b, 0).astype("f8")
+    flat = b.ravel()
+    return np.array(
+        [ok.sum(), x.sum(), (x * x).sum(), np.fmin.reduce(flat, initial=np.nan), np.fmax.reduce(flat, initial=np.nan)]
+    )[None, None, :]
+
+
 def _pixel_stats(arr: da.Array, total: int, is_class: bool, step: int, ys: slice, xs: slice) -> dict[str, Any]:
     """The pixel statistics of one product over the window ``ys, xs`` of the grid (lazy).
 
@@ -98,15 +109,18 @@ def _pixel_stats(arr: da.Array, total: int, is_class: bool, step: int, ys: slice
     so that chunks and windows sample the same pixels); class maps the pixels per class code.
     """
     a = arr[ys, xs]
-    ok = da.isfinite(a)
-    x = da.where(ok, a, 0).astype("f8")
+    ny, nx = (len(c) for c in a.chunks)
+    # one task per block takes all five moments (not one per moment and block: the graph of a run with a
+    # hundred products shrinks by thousands of tasks)
+    parts = da.map_blocks(_block_moments, a, dtype="f8", new_axis=[2], chunks=((1,) * ny, (1,) * nx, (5,)))
+    sums = parts[:, :, :3].sum(axis=(0, 1))
     out = {
-        "count": ok.sum(),
-        "sum": x.sum(),
-        "sumsq": (x * x).sum(),
+        "count": sums[0],
+        "sum": sums[1],
+        "sumsq": sums[2],
         "total": total,
-        "min": da.nanmin(a),
-        "max": da.nanmax(a),
+        "min": da.nanmin(parts[:, :, 3]),
+        "max": da.nanmax(parts[:, :, 4]),
     }
     if is_class:
         out["classes"] = _class_counts(a)

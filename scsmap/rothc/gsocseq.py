@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias, cast
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import kernel as K
 from . import params as P
@@ -519,6 +519,7 @@ def gsocseq_pixels(
     bau_input: BauInput = "equilibrium",
     warm_land_use: FloatArray | None = None,
     path_years: Sequence[int] = (),
+    dtype: DTypeLike = np.float64,
 ) -> FloatArray:
     """GSOCseq products for a vector of pixels.
 
@@ -573,6 +574,9 @@ def gsocseq_pixels(
         ``warm`` with as many years. Pixels with a year whose class has no DR are left out.
     path_years : sequence of int
         Forward years at which to record each scenario's SOC change from T0 (the trajectory).
+    dtype : numpy dtype, default float64
+        Of the returned array (the model runs in float64 whatever it is; float32 halves the memory of a
+        chunk's ~90 outputs where the maps are float32 anyway).
 
     Raises
     ------
@@ -582,7 +586,7 @@ def gsocseq_pixels(
     Returns
     -------
     numpy.ndarray
-        (len(output_names(path_years)), n) in the order of :func:`output_names`: finals [t C ha-1], AbsDiff
+        (len(output_names(path_years)), n) of ``dtype`` in the order of :func:`output_names`: finals [t C ha-1], AbsDiff
         [t C ha-1], ASR [t C ha-1 yr-1], RelDiff, RSR, uncertainties [%], BAU input
         [t C ha-1 yr-1], then the SOC path [t C ha-1]. NaN for pixels whose land use is not a forward target.
 
@@ -609,7 +613,7 @@ def gsocseq_pixels(
         wlu, lu_ok = warmup_land_use(warm_land_use, lu, params)
         ok &= lu_ok
     n_main = len(OUTPUTS)
-    out = np.full((len(output_names(path_years)), soc.shape[0]), np.nan)
+    out = np.full((len(output_names(path_years)), soc.shape[0]), np.nan, dtype=dtype)
     idx = np.flatnonzero(ok)
     mc = monte_carlo_factors(mc_draws, seed) if mc_draws else None
     for start in range(0, idx.size, batch):
