@@ -32,20 +32,18 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # every configs/regions/<name>.yaml gets a `make <name>` target: maps -> statistics -> report.
-# The manifest is the maps' target; out/<name>/.inputs.mk (written after each run by `scsmap inputs`)
-# makes it depend on every file the config reads, so nothing is rebuilt while they are unchanged.
+# One recipe makes the three (a pattern rule with several targets): `scsmap build`, in one process, brings
+# up to date each that is not (the maps when the config or an input changed, the statistics after the maps,
+# the report after the statistics), and makes all three again (--force) when they are new or the
+# environment (scsmap itself) changed. out/<name>/.inputs.mk (written after each build by `scsmap inputs`)
+# makes the three depend on every file the config reads, so nothing is rebuilt while they are unchanged.
 $(REGIONS): %: $(OUT)/%/report.html
 	@$(BIN)/scsmap summary $(OUT)/$*
 
-$(OUT)/%/manifest.json: configs/regions/%.yaml $(STAMP)
-	$(BIN)/scsmap run $< --out $(OUT)/$* --overwrite --no-summary
-	$(BIN)/scsmap inputs $< --make $@ > $(OUT)/$*/.inputs.mk
-
-$(OUT)/%/stats.csv: $(OUT)/%/manifest.json
-	$(BIN)/scsmap stats configs/regions/$*.yaml --out $(OUT)/$* > /dev/null
-
-$(OUT)/%/report.html: $(OUT)/%/stats.csv
-	$(BIN)/scsmap report configs/regions/$*.yaml --out $(OUT)/$* > /dev/null
+$(OUT)/%/manifest.json $(OUT)/%/stats.csv $(OUT)/%/report.html: configs/regions/%.yaml $(STAMP)
+	$(BIN)/scsmap build $< --out $(OUT)/$* --no-summary $$(test $(STAMP) -nt $(OUT)/$*/manifest.json && echo --force)
+	$(BIN)/scsmap inputs $< --make "$(OUT)/$*/manifest.json $(OUT)/$*/stats.csv $(OUT)/$*/report.html" \
+		> $(OUT)/$*/.inputs.mk
 
 -include $(wildcard $(OUT)/*/.inputs.mk)
 

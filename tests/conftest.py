@@ -83,7 +83,8 @@ def demo_outputs(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("make") / "demo"
     cfg = load_config(CONFIGS / "regions" / "demo.yaml")
     run(cfg, out_dir=out)
-    (out / ".inputs.mk").write_text(make_rule(str(out / "manifest.json"), dependency_files(cfg)))
+    targets = " ".join(str(out / f) for f in ("manifest.json", "stats.csv", "report.html"))  # as the Makefile
+    (out / ".inputs.mk").write_text(make_rule(targets, dependency_files(cfg)))
     write_stats(cfg, out)
     write_report(cfg, out)
     return out

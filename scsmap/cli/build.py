@@ -18,9 +18,15 @@ from .run import NOTE, print_summary
     metavar="threads|processes|ADDRESS",
     help="Where to compute the maps (as scsmap run --scheduler).",
 )
+@click.option(
+    "--summary/--no-summary",
+    "show_summary",
+    default=True,
+    help="Print the headline numbers at the end (default) or not (make prints them with `scsmap summary`).",
+)
 @verbose_option
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar.")
-def build(config, out_dir, force, scheduler, verbose, quiet):
+def build(config, out_dir, force, scheduler, show_summary, verbose, quiet):
     """Maps, statistics and report of CONFIG, each step only when it is out of date.
 
     \b
@@ -44,5 +50,5 @@ def build(config, out_dir, force, scheduler, verbose, quiet):
     for step in res.steps:
         state = "made" if step.made else "up to date"
         click.echo(f"  {step.name:<11}: {state:<10} {step.path}" + (f"  ({step.why})" if step.made else ""))
-    if res.run is not None:
+    if res.run is not None and show_summary:
         print_summary(res.run.manifest, res.out_dir, None)

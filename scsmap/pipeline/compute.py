@@ -79,55 +79,71 @@ def sample_step(shape: tuple[int, int]) -> int:
     return max(1, math.ceil(math.sqrt(shape[0] * shape[1] / SAMPLE_PIXELS)))
 
 
-def _class_counts(arr: da.Array) -> da.Array:
-    """Pixels per class code 0..255 of a class map (NaN counted as 255, the nodata code)."""
+def _block_stats(b: np.ndarray, is_class: bool, step: int, row0: int, col0: int) -> dict[str, Any]:
+    """The pixel statistics of one block whose first pixel is at ``row0, col0`` of the grid.
 
-    def block(b: np.ndarray) -> np.ndarray:
-        c = np.where(np.isfinite(b), b, 255).clip(0, 255).astype("int64")
-        return np.bincount(c.ravel(), minlength=256)[None, None, :256]
-
-    ny, nx = (len(c) for c in arr.chunks)
-    parts = da.map_blocks(block, arr, dtype="i8", new_axis=[2], chunks=((1,) * ny, (1,) * nx, (256,)))
-    return parts.sum(axis=(0, 1))
-
-
-def _block_moments(b: np.ndarray) -> np.ndarray:
-    """Valid pixels, sum, sum of squares (float64, over the finite pixels), minimum and maximum (NaN ignored,
-    NaN where the block has none) of one block, as an array of shape (1, 1, 5)."""
+    Valid pixels, sum and sum of squares (float64, over the finite pixels), minimum and maximum (NaN
+    ignored; NaN where the block has none), and the pixels per class code 0..255 of a class map (NaN
+    counted as 255, the nodata code) or the pixels of a continuous map on every ``step``-th row and
+    column of the grid (global indices, so that chunks and windows sample the same pixels).
+    """
     ok = np.isfinite(b)
     x = np.where(ok, b, 0).astype("f8")
     flat = b.ravel()
-    return np.array(
-        [ok.sum(), x.sum(), (x * x).sum(), np.fmin.reduce(flat, initial=np.nan), np.fmax.reduce(flat, initial=np.nan)]
-    )[None, None, :]
-
-
-def _pixel_stats(arr: da.Array, total: int, is_class: bool, step: int, ys: slice, xs: slice) -> dict[str, Any]:
-    """The pixel statistics of one product over the window ``ys, xs`` of the grid (lazy).
-
-    Continuous maps also give the pixels on every ``step``-th row and column of the grid (global indices,
-    so that chunks and windows sample the same pixels); class maps the pixels per class code.
-    """
-    a = arr[ys, xs]
-    ny, nx = (len(c) for c in a.chunks)
-    # one task per block takes all five moments (not one per moment and block: the graph of a run with a
-    # hundred products shrinks by thousands of tasks)
-    parts = da.map_blocks(_block_moments, a, dtype="f8", new_axis=[2], chunks=((1,) * ny, (1,) * nx, (5,)))
-    sums = parts[:, :, :3].sum(axis=(0, 1))
-    out = {
-        "count": sums[0],
-        "sum": sums[1],
-        "sumsq": sums[2],
-        "total": total,
-        "min": da.nanmin(parts[:, :, 3]),
-        "max": da.nanmax(parts[:, :, 4]),
+    out: dict[str, Any] = {
+        "count": int(ok.sum()),
+        "sum": float(x.sum()),
+        "sumsq": float((x * x).sum()),
+        "min": float(np.fmin.reduce(flat, initial=np.nan)),
+        "max": float(np.fmax.reduce(flat, initial=np.nan)),
     }
     if is_class:
-        out["classes"] = _class_counts(a)
+        c = np.where(ok, b, 255).clip(0, 255).astype("int64")
+        out["classes"] = np.bincount(c.ravel(), minlength=256)[:256]
     else:
-        oy, ox = (-(ys.start or 0)) % step, (-(xs.start or 0)) % step
-        out["sample"] = a[oy::step, ox::step]
+        out["sample"] = b[(-row0) % step :: step, (-col0) % step :: step].ravel()
     return out
+
+
+def _combine_stats(parts: np.ndarray, total: int) -> dict[str, Any]:
+    """The statistics of a window from those of its blocks (an object array of :func:`_block_stats` dicts).
+
+    Sums are exactly rounded (``math.fsum``), so that they do not depend on the order of the blocks.
+    """
+    blocks = list(parts.ravel())
+    out: dict[str, Any] = {
+        "count": sum(p["count"] for p in blocks),
+        "sum": math.fsum(p["sum"] for p in blocks),
+        "sumsq": math.fsum(p["sumsq"] for p in blocks),
+        "total": total,
+        "min": float(np.fmin.reduce(np.array([p["min"] for p in blocks]), initial=np.nan)),
+        "max": float(np.fmax.reduce(np.array([p["max"] for p in blocks]), initial=np.nan)),
+    }
+    if "classes" in blocks[0]:
+        out["classes"] = np.sum([p["classes"] for p in blocks], axis=0)
+    else:
+        out["sample"] = np.concatenate([p["sample"] for p in blocks])
+    return out
+
+
+def _pixel_stats(arr: da.Array, is_class: bool, step: int, ys: slice, xs: slice) -> da.Array:
+    """The pixel statistics of the blocks of one product over the window ``ys, xs`` of the grid (lazy).
+
+    One task per block (:func:`_block_stats`), combined after the computation (:func:`_combine_stats`): a
+    run with a hundred products does not pay a task per statistic, block and product. Continuous maps also
+    give the pixels on every ``step``-th row and column of the grid; class maps the pixels per class code.
+    """
+    a = arr[ys, xs]
+    row0, col0 = ys.start or 0, xs.start or 0
+
+    def block(b: np.ndarray, block_info: dict[Any, Any] | None = None) -> np.ndarray:
+        (r, _), (c, _) = block_info[0]["array-location"] if block_info else ((0, 0), (0, 0))
+        out = np.empty((1, 1), dtype=object)
+        out[0, 0] = _block_stats(b, is_class, step, row0 + r, col0 + c)
+        return out
+
+    ny, nx = (len(c) for c in a.chunks)
+    return da.map_blocks(block, a, dtype=object, chunks=((1,) * ny, (1,) * nx), meta=np.empty((0, 0), object))
 
 
 def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
@@ -225,14 +241,16 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 
         def sums(ys=slice(None), xs=slice(None)) -> dict[str, Any]:
             return {
-                "pixels": {
-                    k: _pixel_stats(a, total, written[k][0].is_class_map, step, ys, xs) for k, a in values.items()
-                },
+                "pixels": {k: _pixel_stats(a, written[k][0].is_class_map, step, ys, xs) for k, a in values.items()},
                 "region": _region_sums(plan, arrays, weight, ys, xs),
                 "curve": curve_terms({k: v[ys, xs] for k, v in curve.items()}, weight.data[ys, xs]) if curve else {},
                 "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()},
                 "trajectory": trajectory_terms(traj, weight.data, ys, xs),
             }
+
+        def finish(computed: dict[str, Any]) -> dict[str, Any]:  # the blocks' pixel statistics combined
+            computed["pixels"] = {k: _combine_stats(v, total) for k, v in computed["pixels"].items()}
+            return computed
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
         detail = f"{len(products)} products" + (f", {len(windows)} windows" if windows else "")
@@ -241,8 +259,9 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
                 store = da.store(sources, targets, lock=False, compute=False)
                 with stage.dask():
                     _, done, in_source = engine.compute(store, sums(), in_source)
+                done = finish(done)
             else:  # bounded memory: window by window, partial sums combined exactly
-                done = store_in_windows(engine.compute, sources, targets, windows, sums, stage)
+                done = store_in_windows(engine.compute, sources, targets, windows, sums, stage, finish)
                 (in_source,) = engine.compute(in_source)
     except BaseException as exc:
         _close(targets, datasets)

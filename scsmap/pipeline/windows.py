@@ -84,6 +84,7 @@ def store_in_windows(
     windows: list[tuple[slice, slice]],
     sums: Callable[[slice, slice], dict[str, Any]],
     stage: Stage | None = None,
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Store every source into its target, one window (one ``compute`` call) after the other.
 
@@ -104,6 +105,9 @@ def store_in_windows(
         are combined as minima/maxima, integer values as exact sums, others with fsum, lists
         and arrays element by element; a key ``total`` is kept as it is, the arrays of a key
         ``sample`` are concatenated).
+    finish : callable, optional
+        Applied to each window's computed ``sums`` before they are combined (e.g. per-block results
+        reduced to one dict of scalars).
 
     Returns
     -------
@@ -120,7 +124,8 @@ def store_in_windows(
             compute=False,
         )
         with stage.dask(i - 1, len(windows)) if stage is not None else contextlib.nullcontext():
-            parts.append(compute(store, sums(ys, xs))[1])
+            done = compute(store, sums(ys, xs))[1]
+            parts.append(finish(done) if finish is not None else done)
     return combine(parts)
 
 
