@@ -1,16 +1,19 @@
 """The national SOC trajectory: cumulative sequestration by year, per practice and per RothC scenario.
 
-Pure numpy block sums (docs/methods/practices.md §6.5). A practice changes the stock linearly over the IPCC
-transition period D and then not at all (IPCC 2006 Vol. 4 Ch. 2 eq. 2.25, D = 20 yr), and never beyond the
-room left by the saturation deficit (docs/methods/saturation.md §4.3). The RothC scenarios' path is their
-simulated SOC change since T0 at the end of each recorded forward year.
+Numpy block sums, the practice path's bins in one compiled (numba) pass (docs/methods/practices.md §6.5).
+A practice changes the stock linearly over the IPCC transition period D and then not at all (IPCC 2006
+Vol. 4 Ch. 2 eq. 2.25, D = 20 yr), and never beyond the room left by the saturation deficit
+(docs/methods/saturation.md §4.3). The RothC scenarios' path is their simulated SOC change since T0 at
+the end of each recorded forward year.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike
 
 from ._types import FloatArray
@@ -84,9 +87,31 @@ def practice_path_sums(
     t = np.minimum(np.asarray(years, dtype="f8"), float(duration))
     if np.any(np.diff(t) < 0):
         raise ValueError("practice_path_sums: years must be in increasing order")
-    w = np.ravel(np.asarray(weight, dtype="f8"))
-    r = np.ravel(np.asarray(rate, dtype="f8"))
-    c = np.ravel(np.asarray(room, dtype="f8"))
+    n = t.size
+    wr, wc = np.zeros(n + 1), np.zeros(n + 1)
+    cast(Callable[..., None], _bins_loop)(  # a numba dispatcher: its call is not typed
+        _flat_f8(weight), _flat_f8(rate), _flat_f8(room), t, wr, wc
+    )
+    # year j: cells with on_line > j are on their line, cells with on_line <= j at their cap
+    line = np.cumsum(wr[::-1])[::-1][1:]  # Σ w·r over on_line ≥ j + 1
+    at_cap = np.cumsum(wc)[:n]  # Σ w·c over on_line ≤ j
+    out: FloatArray = t * line + at_cap
+    return out
+
+
+def _flat_f8(a: ArrayLike) -> FloatArray:
+    return np.ascontiguousarray(np.ravel(np.asarray(a)), dtype="f8")
+
+
+def path_bins(weight: ArrayLike, rate: ArrayLike, room: ArrayLike, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The bins of :func:`practice_path_sums` in numpy (the test oracle of its compiled loop).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``(len(t) + 1,)`` each: Σ w·r and Σ w·cap of the cells by the number of years they are on their line.
+    """
+    w, r, c = _flat_f8(weight), _flat_f8(rate), _flat_f8(room)
     ok = np.isfinite(r) & (w > 0)
     w, r, c = w[ok], r[ok], c[ok]
     n = t.size
@@ -95,13 +120,36 @@ def practice_path_sums(
     # years on the line: those with r·t ≤ cap (a prefix of the years, t nondecreasing); all n where not capped
     on_line = np.full(r.shape, n, dtype="int64")
     on_line[capped] = np.searchsorted(t, cap[capped] / r[capped], side="right")
-    wr = np.bincount(on_line, weights=w * r, minlength=n + 1)
-    wc = np.bincount(on_line, weights=np.where(capped, w * cap, 0.0), minlength=n + 1)
-    # year j: cells with on_line > j are on their line, cells with on_line <= j at their cap
-    line = np.cumsum(wr[::-1])[::-1][1:]  # Σ w·r over on_line ≥ j + 1
-    at_cap = np.cumsum(wc)[:n]  # Σ w·c over on_line ≤ j
-    out: FloatArray = t * line + at_cap
-    return out
+    wr: FloatArray = np.bincount(on_line, weights=w * r, minlength=n + 1).astype("f8")
+    wc: FloatArray = np.bincount(on_line, weights=np.where(capped, w * cap, 0.0), minlength=n + 1).astype("f8")
+    return wr, wc
+
+
+@njit(nogil=True, cache=True)
+def _bins_loop(w: FloatArray, r: FloatArray, c: FloatArray, t: FloatArray, wr: FloatArray, wc: FloatArray) -> None:
+    """:func:`path_bins` in one pass over the cells, adding into ``wr`` and ``wc`` in cell order (as
+    ``numpy.bincount`` does: the same sums, bit for bit)."""
+    n = t.size
+    for i in range(w.size):
+        ri, wi = r[i], w[i]
+        if not (np.isfinite(ri) and wi > 0):
+            continue
+        ci = c[i]
+        if ri > 0 and np.isfinite(ci):
+            cap = ci if ci > 0.0 else 0.0
+            x = cap / ri
+            lo, hi = 0, n  # searchsorted(t, x, side="right"): the years with t <= x
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if t[mid] <= x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            wr[lo] += wi * ri
+            wc[lo] += wi * cap
+        else:
+            wr[n] += wi * ri
+            wc[n] += 0.0
 
 
 def weighted_sums(weight: ArrayLike, values: ArrayLike) -> FloatArray:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scsmap.rules.trajectory import practice_cumulative, practice_path_sums, weighted_sums
+from scsmap.rules.trajectory import _bins_loop, path_bins, practice_cumulative, practice_path_sums, weighted_sums
 
 NAN = float("nan")
 
@@ -55,6 +55,12 @@ def test_path_sums_equal_the_sum_of_cumulative_changes_year_by_year(seed, durati
     expect = [np.sum(w[ok] * practice_cumulative(r[ok], c[ok], duration, y)) for y in years]
     got = practice_path_sums(w.reshape(20, 25), r.reshape(20, 25), c.reshape(20, 25), duration, years)
     np.testing.assert_allclose(got, expect, rtol=1e-12, atol=1e-9)
+    # the compiled bins are numpy's (searchsorted and bincount), bit for bit
+    t = np.minimum(np.asarray(years, dtype="f8"), duration)
+    wr, wc = np.zeros(t.size + 1), np.zeros(t.size + 1)
+    _bins_loop(w, r, c, t, wr, wc)
+    for a, b in zip((wr, wc), path_bins(w, r, c, t)):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_weighted_sums_leave_out_nan_and_outside_cells():
