@@ -387,10 +387,10 @@ def _code(v: float, hi: int) -> int:
 
 
 @njit(inline="always")
-def _cap(rate: float, duration: float, extra: float, room: float, relative: float, eff: float) -> float:
-    """``_Caps.apply`` of one pixel (eff NaN-free 1 when no β; extra NaN when none)."""
+def _cap(rate: float, room_per_year: float, extra: float, relative: float, eff: float) -> float:
+    """``_Caps.apply`` of one pixel: ``room_per_year`` is ``room / duration``; eff 1 when no β; extra NaN when none."""
     e = rate * eff
-    capped = _minimum(_minimum(e, room / duration), relative)
+    capped = _minimum(_minimum(e, room_per_year), relative)
     if extra == extra:
         capped = _minimum(capped, extra)
     return capped if rate > 0 else rate
@@ -472,6 +472,8 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
         saturated = sa >= 100.0
         # the caps (docs/methods/saturation.md §4.3-4.4)
         room = _maximum(de, 0.0) + poc
+        room_t1 = room / tier1_years
+        room_h = room / horizon
         if s0 != s0:
             r_max = nan
         elif s0 <= s_lo:
@@ -558,7 +560,8 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
             # the Tier 1 rate and its relative 95 % half-width (IPCC 2006 Vol. 1 Ch. 3 eqs 3.1-3.2)
             rate = nan
             unc = 0.0
-            if g >= 0 and r_has[r, g]:
+            # only an eligible pixel with its inputs needs the rate (elsewhere its outputs are 0 or NaN)
+            if lu_ok and not miss and r_has[r, g]:
                 k = r_int[r, 4]
                 f_new = r_new_f[r, g, z]
                 e_new = r_new_e[r, g, z]
@@ -594,13 +597,6 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
                 years = horizon
             if lu_ok and not np.isfinite(rate) and not miss:
                 u_bits |= 64
-            extra = manure_cap if r_int[r, 6] else nan
-            r0 = _nan_to_num(rate)
-            capped = _cap(r0, years, extra, room, relative, eff)
-            lo = _cap(r0 * (1.0 - unc), years, extra, room, relative, eff)
-            hi = _cap(r0 * (1.0 + unc), years, extra, room, relative, eff)
-            low = _minimum(lo, hi)
-            high = _maximum(lo, hi)
             unknown = miss and u_bits == 0
             if u_bits > 0:
                 cls = 0
@@ -620,9 +616,14 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
                 low_o = 0.0
                 high_o = 0.0
             else:
-                final = capped
-                low_o = low
-                high_o = high
+                extra = manure_cap if r_int[r, 6] else nan
+                per_year = room_h if years == horizon else room_t1  # room / years
+                r0 = _nan_to_num(rate)
+                final = _cap(r0, per_year, extra, relative, eff)
+                lo = _cap(r0 * (1.0 - unc), per_year, extra, relative, eff)
+                hi = _cap(r0 * (1.0 + unc), per_year, extra, relative, eff)
+                low_o = _minimum(lo, hi)
+                high_o = _maximum(lo, hi)
             out[o, p] = cls
             out[o + 1, p] = bits
             out[o + 2, p] = final
@@ -646,7 +647,7 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
         combined_raw = 0.0
         for m in range(n_mech):
             combined_raw = combined_raw + mech[m]
-        combined = _maximum(_cap(combined_raw, tier1_years, nan, room, relative, eff), exclusive_best)
+        combined = _maximum(_cap(combined_raw, room_t1, nan, relative, eff), exclusive_best)
         target = rate_4p1000 * s0
         o = 5 * n_rules
         if missing or (best_code == 0 and any_unknown):
