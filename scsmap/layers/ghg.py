@@ -1,7 +1,8 @@
 """Net GHG balance and costs of the practices on the region grid, and the RothC baseline class.
 
 Post-processing of the practice stack (:mod:`scsmap.layers.practices`): one kernel call per
-chunk (:func:`scsmap.rules.ghg.evaluate_ghg`) gives every ``n2o_*``, ``net_ghg_*``,
+chunk (:func:`scsmap.rules.ghg_compiled.evaluate_ghg_stack`, the compiled form of
+:func:`scsmap.rules.ghg.evaluate_ghg`) gives every ``n2o_*``, ``net_ghg_*``,
 ``cost_per_tco2_*`` and composite layer on a ``ghg_output`` dimension. The tables (N2O
 factors, GWP100, N bookkeeping, costs) are read once per run by :class:`GhgTables`
 (docs/methods/ghg.md §8-§9).
@@ -25,9 +26,10 @@ from ..io.tables import (
     load_rice_methane,
     records,
 )
-from ..rules.ghg import CO2_PER_C, GhgSettings, baseline_class, evaluate_ghg, rice_ch4_co2e, wet_climate
+from ..rules.ghg import CO2_PER_C, GhgSettings, baseline_class, rice_ch4_co2e, wet_climate
+from ..rules.ghg_compiled import compile_ghg, evaluate_ghg_stack
 from .practices import PracticeTables
-from .stacks import map_stack, stack_float32
+from .stacks import map_stack
 
 
 class GhgTables:
@@ -49,6 +51,9 @@ class GhgTables:
         ``"<currency> <year>"`` of the cost table.
     outputs : list of str
         Names of the GHG stack's outputs, in order.
+    compiled : CompiledGhg
+        The settings and tables as lookup arrays of the compiled kernel
+        (:func:`scsmap.rules.ghg_compiled.compile_ghg`).
 
     Raises
     ------
@@ -108,6 +113,10 @@ class GhgTables:
                 "abatement_at_price",
                 "cost_best_ha",
             ]
+        #: the settings and tables as the compiled kernel's lookup arrays (built once per run)
+        self.compiled = compile_ghg(
+            names, {r.practice: r.code for r in self.practices.rules}, self.settings, self.costs, self.outputs
+        )
 
     def tags(self, practice: str | None) -> dict[str, str]:
         """GeoTIFF tags: GWP set, factor set, C:N, the practice's N row, the cost table and price.
@@ -190,38 +199,17 @@ def ghg_stack(
     pt = gt.practices
     stack = practice_stack
     names = [r.practice for r in pt.rules]
-    codes = {r.practice: r.code for r in pt.rules}
     index = {o: i for i, o in enumerate(pt.outputs)}
     rate_i = [index[f"rate_{p}"] for p in names]
     suit_i = [index[f"suitability_{p}"] for p in names]
-    costs, settings, outputs = gt.costs, gt.settings, gt.outputs
+    compiled = gt.compiled
 
     def block(lu, st, zone, map_, *rice_):
         wet = wet_climate(zone, map_)
-        lu_i = np.nan_to_num(np.asarray(lu, dtype="f8"), nan=0).astype("int64").clip(0, 255)
-        cost = (
-            None
-            if costs is None
-            else {
-                p: (
-                    costs[p][0][lu_i] if p in costs else np.full(lu_i.shape, np.nan),
-                    costs[p][1] if p in costs else False,
-                )
-                for p in names
-            }
-        )
-        res = evaluate_ghg(
-            {p: st[i].astype("f8") for p, i in zip(names, rate_i)},
-            {p: st[i] for p, i in zip(names, suit_i)},
-            codes,
-            wet,
-            cost,
-            settings,
-            rice_[0] if rice_ else None,
-        )
-        return stack_float32(res, outputs, np.shape(lu))
+        # the compiled kernel: scsmap.rules.ghg.evaluate_ghg's results, stacked as float32 in one pass
+        return evaluate_ghg_stack(compiled, st, rate_i, suit_i, wet, lu, rice_[0] if rice_ else None)
 
-    return map_stack(block, [land_use, stack, zone, map_, *([] if rice is None else [rice])], "ghg_output", outputs)
+    return map_stack(block, [land_use, stack, zone, map_, *([] if rice is None else [rice])], "ghg_output", gt.outputs)
 
 
 def provenance(gt: GhgTables, g: GhgConfig, cost_table: str | None) -> str:
