@@ -114,6 +114,16 @@ class PracticeNitrogen:
     delta_n2o: float = 0.0
 
 
+#: the composites of :func:`evaluate_ghg` (the cost ones only with a cost table)
+COMPOSITES = (
+    "best_practice_net",
+    "net_ghg_best",
+    "cost_per_tco2_best",
+    "cheapest_practice",
+    "abatement_at_price",
+    "cost_best_ha",
+)
+
 #: exponent of the organic-amendment scaling factor (IPCC 2019 Vol 4 Ch 5 eq 5.3)
 SF_O_EXPONENT = 0.59
 
@@ -433,14 +443,7 @@ def evaluate_ghg(
             abatement_at_price=at_price,
             cost_best_ha=best_cost_ha,
         )
-    for k in (
-        "best_practice_net",
-        "net_ghg_best",
-        "cost_per_tco2_best",
-        "cheapest_practice",
-        "abatement_at_price",
-        "cost_best_ha",
-    ):
+    for k in COMPOSITES:
         if k in out:
             out[k] = np.where(missing, np.nan, out[k])
     # no practice qualifies but one is unknown: "unknown" (as best_practice), not "no suitable practice"

@@ -22,21 +22,11 @@ from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from ._types import FloatArray
-from .ghg import CO2_PER_C, N2O_PER_N, EmissionFactors, GhgSettings, rice_ch4_co2e
+from .ghg import CO2_PER_C, COMPOSITES, N2O_PER_N, EmissionFactors, GhgSettings, rice_ch4_co2e
 from .practices import UNKNOWN, UNKNOWN_PRACTICE
 from .practices_compiled import _code, _nan_to_num
 
 __all__ = ["CompiledGhg", "compile_ghg", "evaluate_ghg_stack"]
-
-#: the composites of the GHG stack, in the order of the loop's composite indices
-COMPOSITES = (
-    "best_practice_net",
-    "net_ghg_best",
-    "cost_per_tco2_best",
-    "cheapest_practice",
-    "abatement_at_price",
-    "cost_best_ha",
-)
 
 
 @dataclass(frozen=True)
@@ -265,7 +255,7 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
                 best_code = code[i]
                 best_cost_t = cpt
                 best_cost_ha = cost_ha
-        # composites: NaN where every rate is unknown; "unknown" where no practice qualifies and one is unknown
+        # composites (COMPOSITES order): NaN where every rate is unknown; "unknown" where none qualifies but one is
         values = (best_code, best_net, best_cost_t, cheap_code, at_price, best_cost_ha)
         for j in range(6):
             k = comp_i[j]

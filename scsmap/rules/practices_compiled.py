@@ -351,7 +351,7 @@ def evaluate_stack(
 
 @njit(inline="always")
 def _minimum(a: float, b: float) -> float:
-    """``numpy.minimum`` of two floats: NaN if either is NaN."""
+    """``numpy.minimum`` of two floats: NaN if either is NaN (the rules may not import scsmap.rothc's twin)."""
     if a != a or b != b:
         return np.nan
     return a if a < b else b
