@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._types import FloatArray
 from .ghg import CO2_PER_C, COMPOSITES, N2O_PER_N, EmissionFactors, GhgSettings, rice_ch4_co2e
 from .practices import UNKNOWN, UNKNOWN_PRACTICE
-from .practices_compiled import _code, _nan_to_num
+from .practices_compiled import _code, _nan_to_num, output_planes
 
 __all__ = ["CompiledGhg", "compile_ghg", "evaluate_ghg_stack"]
 
@@ -149,7 +149,7 @@ def evaluate_ghg_stack(
     wet_f = np.ascontiguousarray(np.broadcast_to(np.asarray(wet, dtype=np.bool_), shape).reshape(npix))
     lu = np.ascontiguousarray(np.asarray(land_use, dtype="f8").reshape(npix))
     rice_f = np.zeros(1) if rice is None else np.ascontiguousarray(np.asarray(rice, dtype="f8").reshape(npix))
-    out = np.empty((compiled.n_outputs, npix), dtype=np.float32)
+    out = output_planes(compiled.n_outputs, npix)
     cast(Callable[..., None], _loop)(  # a numba dispatcher: its call is not typed
         block,
         np.asarray(rate_index, dtype=np.int64),
