@@ -7,8 +7,9 @@ CH₄ on rice, costs by land-use class) are gathered once per run by :func:`comp
 
 The arithmetic and its order are those of :func:`scsmap.rules.ghg.evaluate_ghg` and
 :func:`scsmap.rules.ghg.n2o_co2e` (IPCC 2006/2019 Vol. 4 Ch. 11 Tables 11.1 and 11.3, eq. 11.8;
-docs/methods/ghg.md §8.2-§8.4, §8.6 and §9.2), which stay the test oracle: the two agree to float32
-round-off (tests/rules/test_ghg_compiled.py). The loop releases the GIL and is cached next to this module.
+docs/methods/ghg.md §8.2-§8.4, §8.6 and §9.2), which stay the test oracle: the kernel's outputs equal the
+numpy results cast to float32, bit for bit (tests/rules/test_ghg_compiled.py). The loop releases the GIL and
+is cached next to this module.
 """
 
 from __future__ import annotations

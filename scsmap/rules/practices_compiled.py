@@ -8,8 +8,8 @@ work (lookup tables by zone, land-use class and baseline level) is done once by
 
 The rules, the arithmetic and its order are those of :func:`scsmap.rules.practices.evaluate`
 (docs/methods/ipcc.md §3.1 and §3.7, docs/methods/saturation.md §4.3-4.4, docs/methods/practices.md
-§6.2-6.3), which stays the test oracle: the two agree to float32 round-off
-(tests/rules/test_practices_compiled.py). The loop releases the GIL (dask threads run it on all
+§6.2-6.3), which stays the test oracle: the kernel's outputs equal the numpy results cast to float32,
+bit for bit (tests/rules/test_practices_compiled.py). The loop releases the GIL (dask threads run it on all
 cores) and is compiled once per machine, cached next to this module.
 """
 
@@ -25,7 +25,22 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._types import FloatArray
 from .ipcc_classes import N_ZONES, SOILS, ZONES
-from .practices import BASELINE_LEVELS, UNKNOWN_PRACTICE, PracticeRule, PracticeSettings, Tier1Tables
+from .practices import (
+    BASELINE_LEVELS,
+    BIT_ALREADY,
+    BIT_CLIMATE,
+    BIT_LAND_USE,
+    BIT_MASKED,
+    BIT_RESOURCE,
+    BIT_SATURATED,
+    BIT_SLOPE,
+    BIT_SOIL,
+    UNKNOWN,
+    UNKNOWN_PRACTICE,
+    PracticeRule,
+    PracticeSettings,
+    Tier1Tables,
+)
 
 __all__ = ["CompiledRules", "compile_rules", "evaluate_stack", "output_planes"]
 
@@ -534,36 +549,36 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
                     not_eligible = True
                 lu_ok = lu_ok and marginal
             if not_eligible:
-                u_bits |= 1
+                u_bits |= BIT_LAND_USE
             if r_zone_excl[r, z]:
-                u_bits |= 2
+                u_bits |= BIT_CLIMATE
             t = r_thr[r, 0]
             if t == t and a < t:
-                u_bits |= 2
+                u_bits |= BIT_CLIMATE
             t = r_thr[r, 1]
             if t == t and a > t:
-                u_bits |= 2
+                u_bits |= BIT_CLIMATE
             t = r_thr[r, 2]
             if t == t and a < t:
-                c_bits |= 2
+                c_bits |= BIT_CLIMATE
             t = r_thr[r, 3]
             if t == t and sl > t:
-                u_bits |= 4
+                u_bits |= BIT_SLOPE
             t = r_thr[r, 4]
             if t == t and sl > t:
-                c_bits |= 4
+                c_bits |= BIT_SLOPE
             if soil_excluded:
-                u_bits |= 8
+                u_bits |= BIT_SOIL
             t = r_thr[r, 5]
             if t == t and clay[p] > t and r_clay_zone[r, z]:
-                c_bits |= 8
+                c_bits |= BIT_SOIL
             if saturated:
-                u_bits |= 16
+                u_bits |= BIT_SATURATED
             attr = r_int[r, 1]
             if attr >= 0 and not r_adopt[r, levels[attr, p]]:
-                u_bits |= 32
+                u_bits |= BIT_ALREADY
             if r_int[r, 2]:
-                c_bits |= 128
+                c_bits |= BIT_RESOURCE
             miss = missing
             ri = r_int[r, 3]
             if ri >= 0:
@@ -571,7 +586,7 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
                 if lu_ok and not np.isfinite(nd):
                     miss = True
                 if np.isfinite(nd) and nd < 0.5:
-                    u_bits |= 1
+                    u_bits |= BIT_LAND_USE
             # the Tier 1 rate and its relative 95 % half-width (IPCC 2006 Vol. 1 Ch. 3 eqs 3.1-3.2)
             rate = nan
             unc = 0.0
@@ -611,17 +626,17 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
                 unc = 0.0
                 years = horizon
             if lu_ok and not np.isfinite(rate) and not miss:
-                u_bits |= 64
+                u_bits |= BIT_MASKED
             unknown = miss and u_bits == 0
             if u_bits > 0:
                 cls = 0
             elif unknown:
-                cls = 3
+                cls = UNKNOWN
             elif c_bits > 0:
                 cls = 1
             else:
                 cls = 2
-            bits = 64 if unknown else (u_bits | c_bits)
+            bits = BIT_MASKED if unknown else (u_bits | c_bits)
             if miss:
                 final = nan
                 low_o = nan
@@ -646,7 +661,7 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
             out[o + 4, p] = high_o
             if unknown:
                 any_unknown = True
-            eligible = cls >= best_of and cls != 3
+            eligible = cls >= best_of and cls != UNKNOWN
             if eligible and final > best_rate:
                 best_low = low_o
                 best_high = high_o
