@@ -13,38 +13,7 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
-__all__ = ["map_stack", "stack_float32"]
-
-
-def stack_float32(results: dict[str, np.ndarray], names: Sequence[str], shape: tuple[int, ...]) -> np.ndarray:
-    """Kernel results on a leading axis, in ``names`` order, as float32.
-
-    Filled in place, one contiguous plane per output, so that one chunk never holds a float64 copy of
-    the whole stack (memory per chunk, docs/scaling.md).
-
-    Parameters
-    ----------
-    results : dict of str to numpy.ndarray
-        One array per output name, each of ``shape`` (any float dtype; units as the kernel gives them).
-    names : sequence of str
-        The outputs to stack, in order.
-    shape : tuple of int
-        The chunk's shape, e.g. (y, x).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32, shape ``(len(names),) + shape``.
-
-    Raises
-    ------
-    KeyError
-        A name that ``results`` does not hold.
-    """
-    out = np.empty((len(names), *shape), dtype="float32")
-    for i, k in enumerate(names):
-        out[i] = results[k]
-    return out
+__all__ = ["map_stack"]
 
 
 def map_stack(

@@ -1429,7 +1429,12 @@ def forward_periodic(
     swc : numpy.ndarray
         Deficit at the end [mm].
     path : numpy.ndarray, optional
-        With ``record_years``.
+        With ``record_years``: the pools at the end of every year, or of the given years [t C ha-1].
+
+    Raises
+    ------
+    ValueError
+        ``record_years`` names a year outside ``1..years``.
 
     Notes
     -----

@@ -106,10 +106,18 @@ def _flat_f8(a: ArrayLike) -> FloatArray:
 def path_bins(weight: ArrayLike, rate: ArrayLike, room: ArrayLike, t: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The bins of :func:`practice_path_sums` in numpy (the test oracle of its compiled loop).
 
+    Parameters
+    ----------
+    weight, rate, room : array_like
+        As :func:`practice_path_sums`: cell weights [ha], capped rates [t C ha-1 yr-1], room [t C ha-1].
+    t : numpy.ndarray
+        ``min(year, D)`` of each year [yr], nondecreasing.
+
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``(len(t) + 1,)`` each: Σ w·r and Σ w·cap of the cells by the number of years they are on their line.
+        ``(len(t) + 1,)`` each, by the number of years a cell is still on its line: Σ w·r [t C yr-1] and
+        Σ w·cap [t C] (0 for cells that are not capped).
     """
     w, r, c = _flat_f8(weight), _flat_f8(rate), _flat_f8(room)
     ok = np.isfinite(r) & (w > 0)
