@@ -7,10 +7,12 @@ its CSV and chart are written by :mod:`scsmap.outputs.abatement`.
 from __future__ import annotations
 
 import dask.array as da
+import numpy as np
 import xarray as xr
 
 from ..errors import Unavailable
-from ..rules.abatement import N_KEYS, block_sums
+from ..rules.abatement import block_sums
+from .block_sums import BlockSum
 from .keys import Select, Stack
 from .model import Model
 
@@ -51,8 +53,8 @@ def curve_layers(model: Model, mask: xr.DataArray, writes_ghg: bool) -> dict[str
     return {k: v.where(mask) for k, v in layers.items()}
 
 
-def curve_terms(layers: dict[str, xr.DataArray], weight: da.Array) -> dict[str, da.Array]:
-    """Lazy sums of the curve.
+def curve_terms(layers: dict[str, xr.DataArray], weight: da.Array) -> dict[str, BlockSum]:
+    """Lazy sums of the curve, group ``"curve"`` (:mod:`scsmap.layers.block_sums`).
 
     Parameters
     ----------
@@ -63,27 +65,25 @@ def curve_terms(layers: dict[str, xr.DataArray], weight: da.Array) -> dict[str, 
 
     Returns
     -------
-    dict of str to dask.array.Array
+    dict of str to BlockSum
         ``mac_sums``: array (3, N_KEYS) of area [ha], abatement [t CO₂e yr-1] and cost
         [currency yr-1] per key (practice code × ZONES + zone code), over the pixels whose best-net
         practice has a positive balance and a cost (:func:`scsmap.rules.abatement.block_sums`);
         ``mac_at_price``: Σ weight · abatement_at_price [t CO₂e yr-1].
     """
     code, zone, net, cost_t = (layers[k].data for k in ("mac:code", "mac:zone", "mac:net", "mac:cost_t"))
-    ny, nx = (len(c) for c in code.chunks)
-    per_block = da.map_blocks(
-        block_sums,
-        code,
-        zone,
-        net,
-        cost_t,
-        weight,
-        dtype="f8",
-        new_axis=[2, 3],
-        chunks=((1,) * ny, (1,) * nx, (3,), (N_KEYS,)),
-    )
     at_price = layers["mac:at_price"].data
     return {
-        "mac_sums": per_block.sum(axis=(0, 1)),
-        "mac_at_price": da.where(da.isfinite(at_price), at_price * weight, 0).sum(),
+        "mac_sums": BlockSum(_step_sums, (code, zone, net, cost_t, weight), "curve"),
+        "mac_at_price": BlockSum(_weighted_total, (at_price, weight), "curve"),
     }
+
+
+def _step_sums(*blocks: np.ndarray) -> np.ndarray:
+    """The (3, N_KEYS) sums of one block (:func:`scsmap.rules.abatement.block_sums`)."""
+    return block_sums(*blocks)[0, 0]
+
+
+def _weighted_total(values: np.ndarray, weight: np.ndarray) -> float:
+    """Σ weight · value over a block's finite values."""
+    return float(np.where(np.isfinite(values), values * weight, 0).sum())

@@ -83,10 +83,8 @@ def trajectory_layers(
     return out if (practices or "rothc" in out) else {}
 
 
-def trajectory_terms(
-    layers: dict[str, Any], weight: Any, ys: slice = slice(None), xs: slice = slice(None)
-) -> dict[str, Any]:
-    """Lazy per-block sums of the trajectory (combinable over windows by addition).
+def trajectory_terms(layers: dict[str, Any], weight: Any) -> dict[str, Any]:
+    """Lazy per-block sums of the trajectory, group ``"trajectory"`` (:mod:`scsmap.layers.block_sums`).
 
     Parameters
     ----------
@@ -94,17 +92,15 @@ def trajectory_terms(
         :func:`trajectory_layers`.
     weight : dask.array.Array
         (y, x) cell weights [ha] of the region (the zonal engine's).
-    ys, xs : slice
-        The window of the grid (all of it by default).
 
     Returns
     -------
     dict
-        pathway → lazy (years,) sums [t C]; ``rothc`` → lazy (k,) sums [t C].
+        pathway → (years,) sums [t C]; ``rothc`` → (k,) sums [t C]; each a
+        :class:`~scsmap.layers.block_sums.BlockSum`.
     """
     if not layers:
         return {}
-    weight = weight[ys, xs]
     years, duration = layers["years"], layers["duration"]
     out: dict[str, Any] = {}
     room = layers.get("room")
@@ -112,18 +108,18 @@ def trajectory_terms(
         out[f"practice:{name}"] = block_sums(
             lambda w, r, c: practice_path_sums(w, r, c, duration, years),
             weight,
-            rate.data[ys, xs].rechunk(weight.chunks),
-            room.data[ys, xs].rechunk(weight.chunks),
-            width=(len(years),),
+            rate.data.rechunk(weight.chunks),
+            room.data.rechunk(weight.chunks),
+            group="trajectory",
         )
     if "rothc" in layers:
         k = len(layers["rothc_names"])
-        data = layers["rothc"].data[ys, xs]  # (y, x, k)
+        data = layers["rothc"].data  # (y, x, k)
         out["rothc"] = block_sums(
             lambda w, *v: weighted_sums(w, np.stack(v)),
             weight,
             *[data[..., i].rechunk(weight.chunks) for i in range(k)],
-            width=(k,),
+            group="trajectory",
         )
     return out
 

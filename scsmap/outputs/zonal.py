@@ -35,6 +35,7 @@ from numba import njit
 from odc.geo.geobox import GeoBox
 
 from ..grid import cell_area_ha, yx_coords
+from ..layers.block_sums import BlockSum
 
 #: class codes counted in class areas (uint8 class maps: 0..254, 255 is nodata)
 N_CLASSES = 256
@@ -226,36 +227,26 @@ def zone_class_areas(weight: np.ndarray, key: np.ndarray | None, nkeys: int, cod
 # --------------------------------------------------------------------------- the same on a dask graph
 
 
-def _per_block(fn, *arrays: da.Array, width: tuple[int, ...]) -> da.Array:
-    """Apply a per-block sum ``fn`` (returning an array of shape ``width``) and add the blocks up."""
-    ny, nx = (len(c) for c in arrays[0].chunks)
-    parts = da.map_blocks(
-        lambda *a: fn(*a)[None, None],
-        *arrays,
-        dtype="f8",
-        new_axis=list(range(2, 2 + len(width))),
-        chunks=((1,) * ny, (1,) * nx, *((n,) for n in width)),
-    )
-    return parts.sum(axis=(0, 1))
-
-
-def block_sums(fn, *arrays: da.Array, width: tuple[int, ...]) -> da.Array:
-    """Lazy sum over the grid of a per-block numpy sum ``fn(*blocks) -> array of shape width``.
+def block_sums(fn, *arrays: da.Array, group: str = "") -> BlockSum:
+    """The sum over the grid of a per-block numpy sum ``fn(*blocks) -> array`` (taken lazily, one task per block
+    and ``group``: :mod:`scsmap.layers.block_sums`).
 
     Parameters
     ----------
     fn : callable
-        Takes the blocks of ``arrays`` (same chunks in y and x) and returns their sums, shape ``width``.
+        Takes the blocks of ``arrays`` and returns their sums (an array of a fixed shape).
     *arrays : dask.array.Array
-        The first is (y, x); the others (y, x, ...), chunked alike in y and x.
-    width : tuple of int
+        2-D (y, x), chunked alike.
+    group : str
+        The task group (:class:`scsmap.layers.block_sums.BlockSum`).
 
     Returns
     -------
-    dask.array.Array
-        Shape ``width``: the blocks' sums added up.
+    BlockSum
+        Computed with :func:`scsmap.layers.block_sums.block_tasks`, added up with
+        :func:`scsmap.layers.block_sums.finish_tree` (exactly rounded).
     """
-    return _per_block(fn, *arrays, width=width)
+    return BlockSum(fn, tuple(arrays), group)
 
 
 def lazy_sums(
@@ -278,20 +269,20 @@ def lazy_sums(
     -------
     dict
         ``area``: (1,) Σ w; ``moments``: name → (1, 4) (:func:`zone_moments`); ``classes``:
-        name → (1, N_CLASSES) (:func:`zone_class_areas`); all lazy.
+        name → (1, N_CLASSES) (:func:`zone_class_areas`); each a :class:`~scsmap.layers.block_sums.BlockSum`
+        whose group is the layer's name (the area's: ``"grid"``).
     """
-    out: dict[str, Any] = {"area": _per_block(lambda w: zone_area(w, None, 1), weight, width=(1,))}
+    out: dict[str, Any] = {"area": block_sums(lambda w: zone_area(w, None, 1), weight, group="grid")}
     out["moments"] = {
         k: (
-            _per_block(lambda w, a, t: zone_moments(w, None, 1, a, t), weight, v, targets[k], width=(1, 4))
+            block_sums(lambda w, a, t: zone_moments(w, None, 1, a, t), weight, v, targets[k], group=k)
             if k in targets
-            else _per_block(lambda w, a: zone_moments(w, None, 1, a), weight, v, width=(1, 4))
+            else block_sums(lambda w, a: zone_moments(w, None, 1, a), weight, v, group=k)
         )
         for k, v in values.items()
     }
     out["classes"] = {
-        k: _per_block(lambda w, c: zone_class_areas(w, None, 1, c), weight, c, width=(1, N_CLASSES))
-        for k, c in classes.items()
+        k: block_sums(lambda w, c: zone_class_areas(w, None, 1, c), weight, c, group=k) for k, c in classes.items()
     }
     return out
 

@@ -8,6 +8,7 @@ than ``compute.pass_pixels`` are computed window by window (:mod:`scsmap.pipelin
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass
@@ -22,15 +23,17 @@ from .. import __version__
 from ..io.failures import input_read_error
 from ..io.write import RasterSpec, class_codes, open_tiled
 from ..layers.abatement import curve_layers, curve_terms
+from ..layers.block_sums import BlockSum, block_tasks, finish_tree
 from ..layers.keys import Select, Stack
 from ..outputs.trajectory import trajectory_layers, trajectory_terms
 from ..outputs.zonal import lazy_sums, weight_grid
 from ..products import Product, Summary, as_written
 from ..products.styles import legend_for
 from ..progress import Progress
+from .kernels import compile_note
 from .plan import Plan
 from .scheduler import Engine
-from .windows import plan_windows, store_in_windows
+from .windows import block_window, plan_windows, store_in_windows
 
 log = logging.getLogger("scsmap")
 
@@ -105,12 +108,11 @@ def _block_stats(b: np.ndarray, is_class: bool, step: int, row0: int, col0: int)
     return out
 
 
-def _combine_stats(parts: np.ndarray, total: int) -> dict[str, Any]:
-    """The statistics of a window from those of its blocks (an object array of :func:`_block_stats` dicts).
+def _combine_stats(blocks: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    """The statistics of a window from those of its blocks (a list of :func:`_block_stats` dicts).
 
     Sums are exactly rounded (``math.fsum``), so that they do not depend on the order of the blocks.
     """
-    blocks = list(parts.ravel())
     out: dict[str, Any] = {
         "count": sum(p["count"] for p in blocks),
         "sum": math.fsum(p["sum"] for p in blocks),
@@ -126,24 +128,25 @@ def _combine_stats(parts: np.ndarray, total: int) -> dict[str, Any]:
     return out
 
 
-def _pixel_stats(arr: da.Array, is_class: bool, step: int, ys: slice, xs: slice) -> da.Array:
-    """The pixel statistics of the blocks of one product over the window ``ys, xs`` of the grid (lazy).
+def _pixel_stats(arr: da.Array, is_class: bool, step: int, total: int, group: str) -> BlockSum:
+    """The pixel statistics of one product: :func:`_block_stats` of each block, combined by :func:`_combine_stats`.
 
-    One task per block (:func:`_block_stats`), combined after the computation (:func:`_combine_stats`): a
-    run with a hundred products does not pay a task per statistic, block and product. Continuous maps also
-    give the pixels on every ``step``-th row and column of the grid; class maps the pixels per class code.
+    Taken in the product's task per block (``group``, :mod:`scsmap.layers.block_sums`) with its zonal sums.
+    Continuous maps also give the pixels on every ``step``-th row and column of the grid; class maps the
+    pixels per class code.
     """
-    a = arr[ys, xs]
-    row0, col0 = ys.start or 0, xs.start or 0
+    return BlockSum(
+        functools.partial(_block_stats, is_class=is_class, step=step),
+        (arr,),
+        group,
+        combine=functools.partial(_combine_stats, total=total),
+        located=True,
+    )
 
-    def block(b: np.ndarray, block_info: dict[Any, Any] | None = None) -> np.ndarray:
-        (r, _), (c, _) = block_info[0]["array-location"] if block_info else ((0, 0), (0, 0))
-        out = np.empty((1, 1), dtype=object)
-        out[0, 0] = _block_stats(b, is_class, step, row0 + r, col0 + c)
-        return out
 
-    ny, nx = (len(c) for c in a.chunks)
-    return da.map_blocks(block, a, dtype=object, chunks=((1,) * ny, (1,) * nx), meta=np.empty((0, 0), object))
+def _count_valid(valid: np.ndarray) -> int:
+    """The True cells of a block (valid pixels of an input layer on the grid)."""
+    return int(np.count_nonzero(valid))
 
 
 def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
@@ -179,22 +182,20 @@ def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
     )
 
 
-def _region_sums(plan: Plan, arrays: dict[str, xr.DataArray], weight: xr.DataArray, ys=slice(None), xs=slice(None)):
-    """Lazy zonal sums of the region over the products with a summary role (one window or the grid)."""
+def _region_sums(plan: Plan, arrays: dict[str, xr.DataArray], weight: xr.DataArray) -> dict[str, Any]:
+    """Lazy zonal sums of the region over the products with a summary role (:func:`scsmap.outputs.zonal.lazy_sums`)."""
     roles = {p.id: p.summary for p in plan.todo}
     values = {
-        k: a.data[ys, xs]
+        k: a.data
         for k, a in arrays.items()
         if roles[k] not in (Summary.NONE, Summary.SUITABLE_AREA, Summary.CLASS_SHARES)
     }
-    classes = {
-        k: a.data[ys, xs] for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA, Summary.CLASS_SHARES)
-    }
+    classes = {k: a.data for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA, Summary.CLASS_SHARES)}
     targets = {}
     if "rate_best" in values:  # the national share of the 4 per 1000 target
         target = plan.model.layer("target_4p1000").where(plan.inputs.mask)
-        targets["rate_best"] = target.data[ys, xs]
-    return lazy_sums(weight.data[ys, xs], values, targets, classes)
+        targets["rate_best"] = target.data
+    return lazy_sums(weight.data, values, targets, classes)
 
 
 def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -> Computed:
@@ -239,21 +240,26 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
         windows = plan_windows(sources[0].chunks, cfg.compute.pass_pixels)
         log.info("computing %d product(s)%s", len(products), f" in {len(windows)} windows" if windows else "")
 
-        def sums(ys=slice(None), xs=slice(None)) -> dict[str, Any]:
-            return {
-                "pixels": {k: _pixel_stats(a, written[k][0].is_class_map, step, ys, xs) for k, a in values.items()},
-                "region": _region_sums(plan, arrays, weight, ys, xs),
-                "curve": curve_terms({k: v[ys, xs] for k, v in curve.items()}, weight.data[ys, xs]) if curve else {},
-                "grid": {k: v[ys, xs].sum() for k, v in inputs.valid_grid.items()},
-                "trajectory": trajectory_terms(traj, weight.data, ys, xs),
-            }
+        # every sum of the run in one task per block and group (a product's statistics and zonal sums together)
+        tree = {
+            "pixels": {k: _pixel_stats(a, written[k][0].is_class_map, step, total, group=k) for k, a in values.items()},
+            "region": _region_sums(plan, arrays, weight),
+            "curve": curve_terms(curve, weight.data) if curve else {},
+            "grid": {k: BlockSum(_count_valid, (v,), "grid") for k, v in inputs.valid_grid.items()},
+            "trajectory": trajectory_terms(traj, weight.data),
+        }
+        tasks = block_tasks(tree)
 
-        def finish(computed: dict[str, Any]) -> dict[str, Any]:  # the blocks' pixel statistics combined
-            computed["pixels"] = {k: _combine_stats(v, total) for k, v in computed["pixels"].items()}
-            return computed
+        def sums(ys=slice(None), xs=slice(None)) -> dict[str, Any]:  # the tasks of a window's blocks
+            by, bx = block_window(sources[0].chunks, ys, xs)
+            return {g: t.blocks[by, bx] for g, t in tasks.items()}
+
+        def finish(computed: dict[str, Any]) -> dict[str, Any]:  # the blocks' sums added up
+            return finish_tree(tree, computed)
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
         detail = f"{len(products)} products" + (f", {len(windows)} windows" if windows else "")
+        detail += f"; {note}" if (note := compile_note()) else ""
         with progress.stage("compute", detail=detail) as stage:
             if windows is None:  # one pass: maps, statistics and sums together
                 store = da.store(sources, targets, lock=False, compute=False)

@@ -66,6 +66,38 @@ def plan_windows(chunks: tuple[tuple[int, ...], tuple[int, ...]], pass_pixels: i
     ]
 
 
+def block_window(chunks: tuple[tuple[int, ...], tuple[int, ...]], ys: slice, xs: slice) -> tuple[slice, slice]:
+    """The block indices (y, x) of a chunk-aligned pixel window (``slice(None)``: the whole axis).
+
+    Parameters
+    ----------
+    chunks : (tuple of int, tuple of int)
+        dask chunk sizes along y and x.
+    ys, xs : slice
+        Pixel rows and columns, on chunk boundaries (:func:`plan_windows`).
+
+    Returns
+    -------
+    (slice, slice)
+        For ``array.blocks[...]`` of an array with one element per block.
+
+    Raises
+    ------
+    ValueError
+        A window edge that is not on a chunk boundary.
+    """
+
+    def axis(sizes: tuple[int, ...], s: slice) -> slice:
+        edges = [int(e) for e in np.cumsum((0,) + tuple(sizes))]
+        start = edges.index(s.start or 0) if (s.start or 0) in edges else None
+        stop = edges.index(edges[-1] if s.stop is None else s.stop) if (s.stop is None or s.stop in edges) else None
+        if start is None or stop is None:
+            raise ValueError(f"window {s} is not on the chunk boundaries {edges}")
+        return slice(start, stop)
+
+    return axis(chunks[0], ys), axis(chunks[1], xs)
+
+
 class OffsetTarget:
     """A store target that writes a window's blocks at the window's offset in the full grid."""
 
