@@ -18,6 +18,7 @@ from typing import Any
 
 import dask.array as da
 import numpy as np
+from dask.base import tokenize
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,10 @@ def block_tasks(tree: dict[str, Any]) -> dict[str, da.Array]:
     groups: dict[str, list[BlockSum]] = {}
     for _, leaf in leaves(tree):
         groups.setdefault(leaf.group, []).append(leaf)
-    return {g: _group_task(members) for g, members in groups.items()}
+    return {g: _group_task(g, members) for g, members in groups.items()}
 
 
-def _group_task(members: list[BlockSum]) -> da.Array:
+def _group_task(group: str, members: list[BlockSum]) -> da.Array:
     unique: dict[str, da.Array] = {}
     for m in members:
         for a in m.arrays:
@@ -118,18 +119,24 @@ def _group_task(members: list[BlockSum]) -> da.Array:
         if a.chunks != chunks:
             raise ValueError(f"block sums need arrays chunked alike: {a.name} {a.chunks} vs {chunks}")
 
+    calls = [(m.fn, m.located, idx) for m, idx in zip(members, index)]  # no dask array in the task's closure
+
     def block(*blocks: np.ndarray, block_info: dict[Any, Any] | None = None) -> np.ndarray:
         (row0, _), (col0, _) = block_info[0]["array-location"] if block_info else ((0, 0), (0, 0))
         results = []
-        for m, idx in zip(members, index):
+        for fn, located, idx in calls:
             args = [blocks[i] for i in idx]
-            results.append(m.fn(*args, row0=row0, col0=col0) if m.located else m.fn(*args))
+            results.append(fn(*args, row0=row0, col0=col0) if located else fn(*args))
         out = np.empty((1, 1), dtype=object)
         out[0, 0] = results
         return out
 
     ny, nx = (len(c) for c in chunks)
-    return da.map_blocks(block, *arrays, dtype=object, chunks=((1,) * ny, (1,) * nx), meta=np.empty((0, 0), object))
+    # named from the group's members and arrays: dask would otherwise hash the function by pickling it
+    name = "block-sums-" + tokenize(group, [(m.fn, m.located) for m in members], [a.name for a in arrays])
+    return da.map_blocks(
+        block, *arrays, name=name, dtype=object, chunks=((1,) * ny, (1,) * nx), meta=np.empty((0, 0), object)
+    )
 
 
 def finish_tree(tree: dict[str, Any], computed: dict[str, np.ndarray]) -> dict[str, Any]:
