@@ -82,3 +82,30 @@ def test_arrays_chunked_differently_are_refused():
     tree = {"x": BlockSum(lambda a, b: 0.0, (da.ones((4, 4), chunks=2), da.ones((4, 4), chunks=4)), "g")}
     with pytest.raises(ValueError, match="chunked alike"):
         block_tasks(tree)
+
+
+def test_the_task_carries_no_dask_graph():
+    """The per-block function holds the sums' functions, not their dask arrays: dask would pickle whole graphs
+    to name the task (that made the North Macedonia run twice as slow)."""
+    import gc
+    import types
+
+    W = da.ones((4, 4), chunks=2)
+    tree = {"x": BlockSum(np.sum, (W + 1,), "g"), "y": BlockSum(np.max, (W * 2,), "g")}
+    (task,) = block_tasks(tree).values()
+    assert task.name.startswith("block-sums-")
+
+    def reachable(root, depth):  # objects reachable from root in at most depth references
+        seen, frontier = {id(root): root}, [root]
+        for _ in range(depth):
+            frontier = [r for o in frontier for r in gc.get_referents(o) if id(r) not in seen]
+            seen.update((id(o), o) for o in frontier)
+        return list(seen.values())
+
+    blocks = [
+        o
+        for o in reachable(task.dask.layers[task.name].indices, 4)  # blockwise passes the function as an argument
+        if isinstance(o, types.FunctionType) and o.__qualname__.endswith("_group_task.<locals>.block")
+    ]
+    assert len(blocks) == 1
+    assert not any(isinstance(o, da.Array) for o in reachable(blocks[0], 8))
