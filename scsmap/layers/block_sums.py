@@ -154,27 +154,12 @@ def finish_tree(tree: dict[str, Any], computed: dict[str, np.ndarray]) -> dict[s
     dict
         Same keys as ``tree``; each leaf ``combine``-d (default :func:`add_up`) over the blocks.
     """
-    position: dict[str, int] = {}
-    out: dict[str, Any] = {}
-    for path, leaf in leaves(tree):
-        i = position[leaf.group] = position.get(leaf.group, -1) + 1
-        results = [block[i] for block in computed[leaf.group].ravel()]
-        node = out
-        for k in path[:-1]:
-            node = node.setdefault(k, {})
-        node[path[-1]] = (leaf.combine or add_up)(results)
-    for path, _ in _empty_dicts(tree):
-        node = out
-        for k in path:
-            node = node.setdefault(k, {})
-    return out
+    position: dict[str, int] = {}  # the leaf's place in its group's list: leaves() order, as in block_tasks
 
+    def walk(node: Any) -> Any:
+        if isinstance(node, BlockSum):
+            i = position[node.group] = position.get(node.group, -1) + 1
+            return (node.combine or add_up)([block[i] for block in computed[node.group].ravel()])
+        return {k: walk(v) for k, v in node.items()}
 
-def _empty_dicts(tree: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
-    """Dicts of ``tree`` with no leaf below them (kept as empty dicts in :func:`finish_tree`)."""
-    if isinstance(tree, dict):
-        if not any(True for _ in leaves(tree)):
-            yield path, tree
-        else:
-            for k, v in tree.items():
-                yield from _empty_dicts(v, path + (k,))
+    return walk(tree)

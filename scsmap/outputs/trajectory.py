@@ -19,11 +19,11 @@ import xarray as xr
 
 from ..errors import Unavailable
 from ..io.write import write_columns_csv
+from ..layers.block_sums import BlockSum
 from ..layers.keys import Select, Stack
 from ..layers.model import Model
 from ..rules.ghg import CO2_PER_C
 from ..rules.trajectory import practice_path_sums, weighted_sums
-from .zonal import block_sums
 
 #: the file a run writes
 TRAJECTORY_CSV = "trajectory.csv"
@@ -105,21 +105,18 @@ def trajectory_terms(layers: dict[str, Any], weight: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     room = layers.get("room")
     for name, rate in layers["practices"].items():
-        out[f"practice:{name}"] = block_sums(
+        out[f"practice:{name}"] = BlockSum(
             lambda w, r, c: practice_path_sums(w, r, c, duration, years),
-            weight,
-            rate.data.rechunk(weight.chunks),
-            room.data.rechunk(weight.chunks),
-            group="trajectory",
+            (weight, rate.data.rechunk(weight.chunks), room.data.rechunk(weight.chunks)),
+            "trajectory",
         )
     if "rothc" in layers:
         k = len(layers["rothc_names"])
         data = layers["rothc"].data  # (y, x, k)
-        out["rothc"] = block_sums(
+        out["rothc"] = BlockSum(
             lambda w, *v: weighted_sums(w, np.stack(v)),
-            weight,
-            *[data[..., i].rechunk(weight.chunks) for i in range(k)],
-            group="trajectory",
+            (weight, *[data[..., i].rechunk(weight.chunks) for i in range(k)]),
+            "trajectory",
         )
     return out
 

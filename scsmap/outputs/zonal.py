@@ -227,28 +227,6 @@ def zone_class_areas(weight: np.ndarray, key: np.ndarray | None, nkeys: int, cod
 # --------------------------------------------------------------------------- the same on a dask graph
 
 
-def block_sums(fn, *arrays: da.Array, group: str = "") -> BlockSum:
-    """The sum over the grid of a per-block numpy sum ``fn(*blocks) -> array`` (taken lazily, one task per block
-    and ``group``: :mod:`scsmap.layers.block_sums`).
-
-    Parameters
-    ----------
-    fn : callable
-        Takes the blocks of ``arrays`` and returns their sums (an array of a fixed shape).
-    *arrays : dask.array.Array
-        2-D (y, x), chunked alike.
-    group : str
-        The task group (:class:`scsmap.layers.block_sums.BlockSum`).
-
-    Returns
-    -------
-    BlockSum
-        Computed with :func:`scsmap.layers.block_sums.block_tasks`, added up with
-        :func:`scsmap.layers.block_sums.finish_tree` (exactly rounded).
-    """
-    return BlockSum(fn, tuple(arrays), group)
-
-
 def lazy_sums(
     weight: da.Array, values: dict[str, da.Array], targets: dict[str, da.Array], classes: dict[str, da.Array]
 ) -> dict[str, Any]:
@@ -272,17 +250,17 @@ def lazy_sums(
         name → (1, N_CLASSES) (:func:`zone_class_areas`); each a :class:`~scsmap.layers.block_sums.BlockSum`
         whose group is the layer's name (the area's: ``"grid"``).
     """
-    out: dict[str, Any] = {"area": block_sums(lambda w: zone_area(w, None, 1), weight, group="grid")}
+    out: dict[str, Any] = {"area": BlockSum(lambda w: zone_area(w, None, 1), (weight,), "grid")}
     out["moments"] = {
         k: (
-            block_sums(lambda w, a, t: zone_moments(w, None, 1, a, t), weight, v, targets[k], group=k)
+            BlockSum(lambda w, a, t: zone_moments(w, None, 1, a, t), (weight, v, targets[k]), k)
             if k in targets
-            else block_sums(lambda w, a: zone_moments(w, None, 1, a), weight, v, group=k)
+            else BlockSum(lambda w, a: zone_moments(w, None, 1, a), (weight, v), k)
         )
         for k, v in values.items()
     }
     out["classes"] = {
-        k: block_sums(lambda w, c: zone_class_areas(w, None, 1, c), weight, c, group=k) for k, c in classes.items()
+        k: BlockSum(lambda w, c: zone_class_areas(w, None, 1, c), (weight, c), k) for k, c in classes.items()
     }
     return out
 
