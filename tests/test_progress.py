@@ -61,8 +61,8 @@ def test_cold_numba_cache_is_announced(tmp_path):
     import sys
 
     code = (
-        "from scsmap.pipeline.kernels import uncached_kernels, compile_note\n"
-        "print('\\n'.join(uncached_kernels())); print(compile_note())\n"
+        "from scsmap.pipeline.kernels import KERNEL_USES, uncached_kernels, compile_note\n"
+        "print('\\n'.join(uncached_kernels())); print(compile_note(KERNEL_USES))\n"
     )
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
@@ -85,3 +85,39 @@ def test_every_kernel_module_has_cached_kernels():
 
     for name in KERNEL_MODULES:
         assert _index_paths(importlib.import_module(name)), name
+
+
+def test_the_compile_note_announces_what_the_run_compiles(tmp_path, demo_raw, write_config):
+    """A run on an empty numba cache announces N kernels exactly when it compiles N (their cache index files
+    appear); a rule-only run announces none of the practice, GHG or RothC kernels; the next run announces nothing."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from scsmap.pipeline.kernels import KERNEL_USES
+
+    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": ["target_4p1000", "saturation_ratio"]}
+    config = write_config(demo_raw)
+    cache = tmp_path / "numba-cache"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+
+    def announced(out: str) -> int:
+        run = subprocess.run(
+            [sys.executable, "-m", "scsmap", "run", str(config), "--out", str(tmp_path / out)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+        assert "compute: done" in run.stdout + run.stderr
+        note = re.search(r"first run: compiling (\d+) kernels?, once", run.stdout + run.stderr)
+        return int(note.group(1)) if note else 0
+
+    first = announced("first")
+    compiled = sorted(p.name for p in cache.rglob("*.nbi"))
+    assert first == len(compiled) >= 1, compiled
+    rules_only = {"practices", "ghg", "gsocseq"}
+    modules = {name.split(".")[0] for name in compiled}  # numba names an index <module>.<function>-<line>...
+    assert modules.isdisjoint(KERNEL_USES[u].rsplit(".", 1)[1] for u in rules_only), compiled
+    assert announced("second") == 0

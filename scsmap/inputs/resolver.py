@@ -118,6 +118,12 @@ class Resolver:
         return seen | self._fallback.needs(seen) if self._fallback is not None else seen
 
     @property
+    def resolved(self) -> set[str]:
+        """The names of the layers made so far by :meth:`get` (here and in the fallback resolver)."""
+        own = set(self._cache)
+        return own | self._fallback.resolved if self._fallback is not None else own
+
+    @property
     def provenance(self) -> dict[str, str]:
         """Layer name → where it comes from (input file, derivation, fill, model and settings)."""
         own = dict(self._provenance)

@@ -25,6 +25,7 @@ from ..io.write import RasterSpec, class_codes, open_tiled
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
 from ..layers.keys import Select, Stack
+from ..layers.model import Model
 from ..outputs.trajectory import trajectory_layers, trajectory_terms
 from ..outputs.zonal import lazy_sums, weight_grid
 from ..products import Product, Summary, as_written
@@ -259,7 +260,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
         detail = f"{len(products)} products" + (f", {len(windows)} windows" if windows else "")
-        detail += f"; {note}" if (note := compile_note()) else ""
+        detail += f"; {note}" if (note := compile_note(_kernel_uses(model, tree))) else ""
         with progress.stage("compute", detail=detail) as stage:
             if windows is None:  # one pass: maps, statistics and sums together
                 store = da.store(sources, targets, lock=False, compute=False)
@@ -282,6 +283,14 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     }
     trajectory = {"sums": done["trajectory"], "layers": traj} if traj else None
     return Computed(products, specs, done["pixels"], done["region"], done["curve"] or None, counts, trajectory)
+
+
+def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:
+    """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers
+    the model made for it, the trajectory and the zonal sums when the run takes them."""
+    uses = [s.value for s in Stack if s.value in model.resolved]
+    uses += ["trajectory"] if tree["trajectory"] else []
+    return uses + (["zonal sums"] if tree["region"].get("moments") else [])
 
 
 def _close(targets: list, datasets: list) -> None:

@@ -1,21 +1,27 @@
-"""Whether scsmap's compiled (numba) kernels still have to be compiled: the first run after an install does it
-once (about 10 s, longer on a slow machine) and caches the machine code beside the package (or in
-``NUMBA_CACHE_DIR``); the progress display says so instead of sitting still (docs/scaling.md)."""
+"""Whether the compiled (numba) kernels a run uses still have to be compiled: the first run that uses one after
+an install compiles it once (about 10 s for all of them, longer on a slow machine) and caches the machine code
+beside the package (or in ``NUMBA_CACHE_DIR``); the progress display says so instead of sitting still
+(docs/scaling.md)."""
 
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from types import ModuleType
 
-#: the modules that define scsmap's cached numba kernels (``@njit(cache=True)``)
-KERNEL_MODULES = (
-    "scsmap.rules.practices_compiled",
-    "scsmap.rules.ghg_compiled",
-    "scsmap.rules.trajectory",
-    "scsmap.rothc.compiled",
-    "scsmap.outputs.zonal",
-)
+#: what uses each module of scsmap's cached numba kernels (``@njit(cache=True)``): the model's stack layers
+#: (:class:`scsmap.layers.keys.Stack` values), the national trajectory and the zonal sums of the summary
+KERNEL_USES: dict[str, str] = {
+    "practices": "scsmap.rules.practices_compiled",
+    "ghg": "scsmap.rules.ghg_compiled",
+    "gsocseq": "scsmap.rothc.compiled",
+    "trajectory": "scsmap.rules.trajectory",
+    "zonal sums": "scsmap.outputs.zonal",
+}
+
+#: the modules that define scsmap's cached numba kernels
+KERNEL_MODULES = tuple(KERNEL_USES.values())
 
 
 def _index_paths(module: ModuleType) -> dict[str, str]:
@@ -31,26 +37,43 @@ def _index_paths(module: ModuleType) -> dict[str, str]:
     return paths
 
 
-def uncached_kernels() -> list[str]:
-    """The kernels of :data:`KERNEL_MODULES` that numba has not cached yet (they compile at first use).
+def uncached_kernels(uses: Iterable[str] | None = None) -> list[str]:
+    """The kernels numba has not cached yet (they compile at their first use).
+
+    Parameters
+    ----------
+    uses : iterable of str, optional
+        What the run computes with compiled kernels (keys of :data:`KERNEL_USES`); default: everything.
 
     Returns
     -------
     list of str
         Dotted names (module.function), sorted; empty when every kernel is cached, or when this numba
         keeps its cache elsewhere than where this function looks (then nothing is announced, nothing breaks).
+
+    Raises
+    ------
+    KeyError
+        For a use that is not in :data:`KERNEL_USES`.
     """
+    modules = KERNEL_MODULES if uses is None else sorted({KERNEL_USES[u] for u in uses})
     missing = []
-    for name in KERNEL_MODULES:
+    for name in modules:
         for kernel, index in _index_paths(importlib.import_module(name)).items():
             if not os.path.exists(index):
                 missing.append(kernel)
     return sorted(missing)
 
 
-def compile_note() -> str:
-    """A note for the compute stage's progress line when kernels will compile in this run, else ``""``."""
-    n = len(uncached_kernels())
+def compile_note(uses: Iterable[str]) -> str:
+    """A note for the compute stage's progress line when kernels ``uses`` needs will compile in this run, else ``""``.
+
+    Parameters
+    ----------
+    uses : iterable of str
+        What the run computes with compiled kernels (keys of :data:`KERNEL_USES`).
+    """
+    n = len(uncached_kernels(uses))
     if not n:
         return ""
     return f"first run: compiling {n} kernel{'s' if n != 1 else ''}, once (about 10 s)"
