@@ -506,7 +506,7 @@ def report_context(
         {e["id"]: layer_name(e, leg.units) for e in manifest["products"] if (leg := entry_legend(e, manifest))}
     )
     jobs = [(entries[pid], BRIEF_SIZE) for pid in keys] + [(e, ANNEX_SIZE) for e in manifest["products"]]
-    with progress.stage("maps", len(jobs)) as st, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+    with progress.stage("report maps", len(jobs)) as st, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
 
         def card(job: tuple[dict[str, Any], int]) -> dict[str, Any] | None:
             e, size = job

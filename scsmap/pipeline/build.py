@@ -26,6 +26,7 @@ from ..io.manifest import MANIFEST
 from ..outputs.deps import dependency_files
 from ..outputs.report import REPORT, write_report
 from ..outputs.stats import STATS_CSV, write_stats
+from ..progress import QUIET, Progress
 from . import Run, run
 
 
@@ -129,7 +130,7 @@ def build(
     out: str | os.PathLike | None = None,
     *,
     overrides: Any = None,
-    progress: bool = False,
+    progress: bool | Progress = False,
     scheduler: str | None = None,
     force: bool = False,
 ) -> Build:
@@ -143,8 +144,9 @@ def build(
         The output folder (default ``outputs.dir``, else ``out/<config name>``).
     overrides : mapping, optional
         With a config path: values set after loading (:func:`scsmap.config.load_config`).
-    progress : bool
-        Show the run's progress bar.
+    progress : bool or Progress
+        Show the progress of every step (the run's stages, the statistics' windows, the report's maps) on stderr,
+        as :func:`scsmap.pipeline.run` does.
     scheduler : str, optional
         ``threads``, ``processes`` or a dask scheduler address (:func:`scsmap.pipeline.run`).
     force : bool
@@ -165,11 +167,23 @@ def build(
     deps = dependency_files(cfg)
     result = Build(out_dir=dest)
 
+    if isinstance(progress, Progress):  # the caller's display, closed by the caller
+        _build_steps(cfg, dest, deps, result, progress, scheduler, force)
+    else:
+        with Progress() if progress else QUIET as prog:
+            _build_steps(cfg, dest, deps, result, prog, scheduler, force)
+    return result
+
+
+def _build_steps(
+    cfg: Config, dest: Path, deps: list[Path], result: Build, prog: Progress, scheduler: str | None, force: bool
+) -> None:
+    """The three steps of :func:`build`, each when out of date, recorded in ``result``."""
     manifest = dest / MANIFEST
     why = "forced" if force else maps_out_of_date(cfg, dest, deps)
     if why:
         before = _mtime(manifest)
-        result.run = run(cfg, dest, overwrite=True, resume=not force, progress=progress, scheduler=scheduler)
+        result.run = run(cfg, dest, overwrite=True, resume=not force, progress=prog, scheduler=scheduler)
         if _mtime(manifest) == before:  # every product kept (same digest and checksums): checked now, as make
             os.utime(manifest)  # would after its recipe, so that the next build does not check again
             why += "; every product was up to date (checksums)"
@@ -177,11 +191,10 @@ def build(
 
     why = "forced" if force else _stale(dest / STATS_CSV, [manifest, *deps])
     if why:
-        write_stats(cfg, dest)
+        write_stats(cfg, dest, progress=prog)
     result.steps.append(Step("statistics", dest / STATS_CSV, bool(why), why or "up to date"))
 
     why = "forced" if force else _stale(dest / REPORT, [dest / STATS_CSV, manifest, *deps])
     if why:
-        write_report(cfg, dest)
+        write_report(cfg, dest, progress=prog)
     result.steps.append(Step("report", dest / REPORT, bool(why), why or "up to date"))
-    return result

@@ -74,3 +74,17 @@ def test_build_command_prints_each_step(tmp_path):
         assert step in second.output and "up to date" in second.output
     bad = runner.invoke(main, ["build", str(tmp_path / "missing.yaml"), "--out", str(out)])
     assert bad.exit_code == 2 and "not found" in bad.output
+
+
+def test_build_shows_the_progress_of_every_step(tmp_path):
+    """`scsmap build` / `make <region>` shows the statistics' windows and the report's maps as they go, not only the
+    run's stages (on a continent the statistics alone take minutes)."""
+    import io
+
+    from scsmap.progress import Progress
+
+    buf = io.StringIO()
+    scsmap.build(_config(tmp_path), tmp_path / "out", progress=Progress(live=False, stream=buf))
+    lines = buf.getvalue().splitlines()
+    for stage in ("inputs", "compute", "COG", "commit", "statistics", "report maps"):
+        assert any(f"] {stage}: " in line and " done" in line for line in lines), (stage, lines)
