@@ -18,11 +18,12 @@ with weights ``w = coverage x cell area [ha]`` and a product *v* valid on cells 
   ``soc_t0``): the share of the area-weighted 4 per 1000 target met (docs/methods/fourp1000.md §5), never a mean of
   per-pixel ratios.
 
-The products are read window by window (blocks of whole rows of the grid, :data:`WINDOW_PIXELS`
-pixels at most), the weights of each window are computed for all units at once, and the sums of
-the windows are added up (float64): memory is bounded by the window, not by the grid, and the
-region's row equals the run summary, taken with the same primitives during the run. Inside this
-module the table is plain Python: a list of rows, one dict per row with the keys :data:`COLUMNS`.
+The products are read window by window (whole rows of tiles, or on a grid too wide for that one row of
+tiles in pieces of whole tiles: :data:`WINDOW_PIXELS` pixels at most, every tile decoded once), the
+weights of each window are computed for all units at once, and the sums of the windows are added up
+(float64): memory is bounded by the window, not by the grid, and the region's row equals the run
+summary, taken with the same primitives during the run. Inside this module the table is plain Python:
+a list of rows, one dict per row with the keys :data:`COLUMNS`.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ NAME_FIELDS = ("NAME", "name", "NAME_1", "ADM1_EN", "shapeName", "NAME_EN", "ADM
 #: admin units whose best-covered product is valid on less than this share of their area on the grid are
 #: left out: neighbours of the region that only share its border cells (where two boundary files disagree)
 MIN_VALID_SHARE = 0.25
-#: pixels of one window of the product grid (whole rows; a multiple of the files' tile height when a tile row
+#: pixels of one window of the product grid (:func:`window_shape`: whole tiles, whole rows when a row of tiles
 #: fits). A window's weights, values and the engine's temporaries take about 100-150 bytes per pixel and unit
 #: covering it: 100-300 MB at the default for the region and one admin level (measured: 10000 x 10000 grid,
 #: 354 MB peak RSS in all). Smaller windows cost time: a 512-row tile is decoded once per window it meets
@@ -164,6 +165,35 @@ def window_rows(shape: tuple[int, int], block_rows: int, window_pixels: int = WI
     return min(rows, shape[0])
 
 
+def window_shape(
+    shape: tuple[int, int], block_shape: tuple[int, int], window_pixels: int = WINDOW_PIXELS
+) -> tuple[int, int]:
+    """Rows and columns of one window of a grid read window by window, so that no tile is decoded twice.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Rows and columns of the grid.
+    block_shape : (int, int)
+        Rows and columns of the files' tiles (or strips).
+    window_pixels : int
+        Pixels of a window at most (at least one tile, whatever this says).
+
+    Returns
+    -------
+    (int, int)
+        Whole rows (:func:`window_rows`) when a row of tiles fits in ``window_pixels``; else one row of tiles
+        in pieces of as many whole tiles as fit (a 40,000-pixel-wide grid of 512-pixel tiles: 512 x 2,048 for
+        2**20 pixels, where 26 whole rows decoded every tile 20 times).
+    """
+    height, width = shape
+    block_rows, block_cols = block_shape
+    if block_rows * width <= window_pixels or block_cols >= width:
+        return window_rows(shape, block_rows, window_pixels), width
+    cols = max(block_cols, window_pixels // block_rows // block_cols * block_cols)
+    return min(block_rows, height), min(cols, width)
+
+
 class _KeySums:
     """Sums of named quantities per key, the keys (sorted int64) found window by window."""
 
@@ -242,7 +272,7 @@ def zonal_statistics(
         ``parameters.rate_4p1000``: the target is this rate × ``soc_t0`` when the run wrote no
         ``target_4p1000`` product (no share without either).
     rows_per_window : int, optional
-        Rows of the grid read at a time (default :func:`window_rows` of :data:`WINDOW_PIXELS`).
+        Whole rows of the grid read at a time (default: windows of :func:`window_shape`).
     currency : str, optional
         The run's cost-table currency, written in the units of cost maps.
     progress : Progress, optional
@@ -274,25 +304,30 @@ def zonal_statistics(
     moments = {e["id"]: np.zeros((nz, 4)) for e in values}
     class_area = {g: np.zeros((nz, N_CLASSES)) for g in groups}
     class_moments = {g: _KeySums(4) for g in groups}
-    height = grid.shape.yx[0]
-    step = rows_per_window or window_rows(grid.shape.yx, info.block_shape[0])
+    height, width = grid.shape.yx
+    step = (rows_per_window, width) if rows_per_window else window_shape(grid.shape.yx, info.block_shape, WINDOW_PIXELS)
     bounds = shapely.bounds(np.asarray(geoms, dtype=object)).reshape(-1, 4)
-    windows = range(0, height, step)
+    windows = [
+        (slice(y0, min(height, y0 + step[0])), slice(x0, min(width, x0 + step[1])))
+        for y0 in range(0, height, step[0])
+        for x0 in range(0, width, step[1])
+    ]
     # products are read and summed on every core (GDAL and the compiled sums release the GIL); their sums are
     # added in product and window order, so the table does not depend on the number of threads
     with (
         progress.stage("statistics", len(windows), detail=f"{nz} unit(s), {len(entries)} products") as st,
         ThreadPoolExecutor(os.cpu_count() or 1) as pool,
     ):
-        for y0 in windows:
+        for rows, cols in windows:
             st.advance()
-            rows = slice(y0, min(height, y0 + step))
-            w = _window_weights(grid[rows, :], geoms, bounds)
+            w = _window_weights(grid[rows, cols], geoms, bounds)
             if not len(w.cell):
                 continue
 
-            def read(entry: dict[str, Any], rows: slice = rows, cells: np.ndarray = w.cell) -> np.ndarray:
-                return read_window(out_dir / entry["path"], rows).ravel()[cells]
+            def read(
+                entry: dict[str, Any], rows: slice = rows, cols: slice = cols, cells: np.ndarray = w.cell
+            ) -> np.ndarray:
+                return read_window(out_dir / entry["path"], rows, cols).ravel()[cells]
 
             area += zone_area(w.weight, w.zone, nz)
             target = None
@@ -462,7 +497,7 @@ def write_stats(
     out_dir : path-like, optional
         The run's folder (default ``cfg.output_dir``).
     rows_per_window : int, optional
-        Rows of the grid read at a time (default: :data:`WINDOW_PIXELS` pixels).
+        Whole rows of the grid read at a time (default: windows of :func:`window_shape`).
     progress : Progress, optional
         Shows the windows read.
 

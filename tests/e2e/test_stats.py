@@ -19,7 +19,8 @@ from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
 
 from scsmap.io.stats_files import stats_frame
-from scsmap.outputs.stats import COLUMNS, Zones, total_units, zonal_statistics
+from scsmap.outputs import stats
+from scsmap.outputs.stats import COLUMNS, Zones, total_units, window_shape, zonal_statistics
 
 GEOD = pyproj.Geod(ellps="WGS84")
 RES = 0.01
@@ -184,6 +185,40 @@ def test_windows_of_a_few_rows_give_the_one_window_table(synthetic_dir):
                     assert b[c] == pytest.approx(a[c], rel=1e-12, abs=0, nan_ok=True), (rows, c, a)
                 else:
                     assert b[c] == a[c], (rows, c)
+
+
+def test_window_shapes_decode_every_tile_once():
+    """Whole rows of tiles when a row of tiles fits; else one row of tiles in pieces of whole tiles (by hand)."""
+    assert window_shape((40000, 40000), (512, 512), 2**20) == (512, 2048)  # 26 whole rows decoded each tile 20x
+    assert window_shape((3000, 1000), (512, 512), 2**20) == (1024, 1000)  # two rows of tiles, whole rows
+    assert window_shape((100, 40000), (1, 40000), 2**20) == (26, 40000)  # strips: whole rows
+    assert window_shape((40000, 40000), (512, 512), 1000) == (512, 512)  # at least one tile
+    assert window_shape((300, 900), (512, 512), 2**18) == (300, 512)  # the grid's edge
+
+
+def test_windows_of_whole_tiles_give_the_one_window_table(synthetic_dir, tmp_path, monkeypatch):
+    """A grid too wide for a row of tiles per window is read in pieces of whole tiles: the same table as one window."""
+    d, entries, zones, _, _ = synthetic_dir
+    tiled = tmp_path / "tiled"
+    tiled.mkdir()
+    for e in entries:
+        with rasterio.open(d / e["path"]) as src:
+            with rasterio.open(
+                tiled / e["path"], "w", **(src.profile | {"tiled": True, "blockxsize": 16, "blockysize": 16})
+            ) as dst:
+                dst.write(src.read())
+            shape = src.shape
+    one = zonal_statistics(tiled, entries, zones, rows_per_window=shape[0])
+    monkeypatch.setattr(stats, "WINDOW_PIXELS", 16 * 48)
+    assert window_shape(shape, (16, 16), stats.WINDOW_PIXELS) == (16, 48) and shape[1] > 48  # pieces of 3 tiles
+    many = zonal_statistics(tiled, entries, zones)
+    assert len(many) == len(one)
+    for a, b in zip(one, many):
+        for c in COLUMNS:
+            if isinstance(a[c], float):
+                assert b[c] == pytest.approx(a[c], rel=1e-12, abs=0, nan_ok=True), (c, a)
+            else:
+                assert b[c] == a[c], c
 
 
 def test_the_target_falls_back_to_the_configured_rate(synthetic_dir):
