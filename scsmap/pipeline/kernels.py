@@ -1,5 +1,5 @@
 """Whether the compiled (numba) kernels a run uses still have to be compiled: the first run that uses one after
-an install compiles it once (about 10 s for all of them, longer on a slow machine) and caches the machine code
+an install compiles it once (about 1.4 s a kernel, 10 s for all of them on a 2-core laptop) and caches the machine code
 beside the package (or in ``NUMBA_CACHE_DIR``); the progress display says so instead of sitting still
 (docs/scaling.md)."""
 
@@ -19,6 +19,9 @@ KERNEL_USES: dict[str, str] = {
     "trajectory": "scsmap.rules.trajectory",
     "zonal sums": "scsmap.outputs.zonal",
 }
+
+#: compile time of one kernel, about (the demo run: 16.2 s with an empty cache, 6.7 s after, for 7 kernels)
+SECONDS_PER_KERNEL = 1.4
 
 #: the modules that define scsmap's cached numba kernels
 KERNEL_MODULES = tuple(KERNEL_USES.values())
@@ -76,7 +79,9 @@ def compile_note(uses: Iterable[str]) -> str:
     Returns
     -------
     str
-        ``first run: compiling N kernels, once (about 10 s)``, N counting the uncached kernels of ``uses`` only.
+        ``first run: compiling N kernels, once (about S s)``, N counting the uncached kernels of ``uses`` only
+        and S = 1.4 s a kernel (at least 2 s): the demo run took 16.2 s with an empty cache, 6.7 s after, for 7
+        kernels (docs/scaling.md).
 
     Raises
     ------
@@ -86,4 +91,5 @@ def compile_note(uses: Iterable[str]) -> str:
     n = len(uncached_kernels(uses))
     if not n:
         return ""
-    return f"first run: compiling {n} kernel{'s' if n != 1 else ''}, once (about 10 s)"
+    seconds = max(2, round(SECONDS_PER_KERNEL * n))
+    return f"first run: compiling {n} kernel{'s' if n != 1 else ''}, once (about {seconds} s)"
