@@ -175,13 +175,15 @@ def png_data_uri(rgba: np.ndarray) -> str:
 
     Images of at most 256 colours (class maps) keep their colours exactly; ramps are quantized to 256.
     """
+    import pandas as pd
     from PIL import Image
 
     px = np.clip(np.round(rgba * 255), 0, 255).astype("uint8")
-    # one integer per pixel, r g b a from the high byte down (its order is that of the rows (r, g, b, a)):
-    # a 1-D unique is ~20x faster than the row-wise one
+    # one integer per pixel, r g b a from the high byte down (its order is that of the rows (r, g, b, a)); the
+    # colours and each pixel's colour number as numpy.unique(..., return_inverse=True) gives them, by hashing
+    # (pandas.factorize, sorted): 12x faster than numpy's sort on a 1e6-pixel map
     q = px.reshape(-1, 4).astype("uint32")
-    keys, index = np.unique(q[:, 0] << 24 | q[:, 1] << 16 | q[:, 2] << 8 | q[:, 3], return_inverse=True)
+    index, keys = pd.factorize(q[:, 0] << 24 | q[:, 1] << 16 | q[:, 2] << 8 | q[:, 3], sort=True)
     colours = np.stack([keys >> 24, keys >> 16 & 255, keys >> 8 & 255, keys & 255], axis=1).astype("uint8")
     if len(colours) <= 256:
         img = Image.fromarray(index.reshape(px.shape[:2]).astype("uint8"), "P")
