@@ -26,6 +26,7 @@ window (and GDAL's block cache), not by the grid: :data:`MAX_PIXELS` only guards
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -45,7 +46,7 @@ from ..io.folder import STAC_DIR, check_folder, commit_files, locked, new_stagin
 from ..io.gdal_env import gdal_env, gdal_options
 from ..io.manifest import MANIFEST, load_manifest, write_json
 from ..io.raster_info import raster_info
-from ..io.read import read_window, warp_window
+from ..io.read import read_window, warp_window, window_warper
 from ..io.write import RasterSpec, finish_stats, open_tiled, set_statistics, sha256, to_cog, write_window
 from ..products import PRODUCTS
 from ..products.styles import Legend, legend_for, numbered_classes, write_qml
@@ -199,19 +200,25 @@ def _provenance(
 
 
 def _product(owners: list[tuple[int, Path]], provenance: Path, grid: _Grid, rows: int, spec: RasterSpec) -> _PixelStats:
-    """Pass 2, one product: each pixel from its provenance region, window by window into ``spec.path``."""
+    """Pass 2, one product: each pixel from its provenance region, window by window into ``spec.path``.
+
+    Each region's file stays open over the pass (:func:`scsmap.io.read.window_warper`): a window thinner than the
+    files' tiles then decodes no tile that the window before it decoded.
+    """
     stats = _PixelStats()
     ds = open_tiled(spec, grid.geobox, TILE)
     try:
-        for y0, transform, shape in _windows(grid, rows):
-            prov = read_window(provenance, slice(y0, y0 + shape[0]))
-            out = np.full(shape, np.nan)
-            for i, path in owners:
-                take = prov == i
-                if take.any():
-                    out[take] = warp_window(path, grid.crs, transform, shape)[take]
-            stats.add(out)
-            write_window(ds, np.where(np.isfinite(out), out, spec.nodata).astype(spec.dtype), y0)
+        with contextlib.ExitStack() as files:
+            warps = [(i, files.enter_context(window_warper(path))) for i, path in owners]
+            for y0, transform, shape in _windows(grid, rows):
+                prov = read_window(provenance, slice(y0, y0 + shape[0]))
+                out = np.full(shape, np.nan)
+                for i, warp in warps:
+                    take = prov == i
+                    if take.any():
+                        out[take] = warp(grid.crs, transform, shape)[take]
+                stats.add(out)
+                write_window(ds, np.where(np.isfinite(out), out, spec.nodata).astype(spec.dtype), y0)
     finally:
         ds.close()
     return stats
