@@ -202,8 +202,8 @@ def _provenance(
 def _product(owners: list[tuple[int, Path]], provenance: Path, grid: _Grid, rows: int, spec: RasterSpec) -> _PixelStats:
     """Pass 2, one product: each pixel from its provenance region, window by window into ``spec.path``.
 
-    Each region's file stays open over the pass (:func:`scsmap.io.read.window_warper`): a window thinner than the
-    files' tiles then decodes no tile that the window before it decoded.
+    Each region's file stays open over the pass (:func:`scsmap.io.read.window_warper`): windows thinner than the
+    files' tiles then decode each tile once while GDAL's block cache holds it, not once per window.
     """
     stats = _PixelStats()
     ds = open_tiled(spec, grid.geobox, TILE)
