@@ -77,7 +77,8 @@ def report(config, out_dir, pdf, quiet, verbose):
     help="Pixel size in the first region's CRS units (default: the first region's).",
 )
 @verbose_option
-def mosaic(out_dirs, dest, overwrite, resolution, verbose):
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def mosaic(out_dirs, dest, overwrite, resolution, verbose, quiet):
     """Merge several regions' run folders OUT_DIRS into one map per product.
 
     Overlaps: each pixel comes from the first folder, in the order given, that has data
@@ -85,10 +86,13 @@ def mosaic(out_dirs, dest, overwrite, resolution, verbose):
     (1 = first folder) each pixel came from; manifest.json lists them.
     """
     from ..outputs.mosaic import mosaic as make_mosaic
+    from ..progress import Progress
 
     setup_logging(verbose, False)
-    with native_stderr_captured(verbose < 2):
-        res = guarded(verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution)
+    with native_stderr_captured(verbose < 2), Progress(enabled=not quiet) as progress:
+        res = guarded(
+            verbose, make_mosaic, list(out_dirs), dest, overwrite=overwrite, resolution=resolution, progress=progress
+        )
     m = res.manifest
     click.echo(
         f"{res.out_dir}: {len(m['products']) - 1} product(s) + provenance.tif, grid "

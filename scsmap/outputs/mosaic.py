@@ -50,6 +50,7 @@ from ..io.read import read_window, warp_window, window_warper
 from ..io.write import RasterSpec, finish_stats, open_tiled, set_statistics, sha256, to_cog, write_window
 from ..products import PRODUCTS
 from ..products.styles import Legend, legend_for, numbered_classes, write_qml
+from ..progress import QUIET, Progress, Stage
 from .stac import write_stac
 from .stats import window_rows
 
@@ -173,7 +174,13 @@ def _spec(path: Path, entry: dict[str, Any], tags: dict[str, str], legend: Legen
 
 
 def _provenance(
-    sources: list[dict[str, Any]], grid: _Grid, rows: int, spec: RasterSpec, legend: Legend, final: Path
+    sources: list[dict[str, Any]],
+    grid: _Grid,
+    rows: int,
+    spec: RasterSpec,
+    legend: Legend,
+    final: Path,
+    progress: Progress = QUIET,
 ) -> tuple[dict[str, float], list[int]]:
     """Pass 1: the provenance of each pixel (first region with any product valid) into ``final``.
 
@@ -182,24 +189,29 @@ def _provenance(
     pixels = [0] * (len(sources) + 1)
     stats = _PixelStats()
     ds = open_tiled(spec, grid.geobox, TILE)
+    windows = list(_windows(grid, rows))
     try:
-        for y0, transform, shape in _windows(grid, rows):
-            prov = np.zeros(shape, dtype="uint8")
-            for i, s in enumerate(sources, start=1):
-                covered = np.zeros(shape, dtype=bool)
-                for e in s["manifest"]["products"]:
-                    covered |= np.isfinite(warp_window(s["dir"] / e["path"], grid.crs, transform, shape))
-                prov[(prov == 0) & covered] = i
-            counts = np.bincount(prov.ravel(), minlength=len(sources) + 1)
-            pixels = [a + int(b) for a, b in zip(pixels, counts)]
-            stats.add(np.where(prov > 0, prov, np.nan))
-            write_window(ds, np.where(prov > 0, prov, spec.nodata).astype(spec.dtype), y0)
+        with progress.stage("provenance", len(windows), detail=f"{len(sources)} regions") as st:
+            for y0, transform, shape in windows:
+                prov = np.zeros(shape, dtype="uint8")
+                for i, s in enumerate(sources, start=1):
+                    covered = np.zeros(shape, dtype=bool)
+                    for e in s["manifest"]["products"]:
+                        covered |= np.isfinite(warp_window(s["dir"] / e["path"], grid.crs, transform, shape))
+                    prov[(prov == 0) & covered] = i
+                counts = np.bincount(prov.ravel(), minlength=len(sources) + 1)
+                pixels = [a + int(b) for a, b in zip(pixels, counts)]
+                stats.add(np.where(prov > 0, prov, np.nan))
+                write_window(ds, np.where(prov > 0, prov, spec.nodata).astype(spec.dtype), y0)
+                st.advance()
     finally:
         ds.close()
     return _finish(spec, stats, final, legend), pixels
 
 
-def _product(owners: list[tuple[int, Path]], provenance: Path, grid: _Grid, rows: int, spec: RasterSpec) -> _PixelStats:
+def _product(
+    owners: list[tuple[int, Path]], provenance: Path, grid: _Grid, rows: int, spec: RasterSpec, stage: Stage
+) -> _PixelStats:
     """Pass 2, one product: each pixel from its provenance region, window by window into ``spec.path``.
 
     Each region's file stays open over the pass (:func:`scsmap.io.read.window_warper`): windows thinner than the
@@ -219,6 +231,7 @@ def _product(owners: list[tuple[int, Path]], provenance: Path, grid: _Grid, rows
                         out[take] = warp(grid.crs, transform, shape)[take]
                 stats.add(out)
                 write_window(ds, np.where(np.isfinite(out), out, spec.nodata).astype(spec.dtype), y0)
+                stage.advance()
     finally:
         ds.close()
     return stats
@@ -230,6 +243,7 @@ def mosaic(
     overwrite: bool = False,
     resolution: float | None = None,
     rows_per_window: int | None = None,
+    progress: Progress = QUIET,
 ) -> MosaicResult:
     """Merge the outputs of several runs into one map per product plus a provenance layer.
 
@@ -248,6 +262,8 @@ def mosaic(
     rows_per_window : int, optional
         Rows of the mosaic grid made at a time (default: :data:`WINDOW_PIXELS` pixels, whole tiles).
         The files are the same whatever the window.
+    progress : Progress, optional
+        Shows the windows made: the provenance pass, then every product's.
 
     Returns
     -------
@@ -302,7 +318,7 @@ def mosaic(
         staging = new_staging(dest)
         try:
             with gdal_env(gdal_options(ComputeConfig())):  # a run's bounded GDAL block cache
-                manifest = _make(sources, products, grid, rows, staging)
+                manifest = _make(sources, products, grid, rows, staging, progress)
             manifest["files"] = install
             write_json(staging / MANIFEST, manifest)
             write_stac(staging, manifest)
@@ -313,7 +329,12 @@ def mosaic(
 
 
 def _make(
-    sources: list[dict[str, Any]], products: dict[str, dict[str, Any]], grid: _Grid, rows: int, staging: Path
+    sources: list[dict[str, Any]],
+    products: dict[str, dict[str, Any]],
+    grid: _Grid,
+    rows: int,
+    staging: Path,
+    progress: Progress = QUIET,
 ) -> dict[str, Any]:
     """Write every file of the mosaic into ``staging``; return its manifest."""
     region_names = [f"{s['manifest']['region']['name']} [{s['dir'].resolve().name}]" for s in sources]
@@ -331,34 +352,36 @@ def _make(
     prov_entry = {"id": PROVENANCE, "long_name": legend.title, "units": "class", "dtype": "uint8", "nodata": 255}
     prov_path = staging / f"{PROVENANCE}.tif"
     spec = _spec(staging / f"{PROVENANCE}.tmp.tif", prov_entry, {**tags, "PRODUCT_ID": PROVENANCE}, legend)
-    prov_stats, pixels = _provenance(sources, grid, rows, spec, legend, prov_path)
+    prov_stats, pixels = _provenance(sources, grid, rows, spec, legend, prov_path, progress)
 
     # pass 2: each product from the provenance region of each pixel
     entries = []
-    for pid, e in products.items():
-        p = PRODUCTS.get(pid)
-        legend_p = (
-            legend_for(p)
-            if p is not None
-            else Legend("ramp", e["long_name"], e["units"], stops=((0.0, "#f7fbff"), (1.0, "#08306b")))
-        )
-        owners = [
-            (i, s["dir"] / own["path"])
-            for i, s in enumerate(sources, start=1)
-            if (own := next((x for x in s["manifest"]["products"] if x["id"] == pid), None)) is not None
-        ]
-        path = staging / f"{pid}.tif"
-        spec = _spec(staging / f"{pid}.tmp.tif", e, {**tags, "PRODUCT_ID": pid, "UNITS": e["units"]}, legend_p)
-        stats = _finish(spec, _product(owners, prov_path, grid, rows, spec), path, legend_p)
-        entries.append(
-            {
-                **{k: e[k] for k in ("id", "long_name", "units", "dtype", "nodata")},
-                "path": path.name,
-                "sha256": sha256(path),
-                "statistics": stats,
-                "valid_range": e.get("valid_range"),
-            }
-        )
+    n_windows = len(range(0, grid.shape[0], rows))
+    with progress.stage("products", len(products) * n_windows, detail=f"{len(products)} products") as stage:
+        for pid, e in products.items():
+            p = PRODUCTS.get(pid)
+            legend_p = (
+                legend_for(p)
+                if p is not None
+                else Legend("ramp", e["long_name"], e["units"], stops=((0.0, "#f7fbff"), (1.0, "#08306b")))
+            )
+            owners = [
+                (i, s["dir"] / own["path"])
+                for i, s in enumerate(sources, start=1)
+                if (own := next((x for x in s["manifest"]["products"] if x["id"] == pid), None)) is not None
+            ]
+            path = staging / f"{pid}.tif"
+            spec = _spec(staging / f"{pid}.tmp.tif", e, {**tags, "PRODUCT_ID": pid, "UNITS": e["units"]}, legend_p)
+            stats = _finish(spec, _product(owners, prov_path, grid, rows, spec, stage), path, legend_p)
+            entries.append(
+                {
+                    **{k: e[k] for k in ("id", "long_name", "units", "dtype", "nodata")},
+                    "path": path.name,
+                    "sha256": sha256(path),
+                    "statistics": stats,
+                    "valid_range": e.get("valid_range"),
+                }
+            )
     entries.append(
         {
             **prov_entry,

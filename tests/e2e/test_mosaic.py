@@ -71,10 +71,19 @@ def test_two_overlapping_halves_give_back_the_whole_country(halves, demo_outputs
 def test_the_window_does_not_change_a_pixel(halves):
     """7-row windows (cutting tiles, grid rows not a multiple of 7) write the same files as the default window."""
     west, east, d = halves
+    import io
+    import math
+
+    from scsmap.progress import Progress
+
     big = mosaic([west, east], d / "big-window")
-    tiny = mosaic([west, east], d / "tiny-window", rows_per_window=7)
+    shown = io.StringIO()
+    tiny = mosaic([west, east], d / "tiny-window", rows_per_window=7, progress=Progress(live=False, stream=shown))
     assert [e["path"] for e in tiny.manifest["products"]] == [e["path"] for e in big.manifest["products"]]
     assert tiny.manifest["grid"]["shape"][0] % 7
+    windows, products = math.ceil(tiny.manifest["grid"]["shape"][0] / 7), len(tiny.manifest["products"]) - 1
+    assert f"provenance: {windows} done" in shown.getvalue()  # the progress of both passes, window by window
+    assert f"products: {windows * products} done" in shown.getvalue()
     for a, b in zip(big.manifest["products"], tiny.manifest["products"]):
         assert np.array_equal(
             read_band(d / "big-window" / a["path"]), read_band(d / "tiny-window" / b["path"]), equal_nan=True
