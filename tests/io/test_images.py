@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from scsmap.outputs.report import png_data_uri
+from scsmap.io.images import png_data_uri
 
 
 def _decoded(uri: str) -> np.ndarray:
