@@ -730,10 +730,20 @@ def window_warper(path: str | Path) -> Iterator[Callable[[str, Any, tuple[int, i
     block cache holds it, where :func:`warp_window` opens the file, and decodes its tiles, for every window (a
     40,000-column product in 104-row windows: 1.5x faster).
 
+    Parameters
+    ----------
+    path : path-like
+        The raster (band 1 is warped, nearest-neighbour, its nodata as NaN).
+
     Yields
     ------
     callable
         ``warp(crs, transform, shape) -> numpy.ndarray`` (float64, NaN where the file has nodata or does not reach).
+
+    Raises
+    ------
+    rasterio.errors.RasterioIOError
+        The file cannot be opened (missing, not a raster GDAL reads).
     """
     from rasterio.warp import reproject
 

@@ -356,7 +356,7 @@ def _make(
 
     # pass 2: each product from the provenance region of each pixel
     entries = []
-    n_windows = len(range(0, grid.shape[0], rows))
+    n_windows = sum(1 for _ in _windows(grid, rows))
     with progress.stage("products", len(products) * n_windows, detail=f"{len(products)} products") as stage:
         for pid, e in products.items():
             p = PRODUCTS.get(pid)
