@@ -1,10 +1,11 @@
 """Assemble the aligned input Dataset of a run: every layer warped into the region grid.
 
 Layers are read lazily (:mod:`scsmap.io.read`), checked over the region, warped with
-odc-geo into the one region ``GeoBox`` (average when coarsening and bilinear when
-refining continuous layers, mode / nearest for classes, unless the config says
-otherwise) and masked to the boundary. An alignment report records, per layer, the
-source CRS, resolution, nodata, the resampling used and the valid-pixel counts.
+GDAL, chunk by chunk as odc-geo does it (:mod:`scsmap.inputs.warp`), into the one region
+``GeoBox`` (average when coarsening and bilinear when refining continuous layers, mode /
+nearest for classes, unless the config says otherwise) and masked to the boundary. An
+alignment report records, per layer, the source CRS, resolution, nodata, the resampling used
+and the valid-pixel counts.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..grid import (
 )
 from ..io.read import SourceInfo, covering_window, open_layer, preflight
 from ..io.vector import load_boundary
+from .warp import reproject
 
 
 @dataclass
@@ -111,10 +113,7 @@ class AlignedInputs:
         xarray.DataArray
             (y, x) on the region grid, NaN outside the boundary.
         """
-        out = data.odc.reproject(
-            self.geobox, resampling=self.resampling[name], dst_nodata=np.nan, chunks=self.chunks, always_yx=True
-        )
-        return out.where(self.mask)
+        return reproject(data, self.geobox, self.resampling[name], self.chunks).where(self.mask)
 
     def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
         """The alignment report as a JSON-ready dict (the manifest's ``alignment_report``).
@@ -247,8 +246,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         spec = cfg.inputs[name]
         kind = spec.kind or LAYERS[name].kind
         method = choose_resampling(name, spec.resampling, kind, _source_pixel_size(info, geobox), dst_size)
-        warped = data.odc.reproject(geobox, resampling=method, dst_nodata=np.nan, chunks=chunks, always_yx=True)
-        warped = warped.where(mask)
+        warped = reproject(data, geobox, method, chunks).where(mask)
         multi = LAYERS[name].months or LAYERS[name].yearly
         if multi:
             dim = "warmup_year" if LAYERS[name].yearly else "series_month" if LAYERS[name].series else "month"

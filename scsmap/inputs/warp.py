@@ -1,0 +1,136 @@
+"""Warp a lazily read layer onto the region grid, chunk by chunk, with GDAL.
+
+The chunked warp of odc-geo's ``DataArray.odc.reproject`` (its tiling of both grids, the source
+blocks each destination chunk needs, GDAL with ``XSCALE=YSCALE=1``), with one difference: a chunk
+whose source window holds no nodata (NaN) and reaches :data:`MARGIN` source pixels past it on every
+side is warped without nodata values. GDAL then uses its unmasked kernels (for bilinear
+``GWKBilinearNoMasksOrDstDensityOnlyFloat``), about 2x faster (11 -> 5 ms for a 512 x 512 chunk):
+with a destination nodata value GDAL always takes its masked path, because the destination starts
+as nodata and ``GDALWarpOperation::WarpRegionInternal`` (GDAL, ``alg/gdalwarpoperation.cpp``) keeps
+the destination validity mask unless every destination pixel is valid.
+
+Both paths give the same pixels away from the window's edge; near it the unmasked kernels differ
+(they give values to destination pixels up to 2.5 source pixels outside the source, where the
+masked ones leave nodata), hence the margin. Every other chunk keeps the masked warp, so the result
+is odc-geo's, bit for bit (``tests/inputs/test_warp.py``; the MKD and synthetic products are
+identical too).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+from uuid import uuid4
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+from dask.highlevelgraph import HighLevelGraph
+from odc.geo.geobox import GeoBox, GeoboxTiles
+
+from ..io.gdal_warp import warp_plane
+
+#: source pixels between a destination chunk and the edge of its source window for GDAL's unmasked kernels:
+#: the widest kernel, lanczos, reaches 3 source pixels from a destination pixel's centre (XSCALE=YSCALE=1)
+MARGIN = 3
+
+
+def reproject(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int]) -> xr.DataArray:
+    """Warp ``data`` onto ``geobox``, lazily, chunk by chunk.
+
+    Parameters
+    ----------
+    data : xarray.DataArray
+        Floating point, (band, y, x) or (y, x), dask-backed, with an odc-geo geobox
+        (``data.odc.geobox``); NaN is nodata.
+    geobox : GeoBox
+        The destination grid.
+    resampling : str
+        A GDAL resampling name (``"bilinear"``, ``"nearest"``, ``"average"``, ``"mode"``, ...).
+    chunks : (int, int)
+        Destination chunk shape (y, x).
+
+    Returns
+    -------
+    xarray.DataArray
+        The dtype and dimensions of ``data``, y and x on ``geobox`` (coordinates and attributes as
+        ``data.odc.reproject(geobox, resampling=resampling, dst_nodata=nan, chunks=chunks)``
+        gives them); NaN where no valid source pixel contributes.
+    """
+    template = data.odc.reproject(geobox, resampling=resampling, dst_nodata=np.nan, chunks=chunks, always_yx=True)
+    return template.copy(data=_warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks))
+
+
+def _warp_dask(src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str, chunks: tuple[int, int]) -> da.Array:
+    """The chunked warp of a dask array whose last two axes are y, x on ``src_box``."""
+    lead = src.ndim - 2
+    src_tiles = GeoboxTiles(src_box, src.chunks[lead:])
+    dst_tiles = GeoboxTiles(dst_box, chunks)
+    dst_to_src = dst_tiles.grid_intersect(src_tiles)
+    name = f"warp-{uuid4().hex}"
+    keys = src.__dask_keys__()
+    graph: dict[Any, Any] = {}
+    for lead_idx in itertools.product(*(range(len(c)) for c in src.chunks[:lead])):
+        lead_shape = tuple(src.chunks[i][j] for i, j in enumerate(lead_idx))
+        group = keys
+        for i in lead_idx:
+            group = group[i]
+        for iy, ix in itertools.product(*(range(n) for n in dst_tiles.shape)):
+            sources = dst_to_src.get((iy, ix), [])
+            shape = (*lead_shape, *dst_tiles.chunk_shape((iy, ix)))
+            if not sources:
+                graph[(name, *lead_idx, iy, ix)] = (np.full, shape, np.nan, src.dtype)
+                continue
+            src_sub, src_idx = src_tiles.clip(sources)
+            graph[(name, *lead_idx, iy, ix)] = (
+                _warp_block,
+                src_sub,
+                src_idx,
+                dst_tiles[iy, ix],
+                shape,
+                resampling,
+                *[group[sy][sx] for sy, sx in sources],
+            )
+    out_chunks = (*src.chunks[:lead], *dst_tiles.chunks)
+    hlg = HighLevelGraph.from_collections(name, graph, dependencies=[src])
+    return da.Array(hlg, name, chunks=out_chunks, dtype=src.dtype)
+
+
+def _warp_block(
+    src_tiles: GeoboxTiles,
+    src_idx: list[tuple[int, int]],
+    dst_box: GeoBox,
+    shape: tuple[int, ...],
+    resampling: str,
+    *blocks: np.ndarray,
+) -> np.ndarray:
+    """One destination chunk: paste the source blocks (NaN where none), warp plane by plane."""
+    lead = len(shape) - 2
+    src = np.full((*shape[:lead], *src_tiles.base.shape.yx), np.nan, dtype=blocks[0].dtype)
+    for (ty, tx), block in zip(src_idx, blocks, strict=True):
+        ys, xs = src_tiles.roi[ty, tx]
+        src[..., ys, xs] = block
+    dst = np.full(shape, np.nan, dtype=src.dtype)
+    inside = _well_inside(dst_box, src_tiles.base)
+    for plane in np.ndindex(*shape[:lead]):
+        masked = not inside or bool(np.isnan(src[plane]).any())
+        warp_plane(src[plane], dst[plane], src_tiles.base, dst_box, resampling, masked=masked)
+    return dst
+
+
+def _well_inside(dst_box: GeoBox, src_box: GeoBox) -> bool:
+    """True when ``dst_box`` lies inside ``src_box`` with :data:`MARGIN` source pixels to spare on every side.
+
+    GDAL's unmasked kernels differ from its masked ones at the edge of the source array (they give a
+    value to a destination pixel whose centre lies just outside it, where the masked kernels leave
+    nodata), so the unmasked path is taken only where every destination pixel's kernel stays inside.
+    """
+    extent = dst_box.extent if dst_box.crs == src_box.crs else dst_box.footprint(src_box.crs)  # densified
+    b = extent.boundingbox
+    inverse = ~src_box.affine
+    cols, rows = zip(
+        *(inverse * corner for corner in ((b.left, b.top), (b.left, b.bottom), (b.right, b.top), (b.right, b.bottom))),
+        strict=True,
+    )
+    height, width = src_box.shape.yx
+    return min(cols) >= MARGIN and min(rows) >= MARGIN and max(cols) <= width - MARGIN and max(rows) <= height - MARGIN

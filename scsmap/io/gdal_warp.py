@@ -1,0 +1,49 @@
+"""One GDAL warp of an in-memory plane (the call behind :mod:`scsmap.inputs.warp`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from odc.geo.geobox import GeoBox
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.warp import reproject
+
+
+def warp_plane(
+    src: np.ndarray, dst: np.ndarray, src_box: GeoBox, dst_box: GeoBox, resampling: str, masked: bool
+) -> None:
+    """Warp ``src`` into ``dst`` in place, as odc-geo's ``rio_reproject`` does.
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        Floating point (y, x) on ``src_box``.
+    dst : numpy.ndarray
+        (y, x) on ``dst_box``, the dtype of ``src``, filled with NaN; only pixels a source pixel reaches are written.
+    src_box, dst_box : GeoBox
+    resampling : str
+        A GDAL resampling name (``"bilinear"``, ``"nearest"``, ``"average"``, ``"mode"``, ...).
+    masked : bool
+        ``src`` holds NaN: warp with NaN as source and destination nodata (GDAL's masked kernels, which
+        skip nodata). False: no nodata at all, so GDAL may use its unmasked kernels (``src`` must hold
+        no NaN then).
+
+    Notes
+    -----
+    ``XSCALE=YSCALE=1`` as odc-geo sets them: GDAL's kernels keep a radius of one source pixel instead
+    of widening with the scale change (https://github.com/OSGeo/gdal/issues/7750).
+    """
+    nodata = np.nan if masked else None
+    reproject(
+        src,
+        dst,
+        src_transform=src_box.transform,
+        src_crs=CRS.from_user_input(str(src_box.crs)),
+        dst_transform=dst_box.transform,
+        dst_crs=CRS.from_user_input(str(dst_box.crs)),
+        resampling=Resampling[resampling],
+        src_nodata=nodata,
+        dst_nodata=nodata,
+        XSCALE=1,
+        YSCALE=1,
+    )

@@ -1,0 +1,94 @@
+"""The chunked warp of the inputs (scsmap.inputs.warp) against odc-geo's own chunked warp.
+
+Oracle: ``DataArray.odc.reproject`` (odc-geo over GDAL), which scsmap used before; the warp must give
+the same pixels, bit for bit, whichever GDAL kernel (masked or unmasked) each chunk takes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from odc.geo.geobox import GeoBox
+from odc.geo.xr import wrap_xr
+
+import scsmap.inputs.warp as warp_module
+from scsmap.inputs.warp import reproject
+
+SRC = GeoBox.from_bbox((10.0, 40.0, 10.6, 40.45), "EPSG:4326", resolution=0.01)  # 60 x 45 px
+
+
+def _source(holes: bool, bands: int = 2, chunk: int = 7):
+    y, x = np.mgrid[0 : SRC.shape.y, 0 : SRC.shape.x]
+    data = np.stack([(b + 1) * np.sin(x / 5.0) * np.cos(y / 4.0) + 0.01 * x * y for b in range(bands)]).astype(
+        "float32"
+    )
+    if holes:
+        data[:, 10:13, 20:24] = np.nan  # a hole inside
+        data[1, 30, 5] = np.nan  # one band only
+    arr = wrap_xr(data, SRC, always_yx=True, nodata=np.nan, axis=1)
+    return arr.chunk({arr.dims[0]: 1, "y": chunk, "x": chunk})
+
+
+GRIDS = {
+    "refine inside": GeoBox.from_bbox((10.07, 40.06, 10.43, 40.38), "EPSG:4326", resolution=0.0025),
+    "refine past the edge": GeoBox.from_bbox((9.98, 39.99, 10.2, 40.2), "EPSG:4326", resolution=0.003),
+    "coarsen": GeoBox.from_bbox((10.05, 40.05, 10.55, 40.4), "EPSG:4326", resolution=0.035),
+    "other CRS": GeoBox.from_bbox((1118000, 4876000, 1170000, 4918000), "EPSG:3857", resolution=500),
+}
+
+
+@pytest.mark.parametrize("grid", sorted(GRIDS))
+@pytest.mark.parametrize("resampling", ["bilinear", "nearest", "cubic", "average", "mode"])
+@pytest.mark.parametrize("holes", [False, True], ids=["no holes", "holes"])
+def test_same_pixels_as_odc_geo(grid, resampling, holes):
+    src = _source(holes)
+    dst = GRIDS[grid]
+    expected = src.odc.reproject(dst, resampling=resampling, dst_nodata=np.nan, chunks=(32, 32), always_yx=True)
+    got = reproject(src, dst, resampling, (32, 32))
+    assert got.dims == expected.dims and got.shape == expected.shape and got.dtype == expected.dtype
+    assert got.data.chunks == expected.data.chunks
+    for c in ("y", "x"):
+        np.testing.assert_array_equal(got[c].values, expected[c].values)
+    assert got.odc.geobox == expected.odc.geobox
+    e, g = expected.values, got.values
+    assert np.isfinite(e).any()
+    np.testing.assert_array_equal(g, e)  # NaN where NaN, the same bits elsewhere
+
+
+def _masked_calls(monkeypatch, src, dst):
+    """(destination chunk, masked) of every GDAL call of a warp."""
+    calls = []
+    real = warp_module.warp_plane
+
+    def spy(src_plane, dst_plane, src_box, dst_box, resampling, masked):
+        calls.append((dst_box, masked))
+        real(src_plane, dst_plane, src_box, dst_box, resampling, masked=masked)
+
+    monkeypatch.setattr(warp_module, "warp_plane", spy)
+    reproject(src, dst, "bilinear", (16, 16)).compute(scheduler="sync")
+    return calls
+
+
+def test_unmasked_kernel_only_well_inside_a_window_without_nodata(monkeypatch):
+    """Chunks 3 source pixels or more inside a source window without NaN take GDAL's unmasked kernels,
+    chunks nearer the source's edge keep the masked ones, and so does every chunk whose window holds a
+    NaN. The source is one dask block here, so every chunk's source window is the whole source."""
+    src = _source(holes=False, chunk=64)
+    assert src.data.numblocks[1:] == (1, 1)
+    calls = _masked_calls(monkeypatch, src, GRIDS["refine past the edge"])
+    inside = [masked for box, masked in calls if warp_module._well_inside(box, SRC)]
+    edge = [masked for box, masked in calls if not warp_module._well_inside(box, SRC)]
+    assert inside and not any(inside)
+    assert edge and all(edge)
+    calls = _masked_calls(monkeypatch, _source(holes=True, chunk=64), GRIDS["refine past the edge"])
+    assert calls and all(masked for _, masked in calls)
+
+
+def test_well_inside_counts_source_pixels():
+    assert warp_module.MARGIN == 3
+    box = GeoBox.from_bbox((10.031, 40.031, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 3.1 source px from the corner
+    assert warp_module._well_inside(box, SRC)
+    box = GeoBox.from_bbox((10.025, 40.031, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 2.5 px from the west edge
+    assert not warp_module._well_inside(box, SRC)
+    box = GeoBox.from_bbox((10.031, 40.031, 10.3, 40.425), "EPSG:4326", resolution=0.001)  # 2.5 px from the north edge
+    assert not warp_module._well_inside(box, SRC)
