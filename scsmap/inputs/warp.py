@@ -2,12 +2,13 @@
 
 The chunked warp of odc-geo's ``DataArray.odc.reproject`` (its tiling of both grids, the source
 blocks each destination chunk needs, GDAL with ``XSCALE=YSCALE=1``), with one difference: a chunk
-whose source window holds no nodata (NaN) and reaches :data:`MARGIN` source pixels past it on every
-side is warped without nodata values. GDAL then uses its unmasked kernels (for bilinear
-``GWKBilinearNoMasksOrDstDensityOnlyFloat``), about 2x faster (11 -> 5 ms for a 512 x 512 chunk):
-with a destination nodata value GDAL always takes its masked path, because the destination starts
-as nodata and ``GDALWarpOperation::WarpRegionInternal`` (GDAL, ``alg/gdalwarpoperation.cpp``) keeps
-the destination validity mask unless every destination pixel is valid.
+whose source window holds no nodata (NaN) and reaches past it on every side by the radius of the
+resampling kernel (:data:`KERNEL_RADIUS`) is warped without nodata values. GDAL then uses its
+unmasked kernels (for bilinear ``GWKBilinearNoMasksOrDstDensityOnlyFloat``), about 2x faster
+(11 -> 5 ms for a 512 x 512 chunk). With a destination nodata value GDAL always takes its masked
+path: the destination starts as nodata, and ``GDALWarpOperation::WarpRegionInternal`` (GDAL,
+``alg/gdalwarpoperation.cpp``) keeps the destination validity mask unless every destination
+pixel is valid.
 
 Both paths give the same pixels away from the window's edge; near it the unmasked kernels differ
 (they give values to destination pixels up to 2.5 source pixels outside the source, where the
@@ -30,9 +31,12 @@ from odc.geo.geobox import GeoBox, GeoboxTiles
 
 from ..io.gdal_warp import warp_plane
 
-#: source pixels between a destination chunk and the edge of its source window for GDAL's unmasked kernels:
-#: the widest kernel, lanczos, reaches 3 source pixels from a destination pixel's centre (XSCALE=YSCALE=1)
-MARGIN = 3
+#: source pixels a resampling kernel reaches from a destination pixel (XSCALE=YSCALE=1): every resampling
+#: scsmap allows 1 (bilinear's 2 x 2; nearest and the area methods read the pixels under the destination
+#: pixel), cubic 2 (its 4 x 4 support; the tests find no difference at 1, kept for safety). A chunk takes the
+#: unmasked kernels only when its source window reaches this far past it on every side (the tests fail at
+#: less than 1: the kernels then differ at the window's edge).
+KERNEL_RADIUS = {"cubic": 2}
 
 
 def reproject(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int]) -> xr.DataArray:
@@ -111,15 +115,15 @@ def _warp_block(
         ys, xs = src_tiles.roi[ty, tx]
         src[..., ys, xs] = block
     dst = np.full(shape, np.nan, dtype=src.dtype)
-    inside = _well_inside(dst_box, src_tiles.base)
+    inside = _well_inside(dst_box, src_tiles.base, KERNEL_RADIUS.get(resampling, 1))
     for plane in np.ndindex(*shape[:lead]):
         masked = not inside or bool(np.isnan(src[plane]).any())
         warp_plane(src[plane], dst[plane], src_tiles.base, dst_box, resampling, masked=masked)
     return dst
 
 
-def _well_inside(dst_box: GeoBox, src_box: GeoBox) -> bool:
-    """True when ``dst_box`` lies inside ``src_box`` with :data:`MARGIN` source pixels to spare on every side.
+def _well_inside(dst_box: GeoBox, src_box: GeoBox, margin: float) -> bool:
+    """True when ``dst_box`` lies inside ``src_box`` with ``margin`` source pixels to spare on every side.
 
     GDAL's unmasked kernels differ from its masked ones at the edge of the source array (they give a
     value to a destination pixel whose centre lies just outside it, where the masked kernels leave
@@ -133,4 +137,4 @@ def _well_inside(dst_box: GeoBox, src_box: GeoBox) -> bool:
         strict=True,
     )
     height, width = src_box.shape.yx
-    return min(cols) >= MARGIN and min(rows) >= MARGIN and max(cols) <= width - MARGIN and max(rows) <= height - MARGIN
+    return min(cols) >= margin and min(rows) >= margin and max(cols) <= width - margin and max(rows) <= height - margin

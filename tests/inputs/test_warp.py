@@ -38,7 +38,7 @@ GRIDS = {
 
 
 @pytest.mark.parametrize("grid", sorted(GRIDS))
-@pytest.mark.parametrize("resampling", ["bilinear", "nearest", "cubic", "average", "mode"])
+@pytest.mark.parametrize("resampling", ["bilinear", "nearest", "cubic", "average", "mode", "min", "max", "med"])
 @pytest.mark.parametrize("holes", [False, True], ids=["no holes", "holes"])
 def test_same_pixels_as_odc_geo(grid, resampling, holes):
     src = _source(holes)
@@ -70,14 +70,14 @@ def _masked_calls(monkeypatch, src, dst):
 
 
 def test_unmasked_kernel_only_well_inside_a_window_without_nodata(monkeypatch):
-    """Chunks 3 source pixels or more inside a source window without NaN take GDAL's unmasked kernels,
+    """Chunks 1 source pixel or more inside a source window without NaN (bilinear) take GDAL's unmasked kernels,
     chunks nearer the source's edge keep the masked ones, and so does every chunk whose window holds a
     NaN. The source is one dask block here, so every chunk's source window is the whole source."""
     src = _source(holes=False, chunk=64)
     assert src.data.numblocks[1:] == (1, 1)
     calls = _masked_calls(monkeypatch, src, GRIDS["refine past the edge"])
-    inside = [masked for box, masked in calls if warp_module._well_inside(box, SRC)]
-    edge = [masked for box, masked in calls if not warp_module._well_inside(box, SRC)]
+    inside = [masked for box, masked in calls if warp_module._well_inside(box, SRC, 1)]
+    edge = [masked for box, masked in calls if not warp_module._well_inside(box, SRC, 1)]
     assert inside and not any(inside)
     assert edge and all(edge)
     calls = _masked_calls(monkeypatch, _source(holes=True, chunk=64), GRIDS["refine past the edge"])
@@ -85,10 +85,11 @@ def test_unmasked_kernel_only_well_inside_a_window_without_nodata(monkeypatch):
 
 
 def test_well_inside_counts_source_pixels():
-    assert warp_module.MARGIN == 3
-    box = GeoBox.from_bbox((10.031, 40.031, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 3.1 source px from the corner
-    assert warp_module._well_inside(box, SRC)
-    box = GeoBox.from_bbox((10.025, 40.031, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 2.5 px from the west edge
-    assert not warp_module._well_inside(box, SRC)
-    box = GeoBox.from_bbox((10.031, 40.031, 10.3, 40.425), "EPSG:4326", resolution=0.001)  # 2.5 px from the north edge
-    assert not warp_module._well_inside(box, SRC)
+    box = GeoBox.from_bbox((10.021, 40.021, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 2.1 source px from the corner
+    assert warp_module._well_inside(box, SRC, 2)
+    assert warp_module._well_inside(box, SRC, 1)
+    box = GeoBox.from_bbox((10.015, 40.021, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 1.5 px from the west edge
+    assert not warp_module._well_inside(box, SRC, 2)
+    assert warp_module._well_inside(box, SRC, 1)
+    box = GeoBox.from_bbox((10.021, 40.021, 10.3, 40.445), "EPSG:4326", resolution=0.001)  # 0.5 px from the north edge
+    assert not warp_module._well_inside(box, SRC, 1)
