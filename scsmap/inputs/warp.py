@@ -28,6 +28,7 @@ import numpy as np
 import xarray as xr
 from dask.highlevelgraph import HighLevelGraph
 from odc.geo.geobox import GeoBox, GeoboxTiles
+from odc.geo.xr import xr_coords
 
 from ..io.gdal_warp import warp_plane
 
@@ -57,12 +58,20 @@ def reproject(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple
     Returns
     -------
     xarray.DataArray
-        The dtype and dimensions of ``data``, y and x on ``geobox`` (coordinates and attributes as
-        ``data.odc.reproject(geobox, resampling=resampling, dst_nodata=nan, chunks=chunks)``
-        gives them); NaN where no valid source pixel contributes.
+        The dtype and dimensions of ``data``, y and x on ``geobox``, with the coordinates, attributes
+        and encoding ``data.odc.reproject(geobox, resampling=resampling, dst_nodata=nan, chunks=chunks,
+        always_yx=True)`` gives; NaN where no valid source pixel contributes.
     """
-    template = data.odc.reproject(geobox, resampling=resampling, dst_nodata=np.nan, chunks=chunks, always_yx=True)
-    return template.copy(data=_warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks))
+    coords = {name: c for name, c in data.coords.items() if not set(c.dims) & {"y", "x"} and name != "spatial_ref"}
+    coords.update(xr_coords(geobox, crs_coord_name="spatial_ref", always_yx=True))
+    out = xr.DataArray(
+        _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks),
+        dims=data.dims,
+        coords=coords,
+        attrs={k: v for k, v in data.attrs.items() if k != "nodata"},
+    )
+    out.encoding["grid_mapping"] = "spatial_ref"
+    return out
 
 
 def _warp_dask(src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str, chunks: tuple[int, int]) -> da.Array:
@@ -80,21 +89,14 @@ def _warp_dask(src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str,
         for i in lead_idx:
             group = group[i]
         for iy, ix in itertools.product(*(range(n) for n in dst_tiles.shape)):
-            sources = dst_to_src.get((iy, ix), [])
             shape = (*lead_shape, *dst_tiles.chunk_shape((iy, ix)))
+            sources = dst_to_src.get((iy, ix))
             if not sources:
                 graph[(name, *lead_idx, iy, ix)] = (np.full, shape, np.nan, src.dtype)
                 continue
-            src_sub, src_idx = src_tiles.clip(sources)
-            graph[(name, *lead_idx, iy, ix)] = (
-                _warp_block,
-                src_sub,
-                src_idx,
-                dst_tiles[iy, ix],
-                shape,
-                resampling,
-                *[group[sy][sx] for sy, sx in sources],
-            )
+            blocks = [group[sy][sx] for sy, sx in sources]
+            task = (_warp_block, src_tiles, sources, dst_tiles, (iy, ix), shape, resampling, *blocks)
+            graph[(name, *lead_idx, iy, ix)] = task
     out_chunks = (*src.chunks[:lead], *dst_tiles.chunks)
     hlg = HighLevelGraph.from_collections(name, graph, dependencies=[src])
     return da.Array(hlg, name, chunks=out_chunks, dtype=src.dtype)
@@ -102,23 +104,26 @@ def _warp_dask(src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str,
 
 def _warp_block(
     src_tiles: GeoboxTiles,
-    src_idx: list[tuple[int, int]],
-    dst_box: GeoBox,
+    sources: list[tuple[int, int]],
+    dst_tiles: GeoboxTiles,
+    dst_idx: tuple[int, int],
     shape: tuple[int, ...],
     resampling: str,
     *blocks: np.ndarray,
 ) -> np.ndarray:
-    """One destination chunk: paste the source blocks (NaN where none), warp plane by plane."""
+    """One destination chunk: paste its source blocks into one window (NaN where none), warp plane by plane."""
+    window, window_idx = src_tiles.clip(sources)
+    dst_box = dst_tiles[dst_idx]
     lead = len(shape) - 2
-    src = np.full((*shape[:lead], *src_tiles.base.shape.yx), np.nan, dtype=blocks[0].dtype)
-    for (ty, tx), block in zip(src_idx, blocks, strict=True):
-        ys, xs = src_tiles.roi[ty, tx]
+    src = np.full((*shape[:lead], *window.base.shape.yx), np.nan, dtype=blocks[0].dtype)
+    for (ty, tx), block in zip(window_idx, blocks, strict=True):
+        ys, xs = window.roi[ty, tx]
         src[..., ys, xs] = block
     dst = np.full(shape, np.nan, dtype=src.dtype)
-    inside = _well_inside(dst_box, src_tiles.base, KERNEL_RADIUS.get(resampling, 1))
+    inside = _well_inside(dst_box, window.base, KERNEL_RADIUS.get(resampling, 1))
     for plane in np.ndindex(*shape[:lead]):
         masked = not inside or bool(np.isnan(src[plane]).any())
-        warp_plane(src[plane], dst[plane], src_tiles.base, dst_box, resampling, masked=masked)
+        warp_plane(src[plane], dst[plane], window.base, dst_box, resampling, masked=masked)
     return dst
 
 

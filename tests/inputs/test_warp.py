@@ -50,6 +50,8 @@ def test_same_pixels_as_odc_geo(grid, resampling, holes):
     for c in ("y", "x"):
         np.testing.assert_array_equal(got[c].values, expected[c].values)
     assert got.odc.geobox == expected.odc.geobox
+    assert got.attrs == expected.attrs and got.encoding == expected.encoding
+    assert set(got.coords) == set(expected.coords)
     e, g = expected.values, got.values
     assert np.isfinite(e).any()
     np.testing.assert_array_equal(g, e)  # NaN where NaN, the same bits elsewhere
