@@ -6,6 +6,8 @@ the same pixels, bit for bit, whichever GDAL kernel (masked or unmasked) each ch
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from odc.geo.geobox import GeoBox
@@ -58,12 +60,12 @@ def test_same_pixels_as_odc_geo(grid, resampling, holes):
 
 
 def _masked_calls(monkeypatch, src, dst):
-    """(destination chunk, masked) of every GDAL call of a warp."""
+    """(destination chunk, the source window's plane, masked) of every GDAL call of a warp."""
     calls = []
     real = warp_module.warp_plane
 
     def spy(src_plane, dst_plane, src_box, dst_box, resampling, masked):
-        calls.append((dst_box, masked))
+        calls.append((dst_box, src_plane.copy(), masked))
         real(src_plane, dst_plane, src_box, dst_box, resampling, masked=masked)
 
     monkeypatch.setattr(warp_module, "warp_plane", spy)
@@ -71,27 +73,44 @@ def _masked_calls(monkeypatch, src, dst):
     return calls
 
 
-def test_unmasked_kernel_only_well_inside_a_window_without_nodata(monkeypatch):
-    """Chunks 1 source pixel or more inside a source window without NaN (bilinear) take GDAL's unmasked kernels,
-    chunks nearer the source's edge keep the masked ones, and so does every chunk whose window holds a
-    NaN. The source is one dask block here, so every chunk's source window is the whole source."""
+def _reach_by_hand(box, radius=1):
+    """Rows and columns of SRC (0.01 degree from 10.0 E, 40.45 N) within ``radius`` pixels of ``box``, or None."""
+    left, bottom, right, top = box.extent.boundingbox
+    r0, r1 = math.floor((40.45 - top) / 0.01 - radius + 1e-9), math.ceil((40.45 - bottom) / 0.01 + radius - 1e-9)
+    c0, c1 = math.floor((left - 10.0) / 0.01 - radius + 1e-9), math.ceil((right - 10.0) / 0.01 + radius - 1e-9)
+    if r0 < 0 or c0 < 0 or r1 > SRC.shape.y or c1 > SRC.shape.x:
+        return None
+    return slice(r0, r1), slice(c0, c1)
+
+
+def test_unmasked_kernels_only_where_the_kernels_read_no_nodata_inside_the_window(monkeypatch):
+    """A chunk takes GDAL's unmasked kernels when the source pixels within 1 pixel of it (bilinear) lie
+    inside its source window and hold no NaN; NaN elsewhere in the window does not matter. The source is
+    one dask block here, so every chunk's source window is the whole source."""
     src = _source(holes=False, chunk=64)
     assert src.data.numblocks[1:] == (1, 1)
     calls = _masked_calls(monkeypatch, src, GRIDS["refine past the edge"])
-    inside = [masked for box, masked in calls if warp_module._well_inside(box, SRC, 1)]
-    edge = [masked for box, masked in calls if not warp_module._well_inside(box, SRC, 1)]
+    inside = [masked for box, _, masked in calls if _reach_by_hand(box) is not None]
+    edge = [masked for box, _, masked in calls if _reach_by_hand(box) is None]
     assert inside and not any(inside)
     assert edge and all(edge)
+
     calls = _masked_calls(monkeypatch, _source(holes=True, chunk=64), GRIDS["refine past the edge"])
-    assert calls and all(masked for _, masked in calls)
+    reaches = [_reach_by_hand(box) for box, _, _ in calls]
+    reads_nan = [
+        r is not None and bool(np.isnan(plane[r]).any()) for r, (_, plane, _) in zip(reaches, calls, strict=True)
+    ]
+    assert [masked for _, _, masked in calls] == [r is None or n for r, n in zip(reaches, reads_nan, strict=True)]
+    assert all(np.isnan(plane).any() for _, plane, _ in calls)  # every window holds a NaN,
+    assert any(reads_nan) and not all(reads_nan)  # some chunks read one, others do not
 
 
-def test_well_inside_counts_source_pixels():
+def test_kernel_reach_counts_source_pixels():
     box = GeoBox.from_bbox((10.021, 40.021, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 2.1 source px from the corner
-    assert warp_module._well_inside(box, SRC, 2)
-    assert warp_module._well_inside(box, SRC, 1)
+    assert warp_module.kernel_reach(box, SRC, 2) == (slice(13, 45), slice(0, 32))
+    assert warp_module.kernel_reach(box, SRC, 1) == (slice(14, 44), slice(1, 31))
     box = GeoBox.from_bbox((10.015, 40.021, 10.3, 40.3), "EPSG:4326", resolution=0.001)  # 1.5 px from the west edge
-    assert not warp_module._well_inside(box, SRC, 2)
-    assert warp_module._well_inside(box, SRC, 1)
+    assert warp_module.kernel_reach(box, SRC, 2) is None
+    assert warp_module.kernel_reach(box, SRC, 1) == (slice(14, 44), slice(0, 31))
     box = GeoBox.from_bbox((10.021, 40.021, 10.3, 40.445), "EPSG:4326", resolution=0.001)  # 0.5 px from the north edge
-    assert not warp_module._well_inside(box, SRC, 1)
+    assert warp_module.kernel_reach(box, SRC, 1) is None
