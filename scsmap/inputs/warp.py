@@ -3,20 +3,20 @@
 The chunked warp of odc-geo's ``DataArray.odc.reproject`` (its tiling of both grids, the source
 blocks each destination chunk needs, GDAL with ``XSCALE=YSCALE=1``), with one difference: a chunk
 whose source window reaches past it on every side by the radius of the resampling kernel
-(:data:`KERNEL_RADIUS`) and holds no nodata (NaN) within that reach is warped without nodata values. GDAL then uses its
-unmasked kernels (for bilinear ``GWKBilinearNoMasksOrDstDensityOnlyFloat``), about 2x faster
-(11 -> 5 ms for a 512 x 512 chunk). With a destination nodata value GDAL always takes its masked
-path: the destination starts as nodata, and ``GDALWarpOperation::WarpRegionInternal`` (GDAL,
-``alg/gdalwarpoperation.cpp``) keeps the destination validity mask unless every destination
-pixel is valid.
+(:data:`KERNEL_RADIUS`) and holds no nodata (NaN) within that reach is warped without nodata
+values. GDAL then uses its unmasked kernels (for bilinear
+``GWKBilinearNoMasksOrDstDensityOnlyFloat``), about 2x faster (11 -> 5 ms for a 512 x 512
+chunk). With a destination nodata value GDAL always takes its masked path: the destination starts
+as nodata, and ``GDALWarpOperation::WarpRegionInternal`` (GDAL, ``alg/gdalwarpoperation.cpp``)
+keeps the destination validity mask unless every destination pixel is valid.
 
 Both paths give the same pixels where the kernels read no NaN and stay inside the window; near its
 edge the unmasked kernels differ (they give values to destination pixels up to 2.5 source pixels
 outside the source, where the masked ones leave nodata), hence the margin. The NaN check covers the
 source pixels the chunk's kernels may read (:func:`kernel_reach`), not the whole window: a coastline
 elsewhere in a 512-pixel source block does not matter. Every other chunk keeps the masked warp, so
-the result is odc-geo's, bit for bit (``tests/inputs/test_warp.py``; the MKD and synthetic products are
-identical too).
+the result is odc-geo's, bit for bit (``tests/inputs/test_warp.py``; the MKD and synthetic products
+are identical too).
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ def warp_plane(
     resampling : str
         A GDAL resampling name (``"bilinear"``, ``"nearest"``, ``"average"``, ``"mode"``, ...).
     masked : bool
-        ``src`` holds NaN: warp with NaN as source and destination nodata (GDAL's masked kernels, which
-        skip nodata). False: no nodata at all, so GDAL may use its unmasked kernels (``src`` must hold
-        no NaN then).
+        True: NaN is the source and destination nodata (GDAL's masked kernels, which skip it). False: no
+        nodata values, so GDAL may use its unmasked kernels, which read NaN as a number: the caller makes
+        sure no pixel they read is NaN (:func:`scsmap.inputs.warp.kernel_reach`).
 
     Notes
     -----
