@@ -88,10 +88,18 @@ class Engine:
         return FileBlockTarget(Path(path), lock)
 
     def compute(self, *args):
-        """``dask.compute(*args)`` on this engine."""
+        """``dask.compute(*args)`` on this engine.
+
+        On a distributed engine the graph is sent as built, without dask's optimisation: the windows of
+        a run are consecutive computations that share tasks (the source blocks), and dask's fusion
+        gives a shared key another task from one window to the next; a key sent again with another task
+        while the scheduler still holds it fails at random with a ``KeyError`` (dask issue 9888,
+        https://github.com/dask/dask/issues/9888; seen once in CI on the 3-window test). Unfused, a
+        key is always the same task.
+        """
         if self.client is None:
             return dask.compute(*args, scheduler="threads")
-        return dask.compute(*args, scheduler=self.client.get)
+        return dask.compute(*args, scheduler=self.client.get, optimize_graph=False)
 
 
 def _quiet_distributed() -> None:
