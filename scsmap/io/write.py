@@ -88,7 +88,8 @@ class FileBlockTarget:
 @functools.cache
 def staging_compression() -> dict[str, str]:
     """Compression of the staging GeoTIFFs: ZSTD level 1 where GDAL has it (written and read back 2-3x faster
-    than DEFLATE, the COG's own compression), else DEFLATE. The COG made from it is the same byte for byte."""
+    than DEFLATE, the COG's own compression), else DEFLATE; :func:`open_tiled` adds predictor 2. The COG made
+    from it is the same byte for byte whatever the staging compression."""
     from rasterio.io import MemoryFile
 
     try:
@@ -132,7 +133,9 @@ def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool =
         tiled=True,
         blockxsize=tile,
         blockysize=tile,
-        predictor=2 if spec.dtype == "uint8" else 3,
+        # horizontal differencing for every dtype: on float32 products written and read back ~15 % faster than
+        # the floating-point predictor (3), and smaller (MKD's 156 products 3 % smaller, the synthetic 13 %)
+        predictor=2,
         BIGTIFF="IF_SAFER",
         **staging_compression(),
         **({"SPARSE_OK": "TRUE"} if sparse else {}),
