@@ -244,13 +244,61 @@ def parallel_band_area(
     return area
 
 
-def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
-    """Lazy geodesic area of each cell on the WGS84 ellipsoid, in ha.
+def _pyproj_crs(geobox: GeoBox) -> CRS:
+    assert geobox.crs is not None  # the region grid has a CRS
+    return CRS.from_user_input(geobox.crs.to_wkt()) if not isinstance(geobox.crs, CRS) else geobox.crs
+
+
+def _to_lonlat(geobox: GeoBox) -> Transformer:
+    from pyproj import Transformer
+
+    return Transformer.from_crs(_pyproj_crs(geobox), "EPSG:4326", always_xy=True)
+
+
+def cell_area_block(geobox: GeoBox, rows: tuple[int, int], cols: tuple[int, int]) -> NDArray[np.float64]:
+    """Geodesic area of the cells ``rows[0]:rows[1]``, ``cols[0]:cols[1]`` of a grid, in ha (numpy).
 
     For geographic grids the area of each cell is exact on the grid CRS's ellipsoid
     (:func:`parallel_band_area`, cells bounded by parallels and meridians). For projected
     grids it is ``|res_x res_y| / areal_scale`` with pyproj's areal scale factor at
     the cell centre (exact for equal-area projections).
+
+    Parameters
+    ----------
+    geobox : odc.geo.geobox.GeoBox
+        The grid (with a CRS).
+    rows, cols : (int, int)
+        The block's first and end row and column in ``geobox``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(rows[1] - rows[0], cols[1] - cols[0])`` [ha].
+
+    References
+    ----------
+    Snyder, J.P. (1987) USGS Prof. Paper 1395, eq. 3-12 (see :func:`parallel_band_area`).
+    """
+    crs = _pyproj_crs(geobox)
+    aff = geobox.affine
+    (y0, y1), (x0, x1) = rows, cols
+    if crs.is_geographic:
+        ellps = crs.ellipsoid
+        assert ellps is not None  # a geographic CRS has a datum
+        a, inv_f = ellps.semi_major_metre, ellps.inverse_flattening
+        b = a * (1 - 1 / inv_f) if inv_f else a
+        edges = aff.f + aff.e * np.arange(y0, y1 + 1)
+        band = parallel_band_area(edges[1:], edges[:-1], abs(aff.a), a, b) / 1e4
+        return np.repeat(band[:, None], x1 - x0, axis=1)
+    xs, ys = np.meshgrid(aff.c + aff.a * (np.arange(x0, x1) + 0.5), aff.f + aff.e * (np.arange(y0, y1) + 0.5))
+    lon, lat = _to_lonlat(geobox).transform(xs, ys)
+    f = Proj(crs).get_factors(lon, lat)
+    area: NDArray[np.float64] = abs(aff.a * aff.e) / np.asarray(f.areal_scale) / 1e4
+    return area
+
+
+def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
+    """Lazy geodesic area of each cell, in ha (:func:`cell_area_block` chunk by chunk).
 
     Parameters
     ----------
@@ -263,45 +311,12 @@ def cell_area_ha(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
     -------
     xarray.DataArray
         float64, dims (y, x), [ha].
-
-    References
-    ----------
-    Snyder, J.P. (1987) USGS Prof. Paper 1395, eq. 3-12 (see :func:`parallel_band_area`).
     """
-    assert geobox.crs is not None  # the region grid has a CRS
-    crs = CRS.from_user_input(geobox.crs.to_wkt()) if not isinstance(geobox.crs, CRS) else geobox.crs
-    aff = geobox.affine
 
-    if crs.is_geographic:
-        ellps = crs.ellipsoid
-        assert ellps is not None  # a geographic CRS has a datum
-        a, inv_f = ellps.semi_major_metre, ellps.inverse_flattening
-        b = a * (1 - 1 / inv_f) if inv_f else a
-
-        def block(x: NDArray[np.float64], block_info: BlockInfos | None = None) -> NDArray[np.float64]:
-            assert block_info is not None  # dask passes it
-            (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
-            edges = aff.f + aff.e * np.arange(y0, y1 + 1)
-            rows = parallel_band_area(edges[1:], edges[:-1], abs(aff.a), a, b) / 1e4
-            return np.repeat(rows[:, None], x1 - x0, axis=1)
-    else:
-        proj = Proj(crs)
-        to_ll: Transformer | None = None
-
-        def block(x: NDArray[np.float64], block_info: BlockInfos | None = None) -> NDArray[np.float64]:
-            nonlocal to_ll
-            from pyproj import Transformer
-
-            if to_ll is None:
-                to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-            assert block_info is not None  # dask passes it
-            (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
-            cols = np.arange(x0, x1) + 0.5
-            rows = np.arange(y0, y1) + 0.5
-            xs, ys = np.meshgrid(aff.c + aff.a * cols, aff.f + aff.e * rows)
-            lon, lat = to_ll.transform(xs, ys)
-            f = proj.get_factors(lon, lat)
-            return abs(aff.a * aff.e) / np.asarray(f.areal_scale) / 1e4
+    def block(x: NDArray[np.float64], block_info: BlockInfos | None = None) -> NDArray[np.float64]:
+        assert block_info is not None  # dask passes it
+        rows, cols = block_info[None]["array-location"][-2:]
+        return cell_area_block(geobox, rows, cols)
 
     template = da.empty(geobox.shape.yx, chunks=chunks, dtype="f8")
     data = da.map_blocks(block, template, dtype="f8")
@@ -323,13 +338,10 @@ def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
     xarray.DataArray
         [degrees north], float64, dims (y, x).
     """
-    assert geobox.crs is not None  # the region grid has a CRS
-    crs = CRS.from_user_input(geobox.crs.to_wkt())
+    crs = _pyproj_crs(geobox)
     aff = geobox.affine
 
     def block(x: NDArray[np.float64], block_info: BlockInfos | None = None) -> NDArray[np.float64]:
-        from pyproj import Transformer
-
         assert block_info is not None  # dask passes it
         (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
         xs: NDArray[np.float64]
@@ -337,7 +349,7 @@ def latitude(geobox: GeoBox, chunks: tuple[int, int]) -> xr.DataArray:
         xs, ys = np.meshgrid(aff.c + aff.a * (np.arange(x0, x1) + 0.5), aff.f + aff.e * (np.arange(y0, y1) + 0.5))
         if crs.is_geographic:
             return ys
-        _, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+        _, lat = _to_lonlat(geobox).transform(xs, ys)
         lat_deg: NDArray[np.float64] = np.asarray(lat)
         return lat_deg
 

@@ -34,7 +34,7 @@ from exactextract.raster import NumPyRasterSource
 from numba import njit
 from odc.geo.geobox import GeoBox
 
-from ..grid import cell_area_ha, yx_coords
+from ..grid import cell_area_block, yx_coords
 from ..layers.block_sums import BlockSum
 
 #: class codes counted in class areas (uint8 class maps: 0..254, 255 is nodata)
@@ -64,7 +64,8 @@ class Weights:
 
 def _cell_area(geobox: GeoBox) -> np.ndarray:
     """Geodesic cell areas [ha] of a (window) grid, float64 (y, x)."""
-    return np.asarray(cell_area_ha(geobox, geobox.shape.yx).values)
+    ny, nx = geobox.shape.yx
+    return cell_area_block(geobox, (0, ny), (0, nx))
 
 
 def cell_weights(geobox: GeoBox, geometries: Sequence[Any]) -> Weights:
@@ -85,7 +86,7 @@ def cell_weights(geobox: GeoBox, geometries: Sequence[Any]) -> Weights:
     References
     ----------
     exactextract (Baston 2022, https://github.com/isciences/exactextract): exact fraction of each
-    cell inside a polygon; cell areas :func:`scsmap.grid.cell_area_ha`.
+    cell inside a polygon; cell areas :func:`scsmap.grid.cell_area_block`.
     """
     ny, nx = geobox.shape.yx
     b = geobox.extent.boundingbox

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import dask
+import dask.threaded
 
 from ..config import ComputeConfig
 from ..errors import ConfigError
@@ -42,6 +43,17 @@ from ..io.gdal_env import gdal_env, gdal_options
 from ..io.write import BlockTarget, FileBlockTarget
 
 log = logging.getLogger("scsmap")
+
+
+#: dask settings while scsmap builds and computes a run's graph: rechunks are split and merged by tasks, which is
+#: what dask chooses without a default dask.distributed client (scsmap never sets one), stated so that dask does not
+#: import distributed (~0.3 s) to find that out
+GRAPH_CONFIG = {"array.rechunk.method": "tasks"}
+
+
+def graph_settings() -> contextlib.AbstractContextManager:
+    """``dask.config.set(GRAPH_CONFIG)``: the context in which a run's graph is built and computed."""
+    return dask.config.set(GRAPH_CONFIG)
 
 
 def _gdal_plugin(options: dict[str, str]):
@@ -97,8 +109,8 @@ class Engine:
         https://github.com/dask/dask/issues/9888; seen once in CI on the 3-window test). Unfused, a
         key is always the same task.
         """
-        if self.client is None:
-            return dask.compute(*args, scheduler="threads")
+        if self.client is None:  # the function, not "threads": that name makes dask import distributed for a client
+            return dask.compute(*args, scheduler=dask.threaded.get)
         return dask.compute(*args, scheduler=self.client.get, optimize_graph=False)
 
 
