@@ -310,7 +310,7 @@ class Derived(Resolver):
             "Horn (1981) slope of the elevation layer on the region grid (coarser than the DEM: "
             "underestimates steep slopes)",
         )
-        return slope_percent(elev, self.inputs.geobox, self.latitude())
+        return slope_percent(elev, self.inputs.geobox)
 
     def _cover(self) -> xr.DataArray:
         if self.has_input("cover"):

@@ -14,7 +14,7 @@ from odc.geo.geobox import GeoBox
 from ..rules.terrain import EARTH_RADIUS_M, horn_slope_percent
 
 
-def slope_percent(elevation: xr.DataArray, geobox: GeoBox, latitude: xr.DataArray) -> xr.DataArray:
+def slope_percent(elevation: xr.DataArray, geobox: GeoBox) -> xr.DataArray:
     """Lazy slope [%] of an elevation layer on the region grid.
 
     Parameters
@@ -23,26 +23,34 @@ def slope_percent(elevation: xr.DataArray, geobox: GeoBox, latitude: xr.DataArra
         [m], dims (y, x), dask-backed, on ``geobox``.
     geobox : odc.geo.geobox.GeoBox
         The region grid; on a geographic CRS the pixel width in metres is
-        ``res · π/180 · R · cos(latitude)`` with R = 6 371 008.8 m, otherwise the
-        CRS units are taken as metres.
-    latitude : xarray.DataArray
-        Cell-centre latitude [degrees], same grid and chunks.
+        ``res · π/180 · R · cos(latitude)`` with R = 6 371 008.8 m and the latitude of the pixel's
+        centre, otherwise the CRS units are taken as metres.
 
     Returns
     -------
     xarray.DataArray
         Slope [%], float32, same grid and chunks.
+
+    Notes
+    -----
+    Only the elevation gets a halo (``map_overlap``); the latitudes of a chunk's rows are computed in
+    the chunk's task from the grid (those of its halo rows too, whose slopes are dropped).
     """
     aff = geobox.affine
     rx, ry = abs(aff.a), abs(aff.e)
     geographic = geobox.crs.geographic
     scale = np.pi / 180.0 * EARTH_RADIUS_M if geographic else 1.0
+    starts = np.cumsum((0, *elevation.data.chunks[0]))  # first row of each chunk row (and the end)
 
-    def block(z, lat):
-        dx = rx * scale * (np.cos(np.radians(lat)) if geographic else 1.0)
-        return horn_slope_percent(z, dx, ry * scale)
+    def block(z: np.ndarray, block_info: dict | None = None) -> np.ndarray:
+        if not geographic:
+            return horn_slope_percent(z, rx * scale, ry * scale)
+        assert block_info is not None  # dask passes it
+        i = block_info[0]["chunk-location"][0]
+        lat = aff.f + aff.e * (np.arange(starts[i] - 1, starts[i + 1] + 1) + 0.5)  # the chunk's rows and its halo
+        return horn_slope_percent(z, rx * scale * np.cos(np.radians(lat))[:, None], ry * scale)
 
-    data = da.map_overlap(block, elevation.data, latitude.data, depth=1, boundary="nearest", dtype="f8")
+    data = da.map_overlap(block, elevation.data, depth=1, boundary="nearest", dtype="f8")
     return xr.DataArray(data, coords=elevation.coords, dims=elevation.dims, name="slope", attrs={"units": "%"}).astype(
         "float32"
     )
