@@ -278,3 +278,21 @@ def test_gdal_block_cache_is_bounded_by_default_and_restored(monkeypatch):
         assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == 96
     with open_engine(ComputeConfig(gdal_config={"GDAL_CACHEMAX": "128"})):
         assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == 128
+
+
+def test_threaded_engine_does_not_import_distributed():
+    """The threaded engine and scsmap's rechunks never make dask import dask.distributed (~0.3 s per process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import dask.array as da\n"
+        "from scsmap.pipeline.scheduler import Engine, graph_settings\n"
+        "with graph_settings():\n"
+        "    x = da.ones((4, 6), chunks=2).rechunk((4, 3))\n"
+        "    assert Engine('threads').compute(x.sum())[0] == 24\n"
+        "print('distributed' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
