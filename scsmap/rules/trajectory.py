@@ -90,7 +90,7 @@ def practice_path_sums(
     n = t.size
     wr, wc = np.zeros(n + 1), np.zeros(n + 1)
     cast(Callable[..., None], _bins_loop)(  # a numba dispatcher: its call is not typed
-        _flat_f8(weight), _flat_f8(rate), _flat_f8(room), t, wr, wc
+        _flat_f8(weight), _flat_float(rate), _flat_float(room), t, wr, wc, _whole_years(years)
     )
     # year j: cells with on_line > j are on their line, cells with on_line <= j at their cap
     line = np.cumsum(wr[::-1])[::-1][1:]  # Σ w·r over on_line ≥ j + 1
@@ -101,6 +101,17 @@ def practice_path_sums(
 
 def _flat_f8(a: ArrayLike) -> FloatArray:
     return np.ascontiguousarray(np.ravel(np.asarray(a)), dtype="f8")
+
+
+def _flat_float(a: ArrayLike) -> np.ndarray:
+    """Flat and contiguous, float32 kept as it is (the loop widens each value to float64 exactly), else float64."""
+    arr = np.ravel(np.asarray(a))
+    return np.ascontiguousarray(arr, dtype="f4" if arr.dtype == np.float32 else "f8")
+
+
+def _whole_years(years: Sequence[float]) -> bool:
+    """True when the years are 0, 1, 2, ...: the loop then bins a cell without a search (see :func:`_bins_loop`)."""
+    return bool(np.array_equal(np.asarray(years, dtype="f8"), np.arange(len(years), dtype="f8")))
 
 
 def path_bins(weight: ArrayLike, rate: ArrayLike, room: ArrayLike, t: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -134,25 +145,35 @@ def path_bins(weight: ArrayLike, rate: ArrayLike, room: ArrayLike, t: FloatArray
 
 
 @njit(nogil=True, cache=True)
-def _bins_loop(w: FloatArray, r: FloatArray, c: FloatArray, t: FloatArray, wr: FloatArray, wc: FloatArray) -> None:
+def _bins_loop(
+    w: FloatArray, r: np.ndarray, c: np.ndarray, t: FloatArray, wr: FloatArray, wc: FloatArray, whole_years: bool
+) -> None:
     """:func:`path_bins` in one pass over the cells, adding into ``wr`` and ``wc`` in cell order (as
-    ``numpy.bincount`` does: the same sums, bit for bit)."""
+    ``numpy.bincount`` does: the same sums, bit for bit).
+
+    ``r`` and ``c`` may be float32 (each value is widened to float64 first). With ``whole_years`` (the years
+    are 0, 1, 2, ..., so ``t[j] = min(j, D)``) the count of years with ``t <= x`` is ``floor(x) + 1`` below
+    ``t[-1]`` and all of them from there: the same count as the binary search, without it.
+    """
     n = t.size
     for i in range(w.size):
-        ri, wi = r[i], w[i]
+        ri, wi = np.float64(r[i]), w[i]
         if not (np.isfinite(ri) and wi > 0):
             continue
-        ci = c[i]
+        ci = np.float64(c[i])
         if ri > 0 and np.isfinite(ci):
             cap = ci if ci > 0.0 else 0.0
             x = cap / ri
-            lo, hi = 0, n  # searchsorted(t, x, side="right"): the years with t <= x
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if t[mid] <= x:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            if whole_years:  # searchsorted(t, x, side="right") for t = min(0, 1, 2, ..., D)
+                lo = n if x >= t[n - 1] else int(np.floor(x)) + 1
+            else:
+                lo, hi = 0, n  # searchsorted(t, x, side="right"): the years with t <= x
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if t[mid] <= x:
+                        lo = mid + 1
+                    else:
+                        hi = mid
             wr[lo] += wi * ri
             wc[lo] += wi * cap
         else:

@@ -50,17 +50,40 @@ def test_path_sums_equal_the_sum_of_cumulative_changes_year_by_year(seed, durati
     c = rng.uniform(-1, 8, n)
     c[rng.random(n) < 0.1] = NAN
     r[:20] = c[:20] / 3.0  # exactly on the cap at year 3
+    r[20:30], c[20:30] = 0.5, duration * 0.5  # exactly on the cap when D is reached (x = D, 7.5 included)
     years = list(range(n_years + 1))
     ok = np.isfinite(r) & (w > 0)
     expect = [np.sum(w[ok] * practice_cumulative(r[ok], c[ok], duration, y)) for y in years]
     got = practice_path_sums(w.reshape(20, 25), r.reshape(20, 25), c.reshape(20, 25), duration, years)
     np.testing.assert_allclose(got, expect, rtol=1e-12, atol=1e-9)
-    # the compiled bins are numpy's (searchsorted and bincount), bit for bit
+    # the compiled bins are numpy's (searchsorted and bincount), bit for bit: with the search and with the
+    # closed form of whole years (0, 1, 2, ...); float32 rates and room as their float64 values
     t = np.minimum(np.asarray(years, dtype="f8"), duration)
-    wr, wc = np.zeros(t.size + 1), np.zeros(t.size + 1)
-    _bins_loop(w, r, c, t, wr, wc)
-    for a, b in zip((wr, wc), path_bins(w, r, c, t)):
-        np.testing.assert_array_equal(a, b)
+    for whole_years in (False, True):
+        wr, wc = np.zeros(t.size + 1), np.zeros(t.size + 1)
+        _bins_loop(w, r, c, t, wr, wc, whole_years)
+        for a, b in zip((wr, wc), path_bins(w, r, c, t)):
+            np.testing.assert_array_equal(a, b)
+    r32, c32 = r.astype("f4"), c.astype("f4")
+    np.testing.assert_array_equal(
+        practice_path_sums(w, r32, c32, duration, years),
+        practice_path_sums(w, r32.astype("f8"), c32.astype("f8"), duration, years),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), duration=st.sampled_from([20.0, 7.5, 1.0]))
+def test_path_sums_of_uneven_years_equal_the_year_by_year_sums(seed, duration):
+    """Years that are not 0, 1, 2, ... take the search: the same sums as the definition."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    w = rng.uniform(0, 10, n)
+    r = rng.normal(0.2, 0.4, n)
+    c = rng.uniform(-1, 8, n)
+    c[rng.random(n) < 0.1] = NAN
+    years = sorted({0.0, *rng.choice(np.arange(1, 40), size=6, replace=False).tolist(), 2.5})
+    expect = [np.sum(w * practice_cumulative(r, c, duration, y)) for y in years]
+    np.testing.assert_allclose(practice_path_sums(w, r, c, duration, years), expect, rtol=1e-12, atol=1e-9)
 
 
 def test_weighted_sums_leave_out_nan_and_outside_cells():
