@@ -377,19 +377,32 @@ def recover(out: Path) -> str | None:
 @contextlib.contextmanager
 def terminated_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into :class:`Terminated` while the block runs, so that its ``finally`` clauses
-    (closing files, removing staging) run as for Ctrl-C. Only in the main thread; restored on exit."""
+    (closing files, removing staging) run as for Ctrl-C. Only in the main thread; restored on exit.
+
+    A signal's exception is raised wherever the main thread is, possibly inside a library's callback; a
+    library that wraps what its callback raises (pydantic turns it into a ``PydanticSerializationError``)
+    would make it an "unexpected error". So an exception leaving the block after SIGTERM is raised as
+    :class:`Terminated`, and after Ctrl-C (SIGINT) as ``KeyboardInterrupt``.
+    """
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    received: list[int] = []
 
     def handler(signum: int, frame: Any) -> None:
-        raise Terminated()
+        received.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
+    except Exception as exc:
+        if received:
+            raise (Terminated() if received[0] == signal.SIGTERM else KeyboardInterrupt()) from exc
+        raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, before in previous.items():
+            signal.signal(sig, before)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scsmap.config import load_config
-from scsmap.errors import OutputError
+from scsmap.errors import OutputError, Terminated
 from scsmap.io.folder import (
     JOURNAL,
     LOCK,
@@ -31,6 +31,7 @@ from scsmap.io.folder import (
     locked,
     new_staging,
     recover,
+    terminated_as_interrupt,
 )
 from scsmap.pipeline import run
 
@@ -284,6 +285,27 @@ def test_a_second_command_on_a_locked_folder_exits_2_naming_the_holder(small_cfg
     assert "in use by another scsmap command" in proc.stderr and f"process {os.getpid()}" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert {k: v for k, v in snapshot(out).items() if not is_internal(k.split("/")[0])} == before
+
+
+@pytest.mark.parametrize("signum, raised", [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)])
+def test_a_signal_inside_a_library_callback_keeps_its_meaning(signum, raised):
+    """A library that wraps what its callback raises (pydantic: PydanticSerializationError around a field
+    serializer's exception) does not turn SIGTERM or Ctrl-C into an "unexpected error"."""
+    import pydantic
+
+    class Model(pydantic.BaseModel):
+        path: str
+
+        @pydantic.field_serializer("path")
+        def ser_path(self, value: str) -> str:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the handler raises in here
+            return value
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    with pytest.raises(raised), terminated_as_interrupt():
+        Model(path="x").model_dump()
+    assert {s: signal.getsignal(s) for s in handlers} == handlers  # restored
 
 
 def test_sigterm_removes_the_staging_and_keeps_the_previous_run(tmp_path, small_run):
