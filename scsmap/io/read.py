@@ -347,6 +347,17 @@ def _to_canonical(
     return x
 
 
+def _runs(pairs: list[tuple[Path, int]]) -> list[tuple[Path, list[int]]]:
+    """Consecutive (file, band) pairs of one file as (file, bands), in order: what one opening of the file reads."""
+    runs: list[tuple[Path, list[int]]] = []
+    for path, band in pairs:
+        if runs and runs[-1][0] == path:
+            runs[-1][1].append(band)
+        else:
+            runs.append((path, [band]))
+    return runs
+
+
 def open_layer(
     layer: str, spec: InputConfig, chunk_size: int = 1024, footprint: Geometry | None = None
 ) -> tuple[xr.DataArray, SourceInfo]:
@@ -381,20 +392,25 @@ def open_layer(
     arrays = []
     scales: list[tuple[float, float]] = []
     first = None
-    for path, band in pairs:
+    for path, bands in _runs(pairs):  # each file opened once for all its bands
         with _open(path, layer) as src:
-            if band < 1 or band > src.count:
-                if LAYERS[layer].months and src.count < 12 and len(pairs) >= 12 and len({p for p, _ in pairs}) == 1:
+            for band in bands:
+                if band < 1 or band > src.count:
+                    if LAYERS[layer].months and src.count < 12 and len(pairs) >= 12 and len({p for p, _ in pairs}) == 1:
+                        raise InputError(
+                            f"layer {layer!r}: {path} has {src.count} band(s); a monthly layer needs 12 values "
+                            f"(January..December), and inputs.{layer}.bands asks for band {band}"
+                            + (
+                                ": this is an annual file, which cannot stand for monthly values"
+                                if src.count == 1
+                                else ""
+                            ),
+                            "give a 12-band file, 12 files (a list or a {month:02d} pattern) of monthly values",
+                        )
                     raise InputError(
-                        f"layer {layer!r}: {path} has {src.count} band(s); a monthly layer needs 12 values "
-                        f"(January..December), and inputs.{layer}.bands asks for band {band}"
-                        + (": this is an annual file, which cannot stand for monthly values" if src.count == 1 else ""),
-                        "give a 12-band file, 12 files (a list or a {month:02d} pattern) of monthly values",
+                        f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
+                        f"fix inputs.{layer}.bands",
                     )
-                raise InputError(
-                    f"layer {layer!r}: band {band} requested but {path} has {src.count} band(s)",
-                    f"fix inputs.{layer}.bands",
-                )
             crs = _config_crs(layer, spec.crs) if spec.crs else src.crs
             if crs is None:
                 raise InputError(
@@ -411,7 +427,7 @@ def open_layer(
                     f"layer {layer!r}: {path} has a rotated or sheared geotransform ({tuple(src.transform)[:6]})",
                     "rotated geotransform: warp it first (gdalwarp -t_srs <its CRS> in.tif out.tif)",
                 )
-            scales.append((src.scales[band - 1], src.offsets[band - 1]))
+            scales.extend((src.scales[band - 1], src.offsets[band - 1]) for band in bands)
             sig = (src.shape, tuple(round(v, 9) for v in src.transform[:6]))
             if first is None:
                 first = dict(
@@ -419,7 +435,7 @@ def open_layer(
                     crs=crs,
                     res=src.res,
                     shape=src.shape,
-                    dtype=src.dtypes[band - 1],
+                    dtype=src.dtypes[bands[0] - 1],
                     nodata=_resolve_nodata(spec, src.nodata),
                     transform=src.transform,
                 )
@@ -431,7 +447,7 @@ def open_layer(
         da = rioxarray.open_rasterio(
             path, chunks={"band": 1, "y": chunk_size, "x": chunk_size}, masked=False, lock=False, cache=False
         )
-        arrays.append(da.sel(band=[band]))
+        arrays.append(da.sel(band=list(bands)))
     assert first is not None
     raw = xr.concat(arrays, dim="band") if len(arrays) > 1 else arrays[0]
     raw = raw.assign_coords(band=np.arange(1, len(pairs) + 1))
