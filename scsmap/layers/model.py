@@ -11,6 +11,7 @@ a :data:`~scsmap.layers.keys.Source`; :meth:`Model.layer` resolves it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 
 import numpy as np
 import xarray as xr
@@ -42,6 +43,7 @@ class Model(Resolver):
         self.cfg = cfg
         self.derived = derived
         self._selected: dict[Select, xr.DataArray] = {}
+        self._practice_outputs: frozenset[str] | None = None  # None: every output of the practice stack
         super().__init__(
             {
                 "target_4p1000": lambda: target_4p1000(self.get("soc_stock"), cfg.parameters.rate_4p1000),
@@ -125,6 +127,25 @@ class Model(Resolver):
         """
         return self.needs([source_layer(source)])
 
+    def keep_practice_outputs(self, names: Collection[str]) -> None:
+        """Compute only the outputs ``names`` of the practice stack from now on (the others are never filled).
+
+        For a run that writes some practice products and no GHG product: the stack is made again with
+        these outputs only (:func:`scsmap.layers.practices.practice_stack`), and what was selected from
+        it is forgotten. Taking another output of it, or the GHG stack (which reads every practice
+        output), then raises ``RuntimeError``: a reader missed when ``names`` was drawn up fails loudly.
+
+        Parameters
+        ----------
+        names : collection of str
+            Outputs of the practice stack (``rate_cover_crops``, ``rate_best`` ...); names that are not
+            among its outputs are ignored.
+        """
+        self._practice_outputs = frozenset(names)
+        for name in (Stack.PRACTICES.value, Stack.GHG.value):
+            self._cache.pop(name, None)
+        self._selected = {s: a for s, a in self._selected.items() if s.stack not in (Stack.PRACTICES, Stack.GHG)}
+
     def _select(self, s: Select) -> xr.DataArray:
         needs_costs = s.output.startswith("cost") or s.output in ("cheapest_practice", "abatement_at_price")
         if s.stack is Stack.GHG and needs_costs and self.ghg_tables.costs is None:
@@ -132,6 +153,8 @@ class Model(Resolver):
         stack = self.get(s.layer)
         dim = s.stack.dim
         if s.output not in stack.coords[dim].values:
+            if s.stack is Stack.PRACTICES and s.output in self.practice_tables.outputs:
+                raise RuntimeError(f"{s.output} is not computed in this run (Model.keep_practice_outputs)")
             raise Unavailable(f"{s.output}: practice not in practices.enabled")
         return gsocseq.select_output(stack, dim, s.output, s.qa_bit, self.cfg.rothc.apply_gsocseq_corrections)
 
@@ -231,11 +254,16 @@ class Model(Resolver):
                 required[name] = self.get(name)
             else:
                 self.note(name, f"no `{name}` layer: {users} unknown (masked input) where eligible", keep=True)
-        out = practices.practice_stack(soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt, required)
+        keep = None if self._practice_outputs is None else [n for n in pt.outputs if n in self._practice_outputs]
+        out = practices.practice_stack(
+            soc, clay, sand, zone, soil, ai, slope, lu, sat, deficit, baseline, pt, required, outputs=keep
+        )
         self.note(Stack.PRACTICES.value, practices.provenance(pt, self.cfg.practices.rate_source, attrs))
         return out
 
     def _ghg(self) -> xr.DataArray:
+        if self._practice_outputs is not None:
+            raise RuntimeError("the GHG stack reads every practice output (Model.keep_practice_outputs)")
         gt = self.ghg_tables
         rice = self.get("rice") if self.derived.has_input("rice") else None
         out = ghg.ghg_stack(

@@ -11,6 +11,7 @@ returns every output on a ``practice_output`` dimension, from which every
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
@@ -178,8 +179,9 @@ def practice_stack(
     baseline: dict[str, xr.DataArray],
     pt: PracticeTables,
     required: dict[str, xr.DataArray] | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> xr.DataArray:
-    """All practice outputs on a ``practice_output`` dimension (lazy; one kernel call per chunk).
+    """The practice outputs on a ``practice_output`` dimension (lazy; one kernel call per chunk).
 
     Parameters
     ----------
@@ -203,12 +205,20 @@ def practice_stack(
     required : dict of str to xarray.DataArray, optional
         Layers that rules require (``requires`` column of the rule table, e.g. ``rice``); a rule whose
         layer is not given is "masked input" on every eligible pixel.
+    outputs : sequence of str, optional
+        The outputs to compute (names of :attr:`PracticeTables.outputs`); default: all. The kernel fills
+        only these (:func:`scsmap.rules.practices_compiled.evaluate_stack`).
 
     Returns
     -------
     xarray.DataArray
-        float32 (practice_output, y, x), coordinates :attr:`PracticeTables.outputs`; units as
-        :func:`scsmap.rules.practices.evaluate` gives them.
+        float32 (practice_output, y, x), coordinates: ``outputs`` in :attr:`PracticeTables.outputs` order
+        (default all of them); units as :func:`scsmap.rules.practices.evaluate` gives them.
+
+    Raises
+    ------
+    KeyError
+        A name of ``outputs`` that is not an output of the stack.
     """
     base_attrs = list(baseline)
     req = dict(required or {})
@@ -216,6 +226,10 @@ def practice_stack(
     arrays = [soc, clay, sand, zone, soil, aridity, slope, land_use, saturation, deficit, *baseline.values()]
     arrays += list(req.values())
     compiled = pt.compiled
+    names = list(pt.outputs) if outputs is None else [n for n in pt.outputs if n in set(outputs)]
+    if outputs is not None and (unknown := set(outputs) - set(pt.outputs)):
+        raise KeyError(f"not outputs of the practice stack: {sorted(unknown)}")
+    positions = None if outputs is None else [pt.outputs.index(n) for n in names]
 
     def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *rest):
         base, extra = rest[: len(base_attrs)], rest[len(base_attrs) :]
@@ -234,9 +248,10 @@ def practice_stack(
             deficit,
             dict(zip(base_attrs, base)),
             dict(zip(req_names, extra)),
+            positions,
         )
 
-    return map_stack(block, arrays, "practice_output", pt.outputs)
+    return map_stack(block, arrays, "practice_output", names)
 
 
 def provenance(pt: PracticeTables, rate_source: str, baseline_layers: list[str]) -> str:

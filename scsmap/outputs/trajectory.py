@@ -32,6 +32,24 @@ TRAJECTORY_COLUMNS = ("year", "pathway", "kind", "cumulative_Mt_C", "cumulative_
 SCENARIOS = ("bau", "ssm1", "ssm2", "ssm3")
 
 
+def practice_outputs_read(model: Model) -> list[str]:
+    """The outputs of the practice stack the trajectory reads: each practice's rate, the best rate and its range.
+
+    Parameters
+    ----------
+    model : Model
+
+    Returns
+    -------
+    list of str
+        Empty when the run makes no trajectory (``outputs.trajectory_years`` 0).
+    """
+    if model.cfg.outputs.trajectory_years <= 0:
+        return []
+    names = [f"rate_{r.practice}" for r in model.practice_tables.rules]
+    return names + ["rate_best", "rate_best_low", "rate_best_high"]
+
+
 def trajectory_layers(
     model: Model, mask: xr.DataArray, practices_on: bool = True, rothc_on: bool = True
 ) -> dict[str, Any]:
@@ -61,8 +79,7 @@ def trajectory_layers(
     try:
         if not practices_on:
             raise Unavailable("no practice product")
-        names = [f"rate_{r.practice}" for r in model.practice_tables.rules]
-        for name in names + ["rate_best", "rate_best_low", "rate_best_high"]:
+        for name in practice_outputs_read(model):
             practices[name.removeprefix("rate_")] = model.layer(Select(Stack.PRACTICES, name)).where(mask)
         room = model.get("saturation_deficit").clip(min=0) + cfg.practices.poc_allowance
         out["room"] = room.where(mask)

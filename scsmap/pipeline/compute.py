@@ -26,6 +26,7 @@ from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
 from ..layers.keys import Select, Stack
 from ..layers.model import Model
+from ..outputs.trajectory import practice_outputs_read as trajectory_practice_outputs
 from ..outputs.trajectory import trajectory_layers, trajectory_terms
 from ..outputs.zonal import lazy_sums, weight_grid
 from ..products import Product, Summary, as_written
@@ -199,6 +200,27 @@ def _region_sums(plan: Plan, arrays: dict[str, xr.DataArray], weight: xr.DataArr
     return lazy_sums(weight.data, values, targets, classes)
 
 
+def practice_outputs_read(todo: list[Product], model: Model) -> set[str]:
+    """The outputs of the practice stack that a run without GHG products reads.
+
+    The outputs its practice products are, and, when it writes one, those its national trajectory sums
+    (:func:`scsmap.outputs.trajectory.practice_outputs_read`).
+
+    Parameters
+    ----------
+    todo : list of Product
+        The products the run computes.
+    model : Model
+
+    Returns
+    -------
+    set of str
+        Empty when the run writes no practice product.
+    """
+    names = {p.source.output for p in todo if isinstance(p.source, Select) and p.source.stack is Stack.PRACTICES}
+    return names | set(trajectory_practice_outputs(model)) if names else names
+
+
 def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -> Computed:
     """Store every product of ``plan.todo`` into its staging GeoTIFF and take the run's sums.
 
@@ -212,9 +234,11 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     cfg, inputs, model = plan.cfg, plan.inputs, plan.model
     gb = inputs.geobox
     step = sample_step(gb.shape.yx)
+    writes_ghg = any(isinstance(p.source, Select) and p.source.stack is Stack.GHG for p in plan.todo)
+    if not writes_ghg:  # the GHG stack reads every practice output; without it, only those the run reads are made
+        model.keep_practice_outputs(practice_outputs_read(plan.todo, model))
     arrays = {p.id: model.layer(p.source).where(inputs.mask) for p in plan.todo}
     written = {p.id: as_written(p, cfg) for p in plan.todo}  # ghg.rate_units: t C or t CO2 in the files
-    writes_ghg = any(isinstance(p.source, Select) and p.source.stack is Stack.GHG for p in plan.todo)
     curve = curve_layers(model, inputs.mask, writes_ghg)
     footprint = inputs.footprint.to_crs(gb.crs).geom if inputs.footprint is not None else None
     weight = weight_grid(gb, inputs.chunks, footprint)

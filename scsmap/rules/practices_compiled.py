@@ -283,6 +283,7 @@ def evaluate_stack(
     deficit: ArrayLike,
     baseline: Mapping[str, ArrayLike | None] | None = None,
     required: Mapping[str, ArrayLike] | None = None,
+    outputs: Sequence[int] | None = None,
 ) -> NDArray[np.float32]:
     """Every practice's suitability, reasons and rates, and the composites, stacked as float32.
 
@@ -296,17 +297,25 @@ def evaluate_stack(
         Baseline attribute → per-pixel 1-based level codes.
     required : dict, optional
         Layers some rules require, by name (e.g. ``rice``).
+    outputs : sequence of int, optional
+        Positions (in :func:`scsmap.rules.practices.output_names` order) of the outputs to return, in
+        this order; default: all. Only these are written: a run that writes a few practice products (and
+        its national trajectory, which reads the rates) neither fills nor allocates the other planes
+        (a 512 x 512 chunk with 16 of 68 outputs: 52 -> 39 ms; with all, each write looks its row up, +8 %).
 
     Returns
     -------
     numpy.ndarray
-        float32 ``(5 · n_rules + 8, *S)``: the outputs of :func:`scsmap.rules.practices.evaluate` in
-        :func:`scsmap.rules.practices.output_names` order, same values and units, cast to float32.
+        float32 ``(5 · n_rules + 8, *S)``, or ``(len(outputs), *S)``: the outputs of
+        :func:`scsmap.rules.practices.evaluate` in :func:`scsmap.rules.practices.output_names` order (or
+        the order of ``outputs``), same values and units, cast to float32.
 
     Raises
     ------
     ValueError
         Inputs that do not share one shape.
+    IndexError
+        A position in ``outputs`` past the last output.
     """
     soc_a = np.asarray(soc)
     shape = soc_a.shape
@@ -342,7 +351,10 @@ def evaluate_stack(
         if req.get(name) is not None:
             need[i] = as_f8(req[name])
             present[i] = True
-    out = output_planes(compiled.n_outputs, npix)
+    keep = np.arange(compiled.n_outputs) if outputs is None else np.asarray(outputs, dtype=np.int64)
+    row = np.full(compiled.n_outputs, -1, dtype=np.int64)  # output -> its row of the result; -1: not computed
+    row[keep] = np.arange(len(keep))
+    out = output_planes(len(keep), npix)
     cast(Callable[..., None], _loop)(  # a numba dispatcher: its call is not typed
         as_f8(soc_a),
         as_f8(clay),
@@ -359,9 +371,10 @@ def evaluate_stack(
         present,
         *compiled.tables,
         compiled.scalars,
+        row,
         out,
     )
-    return out.reshape((compiled.n_outputs, *shape))
+    return out.reshape((len(keep), *shape))
 
 
 #: float32 elements between the output planes of the compiled kernels (192 bytes, three cache lines)
@@ -426,6 +439,14 @@ def _cap(rate: float, room_per_year: float, extra: float, relative: float, eff: 
     return capped if rate > 0 else rate
 
 
+@njit(inline="always")
+def _put(out: np.ndarray, row: np.ndarray, j: int, p: int, value: float) -> None:
+    """``out[row[j], p] = value``: output ``j`` of pixel ``p`` into its row, nowhere when ``row[j]`` is -1."""
+    r = row[j]
+    if r >= 0:
+        out[r, p] = value
+
+
 @njit(nogil=True, cache=True, error_model="numpy")
 def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practices
     soc: np.ndarray,
@@ -463,6 +484,7 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
     r_from_e: np.ndarray,
     r_t2: np.ndarray,
     scalars: np.ndarray,
+    row: np.ndarray,
     out: np.ndarray,
 ) -> None:
     ex_soc, ex_sand, m_slope, m_ai = scalars[0], scalars[1], scalars[2], scalars[3]
@@ -654,11 +676,11 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
                 hi = _cap(r0 * (1.0 + unc), per_year, extra, relative, eff)
                 low_o = _minimum(lo, hi)
                 high_o = _maximum(lo, hi)
-            out[o, p] = cls
-            out[o + 1, p] = bits
-            out[o + 2, p] = final
-            out[o + 3, p] = low_o
-            out[o + 4, p] = high_o
+            _put(out, row, o, p, cls)
+            _put(out, row, o + 1, p, bits)
+            _put(out, row, o + 2, p, final)
+            _put(out, row, o + 3, p, low_o)
+            _put(out, row, o + 4, p, high_o)
             if unknown:
                 any_unknown = True
             eligible = cls >= best_of and cls != UNKNOWN
@@ -682,13 +704,13 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
         o = 5 * n_rules
         if missing or (best_code == 0 and any_unknown):
             for j in range(1, 8):
-                out[o + j, p] = nan
+                _put(out, row, o + j, p, nan)
         else:
-            out[o + 1, p] = best_rate
-            out[o + 2, p] = combined
-            out[o + 3, p] = best_rate * best_years
-            out[o + 4, p] = 100.0 * best_rate / target if target > 0 else nan
-            out[o + 5, p] = 0.0 if de <= 0 else (de / best_rate if best_rate > 0 else nan)
-            out[o + 6, p] = best_low
-            out[o + 7, p] = best_high
-        out[o, p] = UNKNOWN_PRACTICE if (best_code == 0 and any_unknown) else best_code
+            _put(out, row, o + 1, p, best_rate)
+            _put(out, row, o + 2, p, combined)
+            _put(out, row, o + 3, p, best_rate * best_years)
+            _put(out, row, o + 4, p, 100.0 * best_rate / target if target > 0 else nan)
+            _put(out, row, o + 5, p, 0.0 if de <= 0 else (de / best_rate if best_rate > 0 else nan))
+            _put(out, row, o + 6, p, best_low)
+            _put(out, row, o + 7, p, best_high)
+        _put(out, row, o, p, UNKNOWN_PRACTICE if (best_code == 0 and any_unknown) else best_code)

@@ -91,3 +91,20 @@ def test_compiled_keeps_the_shape_and_takes_a_scalar_slope():
         np.testing.assert_array_equal(got[i], oracle[name].astype("f4"), err_msg=name)
     with pytest.raises(ValueError, match="shape"):
         evaluate_stack(compile_rules(RULES, tier1, PracticeSettings()), *grid[:3], np.zeros(5), *grid[4:])
+
+
+def test_compiled_computes_only_the_outputs_asked_for_in_their_order():
+    """``outputs``: the asked outputs only, in the order asked, each equal to the full stack's (the oracle above)."""
+    pixel, baseline, rice = _pixels(5_000, seed=11)
+    tier1 = load_tier1(2019)[0]
+    compiled = compile_rules(RULES, tier1, PracticeSettings())
+    full = evaluate_stack(compiled, *pixel, baseline, rice)
+    names = output_names(RULES)
+    asked = [names.index("rate_best"), names.index("rate_cover_crops"), 0, len(names) - 1]
+    got = evaluate_stack(compiled, *pixel, baseline, rice, outputs=asked)
+    assert got.shape == (4, 5_000) and got.dtype == np.float32
+    for row, i in enumerate(asked):
+        np.testing.assert_array_equal(got[row], full[i], err_msg=names[i])
+    assert evaluate_stack(compiled, *pixel, baseline, rice, outputs=[]).shape == (0, 5_000)
+    with pytest.raises(IndexError):
+        evaluate_stack(compiled, *pixel, baseline, rice, outputs=[len(names)])
