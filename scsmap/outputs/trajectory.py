@@ -32,7 +32,7 @@ TRAJECTORY_COLUMNS = ("year", "pathway", "kind", "cumulative_Mt_C", "cumulative_
 SCENARIOS = ("bau", "ssm1", "ssm2", "ssm3")
 
 
-def practice_outputs_read(model: Model) -> list[str]:
+def trajectory_practice_outputs(model: Model) -> list[str]:
     """The outputs of the practice stack the trajectory reads: each practice's rate, the best rate and its range.
 
     Parameters
@@ -79,7 +79,7 @@ def trajectory_layers(
     try:
         if not practices_on:
             raise Unavailable("no practice product")
-        for name in practice_outputs_read(model):
+        for name in trajectory_practice_outputs(model):
             practices[name.removeprefix("rate_")] = model.layer(Select(Stack.PRACTICES, name)).where(mask)
         room = model.get("saturation_deficit").clip(min=0) + cfg.practices.poc_allowance
         out["room"] = room.where(mask)

@@ -26,8 +26,7 @@ from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
 from ..layers.keys import Select, Stack
 from ..layers.model import Model
-from ..outputs.trajectory import practice_outputs_read as trajectory_practice_outputs
-from ..outputs.trajectory import trajectory_layers, trajectory_terms
+from ..outputs.trajectory import trajectory_layers, trajectory_practice_outputs, trajectory_terms
 from ..outputs.zonal import lazy_sums, weight_grid
 from ..products import Product, Summary, as_written
 from ..products.styles import legend_for
@@ -204,7 +203,7 @@ def practice_outputs_read(todo: list[Product], model: Model) -> set[str]:
     """The outputs of the practice stack that a run without GHG products reads.
 
     The outputs its practice products are, and, when it writes one, those its national trajectory sums
-    (:func:`scsmap.outputs.trajectory.practice_outputs_read`).
+    (:func:`scsmap.outputs.trajectory.trajectory_practice_outputs`).
 
     Parameters
     ----------

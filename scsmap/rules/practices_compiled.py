@@ -313,7 +313,7 @@ def evaluate_stack(
     Raises
     ------
     ValueError
-        Inputs that do not share one shape.
+        Inputs that do not share one shape; a position in ``outputs`` twice or negative.
     IndexError
         A position in ``outputs`` past the last output.
     """
@@ -351,7 +351,9 @@ def evaluate_stack(
         if req.get(name) is not None:
             need[i] = as_f8(req[name])
             present[i] = True
-    keep = np.arange(compiled.n_outputs) if outputs is None else np.asarray(outputs, dtype=np.int64)
+    keep = np.arange(compiled.n_outputs) if outputs is None else np.asarray(outputs, dtype=np.int64).reshape(-1)
+    if len(np.unique(keep)) != len(keep) or (keep < 0).any():
+        raise ValueError(f"outputs: positions must be distinct and not negative, got {keep.tolist()}")
     row = np.full(compiled.n_outputs, -1, dtype=np.int64)  # output -> its row of the result; -1: not computed
     row[keep] = np.arange(len(keep))
     out = output_planes(len(keep), npix)

@@ -108,3 +108,6 @@ def test_compiled_computes_only_the_outputs_asked_for_in_their_order():
     assert evaluate_stack(compiled, *pixel, baseline, rice, outputs=[]).shape == (0, 5_000)
     with pytest.raises(IndexError):
         evaluate_stack(compiled, *pixel, baseline, rice, outputs=[len(names)])
+    for bad in ([2, 2], [-1]):  # a row left unfilled, or a position counted from the end
+        with pytest.raises(ValueError, match="distinct and not negative"):
+            evaluate_stack(compiled, *pixel, baseline, rice, outputs=bad)
