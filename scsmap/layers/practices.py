@@ -226,10 +226,13 @@ def practice_stack(
     arrays = [soc, clay, sand, zone, soil, aridity, slope, land_use, saturation, deficit, *baseline.values()]
     arrays += list(req.values())
     compiled = pt.compiled
-    names = list(pt.outputs) if outputs is None else [n for n in pt.outputs if n in set(outputs)]
-    if outputs is not None and (unknown := set(outputs) - set(pt.outputs)):
-        raise KeyError(f"not outputs of the practice stack: {sorted(unknown)}")
-    positions = None if outputs is None else [pt.outputs.index(n) for n in names]
+    names, positions = list(pt.outputs), None
+    if outputs is not None:
+        wanted = set(outputs)
+        if unknown := wanted - set(pt.outputs):
+            raise KeyError(f"not outputs of the practice stack: {sorted(unknown)}")
+        positions = [i for i, n in enumerate(pt.outputs) if n in wanted]
+        names = [pt.outputs[i] for i in positions]
 
     def block(soc, clay, sand, zone, soil, ai, slope_, lu, sat, deficit, *rest):
         base, extra = rest[: len(base_attrs)], rest[len(base_attrs) :]
