@@ -300,10 +300,17 @@ def main() -> None:
         sched = sys.argv[sys.argv.index("--scheduler") + 1] if "--scheduler" in sys.argv else None
         child(sys.argv[2], sys.argv[3], sched)
         return
+    from scsmap.config.schema import GridConfig
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pixels", type=float, nargs="+", default=[1e6, 1e7, 1e8], help="grid sizes (pixels)")
     ap.add_argument("--resolution", type=float, default=0.00025, help="grid resolution, degrees (inputs: 0.01)")
-    ap.add_argument("--chunk", type=int, default=512, help="grid.chunk_size (default 512, the config default)")
+    ap.add_argument(
+        "--chunk",
+        type=int,
+        default=GridConfig().chunk_size,
+        help="grid.chunk_size (default: the config default, %(default)s)",
+    )
     ap.add_argument("--scheduler", default=None, help="threads (default), processes or an address")
     ap.add_argument("--exclude", default="", help="comma-separated product ids to leave out")
     ap.add_argument("--pass-pixels", type=float, default=None, help="compute.pass_pixels (default: the config's)")

@@ -120,7 +120,13 @@ class GridConfig(_Model):
         description="'global': pixel edges on multiples of the resolution from the CRS origin "
         "(the global 30-arc-second grid); 'none': edges start at the region's corner",
     )
-    chunk_size: int = Field(512, ge=64, le=16384, description="dask chunk size in pixels (y and x)")
+    chunk_size: int = Field(
+        1024,
+        ge=64,
+        le=16384,
+        description="dask chunk size in pixels (y and x); smaller chunks need less memory, larger ones "
+        "spend less time per pixel on tasks and warp calls (docs/scaling.md)",
+    )
 
 
 class InputConfig(_Model):
@@ -666,7 +672,7 @@ class ComputeConfig(_Model):
         "e.g. 12.9e9 on 24 GiB. A guard against slips such as a resolution in the wrong CRS units",
     )
     pass_pixels: int = Field(
-        8_000_000,
+        16_000_000,
         ge=1,
         description="grids with more pixels are computed in chunk-aligned "
         "windows of at most this many pixels, one after the other, so that memory stays "

@@ -32,7 +32,12 @@ log = logging.getLogger("scsmap")
 
 
 def plan_windows(chunks: tuple[tuple[int, ...], tuple[int, ...]], pass_pixels: int) -> list[tuple[slice, slice]] | None:
-    """Chunk-aligned windows of at most ``pass_pixels`` pixels (at least one chunk each).
+    """Chunk-aligned windows of at most ``pass_pixels`` pixels (at least one chunk each), of even size.
+
+    Whole rows of chunks when a row of chunks fits in ``pass_pixels``, else runs of chunks within
+    a row. The rows (or a row's chunks) are shared evenly among the fewest windows that fit, so
+    that no window is a small remainder: 10 chunks with room for 7 make windows of 5 and 5, not
+    7 and 3 (a window of 3 chunks keeps one of 2 threads idle a third of its time).
 
     Parameters
     ----------
@@ -54,16 +59,17 @@ def plan_windows(chunks: tuple[tuple[int, ...], tuple[int, ...]], pass_pixels: i
     ey, ex = np.cumsum((0,) + tuple(cy)), np.cumsum((0,) + tuple(cx))
     row_px = nx * max(cy)
     if row_px <= pass_pixels:
-        rows_per = max(1, pass_pixels // row_px)
-        return [
-            (slice(int(ey[i]), int(ey[min(i + rows_per, len(cy))])), slice(0, nx)) for i in range(0, len(cy), rows_per)
-        ]
-    cols_per = max(1, pass_pixels // (max(cy) * max(cx)))
-    return [
-        (slice(int(ey[i]), int(ey[i + 1])), slice(int(ex[j]), int(ex[min(j + cols_per, len(cx))])))
-        for i in range(len(cy))
-        for j in range(0, len(cx), cols_per)
-    ]
+        ry = _even_runs(len(cy), pass_pixels // row_px)
+        return [(slice(int(ey[a]), int(ey[b])), slice(0, nx)) for a, b in ry]
+    rx = _even_runs(len(cx), max(1, pass_pixels // (max(cy) * max(cx))))
+    return [(slice(int(ey[i]), int(ey[i + 1])), slice(int(ex[a]), int(ex[b]))) for i in range(len(cy)) for a, b in rx]
+
+
+def _even_runs(n: int, most: int) -> list[tuple[int, int]]:
+    """``n`` items in the fewest consecutive runs of at most ``most``, their lengths differing by one at most."""
+    k = -(-n // most)
+    edges = [n * i // k for i in range(k + 1)]
+    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 def block_window(chunks: tuple[tuple[int, ...], tuple[int, ...]], ys: slice, xs: slice) -> tuple[slice, slice]:

@@ -238,6 +238,26 @@ def test_plan_windows_cover_the_grid_once():
         assert (cover == 1).all(), budget
 
 
+def test_plan_windows_share_a_row_evenly_instead_of_leaving_a_remainder():
+    """10 chunks of 1024 px in a row with room for 7 per window: two windows of 5 chunks, not 7 and 3;
+    4 rows with room for 3: windows of 2 and 2 rows, not 3 and 1 (hand-counted)."""
+    from scsmap.pipeline.windows import plan_windows
+
+    cols = (1024,) * 9 + (784,)  # 10,000 px
+    wins = plan_windows(((1024, 1024), cols), 8_000_000)  # 7 chunks fit: 8e6 // 1024**2
+    assert [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w in wins] == [
+        (0, 1024, 0, 5120),
+        (0, 1024, 5120, 10000),
+        (1024, 2048, 0, 5120),
+        (1024, 2048, 5120, 10000),
+    ]
+    wins = plan_windows(((512,) * 4, cols), 3 * 512 * 10_000)  # 3 whole rows of chunks fit
+    assert [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w in wins] == [
+        (0, 1024, 0, 10000),
+        (1024, 2048, 0, 10000),
+    ]
+
+
 def test_input_error_raised_on_a_worker_keeps_its_message(tmp_path, time_limit):
     """A land-cover code missing from the table is found on a worker: the user sees the same InputError."""
     import rasterio
