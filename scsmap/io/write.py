@@ -29,6 +29,7 @@ from odc.geo.geobox import GeoBox
 from rasterio.windows import Window
 
 from ..errors import OutputError
+from .overviews import first_level_path, overview_path
 
 
 @dataclass
@@ -246,7 +247,29 @@ COG_OPTIONS: dict[str, str] = {
 
 
 def to_cog(src: Path, dst: Path, resampling: str, tile: int = 512) -> None:
-    """Copy a tiled GeoTIFF into a Cloud Optimized GeoTIFF with overviews (:data:`COG_OPTIONS`)."""
+    """Copy a tiled GeoTIFF into a Cloud Optimized GeoTIFF with overviews (:data:`COG_OPTIONS`).
+
+    When the compute pass made the first overview level (:func:`scsmap.io.overviews.first_level_path`),
+    GDAL's COG driver makes the further levels from it, as it makes them from the first level it
+    computes itself, into the file's external overview (:func:`scsmap.io.overviews.overview_path`,
+    staging compression), and the final copy takes them from there (``OVERVIEWS=AUTO``); else the
+    driver makes every level from ``src``. The COG holds the same pixels either way.
+    """
+    options = dict(COG_OPTIONS)
+    level1 = first_level_path(src)
+    if level1.exists():
+        staging = {k.upper().replace("ZSTD_", ""): v for k, v in staging_compression().items()}
+        rasterio.shutil.copy(
+            level1,
+            overview_path(src),
+            driver="COG",
+            BLOCKSIZE=str(tile),
+            OVERVIEW_RESAMPLING=resampling.upper(),
+            RESAMPLING=resampling.upper(),
+            **{**COG_OPTIONS, **staging, "PREDICTOR": "NO"},
+        )
+        level1.unlink()
+        options["OVERVIEWS"] = "AUTO"
     rasterio.shutil.copy(
         src,
         dst,
@@ -254,7 +277,7 @@ def to_cog(src: Path, dst: Path, resampling: str, tile: int = 512) -> None:
         BLOCKSIZE=str(tile),
         OVERVIEW_RESAMPLING=resampling.upper(),
         RESAMPLING=resampling.upper(),
-        **COG_OPTIONS,
+        **options,
     )
 
 

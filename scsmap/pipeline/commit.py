@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..io.overviews import overview_path
 from ..io.write import class_pixels, finish_stats, set_statistics, sha256, to_cog, write_categories
 from ..products import Product
 from ..products.styles import legend_for, write_qml
@@ -71,6 +72,7 @@ def write_products(plan: Plan, computed: Computed, staging: Path, progress: Prog
                 spec.path, staging / p.filename(cfg), "nearest" if p.is_class_map else "average", cfg.outputs.tile_size
             )
             spec.path.unlink()
+            overview_path(spec.path).unlink(missing_ok=True)  # the first overview levels made by the compute pass
             st.advance()
 
         list(pool.map(cog, products))  # in order; the first error is raised once every file is done

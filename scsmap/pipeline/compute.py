@@ -21,6 +21,7 @@ import xarray as xr
 
 from .. import __version__
 from ..io.failures import input_read_error
+from ..io.overviews import first_level_path, first_overview, has_first_overview
 from ..io.write import RasterSpec, class_codes, open_tiled
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
@@ -247,6 +248,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 
     products = [written[p.id][0] for p in plan.todo]
     specs, sources, targets, values, datasets = {}, [], [], {}, []
+    scales = [1] * len(products)  # pixels of the grid per pixel of each source: 2 for the first overview levels
     try:
         for p in products:
             spec = specs[p.id] = spec_of(p, plan, staging)
@@ -261,6 +263,15 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
                 arr = da.where(da.isfinite(arr), arr, np.float32(spec.nodata)).astype(p.dtype)
             sources.append(arr)
             targets.append(engine.target(ds))
+        if has_first_overview(sources[0].chunks, cfg.outputs.tile_size):  # GDAL then builds only the further levels
+            for p, arr in zip(products, list(sources), strict=True):
+                spec = specs[p.id]
+                ovr_spec = RasterSpec(first_level_path(spec.path), spec.dtype, spec.nodata, "", "", {})
+                ds = open_tiled(ovr_spec, gb.zoom_out(2), OVERVIEW_TILE, **engine.tiled_options)
+                datasets.append(ds)
+                sources.append(first_overview_array(arr, spec.nodata, spec.resampling))
+                targets.append(engine.target(ds))
+                scales.append(2)
         windows = plan_windows(sources[0].chunks, cfg.compute.pass_pixels)
         log.info("computing %d product(s)%s", len(products), f" in {len(windows)} windows" if windows else "")
 
@@ -283,7 +294,8 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
         detail = f"{len(products)} products" + (f", {len(windows)} windows" if windows else "")
-        detail += f"; {note}" if (note := compile_note(_kernel_uses(model, tree))) else ""
+        uses = _kernel_uses(model, tree) + (["overviews"] if len(sources) > len(products) else [])
+        detail += f"; {note}" if (note := compile_note(uses)) else ""
         with progress.stage("compute", detail=detail) as stage:
             if windows is None:  # one pass: maps, statistics and sums together
                 store = da.store(sources, targets, lock=False, compute=False)
@@ -291,7 +303,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
                     _, done, in_source = engine.compute(store, sums(), in_source)
                 done = finish(done)
             else:  # bounded memory: window by window, partial sums combined exactly
-                done = store_in_windows(engine.compute, sources, targets, windows, sums, stage, finish)
+                done = store_in_windows(engine.compute, sources, targets, windows, sums, stage, finish, scales)
                 (in_source,) = engine.compute(in_source)
     except BaseException as exc:
         _close(targets, datasets)
@@ -306,6 +318,21 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     }
     trajectory = {"sums": done["trajectory"], "layers": traj} if traj else None
     return Computed(products, specs, done["pixels"], done["region"], done["curve"] or None, counts, trajectory)
+
+
+#: tile size of the staging files' first overview levels: a chunk of 512 or 1024 pixels on a side (the
+#: default) makes whole tiles of it
+OVERVIEW_TILE = 256
+
+
+def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Array:
+    """The first overview level of a written product, block by block (:func:`scsmap.io.overviews.first_overview`).
+
+    ``arr``'s chunks must all be of even size (:func:`scsmap.io.overviews.has_first_overview`); the result has
+    half of each.
+    """
+    chunks = tuple(tuple(c // 2 for c in axis) for axis in arr.chunks)
+    return arr.map_blocks(first_overview, nodata, resampling, chunks=chunks, dtype=arr.dtype)
 
 
 def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:

@@ -11,13 +11,15 @@ from collections.abc import Iterable
 from types import ModuleType
 
 #: what uses each module of scsmap's cached numba kernels (``@njit(cache=True)``): the model's stack layers
-#: (:class:`scsmap.layers.keys.Stack` values), the national trajectory and the zonal sums of the summary
+#: (:class:`scsmap.layers.keys.Stack` values), the national trajectory, the zonal sums of the summary and the
+#: first overview levels of the products
 KERNEL_USES: dict[str, str] = {
     "practices": "scsmap.rules.practices_compiled",
     "ghg": "scsmap.rules.ghg_compiled",
     "gsocseq": "scsmap.rothc.compiled",
     "trajectory": "scsmap.rules.trajectory",
     "zonal sums": "scsmap.outputs.zonal",
+    "overviews": "scsmap.io.overviews",
 }
 
 #: compile time of one kernel, about (the demo run: 16.2 s with an empty cache, 6.7 s after, for 7 kernels)

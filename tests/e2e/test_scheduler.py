@@ -316,3 +316,44 @@ def test_threaded_engine_does_not_import_distributed():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_first_overview_levels_from_the_compute_pass_give_gdals_files(tmp_path, monkeypatch, time_limit):
+    """The first overview level made block by block (windows, threads and processes) gives the COGs GDAL makes
+    alone, to the byte: continuous maps (average) and class maps (nearest), levels after an odd-sized one too."""
+    import scsmap.pipeline.compute as compute
+
+    raw = demo_config_dict()
+    raw["region"]["bbox"] = [20.45, 40.85, 23.0, 42.35]  # 306 x 180 cells of 30 arc-seconds: even sides
+    raw["grid"] = {"chunk_size": 64}
+    raw["outputs"] = {
+        "tile_size": 128,  # the demo grid then has overviews
+        "products": ["soc_t0", "target_4p1000", "land_use", "rate_cover_crops", "best_practice"],
+    }
+    made = []
+
+    def spy(arr, nodata, resampling):
+        made.append(resampling)
+        return first_overview_array(arr, nodata, resampling)
+
+    first_overview_array = compute.first_overview_array
+    monkeypatch.setattr(compute, "first_overview_array", spy)
+    raw["compute"] = {"pass_pixels": 20_000}
+    _, fast = run_into(raw, tmp_path / "fast", "demo")
+    assert sorted(set(made)) == ["average", "nearest"] and len(made) == 5
+    raw["compute"] = {"pass_pixels": 20_000, "scheduler": "processes", "n_workers": 2}
+    _, proc = run_into(raw, tmp_path / "proc", "demo")
+    assert len(made) == 10
+    monkeypatch.setattr(compute, "has_first_overview", lambda chunks, tile: False)
+    raw["compute"] = {"pass_pixels": 20_000}
+    _, gdal = run_into(raw, tmp_path / "gdal", "demo")
+    assert len(made) == 10
+    tifs = {k: v for k, v in snapshot(gdal).items() if k.endswith(".tif")}
+    assert len(tifs) == 5
+    assert {k: v for k, v in snapshot(fast).items() if k.endswith(".tif")} == tifs
+    assert {k: v for k, v in snapshot(proc).items() if k.endswith(".tif")} == tifs
+    import rasterio
+
+    with rasterio.open(fast / "land_use.tif") as ds:
+        assert ds.overviews(1) == [2, 4] and ds.shape == (180, 306)  # the first level 153 columns wide
+    assert not list(fast.rglob("*.ovr")) and not list(fast.rglob("*.level1.tif"))
