@@ -4,8 +4,9 @@ The GDAL COG driver cannot be a chunked write target, so each product is first
 stored block by block into a tiled GeoTIFF in the run's staging directory, with its
 band description, unit, nodata, provenance tags, exact statistics and (class maps)
 colour table; GDAL then copies it into a COG (512 px tiles, DEFLATE with
-predictor, overviews). The staging directory is on the same file system as the
-outputs, so the final ``os.replace`` is atomic.
+predictor, overviews; the first overview level made in the same pass when the
+chunks allow it, :mod:`scsmap.io.overviews`). The staging directory is on the
+same file system as the outputs, so the final ``os.replace`` is atomic.
 """
 
 from __future__ import annotations

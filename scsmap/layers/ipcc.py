@@ -1,8 +1,10 @@
 """IPCC climate zone and soil class layers on the region grid (docs/methods/ipcc.md §3.2-3.3).
 
-Adapters of :func:`scsmap.rules.ipcc_classes.ipcc_climate_zone` and
-:func:`scsmap.rules.ipcc_classes.ipcc_soil_class`, applied chunk by chunk; each returns
-the class layer and its provenance.
+Adapters of the IPCC class rules applied chunk by chunk, each returning the class layer and its
+provenance: the compiled :func:`scsmap.rules.ipcc_classes_compiled.climate_zone_codes` and
+:func:`scsmap.rules.ipcc_classes_compiled.soil_class_codes` (equal to the numpy
+:func:`scsmap.rules.ipcc_classes.ipcc_climate_zone` and :func:`scsmap.rules.ipcc_classes.ipcc_soil_class`),
+and the numpy soil classes where a WRB layer is mapped.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..rules.ipcc_classes import ipcc_climate_zone, ipcc_soil_class
+from ..rules.ipcc_classes import ipcc_soil_class
+from ..rules.ipcc_classes_compiled import climate_zone_codes, soil_class_codes
 
 
 def _classes(codes: xr.DataArray) -> xr.DataArray:
@@ -52,15 +55,15 @@ def climate_zone(
         it = iter(rest)
         el = next(it) if elevation is not None else None
         fr = next(it) if frost_days is not None else None
-        return ipcc_climate_zone(m, p, e, el, tx, fr)
+        return climate_zone_codes(m, p, e, el, tx, fr)
 
-    codes = xr.apply_ufunc(block, mat, map_, pet, warmest_month, *extra, dask="parallelized", output_dtypes=["uint8"])
+    codes = xr.apply_ufunc(block, mat, map_, pet, warmest_month, *extra, dask="parallelized", output_dtypes=["float32"])
     text = (
         "IPCC 2019 decision tree (Vol 4 Ch 3 Annex 3A.5) on MAT, MAP, annual PET, warmest month"
         + (", elevation" if elevation is not None else " (no elevation: no tropical montane)")
         + (", frost days" if frost_days is not None else " (no frost days: 2006 rule MAT > 18 degC for tropical)")
     )
-    return _classes(codes), text
+    return codes, text
 
 
 def soil_class(
@@ -104,12 +107,13 @@ def soil_class(
             f"WRB layer mapped with {mapping_name}; sandy by texture; default {default.upper()} where the WRB "
             "code is unknown"
         )
+        out = _classes(out)
     else:
         out = xr.apply_ufunc(
-            lambda s, c: ipcc_soil_class(s, c, None, default), sand, clay, dask="parallelized", output_dtypes=["uint8"]
+            lambda s, c: soil_class_codes(s, c, default), sand, clay, dask="parallelized", output_dtypes=["float32"]
         )
         text = (
             f"texture rule (sand > 70 % and clay < 8 % = sandy), else the region default {default.upper()} "
             "(practices.default_soil_class); no WRB layer"
         )
-    return _classes(out), text
+    return out, text

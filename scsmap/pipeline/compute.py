@@ -337,8 +337,9 @@ def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Ar
 
 def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:
     """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers
-    the model made for it, the trajectory and the zonal sums when the run takes them."""
+    and IPCC classes the model made for it, the trajectory and the zonal sums when the run takes them."""
     uses = [s.value for s in Stack if s.value in model.resolved]
+    uses += ["ipcc classes"] if {"ipcc_climate_zone", "ipcc_soil_class"} & model.resolved else []
     uses += ["trajectory"] if tree["trajectory"] else []
     return uses + (["zonal sums"] if tree["region"].get("moments") else [])
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from types import ModuleType
 
 #: what uses each module of scsmap's cached numba kernels (``@njit(cache=True)``): the model's stack layers
-#: (:class:`scsmap.layers.keys.Stack` values), the national trajectory, the zonal sums of the summary and the
-#: first overview levels of the products
+#: (:class:`scsmap.layers.keys.Stack` values), the national trajectory, the zonal sums of the summary, the
+#: first overview levels of the products and the IPCC climate zones and soil classes
 KERNEL_USES: dict[str, str] = {
     "practices": "scsmap.rules.practices_compiled",
     "ghg": "scsmap.rules.ghg_compiled",
@@ -20,6 +20,7 @@ KERNEL_USES: dict[str, str] = {
     "trajectory": "scsmap.rules.trajectory",
     "zonal sums": "scsmap.outputs.zonal",
     "overviews": "scsmap.io.overviews",
+    "ipcc classes": "scsmap.rules.ipcc_classes_compiled",
 }
 
 #: compile time of one kernel, about (the demo run: 16.2 s with an empty cache, 6.7 s after, for 7 kernels)
