@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import dask.array as da
 import numpy as np
 import xarray as xr
 
@@ -34,6 +35,7 @@ from .climate import (
     warmest_month,
 )
 from .land_use import reclassify
+from .once import computed_once
 from .resolver import Resolver
 from .terrain import slope_percent
 
@@ -271,6 +273,8 @@ class Derived(Resolver):
             f"then warped to the region grid ({self.inputs.resampling[grid]})",
         )
         summary = how(data)
+        if isinstance(summary.data, da.Array):  # read by every window of a run: computed once
+            summary = summary.copy(data=computed_once(summary.data))
         out = self.inputs.to_grid(grid, summary)
         out.attrs = dict(summary.attrs)
         return out

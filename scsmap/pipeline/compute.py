@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
+from ..inputs.once import forget_blocks
 from ..io.failures import input_read_error
 from ..io.overviews import first_level_path, first_overview, has_first_overview
 from ..io.write import RasterSpec, class_codes, open_tiled
@@ -311,6 +312,8 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
         if error is not None:
             raise error from None
         raise
+    finally:
+        forget_blocks()  # the source-grid blocks this run kept (scsmap.inputs.once)
     for ds in datasets:
         ds.close()
     counts = {
