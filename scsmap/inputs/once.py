@@ -26,7 +26,7 @@ __all__ = ["computed_once", "forget_blocks"]
 _BLOCKS: OrderedDict[tuple[str, tuple[int, ...]], np.ndarray] = OrderedDict()
 #: most bytes kept in :data:`_BLOCKS`; the least recently used blocks go first (and are computed again if read)
 LIMIT_BYTES = 256 * 2**20
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a kept layer may be computed from another in the same thread
 
 
 class _Source:
