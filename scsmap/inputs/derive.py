@@ -65,6 +65,9 @@ class Derived(Resolver):
     def __init__(self, cfg: Config, inputs: AlignedInputs):
         self.cfg = cfg
         self.inputs = inputs
+        self._native_kept: dict[str, xr.DataArray] = {}  # input layers on their source grid (_native)
+        # window by window (scsmap.pipeline.windows): the source-grid layers are then computed once, not per window
+        self._windowed = int(np.prod(inputs.geobox.shape.yx)) > cfg.compute.pass_pixels
         rules = {name: (lambda n=name: self.input(n)) for name in LAYERS}
         rules.update(
             {
@@ -222,9 +225,17 @@ class Derived(Resolver):
 
     # -- annual climate summaries: computed on the climate layers' own grid, then warped (one band, not 12)
     def _native(self, name: str) -> xr.DataArray:
-        """Input layer ``name`` on its source grid over the region; monthly layers with a ``month`` dimension."""
-        data = self.inputs.native_over_region(name)
-        return data.rename(band="month") if LAYERS[name].months else data.isel(band=0, drop=True)
+        """Input layer ``name`` on its source grid over the region; monthly layers with a ``month`` dimension.
+
+        On a grid computed window by window its blocks are read once per run
+        (:func:`scsmap.inputs.once.computed_once`), for every annual summary made from it and every window."""
+        if name not in self._native_kept:
+            data = self.inputs.native_over_region(name)
+            data = data.rename(band="month") if LAYERS[name].months else data.isel(band=0, drop=True)
+            if self._windowed and isinstance(data.data, da.Array):
+                data = data.copy(data=computed_once(data.data))
+            self._native_kept[name] = data
+        return self._native_kept[name]
 
     def _on_one_source_grid(self, *names: str) -> bool:
         """The input layers ``names`` are read (not placeholders) and share one source grid."""
@@ -273,7 +284,7 @@ class Derived(Resolver):
             f"then warped to the region grid ({self.inputs.resampling[grid]})",
         )
         summary = how(data)
-        if isinstance(summary.data, da.Array):  # read by every window of a run: computed once
+        if self._windowed and isinstance(summary.data, da.Array):  # read by every window: computed once
             summary = summary.copy(data=computed_once(summary.data))
         out = self.inputs.to_grid(grid, summary)
         out.attrs = dict(summary.attrs)

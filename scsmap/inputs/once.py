@@ -19,6 +19,7 @@ from uuid import uuid4
 import dask.array as da
 import numpy as np
 from dask.highlevelgraph import HighLevelGraph
+from dask.local import get_sync
 
 __all__ = ["computed_once", "forget_blocks"]
 
@@ -26,7 +27,10 @@ __all__ = ["computed_once", "forget_blocks"]
 _BLOCKS: OrderedDict[tuple[str, tuple[int, ...]], np.ndarray] = OrderedDict()
 #: most bytes kept in :data:`_BLOCKS`; the least recently used blocks go first (and are computed again if read)
 LIMIT_BYTES = 256 * 2**20
-_LOCK = threading.RLock()  # re-entrant: a kept layer may be computed from another in the same thread
+#: guards :data:`_BLOCKS` and :data:`_COMPUTING` (never held while a block is computed)
+_LOCK = threading.Lock()
+#: the blocks being computed, each with the lock its computing thread holds
+_COMPUTING: dict[tuple[str, tuple[int, ...]], threading.Lock] = {}
 
 
 class _Source:
@@ -63,17 +67,31 @@ def computed_once(array: da.Array) -> da.Array:
 
 
 def _block(name: str, source: _Source, idx: tuple[int, ...]) -> np.ndarray:
-    """Block ``idx`` of ``source``: kept from an earlier task of this process, else computed now and kept."""
+    """Block ``idx`` of ``source``: kept from an earlier task of this process, else computed now and kept.
+
+    Threads computing different blocks run side by side; one asking for a block another is computing waits for it.
+    """
     key = (name, idx)
-    with _LOCK:  # a whole source-grid block is computed under the lock: the others wait for it, not redo it
+    with _LOCK:
         if key in _BLOCKS:
             _BLOCKS.move_to_end(key)
             return _BLOCKS[key]
-        block = np.asarray(source.array.blocks[idx].compute(scheduler="sync"))
-        block.setflags(write=False)  # shared by every task that reads it
-        _BLOCKS[key] = block
-        while sum(b.nbytes for b in _BLOCKS.values()) > LIMIT_BYTES and len(_BLOCKS) > 1:
-            _BLOCKS.popitem(last=False)
+        lock = _COMPUTING.setdefault(key, threading.Lock())
+    with lock:
+        with _LOCK:
+            if key in _BLOCKS:  # computed by the thread this one waited for
+                return _BLOCKS[key]
+        try:
+            # dask's synchronous scheduler itself: by its name, dask would look for (and import) dask.distributed
+            block = np.asarray(source.array.blocks[idx].compute(scheduler=get_sync))
+            block.setflags(write=False)  # shared by every task that reads it
+            with _LOCK:
+                _BLOCKS[key] = block
+                while sum(b.nbytes for b in _BLOCKS.values()) > LIMIT_BYTES and len(_BLOCKS) > 1:
+                    _BLOCKS.popitem(last=False)
+        finally:
+            with _LOCK:
+                _COMPUTING.pop(key, None)
     return block
 
 
