@@ -6,7 +6,9 @@ window by window, one ``dask.compute`` per window, and dask forgets every result
 window computed again the source-grid blocks its warps read, 12 months of Thornthwaite PET included (at
 40000 x 40000 pixels and 120 windows, a tenth of the compute's worker time). :func:`computed_once` gives
 such a layer blocks that are computed at their first use and kept (for that run, in that process) by the
-tasks that read them: each window then only warps.
+tasks that read them: each window then only warps. :class:`scsmap.inputs.derive.Derived` applies it, on
+grids computed window by window only, to the summaries and to the monthly input layers on their source grid
+they are made from (read once for every summary); a single pass shares those blocks in its one graph already.
 """
 
 from __future__ import annotations
