@@ -66,6 +66,10 @@ def has_first_overview(chunks: tuple[tuple[int, ...], tuple[int, ...]], tile: in
         dask chunk sizes along y and x.
     tile : int
         The COG's tile size, pixels.
+
+    Returns
+    -------
+    bool
     """
     cy, cx = chunks
     even = all(c % 2 == 0 for c in cy + cx)

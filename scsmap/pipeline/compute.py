@@ -331,8 +331,21 @@ OVERVIEW_TILE = 256
 def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Array:
     """The first overview level of a written product, block by block (:func:`scsmap.io.overviews.first_overview`).
 
-    ``arr``'s chunks must all be of even size (:func:`scsmap.io.overviews.has_first_overview`); the result has
-    half of each.
+    Parameters
+    ----------
+    arr : dask.array.Array
+        (y, x), the product as written (float32 with ``nodata``, or uint8 class codes); every chunk of even size
+        (:func:`scsmap.io.overviews.has_first_overview`).
+    nodata : float
+        The product's nodata value.
+    resampling : {"average", "nearest"}
+        The product's overview resampling.
+
+    Returns
+    -------
+    dask.array.Array
+        (y / 2, x / 2), ``arr``'s dtype and units, half of each of its chunks. A block of odd size raises
+        ``ValueError`` when computed.
     """
     chunks = tuple(tuple(c // 2 for c in axis) for axis in arr.chunks)
     return arr.map_blocks(first_overview, nodata, resampling, chunks=chunks, dtype=arr.dtype)
