@@ -6,9 +6,10 @@ GDAL ``gcore/overview.cpp``); on the 8 synthetic rule products of ``benchmarks/s
 about 45 % of the COG stage. When every chunk of the grid has an even number of rows and columns, each
 chunk's 2 x 2 cells are the sources of exactly the pixels of the first overview level (factor 2) that
 the chunk covers, so the compute pass takes that level from the block it has just computed
-(:func:`first_overview`) and stores it into the staging file's external overview ``<file>.ovr``
-(:func:`overview_path`), which GDAL reads as the file's overviews. At the COG stage GDAL builds the
-further levels from it, as it would itself, and the COG driver copies them (``OVERVIEWS=AUTO``).
+(:func:`first_overview`) and stores it beside the staging file (``<file>.level1.tif``,
+:func:`first_level_path`). At the COG stage GDAL's COG driver makes the further levels from it, as it
+would itself, into the file's external overview ``<file>.ovr`` (:func:`overview_path`), which GDAL reads
+as the file's overviews, and the final copy takes them all (``OVERVIEWS=AUTO``).
 
 The pixels are GDAL's, bit for bit (tests/io/test_overviews.py compares every level with the
 overviews GDAL makes itself): ``average`` is the float64 mean of the valid (not nodata) cells of the
