@@ -10,24 +10,24 @@ import os
 from collections.abc import Iterable
 from types import ModuleType
 
-#: what uses each module of scsmap's cached numba kernels (``@njit(cache=True)``): the model's stack layers
+#: the modules of scsmap's cached numba kernels (``@njit(cache=True)``) each use needs: the model's stack layers
 #: (:class:`scsmap.layers.keys.Stack` values), the national trajectory, the zonal sums of the summary, the
 #: first overview levels of the products and the IPCC climate zones and soil classes
-KERNEL_USES: dict[str, str] = {
-    "practices": "scsmap.rules.practices_compiled",
-    "ghg": "scsmap.rules.ghg_compiled",
-    "gsocseq": "scsmap.rothc.compiled",
-    "trajectory": "scsmap.rules.trajectory",
-    "zonal sums": "scsmap.outputs.zonal",
-    "overviews": "scsmap.io.overviews",
-    "ipcc classes": "scsmap.rules.ipcc_classes_compiled",
+KERNEL_USES: dict[str, tuple[str, ...]] = {
+    "practices": ("scsmap.rules.practices_compiled",),
+    "ghg": ("scsmap.rules.ghg_compiled",),
+    "gsocseq": ("scsmap.rothc.compiled", "scsmap.rothc.compiled_moisture"),
+    "trajectory": ("scsmap.rules.trajectory",),
+    "zonal sums": ("scsmap.outputs.zonal",),
+    "overviews": ("scsmap.io.overviews",),
+    "ipcc classes": ("scsmap.rules.ipcc_classes_compiled",),
 }
 
 #: compile time of one kernel, about (the demo run: 16.2 s with an empty cache, 6.7 s after, for 7 kernels)
 SECONDS_PER_KERNEL = 1.4
 
 #: the modules that define scsmap's cached numba kernels
-KERNEL_MODULES = tuple(KERNEL_USES.values())
+KERNEL_MODULES = tuple(m for modules in KERNEL_USES.values() for m in modules)
 
 
 def _index_paths(module: ModuleType) -> dict[str, str]:
@@ -62,7 +62,7 @@ def uncached_kernels(uses: Iterable[str] | None = None) -> list[str]:
     KeyError
         For a use that is not in :data:`KERNEL_USES`.
     """
-    modules = KERNEL_MODULES if uses is None else sorted({KERNEL_USES[u] for u in uses})
+    modules = KERNEL_MODULES if uses is None else sorted({m for u in uses for m in KERNEL_USES[u]})
     missing = []
     for name in modules:
         for kernel, index in _index_paths(importlib.import_module(name)).items():

@@ -97,7 +97,8 @@ __all__ = [
 _TSTEP = P.TIME_STEP_YR
 
 #: run :func:`simulate` without records or radiocarbon through the compiled month loop
-#: (:mod:`scsmap.rothc.compiled`); ``False`` selects the numpy path, the tests' oracle
+#: (:mod:`scsmap.rothc.compiled`), and the moisture cycle of the periodic runs through
+#: :mod:`scsmap.rothc.compiled_moisture`; ``False`` selects the numpy path, the tests' oracle
 COMPILED = True
 _CONR = np.log(2.0) / P.C14_HALF_LIFE
 _EXC = np.exp(-_CONR * _TSTEP)
@@ -912,6 +913,12 @@ def _cycle_rm(
     shape: tuple[int, ...],
 ) -> tuple[FloatArray, FloatArray]:
     """Rate modifiers of one year (12, *S) starting from deficit ``swc_start``; and end deficit."""
+    if COMPILED:
+        from .compiled_moisture import cycle_pixels
+
+        return cycle_pixels(
+            swc_start, tmp12, rain12, evap12, covered12, limits, cover12, factor, evap_coeff, rm_min, temperature, shape
+        )
     s = swc_start
     out = np.empty((12,) + shape)
     for m in range(12):
@@ -921,6 +928,44 @@ def _cycle_rm(
         c = mod.cover_factor(covered12[m]) if cover12 is None else cover12[m]
         out[m] = rate_modifiers(tmp12[m], b, c, factor, temperature=temperature)
     return out, np.broadcast_to(s, shape)
+
+
+def _settle(
+    rain12: FloatArray,
+    evap12: FloatArray,
+    covered12: FlagArray,
+    clay: ArrayLike,
+    depth: ArrayLike,
+    *,
+    swc0: ArrayLike,
+    evap_coeff: float,
+    rm_min: ArrayLike,
+    max_years: int,
+) -> tuple[FloatArray, IntArray]:
+    """:func:`scsmap.rothc.modifiers.tsmd_settle` (compiled when :data:`COMPILED`): settled deficit and years."""
+    if not COMPILED:
+        s, yrs, _uns = mod.tsmd_settle(
+            rain12, evap12, covered12, clay, depth, swc0=swc0, evap_coeff=evap_coeff, rm_min=rm_min, max_years=max_years
+        )
+        return s, yrs
+    from .compiled_moisture import settle_pixels
+
+    limits = mod.smd_limits(clay, depth)
+    shape = np.broadcast_shapes(
+        np.shape(swc0), rain12.shape[1:], evap12.shape[1:], covered12.shape[1:], np.shape(limits[0]), np.shape(rm_min)
+    )
+    s, yrs, _uns = settle_pixels(
+        rain12,
+        evap12,
+        covered12,
+        limits,
+        _f64(swc0),
+        shape,
+        evap_coeff=evap_coeff,
+        max_years=max_years,
+        atol=mod.SETTLE_ATOL,
+    )
+    return s, yrs
 
 
 def _prep12(
@@ -1210,7 +1255,7 @@ def equilibrium_exact(
     shape = _climate_shape(
         tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, inputs12[0, 0], iom, factor, swc0, rm_min
     )
-    s, yrs, _uns = mod.tsmd_settle(
+    s, yrs = _settle(
         rain12,
         evap12,
         covered12,
@@ -1278,7 +1323,7 @@ def periodic_cycle(
     """
     tmp12, rain12, evap12, covered12, cover12 = _prep12(tmp12, rain12, evap12, covered12, cover12)
     shape = _climate_shape(tmp12[0], rain12[0], evap12[0], covered12[0], clay, depth, factor, swc0, rm_min)
-    s, yrs, _uns = mod.tsmd_settle(
+    s, yrs = _settle(
         rain12,
         evap12,
         covered12,

@@ -289,6 +289,10 @@ def tsmd_series(
     return np.stack(out_s), np.stack(out_b)
 
 
+#: year-end deficits closer than this [mm] are taken as equal by :func:`tsmd_settle` (absorbs rounding)
+SETTLE_ATOL = 1e-10
+
+
 def tsmd_settle(
     rain12: ArrayLike,
     evap12: ArrayLike,
@@ -300,7 +304,7 @@ def tsmd_settle(
     evap_coeff: float = P.PAN_COEFF,
     rm_min: ArrayLike = P.RM_MOIST_MIN,
     max_years: int = 1000,
-    atol: float = 1e-10,
+    atol: float = SETTLE_ATOL,
 ) -> tuple[FloatArray, IntArray, BoolArray]:
     """Iterate a repeated 12-month climatology until the year-end deficit repeats.
 
