@@ -28,6 +28,7 @@ from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
 from ..layers.keys import Select, Stack
 from ..layers.model import Model
+from ..outputs.pixel_sums import finite_sums
 from ..outputs.trajectory import trajectory_layers, trajectory_practice_outputs, trajectory_terms
 from ..outputs.zonal import lazy_sums, weight_grid
 from ..products import Product, Summary, as_written
@@ -93,18 +94,17 @@ def _block_stats(b: np.ndarray, is_class: bool, step: int, row0: int, col0: int)
     counted as 255, the nodata code) or the pixels of a continuous map on every ``step``-th row and
     column of the grid (global indices, so that chunks and windows sample the same pixels).
     """
-    ok = np.isfinite(b)
-    x = np.where(ok, b, 0).astype("f8")
+    count, total, squares = finite_sums(b)  # numpy's isfinite count and pairwise sums, in one compiled pass
     flat = b.ravel()
     out: dict[str, Any] = {
-        "count": int(ok.sum()),
-        "sum": float(x.sum()),
-        "sumsq": float((x * x).sum()),
+        "count": count,
+        "sum": total,
+        "sumsq": squares,
         "min": float(np.fmin.reduce(flat, initial=np.nan)),
         "max": float(np.fmax.reduce(flat, initial=np.nan)),
     }
     if is_class:
-        c = np.where(ok, b, 255).clip(0, 255).astype("int64")
+        c = np.where(np.isfinite(b), b, 255).clip(0, 255).astype("int64")
         out["classes"] = np.bincount(c.ravel(), minlength=256)[:256]
     else:
         out["sample"] = b[(-row0) % step :: step, (-col0) % step :: step].ravel()
@@ -353,8 +353,9 @@ def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Ar
 
 def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:
     """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers
-    and IPCC classes the model made for it, the trajectory and the zonal sums when the run takes them."""
-    uses = [s.value for s in Stack if s.value in model.resolved]
+    and IPCC classes the model made for it, the products' pixel statistics, the trajectory and the zonal sums when
+    the run takes them."""
+    uses = [s.value for s in Stack if s.value in model.resolved] + ["pixel statistics"]
     uses += ["ipcc classes"] if {"ipcc_climate_zone", "ipcc_soil_class"} & model.resolved else []
     uses += ["trajectory"] if tree["trajectory"] else []
     return uses + (["zonal sums"] if tree["region"].get("moments") else [])
