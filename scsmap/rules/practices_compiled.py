@@ -334,6 +334,12 @@ def evaluate_stack(
     def as_f8(a: ArrayLike) -> FloatArray:
         return np.ascontiguousarray(flat(a), dtype="f8")
 
+    layers = [soc_a, clay, sand, zone, soil, aridity, slope, land_use, saturation_ratio, deficit]
+    # float32 layers go to the kernel as they are (it widens each value as it reads it, as numpy's float64 copy
+    # would): one compiled variant for all-float32 inputs, the float64 one for any other mix
+    all_f4 = all(isinstance(x, np.ndarray) and x.dtype == np.float32 and x.shape == shape for x in layers)
+    kernel_inputs = [np.ascontiguousarray(x).reshape(-1) if all_f4 else as_f8(x) for x in layers]
+
     levels = np.empty((len(ATTRS), npix), dtype=np.int8)
     base = baseline or {}
     for i, attr in enumerate(ATTRS):
@@ -358,16 +364,7 @@ def evaluate_stack(
     row[keep] = np.arange(len(keep))
     out = output_planes(len(keep), npix)
     cast(Callable[..., None], _loop)(  # a numba dispatcher: its call is not typed
-        as_f8(soc_a),
-        as_f8(clay),
-        as_f8(sand),
-        as_f8(zone),
-        as_f8(soil),
-        as_f8(aridity),
-        as_f8(slope),
-        as_f8(land_use),
-        as_f8(saturation_ratio),
-        as_f8(deficit),
+        *kernel_inputs,
         levels,
         need,
         present,
@@ -502,14 +499,14 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
     e = np.zeros(3)
     nan = np.nan
     for p in range(npix):
-        s0 = soc[p]
-        v_lu = lu_f[p]
-        z = _code(zone_f[p], nz)
-        so = _code(soil_f[p], n_soils - 1)
-        a = ai[p]
-        sl = slope[p]
-        sa = sat[p]
-        de = deficit[p]
+        s0 = np.float64(soc[p])  # each input widened to float64 as it is read (float32 layers are not copied)
+        v_lu = np.float64(lu_f[p])
+        z = _code(np.float64(zone_f[p]), nz)
+        so = _code(np.float64(soil_f[p]), n_soils - 1)
+        a = np.float64(ai[p])
+        sl = np.float64(slope[p])
+        sa = np.float64(sat[p])
+        de = np.float64(deficit[p])
         lu = -1 if (not np.isfinite(v_lu) or v_lu >= 9.2e18 or v_lu <= -9.2e18) else int(v_lu)
         missing = (
             not np.isfinite(s0)
@@ -519,7 +516,7 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
             or not np.isfinite(a)
             or not np.isfinite(de)
         )
-        soil_excluded = s0 > ex_soc or sand[p] > ex_sand or soil_excl[so]
+        soil_excluded = s0 > ex_soc or np.float64(sand[p]) > ex_sand or soil_excl[so]
         marginal = sl > m_slope or a < m_ai
         lu_valid = 0 <= lu <= 255
         lu_idx = 0 if lu < 0 else (255 if lu > 255 else lu)
@@ -594,7 +591,7 @@ def _loop(  # noqa: PLR0912, PLR0913, PLR0915 - one fused pass over all practice
             if soil_excluded:
                 u_bits |= BIT_SOIL
             t = r_thr[r, 5]
-            if t == t and clay[p] > t and r_clay_zone[r, z]:
+            if t == t and np.float64(clay[p]) > t and r_clay_zone[r, z]:
                 c_bits |= BIT_SOIL
             if saturated:
                 u_bits |= BIT_SATURATED

@@ -79,6 +79,27 @@ def test_compiled_equals_numpy(edition, settings_, rates, with_layers):
         np.testing.assert_array_equal(got[i], oracle[name].astype("f4"), err_msg=name)
 
 
+@pytest.mark.parametrize("edition,settings_,rates,with_layers", CASES[:2])
+def test_float32_layers_go_to_the_kernel_as_they_are(edition, settings_, rates, with_layers, monkeypatch):
+    """The pipeline's layers are float32: the kernel reads them without float64 copies (a variant of its own) and
+    gives the numpy path's results for the same values widened to float64."""
+    import scsmap.rules.practices_compiled as PC
+
+    pixel, baseline, rice = _pixels(20_000, seed=edition + 7)
+    pixel32 = [a.astype("f4") for a in pixel]
+    tier1 = load_tier1(edition)[0]
+    table = None if rates is None else load_practice_rates(rates)[0]
+    base, req = (baseline, rice) if with_layers else ({}, {})
+    oracle = evaluate(*[a.astype("f8") for a in pixel32], RULES, tier1, settings_, table, base, req)
+    seen = []
+    kernel = PC._loop
+    monkeypatch.setattr(PC, "_loop", lambda *a: seen.append(a[0].dtype) or kernel(*a))
+    got = evaluate_stack(compile_rules(RULES, tier1, settings_, table), *pixel32, base, req)
+    assert seen == [np.float32]  # no float64 copy made
+    for i, name in enumerate(output_names(RULES)):
+        np.testing.assert_array_equal(got[i], oracle[name].astype("f4"), err_msg=name)
+
+
 def test_compiled_keeps_the_shape_and_takes_a_scalar_slope():
     pixel, _, _ = _pixels(600, seed=3)
     grid = [a.reshape(20, 30) for a in pixel]
