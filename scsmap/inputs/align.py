@@ -33,7 +33,7 @@ from ..grid import (
 )
 from ..io.read import SourceInfo, covering_window, open_layer, preflight
 from ..io.vector import load_boundary
-from .warp import reproject
+from .warp import reproject, valid_on_grid
 
 
 @dataclass
@@ -258,8 +258,8 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         layers[name] = warped
         resampling[name] = method
         first_band = data.isel(band=0)
-        first_out = warped.isel({warped.dims[0]: 0}) if multi else warped
-        valid_grid[name] = da.isfinite(first_out.data)
+        # isfinite of the first band warped and masked to the boundary, warping only chunks that may hold no data
+        valid_grid[name] = valid_on_grid(first_band, geobox, method, chunks) & mask.data
         counts[name] = {
             "valid_pixels_source": da.isfinite(first_band.data).sum(),
             "valid_pixels_grid": valid_grid[name].sum(),

@@ -77,8 +77,45 @@ def reproject(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple
     return out
 
 
-def _warp_dask(src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str, chunks: tuple[int, int]) -> da.Array:
-    """The chunked warp of a dask array whose last two axes are y, x on ``src_box``."""
+#: resamplings whose every value lies within the range of the source values it reads (a weighted mean with
+#: weights >= 0, or one of the values): from finite source values they give finite values. Not cubic, cubic
+#: spline or Lanczos (negative weights can overshoot), nor sum or rms.
+WITHIN_RANGE = frozenset({"nearest", "bilinear", "average", "mode", "min", "max", "med", "q1", "q3"})
+
+
+def valid_on_grid(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int]) -> da.Array:
+    """Where :func:`reproject` gives a finite value, without warping where that is known beforehand.
+
+    Parameters
+    ----------
+    data : xarray.DataArray
+        Floating point (y, x), dask-backed, with an odc-geo geobox; NaN is nodata.
+    geobox : GeoBox
+        The destination grid.
+    resampling : str
+        A GDAL resampling name.
+    chunks : (int, int)
+        Destination chunk shape (y, x).
+
+    Returns
+    -------
+    dask.array.Array
+        bool (y, x) on ``geobox``: ``isfinite(reproject(data, geobox, resampling, chunks))``, equal to it pixel
+        for pixel. A chunk whose kernels read only finite source pixels inside its source window
+        (:func:`kernel_reach`) takes GDAL's unmasked kernels, which give every pixel of the chunk a value; with a
+        resampling of :data:`WITHIN_RANGE` these values are finite, so the chunk is valid throughout and is not
+        warped. Other chunks are warped as :func:`reproject` warps them. The alignment report counts the valid
+        pixels of every input's first band this way (for a monthly layer that band is otherwise never warped
+        in a run of rule products).
+    """
+    return _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, valid_only=True)
+
+
+def _warp_dask(
+    src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str, chunks: tuple[int, int], valid_only: bool = False
+) -> da.Array:
+    """The chunked warp of a dask array whose last two axes are y, x on ``src_box`` (its validity with
+    ``valid_only``, :func:`valid_on_grid`)."""
     lead = src.ndim - 2
     src_tiles = GeoboxTiles(src_box, src.chunks[lead:])
     dst_tiles = GeoboxTiles(dst_box, chunks)
@@ -95,14 +132,78 @@ def _warp_dask(src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str,
             shape = (*lead_shape, *dst_tiles.chunk_shape((iy, ix)))
             sources = dst_to_src.get((iy, ix))
             if not sources:
-                graph[(name, *lead_idx, iy, ix)] = (np.full, shape, np.nan, src.dtype)
+                graph[(name, *lead_idx, iy, ix)] = (
+                    (np.full, shape, False, bool) if valid_only else (np.full, shape, np.nan, src.dtype)
+                )
                 continue
             blocks = [group[sy][sx] for sy, sx in sources]
-            task = (_warp_block, src_tiles, sources, dst_tiles, (iy, ix), shape, resampling, *blocks)
-            graph[(name, *lead_idx, iy, ix)] = task
+            block = _valid_block if valid_only else _warp_block
+            graph[(name, *lead_idx, iy, ix)] = (
+                block,
+                src_tiles,
+                sources,
+                dst_tiles,
+                (iy, ix),
+                shape,
+                resampling,
+                *blocks,
+            )
     out_chunks = (*src.chunks[:lead], *dst_tiles.chunks)
     hlg = HighLevelGraph.from_collections(name, graph, dependencies=[src])
-    return da.Array(hlg, name, chunks=out_chunks, dtype=src.dtype)
+    return da.Array(hlg, name, chunks=out_chunks, dtype=bool if valid_only else src.dtype)
+
+
+def _window(
+    src_tiles: GeoboxTiles, sources: list[tuple[int, int]], lead_shape: tuple[int, ...], blocks: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, GeoBox]:
+    """The source blocks a destination chunk needs pasted into one window (NaN where none), and its geobox; a
+    window of one block is that block (read only)."""
+    window, window_idx = src_tiles.clip(sources)
+    if len(blocks) == 1 and blocks[0].shape == (*lead_shape, *window.base.shape.yx):
+        return np.ascontiguousarray(blocks[0]), window.base
+    src = np.full((*lead_shape, *window.base.shape.yx), np.nan, dtype=blocks[0].dtype)
+    for (ty, tx), block in zip(window_idx, blocks, strict=True):
+        ys, xs = window.roi[ty, tx]
+        src[..., ys, xs] = block
+    return src, window.base
+
+
+def _valid_block(
+    src_tiles: GeoboxTiles,
+    sources: list[tuple[int, int]],
+    dst_tiles: GeoboxTiles,
+    dst_idx: tuple[int, int],
+    shape: tuple[int, ...],
+    resampling: str,
+    *blocks: np.ndarray,
+) -> np.ndarray:
+    """One destination chunk of :func:`valid_on_grid` ((y, x) source blocks)."""
+    dst_box = dst_tiles[dst_idx]
+    window, window_idx = src_tiles.clip(sources)
+    reach = kernel_reach(dst_box, window.base, KERNEL_RADIUS.get(resampling, 1))
+    if reach is not None and resampling in WITHIN_RANGE and _finite_within(reach, window.roi, window_idx, blocks):
+        return np.ones(shape, dtype=bool)  # the unmasked kernels, reading finite values only
+    src, base = _window(src_tiles, sources, (), blocks)
+    dst = np.full(shape, np.nan, dtype=src.dtype)
+    masked = reach is None or bool(np.isnan(src[reach]).any())
+    warp_plane(src, dst, base, dst_box, resampling, masked=masked)
+    return np.isfinite(dst)
+
+
+def _finite_within(reach: tuple[slice, slice], roi: Any, window_idx: Any, blocks: tuple[np.ndarray, ...]) -> bool:
+    """Every pixel of ``reach`` (rows and columns of a source window) lies in one of the window's blocks and is
+    finite, checked in the blocks themselves (the window is not pasted)."""
+    r0, r1, c0, c1 = reach[0].start, reach[0].stop, reach[1].start, reach[1].stop
+    covered = 0
+    for (ty, tx), block in zip(window_idx, blocks, strict=True):
+        ys, xs = roi[ty, tx]
+        y0, y1, x0, x1 = max(r0, ys.start), min(r1, ys.stop), max(c0, xs.start), min(c1, xs.stop)
+        if y0 >= y1 or x0 >= x1:
+            continue
+        if not np.isfinite(block[y0 - ys.start : y1 - ys.start, x0 - xs.start : x1 - xs.start]).all():
+            return False
+        covered += (y1 - y0) * (x1 - x0)
+    return covered == (r1 - r0) * (c1 - c0)  # a pixel in no block is NaN in the pasted window
 
 
 def _warp_block(
@@ -115,18 +216,14 @@ def _warp_block(
     *blocks: np.ndarray,
 ) -> np.ndarray:
     """One destination chunk: paste its source blocks into one window (NaN where none), warp plane by plane."""
-    window, window_idx = src_tiles.clip(sources)
-    dst_box = dst_tiles[dst_idx]
     lead = len(shape) - 2
-    src = np.full((*shape[:lead], *window.base.shape.yx), np.nan, dtype=blocks[0].dtype)
-    for (ty, tx), block in zip(window_idx, blocks, strict=True):
-        ys, xs = window.roi[ty, tx]
-        src[..., ys, xs] = block
+    src, window = _window(src_tiles, sources, shape[:lead], blocks)
+    dst_box = dst_tiles[dst_idx]
     dst = np.full(shape, np.nan, dtype=src.dtype)
-    reach = kernel_reach(dst_box, window.base, KERNEL_RADIUS.get(resampling, 1))
+    reach = kernel_reach(dst_box, window, KERNEL_RADIUS.get(resampling, 1))
     for plane in np.ndindex(*shape[:lead]):
         masked = reach is None or bool(np.isnan(src[plane][reach]).any())
-        warp_plane(src[plane], dst[plane], window.base, dst_box, resampling, masked=masked)
+        warp_plane(src[plane], dst[plane], window, dst_box, resampling, masked=masked)
     return dst
 
 

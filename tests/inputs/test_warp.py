@@ -114,3 +114,43 @@ def test_kernel_reach_counts_source_pixels():
     assert warp_module.kernel_reach(box, SRC, 1) == (slice(14, 44), slice(0, 31))
     box = GeoBox.from_bbox((10.021, 40.021, 10.3, 40.445), "EPSG:4326", resolution=0.001)  # 0.5 px from the north edge
     assert warp_module.kernel_reach(box, SRC, 1) is None
+
+
+@pytest.mark.parametrize("grid", sorted(GRIDS))
+@pytest.mark.parametrize("resampling", ["bilinear", "nearest", "cubic", "average", "mode", "max", "sum"])
+@pytest.mark.parametrize("holes", [False, True], ids=["no holes", "holes"])
+def test_valid_on_grid_is_where_the_warp_is_finite(grid, resampling, holes):
+    """Oracle: isfinite of the warp itself (bit for bit equal to odc-geo's, above), chunk by chunk."""
+    src = _source(holes)
+    src = src.isel({src.dims[0]: 1})
+    src = src.where(~((src.x == src.x[30]) & (src.y == src.y[22])), np.inf).chunk({"y": 7, "x": 7})  # an infinity
+    dst = GRIDS[grid]
+    expected = np.isfinite(reproject(src, dst, resampling, (32, 32)).values)
+    got = warp_module.valid_on_grid(src, dst, resampling, (32, 32))
+    assert got.dtype == bool and got.chunks == reproject(src, dst, resampling, (32, 32)).data.chunks
+    np.testing.assert_array_equal(got.compute(), expected)
+
+
+def test_valid_on_grid_warps_only_chunks_that_may_hold_no_data(monkeypatch):
+    """Chunks whose kernels read finite source pixels inside their window are valid without a warp."""
+    calls = []
+    real = warp_module.warp_plane
+
+    def spy(src_plane, dst_plane, src_box, dst_box, resampling, masked):
+        calls.append(dst_box)
+        real(src_plane, dst_plane, src_box, dst_box, resampling, masked=masked)
+
+    monkeypatch.setattr(warp_module, "warp_plane", spy)
+    src = _source(holes=True, chunk=64)
+    src = src.isel({src.dims[0]: 0})
+    dst = GRIDS["refine past the edge"]
+    warp_module.valid_on_grid(src, dst, "bilinear", (16, 16)).compute(scheduler="sync")
+    reaches = [_reach_by_hand(box) for box in calls]
+    n_chunks = math.prod(math.ceil(n / 16) for n in dst.shape.yx)
+    assert 0 < len(calls) < n_chunks  # the chunks at the source's edge and around the hole only
+    plane = src.values
+    for box, reach in zip(calls, reaches, strict=True):
+        assert reach is None or np.isnan(plane[reach]).any(), box
+    calls.clear()
+    warp_module.valid_on_grid(src, dst, "cubic", (16, 16)).compute(scheduler="sync")
+    assert len(calls) == n_chunks  # cubic can overshoot: every chunk warped
