@@ -113,7 +113,7 @@ class AlignedInputs:
         xarray.DataArray
             (y, x) on the region grid, NaN outside the boundary.
         """
-        return reproject(data, self.geobox, self.resampling[name], self.chunks).where(self.mask)
+        return reproject(data, self.geobox, self.resampling[name], self.chunks, mask=self.mask)
 
     def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
         """The alignment report as a JSON-ready dict (the manifest's ``alignment_report``).
@@ -246,7 +246,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         spec = cfg.inputs[name]
         kind = spec.kind or LAYERS[name].kind
         method = choose_resampling(name, spec.resampling, kind, _source_pixel_size(info, geobox), dst_size)
-        warped = reproject(data, geobox, method, chunks).where(mask)
+        warped = reproject(data, geobox, method, chunks, mask=mask)
         multi = LAYERS[name].months or LAYERS[name].yearly
         if multi:
             dim = "warmup_year" if LAYERS[name].yearly else "series_month" if LAYERS[name].series else "month"

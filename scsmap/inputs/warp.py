@@ -43,7 +43,9 @@ from ..io.gdal_warp import warp_plane
 KERNEL_RADIUS = {"cubic": 2}
 
 
-def reproject(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int]) -> xr.DataArray:
+def reproject(
+    data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int], mask: xr.DataArray | None = None
+) -> xr.DataArray:
     """Warp ``data`` onto ``geobox``, lazily, chunk by chunk.
 
     Parameters
@@ -57,18 +59,26 @@ def reproject(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple
         A GDAL resampling name (``"bilinear"``, ``"nearest"``, ``"average"``, ``"mode"``, ...).
     chunks : (int, int)
         Destination chunk shape (y, x).
+    mask : xarray.DataArray, optional
+        bool (y, x) on ``geobox`` with these chunks: NaN where it is False, set in each chunk's warp task
+        (what ``.where(mask)`` gives, without a task and a copy per chunk).
 
     Returns
     -------
     xarray.DataArray
         The dtype and dimensions of ``data``, y and x on ``geobox``, with the coordinates, attributes
         and encoding ``data.odc.reproject(geobox, resampling=resampling, dst_nodata=nan, chunks=chunks,
-        always_yx=True)`` gives; NaN where no valid source pixel contributes.
+        always_yx=True)`` gives; NaN where no valid source pixel contributes (and outside ``mask``).
+
+    Raises
+    ------
+    ValueError
+        A ``mask`` not chunked as the destination.
     """
     coords = {name: c for name, c in data.coords.items() if not set(c.dims) & {"y", "x"} and name != "spatial_ref"}
     coords.update(xr_coords(geobox, crs_coord_name="spatial_ref", always_yx=True))
     out = xr.DataArray(
-        _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks),
+        _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, mask=None if mask is None else mask.data),
         dims=data.dims,
         coords=coords,
         attrs={k: v for k, v in data.attrs.items() if k != "nodata"},
@@ -112,13 +122,22 @@ def valid_on_grid(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: t
 
 
 def _warp_dask(
-    src: da.Array, src_box: GeoBox, dst_box: GeoBox, resampling: str, chunks: tuple[int, int], valid_only: bool = False
+    src: da.Array,
+    src_box: GeoBox,
+    dst_box: GeoBox,
+    resampling: str,
+    chunks: tuple[int, int],
+    valid_only: bool = False,
+    mask: da.Array | None = None,
 ) -> da.Array:
     """The chunked warp of a dask array whose last two axes are y, x on ``src_box`` (its validity with
-    ``valid_only``, :func:`valid_on_grid`)."""
+    ``valid_only``, :func:`valid_on_grid`), NaN outside ``mask``."""
     lead = src.ndim - 2
     src_tiles = GeoboxTiles(src_box, src.chunks[lead:])
     dst_tiles = GeoboxTiles(dst_box, chunks)
+    if mask is not None and mask.chunks != dst_tiles.chunks:
+        raise ValueError(f"the mask's chunks {mask.chunks} are not the destination's {dst_tiles.chunks}")
+    mask_keys = None if mask is None else mask.__dask_keys__()
     dst_to_src = dst_tiles.grid_intersect(src_tiles)
     name = f"warp-{uuid4().hex}"
     keys = src.__dask_keys__()
@@ -138,6 +157,7 @@ def _warp_dask(
                 continue
             blocks = [group[sy][sx] for sy, sx in sources]
             block = _valid_block if valid_only else _warp_block
+            in_mask = None if mask_keys is None else mask_keys[iy][ix]
             graph[(name, *lead_idx, iy, ix)] = (
                 block,
                 src_tiles,
@@ -146,10 +166,11 @@ def _warp_dask(
                 (iy, ix),
                 shape,
                 resampling,
+                in_mask,
                 *blocks,
             )
     out_chunks = (*src.chunks[:lead], *dst_tiles.chunks)
-    hlg = HighLevelGraph.from_collections(name, graph, dependencies=[src])
+    hlg = HighLevelGraph.from_collections(name, graph, dependencies=[src] if mask is None else [src, mask])
     return da.Array(hlg, name, chunks=out_chunks, dtype=bool if valid_only else src.dtype)
 
 
@@ -175,6 +196,7 @@ def _valid_block(
     dst_idx: tuple[int, int],
     shape: tuple[int, ...],
     resampling: str,
+    mask: None,
     *blocks: np.ndarray,
 ) -> np.ndarray:
     """One destination chunk of :func:`valid_on_grid` ((y, x) source blocks)."""
@@ -213,9 +235,11 @@ def _warp_block(
     dst_idx: tuple[int, int],
     shape: tuple[int, ...],
     resampling: str,
+    mask: np.ndarray | None,
     *blocks: np.ndarray,
 ) -> np.ndarray:
-    """One destination chunk: paste its source blocks into one window (NaN where none), warp plane by plane."""
+    """One destination chunk: paste its source blocks into one window (NaN where none), warp plane by plane; NaN
+    where the chunk's ``mask`` block is False."""
     lead = len(shape) - 2
     src, window = _window(src_tiles, sources, shape[:lead], blocks)
     dst_box = dst_tiles[dst_idx]
@@ -224,6 +248,8 @@ def _warp_block(
     for plane in np.ndindex(*shape[:lead]):
         masked = reach is None or bool(np.isnan(src[plane][reach]).any())
         warp_plane(src[plane], dst[plane], window, dst_box, resampling, masked=masked)
+    if mask is not None and not mask.all():
+        dst[..., ~mask] = np.nan
     return dst
 
 

@@ -153,10 +153,23 @@ def weight_grid(geobox: GeoBox, chunks: tuple[int, int], geometry: Any | None) -
 
 
 def zone_area(weight: np.ndarray, key: np.ndarray | None, nkeys: int) -> np.ndarray:
-    """Σ w per key [ha], shape (nkeys,); ``key`` None: every cell in key 0."""
+    """Σ w per key [ha], shape (nkeys,); ``key`` None: every cell in key 0 (summed in one compiled pass, cell by
+    cell in their order, as ``numpy.bincount`` sums: the same float)."""
+    if key is None:
+        out = np.zeros(max(nkeys, 1))
+        out[0] = _sum_in_order(np.ravel(weight))
+        return out[:nkeys]
     w = np.ravel(weight).astype("f8")
-    k = np.zeros(w.shape, "int64") if key is None else np.ravel(key)
-    return np.bincount(k, w, minlength=nkeys)[:nkeys]
+    return np.bincount(np.ravel(key), w, minlength=nkeys)[:nkeys]
+
+
+@njit(nogil=True, cache=True)
+def _sum_in_order(w):  # noqa: ANN001, ANN202 - numba compiles the signature
+    """Σ w[i] in float64, left to right (``numpy.bincount``'s order for one key)."""
+    total = 0.0
+    for i in range(w.size):
+        total += np.float64(w[i])
+    return total
 
 
 def zone_moments(

@@ -154,3 +154,18 @@ def test_valid_on_grid_warps_only_chunks_that_may_hold_no_data(monkeypatch):
     calls.clear()
     warp_module.valid_on_grid(src, dst, "cubic", (16, 16)).compute(scheduler="sync")
     assert len(calls) == n_chunks  # cubic can overshoot: every chunk warped
+
+
+def test_a_mask_gives_what_where_gives():
+    """``mask=``: the warp's pixels, NaN where the mask is False, as ``.where(mask)`` (the oracle) gives them."""
+    src = _source(holes=True)
+    dst = GRIDS["refine inside"]
+    yy, xx = np.mgrid[0 : dst.shape.y, 0 : dst.shape.x]
+    mask = wrap_xr((xx + 2 * yy) % 7 > 1, dst, always_yx=True).chunk({"y": 32, "x": 32})
+    mask[:32, :32] = True  # a chunk all inside keeps its pixels as they are
+    expected = reproject(src, dst, "bilinear", (32, 32)).where(mask)
+    got = reproject(src, dst, "bilinear", (32, 32), mask=mask)
+    assert got.dims == expected.dims and got.attrs == expected.attrs and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got.values, expected.values)
+    with pytest.raises(ValueError, match="chunks"):
+        reproject(src, dst, "bilinear", (32, 32), mask=mask.chunk({"y": 16, "x": 16}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -55,3 +57,17 @@ def test_zone_moments_add_in_cell_order_as_bincount():
 def test_zone_moments_value_dtypes(dtype):
     out = zone_moments(np.ones(3), None, 1, np.array([1.0, 2.0, NAN], dtype=dtype))
     assert out[0, :2].tolist() == [2.0, 3.0]
+
+
+def test_zone_area_of_one_zone_sums_as_bincount_does():
+    """Oracle: ``numpy.bincount`` (cell order, float64), which the area used before; the order matters here."""
+    from scsmap.outputs.zonal import zone_area
+
+    rng = np.random.default_rng(8)
+    for dtype in ("f4", "f8"):
+        w = (rng.random((300, 257)) * 10.0 ** rng.integers(-3, 12, (300, 257))).astype(dtype)
+        ref = np.bincount(np.zeros(w.size, "int64"), w.ravel().astype("f8"), minlength=1)[:1]
+        got = zone_area(w, None, 1)
+        assert got.shape == (1,) and got.tobytes() == ref.tobytes()
+        assert got[0] != math.fsum(w.ravel().astype("f8"))  # an order-sensitive sum: the test can fail
+    assert zone_area(np.ones((2, 2)), None, 3).tolist() == [4.0, 0.0, 0.0]
