@@ -1500,9 +1500,10 @@ def forward_periodic(
     def flat(a: NDArray[_S]) -> NDArray[_S]:
         return np.broadcast_to(a, shape).reshape(-1)
 
-    def flat12(a: ArrayLike) -> NDArray[Any]:  # dtype of a
+    def flat12(a: ArrayLike) -> NDArray[Any]:  # (12, npix), dtype of a: each month a[m] broadcast to the pixels
         a = np.asarray(a)
-        return np.stack([flat(a[m if a.shape[0] == 12 else 0]) for m in range(12)])
+        a = a.reshape(a.shape[:1] + (1,) * (len(shape) + 1 - a.ndim) + a.shape[1:])
+        return np.ascontiguousarray(np.broadcast_to(a, (12, *shape))).reshape(12, npix)
 
     ft: _Climate12 = dict(
         tmp12=flat12(tmp12),
@@ -1514,9 +1515,8 @@ def forward_periodic(
     fs: _Soil = dict(
         clay=flat(_f64(clay)), depth=flat(_f64(depth)), factor=flat(_f64(factor)), rm_min=flat(_f64(rm_min))
     )
-    u = np.stack(
-        [np.stack([flat(_month_slice(inputs12, m, 12)[p]) for p in range(4)]) for m in range(12)]
-    )  # (12, 4, npix)
+    lead = inputs12.reshape(inputs12.shape[:2] + (1,) * (len(shape) + 2 - inputs12.ndim) + inputs12.shape[2:])
+    u = np.ascontiguousarray(np.broadcast_to(lead, (12, 4, *shape))).reshape(12, 4, npix)  # month m or the one month
     rm12, s_star, settle = periodic_cycle(
         **ft,
         **fs,
