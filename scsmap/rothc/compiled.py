@@ -63,25 +63,21 @@ def _exp(x: float) -> float:
     """``exp(x)`` that LLVM vectorises (numba calls libm's scalar ``exp`` otherwise, 4x slower than numpy's SIMD).
 
     ``exp(x) = (exp(x/128))**128`` with the Taylor polynomial of degree 12 on ``|x/128| <= 0.36``
-    (truncation < 3e-16) and 7 squarings: relative error below 1e-13 on [-45, 45] (6.0e-14 measured,
-    3e-14 on [-10, 10] where RothC's arguments lie; tests/rothc/test_compiled.py). The argument is
-    clamped to ``[-45, 45]``; NaN stays NaN.
+    (truncation < 3e-16) and 7 squarings: relative error below 1e-13 on [-45, 45] (6.5e-14 measured,
+    3e-14 on [-10, 10] where RothC's arguments lie; tests/rothc/test_compiled.py). The polynomial is
+    evaluated by Estrin's scheme (pairs, then powers y², y⁴, y⁸), whose chain of dependent operations is 4
+    multiply-adds long where Horner's is 12: the month loop waits on it (about 10 % faster). The argument
+    is clamped to ``[-45, 45]``; NaN stays NaN.
     """
     x = _maximum(_minimum(x, EXP_CLAMP), -EXP_CLAMP)
     y = x * 0.0078125
-    p = 1.0 / 479001600.0
-    p = p * y + 1.0 / 39916800.0
-    p = p * y + 1.0 / 3628800.0
-    p = p * y + 1.0 / 362880.0
-    p = p * y + 1.0 / 40320.0
-    p = p * y + 1.0 / 5040.0
-    p = p * y + 1.0 / 720.0
-    p = p * y + 1.0 / 120.0
-    p = p * y + 1.0 / 24.0
-    p = p * y + 1.0 / 6.0
-    p = p * y + 0.5
-    p = p * y + 1.0
-    p = p * y + 1.0
+    y2 = y * y
+    y4 = y2 * y2
+    y8 = y4 * y4
+    q0 = (1.0 + y) + (0.5 + y * (1.0 / 6.0)) * y2
+    q1 = (1.0 / 24.0 + y * (1.0 / 120.0)) + (1.0 / 720.0 + y * (1.0 / 5040.0)) * y2
+    q2 = (1.0 / 40320.0 + y * (1.0 / 362880.0)) + (1.0 / 3628800.0 + y * (1.0 / 39916800.0)) * y2
+    p = (q0 + q1 * y4) + (q2 + (1.0 / 479001600.0) * y4) * y8
     p = p * p
     p = p * p
     p = p * p
