@@ -2,9 +2,10 @@
 
 One pass per pixel over all months: moisture deficit, rate modifier, decay factors and the
 pool update of the Rothamsted discrete scheme are computed in registers instead of ~40 numpy
-passes over the pixel vector per month. The arithmetic and its order are those of the numpy
+passes over the pixel vector per month. The operations and their order are those of the numpy
 path (:class:`scsmap.rothc.kernel._Modifiers` and :class:`scsmap.rothc.kernel._Stepper`), which
-stays the test oracle: the two agree to the last bits of ``exp`` (tests/rothc/test_compiled.py).
+stays the test oracle, except that a multiply and an add may be fused (:data:`FASTMATH`) and ``exp``
+is the loop's own (:func:`_exp`): the two agree to 1e-12 relative (tests/rothc/test_compiled.py).
 
 Sources of the equations: Coleman & Jenkinson, RothC-26.3 description §1.5-1.7 (docs/methods/rothc.md
 §2.2-§2.3); SoilR ``fT.RothC`` for the ``soilr`` temperature function (docs/methods/gsocseq.md §1.5).
