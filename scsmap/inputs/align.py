@@ -258,8 +258,9 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         layers[name] = warped
         resampling[name] = method
         first_band = data.isel(band=0)
-        # isfinite of the first band warped and masked to the boundary, warping only chunks that may hold no data
-        valid_grid[name] = valid_on_grid(first_band, geobox, method, chunks) & mask.data
+        first_out = warped.isel({warped.dims[0]: 0}) if multi else warped
+        # isfinite of the first band warped and masked to the boundary; chunks known valid are not warped for it
+        valid_grid[name] = valid_on_grid(first_band, geobox, method, chunks, first_out.data) & mask.data
         counts[name] = {
             "valid_pixels_source": da.isfinite(first_band.data).sum(),
             "valid_pixels_grid": valid_grid[name].sum(),

@@ -93,7 +93,9 @@ def reproject(
 WITHIN_RANGE = frozenset({"nearest", "bilinear", "average", "mode", "min", "max", "med", "q1", "q3"})
 
 
-def valid_on_grid(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int]) -> da.Array:
+def valid_on_grid(
+    data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int], warped: da.Array
+) -> da.Array:
     """Where :func:`reproject` gives a finite value, without warping where that is known beforehand.
 
     Parameters
@@ -106,19 +108,21 @@ def valid_on_grid(data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: t
         A GDAL resampling name.
     chunks : (int, int)
         Destination chunk shape (y, x).
+    warped : dask.array.Array
+        ``reproject(data, geobox, resampling, chunks).data``: the chunks whose kernels' reach passes the source
+        window's edge take ``isfinite`` of its block (the same task as the layer's own, not a second warp).
 
     Returns
     -------
     dask.array.Array
-        bool (y, x) on ``geobox``: ``isfinite(reproject(data, geobox, resampling, chunks))``, equal to it pixel
-        for pixel. A chunk whose kernels read only finite source pixels inside its source window
-        (:func:`kernel_reach`) takes GDAL's unmasked kernels, which give every pixel of the chunk a value; with a
-        resampling of :data:`WITHIN_RANGE` these values are finite, so the chunk is valid throughout and is not
-        warped. Other chunks are warped as :func:`reproject` warps them. The alignment report counts the valid
-        pixels of every input's first band this way (for a monthly layer that band is otherwise never warped
-        in a run of rule products).
+        bool (y, x) on ``geobox``: ``isfinite(warped)``, equal to it pixel for pixel. A chunk whose kernels
+        read only finite source pixels inside its source window (:func:`kernel_reach`) takes GDAL's unmasked
+        kernels, which give every pixel of the chunk a value; with a resampling of :data:`WITHIN_RANGE` these
+        values are finite, so the chunk is valid throughout and is not warped (a chunk whose reach holds a
+        non-finite pixel is warped in its task). The alignment report counts the valid pixels of every input's
+        first band this way (for a monthly layer that band is otherwise never warped in a run of rule products).
     """
-    return _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, valid_only=True)
+    return _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, valid_of=warped)
 
 
 def _warp_dask(
@@ -127,11 +131,13 @@ def _warp_dask(
     dst_box: GeoBox,
     resampling: str,
     chunks: tuple[int, int],
-    valid_only: bool = False,
+    valid_of: da.Array | None = None,
     mask: da.Array | None = None,
 ) -> da.Array:
-    """The chunked warp of a dask array whose last two axes are y, x on ``src_box`` (its validity with
-    ``valid_only``, :func:`valid_on_grid`), NaN outside ``mask``."""
+    """The chunked warp of a dask array whose last two axes are y, x on ``src_box``, NaN outside ``mask``; with
+    ``valid_of`` (the warp itself) its validity instead (:func:`valid_on_grid`)."""
+    valid_only = valid_of is not None
+    valid_keys = None if valid_of is None else valid_of.__dask_keys__()
     lead = src.ndim - 2
     src_tiles = GeoboxTiles(src_box, src.chunks[lead:])
     dst_tiles = GeoboxTiles(dst_box, chunks)
@@ -155,6 +161,9 @@ def _warp_dask(
                     (np.full, shape, False, bool) if valid_only else (np.full, shape, np.nan, src.dtype)
                 )
                 continue
+            if valid_keys is not None and not _may_skip(src_tiles, sources, dst_tiles[iy, ix], resampling):
+                graph[(name, *lead_idx, iy, ix)] = (np.isfinite, valid_keys[iy][ix])
+                continue
             blocks = [group[sy][sx] for sy, sx in sources]
             block = _valid_block if valid_only else _warp_block
             in_mask = None if mask_keys is None else mask_keys[iy][ix]
@@ -170,7 +179,7 @@ def _warp_dask(
                 *blocks,
             )
     out_chunks = (*src.chunks[:lead], *dst_tiles.chunks)
-    hlg = HighLevelGraph.from_collections(name, graph, dependencies=[src] if mask is None else [src, mask])
+    hlg = HighLevelGraph.from_collections(name, graph, dependencies=[a for a in (src, mask, valid_of) if a is not None])
     return da.Array(hlg, name, chunks=out_chunks, dtype=bool if valid_only else src.dtype)
 
 
@@ -189,6 +198,16 @@ def _window(
     return src, window.base
 
 
+def _may_skip(src_tiles: GeoboxTiles, sources: list[tuple[int, int]], dst_box: GeoBox, resampling: str) -> bool:
+    """A destination chunk that may be valid without a warp: its kernels' reach lies inside its source window
+    and the resampling keeps finite values finite (whether the reach holds only finite pixels is seen in its
+    task, :func:`_valid_block`)."""
+    window, _ = src_tiles.clip(sources)
+    return (
+        resampling in WITHIN_RANGE and kernel_reach(dst_box, window.base, KERNEL_RADIUS.get(resampling, 1)) is not None
+    )
+
+
 def _valid_block(
     src_tiles: GeoboxTiles,
     sources: list[tuple[int, int]],
@@ -199,11 +218,12 @@ def _valid_block(
     mask: None,
     *blocks: np.ndarray,
 ) -> np.ndarray:
-    """One destination chunk of :func:`valid_on_grid` ((y, x) source blocks)."""
+    """One destination chunk of :func:`valid_on_grid` whose reach lies inside its window (:func:`_may_skip`), from
+    its (y, x) source blocks."""
     dst_box = dst_tiles[dst_idx]
     window, window_idx = src_tiles.clip(sources)
     reach = kernel_reach(dst_box, window.base, KERNEL_RADIUS.get(resampling, 1))
-    if reach is not None and resampling in WITHIN_RANGE and _finite_within(reach, window.roi, window_idx, blocks):
+    if reach is not None and _finite_within(reach, window.roi, window_idx, blocks):
         return np.ones(shape, dtype=bool)  # the unmasked kernels, reading finite values only
     src, base = _window(src_tiles, sources, (), blocks)
     dst = np.full(shape, np.nan, dtype=src.dtype)
