@@ -132,3 +132,42 @@ def test_compiled_computes_only_the_outputs_asked_for_in_their_order():
     for bad in ([2, 2], [-1]):  # a row left unfilled, or a position counted from the end
         with pytest.raises(ValueError, match="distinct and not negative"):
             evaluate_stack(compiled, *pixel, baseline, rice, outputs=bad)
+
+
+@pytest.mark.parametrize("edition,settings_,rates,with_layers", CASES)
+def test_rates_without_classes_and_reasons_equal_numpy(edition, settings_, rates, with_layers):
+    """A run that reads no practice class or reason (the rates and composites only) skips, per pixel, the rules
+    that do not name its land-use class, and every rule where no rule names it: the same values as the oracle's."""
+    pixel, baseline, rice = _pixels(20_000, seed=edition + 3 * int(with_layers) + 1)
+    tier1 = load_tier1(edition)[0]
+    table = None if rates is None else load_practice_rates(rates)[0]
+    base, req = (baseline, rice) if with_layers else ({}, {})
+    names = output_names(RULES)
+    asked = [i for i, n in enumerate(names) if not n.startswith("suitability_")]
+    assert len(asked) == 3 * len(RULES) + 8
+    oracle = evaluate(*pixel, RULES, tier1, settings_, table, base, req)
+    got = evaluate_stack(compile_rules(RULES, tier1, settings_, table), *pixel, base, req, outputs=asked)
+    for row, i in enumerate(asked):
+        np.testing.assert_array_equal(got[row], oracle[names[i]].astype("f4"), err_msg=names[i])
+
+
+@pytest.mark.parametrize("read_reasons", [True, False])
+def test_a_rule_naming_a_class_outside_cropland_and_grassland_equals_numpy(read_reasons):
+    """A task force's rule table may name a land-use class that has no Tier 1 factors (tree covered, 4): its pixels
+    have no Tier 1 rate (masked), as in the numpy path, never a rate from another pixel's factors."""
+    import dataclasses
+
+    rules = [
+        dataclasses.replace(r, land_use=(*r.land_use, 4)) if r.practice in ("agroforestry", "improved_grazing") else r
+        for r in RULES
+    ]
+    pixel, baseline, rice = _pixels(20_000, seed=21)
+    pixel[7][:5_000] = 4.0  # tree covered
+    tier1 = load_tier1(2006)[0]
+    names = output_names(rules)
+    asked = list(range(len(names))) if read_reasons else [i for i, n in enumerate(names) if n.startswith("rate_")]
+    oracle = evaluate(*pixel, rules, tier1, PracticeSettings(), None, baseline, rice)
+    got = evaluate_stack(compile_rules(rules, tier1, PracticeSettings()), *pixel, baseline, rice, outputs=asked)
+    assert np.nanmax(oracle["rate_agroforestry"][:5_000]) == 0.0  # the oracle: no rate on tree-covered land
+    for row, i in enumerate(asked):
+        np.testing.assert_array_equal(got[row], oracle[names[i]].astype("f4"), err_msg=names[i])
