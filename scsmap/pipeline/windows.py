@@ -34,10 +34,16 @@ log = logging.getLogger("scsmap")
 def plan_windows(chunks: tuple[tuple[int, ...], tuple[int, ...]], pass_pixels: int) -> list[tuple[slice, slice]] | None:
     """Chunk-aligned windows of at most ``pass_pixels`` pixels (at least one chunk each), of even size.
 
-    Whole rows of chunks when a row of chunks fits in ``pass_pixels``, else runs of chunks within
-    a row. The rows (or a row's chunks) are shared evenly among the fewest windows that fit, so
-    that no window is a small remainder: 10 chunks with room for 7 make windows of 5 and 5, not
-    7 and 3 (a window of 3 chunks keeps one of 2 threads idle a third of its time).
+    Each window is a block of ``ky`` rows by ``kx`` columns of chunks (``ky · kx`` chunks fit in
+    ``pass_pixels``), the shape that computes the fewest chunks counting the ring of chunks around each
+    window (clipped at the grid's edges): a layer with a halo (the slope's elevation) computes the
+    chunks of that ring again in every window that borders them, so that compact windows compute
+    fewer (40 x 40 chunks with room for 15 in a window: 3,564 chunks with their rings in windows of
+    2-3 x 5 chunks, 5,192 in runs of 13-14 chunks within a row). Ties go to fewer windows, then to
+    wider ones (whole rows of chunks when they are as good). The rows and the columns are shared
+    evenly among the windows, so that no window is a small remainder: 10 columns in runs of at most 7
+    make runs of 5 and 5, not 7 and 3 (a window of 3 chunks keeps one of 2 threads idle a third of its
+    time).
 
     Parameters
     ----------
@@ -55,14 +61,23 @@ def plan_windows(chunks: tuple[tuple[int, ...], tuple[int, ...]], pass_pixels: i
     ny, nx = sum(cy), sum(cx)
     if ny * nx <= pass_pixels:
         return None
-    # whole chunk rows when a row of chunks fits, else runs of chunks within a row
     ey, ex = np.cumsum((0,) + tuple(cy)), np.cumsum((0,) + tuple(cx))
-    row_px = nx * max(cy)
-    if row_px <= pass_pixels:
-        ry = _even_runs(len(cy), pass_pixels // row_px)
-        return [(slice(int(ey[a]), int(ey[b])), slice(0, nx)) for a, b in ry]
-    rx = _even_runs(len(cx), max(1, pass_pixels // (max(cy) * max(cx))))
-    return [(slice(int(ey[i]), int(ey[i + 1])), slice(int(ex[a]), int(ex[b]))) for i in range(len(cy)) for a, b in rx]
+    most = max(1, pass_pixels // (max(cy) * max(cx)))  # chunks in one window
+    best: tuple[tuple[int, int, int], list[tuple[int, int]], list[tuple[int, int]]] | None = None
+    for ky in range(1, min(len(cy), most) + 1):
+        rows, cols = _even_runs(len(cy), ky), _even_runs(len(cx), most // ky)
+        ringed = _ringed(rows, len(cy)) * _ringed(cols, len(cx))
+        key = (ringed, len(rows) * len(cols), ky)
+        if best is None or key < best[0]:
+            best = (key, rows, cols)
+    assert best is not None  # ky = 1 is always tried
+    _, rows, cols = best
+    return [(slice(int(ey[a]), int(ey[b])), slice(int(ex[c]), int(ex[d]))) for a, b in rows for c, d in cols]
+
+
+def _ringed(runs: list[tuple[int, int]], n: int) -> int:
+    """Chunks along one axis of the windows ``runs`` with one more on each side (within ``0 .. n``), summed."""
+    return sum(min(b + 1, n) - max(a - 1, 0) for a, b in runs)
 
 
 def _even_runs(n: int, most: int) -> list[tuple[int, int]]:

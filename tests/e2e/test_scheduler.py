@@ -238,24 +238,39 @@ def test_plan_windows_cover_the_grid_once():
         assert (cover == 1).all(), budget
 
 
-def test_plan_windows_share_a_row_evenly_instead_of_leaving_a_remainder():
-    """10 chunks of 1024 px in a row with room for 7 per window: two windows of 5 chunks, not 7 and 3;
-    4 rows with room for 3: windows of 2 and 2 rows, not 3 and 1 (hand-counted)."""
-    from scsmap.pipeline.windows import plan_windows
+def test_plan_windows_share_rows_and_columns_evenly_in_compact_windows():
+    """Windows of whole chunks, shared evenly (no small remainder), in the shape that computes the fewest chunks
+    with the ring of chunks around each window (a halo layer computes that ring again). Hand-counted:
+
+    - 2 x 10 chunks of 1024 px, room for 7 (8e6 // 1024**2): rows of 1 and columns in runs of 5 and 5 ring
+      (2 + 2) x (6 + 6) = 48 chunks; both rows and columns in runs of 2, 3, 2, 3 ring 2 x (3 + 5 + 4 + 4) = 32;
+    - 4 x 10 chunks of 512 x 1024 px, room for 29: 2 rows of whole width ring (3 + 3) x 10 = 60, all 4 rows by
+      columns in runs of 5 and 5 ring 4 x (6 + 6) = 48;
+    - 40 x 40 chunks, room for 15: runs of 13-14 chunks in a row ring (2 + 38 x 3 + 2) x (14 + 15 + 15) = 5,192,
+      windows of 2-3 x 5 chunks (14 runs of rows, 8 of columns) (40 + 2 x 14 - 2) x (40 + 2 x 8 - 2) = 3,564.
+    """
+    from scsmap.pipeline.windows import _ringed, plan_windows
+
+    def edges(wins):
+        return [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w in wins]
 
     cols = (1024,) * 9 + (784,)  # 10,000 px
-    wins = plan_windows(((1024, 1024), cols), 8_000_000)  # 7 chunks fit: 8e6 // 1024**2
-    assert [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w in wins] == [
-        (0, 1024, 0, 5120),
-        (0, 1024, 5120, 10000),
-        (1024, 2048, 0, 5120),
-        (1024, 2048, 5120, 10000),
+    assert edges(plan_windows(((1024, 1024), cols), 8_000_000)) == [
+        (0, 2048, 0, 2048),
+        (0, 2048, 2048, 5120),
+        (0, 2048, 5120, 7168),
+        (0, 2048, 7168, 10000),
     ]
-    wins = plan_windows(((512,) * 4, cols), 3 * 512 * 10_000)  # 3 whole rows of chunks fit
-    assert [(w[0].start, w[0].stop, w[1].start, w[1].stop) for w in wins] == [
-        (0, 1024, 0, 10000),
-        (1024, 2048, 0, 10000),
-    ]
+    assert edges(plan_windows(((512,) * 4, cols), 3 * 512 * 10_000)) == [(0, 2048, 0, 5120), (0, 2048, 5120, 10000)]
+    big = ((1024,) * 39 + (64,),) * 2  # 40,000 x 40,000 px
+    wins = plan_windows(big, 16_000_000)
+    assert len(wins) == 14 * 8
+    assert {w[1].stop - w[1].start for w in wins} == {5 * 1024, 4 * 1024 + 64}
+    assert {w[0].stop - w[0].start for w in wins} == {2 * 1024, 3 * 1024, 2 * 1024 + 64}
+    runs_y = sorted({(w[0].start // 1024, -(-w[0].stop // 1024)) for w in wins})
+    runs_x = sorted({(w[1].start // 1024, -(-w[1].stop // 1024)) for w in wins})
+    assert _ringed(runs_y, 40) * _ringed(runs_x, 40) == 3_564
+    assert _ringed([(i, i + 1) for i in range(40)], 40) * _ringed([(0, 13), (13, 26), (26, 40)], 40) == 5_192
 
 
 def test_input_error_raised_on_a_worker_keeps_its_message(tmp_path, time_limit):
