@@ -14,6 +14,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import dask.array as da
 import numpy as np
 import xarray as xr
 
@@ -23,7 +24,7 @@ from ..layers.block_sums import BlockSum
 from ..layers.keys import Select, Stack
 from ..layers.model import Model
 from ..rules.ghg import CO2_PER_C
-from ..rules.trajectory import practice_path_sums, weighted_sums
+from ..rules.trajectory import practice_paths_sums, weighted_sums
 
 #: the file a run writes
 TRAJECTORY_CSV = "trajectory.csv"
@@ -67,22 +68,22 @@ def trajectory_layers(
     -------
     dict
         ``practices``: pathway → rate layer [t C ha-1 yr-1]; ``room``: saturation deficit + POC allowance
-        [t C ha-1]; ``rothc``: (y, x, k) SOC change since T0 per scenario and recorded year, with
-        ``rothc_names`` its (scenario, year) pairs; ``years``, ``duration``.
+        [t C ha-1] (these two not masked: :func:`trajectory_terms` weighs the cells outside ``mask`` 0);
+        ``rothc``: (y, x, k) SOC change since T0 per scenario and recorded year, with ``rothc_names`` its
+        (scenario, year) pairs; ``mask``; ``years``, ``duration``.
     """
     cfg = model.cfg
     years = cfg.outputs.trajectory_years
     if years <= 0:
         return {}
-    out: dict[str, Any] = {"years": list(range(years + 1)), "duration": cfg.practices.transition_years}
+    out: dict[str, Any] = {"years": list(range(years + 1)), "duration": cfg.practices.transition_years, "mask": mask}
     practices: dict[str, xr.DataArray] = {}
     try:
         if not practices_on:
             raise Unavailable("no practice product")
         for name in trajectory_practice_outputs(model):
-            practices[name.removeprefix("rate_")] = model.layer(Select(Stack.PRACTICES, name)).where(mask)
-        room = model.get("saturation_deficit").clip(min=0) + cfg.practices.poc_allowance
-        out["room"] = room.where(mask)
+            practices[name.removeprefix("rate_")] = model.layer(Select(Stack.PRACTICES, name))
+        out["room"] = model.get("saturation_deficit").clip(min=0) + cfg.practices.poc_allowance
     except Unavailable:
         practices = {}
     out["practices"] = practices
@@ -113,18 +114,29 @@ def trajectory_terms(layers: dict[str, Any], weight: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        pathway → (years,) sums [t C]; ``rothc`` → (k,) sums [t C]; each a
-        :class:`~scsmap.layers.block_sums.BlockSum`.
+        ``practices`` → (pathways, years) sums [t C], the pathways in the order of ``layers["practices"]``;
+        ``rothc`` → (k,) sums [t C]; each a :class:`~scsmap.layers.block_sums.BlockSum`.
+
+    Notes
+    -----
+    The cells outside the region mask weigh 0, so that the sums leave them out as they leave out NaN rates
+    (:func:`scsmap.rules.trajectory.practice_path_sums` skips cells of weight 0): the same cells, in the same
+    order, as masking every pathway's rate, with one masking task per block instead of one per pathway.
     """
     if not layers:
         return {}
     years, duration = layers["years"], layers["duration"]
+    weight = da.where(layers["mask"].data, weight, 0.0)
     out: dict[str, Any] = {}
-    room = layers.get("room")
-    for name, rate in layers["practices"].items():
-        out[f"practice:{name}"] = BlockSum(
-            lambda w, r, c: practice_path_sums(w, r, c, duration, years),
-            (weight, rate.data.rechunk(weight.chunks), room.data.rechunk(weight.chunks)),
+    practices = layers["practices"]
+    if practices:  # every pathway in one pass over a block's cells (pathway x year sums)
+        out["practices"] = BlockSum(
+            lambda w, c, *rates: practice_paths_sums(w, rates, c, duration, years),
+            (
+                weight,
+                layers["room"].data.rechunk(weight.chunks),
+                *[r.data.rechunk(weight.chunks) for r in practices.values()],
+            ),
             "trajectory",
         )
     if "rothc" in layers:
@@ -157,10 +169,8 @@ def trajectory_table(sums: dict[str, Any], layers: dict[str, Any]) -> dict[str, 
         cols["cumulative_Mt_C"].append(t_c / 1e6)
         cols["cumulative_Mt_CO2"].append(t_c * CO2_PER_C / 1e6)
 
-    for key, values in sums.items():
-        if not key.startswith("practice:"):
-            continue
-        name = key.split(":", 1)[1]
+    practices = zip(layers["practices"], sums["practices"], strict=True) if "practices" in sums else ()
+    for name, values in practices:
         kind = "practice_range" if name in ("best_low", "best_high") else "practice"
         pathway = name.replace("best", "best_practice") if name.startswith("best") else name
         for year, v in zip(layers["years"], np.ravel(values)):

@@ -66,7 +66,7 @@ def practice_path_sums(
     Parameters
     ----------
     weight : array_like
-        Cell weights [ha].
+        Cell weights [ha] (cells of weight 0 are left out).
     rate, room : array_like
         As :func:`practice_cumulative`, same shape as ``weight``.
     duration : float
@@ -84,17 +84,58 @@ def practice_path_sums(
     ValueError
         ``years`` not in increasing order.
     """
+    out: FloatArray = practice_paths_sums(weight, [rate], room, duration, years)[0]
+    return out
+
+
+def practice_paths_sums(
+    weight: ArrayLike, rates: Sequence[ArrayLike], room: ArrayLike, duration: float, years: Sequence[float]
+) -> FloatArray:
+    """:func:`practice_path_sums` of several pathways sharing the weights and the room, in one pass over the cells.
+
+    Each pathway's bins are added up in cell order, as :func:`practice_path_sums` of that pathway alone adds
+    them: the same sums, bit for bit. The pathways' additions are independent of one another, so that one
+    pass over the cells overlaps them (a pathway alone waits for each addition to its bin before the next).
+
+    Parameters
+    ----------
+    weight : array_like
+        Cell weights [ha] (cells of weight 0 are left out).
+    rates : sequence of array_like
+        ``k`` rate layers [t C ha-1 yr-1], each of ``weight``'s size (NaN left out).
+    room : array_like
+        [t C ha-1], of ``weight``'s size.
+    duration : float
+        IPCC D [yr].
+    years : sequence of float
+        Years since adoption, in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k, len(years))`` [t C].
+
+    Raises
+    ------
+    ValueError
+        ``years`` not in increasing order; no rate layer.
+    """
     t = np.minimum(np.asarray(years, dtype="f8"), float(duration))
     if np.any(np.diff(t) < 0):
         raise ValueError("practice_path_sums: years must be in increasing order")
+    if not len(rates):
+        raise ValueError("practice_paths_sums: no rate layer")
+    flat = [_flat_float(r) for r in rates]
+    if len({a.dtype for a in flat}) > 1:  # one dtype for the loop: float64 values of float32 ones are exact
+        flat = [a.astype("f8") for a in flat]
     n = t.size
-    wr, wc = np.zeros(n + 1), np.zeros(n + 1)
+    wr, wc = np.zeros((len(flat), n + 1)), np.zeros((len(flat), n + 1))
     cast(Callable[..., None], _bins_loop)(  # a numba dispatcher: its call is not typed
-        _flat_f8(weight), _flat_float(rate), _flat_float(room), t, wr, wc, _whole_years(years)
+        _flat_f8(weight), tuple(flat), _flat_float(room), t, wr, wc, _whole_years(years)
     )
     # year j: cells with on_line > j are on their line, cells with on_line <= j at their cap
-    line = np.cumsum(wr[::-1])[::-1][1:]  # Σ w·r over on_line ≥ j + 1
-    at_cap = np.cumsum(wc)[:n]  # Σ w·c over on_line ≤ j
+    line = np.cumsum(wr[:, ::-1], axis=1)[:, ::-1][:, 1:]  # Σ w·r over on_line ≥ j + 1
+    at_cap = np.cumsum(wc, axis=1)[:, :n]  # Σ w·c over on_line ≤ j
     out: FloatArray = t * line + at_cap
     return out
 
@@ -146,39 +187,50 @@ def path_bins(weight: ArrayLike, rate: ArrayLike, room: ArrayLike, t: FloatArray
 
 @njit(nogil=True, cache=True)
 def _bins_loop(
-    w: FloatArray, r: np.ndarray, c: np.ndarray, t: FloatArray, wr: FloatArray, wc: FloatArray, whole_years: bool
+    w: FloatArray,
+    rates: tuple[np.ndarray, ...],
+    c: np.ndarray,
+    t: FloatArray,
+    wr: FloatArray,
+    wc: FloatArray,
+    whole_years: bool,
 ) -> None:
-    """:func:`path_bins` in one pass over the cells, adding into ``wr`` and ``wc`` in cell order (as
-    ``numpy.bincount`` does: the same sums, bit for bit).
+    """:func:`path_bins` of each rate layer of ``rates`` (row ``j`` of ``wr`` and ``wc``) in one pass over the
+    cells, adding into each row in cell order (as ``numpy.bincount`` does: the same sums, bit for bit).
 
-    ``r`` and ``c`` may be float32 (each value is widened to float64 first). With ``whole_years`` (the years
-    are 0, 1, 2, ..., so ``t[j] = min(j, D)``) the count of years with ``t <= x`` is ``floor(x) + 1`` below
-    ``t[-1]`` and all of them from there: the same count as the binary search, without it.
+    The rates and ``c`` may be float32 (each value is widened to float64 first); the rate layers are of one
+    dtype. With ``whole_years`` (the years are 0, 1, 2, ..., so ``t[j] = min(j, D)``) the count of years
+    with ``t <= x`` is ``floor(x) + 1`` below ``t[-1]`` and all of them from there: the same count as the
+    binary search, without it.
     """
     n = t.size
     for i in range(w.size):
-        ri, wi = np.float64(r[i]), w[i]
-        if not (np.isfinite(ri) and wi > 0):
+        wi = w[i]
+        if not wi > 0:
             continue
         ci = np.float64(c[i])
-        if ri > 0 and np.isfinite(ci):
-            cap = ci if ci > 0.0 else 0.0
-            x = cap / ri
-            if whole_years:  # searchsorted(t, x, side="right") for t = min(0, 1, 2, ..., D)
-                lo = n if x >= t[n - 1] else int(np.floor(x)) + 1
+        for j in range(len(rates)):
+            ri = np.float64(rates[j][i])
+            if not np.isfinite(ri):
+                continue
+            if ri > 0 and np.isfinite(ci):
+                cap = ci if ci > 0.0 else 0.0
+                x = cap / ri
+                if whole_years:  # searchsorted(t, x, side="right") for t = min(0, 1, 2, ..., D)
+                    lo = n if x >= t[n - 1] else int(np.floor(x)) + 1
+                else:
+                    lo, hi = 0, n  # searchsorted(t, x, side="right"): the years with t <= x
+                    while lo < hi:
+                        mid = (lo + hi) // 2
+                        if t[mid] <= x:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                wr[j, lo] += wi * ri
+                wc[j, lo] += wi * cap
             else:
-                lo, hi = 0, n  # searchsorted(t, x, side="right"): the years with t <= x
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if t[mid] <= x:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-            wr[lo] += wi * ri
-            wc[lo] += wi * cap
-        else:
-            wr[n] += wi * ri
-            wc[n] += 0.0
+                wr[j, n] += wi * ri
+                wc[j, n] += 0.0
 
 
 def weighted_sums(weight: ArrayLike, values: ArrayLike) -> FloatArray:

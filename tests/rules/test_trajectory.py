@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scsmap.rules.trajectory import _bins_loop, path_bins, practice_cumulative, practice_path_sums, weighted_sums
+from scsmap.rules.trajectory import (
+    _bins_loop,
+    path_bins,
+    practice_cumulative,
+    practice_path_sums,
+    practice_paths_sums,
+    weighted_sums,
+)
 
 NAN = float("nan")
 
@@ -60,9 +67,9 @@ def test_path_sums_equal_the_sum_of_cumulative_changes_year_by_year(seed, durati
     # closed form of whole years (0, 1, 2, ...); float32 rates and room as their float64 values
     t = np.minimum(np.asarray(years, dtype="f8"), duration)
     for whole_years in (False, True):
-        wr, wc = np.zeros(t.size + 1), np.zeros(t.size + 1)
-        _bins_loop(w, r, c, t, wr, wc, whole_years)
-        for a, b in zip((wr, wc), path_bins(w, r, c, t)):
+        wr, wc = np.zeros((1, t.size + 1)), np.zeros((1, t.size + 1))
+        _bins_loop(w, (r,), c, t, wr, wc, whole_years)
+        for a, b in zip((wr[0], wc[0]), path_bins(w, r, c, t)):
             np.testing.assert_array_equal(a, b)
     r32, c32 = r.astype("f4"), c.astype("f4")
     np.testing.assert_array_equal(
@@ -84,6 +91,36 @@ def test_path_sums_of_uneven_years_equal_the_year_by_year_sums(seed, duration):
     years = sorted({0.0, *rng.choice(np.arange(1, 40), size=6, replace=False).tolist(), 2.5})
     expect = [np.sum(w * practice_cumulative(r, c, duration, y)) for y in years]
     np.testing.assert_allclose(practice_path_sums(w, r, c, duration, years), expect, rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), whole=st.booleans(), f32=st.booleans())
+def test_pathways_in_one_pass_equal_each_pathway_alone(seed, whole, f32):
+    """Several pathways sharing weights and room, in one pass: each row equal, bit for bit, to that pathway's
+    sums alone (its bins added in cell order either way); float32 rates as their float64 values, mixed too."""
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    w = rng.uniform(0, 10, n) * (rng.random(n) > 0.1)
+    w[rng.random(n) < 0.02] = NAN
+    c = rng.uniform(-1, 8, n)
+    c[rng.random(n) < 0.1] = NAN
+    rates = []
+    for k in range(5):
+        r = rng.normal(0.2, 0.4, n)
+        r[rng.random(n) < 0.1 * k] = NAN
+        r[rng.random(n) < 0.1] = 0.0
+        rates.append(r.astype("f4") if f32 and k % 2 else r)
+    years = list(range(31)) if whole else [0.0, 0.5, 3.0, 7.0, 19.0, 40.0]
+    got = practice_paths_sums(w, rates, c, 20.0, years)
+    assert got.shape == (5, len(years))
+    for k, r in enumerate(rates):
+        np.testing.assert_array_equal(got[k], practice_path_sums(w, r, c, 20.0, years), err_msg=str(k))
+        t = np.minimum(np.asarray(years, dtype="f8"), 20.0)
+        alone = path_bins(w, r, c, t)
+        line = np.cumsum(alone[0][::-1])[::-1][1:]
+        np.testing.assert_array_equal(got[k], t * line + np.cumsum(alone[1])[: t.size], err_msg=str(k))
+    with pytest.raises(ValueError, match="no rate layer"):
+        practice_paths_sums(w, [], c, 20.0, years)
 
 
 def test_weighted_sums_leave_out_nan_and_outside_cells():
