@@ -118,20 +118,22 @@ def practice_paths_sums(
     Raises
     ------
     ValueError
-        ``years`` not in increasing order; no rate layer.
+        ``years`` not in increasing order; no rate layer; a rate layer or the room not of the weights' size.
     """
     t = np.minimum(np.asarray(years, dtype="f8"), float(duration))
     if np.any(np.diff(t) < 0):
         raise ValueError("practice_path_sums: years must be in increasing order")
     if not len(rates):
         raise ValueError("practice_paths_sums: no rate layer")
-    flat = [_flat_float(r) for r in rates]
+    w, flat, c = _flat_f8(weight), [_flat_float(r) for r in rates], _flat_float(room)
+    if any(a.size != w.size for a in (*flat, c)):  # the loop reads them cell by cell, unchecked
+        raise ValueError(f"practice_paths_sums: rates and room must have the weights' {w.size} cells")
     if len({a.dtype for a in flat}) > 1:  # one dtype for the loop: float64 values of float32 ones are exact
         flat = [a.astype("f8") for a in flat]
     n = t.size
     wr, wc = np.zeros((len(flat), n + 1)), np.zeros((len(flat), n + 1))
     cast(Callable[..., None], _bins_loop)(  # a numba dispatcher: its call is not typed
-        _flat_f8(weight), tuple(flat), _flat_float(room), t, wr, wc, _whole_years(years)
+        w, tuple(flat), c, t, wr, wc, _whole_years(years)
     )
     # year j: cells with on_line > j are on their line, cells with on_line <= j at their cap
     line = np.cumsum(wr[:, ::-1], axis=1)[:, ::-1][:, 1:]  # Σ w·r over on_line ≥ j + 1

@@ -121,6 +121,9 @@ def test_pathways_in_one_pass_equal_each_pathway_alone(seed, whole, f32):
         np.testing.assert_array_equal(got[k], t * line + np.cumsum(alone[1])[: t.size], err_msg=str(k))
     with pytest.raises(ValueError, match="no rate layer"):
         practice_paths_sums(w, [], c, 20.0, years)
+    for short in ([rates[0], rates[1][:-1]], [rates[0]]):  # a rate layer, or the room, of another size
+        with pytest.raises(ValueError, match="weights' 3000 cells"):
+            practice_paths_sums(w, short, c if len(short) == 2 else c[:10], 20.0, years)
 
 
 def test_weighted_sums_leave_out_nan_and_outside_cells():
