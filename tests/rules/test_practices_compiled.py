@@ -171,3 +171,24 @@ def test_a_rule_naming_a_class_outside_cropland_and_grassland_equals_numpy(read_
     assert np.nanmax(oracle["rate_agroforestry"][:5_000]) == 0.0  # the oracle: no rate on tree-covered land
     for row, i in enumerate(asked):
         np.testing.assert_array_equal(got[row], oracle[names[i]].astype("f4"), err_msg=names[i])
+
+
+def test_runs_of_pixels_sharing_their_classes_equal_numpy():
+    """Runs of neighbouring pixels with the same classes (zone, soil class, land use, baseline levels) and their own
+    SOC, climate, slope and deficit, as on a real grid: the kernel keeps a rule's Tier 1 rate along such a run, and
+    every output equals the oracle's. Each class changes in runs of its own length, so that a run may end by one
+    class alone (a baseline level too)."""
+    pixel, baseline, rice = _pixels(20_000, seed=31)
+
+    def runs(a: np.ndarray, k: int) -> np.ndarray:
+        return np.repeat(a[::k], k)[: a.size]
+
+    for i, k in ((3, 9), (4, 7), (7, 11)):  # zone, soil class, land use
+        pixel[i] = runs(pixel[i], k)
+    baseline = {name: runs(v, k) for (name, v), k in zip(baseline.items(), (5, 13, 6), strict=True)}
+    for edition, settings_ in ((2006, PracticeSettings()), (2019, PracticeSettings(efficiency_beta=0.5, best_of=1))):
+        tier1 = load_tier1(edition)[0]
+        oracle = evaluate(*pixel, RULES, tier1, settings_, None, baseline, rice)
+        got = evaluate_stack(compile_rules(RULES, tier1, settings_), *pixel, baseline, rice)
+        for i, name in enumerate(output_names(RULES)):
+            np.testing.assert_array_equal(got[i], oracle[name].astype("f4"), err_msg=name)
