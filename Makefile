@@ -31,15 +31,6 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# numba compiles a kernel again when the kernel's own file changes, not when a helper or a constant it takes from
-# another file does (docs/scaling.md): the recipes that run scsmap first empty the kernels' caches beside the
-# package when a source of scsmap is newer than their last check (an edit, a git pull into this editable install)
-KERNEL_STAMP = $(VENV)/.scsmap-kernel-sources
-define fresh_kernels
-	@if [ ! -e $(KERNEL_STAMP) ] || [ -n "$$(find scsmap -name '*.py' -newer $(KERNEL_STAMP) -print -quit)" ]; then \
-		find scsmap -name '*.nb[ic]' -delete && touch $(KERNEL_STAMP); fi
-endef
-
 # every configs/regions/<name>.yaml gets a `make <name>` target: maps -> statistics -> report.
 # One recipe makes the three (a pattern rule with several targets): `scsmap build`, in one process, brings
 # up to date each that is not (the maps when the config or an input changed, the statistics after the maps,
@@ -50,7 +41,6 @@ $(REGIONS): %: $(OUT)/%/report.html
 	@$(BIN)/scsmap summary $(OUT)/$*
 
 $(OUT)/%/manifest.json $(OUT)/%/stats.csv $(OUT)/%/report.html: configs/regions/%.yaml $(STAMP)
-	$(fresh_kernels)
 	$(BIN)/scsmap build $< --out $(OUT)/$* --no-summary $$(test $(STAMP) -nt $(OUT)/$*/manifest.json && echo --force)
 	$(BIN)/scsmap inputs $< --make "$(OUT)/$*/manifest.json $(OUT)/$*/stats.csv $(OUT)/$*/report.html" \
 		> $(OUT)/$*/.inputs.mk
@@ -69,7 +59,6 @@ all: $(REGIONS)
 CHECK_PATHS = scsmap tests benchmarks scripts
 
 test: $(STAMP)
-	$(fresh_kernels)
 	@failed=""; \
 	echo "$(BIN)/lint-imports"; $(BIN)/lint-imports || failed="$$failed lint-imports"; \
 	echo "$(BIN)/ruff check $(CHECK_PATHS)"; $(BIN)/ruff check $(CHECK_PATHS) || failed="$$failed ruff-check"; \

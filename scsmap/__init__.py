@@ -30,6 +30,11 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from .kernel_cache import use_kernel_cache
+
+# before numba is imported: the compiled kernels are cached per version of the sources (scsmap.kernel_cache)
+use_kernel_cache()
+
 try:  # pragma: no cover - trivial
     __version__ = version("scsmap")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree

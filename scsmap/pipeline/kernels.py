@@ -1,7 +1,7 @@
 """Whether the compiled (numba) kernels a run uses still have to be compiled: the first run that uses one after
-an install compiles it once (about 1.4 s a kernel, 10 s for all of them on a 2-core laptop) and caches the machine code
-beside the package (or in ``NUMBA_CACHE_DIR``); the progress display says so instead of sitting still
-(docs/scaling.md)."""
+an install, or after a change of scsmap's sources, compiles it once (about 1.4 s a kernel, 10 s for all of them on a
+2-core laptop) and caches the machine code in the folder of :mod:`scsmap.kernel_cache`; the progress display says so
+instead of sitting still (docs/scaling.md)."""
 
 from __future__ import annotations
 
