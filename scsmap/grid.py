@@ -105,7 +105,7 @@ def region_geobox(grid: GridConfig, footprint: Geometry, like: GeoBox | None = N
             )
         x0, y0, x1, y1 = fp.boundingbox
         inv = ~like.affine
-        cols, rows = zip(*(inv * (x, y) for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))))
+        cols, rows = zip(*(inv @ (x, y) for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))))
         ny, nx = like.shape.yx
         c0, c1 = max(0, int(np.floor(min(cols)))), min(nx, int(np.ceil(max(cols))))
         r0, r1 = max(0, int(np.floor(min(rows)))), min(ny, int(np.ceil(max(rows))))

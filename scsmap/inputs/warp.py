@@ -298,7 +298,7 @@ def kernel_reach(dst_box: GeoBox, src_box: GeoBox, radius: int) -> tuple[slice, 
     b = extent.boundingbox
     inverse = ~src_box.affine
     cols, rows = zip(
-        *(inverse * corner for corner in ((b.left, b.top), (b.left, b.bottom), (b.right, b.top), (b.right, b.bottom))),
+        *(inverse @ corner for corner in ((b.left, b.top), (b.left, b.bottom), (b.right, b.top), (b.right, b.bottom))),
         strict=True,
     )
     r0, r1 = math.floor(min(rows) - radius), math.ceil(max(rows) + radius)

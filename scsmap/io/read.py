@@ -203,7 +203,7 @@ def _file_scale(
 
 def _location(transform: Any, crs: RioCRS, row: int, col: int) -> str:
     """Where a pixel is, for messages: its longitude and latitude (or its CRS coordinates)."""
-    x, y = transform * (col + 0.5, row + 0.5)
+    x, y = transform @ (col + 0.5, row + 0.5)
     try:
         lon, lat = Geometry({"type": "Point", "coordinates": (x, y)}, crs=crs.to_wkt()).to_crs("EPSG:4326").coords[0]
         return f"lon {lon:.4f}, lat {lat:.4f}"
@@ -594,7 +594,7 @@ def covering_window(bounds: Any, transform: Any, height: int, width: int, margin
     """
     left, bottom, right, top = bounds
     inv = ~transform
-    cols, rows = zip(*(inv * (x, y) for x, y in ((left, bottom), (left, top), (right, bottom), (right, top))))
+    cols, rows = zip(*(inv @ (x, y) for x, y in ((left, bottom), (left, top), (right, bottom), (right, top))))
     c0 = max(0, min(width - 1, math.floor(min(cols)) - margin))
     r0 = max(0, min(height - 1, math.floor(min(rows)) - margin))
     c1 = min(width, max(c0 + 1, math.ceil(max(cols)) + margin))

@@ -57,7 +57,7 @@ def test_mkd_grid_like_keeps_soc_map_pixels_unchanged(mkd):
     out = res.out_dir / "soc_t0.tif"
     with rasterio.open(out) as o, rasterio.open(src_path) as s:
         assert o.res == pytest.approx(s.res)
-        col_off, row_off = ~s.transform * (o.transform.c, o.transform.f)
+        col_off, row_off = ~s.transform @ (o.transform.c, o.transform.f)
         assert abs(col_off - round(col_off)) < 1e-6 and abs(row_off - round(row_off)) < 1e-6
         window = rasterio.windows.Window(round(col_off), round(row_off), o.width, o.height)
         src = s.read(1, window=window)

@@ -22,11 +22,11 @@ def test_windows_thinner_than_a_tile_read_the_files_pixels(tmp_path):
         ds.write(a, 1)
     expected = np.where(a == -1.0, np.nan, a).astype("float64")
     with window_warper(path) as warp:
-        rows = [warp("EPSG:4326", transform * Affine.translation(0, y0), (3, 48)) for y0 in range(0, 42, 3)]
+        rows = [warp("EPSG:4326", transform @ Affine.translation(0, y0), (3, 48)) for y0 in range(0, 42, 3)]
     got = np.concatenate(rows)
     assert got.dtype == np.float64 and got.shape == (42, 48)
     assert np.array_equal(got[:40], expected, equal_nan=True)
     assert np.isnan(got[40:]).all()  # below the file
     assert np.array_equal(
-        warp_window(path, "EPSG:4326", transform * Affine.translation(0, 6), (3, 48)), got[6:9], equal_nan=True
+        warp_window(path, "EPSG:4326", transform @ Affine.translation(0, 6), (3, 48)), got[6:9], equal_nan=True
     )

@@ -332,8 +332,8 @@ def _coverage(transform, shape, boundary: Path) -> np.ndarray:
         [shapely.geometry.shape(f["geometry"]) for f in json.loads(boundary.read_text())["features"]]
     )
     rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
-    x0, y0 = transform * (cols, rows)
-    x1, y1 = transform * (cols + 1, rows + 1)
+    x0, y0 = transform @ (cols, rows)
+    x1, y1 = transform @ (cols + 1, rows + 1)
     boxes = shapely.box(x0, y1, x1, y0)
     return shapely.area(shapely.intersection(boxes, geom)) / shapely.area(boxes)
 
