@@ -125,3 +125,45 @@ def run_into(raw: dict, base: Path, name: str = "region") -> tuple[Path, Path]:
     out = base / "out"
     run(load_config(cfg_path), out_dir=out)
     return cfg_path, out
+
+
+#: a child process running ``scsmap <argv>`` where the function ``name`` of module ``module`` stalls
+_STALLED_COMMAND = """
+import sys, time, importlib
+module = importlib.import_module(sys.argv[1])
+
+def stalled(*args, **kwargs):
+    print("stalled", flush=True)
+    time.sleep(120)
+
+setattr(module, sys.argv[2], stalled)
+from scsmap.cli.main import main
+main(sys.argv[3:])
+"""
+
+
+def terminate_when_stalled(module: str, name: str, argv: list[str], while_stalled=None) -> tuple[int, str]:
+    """Run ``scsmap argv`` in a child process in which ``module.name`` stalls, send SIGTERM once it does.
+
+    ``while_stalled()`` (optional) runs before the signal is sent (e.g. to check a temporary file exists), so
+    the signal arrives at that one point and nowhere else. Returns the exit code and what was printed on stderr.
+    """
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _STALLED_COMMAND, module, name, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline() == "stalled\n", proc.stderr.read() if proc.stderr else ""
+        if while_stalled is not None:
+            while_stalled()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    return proc.returncode, err

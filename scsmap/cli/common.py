@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from ..errors import ScsmapError, Terminated
+from ..io.folder import terminated_as_interrupt
 
 T = TypeVar("T")
 
@@ -44,11 +45,14 @@ def guarded(verbose: int, fn: Callable[..., T], *args: Any, note: str = "", **kw
     """Call ``fn`` under the exit-code policy.
 
     scsmap errors (the user's to fix) are printed without a traceback, exit 2; any other
-    exception is a bug, printed as "unexpected", exit 1; Ctrl-C exits 130. ``note`` is appended
-    to the last two messages (e.g. that existing outputs were left as they were).
+    exception is a bug, printed as "unexpected", exit 1; Ctrl-C exits 130, SIGTERM 143, each after the
+    command's ``finally`` clauses ran (temporary files and staging removed: SIGTERM is turned into
+    :class:`~scsmap.errors.Terminated` while ``fn`` runs, :func:`scsmap.io.folder.terminated_as_interrupt`).
+    ``note`` is appended to the last three messages (e.g. that existing outputs were left as they were).
     """
     try:
-        return fn(*args, **kwargs)
+        with terminated_as_interrupt():
+            return fn(*args, **kwargs)
     except ScsmapError as exc:
         fail(exc, verbose)
     except KeyboardInterrupt:

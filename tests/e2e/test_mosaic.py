@@ -142,3 +142,22 @@ def test_north_macedonia_and_bhutan_in_one_grid(tmp_path):
     soc = read_band(tmp_path / "mosaic" / "soc_t0.tif")
     assert np.array_equal(np.isfinite(soc), np.isfinite(prov))
     assert [s["region"]["iso3"] for s in res.manifest["sources"]] == ["MKD", "BTN"]
+
+
+def test_sigterm_stops_a_mosaic_and_keeps_the_previous_one(halves, tmp_path):
+    """SIGTERM while a mosaic is made: exit 143 with a message, the staging folder removed, the previous
+    mosaic as it was (as ``scsmap run`` does)."""
+    from helpers import snapshot, terminate_when_stalled
+
+    west, east, _ = halves
+    dest = mosaic([west, east], tmp_path / "m").out_dir
+    before = snapshot(dest)
+
+    def staging_made() -> None:
+        assert list(dest.glob(".staging-*"))
+
+    argv = ["mosaic", str(west), str(east), "--out", str(dest), "--overwrite"]
+    code, err = terminate_when_stalled("scsmap.outputs.mosaic", "_make", argv, staging_made)
+    assert code == 143, err
+    assert "terminated (SIGTERM)" in err and "Traceback" not in err
+    assert snapshot(dest) == before

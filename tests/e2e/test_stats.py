@@ -303,3 +303,21 @@ def test_mkd_totals_are_consistent_across_products(mkd_stats):
     # class breakdown adds up to the region where the class map is defined
     lu = t[(t.zone_set == "region") & (t.group_by == "land_use") & (t["product"] == "soc_t0")]
     assert lu.total.sum() == pytest.approx(r.loc["soc_t0", "total"], rel=1e-3)
+
+
+def test_sigterm_stops_stats_and_keeps_the_previous_tables(demo_outputs, tmp_path):
+    """SIGTERM (SLURM, Kubernetes, ``timeout``) while ``scsmap stats`` writes its tables: exit 143 with a message,
+    no traceback, the temporary ``stats.csv`` removed, the previous tables as they were (as ``scsmap run`` does)."""
+    from helpers import copy_outputs, snapshot, terminate_when_stalled
+
+    out = copy_outputs(demo_outputs, tmp_path / "out")
+    before = snapshot(out)
+
+    def csv_written() -> None:  # stats.csv written to its temporary name, the GeoPackage not yet
+        assert (out / ".stats.csv.tmp").is_file()
+
+    argv = ["stats", str(CONFIGS / "regions" / "demo.yaml"), "--out", str(out)]
+    code, err = terminate_when_stalled("scsmap.outputs.stats", "write_stats_gpkg", argv, csv_written)
+    assert code == 143, err
+    assert "terminated (SIGTERM)" in err and "Traceback" not in err
+    assert snapshot(out) == before
