@@ -359,7 +359,7 @@ def _runs(pairs: list[tuple[Path, int]]) -> list[tuple[Path, list[int]]]:
 
 
 def open_layer(
-    layer: str, spec: InputConfig, chunk_size: int = 1024, footprint: Geometry | None = None
+    layer: str, spec: InputConfig, chunk_size: int, footprint: Geometry | None = None
 ) -> tuple[xr.DataArray, SourceInfo]:
     """Open one input layer lazily in canonical units.
 
@@ -370,7 +370,7 @@ def open_layer(
     spec : InputConfig
         The layer's entry in the config.
     chunk_size : int
-        dask chunk size in y and x.
+        dask chunk size in y and x, pixels (``grid.chunk_size``, whose default is the config schema's).
     footprint : odc.geo.geom.Geometry, optional
         The region: only pixels over it are checked when computed (:func:`check_pixels`); None: all.
 
