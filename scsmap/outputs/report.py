@@ -166,8 +166,7 @@ def mpl_colormap(legend: Legend):
         codes = [c for c, _, _ in legend.classes]
         cmap = ListedColormap([c for _, _, c in legend.classes])
         norm = BoundaryNorm([c - 0.5 for c in codes] + [codes[-1] + 0.5], len(codes))
-    cmap.set_bad((0, 0, 0, 0))
-    return cmap, norm
+    return cmap.with_extremes(bad=(0, 0, 0, 0)), norm
 
 
 def map_image(tif: Path, legend: Legend, size: int) -> str:
