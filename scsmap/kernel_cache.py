@@ -11,13 +11,13 @@ of ``_exp``). A checkout installed editable (``make venv``) changes its sources 
 
 So the kernels are cached in a folder named after a digest of every source file of the package
 (:func:`sources_digest`), ``scsmap-kernels-<digest>``: any change of a source gives a new, empty folder, and
-the kernels compile again once (about 10 s). The folder is made in
+the kernels compile again once (about 10 s). The folder is made in the first of these that can be written to:
 
 1. ``NUMBA_CACHE_DIR`` when it is set (numba's own setting, `Environment variables
    <https://numba.readthedocs.io/en/stable/reference/envvars.html#envvar-NUMBA_CACHE_DIR>`_);
-2. else the package's ``__pycache__`` folder, beside the sources, where numba put them before;
-3. else, when that is read-only (a system-wide install), the user's cache folder
-   (``$XDG_CACHE_HOME/scsmap``, default ``~/.cache/scsmap``).
+2. the package's ``__pycache__`` folder, beside the sources, where numba put them before;
+3. the user's cache folder (``$XDG_CACHE_HOME/scsmap``, default ``~/.cache/scsmap``), for a read-only,
+   system-wide install.
 
 :func:`use_kernel_cache` runs when ``scsmap`` is imported, before numba is (importing numba takes 0.2 s,
 which ``scsmap --help`` does not pay): it sets ``NUMBA_CACHE_DIR`` to the folder, which numba reads when it
@@ -99,23 +99,23 @@ def kernel_cache_dir(package_dir: Path, environ: MutableMapping[str, str]) -> Pa
     Returns
     -------
     Path or None
-        ``<base>/scsmap-kernels-<digest>``; None when no candidate base folder can be written to (numba's
-        own folders would be the same ones: nothing is cached then).
+        ``<base>/scsmap-kernels-<digest>`` in the first of ``NUMBA_CACHE_DIR`` (when set), the package's
+        ``__pycache__`` and the user's cache folder that can be written to; None when none can (numba then
+        keeps its own choice).
 
     Raises
     ------
     OSError
         When a source file cannot be read.
     """
+    cache_home = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "~", ".cache")
+    candidates = [package_dir / "__pycache__", Path(cache_home).expanduser() / "scsmap"]
     user = environ.get("NUMBA_CACHE_DIR", "")
     if user:
         base = Path(user)
         if _OURS.fullmatch(base.name):  # inherited from an scsmap process: its base
             base = base.parent
-        candidates = [base]
-    else:
-        cache_home = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "~", ".cache")
-        candidates = [package_dir / "__pycache__", Path(cache_home).expanduser() / "scsmap"]
+        candidates.insert(0, base)
     for base in candidates:
         if _writable(base):
             return base / (PREFIX + sources_digest(package_dir))

@@ -119,7 +119,10 @@ def test_the_folder_is_beside_the_package_else_in_the_user_cache(tmp_path, monke
     home = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
     assert kernel_cache_dir(pkg, home) == tmp_path / "xdg" / "scsmap" / name
     assert kernel_cache_dir(pkg, {"HOME": str(tmp_path / "h")}) == tmp_path / "h" / ".cache" / "scsmap" / name
-    assert kernel_cache_dir(pkg, {"NUMBA_CACHE_DIR": str(pkg / "c")}) is None
+    # an unwritable NUMBA_CACHE_DIR: the next folder that can be written to
+    assert kernel_cache_dir(pkg, {"NUMBA_CACHE_DIR": str(pkg / "c"), **home}) == tmp_path / "xdg" / "scsmap" / name
+    monkeypatch.setattr(kc, "_writable", lambda f: False)
+    assert kernel_cache_dir(pkg, {"NUMBA_CACHE_DIR": str(tmp_path / "c"), **home}) is None
 
 
 def test_writable_looks_at_the_nearest_existing_folder(tmp_path):
