@@ -8,7 +8,8 @@ import numpy as np
 import xarray as xr
 
 from ..errors import InputError
-from ..rules.land_use import ReclassTable, UnknownCodes, reclass_block
+from ..rules.land_use import ReclassTable, UnknownCodes
+from ..rules.land_use_compiled import reclass_codes
 
 
 def where_valid(codes: list[int], legends: Mapping[str, Mapping[int, str]]) -> str:
@@ -47,7 +48,7 @@ def _block(
     legends: Mapping[str, Mapping[int, str]],
 ) -> np.ndarray:
     try:
-        return reclass_block(x, codes, classes)
+        return reclass_codes(x, codes, classes)
     except UnknownCodes as exc:
         raise InputError(
             f"layer 'land_cover': codes {exc.codes} in {source} are not in the legend {name}; "

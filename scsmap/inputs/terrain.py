@@ -11,7 +11,8 @@ import numpy as np
 import xarray as xr
 from odc.geo.geobox import GeoBox
 
-from ..rules.terrain import EARTH_RADIUS_M, horn_slope_percent
+from ..rules.terrain import EARTH_RADIUS_M
+from ..rules.terrain_compiled import slope_interior
 
 
 def slope_percent(elevation: xr.DataArray, geobox: GeoBox) -> xr.DataArray:
@@ -34,7 +35,9 @@ def slope_percent(elevation: xr.DataArray, geobox: GeoBox) -> xr.DataArray:
     Notes
     -----
     Only the elevation gets a halo (``map_overlap``); the latitudes of a chunk's rows are computed in
-    the chunk's task from the grid (those of its halo rows too, whose slopes are dropped).
+    the chunk's task from the grid (those of its halo rows too). Each block's slopes are computed by the
+    compiled kernel :func:`scsmap.rules.terrain_compiled.slope_interior` for the pixels inside the halo
+    only: :func:`scsmap.rules.terrain.horn_slope_percent` cast to float32, bit for bit.
     """
     aff = geobox.affine
     rx, ry = abs(aff.a), abs(aff.e)
@@ -44,13 +47,14 @@ def slope_percent(elevation: xr.DataArray, geobox: GeoBox) -> xr.DataArray:
 
     def block(z: np.ndarray, block_info: dict | None = None) -> np.ndarray:
         if not geographic:
-            return horn_slope_percent(z, rx * scale, ry * scale)
+            return slope_interior(z, rx * scale, ry * scale)
         assert block_info is not None  # dask passes it
         i = block_info[0]["chunk-location"][0]
         lat = aff.f + aff.e * (np.arange(starts[i] - 1, starts[i + 1] + 1) + 0.5)  # the chunk's rows and its halo
-        return horn_slope_percent(z, rx * scale * np.cos(np.radians(lat))[:, None], ry * scale)
+        return slope_interior(z, rx * scale * np.cos(np.radians(lat)), ry * scale)
 
-    data = da.map_overlap(block, elevation.data, depth=1, boundary="nearest", dtype="f8")
-    return xr.DataArray(data, coords=elevation.coords, dims=elevation.dims, name="slope", attrs={"units": "%"}).astype(
-        "float32"
+    # the block's slopes without its halo's (trim=False: the kernel leaves the halo out), float32
+    data = da.map_overlap(
+        block, elevation.data, depth=1, boundary="nearest", trim=False, chunks=elevation.data.chunks, dtype="f4"
     )
+    return xr.DataArray(data, coords=elevation.coords, dims=elevation.dims, name="slope", attrs={"units": "%"})

@@ -352,11 +352,13 @@ def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Ar
 
 
 def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:
-    """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers
-    and IPCC classes the model made for it, the products' pixel statistics, the trajectory and the zonal sums when
-    the run takes them."""
+    """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers,
+    IPCC classes, land-use classes (of a land-cover layer) and slope (of an elevation layer) the model made for it,
+    the products' pixel statistics, the trajectory and the zonal sums when the run takes them."""
     uses = [s.value for s in Stack if s.value in model.resolved] + ["pixel statistics"]
     uses += ["ipcc classes"] if {"ipcc_climate_zone", "ipcc_soil_class"} & model.resolved else []
+    uses += ["land-use classes"] if "land_use" in model.resolved and not model.derived.has_input("land_use") else []
+    uses += ["slope"] if "slope" in model.resolved and not model.derived.has_input("slope") else []
     uses += ["trajectory"] if tree["trajectory"] else []
     return uses + (["zonal sums"] if tree["region"].get("moments") else [])
 
