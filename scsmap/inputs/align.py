@@ -31,7 +31,7 @@ from ..grid import (
     region_geobox,
     yx_coords,
 )
-from ..io.read import SourceInfo, covering_window, open_layer, preflight
+from ..io.read import SourceInfo, covering_window, open_layer, preflight, region_window
 from ..io.vector import load_boundary
 from .warp import reproject, valid_on_grid
 
@@ -57,8 +57,9 @@ class AlignedInputs:
     resampling : dict of str to str
         The resampling actually used per layer.
     counts : dict
-        Lazy dask scalars: valid pixels per layer before (in the source file) and
-        after (on the grid, inside the boundary) warping.
+        Lazy dask scalars: valid pixels per layer before (in the source file, over the region's bounding
+        box and 2 pixels around it: :func:`scsmap.io.read.region_window`) and after (on the grid, inside
+        the boundary) warping.
     valid_grid : dict of str to dask.array.Array
         Lazy bool (y, x) per layer: valid on the grid (first band); ``counts`` sums it.
     boundary : odc.geo.geom.Geometry or None
@@ -261,8 +262,9 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         first_out = warped.isel({warped.dims[0]: 0}) if multi else warped
         # isfinite of the first band warped and masked to the boundary; chunks known valid are not warped for it
         valid_grid[name] = valid_on_grid(first_band, geobox, method, chunks, first_out.data) & mask.data
+        r0, r1, c0, c1 = region_window(info.geobox, footprint)  # the part of the file the run uses, not all of it
         counts[name] = {
-            "valid_pixels_source": da.isfinite(first_band.data).sum(),
+            "valid_pixels_source": da.isfinite(first_band.data[r0:r1, c0:c1]).sum(),
             "valid_pixels_grid": valid_grid[name].sum(),
         }
     return AlignedInputs(

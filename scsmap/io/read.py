@@ -250,12 +250,40 @@ def _check_block(
     return x
 
 
+def region_window(gbox: GeoBox, footprint: Geometry | None) -> tuple[int, int, int, int]:
+    """The pixels of a file a run uses: those within the region's bounding box, and 2 pixels around it (which the
+    warp may read).
+
+    Parameters
+    ----------
+    gbox : GeoBox
+        The file's grid.
+    footprint : odc.geo.geom.Geometry or None
+        The region; None: the whole file.
+
+    Returns
+    -------
+    (row_start, row_stop, col_start, col_stop) : tuple of int
+        Rows and columns of the file, clipped to it; the whole file when ``footprint`` is None, does not
+        overlap the file or cannot be transformed to its CRS (:func:`preflight` reports those).
+    """
+    ny, nx = gbox.shape.yx
+    if footprint is None:
+        return (0, ny, 0, nx)
+    try:
+        bounds = (footprint.to_crs(gbox.crs) & gbox.extent).boundingbox
+        win = covering_window(bounds, gbox.affine, ny, nx, margin=2)
+    except Exception:  # no overlap or no CRS path: preflight says so
+        return (0, ny, 0, nx)
+    return (win.row_off, win.row_off + win.height, win.col_off, win.col_off + win.width)
+
+
 def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry | None) -> xr.DataArray:
     """``data`` (band, y, x) with every pixel over the region checked when its block is computed.
 
     Every pixel of the file within the region's bounding box (and 2 pixels around it, which the
-    warp may use) must be finite and inside the layer's physical range; pixels farther away are
-    never used and never checked (``footprint`` None: the whole file). The check runs in the same
+    warp may use: :func:`region_window`) must be finite and inside the layer's physical range; pixels
+    farther away are never used and never checked (``footprint`` None: the whole file). The check runs in the same
     pass as the maps, on all pixels (:func:`preflight` only samples a decimated window before
     anything is computed).
 
@@ -265,15 +293,7 @@ def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry | Non
         When the block is computed, naming the layer, the file, the value and where it is.
     """
     gbox = info.geobox
-    ny, nx = gbox.shape.yx
-    window = (0, ny, 0, nx)
-    if footprint is not None:
-        try:
-            bounds = (footprint.to_crs(gbox.crs) & gbox.extent).boundingbox
-            win = covering_window(bounds, gbox.affine, ny, nx, margin=2)
-            window = (win.row_off, win.row_off + win.height, win.col_off, win.col_off + win.width)
-        except Exception:  # no overlap or no CRS path: preflight says so; check the whole file
-            pass
+    window = region_window(gbox, footprint)
     lspec = LAYERS[info.layer]
     crs = RioCRS.from_wkt(gbox.crs.to_wkt())
     source = " / ".join(info.paths)

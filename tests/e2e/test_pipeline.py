@@ -121,6 +121,25 @@ def test_demo_summary_and_alignment_report(demo_run):
         assert entry["valid_pixels_source"] > 0, name
 
 
+def test_valid_source_pixels_are_counted_over_the_region_not_the_whole_file(tmp_path, demo_raw, write_config):
+    """A region inside a larger file: its valid source pixels are those over the region's bounding box (2 pixels
+    around it included, which the warp may read), counted by hand from the file; the file is not read beyond."""
+    import math
+
+    bbox = (21.0, 41.5, 21.3, 41.8)
+    demo_raw["region"] = {"name": "a corner of the demo", "iso3": "MKD", "bbox": list(bbox)}
+    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": ["target_4p1000"]}
+    run(load_config(write_config(demo_raw)), out_dir=tmp_path / "out")
+    counted = json.loads((tmp_path / "out" / "alignment_report.json").read_text())["layers"]["soc_stock"]
+    with rasterio.open(Path(demo_raw["data_dir"]) / demo_raw["inputs"]["soc_stock"]["path"]) as src:
+        soc, t = src.read(1), src.transform
+    valid = np.isfinite(soc) & (soc > -3e38)  # the config's nodata is -3.4e38
+    c0, c1 = math.floor((bbox[0] - t.c) / t.a) - 2, math.ceil((bbox[2] - t.c) / t.a) + 2
+    r0, r1 = math.floor((bbox[3] - t.f) / t.e) - 2, math.ceil((bbox[1] - t.f) / t.e) + 2
+    assert 0 < r0 < r1 < soc.shape[0] and 0 < c0 < c1 < soc.shape[1]  # the region lies inside the file
+    assert counted["valid_pixels_source"] == int(valid[r0:r1, c0:c1].sum()) < int(valid.sum())
+
+
 def _arrays(out: Path, manifest: dict) -> dict[str, np.ndarray]:
     return {e["id"]: read_band(out / e["path"]) for e in manifest["products"]}
 
