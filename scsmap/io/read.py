@@ -367,6 +367,37 @@ def _to_canonical(
     return x
 
 
+def chunks_around(start: int, stop: int, n: int, size: int) -> tuple[int, ...]:
+    """Chunks along an axis of ``n`` pixels in which the pixels ``start:stop`` have chunks of their own.
+
+    Parameters
+    ----------
+    start, stop : int
+        The part of the axis a run uses (:func:`region_window`), 0 <= start < stop <= n.
+    n : int
+        Pixels along the axis.
+    size : int
+        Largest chunk, pixels.
+
+    Returns
+    -------
+    tuple of int
+        Chunk lengths (sum ``n``), each at most ``size``: boundaries at ``start`` and ``stop`` unless the part
+        left outside is under ``size // 8`` pixels (then it joins the chunks of ``start:stop``, whose chunks
+        start at 0 as without a region: a file cut close around the region keeps its regular chunks).
+    """
+    if start < size // 8:
+        start = 0
+    if n - stop < size // 8:
+        stop = n
+    out: list[int] = []
+    for a, b in ((0, start), (start, stop), (stop, n)):
+        while a < b:
+            out.append(min(size, b - a))
+            a += out[-1]
+    return tuple(out)
+
+
 def _runs(pairs: list[tuple[Path, int]]) -> list[tuple[Path, list[int]]]:
     """Consecutive (file, band) pairs of one file as (file, bands), in order: what one opening of the file reads."""
     runs: list[tuple[Path, list[int]]] = []
@@ -392,7 +423,9 @@ def open_layer(
     chunk_size : int
         dask chunk size in y and x, pixels (``grid.chunk_size``, whose default is the config schema's).
     footprint : odc.geo.geom.Geometry, optional
-        The region: only pixels over it are checked when computed (:func:`check_pixels`); None: all.
+        The region: only pixels over it are checked when computed (:func:`check_pixels`); None: all. The
+        part of the file over it (:func:`region_window`) has chunks of its own (:func:`chunks_around`), so a
+        region inside a large file reads that part, not whole chunks reaching far beyond it.
 
     Returns
     -------
@@ -412,6 +445,7 @@ def open_layer(
     arrays = []
     scales: list[tuple[float, float]] = []
     first = None
+    chunks: dict[str, Any] | None = None
     for path, bands in _runs(pairs):  # each file opened once for all its bands
         with _open(path, layer) as src:
             for band in bands:
@@ -464,9 +498,11 @@ def open_layer(
                     f"layer {layer!r}: {path} is not on the same grid as {pairs[0][0]}",
                     "monthly files of one layer must share one grid",
                 )
-        da = rioxarray.open_rasterio(
-            path, chunks={"band": 1, "y": chunk_size, "x": chunk_size}, masked=False, lock=False, cache=False
-        )
+        if chunks is None:  # the files of a layer share one grid (checked above)
+            r0, r1, c0, c1 = region_window(GeoBox(first["shape"], first["transform"], first["crs"].to_wkt()), footprint)
+            ny, nx = first["shape"]
+            chunks = {"band": 1, "y": chunks_around(r0, r1, ny, chunk_size), "x": chunks_around(c0, c1, nx, chunk_size)}
+        da = rioxarray.open_rasterio(path, chunks=chunks, masked=False, lock=False, cache=False)
         arrays.append(da.sel(band=list(bands)))
     assert first is not None
     raw = xr.concat(arrays, dim="band") if len(arrays) > 1 else arrays[0]

@@ -140,6 +140,38 @@ def test_valid_source_pixels_are_counted_over_the_region_not_the_whole_file(tmp_
     assert counted["valid_pixels_source"] == int(valid[r0:r1, c0:c1].sum()) < int(valid.sum())
 
 
+def test_a_region_inside_large_files_reads_its_own_chunks_and_makes_the_same_maps(
+    tmp_path, demo_raw, write_config, monkeypatch
+):
+    """The part of each file over the region has chunks of its own (read alone, not whole chunks reaching far
+    beyond it), so the warps read windows that start elsewhere in the file: the maps are those made with the
+    file's regular chunks, pixel for pixel (small chunks, a grid finer than the files: bilinear warps)."""
+    import scsmap.io.read as read
+    from scsmap.config import load_config as load
+    from scsmap.inputs.align import assemble_inputs
+
+    bbox = (21.0, 41.5, 21.3, 41.8)
+    demo_raw["region"] = {"name": "a corner of the demo", "iso3": "MKD", "bbox": list(bbox)}
+    demo_raw["grid"] = {"resolution": 0.0025, "chunk_size": 64}
+    products = ["target_4p1000", "saturation_ratio", "mat", "aridity_index", "ipcc_climate_zone", "rate_best"]
+    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": products}
+    config = write_config(demo_raw)
+    own = assemble_inputs(load(config)).native["soc_stock"]
+    with rasterio.open(Path(demo_raw["data_dir"]) / demo_raw["inputs"]["soc_stock"]["path"]) as src:
+        rows = rasterio.windows.from_bounds(*bbox, transform=src.transform).round_offsets().row_off
+    assert rows - 2 in np.cumsum(own.chunks[1]) and rows - 2 > 64 // 8  # a chunk starts 2 pixels above the region
+    mine = run(load(config), out_dir=tmp_path / "own")
+    regular = read.chunks_around
+    monkeypatch.setattr(read, "chunks_around", lambda start, stop, n, size: regular(0, n, n, size))
+    assert all(c == 64 for c in assemble_inputs(load(config)).native["soc_stock"].chunks[1][:-1])
+    before = run(load(config), out_dir=tmp_path / "regular")
+    a, b = _arrays(mine.out_dir, mine.manifest), _arrays(before.out_dir, before.manifest)
+    assert sorted(a) == sorted(b) == sorted(products)
+    for pid in products:
+        assert np.isfinite(a[pid]).sum() > 1000, pid
+        np.testing.assert_array_equal(a[pid], b[pid], err_msg=pid)
+
+
 def _arrays(out: Path, manifest: dict) -> dict[str, np.ndarray]:
     return {e["id"]: read_band(out / e["path"]) for e in manifest["products"]}
 
