@@ -115,11 +115,36 @@ def staging_compression() -> dict[str, str]:
         return {"compress": "DEFLATE"}
 
 
-def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False):
+#: staging files of a run that hold at most this many bytes in all (pixels x bytes per pixel, first overview
+#: levels included) are written uncompressed: they then stay in the page cache, and a run of a small grid
+#: neither compresses them nor decompresses them for the COG copy (the 8 synthetic 1e7-pixel products: 0.6
+#: thread-seconds less to write, the COG conversion 0.2-0.3 s faster; docs/scaling.md). Larger runs compress
+#: them (:func:`staging_compression`): at 40000 x 40000 pixels 8 products would take 64 GB.
+STAGING_RAW_MAX_BYTES = 1 << 30
+
+
+def compress_staging(nbytes: int) -> bool:
+    """Whether staging files holding ``nbytes`` bytes in all (uncompressed) are to be compressed.
+
+    Parameters
+    ----------
+    nbytes : int
+        The run's staging pixels times their bytes per pixel, summed over its staging files.
+
+    Returns
+    -------
+    bool
+        True above :data:`STAGING_RAW_MAX_BYTES`.
+    """
+    return nbytes > STAGING_RAW_MAX_BYTES
+
+
+def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool = False, compress: bool = True):
     """Create the temporary tiled GeoTIFF of a product (band 1), metadata set.
 
     ``sparse=True`` (``SPARSE_OK``) leaves unwritten blocks empty, so that the file can be
-    closed at once and filled later block by block by other processes.
+    closed at once and filled later block by block by other processes. ``compress=False`` writes the
+    tiles uncompressed (:func:`compress_staging`); the COG made from the file is the same byte for byte.
     """
     ny, nx = geobox.shape.yx
     tile = min(tile, 512)
@@ -135,11 +160,10 @@ def open_tiled(spec: RasterSpec, geobox: GeoBox, tile: int = 512, sparse: bool =
         tiled=True,
         blockxsize=tile,
         blockysize=tile,
+        BIGTIFF="IF_SAFER",
         # horizontal differencing for every dtype: on float32 products written and read back ~15 % faster than
         # the floating-point predictor (3), and smaller (MKD's 156 products 3 % smaller, the synthetic 13 %)
-        predictor=2,
-        BIGTIFF="IF_SAFER",
-        **staging_compression(),
+        **({"predictor": 2, **staging_compression()} if compress else {"compress": "NONE"}),
         **({"SPARSE_OK": "TRUE"} if sparse else {}),
     )
     ds = rasterio.open(spec.path, "w", **profile)

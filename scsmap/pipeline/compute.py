@@ -23,7 +23,7 @@ from .. import __version__
 from ..inputs.once import forget_blocks
 from ..io.failures import input_read_error
 from ..io.overviews import first_level_path, first_overview, has_first_overview
-from ..io.write import RasterSpec, class_codes, open_tiled
+from ..io.write import RasterSpec, class_codes, compress_staging, open_tiled
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
 from ..layers.keys import Select, Stack
@@ -250,10 +250,13 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     products = [written[p.id][0] for p in plan.todo]
     specs, sources, targets, values, datasets = {}, [], [], {}, []
     scales = [1] * len(products)  # pixels of the grid per pixel of each source: 2 for the first overview levels
+    # a small run's staging files are written uncompressed (the first overview levels add a quarter at most)
+    staging_bytes = total * sum(np.dtype(p.dtype).itemsize for p in products) * 5 // 4
+    tiled = {**engine.tiled_options, "compress": compress_staging(staging_bytes)}
     try:
         for p in products:
             spec = specs[p.id] = spec_of(p, plan, staging)
-            ds = open_tiled(spec, gb, cfg.outputs.tile_size, **engine.tiled_options)
+            ds = open_tiled(spec, gb, cfg.outputs.tile_size, **tiled)
             datasets.append(ds)
             factor = written[p.id][1]
             arr = arrays[p.id].data * factor if factor != 1 else arrays[p.id].data
@@ -268,7 +271,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
             for p, arr in zip(products, list(sources), strict=True):
                 spec = specs[p.id]
                 ovr_spec = RasterSpec(first_level_path(spec.path), spec.dtype, spec.nodata, "", "", {})
-                ds = open_tiled(ovr_spec, gb.zoom_out(2), OVERVIEW_TILE, **engine.tiled_options)
+                ds = open_tiled(ovr_spec, gb.zoom_out(2), OVERVIEW_TILE, **tiled)
                 datasets.append(ds)
                 sources.append(first_overview_array(arr, spec.nodata, spec.resampling))
                 targets.append(engine.target(ds))

@@ -172,6 +172,24 @@ def test_a_region_inside_large_files_reads_its_own_chunks_and_makes_the_same_map
         np.testing.assert_array_equal(a[pid], b[pid], err_msg=pid)
 
 
+def test_staging_uncompressed_or_compressed_gives_the_same_files(tmp_path, demo_raw, write_config, monkeypatch):
+    """A small run stages its products uncompressed, a large one compressed (io/write.compress_staging): the
+    products are the same files, byte for byte, a class map and the first overview levels included."""
+    import scsmap.io.write as W
+
+    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": ["target_4p1000", "land_use", "mat"]}
+    config = write_config(demo_raw)
+    seen: list[bool] = []
+    tiled = W.open_tiled
+    monkeypatch.setattr(W, "open_tiled", lambda *a, **k: seen.append(k["compress"]) or tiled(*a, **k))
+    monkeypatch.setattr("scsmap.pipeline.compute.open_tiled", W.open_tiled)
+    raw = run(load_config(config), out_dir=tmp_path / "raw")
+    monkeypatch.setattr(W, "STAGING_RAW_MAX_BYTES", 0)
+    packed = run(load_config(config), out_dir=tmp_path / "packed")
+    assert seen and not any(seen[: len(seen) // 2]) and all(seen[len(seen) // 2 :])
+    assert [e["sha256"] for e in raw.manifest["products"]] == [e["sha256"] for e in packed.manifest["products"]]
+
+
 def _arrays(out: Path, manifest: dict) -> dict[str, np.ndarray]:
     return {e["id"]: read_band(out / e["path"]) for e in manifest["products"]}
 
