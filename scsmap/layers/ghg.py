@@ -220,7 +220,8 @@ def provenance(gt: GhgTables, g: GhgConfig, cost_table: str | None) -> str:
     gt : GhgTables
     g : GhgConfig
     cost_table : str or None
-        ``tables.practice_costs``.
+        ``tables.practice_costs``, as :meth:`scsmap.config.Config.relative_path` shows it (the tag does not
+        depend on where the project sits).
 
     Returns
     -------

@@ -274,7 +274,9 @@ class Model(Resolver):
             gt,
             rice,
         )
-        self.note(Stack.GHG.value, ghg.provenance(gt, self.cfg.ghg, self.cfg.tables.practice_costs))
+        costs = self.cfg.tables.practice_costs
+        shown = self.cfg.relative_path(costs) if costs is not None else None  # as the TABLE_* tags show it
+        self.note(Stack.GHG.value, ghg.provenance(gt, self.cfg.ghg, shown))
         return out
 
     def _baseline_class(self) -> xr.DataArray:

@@ -8,15 +8,17 @@ import shutil
 
 import rasterio
 import yaml
-from conftest import SAMPLE
+from conftest import CONFIGS, SAMPLE
 
 from scsmap.config import load_config
 from scsmap.pipeline import run
 
 
 def _project(root):
-    """A task force's folder: region.yaml beside data/ (relative paths, no extends)."""
+    """A task force's folder: region.yaml beside data/ and tables/ (relative paths, no extends)."""
     shutil.copytree(SAMPLE, root / "data")
+    (root / "tables").mkdir()
+    shutil.copy(CONFIGS / "tables" / "mkd_practice_costs.csv", root / "tables" / "costs.csv")
     raw = {
         "data_dir": "data",
         "region": {"name": "MKD", "iso3": "MKD", "boundary": {"path": "ne10m_admin0_MKD.geojson"}},
@@ -24,9 +26,13 @@ def _project(root):
             "soc_stock": {"path": "MKD_OCS_RF_1km.tif", "units": "t ha-1", "nodata": -3.4e38},
             "clay": {"path": "clay_0_30_QRF_1km.tif", "units": "%", "crs": "EPSG:4326"},
             "land_cover": {"path": "esacci_lc2010_1km.tif", "units": "class", "nodata": 0},
+            "precipitation": {"path": "chelsa12_prec_monthly_1km.tif", "units": "mm month-1", "nodata": -99999},
+            "lst_day": {"path": "modis_lstday_monthly_1km.tif", "units": "K"},
+            "lst_night": {"path": "modis_lstnight_monthly_1km.tif", "units": "K"},
         },
         "fill": {"silt": {"constant": 24.9}, "bulk_density": {"constant": 1.52}},
-        "outputs": {"products": ["soc_t0", "saturation_deficit", "land_use"]},
+        "tables": {"practice_costs": "tables/costs.csv"},  # named in the GHG stack's SOURCE tag
+        "outputs": {"products": ["soc_t0", "saturation_deficit", "land_use", "cost_per_tco2_no_till"]},
     }
     (root / "region.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     return root / "region.yaml"
@@ -38,6 +44,7 @@ def test_moved_project_makes_the_same_bytes(tmp_path):
     ca, cb = load_config(a), load_config(b)
     assert ca.digest() == cb.digest()
     ra, rb = run(ca, out_dir=tmp_path / "out_a"), run(cb, out_dir=tmp_path / "out_b")
+    seen: set[str] = set()
     for e in ra.manifest["products"]:
         fa, fb = ra.out_dir / e["path"], rb.out_dir / e["path"]
         with rasterio.open(fa) as src:
@@ -47,9 +54,13 @@ def test_moved_project_makes_the_same_bytes(tmp_path):
         for k, v in sources.items():
             assert str(tmp_path) not in v, (k, v)
         assert tags["CONFIG_SHA256"] == ca.digest()
+        seen |= set(sources)
         if "SOURCE_soc_stock" in tags:
             assert "input layer MKD_OCS_RF_1km.tif" in tags["SOURCE_soc_stock"]
+        if "SOURCE_ghg" in tags:
+            assert "costs tables/costs.csv" in tags["SOURCE_ghg"], tags["SOURCE_ghg"]
         assert hashlib.sha256(fa.read_bytes()).digest() == hashlib.sha256(fb.read_bytes()).digest(), e["id"]
+    assert "SOURCE_ghg" in seen
 
 
 def test_relative_path_of_files_outside_data_dir(tmp_path):
