@@ -280,13 +280,19 @@ def to_cog(src: Path, dst: Path, resampling: str, tile: int = 512) -> None:
     When the compute pass made the first overview level (:func:`scsmap.io.overviews.first_level_path`),
     GDAL's COG driver makes the further levels from it, as it makes them from the first level it
     computes itself, into the file's external overview (:func:`scsmap.io.overviews.overview_path`,
-    staging compression), and the final copy takes them from there (``OVERVIEWS=AUTO``); else the
+    compressed as ``src`` is, or not), and the final copy takes them from there (``OVERVIEWS=AUTO``); else the
     driver makes every level from ``src``. The COG holds the same pixels either way.
     """
     options = dict(COG_OPTIONS)
     level1 = first_level_path(src)
     if level1.exists():
-        staging = {k.upper().replace("ZSTD_", ""): v for k, v in staging_compression().items()}
+        with rasterio.open(src) as ds:  # the further levels take the staging's compression, or none (compress_staging)
+            raw = ds.compression is None
+        staging = (
+            {"COMPRESS": "NONE"}
+            if raw
+            else {k.upper().replace("ZSTD_", ""): v for k, v in staging_compression().items()}
+        )
         rasterio.shutil.copy(
             level1,
             overview_path(src),

@@ -174,10 +174,14 @@ def test_a_region_inside_large_files_reads_its_own_chunks_and_makes_the_same_map
 
 def test_staging_uncompressed_or_compressed_gives_the_same_files(tmp_path, demo_raw, write_config, monkeypatch):
     """A small run stages its products uncompressed, a large one compressed (io/write.compress_staging): the
-    products are the same files, byte for byte, a class map and the first overview levels included."""
+    products are the same files, byte for byte, a class map and the first overview levels (made in the pass,
+    the further levels from them in the staging's compression or none) included."""
     import scsmap.io.write as W
 
-    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": ["target_4p1000", "land_use", "mat"]}
+    products = ["target_4p1000", "land_use", "mat"]
+    demo_raw["region"] = {"name": "a part of the demo", "iso3": "MKD", "bbox": [21.0, 41.4, 21.6, 41.8]}
+    demo_raw["grid"] = {"resolution": 0.0025, "chunk_size": 64}  # 240 x 160 pixels in even chunks: the pass
+    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": products, "tile_size": 128}  # makes level 1
     config = write_config(demo_raw)
     seen: list[bool] = []
     tiled = W.open_tiled
@@ -186,7 +190,8 @@ def test_staging_uncompressed_or_compressed_gives_the_same_files(tmp_path, demo_
     raw = run(load_config(config), out_dir=tmp_path / "raw")
     monkeypatch.setattr(W, "STAGING_RAW_MAX_BYTES", 0)
     packed = run(load_config(config), out_dir=tmp_path / "packed")
-    assert seen and not any(seen[: len(seen) // 2]) and all(seen[len(seen) // 2 :])
+    assert len(seen) == 2 * 2 * len(products)  # two runs: each product and its first overview level
+    assert not any(seen[: len(seen) // 2]) and all(seen[len(seen) // 2 :])
     assert [e["sha256"] for e in raw.manifest["products"]] == [e["sha256"] for e in packed.manifest["products"]]
 
 
