@@ -31,7 +31,7 @@ from ..grid import (
     region_geobox,
     yx_coords,
 )
-from ..io.read import SourceInfo, covering_window, open_layer, preflight, region_window
+from ..io.read import SourceInfo, covering_window, open_layer, preflight
 from ..io.vector import load_boundary
 from .warp import reproject, valid_on_grid
 
@@ -262,7 +262,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         first_out = warped.isel({warped.dims[0]: 0}) if multi else warped
         # isfinite of the first band warped and masked to the boundary; chunks known valid are not warped for it
         valid_grid[name] = valid_on_grid(first_band, geobox, method, chunks, first_out.data) & mask.data
-        r0, r1, c0, c1 = region_window(info.geobox, footprint)  # the part of the file the run uses, not all of it
+        r0, r1, c0, c1 = info.window or (0, info.shape[0], 0, info.shape[1])  # the part of the file the run uses
         counts[name] = {
             "valid_pixels_source": da.isfinite(first_band.data[r0:r1, c0:c1]).sum(),
             "valid_pixels_grid": valid_grid[name].sum(),

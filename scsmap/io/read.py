@@ -58,9 +58,12 @@ class SourceInfo:
     preflight: dict[str, Any] = field(default_factory=dict)
     #: the file's own GDAL scale and offset, applied first
     file_scale: tuple[float, float] = (1.0, 0.0)
+    #: (row_start, row_stop, col_start, col_stop): the part of the file the run uses (:func:`region_window`);
+    #: None: the whole file
+    window: tuple[int, int, int, int] | None = field(default=None, repr=False)
 
     def report(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items() if k != "geobox"}
+        d = {k: v for k, v in self.__dict__.items() if k not in ("geobox", "window")}
         d["nodata"] = (
             None if self.nodata is None or (isinstance(self.nodata, float) and math.isnan(self.nodata)) else self.nodata
         )
@@ -278,13 +281,13 @@ def region_window(gbox: GeoBox, footprint: Geometry | None) -> tuple[int, int, i
     return (win.row_off, win.row_off + win.height, win.col_off, win.col_off + win.width)
 
 
-def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry | None) -> xr.DataArray:
+def check_pixels(data: xr.DataArray, info: SourceInfo) -> xr.DataArray:
     """``data`` (band, y, x) with every pixel over the region checked when its block is computed.
 
-    Every pixel of the file within the region's bounding box (and 2 pixels around it, which the
-    warp may use: :func:`region_window`) must be finite and inside the layer's physical range; pixels
-    farther away are never used and never checked (``footprint`` None: the whole file). The check runs in the same
-    pass as the maps, on all pixels (:func:`preflight` only samples a decimated window before
+    Every pixel of ``info.window`` (the region's bounding box and 2 pixels around it, which the warp
+    may use: :func:`region_window`) must be finite and inside the layer's physical range; pixels
+    farther away are never used and never checked (``info.window`` None: the whole file). The check runs in
+    the same pass as the maps, on all pixels (:func:`preflight` only samples a decimated window before
     anything is computed).
 
     Raises
@@ -293,7 +296,7 @@ def check_pixels(data: xr.DataArray, info: SourceInfo, footprint: Geometry | Non
         When the block is computed, naming the layer, the file, the value and where it is.
     """
     gbox = info.geobox
-    window = region_window(gbox, footprint)
+    window = info.window or (0, gbox.shape.y, 0, gbox.shape.x)
     lspec = LAYERS[info.layer]
     crs = RioCRS.from_wkt(gbox.crs.to_wkt())
     source = " / ".join(info.paths)
@@ -446,6 +449,7 @@ def open_layer(
     scales: list[tuple[float, float]] = []
     first = None
     chunks: dict[str, Any] | None = None
+    window = None  # the part of the file the run uses (region_window), set with the chunks
     for path, bands in _runs(pairs):  # each file opened once for all its bands
         with _open(path, layer) as src:
             for band in bands:
@@ -499,7 +503,8 @@ def open_layer(
                     "monthly files of one layer must share one grid",
                 )
         if chunks is None:  # the files of a layer share one grid (checked above)
-            r0, r1, c0, c1 = region_window(GeoBox(first["shape"], first["transform"], first["crs"].to_wkt()), footprint)
+            window = region_window(GeoBox(first["shape"], first["transform"], first["crs"].to_wkt()), footprint)
+            r0, r1, c0, c1 = window
             ny, nx = first["shape"]
             chunks = {"band": 1, "y": chunks_around(r0, r1, ny, chunk_size), "x": chunks_around(c0, c1, nx, chunk_size)}
         da = rioxarray.open_rasterio(path, chunks=chunks, masked=False, lock=False, cache=False)
@@ -537,8 +542,9 @@ def open_layer(
         + (f" ({conv.note})" if conv.note else ""),
         geobox=geobox,
         file_scale=file_scale,
+        window=window,
     )
-    return check_pixels(data, info, footprint), info
+    return check_pixels(data, info), info
 
 
 def preflight(info: SourceInfo, spec: InputConfig, footprint: Geometry, max_pixels: int = 2048) -> dict[str, Any]:

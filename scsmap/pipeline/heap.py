@@ -5,7 +5,8 @@ thousands of tasks; each of the garbage collector's full collections during the 
 computation walks all of them, with the GIL held (five collections of about 50 ms each in the 8-product
 1e7-pixel benchmark, docs/scaling.md). ``gc.freeze`` moves the objects alive at that point to the collector's
 permanent generation, so that collections only walk the objects made since; ``gc.unfreeze`` puts them back
-(https://docs.python.org/3/library/gc.html#gc.freeze). Nothing is collected less: the frozen objects are alive.
+(https://docs.python.org/3/library/gc.html#gc.freeze). A frozen object that becomes garbage during the block
+(a reference cycle) is collected after it.
 """
 
 from __future__ import annotations
