@@ -261,7 +261,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         first_band = data.isel(band=0)
         first_out = warped.isel({warped.dims[0]: 0}) if multi else warped
         # isfinite of the first band warped and masked to the boundary; chunks known valid are not warped for it
-        valid_grid[name] = valid_on_grid(first_band, geobox, method, chunks, first_out.data) & mask.data
+        valid_grid[name] = valid_on_grid(first_band, geobox, method, chunks, first_out.data, mask=mask)
         r0, r1, c0, c1 = info.window or (0, info.shape[0], 0, info.shape[1])  # the part of the file the run uses
         counts[name] = {
             "valid_pixels_source": da.isfinite(first_band.data[r0:r1, c0:c1]).sum(),

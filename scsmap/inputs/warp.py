@@ -94,7 +94,12 @@ WITHIN_RANGE = frozenset({"nearest", "bilinear", "average", "mode", "min", "max"
 
 
 def valid_on_grid(
-    data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int], warped: da.Array
+    data: xr.DataArray,
+    geobox: GeoBox,
+    resampling: str,
+    chunks: tuple[int, int],
+    warped: da.Array,
+    mask: xr.DataArray | None = None,
 ) -> da.Array:
     """Where :func:`reproject` gives a finite value, without warping where that is known beforehand.
 
@@ -109,20 +114,25 @@ def valid_on_grid(
     chunks : (int, int)
         Destination chunk shape (y, x).
     warped : dask.array.Array
-        ``reproject(data, geobox, resampling, chunks).data``: the chunks whose kernels' reach passes the source
-        window's edge take ``isfinite`` of its block (the same task as the layer's own, not a second warp).
+        ``reproject(data, geobox, resampling, chunks, mask=mask).data``: the chunks whose kernels' reach passes the
+        source window's edge take ``isfinite`` of its block (the same task as the layer's own, not a second warp).
+    mask : xarray.DataArray, optional
+        bool (y, x) on ``geobox`` with these chunks, the mask ``warped`` was made with: False where it is False (a
+        chunk known valid is its block of the mask, without a pass of its own).
 
     Returns
     -------
     dask.array.Array
-        bool (y, x) on ``geobox``: ``isfinite(warped)``, equal to it pixel for pixel. A chunk whose kernels
+        bool (y, x) on ``geobox``: ``isfinite(warped)``, equal to it pixel for pixel (read only: a chunk may be
+        ``mask``'s own block). A chunk whose kernels
         read only finite source pixels inside its source window (:func:`kernel_reach`) takes GDAL's unmasked
         kernels, which give every pixel of the chunk a value; with a resampling of :data:`WITHIN_RANGE` these
         values are finite, so the chunk is valid throughout and is not warped (a chunk whose reach holds a
         non-finite pixel is warped in its task). The alignment report counts the valid pixels of every input's
         first band this way (for a monthly layer that band is otherwise never warped in a run of rule products).
     """
-    return _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, valid_of=warped)
+    in_mask = None if mask is None else mask.data
+    return _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, valid_of=warped, mask=in_mask)
 
 
 def _warp_dask(
@@ -135,7 +145,8 @@ def _warp_dask(
     mask: da.Array | None = None,
 ) -> da.Array:
     """The chunked warp of a dask array whose last two axes are y, x on ``src_box``, NaN outside ``mask``; with
-    ``valid_of`` (the warp itself) its validity instead (:func:`valid_on_grid`)."""
+    ``valid_of`` (the warp itself, made with ``mask``) its validity instead, False outside ``mask``
+    (:func:`valid_on_grid`)."""
     valid_only = valid_of is not None
     valid_keys = None if valid_of is None else valid_of.__dask_keys__()
     lead = src.ndim - 2
@@ -162,7 +173,8 @@ def _warp_dask(
                 )
                 continue
             if valid_keys is not None and not _may_skip(src_tiles, sources, dst_tiles[iy, ix], resampling):
-                graph[(name, *lead_idx, iy, ix)] = (np.isfinite, valid_keys[iy][ix])
+                in_mask = None if mask_keys is None else mask_keys[iy][ix]
+                graph[(name, *lead_idx, iy, ix)] = (_finite, valid_keys[iy][ix], in_mask)
                 continue
             blocks = [group[sy][sx] for sy, sx in sources]
             block = _valid_block if valid_only else _warp_block
@@ -215,21 +227,30 @@ def _valid_block(
     dst_idx: tuple[int, int],
     shape: tuple[int, ...],
     resampling: str,
-    mask: None,
+    mask: np.ndarray | None,
     *blocks: np.ndarray,
 ) -> np.ndarray:
     """One destination chunk of :func:`valid_on_grid` whose reach lies inside its window (:func:`_may_skip`), from
-    its (y, x) source blocks."""
+    its (y, x) source blocks; False where its ``mask`` block is False."""
     dst_box = dst_tiles[dst_idx]
     window, window_idx = src_tiles.clip(sources)
     reach = kernel_reach(dst_box, window.base, KERNEL_RADIUS.get(resampling, 1))
     if reach is not None and _finite_within(reach, window.roi, window_idx, blocks):
-        return np.ones(shape, dtype=bool)  # the unmasked kernels, reading finite values only
+        # the unmasked kernels, reading finite values only: valid wherever the mask is
+        return np.ones(shape, dtype=bool) if mask is None else mask
     src, base = _window(src_tiles, sources, (), blocks)
     dst = np.full(shape, np.nan, dtype=src.dtype)
     masked = reach is None or bool(np.isnan(src[reach]).any())
     warp_plane(src, dst, base, dst_box, resampling, masked=masked)
-    return np.isfinite(dst)
+    return _finite(dst, mask)
+
+
+def _finite(block: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """``isfinite(block)``, False where ``mask`` (when given) is False."""
+    finite = np.isfinite(block)
+    if mask is not None:
+        finite &= mask
+    return finite
 
 
 def _finite_within(reach: tuple[slice, slice], roi: Any, window_idx: Any, blocks: tuple[np.ndarray, ...]) -> bool:

@@ -171,3 +171,21 @@ def test_a_mask_gives_what_where_gives():
     np.testing.assert_array_equal(got.values, expected.values)
     with pytest.raises(ValueError, match="chunks"):
         reproject(src, dst, "bilinear", (32, 32), mask=mask.chunk({"y": 16, "x": 16}))
+
+
+@pytest.mark.parametrize("grid", ["refine inside", "refine past the edge"])
+@pytest.mark.parametrize("resampling", ["bilinear", "nearest", "cubic"])
+def test_valid_on_grid_with_a_mask_is_false_outside_it(grid, resampling):
+    """``mask=``: isfinite of the masked warp (the oracle: isfinite of the warp, and the mask, by numpy), also for
+    the chunks known valid without a warp, which are the mask's blocks."""
+    src = _source(holes=True)
+    src = src.isel({src.dims[0]: 1}).chunk({"y": 64, "x": 64})
+    dst = GRIDS[grid]
+    yy, xx = np.mgrid[0 : dst.shape.y, 0 : dst.shape.x]
+    mask = wrap_xr((xx + 2 * yy) % 7 > 1, dst, always_yx=True).chunk({"y": 32, "x": 32})
+    expected = np.isfinite(reproject(src, dst, resampling, (32, 32)).values) & mask.values
+    warped = reproject(src, dst, resampling, (32, 32), mask=mask).data
+    got = warp_module.valid_on_grid(src, dst, resampling, (32, 32), warped, mask=mask)
+    assert got.dtype == bool and got.chunks == warped.chunks
+    np.testing.assert_array_equal(got.compute(), expected)
+    assert not expected.all() and expected.any()
