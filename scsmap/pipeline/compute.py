@@ -24,6 +24,7 @@ from ..inputs.once import forget_blocks
 from ..io.failures import input_read_error
 from ..io.overviews import first_level_path, first_overview, has_first_overview
 from ..io.write import RasterSpec, class_codes, compress_staging, open_tiled
+from ..io.written import masked_block, masked_dtype, written_block
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
 from ..layers.keys import Select, Stack
@@ -147,6 +148,12 @@ def _pixel_stats(arr: da.Array, is_class: bool, step: int, total: int, group: st
     )
 
 
+def _masked(values: da.Array, mask: da.Array) -> da.Array:
+    """A product's blocks masked to the region (:func:`scsmap.io.written.masked_block`), NaN outside it."""
+    dtype = masked_dtype(values.dtype)
+    return da.map_blocks(masked_block, values, mask, dtype=dtype, meta=np.empty((0,) * values.ndim, dtype))
+
+
 def _count_valid(valid: np.ndarray) -> int:
     """The True cells of a block (valid pixels of an input layer on the grid)."""
     return int(np.count_nonzero(valid))
@@ -185,15 +192,14 @@ def spec_of(p: Product, plan: Plan, staging: Path) -> RasterSpec:
     )
 
 
-def _region_sums(plan: Plan, arrays: dict[str, xr.DataArray], weight: xr.DataArray) -> dict[str, Any]:
-    """Lazy zonal sums of the region over the products with a summary role (:func:`scsmap.outputs.zonal.lazy_sums`)."""
+def _region_sums(plan: Plan, arrays: dict[str, da.Array], weight: xr.DataArray) -> dict[str, Any]:
+    """Lazy zonal sums of the region over the products with a summary role (:func:`scsmap.outputs.zonal.lazy_sums`),
+    from their blocks masked to the region (``arrays``)."""
     roles = {p.id: p.summary for p in plan.todo}
     values = {
-        k: a.data
-        for k, a in arrays.items()
-        if roles[k] not in (Summary.NONE, Summary.SUITABLE_AREA, Summary.CLASS_SHARES)
+        k: a for k, a in arrays.items() if roles[k] not in (Summary.NONE, Summary.SUITABLE_AREA, Summary.CLASS_SHARES)
     }
-    classes = {k: a.data for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA, Summary.CLASS_SHARES)}
+    classes = {k: a for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA, Summary.CLASS_SHARES)}
     targets = {}
     if "rate_best" in values:  # the national share of the 4 per 1000 target
         target = plan.model.layer("target_4p1000").where(plan.inputs.mask)
@@ -238,7 +244,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     writes_ghg = any(isinstance(p.source, Select) and p.source.stack is Stack.GHG for p in plan.todo)
     if not writes_ghg:  # the GHG stack reads every practice output; without it, only those the run reads are made
         model.keep_practice_outputs(practice_outputs_read(plan.todo, model))
-    arrays = {p.id: model.layer(p.source).where(inputs.mask) for p in plan.todo}
+    arrays = {p.id: _masked(model.layer(p.source).data, inputs.mask.data) for p in plan.todo}
     written = {p.id: as_written(p, cfg) for p in plan.todo}  # ghg.rate_units: t C or t CO2 in the files
     curve = curve_layers(model, inputs.mask, writes_ghg)
     footprint = inputs.footprint.to_crs(gb.crs).geom if inputs.footprint is not None else None
@@ -259,12 +265,13 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
             ds = open_tiled(spec, gb, cfg.outputs.tile_size, **tiled)
             datasets.append(ds)
             factor = written[p.id][1]
-            arr = arrays[p.id].data * factor if factor != 1 else arrays[p.id].data
+            arr = arrays[p.id] * factor if factor != 1 else arrays[p.id]
             values[p.id] = arr
             if p.is_class_map:
                 arr = arr.map_blocks(class_codes, p.nodata, p.dtype, p.id, dtype=p.dtype)
             else:
-                arr = da.where(da.isfinite(arr), arr, np.float32(spec.nodata)).astype(p.dtype)
+                meta = np.empty((0, 0), p.dtype)  # the kernel is not called on dask's meta (its first call compiles it)
+                arr = arr.map_blocks(written_block, spec.nodata, p.dtype, dtype=p.dtype, meta=meta)
             sources.append(arr)
             targets.append(engine.target(ds))
         if has_first_overview(sources[0].chunks, cfg.outputs.tile_size):  # GDAL then builds only the further levels
@@ -357,8 +364,8 @@ def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Ar
 def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:
     """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers,
     IPCC classes, land-use classes (of a land-cover layer) and slope (of an elevation layer) the model made for it,
-    the products' pixel statistics, the trajectory and the zonal sums when the run takes them."""
-    uses = [s.value for s in Stack if s.value in model.resolved] + ["pixel statistics"]
+    the products' pixel statistics and written blocks, the trajectory and the zonal sums when the run takes them."""
+    uses = [s.value for s in Stack if s.value in model.resolved] + ["pixel statistics", "written blocks"]
     uses += ["ipcc classes"] if {"ipcc_climate_zone", "ipcc_soil_class"} & model.resolved else []
     uses += ["land-use classes"] if "land_use" in model.resolved and not model.derived.has_input("land_use") else []
     uses += ["slope"] if "slope" in model.resolved and not model.derived.has_input("slope") else []

