@@ -33,7 +33,7 @@ from ..grid import (
 )
 from ..io.read import SourceInfo, covering_window, open_layer, preflight
 from ..io.vector import load_boundary
-from .warp import reproject, valid_on_grid
+from .warp import WarpGroup, reproject, reproject_group, valid_on_grid
 
 
 @dataclass
@@ -69,6 +69,10 @@ class AlignedInputs:
     native : dict of str to xarray.DataArray
         Every input layer on its own source grid, float32 (band, y, x), canonical units, lazily read:
         annual climate summaries are computed there and only the result is warped (:meth:`to_grid`).
+    warp_groups : list of WarpGroup
+        The layers warped together (:func:`scsmap.inputs.warp.reproject_group`); a computation calls
+        :meth:`scsmap.inputs.warp.WarpGroup.keep` with its graph's layer names, so that the members it does not
+        read are not warped.
     """
 
     geobox: GeoBox
@@ -83,6 +87,7 @@ class AlignedInputs:
     valid_grid: dict[str, Any] = field(default_factory=dict)
     footprint: Geometry | None = None
     native: dict[str, xr.DataArray] = field(default_factory=dict)
+    warp_groups: list[WarpGroup] = field(default_factory=list)
 
     def same_source_grid(self, *names: str) -> bool:
         """True when the input layers ``names`` are all on one source grid (shape, transform, CRS)."""
@@ -243,11 +248,14 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
     dst_size = math.sqrt(abs(geobox.affine.a * geobox.affine.e))
 
     layers, resampling, counts, valid_grid = {}, {}, {}, {}
-    for name, (data, info) in opened.items():
+    for name, (_, info) in opened.items():
         spec = cfg.inputs[name]
         kind = spec.kind or LAYERS[name].kind
-        method = choose_resampling(name, spec.resampling, kind, _source_pixel_size(info, geobox), dst_size)
-        warped = reproject(data, geobox, method, chunks, mask=mask)
+        resampling[name] = choose_resampling(name, spec.resampling, kind, _source_pixel_size(info, geobox), dst_size)
+    grouped, groups = _warp_groups(opened, resampling, geobox, chunks, mask, dst_size)
+    for name, (data, info) in opened.items():
+        method = resampling[name]
+        warped = grouped[name] if name in grouped else reproject(data, geobox, method, chunks, mask=mask)
         multi = LAYERS[name].months or LAYERS[name].yearly
         if multi:
             dim = "warmup_year" if LAYERS[name].yearly else "series_month" if LAYERS[name].series else "month"
@@ -257,7 +265,6 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         warped.attrs = dict(data.attrs)
         warped.name = name
         layers[name] = warped
-        resampling[name] = method
         first_band = data.isel(band=0)
         first_out = warped.isel({warped.dims[0]: 0}) if multi else warped
         # isfinite of the first band warped and masked to the boundary; chunks known valid are not warped for it
@@ -280,7 +287,43 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         valid_grid=valid_grid,
         footprint=footprint,
         native={n: d for n, (d, _) in opened.items()},
+        warp_groups=groups,
     )
+
+
+#: a layer joins a warp group when its source pixels are at least this many times the grid's on a side: its source
+#: blocks then hold a sixteenth of a chunk's pixels or less, cheap to read for a run that does not use the layer
+GROUP_MIN_UPSAMPLING = 4.0
+
+
+def _warp_groups(
+    opened: dict[str, tuple[xr.DataArray, SourceInfo]],
+    resampling: dict[str, str],
+    geobox: GeoBox,
+    chunks: tuple[int, int],
+    mask: xr.DataArray,
+    dst_size: float,
+) -> tuple[dict[str, xr.DataArray], list[WarpGroup]]:
+    """The one-band layers warped together (:func:`scsmap.inputs.warp.reproject_group`): two or more on one source
+    grid, with one chunking, dtype and resampling, whose source is :data:`GROUP_MIN_UPSAMPLING` times coarser
+    than the grid or more. Returns each grouped layer's warp (band, y, x) and the groups."""
+    candidates: dict[tuple[Any, ...], list[str]] = {}
+    for name, (data, info) in opened.items():
+        if LAYERS[name].months or LAYERS[name].yearly or data.shape[0] != 1:
+            continue
+        if _source_pixel_size(info, geobox) < GROUP_MIN_UPSAMPLING * dst_size:
+            continue
+        key = (data.odc.geobox, data.data.chunks, resampling[name], data.dtype)
+        candidates.setdefault(key, []).append(name)
+    grouped: dict[str, xr.DataArray] = {}
+    groups: list[WarpGroup] = []
+    for (_, _, method, _), names in candidates.items():
+        if len(names) < 2:
+            continue
+        warped, group = reproject_group([opened[n][0] for n in names], geobox, method, chunks, mask)
+        grouped.update(zip(names, warped, strict=True))
+        groups.append(group)
+    return grouped, groups
 
 
 def dry_inputs(cfg: Config) -> AlignedInputs:

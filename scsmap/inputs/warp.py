@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
@@ -75,16 +77,91 @@ def reproject(
     ValueError
         A ``mask`` not chunked as the destination.
     """
+    in_mask = None if mask is None else mask.data
+    return _on_grid(data, geobox, _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, mask=in_mask))
+
+
+def _on_grid(data: xr.DataArray, geobox: GeoBox, warped: da.Array) -> xr.DataArray:
+    """``warped`` (the dask warp of ``data`` onto ``geobox``) with the coordinates, attributes and encoding of
+    odc-geo's reproject."""
     coords = {name: c for name, c in data.coords.items() if not set(c.dims) & {"y", "x"} and name != "spatial_ref"}
     coords.update(xr_coords(geobox, crs_coord_name="spatial_ref", always_yx=True))
     out = xr.DataArray(
-        _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, mask=None if mask is None else mask.data),
-        dims=data.dims,
-        coords=coords,
-        attrs={k: v for k, v in data.attrs.items() if k != "nodata"},
+        warped, dims=data.dims, coords=coords, attrs={k: v for k, v in data.attrs.items() if k != "nodata"}
     )
     out.encoding["grid_mapping"] = "spatial_ref"
     return out
+
+
+@dataclass
+class WarpGroup:
+    """Layers warped onto the grid together, chunk by chunk (:func:`reproject_group`).
+
+    Attributes
+    ----------
+    names : tuple of str
+        The dask names of the members' warped arrays, in member order.
+    needed : frozenset of int or None
+        The members a computation reads (set by :meth:`keep`); None: every member. A chunk's task warps only
+        these.
+    """
+
+    names: tuple[str, ...]
+    needed: frozenset[int] | None = None
+
+    def keep(self, layers: Collection[str]) -> None:
+        """Warp only the members whose arrays are among the graph layer names ``layers`` (every member when
+        none is: the group is then not computed)."""
+        needed = frozenset(i for i, name in enumerate(self.names) if name in layers)
+        self.needed = needed or None
+
+
+def reproject_group(
+    datas: Sequence[xr.DataArray], geobox: GeoBox, resampling: str, chunks: tuple[int, int], mask: xr.DataArray
+) -> tuple[list[xr.DataArray], WarpGroup]:
+    """Warp layers on one source grid onto ``geobox`` together: what :func:`reproject` gives each, in fewer GDAL calls.
+
+    In each chunk the members whose kernels take GDAL's unmasked path (:func:`kernel_reach`) are warped in one
+    call of several bands, which finds the source pixels of each destination pixel once for all of them (on
+    the benchmark's 40x upsampling, 4 bands in one call took 42 % less time per band than 4 calls); a member
+    whose kernels read a NaN is warped alone, as :func:`reproject` warps it. Each member's pixels are
+    :func:`reproject`'s, bit for bit (``tests/inputs/test_warp.py``).
+
+    Parameters
+    ----------
+    datas : sequence of xarray.DataArray
+        Floating point (band, y, x) with one band, dask-backed, all with the same dtype, source geobox and
+        chunks; NaN is nodata.
+    geobox : GeoBox
+        The destination grid.
+    resampling : str
+        A GDAL resampling name.
+    chunks : (int, int)
+        Destination chunk shape (y, x).
+    mask : xarray.DataArray
+        bool (y, x) on ``geobox`` with these chunks: NaN where it is False.
+
+    Returns
+    -------
+    (list of xarray.DataArray, WarpGroup)
+        Each member as :func:`reproject` gives it, and the group: a computation that reads only some
+        members calls :meth:`WarpGroup.keep` before it starts, so that the others are not warped (they are
+        all warped otherwise; their source blocks are read either way).
+
+    Raises
+    ------
+    ValueError
+        Members of different source grids, chunks, dtypes or band counts, or a mask not chunked as the
+        destination.
+    """
+    first = datas[0]
+    for d in datas[1:]:
+        if d.odc.geobox != first.odc.geobox or d.data.chunks != first.data.chunks or d.dtype != first.dtype:
+            raise ValueError("the members of a warp group need one source grid, chunking and dtype")
+    if first.ndim != 3 or first.shape[0] != 1:
+        raise ValueError(f"the members of a warp group have one band (band, y, x), not the shape {first.shape}")
+    arrays, group = _warp_group_dask([d.data for d in datas], first.odc.geobox, geobox, resampling, chunks, mask.data)
+    return [_on_grid(d, geobox, a) for d, a in zip(datas, arrays, strict=True)], group
 
 
 #: resamplings whose every value lies within the range of the source values it reads (a weighted mean with
@@ -193,6 +270,113 @@ def _warp_dask(
     out_chunks = (*src.chunks[:lead], *dst_tiles.chunks)
     hlg = HighLevelGraph.from_collections(name, graph, dependencies=[a for a in (src, mask, valid_of) if a is not None])
     return da.Array(hlg, name, chunks=out_chunks, dtype=bool if valid_only else src.dtype)
+
+
+def _warp_group_dask(
+    srcs: list[da.Array],
+    src_box: GeoBox,
+    dst_box: GeoBox,
+    resampling: str,
+    chunks: tuple[int, int],
+    mask: da.Array,
+) -> tuple[list[da.Array], WarpGroup]:
+    """The chunked warp of one-band (1, y, x) dask arrays on ``src_box`` together: one task per chunk warps them
+    all (:func:`_warp_group_block`), one task per member and chunk takes its plane."""
+    src_tiles = GeoboxTiles(src_box, srcs[0].chunks[1:])
+    dst_tiles = GeoboxTiles(dst_box, chunks)
+    if mask.chunks != dst_tiles.chunks:
+        raise ValueError(f"the mask's chunks {mask.chunks} are not the destination's {dst_tiles.chunks}")
+    mask_keys = mask.__dask_keys__()
+    dst_to_src = dst_tiles.grid_intersect(src_tiles)
+    token = uuid4().hex
+    group_name = f"warp-group-{token}"
+    names = tuple(f"warp-{i}-{token}" for i in range(len(srcs)))
+    group = WarpGroup(names)
+    keys = [s.__dask_keys__()[0] for s in srcs]  # the one band's blocks, (y, x)
+    graph: dict[Any, Any] = {}
+    members: list[dict[Any, Any]] = [{} for _ in srcs]
+    for iy, ix in itertools.product(*(range(n) for n in dst_tiles.shape)):
+        shape = (1, *dst_tiles.chunk_shape((iy, ix)))
+        sources = dst_to_src.get((iy, ix))
+        if not sources:
+            for i, m in enumerate(members):
+                m[(names[i], 0, iy, ix)] = (np.full, shape, np.nan, srcs[i].dtype)
+            continue
+        blocks = [k[sy][sx] for k in keys for sy, sx in sources]
+        graph[(group_name, iy, ix)] = (
+            _warp_group_block,
+            group,
+            src_tiles,
+            sources,
+            dst_tiles,
+            (iy, ix),
+            shape,
+            resampling,
+            mask_keys[iy][ix],
+            *blocks,
+        )
+        for i, m in enumerate(members):
+            m[(names[i], 0, iy, ix)] = (_member_plane, (group_name, iy, ix), i)
+    holder = da.Array(
+        HighLevelGraph.from_collections(group_name, graph, dependencies=[*srcs, mask]),
+        group_name,
+        chunks=dst_tiles.chunks,
+        dtype=object,
+    )
+    out_chunks = ((1,), *dst_tiles.chunks)
+    arrays = [
+        da.Array(HighLevelGraph.from_collections(n, m, dependencies=[holder]), n, chunks=out_chunks, dtype=s.dtype)
+        for n, m, s in zip(names, members, srcs, strict=True)
+    ]
+    return arrays, group
+
+
+def _member_plane(planes: tuple[np.ndarray | None, ...], i: int) -> np.ndarray:
+    """Member ``i``'s block of a group's chunk (:func:`_warp_group_block`)."""
+    plane = planes[i]
+    if plane is None:  # pragma: no cover - WarpGroup.keep names every member the graph holds
+        raise RuntimeError(f"member {i} of a warp group was not warped: WarpGroup.keep left it out")
+    return plane
+
+
+def _warp_group_block(
+    group: WarpGroup,
+    src_tiles: GeoboxTiles,
+    sources: list[tuple[int, int]],
+    dst_tiles: GeoboxTiles,
+    dst_idx: tuple[int, int],
+    shape: tuple[int, int, int],
+    resampling: str,
+    mask: np.ndarray,
+    *blocks: np.ndarray,
+) -> tuple[np.ndarray | None, ...]:
+    """One destination chunk of every needed member of a group, each (1, y, x) as :func:`_warp_block` makes it;
+    None for the others. ``blocks``: each member's source blocks in turn."""
+    n = len(group.names)
+    per = len(blocks) // n
+    needed = range(n) if group.needed is None else sorted(group.needed)
+    dst_box = dst_tiles[dst_idx]
+    windows = {i: _window(src_tiles, sources, (1,), blocks[i * per : (i + 1) * per]) for i in needed}
+    window = next(iter(windows.values()))[1]
+    reach = kernel_reach(dst_box, window, KERNEL_RADIUS.get(resampling, 1))
+    out: list[np.ndarray | None] = [None] * n
+    together = [i for i in needed if reach is not None and not np.isnan(windows[i][0][0][reach]).any()]
+    if len(together) > 1:  # the unmasked kernels, several bands in one call
+        src = np.concatenate([windows[i][0] for i in together])
+        dst = np.full((len(together), *shape[1:]), np.nan, dtype=src.dtype)
+        warp_plane(src, dst, window, dst_box, resampling, masked=False)
+        for j, i in enumerate(together):
+            out[i] = dst[j : j + 1]
+    for i in needed:
+        if out[i] is None:  # alone: masked (its reach holds a NaN or passes the window's edge), or the only one
+            src_i = windows[i][0]
+            dst_i = np.full(shape, np.nan, dtype=src_i.dtype)
+            warp_plane(src_i[0], dst_i[0], window, dst_box, resampling, masked=i not in together)
+            out[i] = dst_i
+    if not mask.all():
+        for i in needed:
+            out[i][..., ~mask] = np.nan  # type: ignore[index]
+    return tuple(out)
 
 
 def _window(

@@ -8,6 +8,9 @@ from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
+#: GDAL's warp memory limit when none is given (``GDALWarpOperation::Initialize``), MB
+DEFAULT_WARP_MEMORY_MB = 64
+
 
 def warp_plane(
     src: np.ndarray, dst: np.ndarray, src_box: GeoBox, dst_box: GeoBox, resampling: str, masked: bool
@@ -17,9 +20,11 @@ def warp_plane(
     Parameters
     ----------
     src : numpy.ndarray
-        Floating point (y, x) on ``src_box``.
+        Floating point (y, x) on ``src_box``, or (band, y, x): several planes in one GDAL call, which finds the
+        source pixels of each destination pixel once for all of them.
     dst : numpy.ndarray
-        (y, x) on ``dst_box``, the dtype of ``src``, filled with NaN; only pixels a source pixel reaches are written.
+        (y, x) on ``dst_box`` (or (band, y, x) as ``src``), the dtype of ``src``, filled with NaN; only pixels a
+        source pixel reaches are written.
     src_box, dst_box : GeoBox
     resampling : str
         A GDAL resampling name (``"bilinear"``, ``"nearest"``, ``"average"``, ``"mode"``, ...).
@@ -32,8 +37,15 @@ def warp_plane(
     -----
     ``XSCALE=YSCALE=1`` as odc-geo sets them: GDAL's kernels keep a radius of one source pixel instead
     of widening with the scale change (https://github.com/OSGeo/gdal/issues/7750).
+
+    GDAL cuts a warp into pieces when its source and destination planes need more than its memory limit
+    (``GDALWarpOperation::CollectChunkList``, GDAL ``alg/gdalwarpoperation.cpp``; 64 MB by default), and the
+    pieces may round a source coordinate differently in the last bit. A call of ``n`` planes gets ``n`` times
+    the default limit: it is cut where a call of one plane is, and each plane is that call's, bit for bit
+    (without nodata GDAL's kernels compute each band on its own).
     """
     nodata = np.nan if masked else None
+    bands = src.shape[0] if src.ndim == 3 else 1
     reproject(
         src,
         dst,
@@ -44,6 +56,7 @@ def warp_plane(
         resampling=Resampling[resampling],
         src_nodata=nodata,
         dst_nodata=nodata,
+        warp_mem_limit=DEFAULT_WARP_MEMORY_MB * bands if bands > 1 else 0,
         XSCALE=1,
         YSCALE=1,
     )

@@ -295,6 +295,9 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
             "trajectory": trajectory_terms(traj, weight.data),
         }
         tasks = block_tasks(tree)
+        graph_layers = set().union(*(a.__dask_graph__().layers for a in (*sources, *tasks.values())))
+        for group in inputs.warp_groups:  # the layers warped together: only those this run reads
+            group.keep(graph_layers)
 
         def sums(ys=slice(None), xs=slice(None)) -> dict[str, Any]:  # the tasks of a window's blocks
             by, bx = block_window(sources[0].chunks, ys, xs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -396,3 +397,47 @@ def test_demo_practice_maps(demo_run):
         assert src.colormap(1)[3] == (0x1F, 0x78, 0xB4, 255)  # no-till colour from practices.csv
     with rasterio.open(out / "ipcc_climate_zone.tif") as src:
         assert src.dtypes[0] == "uint8" and src.nodata == 255
+
+
+def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_config, monkeypatch):
+    """A grid much finer than the soil files: their layers are warped together, several bands per GDAL call
+    (inputs/align._warp_groups); the maps are those of the layers warped one by one, pixel for pixel, with the
+    same alignment report."""
+    import scsmap.inputs.align as align
+    import scsmap.inputs.warp as warp_module
+    from scsmap.config import load_config as load
+
+    clay_path = Path(demo_raw["data_dir"]) / demo_raw["inputs"]["clay"]["path"]
+    with rasterio.open(clay_path) as src:  # clay, silt and sand on one grid, as SoilGrids gives them
+        clay, profile = src.read(1, masked=True).astype("float32"), src.profile
+    profile.update(dtype="float32", nodata=-9999.0, crs="EPSG:4326")
+    silt = 60 - 0.5 * clay
+    layers = {"clay": clay, "silt": silt, "sand": 100 - clay - silt}
+    for name, values in {k: v.filled(-9999.0) for k, v in layers.items()}.items():
+        with rasterio.open(tmp_path / f"{name}.tif", "w", **profile) as dst:
+            dst.write(values, 1)
+        demo_raw["inputs"][name] = {"path": str(tmp_path / f"{name}.tif"), "units": "%"}
+    # a part with few holes in the clay: some chunks read none (warped together), others do (warped alone)
+    demo_raw["region"] = {"name": "a part of the demo", "iso3": "MKD", "bbox": [22.0, 41.8, 22.12, 41.9]}
+    demo_raw["grid"] = {"resolution": 0.0004, "chunk_size": 128}  # 300 x 250 pixels, 6 chunks
+    products = ["target_4p1000", "saturation_ratio", "saturation_deficit", "ipcc_soil_class", "rate_best"]
+    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": products}
+    config = write_config(demo_raw)
+    groups = align.assemble_inputs(load(config)).warp_groups
+    assert [len(g.names) for g in groups] == [3], groups  # clay, silt and sand
+    bands: list[int] = []
+    real = warp_module.warp_plane
+    count = lambda src: bands.append(src.shape[0] if src.ndim == 3 else 1)  # noqa: E731
+    monkeypatch.setattr(warp_module, "warp_plane", lambda src, *a, **k: count(src) or real(src, *a, **k))
+    together = run(load(config), out_dir=tmp_path / "together")
+    assert 3 in bands  # clay, silt and sand of some chunks in one call
+    monkeypatch.setattr(align, "GROUP_MIN_UPSAMPLING", math.inf)
+    assert not align.assemble_inputs(load(config)).warp_groups
+    alone = run(load(config), out_dir=tmp_path / "alone")
+    a, b = _arrays(together.out_dir, together.manifest), _arrays(alone.out_dir, alone.manifest)
+    assert sorted(a) == sorted(b) == sorted(products)
+    for pid in products:
+        assert np.isfinite(a[pid]).sum() > 10_000, pid
+        np.testing.assert_array_equal(a[pid], b[pid], err_msg=pid)
+    report = "alignment_report.json"
+    assert (together.out_dir / report).read_bytes() == (alone.out_dir / report).read_bytes()

@@ -189,3 +189,110 @@ def test_valid_on_grid_with_a_mask_is_false_outside_it(grid, resampling):
     assert got.dtype == bool and got.chunks == warped.chunks
     np.testing.assert_array_equal(got.compute(), expected)
     assert not expected.all() and expected.any()
+
+
+def _members(holes: bool, n: int = 3, chunk: int = 7):
+    """``n`` one-band layers on SRC with different values (NaN where ``holes``, in some members only)."""
+    src = _source(holes, bands=n, chunk=chunk)
+    out = []
+    for i in range(n):
+        m = src.isel({src.dims[0]: slice(i, i + 1)}) * (i + 1) - i
+        if holes and i == 1:
+            m = m.where(~((m.x == m.x[40]) & (m.y == m.y[33])))  # a hole of this member alone
+        out.append(m.chunk({src.dims[0]: 1, "y": chunk, "x": chunk}))
+    return out
+
+
+def _region_mask(dst: GeoBox, chunks=(32, 32)):
+    yy, xx = np.mgrid[0 : dst.shape.y, 0 : dst.shape.x]
+    return wrap_xr((xx + 2 * yy) % 9 > 0, dst, always_yx=True).chunk(dict(zip(("y", "x"), chunks, strict=True)))
+
+
+@pytest.mark.parametrize("grid", sorted(GRIDS))
+@pytest.mark.parametrize("resampling", ["bilinear", "nearest", "cubic", "average"])
+@pytest.mark.parametrize("holes", [False, True], ids=["no holes", "holes"])
+def test_a_group_gives_each_member_what_reproject_gives_it(grid, resampling, holes):
+    """Oracle: each member warped alone (reproject, itself odc-geo's bit for bit above), with the same mask."""
+    members = _members(holes)
+    dst = GRIDS[grid]
+    mask = _region_mask(dst)
+    got, group = warp_module.reproject_group(members, dst, resampling, (32, 32), mask)
+    assert group.needed is None
+    for m, g in zip(members, got, strict=True):
+        expected = reproject(m, dst, resampling, (32, 32), mask=mask)
+        assert g.dims == expected.dims and g.dtype == expected.dtype and g.data.chunks == expected.data.chunks
+        assert g.attrs == expected.attrs and g.encoding == expected.encoding and set(g.coords) == set(expected.coords)
+        np.testing.assert_array_equal(g.values, expected.values)  # NaN where NaN, the same bits elsewhere
+        assert np.isfinite(expected.values).any()
+
+
+def test_a_group_warps_its_unmasked_members_in_one_call(monkeypatch):
+    """Chunks whose kernels read no NaN warp the members together (one call of 3 bands); a member with a NaN in its
+    reach is warped alone, masked; the others of that chunk still go together."""
+    calls = []
+    real = warp_module.warp_plane
+
+    def spy(src, dst, src_box, dst_box, resampling, masked):
+        calls.append((src.shape[0] if src.ndim == 3 else 1, masked))
+        real(src, dst, src_box, dst_box, resampling, masked=masked)
+
+    monkeypatch.setattr(warp_module, "warp_plane", spy)
+    dst = GRIDS["refine inside"]
+    members = _members(holes=True, chunk=64)
+    got, _ = warp_module.reproject_group(members, dst, "bilinear", (16, 16), _region_mask(dst, (16, 16)))
+    for g in got:
+        g.values  # noqa: B018 - computed for the calls
+    assert (3, False) in calls  # chunks far from every hole: one call
+    assert (2, False) in calls and (1, True) in calls  # a chunk by member 1's own hole: it alone is masked
+    assert all(n == 1 for n, masked in calls if masked)
+
+
+def test_a_group_warps_only_the_members_kept(monkeypatch):
+    """WarpGroup.keep: a computation that reads one member warps that one only, and gives the same pixels."""
+    bands = []
+    real = warp_module.warp_plane
+
+    def spy(src, dst, src_box, dst_box, resampling, masked):
+        bands.append(src.shape[0] if src.ndim == 3 else 1)
+        real(src, dst, src_box, dst_box, resampling, masked=masked)
+
+    dst = GRIDS["refine inside"]
+    members = _members(holes=False, chunk=64)
+    mask = _region_mask(dst)
+    got, group = warp_module.reproject_group(members, dst, "bilinear", (32, 32), mask)
+    expected = reproject(members[2], dst, "bilinear", (32, 32), mask=mask).values
+    group.keep(set(got[2].data.__dask_graph__().layers))
+    assert group.needed == frozenset({2})
+    monkeypatch.setattr(warp_module, "warp_plane", spy)
+    np.testing.assert_array_equal(got[2].values, expected)
+    assert bands and set(bands) == {1}  # one plane per call: the others were not warped
+    group.keep(set())  # a graph without the group: every member again
+    assert group.needed is None
+
+
+def test_a_group_refuses_members_of_different_grids():
+    members = _members(holes=False)
+    dst = GRIDS["refine inside"]
+    with pytest.raises(ValueError, match="one source grid"):
+        warp_module.reproject_group(
+            [members[0], members[1].chunk({"y": 5})], dst, "bilinear", (32, 32), _region_mask(dst)
+        )
+    with pytest.raises(ValueError, match="one band"):
+        warp_module.reproject_group([_source(False)], dst, "bilinear", (32, 32), _region_mask(dst))
+
+
+@pytest.mark.parametrize("resampling", ["bilinear", "cubic"])
+def test_a_call_of_several_bands_is_cut_where_a_call_of_one_is(resampling):
+    """A destination larger than GDAL's 64 MB warp memory: the call of 3 bands (3 x 64 MB allowed) gives each band
+    the pixels of its own call, bit for bit (with 64 MB for the 3 bands, 2 of these pixels differ)."""
+    from scsmap.io.gdal_warp import warp_plane
+
+    src_box = GeoBox.from_bbox((10.0, 40.0, 10.7, 40.7), "EPSG:4326", resolution=0.01)
+    dst_box = GeoBox.from_bbox((10.1, 40.1, 10.6, 40.62), "EPSG:4326", resolution=0.00013)  # 3847 x 4001
+    rng = np.random.default_rng(3)
+    src = rng.random((3, *src_box.shape.yx)).astype("float32")
+    together = np.full((3, *dst_box.shape.yx), np.nan, "float32")
+    warp_plane(src, together, src_box, dst_box, resampling, masked=False)
+    alone = np.full(dst_box.shape.yx, np.nan, "float32")
+    warp_plane(src[0], alone, src_box, dst_box, resampling, masked=False)
+    np.testing.assert_array_equal(together[0].view("u4"), alone.view("u4"))
