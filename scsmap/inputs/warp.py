@@ -132,14 +132,8 @@ def reproject_group(
     datas : sequence of xarray.DataArray
         Floating point (band, y, x) with one band, dask-backed, all with the same dtype, source geobox and
         chunks; NaN is nodata.
-    geobox : GeoBox
-        The destination grid.
-    resampling : str
-        A GDAL resampling name.
-    chunks : (int, int)
-        Destination chunk shape (y, x).
-    mask : xarray.DataArray
-        bool (y, x) on ``geobox`` with these chunks: NaN where it is False.
+    geobox, resampling, chunks, mask
+        As :func:`reproject` takes them (the mask is not optional here).
 
     Returns
     -------
@@ -256,16 +250,8 @@ def _warp_dask(
             blocks = [group[sy][sx] for sy, sx in sources]
             block = _valid_block if valid_only else _warp_block
             in_mask = None if mask_keys is None else mask_keys[iy][ix]
-            graph[(name, *lead_idx, iy, ix)] = (
-                block,
-                src_tiles,
-                sources,
-                dst_tiles,
-                (iy, ix),
-                shape,
-                resampling,
-                in_mask,
-                *blocks,
+            graph[(name, *lead_idx, iy, ix)] = _chunk_task(
+                block, (), src_tiles, sources, dst_tiles, (iy, ix), shape, resampling, in_mask, blocks
             )
     out_chunks = (*src.chunks[:lead], *dst_tiles.chunks)
     hlg = HighLevelGraph.from_collections(name, graph, dependencies=[a for a in (src, mask, valid_of) if a is not None])
@@ -303,9 +289,9 @@ def _warp_group_dask(
                 m[(names[i], 0, iy, ix)] = (np.full, shape, np.nan, srcs[i].dtype)
             continue
         blocks = [k[sy][sx] for k in keys for sy, sx in sources]
-        graph[(group_name, iy, ix)] = (
+        graph[(group_name, iy, ix)] = _chunk_task(
             _warp_group_block,
-            group,
+            (group,),
             src_tiles,
             sources,
             dst_tiles,
@@ -313,7 +299,7 @@ def _warp_group_dask(
             shape,
             resampling,
             mask_keys[iy][ix],
-            *blocks,
+            blocks,
         )
         for i, m in enumerate(members):
             m[(names[i], 0, iy, ix)] = (_member_plane, (group_name, iy, ix), i)
@@ -329,6 +315,23 @@ def _warp_group_dask(
         for n, m, s in zip(names, members, srcs, strict=True)
     ]
     return arrays, group
+
+
+def _chunk_task(
+    fn: Any,
+    head: tuple[Any, ...],
+    src_tiles: GeoboxTiles,
+    sources: list[tuple[int, int]],
+    dst_tiles: GeoboxTiles,
+    idx: tuple[int, int],
+    shape: tuple[int, ...],
+    resampling: str,
+    mask: Any,
+    blocks: list[Any],
+) -> tuple[Any, ...]:
+    """The dask task of one destination chunk: ``fn(*head, src_tiles, sources, dst_tiles, idx, shape, resampling,
+    mask, *blocks)``, the blocks (and mask) given by their keys."""
+    return (fn, *head, src_tiles, sources, dst_tiles, idx, shape, resampling, mask, *blocks)
 
 
 def _member_plane(planes: tuple[np.ndarray | None, ...], i: int) -> np.ndarray:

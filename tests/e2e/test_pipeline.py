@@ -166,11 +166,7 @@ def test_a_region_inside_large_files_reads_its_own_chunks_and_makes_the_same_map
     monkeypatch.setattr(read, "chunks_around", lambda start, stop, n, size: regular(0, n, n, size))
     assert all(c == 64 for c in assemble_inputs(load(config)).native["soc_stock"].chunks[1][:-1])
     before = run(load(config), out_dir=tmp_path / "regular")
-    a, b = _arrays(mine.out_dir, mine.manifest), _arrays(before.out_dir, before.manifest)
-    assert sorted(a) == sorted(b) == sorted(products)
-    for pid in products:
-        assert np.isfinite(a[pid]).sum() > 1000, pid
-        np.testing.assert_array_equal(a[pid], b[pid], err_msg=pid)
+    _assert_same_maps(mine, before, products, min_valid=1000)
 
 
 def test_staging_uncompressed_or_compressed_gives_the_same_files(tmp_path, demo_raw, write_config, monkeypatch):
@@ -198,6 +194,15 @@ def test_staging_uncompressed_or_compressed_gives_the_same_files(tmp_path, demo_
 
 def _arrays(out: Path, manifest: dict) -> dict[str, np.ndarray]:
     return {e["id"]: read_band(out / e["path"]) for e in manifest["products"]}
+
+
+def _assert_same_maps(a_run, b_run, products: list[str], min_valid: int) -> None:
+    """Both runs wrote exactly ``products``, with the same pixels, each with more than ``min_valid`` valid ones."""
+    a, b = _arrays(a_run.out_dir, a_run.manifest), _arrays(b_run.out_dir, b_run.manifest)
+    assert sorted(a) == sorted(b) == sorted(products)
+    for pid in products:
+        assert np.isfinite(a[pid]).sum() > min_valid, pid
+        np.testing.assert_array_equal(a[pid], b[pid], err_msg=pid)
 
 
 def test_chunked_equals_unchunked(tmp_path):
@@ -434,10 +439,6 @@ def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_con
     monkeypatch.setattr(align, "GROUP_MIN_UPSAMPLING", math.inf)
     assert not align.assemble_inputs(load(config)).warp_groups
     alone = run(load(config), out_dir=tmp_path / "alone")
-    a, b = _arrays(together.out_dir, together.manifest), _arrays(alone.out_dir, alone.manifest)
-    assert sorted(a) == sorted(b) == sorted(products)
-    for pid in products:
-        assert np.isfinite(a[pid]).sum() > 10_000, pid
-        np.testing.assert_array_equal(a[pid], b[pid], err_msg=pid)
+    _assert_same_maps(together, alone, products, min_valid=10_000)
     report = "alignment_report.json"
     assert (together.out_dir / report).read_bytes() == (alone.out_dir / report).read_bytes()
