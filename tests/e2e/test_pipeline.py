@@ -406,8 +406,8 @@ def test_demo_practice_maps(demo_run):
 
 def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_config, monkeypatch):
     """A grid much finer than the soil files: their layers are warped together, several bands per GDAL call
-    (inputs/align._warp_groups); the maps are those of the layers warped one by one, pixel for pixel, with the
-    same alignment report."""
+    (inputs/align._warp_groups), in a grid computed in one pass (not window by window); the maps are those of the
+    layers warped one by one, pixel for pixel, with the same alignment report."""
     import scsmap.inputs.align as align
     import scsmap.inputs.warp as warp_module
     from scsmap.config import load_config as load
@@ -430,6 +430,8 @@ def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_con
     config = write_config(demo_raw)
     groups = align.assemble_inputs(load(config)).warp_groups
     assert [len(g.names) for g in groups] == [3], groups  # clay, silt and sand
+    windowed = load(config, overrides={"compute.pass_pixels": 20_000})  # memory bounded: warped one by one
+    assert not align.assemble_inputs(windowed).warp_groups
     bands: list[int] = []
     real = warp_module.warp_plane
     count = lambda src: bands.append(src.shape[0] if src.ndim == 3 else 1)  # noqa: E731
