@@ -71,9 +71,8 @@ class AlignedInputs:
         annual climate summaries are computed there and only the result is warped (:meth:`to_grid`).
     warp_groups : list of WarpGroup
         The layers warped together (:func:`scsmap.inputs.warp.reproject_group`; grids computed in one pass
-        only); a computation calls
-        :meth:`scsmap.inputs.warp.WarpGroup.keep` with its graph's layer names, so that the members it does not
-        read are not warped.
+        only); a computation calls :meth:`scsmap.inputs.warp.WarpGroup.keep` with its graph's layer names, so
+        that the members it does not read are not warped.
     """
 
     geobox: GeoBox

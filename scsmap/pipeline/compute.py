@@ -202,8 +202,8 @@ def _region_sums(plan: Plan, arrays: dict[str, da.Array], weight: xr.DataArray) 
     classes = {k: a for k, a in arrays.items() if roles[k] in (Summary.SUITABLE_AREA, Summary.CLASS_SHARES)}
     targets = {}
     if "rate_best" in values:  # the national share of the 4 per 1000 target
-        target = plan.model.layer("target_4p1000").where(plan.inputs.mask)
-        targets["rate_best"] = target.data
+        # the same tasks as the target_4p1000 product's when the run writes it (dask names them from their inputs)
+        targets["rate_best"] = _masked(plan.model.layer("target_4p1000").data, plan.inputs.mask.data)
     return lazy_sums(weight.data, values, targets, classes)
 
 
