@@ -361,7 +361,8 @@ def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Ar
         ``ValueError`` when computed.
     """
     chunks = tuple(tuple(c // 2 for c in axis) for axis in arr.chunks)
-    return arr.map_blocks(first_overview, nodata, resampling, chunks=chunks, dtype=arr.dtype)
+    meta = np.empty((0,) * arr.ndim, arr.dtype)  # dask does not call the kernel on a meta array (loading numba)
+    return arr.map_blocks(first_overview, nodata, resampling, chunks=chunks, dtype=arr.dtype, meta=meta)
 
 
 def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:
