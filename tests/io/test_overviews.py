@@ -143,3 +143,18 @@ def test_first_level_of_a_written_product_in_a_memory_file_matches_gdal():
         with mem.open() as ds:
             gdal = ds.read(1, out_shape=(128, 192))
     assert np.array_equal(first_overview(data, -9999.0, "average"), gdal)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "uint8"])
+def test_building_the_first_level_calls_no_kernel(monkeypatch, dtype):
+    """The lazy first level is built without calling the kernel (dask's meta given): a call would load numba on the
+    main thread while the graph is built, before any task runs."""
+    import scsmap.pipeline.compute as compute
+
+    calls = []
+    monkeypatch.setattr(compute, "first_overview", lambda *a: calls.append(a))
+    arr = da.zeros((1024, 1536), dtype=dtype, chunks=512)
+    level1 = compute.first_overview_array(arr, 255 if dtype == "uint8" else -9999.0, "average")
+    assert calls == []
+    assert (level1.shape, level1.chunks, level1.dtype) == ((512, 768), ((256, 256), (256, 256, 256)), np.dtype(dtype))
+    assert type(level1._meta) is np.ndarray
