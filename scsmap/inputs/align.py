@@ -71,8 +71,11 @@ class AlignedInputs:
         annual climate summaries are computed there and only the result is warped (:meth:`to_grid`).
     warp_groups : list of WarpGroup
         The layers warped together (:func:`scsmap.inputs.warp.reproject_group`; grids computed in one pass
-        only); a computation calls :meth:`scsmap.inputs.warp.WarpGroup.keep` with its graph's layer names, so
-        that the members it does not read are not warped.
+        only), input layers and annual climate summaries (:meth:`to_grid_together`); a computation calls
+        :meth:`scsmap.inputs.warp.WarpGroup.keep` with its graph's layer names, so that the members it does not
+        read are not warped.
+    group_warps : bool
+        Whether layers may be warped together: the grid is computed in one pass (``compute.pass_pixels``).
     """
 
     geobox: GeoBox
@@ -88,6 +91,7 @@ class AlignedInputs:
     footprint: Geometry | None = None
     native: dict[str, xr.DataArray] = field(default_factory=dict)
     warp_groups: list[WarpGroup] = field(default_factory=list)
+    group_warps: bool = False
 
     def same_source_grid(self, *names: str) -> bool:
         """True when the input layers ``names`` are all on one source grid (shape, transform, CRS)."""
@@ -120,6 +124,45 @@ class AlignedInputs:
             (y, x) on the region grid, NaN outside the boundary.
         """
         return reproject(data, self.geobox, self.resampling[name], self.chunks, mask=self.mask)
+
+    def to_grid_together(self, layers: dict[str, tuple[str, xr.DataArray]]) -> dict[str, xr.DataArray]:
+        """Layers computed on the source grids of inputs, each warped as :meth:`to_grid` warps it, in fewer GDAL calls.
+
+        Layers on one source grid with one resampling, chunking and dtype, whose source is
+        :data:`GROUP_MIN_UPSAMPLING` times coarser than the grid or more, are warped together
+        (:func:`scsmap.inputs.warp.reproject_group`, the same pixels bit for bit) when :attr:`group_warps`
+        allows it; the group joins :attr:`warp_groups`, so that a computation warps only the members it reads.
+        The others are warped one by one.
+
+        Parameters
+        ----------
+        layers : dict of str to (str, xarray.DataArray)
+            Name → (the input whose source grid and resampling the layer takes, the layer: floating point
+            (y, x) on that grid, from :meth:`native_over_region`).
+
+        Returns
+        -------
+        dict of str to xarray.DataArray
+            Name → (y, x) on the region grid, NaN outside the boundary, as :meth:`to_grid` gives it.
+        """
+        together: dict[tuple[Any, ...], list[str]] = {}
+        out: dict[str, xr.DataArray] = {}
+        for name, (grid, data) in layers.items():
+            method = self.resampling[grid]
+            key = _group_key(data, self.sources[grid], method, self.geobox) if self.group_warps else None
+            if key is None:
+                out[name] = self.to_grid(grid, data)
+            else:
+                together.setdefault(key, []).append(name)
+        for (*_, method, _), names in together.items():
+            if len(names) < 2:
+                out[names[0]] = self.to_grid(layers[names[0]][0], layers[names[0]][1])
+                continue
+            members = [layers[n][1].expand_dims("band") for n in names]
+            warped, group = reproject_group(members, self.geobox, method, self.chunks, self.mask)
+            out.update((n, w.isel(band=0, drop=True)) for n, w in zip(names, warped, strict=True))
+            self.warp_groups.append(group)
+        return {name: out[name] for name in layers}
 
     def alignment_report(self, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
         """The alignment report as a JSON-ready dict (the manifest's ``alignment_report``).
@@ -245,7 +288,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         raise InputError("the region grid is empty", "check region.bbox / boundary and grid.resolution")
     chunks = chunks_for(geobox, cfg.grid.chunk_size)
     mask = boundary_mask(geobox, boundary, chunks, cfg.boundary_all_touched)
-    dst_size = math.sqrt(abs(geobox.affine.a * geobox.affine.e))
+    dst_size = _pixel_size(geobox)
 
     layers, resampling, counts, valid_grid = {}, {}, {}, {}
     for name, (_, info) in opened.items():
@@ -254,7 +297,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         resampling[name] = choose_resampling(name, spec.resampling, kind, _source_pixel_size(info, geobox), dst_size)
     # a group holds all its members' chunks from the first one's use to the last one's: not where memory is bounded
     one_pass = geobox.shape.y * geobox.shape.x <= cfg.compute.pass_pixels
-    grouped, groups = _warp_groups(opened, resampling, geobox, chunks, mask, dst_size) if one_pass else ({}, [])
+    grouped, groups = _warp_groups(opened, resampling, geobox, chunks, mask) if one_pass else ({}, [])
     for name, (data, info) in opened.items():
         method = resampling[name]
         warped = grouped[name] if name in grouped else reproject(data, geobox, method, chunks, mask=mask)
@@ -290,6 +333,7 @@ def assemble_inputs(cfg: Config, only: list[str] | None = None) -> AlignedInputs
         footprint=footprint,
         native={n: d for n, (d, _) in opened.items()},
         warp_groups=groups,
+        group_warps=one_pass,
     )
 
 
@@ -304,7 +348,6 @@ def _warp_groups(
     geobox: GeoBox,
     chunks: tuple[int, int],
     mask: xr.DataArray,
-    dst_size: float,
 ) -> tuple[dict[str, xr.DataArray], list[WarpGroup]]:
     """The one-band layers warped together (:func:`scsmap.inputs.warp.reproject_group`): two or more on one source
     grid, with one chunking, dtype and resampling, whose source is :data:`GROUP_MIN_UPSAMPLING` times coarser
@@ -318,19 +361,30 @@ def _warp_groups(
     for name, (data, info) in opened.items():
         if LAYERS[name].months or LAYERS[name].yearly or data.shape[0] != 1:
             continue
-        if _source_pixel_size(info, geobox) < GROUP_MIN_UPSAMPLING * dst_size:
-            continue
-        key = (data.odc.geobox, data.data.chunks, resampling[name], data.dtype)
-        candidates.setdefault(key, []).append(name)
+        if (key := _group_key(data, info, resampling[name], geobox)) is not None:
+            candidates.setdefault(key, []).append(name)
     grouped: dict[str, xr.DataArray] = {}
     groups: list[WarpGroup] = []
-    for (_, _, method, _), names in candidates.items():
+    for (*_, method, _), names in candidates.items():
         if len(names) < 2:
             continue
         warped, group = reproject_group([opened[n][0] for n in names], geobox, method, chunks, mask)
         grouped.update(zip(names, warped, strict=True))
         groups.append(group)
     return grouped, groups
+
+
+def _group_key(data: xr.DataArray, info: SourceInfo, method: str, geobox: GeoBox) -> tuple[Any, ...] | None:
+    """What layers warped together share (source grid, chunking, resampling, dtype), or None for a layer whose
+    source is less than :data:`GROUP_MIN_UPSAMPLING` times coarser than ``geobox`` on a side."""
+    if _source_pixel_size(info, geobox) < GROUP_MIN_UPSAMPLING * _pixel_size(geobox):
+        return None
+    return (data.odc.geobox, data.data.chunks[-2:], method, data.dtype)
+
+
+def _pixel_size(geobox: GeoBox) -> float:
+    """The side of a pixel of ``geobox`` (the square root of its area), in its CRS's units."""
+    return math.sqrt(abs(geobox.affine.a * geobox.affine.e))
 
 
 def dry_inputs(cfg: Config) -> AlignedInputs:

@@ -42,6 +42,15 @@ from .terrain import slope_percent
 #: an annual summary of a monthly layer (month, y, x) -> (y, x)
 Summarise = Callable[[xr.DataArray], xr.DataArray]
 
+#: the annual summaries of the monthly climate layers: name -> (what the provenance says, the monthly layer, the
+#: summary)
+ANNUAL: dict[str, tuple[str, str, Summarise]] = {
+    "mat": ("mean of the 12 months", "temperature", mean_annual_temperature),
+    "map": ("sum of the 12 months", "precipitation", annual_precipitation),
+    "pet_annual": ("sum of the 12 months", "pet", annual_pet),
+    "temperature_warmest_month": ("maximum of the 12 months", "temperature", warmest_month),
+}
+
 #: input layers that may be filled from the config (``fill.<name>``) where the region has no raster
 FILLABLE = ("silt", "bulk_density", "coarse_fragments", "clay_activity")
 
@@ -66,6 +75,7 @@ class Derived(Resolver):
         self.cfg = cfg
         self.inputs = inputs
         self._native_kept: dict[str, xr.DataArray] = {}  # input layers on their source grid (_native)
+        self._annual_warped: dict[str, xr.DataArray] | None = None  # the annual summaries on the grid (_annual)
         # window by window (scsmap.pipeline.windows): the source-grid layers are then computed once, not per window
         self._windowed = int(np.prod(inputs.geobox.shape.yx)) > cfg.compute.pass_pixels
         rules = {name: (lambda n=name: self.input(n)) for name in LAYERS}
@@ -268,44 +278,69 @@ class Derived(Resolver):
             return pet_hargreaves_layer(temp, tmin, tmax, lat), recipe[0]
         return pet_thornthwaite_layer(temp, lat), recipe[0]
 
-    def _annual(
-        self, name: str, label: str, on_grid: xr.DataArray, native: tuple[xr.DataArray, str] | None, how: Summarise
-    ) -> xr.DataArray:
-        """Annual summary ``how`` of a monthly layer: on its source grid and warped when ``native`` is given,
-        else of the months on the region grid; noted in the provenance as ``label``."""
+    def _native_monthly(self, monthly: str) -> tuple[xr.DataArray, str] | None:
+        """Monthly layer ``monthly`` (``temperature``, ``precipitation`` or ``pet``) on its source grid and the input
+        whose grid it is on; None when its inputs are not read or are on different grids."""
+        if monthly == "temperature":
+            return self._native_temperature()
+        if monthly == "pet":
+            return self._native_pet()
+        return (self._native(monthly), monthly) if self._on_one_source_grid(monthly) else None
+
+    def _annual(self, name: str) -> xr.DataArray:
+        """Annual summary ``name`` (:data:`ANNUAL`) of a monthly layer: made on the layer's source grid and warped
+        when the layer has one (:meth:`_native_monthly`), else of the months on the region grid; the provenance
+        says which."""
+        label, monthly, how = ANNUAL[name]
+        on_grid = self.get(monthly)
+        native = self._native_monthly(monthly)
         if native is None:
             self.note(name, f"{label} of the monthly layers on the region grid")
             return how(on_grid)
-        data, grid = native
+        grid = native[1]
         info = self.inputs.sources[grid]
         self.note(
             name,
             f"{label} on the source grid of `{grid}` ({info.resolution[0]:.6g} x {info.resolution[1]:.6g}), "
             f"then warped to the region grid ({self.inputs.resampling[grid]})",
         )
-        summary = how(data)
-        if self._windowed and isinstance(summary.data, da.Array):  # read by every window: computed once
-            summary = summary.copy(data=computed_once(summary.data))
-        out = self.inputs.to_grid(grid, summary)
-        out.attrs = dict(summary.attrs)
+        if self._annual_warped is None:  # the first one asked for: all of them, warped together where they can be
+            summaries = self._annual_summaries()
+            self._annual_warped = self.inputs.to_grid_together(summaries)
+            for key, warped in self._annual_warped.items():
+                warped.attrs = dict(summaries[key][1].attrs)
+        return self._annual_warped[name]
+
+    def _annual_summaries(self) -> dict[str, tuple[str, xr.DataArray]]:
+        """Every annual summary of :data:`ANNUAL` that the inputs allow on a source grid: name → (the input whose
+        grid it is on, the summary (y, x) on that grid). A run computes only those it reads
+        (:meth:`scsmap.inputs.warp.WarpGroup.keep`)."""
+        out: dict[str, tuple[str, xr.DataArray]] = {}
+        for name, (_, monthly, how) in ANNUAL.items():
+            try:
+                native = self._native_monthly(monthly)
+            except Unavailable:
+                continue
+            if native is None:
+                continue
+            data, grid = native
+            summary = how(data)
+            if self._windowed and isinstance(summary.data, da.Array):  # read by every window: computed once
+                summary = summary.copy(data=computed_once(summary.data))
+            out[name] = (grid, summary)
         return out
 
     def _mat(self) -> xr.DataArray:
-        temp = self.get("temperature")
-        return self._annual("mat", "mean of the 12 months", temp, self._native_temperature(), mean_annual_temperature)
+        return self._annual("mat")
 
     def _map(self) -> xr.DataArray:
-        precip = self.get("precipitation")
-        native = (self._native("precipitation"), "precipitation") if self._on_one_source_grid("precipitation") else None
-        return self._annual("map", "sum of the 12 months", precip, native, annual_precipitation)
+        return self._annual("map")
 
     def _pet_annual(self) -> xr.DataArray:
-        return self._annual("pet_annual", "sum of the 12 months", self.get("pet"), self._native_pet(), annual_pet)
+        return self._annual("pet_annual")
 
     def _warmest_month(self) -> xr.DataArray:
-        temp = self.get("temperature")
-        native = self._native_temperature()
-        return self._annual("temperature_warmest_month", "maximum of the 12 months", temp, native, warmest_month)
+        return self._annual("temperature_warmest_month")
 
     def _sand(self) -> xr.DataArray:
         if self.has_input("sand"):

@@ -405,9 +405,10 @@ def test_demo_practice_maps(demo_run):
 
 
 def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_config, monkeypatch):
-    """A grid much finer than the soil files: their layers are warped together, several bands per GDAL call
-    (inputs/align._warp_groups), in a grid computed in one pass (not window by window); the maps are those of the
-    layers warped one by one, pixel for pixel, with the same alignment report."""
+    """A grid much finer than the soil and climate files: their layers are warped together, several bands per GDAL
+    call (inputs/align._warp_groups), and so are the annual climate summaries (AlignedInputs.to_grid_together), in
+    a grid computed in one pass (not window by window); the maps are those of the layers warped one by one, pixel
+    for pixel, with the same alignment report."""
     import scsmap.inputs.align as align
     import scsmap.inputs.warp as warp_module
     from scsmap.config import load_config as load
@@ -426,6 +427,7 @@ def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_con
     demo_raw["region"] = {"name": "a part of the demo", "iso3": "MKD", "bbox": [22.0, 41.8, 22.12, 41.9]}
     demo_raw["grid"] = {"resolution": 0.0004, "chunk_size": 128}  # 300 x 250 pixels, 6 chunks
     products = ["target_4p1000", "saturation_ratio", "saturation_deficit", "ipcc_soil_class", "rate_best"]
+    products += ["mat", "map", "pet_annual", "aridity_index", "ipcc_climate_zone"]  # from the annual summaries
     demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": products}
     config = write_config(demo_raw)
     groups = align.assemble_inputs(load(config)).warp_groups
@@ -436,11 +438,17 @@ def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_con
     real = warp_module.warp_plane
     count = lambda src: bands.append(src.shape[0] if src.ndim == 3 else 1)  # noqa: E731
     monkeypatch.setattr(warp_module, "warp_plane", lambda src, *a, **k: count(src) or real(src, *a, **k))
+    members: list[int] = []  # the members of each warp group made
+    group = align.reproject_group
+    monkeypatch.setattr(align, "reproject_group", lambda datas, *a: members.append(len(datas)) or group(datas, *a))
     together = run(load(config), out_dir=tmp_path / "together")
-    assert 3 in bands  # clay, silt and sand of some chunks in one call
+    assert members == [3, 4]  # clay, silt and sand; MAT, MAP, annual PET and the warmest month
+    assert 3 in bands and 4 in bands  # soil layers and the 4 summaries (the IPCC zone reads them all), one call
     monkeypatch.setattr(align, "GROUP_MIN_UPSAMPLING", math.inf)
     assert not align.assemble_inputs(load(config)).warp_groups
+    members.clear()
     alone = run(load(config), out_dir=tmp_path / "alone")
+    assert members == []
     _assert_same_maps(together, alone, products, min_valid=10_000)
     report = "alignment_report.json"
     assert (together.out_dir / report).read_bytes() == (alone.out_dir / report).read_bytes()

@@ -134,3 +134,44 @@ def test_lst_on_two_grids_falls_back_to_the_warped_months(tmp_path):
     mat = d.get("mat").values
     np.testing.assert_allclose(mat[np.isfinite(mat)], 10.5, rtol=1e-6)
     assert d.provenance["mat"] == "mean of the 12 months of the monthly layers on the region grid"
+
+
+@pytest.mark.parametrize("one_pass", [True, False])
+def test_summaries_warped_together_are_those_warped_one_by_one(demo_raw, write_config, monkeypatch, one_pass):
+    """On a grid 20x finer than the climate files, computed in one pass, the 4 annual summaries are warped in one
+    group (AlignedInputs.to_grid_together), each equal bit for bit to its warp alone (AlignedInputs.to_grid), and
+    a computation that reads one of them warps only that one; window by window they are warped one by one."""
+    import scsmap.inputs.warp as warp_module
+
+    demo_raw["region"] = {"name": "a part of the demo", "iso3": "MKD", "bbox": [22.0, 41.8, 22.12, 41.9]}
+    demo_raw["grid"] = {"resolution": 0.0004, "chunk_size": 128}  # 300 x 250 pixels, 6 chunks
+    cfg = load_config(write_config(demo_raw), overrides={} if one_pass else {"compute.pass_pixels": 20_000})
+    inputs = assemble_inputs(cfg)
+    assert inputs.group_warps is one_pass
+    before = list(inputs.warp_groups)
+    d = Derived(cfg, inputs)
+    names = ["mat", "map", "pet_annual", "temperature_warmest_month"]
+    warped = {n: d.get(n) for n in names}
+    new = [g for g in inputs.warp_groups if g not in before]
+    assert [len(g.names) for g in new] == ([4] if one_pass else [])
+    summaries = d._annual_summaries()
+    assert sorted(summaries) == sorted(names)
+    values = {}
+    for name in names:
+        grid, summary = summaries[name]
+        alone = inputs.to_grid(grid, summary).values
+        assert np.isfinite(alone).sum() > 10_000, name
+        values[name] = warped[name].values
+        np.testing.assert_array_equal(values[name], alone, err_msg=name)
+        assert warped[name].attrs == summary.attrs and warped[name].dims == ("y", "x")
+    if one_pass:  # a computation reading MAP only: the other members are not warped
+        calls: list[int] = []
+        real = warp_module.warp_plane
+        count = lambda src: calls.append(src.shape[0] if src.ndim == 3 else 1)  # noqa: E731
+        monkeypatch.setattr(warp_module, "warp_plane", lambda src, *a, **k: count(src) or real(src, *a, **k))
+        d2 = Derived(cfg, assemble_inputs(cfg))
+        only_map = d2.get("map")
+        for g in d2.inputs.warp_groups:
+            g.keep(set(only_map.data.__dask_graph__().layers))
+        np.testing.assert_array_equal(only_map.values, values["map"])
+        assert calls and set(calls) == {1}, calls  # MAP alone in each chunk's call
