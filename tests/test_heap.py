@@ -1,13 +1,15 @@
 """A run's heavy stages leave the objects alive before them out of the garbage collector's full collections, and
-put them back after (scsmap/pipeline/heap.py)."""
+put them back after; NumPy gives their arrays no huge-page advice, and gets its setting back after them
+(scsmap/pipeline/heap.py)."""
 
 from __future__ import annotations
 
 import gc
+import threading
 
 import pytest
 
-from scsmap.pipeline.heap import frozen_heap
+from scsmap.pipeline.heap import HUGEPAGE_ENV, _hugepage_setter, base_pages, frozen_heap
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +48,76 @@ def test_a_run_computes_with_the_heap_frozen_and_unfreezes_it(tmp_path, demo_raw
     pipeline.run(load_config(write_config(demo_raw)), out_dir=tmp_path / "out")
     assert len(seen) == 1 and seen[0] > 100_000  # the imported modules' objects, at least
     assert gc.get_freeze_count() == 0
+
+
+def _advised() -> bool:
+    """NumPy's huge-page advice now (set and put back: NumPy has no getter)."""
+    setter = _hugepage_setter()
+    assert setter is not None  # NumPy 1.26 and 2.x have it
+    now = setter(True)
+    setter(now)
+    return bool(now)
+
+
+@pytest.fixture
+def advised(monkeypatch):
+    """NumPy's advice on, as NumPy sets it on Linux without the variable; the test's setting back after it."""
+    monkeypatch.delenv(HUGEPAGE_ENV, raising=False)
+    setter = _hugepage_setter()
+    before = setter(True)
+    yield
+    setter(before)
+
+
+def test_no_huge_page_advice_inside_the_block_and_the_setting_back_after_it_even_on_error(advised):
+    with base_pages():
+        assert not _advised()
+        with base_pages():  # nested: the inner block's end keeps it off
+            pass
+        assert not _advised()
+    assert _advised()
+    with pytest.raises(RuntimeError), base_pages():
+        raise RuntimeError("boom")
+    assert _advised()
+
+
+def test_blocks_in_two_threads_share_the_setting_and_the_last_one_puts_it_back(advised):
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with base_pages():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    t = threading.Thread(target=first)
+    t.start()
+    first_in.wait(10)
+    with base_pages():
+        second_in.set()
+        first_out.wait(10)
+        assert not _advised()  # the first block, begun before this one, has ended: still off in this one
+    t.join(10)
+    assert _advised()
+
+
+def test_the_users_variable_is_left_to_numpy(advised, monkeypatch):
+    monkeypatch.setenv(HUGEPAGE_ENV, "1")
+    with base_pages():
+        assert _advised()
+
+
+def test_a_run_computes_without_huge_page_advice_and_puts_it_back(
+    tmp_path, demo_raw, write_config, monkeypatch, advised
+):
+    import scsmap.pipeline as pipeline
+    from scsmap.config import load_config
+
+    seen: list[bool] = []
+    for stage in ("make_plan", "compute_run"):
+        real = getattr(pipeline, stage)
+        monkeypatch.setattr(pipeline, stage, lambda *a, _real=real, **k: seen.append(_advised()) or _real(*a, **k))
+    demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": ["target_4p1000"]}
+    pipeline.run(load_config(write_config(demo_raw)), out_dir=tmp_path / "out")
+    assert seen == [False, False]
+    assert _advised()

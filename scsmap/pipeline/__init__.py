@@ -28,7 +28,7 @@ from ..outputs.trajectory import TRAJECTORY_CSV, write_trajectory
 from ..progress import QUIET, Progress
 from .commit import currency_of, sidecars, write_products
 from .compute import compute_run
-from .heap import frozen_heap
+from .heap import base_pages, frozen_heap
 from .manifest import build_manifest, region_summary
 from .plan import Plan, claim_folder, make_plan, select_products
 from .scheduler import graph_settings, open_engine
@@ -175,7 +175,8 @@ def run(
     prog = progress if isinstance(progress, Progress) else (Progress() if progress else QUIET)
     target = out if out is not None else out_dir
     out = Path(target) if target is not None else cfg.output_dir
-    with prog.stage("inputs", detail=f"{len(cfg.inputs)} layers read and checked"), graph_settings(), frozen_heap():
+    stage = prog.stage("inputs", detail=f"{len(cfg.inputs)} layers read and checked")
+    with stage, graph_settings(), frozen_heap(), base_pages():
         plan = make_plan(cfg, out, allow_nonempty)
     with locked(out, "run"), terminated_as_interrupt():
         claim_folder(plan, cfg.outputs.overwrite if overwrite is None else overwrite, resume, allow_nonempty)
@@ -183,7 +184,7 @@ def run(
             return Run(out_dir=out, manifest=plan.previous or {}, skipped=plan.skipped)
         staging = new_staging(out)
         try:
-            with open_engine(cfg.compute, scheduler) as engine, graph_settings(), frozen_heap():
+            with open_engine(cfg.compute, scheduler) as engine, graph_settings(), frozen_heap(), base_pages():
                 computed = compute_run(plan, engine, staging, prog)
             with gdal_env(engine.options):  # the run's GDAL cache for the COG conversion too
                 entries = write_products(plan, computed, staging, prog)
