@@ -12,11 +12,11 @@ permanent generation, so that collections only walk the objects made since; ``gc
 NumPy asks Linux to back each array of 4 MiB or more with transparent huge pages
 (``madvise(MADV_HUGEPAGE)``, https://numpy.org/doc/stable/reference/global_state.html). A run allocates and frees
 such arrays for every chunk (a 1024 x 1024 float32 plane is 4 MiB, the practice stack's block 64 MiB), and the
-kernel zeroes a fresh huge page, after compacting memory to find one when it has to, on its first write. On the
-2-core benchmark machine the first write of a fresh 64 MiB practice block took 190-200 ms with huge pages and
-49-53 ms without; the 8-product 1e7-pixel benchmark used 1.8-2.0 s of system CPU time with them and 1.35-1.55 s
-without, and its wall time went from 5.1-5.4 s to 4.7 s (docs/scaling.md). Chunks are streamed through once, so
-the fewer TLB misses of huge pages do not pay for it.
+kernel zeroes each fresh 2 MiB page on its first write. On the 2-core benchmark machine the first write to a
+fresh 64 MiB practice block took 190-200 ms with huge pages and 49-53 ms without; in the 8-product 1e7-pixel run
+the system CPU time went from 1.50-1.82 s to 1.32-1.43 s and the tasks' thread-seconds from 5.13-5.42 to
+4.91-5.11 (alternated runs, docs/scaling.md). A chunk's arrays are written and read a few times each, so the
+fewer TLB misses of huge pages do not make up for it.
 """
 
 from __future__ import annotations
