@@ -71,3 +71,38 @@ def test_zone_area_of_one_zone_sums_as_bincount_does():
         assert got.shape == (1,) and got.tobytes() == ref.tobytes()
         assert got[0] != math.fsum(w.ravel().astype("f8"))  # an order-sensitive sum: the test can fail
     assert zone_area(np.ones((2, 2)), None, 3).tolist() == [4.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", ["f4", "f8"])
+def test_zone_moments_of_one_zone_add_in_cell_order_as_bincount(dtype):
+    """Without keys (the run's own region, summed without a branch per cell): numpy.bincount's sums over the
+    valid cells, bit for bit, with -0.0 values, infinities, NaN and zero weights, and an order-sensitive sum."""
+    rng = np.random.default_rng(11)
+    n = 20_000
+    w = rng.uniform(0, 30, n) * 10.0 ** rng.integers(-8, 9, n)
+    w[rng.random(n) < 0.05] = 0.0
+    w[rng.random(n) < 0.01] = NAN
+    v = (rng.normal(1, 2, n) * 10.0 ** rng.integers(-6, 7, n)).astype(dtype)
+    v[rng.random(n) < 0.3] = NAN
+    v[rng.random(n) < 0.02] = -0.0
+    v[rng.random(n) < 0.01] = np.inf
+    t = rng.uniform(0, 1, n).astype(dtype)
+    t[rng.random(n) < 0.2] = NAN
+    ok = np.isfinite(v) & (w > 0)
+    both = ok & np.isfinite(t)
+    vv, tt = v.astype("f8"), t.astype("f8")
+    zero = np.zeros(n, "int64")
+    sums = [
+        np.bincount(zero[ok], w[ok], minlength=1),
+        np.bincount(zero[ok], w[ok] * vv[ok], minlength=1),
+        np.bincount(zero[both], w[both] * vv[both], minlength=1),
+        np.bincount(zero[both], w[both] * tt[both], minlength=1),
+    ]
+    expect = np.stack(sums, axis=1)
+    got = zone_moments(w.reshape(100, 200), None, 1, v.reshape(100, 200), t.reshape(100, 200))
+    assert got.tobytes() == expect.tobytes()
+    assert got[0, 1] != math.fsum(w[ok] * vv[ok])  # an order-sensitive sum: the test can fail
+    no_target = zone_moments(w, None, 1, v)
+    assert no_target.tobytes() == np.array([[sums[0][0], sums[1][0], 0.0, 0.0]]).tobytes()
+    only_negative_zeros = zone_moments(np.ones(4), None, 1, np.full(4, -0.0, dtype))
+    assert only_negative_zeros.tobytes() == np.array([[4.0, 0.0, 0.0, 0.0]]).tobytes()  # bincount's +0.0
