@@ -20,6 +20,9 @@ References measured in the same run:
   linearly. The last line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size);
 * the smallest size, extrapolated linearly in pixels (time) and flat (memory).
 
+Both children set glibc's malloc as the ``scsmap`` command sets it for its process
+(``scsmap.pipeline.heap.batch_malloc``).
+
 Stage times are wall seconds during which the stage ran (the COG conversion runs on several
 threads at once: its calls overlap and count once).
 
@@ -293,6 +296,10 @@ def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in ("--floor", "--child"):
+        from scsmap.pipeline.heap import batch_malloc
+
+        batch_malloc()  # the run's and the floor's processes set glibc's malloc as the scsmap command does
     if len(sys.argv) > 1 and sys.argv[1] == "--floor":
         floor_child(sys.argv[2], int(sys.argv[3]))
         return

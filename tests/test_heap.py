@@ -121,3 +121,75 @@ def test_a_run_computes_without_huge_page_advice_and_puts_it_back(
     pipeline.run(load_config(write_config(demo_raw)), out_dir=tmp_path / "out")
     assert seen == [False, False]
     assert _advised()
+
+
+# --------------------------------------------------------------------------- glibc's malloc for a batch process
+
+#: a worker thread allocates, touches and frees a 64 MiB block (a practice block's size) three times; it prints
+#: the minor page faults of each time (base pages: NumPy's huge-page advice off in the child's environment)
+_REUSE = """
+import resource, sys, threading
+import numpy as np
+from scsmap.pipeline.heap import batch_malloc
+taken = batch_malloc() if sys.argv[1] == "set" else None
+faults = []
+def work():
+    for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+        block = np.empty(64 << 20, np.uint8)
+        block[::4096] = 1
+        del block
+        faults.append(resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before)
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+print(taken, *faults)
+"""
+
+
+def _faults(how: str, **env: str) -> tuple[str, list[int]]:
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES"))}
+    out = subprocess.run(
+        [sys.executable, "-c", _REUSE, how], env={**clean, "NUMPY_MADVISE_HUGEPAGE": "0", **env},
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return out[0], [int(f) for f in out[1:]]
+
+
+glibc = pytest.mark.skipif(__import__("platform").libc_ver()[0] != "glibc", reason="glibc's malloc only")
+
+
+@glibc
+def test_batch_malloc_keeps_a_freed_block_for_the_threads_next_one():
+    """Oracle: the kernel's page-fault count. 64 MiB of base pages are 16,384 pages: glibc's default maps a
+    fresh block each time (each page faulted in again); after batch_malloc the second and third blocks reuse
+    the first one's memory."""
+    pages = (64 << 20) // 4096 * 9 // 10  # a few of its pages may be in memory already
+    taken, faults = _faults("default")
+    assert taken == "None" and all(f >= pages for f in faults), faults
+    taken, faults = _faults("set")
+    assert taken == "True" and faults[0] >= pages and max(faults[1:]) < pages // 100, faults
+
+
+@glibc
+def test_batch_malloc_leaves_a_users_malloc_settings_alone():
+    taken, faults = _faults("set", MALLOC_ARENA_MAX="4")
+    assert taken == "False" and all(f >= (64 << 20) // 4096 * 9 // 10 for f in faults), faults
+
+
+def test_the_command_sets_it_for_its_process(monkeypatch):
+    import importlib
+
+    from click.testing import CliRunner
+
+    cli = importlib.import_module("scsmap.cli.main")  # the module (the package's ``main`` is the command group)
+
+    calls = []
+    monkeypatch.setattr(cli, "batch_malloc", lambda: calls.append(1) or True)
+    result = CliRunner().invoke(cli.main, ["products"])
+    assert result.exit_code == 0, result.output
+    assert calls == [1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from ..pipeline.heap import batch_malloc
 from .build import build
 from .config import inputs, products, schema, validate
 from .init import init
@@ -33,6 +34,7 @@ def main() -> None:
       scsmap validate configs/regions/mkd.yaml  # check a config, list every error
       scsmap products                           # what can be written, with units
     """
+    batch_malloc()  # this process is scsmap's: glibc's malloc keeps what a run frees (scsmap.pipeline.heap)
 
 
 for _command in (init, run, build, validate, schema, products, stats, report, mosaic, inputs, summary, rothc):

@@ -1,5 +1,6 @@
 """Memory settings of a run's heavy stages: the Python heap alive before them left out of the garbage collector's
-full collections (:func:`frozen_heap`), and NumPy's arrays on base pages (:func:`base_pages`).
+full collections (:func:`frozen_heap`), NumPy's arrays on base pages (:func:`base_pages`), and, for the ``scsmap``
+command's process, glibc's malloc keeping the memory a run frees for its next blocks (:func:`batch_malloc`).
 
 A run imports about a million objects (numpy, dask, xarray, GDAL bindings, numba) and builds a graph of
 thousands of tasks; each of the garbage collector's full collections during the graph's construction and
@@ -17,14 +18,27 @@ fresh 64 MiB practice block took 190-200 ms with huge pages and 49-53 ms without
 the system CPU time went from 1.50-1.82 s to 1.32-1.43 s and the tasks' thread-seconds from 5.13-5.42 to
 4.91-5.11 (alternated runs, docs/scaling.md). A chunk's arrays are written and read a few times each, so the
 fewer TLB misses of huge pages do not make up for it.
+
+glibc's malloc gives each thread that allocates an arena of its own, whose heaps hold at most 64 MiB, and serves
+blocks above its (adaptive) mmap threshold, at most 32 MiB, from fresh ``mmap`` calls: a run's worker threads
+got every practice block (64 MiB) and many planes as fresh pages, faulted in and zeroed by the kernel each time,
+and freed them back to the kernel (mallopt(3), https://man7.org/linux/man-pages/man3/mallopt.3.html). One arena,
+an mmap threshold of 1 GiB and a trim threshold of 2 GiB keep the memory a chunk frees for the next: in the
+8-product 1e7-pixel run the minor page faults went from 0.39-0.42 to 0.23 million, the system CPU time from
+1.6-2.1 to 1.1-1.5 s and the run from 5.09 to 4.91 s (means of 5 alternated runs, docs/scaling.md). These
+settings are process-wide and cannot all be undone (glibc fixes its arena limit at its first use), so only a
+process that scsmap owns sets them: the ``scsmap`` command at its start (and the benchmarks' children, as it
+does).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import importlib
 import os
+import platform
 import threading
 from collections.abc import Callable, Iterator
 
@@ -34,6 +48,17 @@ HUGEPAGE_ENV = "NUMPY_MADVISE_HUGEPAGE"
 _lock = threading.Lock()
 _holders = 0  # blocks of base_pages running now (runs in several threads share the setting)
 _previous = True  # NumPy's setting before the first of them
+
+#: mallopt(3) parameters: (name, glibc's number for it, the value :func:`batch_malloc` gives it)
+BATCH_MALLOC = (("M_ARENA_MAX", -8, 1), ("M_MMAP_THRESHOLD", -3, 1 << 30), ("M_TRIM_THRESHOLD", -1, (1 << 31) - 1))
+#: environment variables by which a user sets glibc's malloc: :func:`batch_malloc` then leaves it to them
+MALLOC_ENV = (
+    "MALLOC_ARENA_MAX",
+    "MALLOC_MMAP_THRESHOLD_",
+    "MALLOC_TRIM_THRESHOLD_",
+    "MALLOC_TOP_PAD_",
+    "GLIBC_TUNABLES",
+)
 
 
 @contextlib.contextmanager
@@ -97,3 +122,26 @@ def base_pages() -> Iterator[None]:
             _holders -= 1
             if _holders == 0:
                 setter(_previous)
+
+
+def batch_malloc() -> bool:
+    """Set glibc's malloc for a batch process: one arena, blocks up to 1 GiB from its heap, freed memory kept.
+
+    For a process that scsmap owns (the ``scsmap`` command calls it at its start, before its threads
+    allocate): the settings are the process's for good (module docstring). Does nothing on another C library
+    than glibc, or when the environment sets one of :data:`MALLOC_ENV` (the user's choice).
+
+    Returns
+    -------
+    bool
+        True when glibc took every setting.
+    """
+    if platform.libc_ver()[0] != "glibc" or any(k in os.environ for k in MALLOC_ENV):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # pragma: no cover - a glibc without the usual soname
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    taken = [mallopt(number, value) for _, number, value in BATCH_MALLOC]  # every one, even after a refusal
+    return all(t == 1 for t in taken)
