@@ -15,6 +15,7 @@ from odc.geo.xr import wrap_xr
 
 import scsmap.inputs.warp as warp_module
 from scsmap.inputs.warp import reproject
+from scsmap.io.gdal_warp import upsampled_alike
 
 SRC = GeoBox.from_bbox((10.0, 40.0, 10.6, 40.45), "EPSG:4326", resolution=0.01)  # 60 x 45 px
 
@@ -56,7 +57,15 @@ def test_same_pixels_as_odc_geo(grid, resampling, holes):
     assert set(got.coords) == set(expected.coords)
     e, g = expected.values, got.values
     assert np.isfinite(e).any()
-    np.testing.assert_array_equal(g, e)  # NaN where NaN, the same bits elsewhere
+    if resampling == "bilinear" and upsampled_alike(SRC, dst):
+        # the chunks without NaN in their reach are GDAL's resampled read (scsmap.io.gdal_warp): the warper's
+        # values but for a float32 last bit now and then (against the warper: tests/io/test_gdal_warp.py)
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(e))
+        ok = np.isfinite(e)
+        assert np.all(np.abs(g[ok] - e[ok]) <= np.spacing(np.abs(e[ok])))
+        assert (g[ok] != e[ok]).mean() < 0.01
+    else:
+        np.testing.assert_array_equal(g, e)  # NaN where NaN, the same bits elsewhere
 
 
 def _masked_calls(monkeypatch, src, dst):
