@@ -129,7 +129,8 @@ def batch_malloc() -> bool:
 
     For a process that scsmap owns (the ``scsmap`` command calls it at its start, before its threads
     allocate): the settings are the process's for good (module docstring). Does nothing on another C library
-    than glibc, or when the environment sets one of :data:`MALLOC_ENV` (the user's choice).
+    than glibc, or when the environment sets one of :data:`MALLOC_ENV` (the user's choice). The workers of a
+    ``processes`` or remote dask scheduler keep glibc's defaults.
 
     Returns
     -------
