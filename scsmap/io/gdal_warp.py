@@ -4,8 +4,8 @@ A bilinear upsampling between two north-up grids of one CRS, with no NaN in the 
 GDAL's resampled ``RasterIO`` of the source window the chunk covers (:func:`resampled_read`) instead of GDAL's
 warper: the same kernel at the same source positions, 4 to 6 times faster (a 1024 x 1024 chunk from 0.01-degree
 pixels: 3.4 against 16.8 ms for one band, 10.0 against 56.5 ms for five), equal to the warper's values but for
-a float32 last bit on about 2 pixels in a million (the positions are computed otherwise;
-``tests/io/test_gdal_warp.py``).
+a float32 last bit now and then, where GDAL computes a position otherwise (2 pixels in a million from random
+sources, 3 in a thousand from the smooth one of ``tests/inputs/test_warp.py``; ``tests/io/test_gdal_warp.py``).
 """
 
 from __future__ import annotations
