@@ -96,6 +96,7 @@ def upsampled_alike(src_box: GeoBox, dst_box: GeoBox) -> bool:
     Parameters
     ----------
     src_box, dst_box : GeoBox
+        The source window and the destination chunk (any CRS; degrees or metres alike).
 
     Returns
     -------

@@ -53,6 +53,24 @@ def write_band1(dataset, value: np.ndarray, window: Window) -> None:
 
     A 2-D block is written as a (1, y, x) view with the band list ``[1]``: given a band number, rasterio stacks
     the block into a new 3-D array first (a copy of each block, 0.4 ms of 1.8 for a 1024 x 1024 float32 block).
+
+    Parameters
+    ----------
+    dataset : rasterio.io.DatasetWriter
+        Open for writing, its dtype the block's.
+    value : numpy.ndarray
+        (y, x), or (1, y, x), the window's shape.
+    window : rasterio.windows.Window
+        Where the block goes, in the dataset's pixels.
+
+    Raises
+    ------
+    ValueError
+        A closed dataset (rasterio's ``write``).
+    AttributeError
+        A dataset opened read-only (it has no ``write``).
+    rasterio.errors.RasterioIOError
+        GDAL failing to write the block.
     """
     if value.ndim == 2:
         dataset.write(value[np.newaxis], [1], window=window)
