@@ -22,8 +22,8 @@ import xarray as xr
 from .. import __version__
 from ..inputs.once import forget_blocks
 from ..io.failures import input_read_error
-from ..io.overviews import first_level_path, first_overview, has_first_overview
-from ..io.write import RasterSpec, class_codes, compress_staging, open_tiled
+from ..io.overviews import first_level_path, has_first_overview
+from ..io.write import OverviewBlockTarget, RasterSpec, class_codes, compress_staging, open_tiled
 from ..io.written import masked_block, masked_dtype, written_block
 from ..layers.abatement import curve_layers, curve_terms
 from ..layers.block_sums import BlockSum, block_tasks, finish_tree
@@ -255,7 +255,6 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 
     products = [written[p.id][0] for p in plan.todo]
     specs, sources, targets, values, datasets = {}, [], [], {}, []
-    scales = [1] * len(products)  # pixels of the grid per pixel of each source: 2 for the first overview levels
     # a small run's staging files are written uncompressed (the first overview levels add a quarter at most)
     staging_bytes = total * sum(np.dtype(p.dtype).itemsize for p in products) * 5 // 4
     tiled = {**engine.tiled_options, "compress": compress_staging(staging_bytes)}
@@ -274,15 +273,14 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
                 arr = arr.map_blocks(written_block, spec.nodata, p.dtype, dtype=p.dtype, meta=meta)
             sources.append(arr)
             targets.append(engine.target(ds))
-        if has_first_overview(sources[0].chunks, cfg.outputs.tile_size):  # GDAL then builds only the further levels
-            for p, arr in zip(products, list(sources), strict=True):
+        first_level = has_first_overview(sources[0].chunks, cfg.outputs.tile_size)
+        if first_level:  # each block's store writes the level too; GDAL then builds only the further levels
+            for i, p in enumerate(products):
                 spec = specs[p.id]
                 ovr_spec = RasterSpec(first_level_path(spec.path), spec.dtype, spec.nodata, "", "", {})
                 ds = open_tiled(ovr_spec, gb.zoom_out(2), OVERVIEW_TILE, **tiled)
                 datasets.append(ds)
-                sources.append(first_overview_array(arr, spec.nodata, spec.resampling))
-                targets.append(engine.target(ds))
-                scales.append(2)
+                targets[i] = OverviewBlockTarget(targets[i], engine.target(ds), spec.nodata, spec.resampling)
         windows = plan_windows(sources[0].chunks, cfg.compute.pass_pixels)
         log.info("computing %d product(s)%s", len(products), f" in {len(windows)} windows" if windows else "")
 
@@ -300,6 +298,8 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
             group.keep(graph_layers)
 
         def sums(ys=slice(None), xs=slice(None)) -> dict[str, Any]:  # the tasks of a window's blocks
+            if ys == xs == slice(None):  # the whole grid: `.blocks[:, :]` would add a task per block naming another
+                return dict(tasks)
             by, bx = block_window(sources[0].chunks, ys, xs)
             return {g: t.blocks[by, bx] for g, t in tasks.items()}
 
@@ -308,7 +308,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
         detail = f"{len(products)} products" + (f", {len(windows)} windows" if windows else "")
-        uses = _kernel_uses(model, tree) + (["overviews"] if len(sources) > len(products) else [])
+        uses = _kernel_uses(model, tree) + (["overviews"] if first_level else [])
         detail += f"; {note}" if (note := compile_note(uses)) else ""
         with progress.stage("compute", detail=detail) as stage:
             if windows is None:  # one pass: maps, statistics and sums together
@@ -317,7 +317,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
                     _, done, in_source = engine.compute(store, sums(), in_source)
                 done = finish(done)
             else:  # bounded memory: window by window, partial sums combined exactly
-                done = store_in_windows(engine.compute, sources, targets, windows, sums, stage, finish, scales)
+                done = store_in_windows(engine.compute, sources, targets, windows, sums, stage, finish)
                 (in_source,) = engine.compute(in_source)
     except BaseException as exc:
         _close(targets, datasets)
@@ -339,30 +339,6 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 #: tile size of the staging files' first overview levels: a chunk of 512 or 1024 pixels on a side (the
 #: default) makes whole tiles of it
 OVERVIEW_TILE = 256
-
-
-def first_overview_array(arr: da.Array, nodata: float, resampling: str) -> da.Array:
-    """The first overview level of a written product, block by block (:func:`scsmap.io.overviews.first_overview`).
-
-    Parameters
-    ----------
-    arr : dask.array.Array
-        (y, x), the product as written (float32 with ``nodata``, or uint8 class codes); every chunk of even size
-        (:func:`scsmap.io.overviews.has_first_overview`).
-    nodata : float
-        The product's nodata value.
-    resampling : {"average", "nearest"}
-        The product's overview resampling.
-
-    Returns
-    -------
-    dask.array.Array
-        (y / 2, x / 2), ``arr``'s dtype and units, half of each of its chunks. A block of odd size raises
-        ``ValueError`` when computed.
-    """
-    chunks = tuple(tuple(c // 2 for c in axis) for axis in arr.chunks)
-    meta = np.empty((0,) * arr.ndim, arr.dtype)  # dask does not call the kernel on a meta array (loading numba)
-    return arr.map_blocks(first_overview, nodata, resampling, chunks=chunks, dtype=arr.dtype, meta=meta)
 
 
 def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:

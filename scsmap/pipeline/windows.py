@@ -138,7 +138,6 @@ def store_in_windows(
     sums: Callable[[slice, slice], dict[str, Any]],
     stage: Stage | None = None,
     finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-    scales: list[int] | None = None,
 ) -> dict[str, Any]:
     """Store every source into its target, one window (one ``compute`` call) after the other.
 
@@ -162,11 +161,6 @@ def store_in_windows(
     finish : callable, optional
         Applied to each window's computed ``sums`` before they are combined (e.g. per-block results
         reduced to one dict of scalars).
-    scales : list of int, optional
-        Grid pixels per pixel of each source along y and x (default 1 for every source): 2 for a first overview
-        level (:func:`scsmap.pipeline.compute.first_overview_array`), whose window is the grid's halved (the
-        windows' edges are on chunk boundaries, even for such a run).
-
     Returns
     -------
     dict
@@ -175,13 +169,9 @@ def store_in_windows(
     parts = []
     for i, (ys, xs) in enumerate(windows, 1):
         log.info("window %d/%d: rows %d-%d, columns %d-%d", i, len(windows), ys.start, ys.stop, xs.start, xs.stop)
-        scaled = [
-            (slice(ys.start // k, ys.stop // k), slice(xs.start // k, xs.stop // k))
-            for k in scales or [1] * len(sources)
-        ]
         store = da.store(
-            [s[y, x] for s, (y, x) in zip(sources, scaled, strict=True)],
-            [OffsetTarget(t, y.start, x.start) for t, (y, x) in zip(targets, scaled, strict=True)],
+            [s[ys, xs] for s in sources],
+            [OffsetTarget(t, ys.start, xs.start) for t in targets],
             lock=False,
             compute=False,
         )

@@ -347,12 +347,12 @@ def test_first_overview_levels_from_the_compute_pass_give_gdals_files(tmp_path, 
     }
     made = []
 
-    def spy(arr, nodata, resampling):
+    def spy(main, level1, nodata, resampling):  # the store target of a product and its first level
         made.append(resampling)
-        return first_overview_array(arr, nodata, resampling)
+        return block_target(main, level1, nodata, resampling)
 
-    first_overview_array = compute.first_overview_array
-    monkeypatch.setattr(compute, "first_overview_array", spy)
+    block_target = compute.OverviewBlockTarget
+    monkeypatch.setattr(compute, "OverviewBlockTarget", spy)
     raw["compute"] = {"pass_pixels": 20_000}
     _, fast = run_into(raw, tmp_path / "fast", "demo")
     assert sorted(set(made)) == ["average", "nearest"] and len(made) == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import dask.array as da
 import numpy as np
@@ -21,7 +22,7 @@ from scsmap.io.overviews import (
     overview_factors,
     overview_path,
 )
-from scsmap.pipeline.compute import OVERVIEW_TILE, first_overview_array
+from scsmap.pipeline.compute import OVERVIEW_TILE
 
 
 def test_first_overview_by_hand():
@@ -93,16 +94,19 @@ def _cog(tmp_path, name: str, data: np.ndarray, chunk: int | None) -> str:
     resampling = "nearest" if data.dtype == np.uint8 else "average"
     spec = W.RasterSpec(tmp_path / f"{name}.tmp.tif", str(data.dtype), nodata, "d", "u", {"PRODUCT_ID": "x"})
     ds = W.open_tiled(spec, gb, 512)
-    W.write_window(ds, data, 0)
-    ds.close()
-    if chunk is not None:
+    if chunk is None:
+        W.write_window(ds, data, 0)
+    else:  # as the compute pass stores a product: each block and the first level it gives, by the block's task
         arr = da.from_array(data, chunks=chunk)
         assert has_first_overview(arr.chunks, 512)
-        level1 = first_overview_array(arr, nodata, resampling).compute()
         ovr_spec = W.RasterSpec(first_level_path(spec.path), spec.dtype, nodata, "", "", {})
         ovr = W.open_tiled(ovr_spec, gb.zoom_out(2), OVERVIEW_TILE)
-        W.write_window(ovr, level1, 0)
+        target = W.OverviewBlockTarget(
+            W.BlockTarget(ds, threading.Lock()), W.BlockTarget(ovr, threading.Lock()), nodata, resampling
+        )
+        da.store(arr, target, lock=False, scheduler="threads")
         ovr.close()
+    ds.close()
     final = tmp_path / f"{name}.tif"
     W.to_cog(spec.path, final, resampling, 512)
     assert not first_level_path(spec.path).exists()
@@ -145,16 +149,24 @@ def test_first_level_of_a_written_product_in_a_memory_file_matches_gdal():
     assert np.array_equal(first_overview(data, -9999.0, "average"), gdal)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "uint8"])
-def test_building_the_first_level_calls_no_kernel(monkeypatch, dtype):
-    """The lazy first level is built without calling the kernel (dask's meta given): a call would load numba on the
-    main thread while the graph is built, before any task runs."""
-    import scsmap.pipeline.compute as compute
+def test_the_block_target_writes_both_files_and_refuses_odd_offsets(tmp_path):
+    """Each block goes to the staging file as it is and, halved, to the first level at half its position; a block
+    that does not start on an even row and column is refused before anything is written."""
+    data = _field((8, 12), "float32")
+    main, level1 = {}, {}
 
-    calls = []
-    monkeypatch.setattr(compute, "first_overview", lambda *a: calls.append(a))
-    arr = da.zeros((1024, 1536), dtype=dtype, chunks=512)
-    level1 = compute.first_overview_array(arr, 255 if dtype == "uint8" else -9999.0, "average")
-    assert calls == []
-    assert (level1.shape, level1.chunks, level1.dtype) == ((512, 768), ((256, 256), (256, 256, 256)), np.dtype(dtype))
-    assert type(level1._meta) is np.ndarray
+    class Recorder:
+        def __init__(self, into):
+            self.into = into
+
+        def __setitem__(self, key, value):
+            self.into[(key[0].start, key[0].stop, key[1].start, key[1].stop)] = value.copy()
+
+    target = W.OverviewBlockTarget(Recorder(main), Recorder(level1), -9999.0, "average")
+    target[slice(4, 8), slice(6, 12)] = data[4:8, 6:12]
+    assert list(main) == [(4, 8, 6, 12)] and np.array_equal(main[(4, 8, 6, 12)], data[4:8, 6:12])
+    assert list(level1) == [(2, 4, 3, 6)]
+    assert np.array_equal(level1[(2, 4, 3, 6)], first_overview(data[4:8, 6:12], -9999.0, "average"))
+    with pytest.raises(ValueError, match="row 3, column 6"):
+        target[slice(3, 5), slice(6, 8)] = data[3:5, 6:8]
+    assert len(main) == 1 and len(level1) == 1
