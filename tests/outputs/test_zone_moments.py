@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from scsmap.outputs.zonal import zone_moments
+from scsmap.outputs.zonal import zone_moments, zone_moments_many
 
 NAN = float("nan")
 
@@ -106,3 +106,46 @@ def test_zone_moments_of_one_zone_add_in_cell_order_as_bincount(dtype):
     assert no_target.tobytes() == np.array([[sums[0][0], sums[1][0], 0.0, 0.0]]).tobytes()
     only_negative_zeros = zone_moments(np.ones(4), None, 1, np.full(4, -0.0, dtype))
     assert only_negative_zeros.tobytes() == np.array([[4.0, 0.0, 0.0, 0.0]]).tobytes()  # bincount's +0.0
+
+
+@pytest.mark.parametrize("n_products", [1, 3, 4, 5, 9])
+def test_many_products_in_one_pass_are_each_products_sums(n_products):
+    """zone_moments_many gives each product zone_moments' row bit for bit (the sums of numpy.bincount over one
+    key): products of float32 and float64, with and without a target, NaN, infinities, -0.0 and zero weights."""
+    rng = np.random.default_rng(n_products)
+    n = 20_000
+    w = rng.uniform(0, 30, n) * (rng.random(n) > 0.05)
+    values, targets = [], []
+    for p in range(n_products):
+        v = rng.normal(p, 2, n).astype("f8" if p % 3 == 2 else "f4")
+        v[rng.random(n) < 0.1] = NAN
+        v[rng.random(n) < 0.01] = -0.0
+        v[rng.integers(0, n, 3)] = [np.inf, -np.inf, NAN]
+        values.append(v)
+        t = rng.uniform(0, 1, n).astype("f4") if p % 2 else None
+        if t is not None:
+            t[rng.random(n) < 0.1] = NAN
+        targets.append(t)
+    many = zone_moments_many(w, values, targets)
+    assert many.shape == (n_products, 4)
+    for p, (v, t) in enumerate(zip(values, targets)):
+        one = zone_moments(w, None, 1, v, t)
+        assert np.array_equal(many[p : p + 1], one, equal_nan=True), p
+        ok = (w > 0) & np.isfinite(v.astype("f8"))
+        wv = w * v.astype("f8")
+        assert many[p, 0] == np.bincount(np.zeros(ok.sum(), "int64"), w[ok])[0]
+        with np.errstate(invalid="ignore"):
+            assert np.array_equal(many[p, 1], np.bincount(np.zeros(ok.sum(), "int64"), wv[ok])[0], equal_nan=True)
+        if t is None:
+            assert many[p, 2] == 0.0 and many[p, 3] == 0.0
+        else:
+            both = ok & np.isfinite(t)
+            assert many[p, 3] == np.bincount(np.zeros(both.sum(), "int64"), (w * t.astype("f8"))[both])[0]
+
+
+def test_many_products_refuse_layers_of_another_size():
+    w = np.ones(10)
+    with pytest.raises(ValueError, match="10 cells"):
+        zone_moments_many(w, [np.ones(10, "f4"), np.ones(9, "f4")], [None, None])
+    with pytest.raises(ValueError, match="2 value layers and 1 targets"):
+        zone_moments_many(w, [np.ones(10, "f4")] * 2, [None])
