@@ -391,21 +391,26 @@ def lazy_sums(
     Returns
     -------
     dict
-        ``area``: (1,) Σ w, a :class:`~scsmap.layers.block_sums.BlockSum` of group ``"grid"``; ``moments``: one
-        BlockSum of group ``"moments"`` whose result is name → (1, 4) (:func:`zone_moments` of each layer, taken
-        for all of them in one task per block, :func:`zone_moments_many`), or ``{}`` without values; ``classes``:
-        name → (1, N_CLASSES) (:func:`zone_class_areas`), each a BlockSum whose group is the layer's name.
+        ``area``: (1,) Σ w, a :class:`~scsmap.layers.block_sums.BlockSum` of group ``"grid"``; ``moments``:
+        ``lanes-<i>`` → a BlockSum of group ``moments-<i>`` whose result is name → (1, 4) (:func:`zone_moments` of
+        each of :data:`LANES` layers, taken together in one task per block, :func:`zone_moments_many`; finished,
+        :func:`flat_moments` makes them one dict); ``classes``: name → (1, N_CLASSES) (:func:`zone_class_areas`),
+        each a BlockSum whose group is the layer's name.
     """
     out: dict[str, Any] = {"area": BlockSum(lambda w: zone_area(w, None, 1), (weight,), "grid")}
-    out["moments"] = _moments_of_all(weight, values, targets) if values else {}
+    names = list(values)
+    out["moments"] = {  # LANES products a task: the task keeps their blocks until it runs, not every product's
+        f"lanes-{i}": _moments_of(weight, {k: values[k] for k in names[i : i + LANES]}, targets, f"moments-{i}")
+        for i in range(0, len(names), LANES)
+    }
     out["classes"] = {
         k: BlockSum(lambda w, c: zone_class_areas(w, None, 1, c), (weight, c), k) for k, c in classes.items()
     }
     return out
 
 
-def _moments_of_all(weight: da.Array, values: dict[str, da.Array], targets: dict[str, da.Array]) -> BlockSum:
-    """The zonal moments of every layer of ``values`` in one task per block (group ``"moments"``); its result is
+def _moments_of(weight: da.Array, values: dict[str, da.Array], targets: dict[str, da.Array], group: str) -> BlockSum:
+    """The zonal moments of the layers of ``values`` (at most :data:`LANES`) in one task per block; its result is
     name → (1, 4), each layer's blocks added up as :func:`~scsmap.layers.block_sums.add_up` adds them."""
     names = list(values)
     with_target = [k in targets for k in names]
@@ -418,7 +423,13 @@ def _moments_of_all(weight: da.Array, values: dict[str, da.Array], targets: dict
     def combine(results: list[np.ndarray]) -> dict[str, np.ndarray]:
         return {k: add_up([r[i : i + 1] for r in results]) for i, k in enumerate(names)}
 
-    return BlockSum(block, arrays, "moments", combine=combine)
+    return BlockSum(block, arrays, group, combine=combine)
+
+
+def flat_moments(region: dict[str, Any]) -> dict[str, Any]:
+    """The finished sums of :func:`lazy_sums` with ``moments`` as one dict, name → (1, 4), in the layers' order."""
+    moments = {k: v for lanes in region["moments"].values() for k, v in lanes.items()}
+    return {**region, "moments": moments}
 
 
 # --------------------------------------------------------------------------- finishing

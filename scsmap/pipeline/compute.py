@@ -31,7 +31,7 @@ from ..layers.keys import Select, Stack
 from ..layers.model import Model
 from ..outputs.pixel_sums import finite_sums
 from ..outputs.trajectory import trajectory_layers, trajectory_practice_outputs, trajectory_terms
-from ..outputs.zonal import lazy_sums, weight_grid
+from ..outputs.zonal import flat_moments, lazy_sums, weight_grid
 from ..products import Product, Summary, as_written
 from ..products.styles import legend_for
 from ..progress import Progress
@@ -333,7 +333,8 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
         k: {"valid_pixels_source": int(in_source[k]), "valid_pixels_grid": int(done["grid"][k])} for k in inputs.counts
     }
     trajectory = {"sums": done["trajectory"], "layers": traj} if traj else None
-    return Computed(products, specs, done["pixels"], done["region"], done["curve"] or None, counts, trajectory)
+    region = flat_moments(done["region"])
+    return Computed(products, specs, done["pixels"], region, done["curve"] or None, counts, trajectory)
 
 
 #: tile size of the staging files' first overview levels: a chunk of 512 or 1024 pixels on a side (the

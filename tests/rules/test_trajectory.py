@@ -130,3 +130,27 @@ def test_weighted_sums_leave_out_nan_and_outside_cells():
     w = np.array([[1.0, 2.0], [0.0, 4.0]])
     v = np.array([[[1.0, NAN], [5.0, 0.5]], [[2.0, 2.0], [2.0, NAN]]])
     np.testing.assert_allclose(weighted_sums(w, v), [1.0 + 0.0 + 2.0, 2.0 + 4.0], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_the_compiled_bins_are_bincounts_bits_with_zero_rates(whole):
+    """The loop's bins equal numpy.bincount's bit for bit (compared as bytes: -0.0 is not +0.0) where most rates
+    are +0.0 or -0.0 (cells the loop skips), with negative rates, NaN, a negative or missing room and zero weights."""
+    rng = np.random.default_rng(11)
+    n = 5_000
+    w = rng.uniform(0, 10, n) * (rng.random(n) > 0.1)
+    c = rng.uniform(-1, 8, n)
+    c[rng.random(n) < 0.1] = NAN
+    r = rng.normal(0.1, 0.4, n)
+    zero = rng.random(n) < 0.6
+    r[zero] = np.where(rng.random(zero.sum()) < 0.5, 0.0, -0.0)
+    r[rng.random(n) < 0.05] = NAN
+    r[:50] = -0.0  # a run of -0.0 first: a sum of them alone would be -0.0
+    years = list(range(31)) if whole else [0.0, 0.5, 3.0, 7.0, 19.0, 40.0]
+    t = np.minimum(np.asarray(years, dtype="f8"), 20.0)
+    for rate in (r, r.astype("f4")):
+        wr, wc = np.zeros((1, t.size + 1)), np.zeros((1, t.size + 1))
+        _bins_loop(w, (np.ascontiguousarray(rate),), c, t, wr, wc, whole)
+        expect_wr, expect_wc = path_bins(w, rate, c, t)
+        assert wr[0].tobytes() == expect_wr.tobytes()
+        assert wc[0].tobytes() == expect_wc.tobytes()
