@@ -154,6 +154,13 @@ class OverviewBlockTarget:
         half = (slice(ys.start // 2, ys.stop // 2), slice(xs.start // 2, xs.stop // 2))
         self.level1[half] = first_overview(value, self.nodata, self.resampling)
 
+    def close(self) -> None:
+        """Close both files under their writers' locks (:meth:`BlockTarget.close`; a :class:`FileBlockTarget`
+        has no file open to close)."""
+        for target in (self.main, self.level1):
+            if hasattr(target, "close"):
+                target.close()
+
 
 @functools.cache
 def staging_compression() -> dict[str, str]:

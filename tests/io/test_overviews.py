@@ -170,3 +170,19 @@ def test_the_block_target_writes_both_files_and_refuses_odd_offsets(tmp_path):
     with pytest.raises(ValueError, match="row 3, column 6"):
         target[slice(3, 5), slice(6, 8)] = data[3:5, 6:8]
     assert len(main) == 1 and len(level1) == 1
+
+
+def test_the_block_target_closes_both_files_under_their_locks(tmp_path):
+    """A failed run closes its targets (pipeline.compute._close): both files, each under its writers' lock."""
+    gb = GeoBox.from_bbox((20.0, 41.0, 20.008, 41.004), "EPSG:4326", shape=(4, 8))
+    specs = [W.RasterSpec(tmp_path / f"{n}.tif", "float32", -9999.0, "d", "u", {}) for n in ("main", "level1")]
+    main, level1 = W.open_tiled(specs[0], gb, 16), W.open_tiled(specs[1], gb.zoom_out(2), 16)
+    locks = [threading.Lock(), threading.Lock()]
+    target = W.OverviewBlockTarget(W.BlockTarget(main, locks[0]), W.BlockTarget(level1, locks[1]), -9999.0, "average")
+    with locks[1]:  # a writer of the first level still busy: closing waits for it
+        closer = threading.Thread(target=target.close)
+        closer.start()
+        closer.join(0.2)
+        assert closer.is_alive() and not level1.closed
+    closer.join(5)
+    assert main.closed and level1.closed
