@@ -268,6 +268,23 @@ def _lanes(w: np.ndarray, values: Sequence[np.ndarray], targets: Sequence[np.nda
     return vs, ts, has
 
 
+@njit(inline="always")
+def _lane(a, b, c, d, w, pos, value, target, has_target):  # noqa: ANN001, ANN202, PLR0913 - numba compiles it
+    """One cell added to one lane's four sums of :func:`_moments_loop` (valid area, Σ w v, and the share's Σ w v and
+    Σ w target where the target is finite too); a cell that does not count adds +0.0 (see there)."""
+    x = np.float64(value)
+    ok = pos & np.isfinite(x)
+    wv = w * x
+    a += w if ok else 0.0
+    b += wv if ok else 0.0
+    if has_target:
+        z = np.float64(target)
+        both = ok & np.isfinite(z)
+        c += wv if both else 0.0
+        d += w * z if both else 0.0
+    return a, b, c, d
+
+
 @njit(nogil=True, cache=True)
 def _moments_loop(w, k, keyed, vs, ts, has_target, out):  # noqa: ANN001, ANN202, PLR0915 - numba compiles the signature
     """One pass over the cells of :func:`zone_moments`: a cell counts where its value is finite and its weight > 0.
@@ -292,46 +309,10 @@ def _moments_loop(w, k, keyed, vs, ts, has_target, out):  # noqa: ANN001, ANN202
         for i in range(w.shape[0]):
             wi = w[i]
             pos = wi > 0.0
-            x0 = np.float64(v0[i])
-            x1 = np.float64(v1[i])
-            x2 = np.float64(v2[i])
-            x3 = np.float64(v3[i])
-            k0 = pos & np.isfinite(x0)
-            k1 = pos & np.isfinite(x1)
-            k2 = pos & np.isfinite(x2)
-            k3 = pos & np.isfinite(x3)
-            y0 = wi * x0
-            y1 = wi * x1
-            y2 = wi * x2
-            y3 = wi * x3
-            a0 += wi if k0 else 0.0
-            a1 += wi if k1 else 0.0
-            a2 += wi if k2 else 0.0
-            a3 += wi if k3 else 0.0
-            b0 += y0 if k0 else 0.0
-            b1 += y1 if k1 else 0.0
-            b2 += y2 if k2 else 0.0
-            b3 += y3 if k3 else 0.0
-            if h0:
-                z = np.float64(t0[i])
-                both = k0 & np.isfinite(z)
-                c0 += y0 if both else 0.0
-                d0 += wi * z if both else 0.0
-            if h1:
-                z = np.float64(t1[i])
-                both = k1 & np.isfinite(z)
-                c1 += y1 if both else 0.0
-                d1 += wi * z if both else 0.0
-            if h2:
-                z = np.float64(t2[i])
-                both = k2 & np.isfinite(z)
-                c2 += y2 if both else 0.0
-                d2 += wi * z if both else 0.0
-            if h3:
-                z = np.float64(t3[i])
-                both = k3 & np.isfinite(z)
-                c3 += y3 if both else 0.0
-                d3 += wi * z if both else 0.0
+            a0, b0, c0, d0 = _lane(a0, b0, c0, d0, wi, pos, v0[i], t0[i], h0)
+            a1, b1, c1, d1 = _lane(a1, b1, c1, d1, wi, pos, v1[i], t1[i], h1)
+            a2, b2, c2, d2 = _lane(a2, b2, c2, d2, wi, pos, v2[i], t2[i], h2)
+            a3, b3, c3, d3 = _lane(a3, b3, c3, d3, wi, pos, v3[i], t3[i], h3)
         for lane, (a, b, c, d) in enumerate(((a0, b0, c0, d0), (a1, b1, c1, d1), (a2, b2, c2, d2), (a3, b3, c3, d3))):
             out[lane, 0] += a
             out[lane, 1] += b
