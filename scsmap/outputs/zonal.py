@@ -253,8 +253,14 @@ LANES = 4
 
 def _lanes(w: np.ndarray, values: Sequence[np.ndarray], targets: Sequence[np.ndarray | None]) -> tuple[Any, ...]:
     """The value and target arguments of :func:`_moments_loop` for up to :data:`LANES` products: flat arrays of one
-    dtype each (a value's own dtype where the products differ, float64 copies then), the free lanes given the first
-    product again (their sums are dropped), a lane without a target its own values and ``False``."""
+    dtype (the layers' own when they share one, float64 copies otherwise: exact for float32 values), the free lanes
+    given the first product again (their sums are dropped), a lane without a target its own values and ``False``.
+
+    Raises
+    ------
+    ValueError
+        A layer not of ``w``'s size.
+    """
     flat = [np.ravel(np.asarray(v)) for v in values]
     tflat = [None if t is None else np.ravel(np.asarray(t)) for t in targets]
     if any(a.size != w.size for a in flat) or any(t is not None and t.size != w.size for t in tflat):

@@ -140,6 +140,7 @@ def test_many_products_in_one_pass_are_each_products_sums(n_products):
             assert many[p, 2] == 0.0 and many[p, 3] == 0.0
         else:
             both = ok & np.isfinite(t)
+            assert many[p, 2] == np.bincount(np.zeros(both.sum(), "int64"), wv[both])[0]
             assert many[p, 3] == np.bincount(np.zeros(both.sum(), "int64"), (w * t.astype("f8"))[both])[0]
 
 

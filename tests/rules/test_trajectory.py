@@ -135,7 +135,7 @@ def test_weighted_sums_leave_out_nan_and_outside_cells():
 @pytest.mark.parametrize("whole", [True, False])
 def test_the_compiled_bins_are_bincounts_bits_with_zero_rates(whole):
     """The loop's bins equal numpy.bincount's bit for bit (compared as bytes: -0.0 is not +0.0) where most rates
-    are +0.0 or -0.0 (cells the loop skips), with negative rates, NaN, a negative or missing room and zero weights."""
+    are +0.0 or -0.0, with negative rates, NaN, a negative or missing room and zero weights."""
     rng = np.random.default_rng(11)
     n = 5_000
     w = rng.uniform(0, 10, n) * (rng.random(n) > 0.1)
