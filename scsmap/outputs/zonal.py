@@ -414,7 +414,25 @@ def _moments_of(weight: da.Array, values: dict[str, da.Array], targets: dict[str
 
 
 def flat_moments(region: dict[str, Any]) -> dict[str, Any]:
-    """The finished sums of :func:`lazy_sums` with ``moments`` as one dict, name → (1, 4), in the layers' order."""
+    """The finished sums of :func:`lazy_sums` with ``moments`` as one dict, in the layers' order.
+
+    Parameters
+    ----------
+    region : dict
+        :func:`lazy_sums`' tree after :func:`scsmap.layers.block_sums.finish_tree` (and, window by window,
+        combined): ``moments`` is ``lanes-<i>`` → name → float64 (1, 4) array of :data:`MOMENTS`.
+
+    Returns
+    -------
+    dict
+        ``region`` with ``moments`` as name → float64 (1, 4) [valid area ha, Σ w v and the share terms in the
+        layer's units × ha] (the other keys as they are).
+
+    Raises
+    ------
+    KeyError
+        ``region`` without ``moments``.
+    """
     moments = {k: v for lanes in region["moments"].values() for k, v in lanes.items()}
     return {**region, "moments": moments}
 
