@@ -91,7 +91,8 @@ def practice_path_sums(
 def practice_paths_sums(
     weight: ArrayLike, rates: Sequence[ArrayLike], room: ArrayLike, duration: float, years: Sequence[float]
 ) -> FloatArray:
-    """:func:`practice_path_sums` of several pathways sharing the weights and the room, in one pass over the cells.
+    """:func:`practice_path_sums` of several pathways sharing the weights and the room, :data:`LANES` at a time in
+    one pass over the cells (:func:`path_bins_many`).
 
     Each pathway's bins are added up in cell order, as :func:`practice_path_sums` of that pathway alone adds
     them: the same sums, bit for bit. The pathways' additions are independent of one another, so that one
@@ -131,10 +132,7 @@ def practice_paths_sums(
     if len({a.dtype for a in flat}) > 1:  # one dtype for the loop: float64 values of float32 ones are exact
         flat = [a.astype("f8") for a in flat]
     n = t.size
-    wr, wc = np.zeros((len(flat), n + 1)), np.zeros((len(flat), n + 1))
-    cast(Callable[..., None], _bins_loop)(  # a numba dispatcher: its call is not typed
-        w, tuple(flat), c, t, wr, wc, _whole_years(years)
-    )
+    wr, wc = path_bins_many(w, flat, c, t, _whole_years(years))
     # year j: cells with on_line > j are on their line, cells with on_line <= j at their cap
     line = np.cumsum(wr[:, ::-1], axis=1)[:, ::-1][:, 1:]  # Σ w·r over on_line ≥ j + 1
     at_cap = np.cumsum(wc, axis=1)[:, :n]  # Σ w·c over on_line ≤ j
@@ -187,52 +185,145 @@ def path_bins(weight: ArrayLike, rate: ArrayLike, room: ArrayLike, t: FloatArray
     return wr, wc
 
 
+#: pathways binned together in one pass over the cells by :func:`_bins_loop`
+LANES = 4
+
+
+def path_bins_many(
+    w: FloatArray, rates: Sequence[np.ndarray], c: np.ndarray, t: FloatArray, whole_years: bool
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`path_bins` of each rate layer, compiled: :data:`LANES` layers a pass over the cells (:func:`_bins_loop`).
+
+    Parameters
+    ----------
+    w : numpy.ndarray
+        ``(N,)`` float64 cell weights [ha], contiguous.
+    rates : sequence of numpy.ndarray
+        ``k`` rate layers [t C ha-1 yr-1], ``(N,)`` each, contiguous, all float32 or all float64.
+    c : numpy.ndarray
+        ``(N,)`` room [t C ha-1], float32 or float64, contiguous.
+    t : numpy.ndarray
+        ``min(year, D)`` of each year [yr], nondecreasing.
+    whole_years : bool
+        The years are 0, 1, 2, ... (:func:`_whole_years`).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``(k, len(t) + 1)`` each: row ``j`` is :func:`path_bins` of ``rates[j]``, bit for bit.
+
+    Raises
+    ------
+    ValueError
+        No rate layer, or the rate layers of more than one dtype.
+    """
+    if not len(rates):
+        raise ValueError("path_bins_many: no rate layer")
+    if len({r.dtype for r in rates}) > 1:
+        raise ValueError("path_bins_many: the rate layers must share one dtype")
+    k, n = len(rates), t.size
+    wr, wc = np.zeros((k + LANES, n + 1)), np.zeros((k + LANES, n + 1))  # free lanes sum into the rows past k
+    for g in range(0, k, LANES):
+        lanes = list(rates[g : g + LANES])
+        lanes += [lanes[0]] * (LANES - len(lanes))  # free lanes bin the first layer again; their rows are dropped
+        cast(Callable[..., None], _bins_loop)(w, *lanes, c, t, wr[g:], wc[g:], whole_years)  # numba: untyped
+    return wr[:k], wc[:k]
+
+
+@njit(inline="always")
+def _years_on_line(x: float, t: FloatArray, n: int, whole_years: bool) -> int:
+    """``searchsorted(t, x, side="right")``: the years with ``t <= x``. With ``whole_years`` (``t[j] = min(j, D)``)
+    that count is ``floor(x) + 1`` below ``t[-1]`` and all of them from there: the same count, without the search."""
+    if whole_years:
+        return n if x >= t[n - 1] else int(np.floor(x)) + 1
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if t[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(inline="always")
+def _lane(  # noqa: PLR0913 - numba inlines it
+    acc_r: float,
+    acc_c: float,
+    wi: float,
+    ci: float,
+    c_finite: bool,
+    value: float,
+    t: FloatArray,
+    n: int,
+    whole_years: bool,
+) -> tuple[float, float, int, float, float]:
+    """One cell of one lane of :func:`_bins_loop`: ``(acc_r, acc_c, lo, dr, dc)``, the lane's sums of the last
+    bin (``n``: cells not capped, or capped after the last year) with the cell's terms added, and the terms
+    ``dr = w·r``, ``dc = w·cap`` of an earlier bin ``lo < n`` (``lo = n`` when there is none). A cell whose rate
+    is NaN adds +0.0 (see :func:`_bins_loop`)."""
+    ri = np.float64(value)
+    if ri > 0 and c_finite:
+        cap = ci if ci > 0.0 else 0.0
+        lo = _years_on_line(cap / ri, t, n, whole_years)
+        if lo < n:
+            return acc_r, acc_c, lo, wi * ri, wi * cap
+        return acc_r + wi * ri, acc_c + wi * cap, n, 0.0, 0.0
+    return acc_r + (wi * ri if np.isfinite(ri) else 0.0), acc_c, n, 0.0, 0.0
+
+
 @njit(nogil=True, cache=True)
-def _bins_loop(
+def _bins_loop(  # noqa: PLR0913 - the four lanes' layers
     w: FloatArray,
-    rates: tuple[np.ndarray, ...],
+    r0: np.ndarray,
+    r1: np.ndarray,
+    r2: np.ndarray,
+    r3: np.ndarray,
     c: np.ndarray,
     t: FloatArray,
     wr: FloatArray,
     wc: FloatArray,
     whole_years: bool,
 ) -> None:
-    """:func:`path_bins` of each rate layer of ``rates`` (row ``j`` of ``wr`` and ``wc``) in one pass over the
-    cells, adding into each row in cell order (as ``numpy.bincount`` does: the same sums, bit for bit).
+    """:func:`path_bins` of four rate layers (rows 0-3 of ``wr`` and ``wc``) in one pass over the cells, adding into
+    each bin in cell order (as ``numpy.bincount`` does: the same sums, bit for bit).
 
-    The rates and ``c`` may be float32 (each value is widened to float64 first); the rate layers are of one
-    dtype. With ``whole_years`` (the years are 0, 1, 2, ..., so ``t[j] = min(j, D)``) the count of years
-    with ``t <= x`` is ``floor(x) + 1`` below ``t[-1]`` and all of them from there: the same count as the
-    binary search, without it.
+    Each lane keeps the sums of its last bin (``n``: the cells that are not capped, or not before the last
+    year), where most cells go, in registers and adds them to ``wr[:, n]`` and ``wc[:, n]`` at the end; the
+    cells of the earlier bins are added in memory. A cell whose rate is NaN adds +0.0 to the last bin instead
+    of a branch: the sums start at +0.0 and a sum of floats is -0.0 only when both terms are, so they never hold
+    -0.0 and adding +0.0 leaves them as they are. The four lanes' sums wait on their own additions only, so a
+    pass of four layers takes well under four passes of one (the 15 pathways of a 1024 x 1024 block: 15 against 26
+    ms, docs/scaling.md). The rates and ``c`` may be float32 (each value is widened to float64 first); the four
+    rate layers are of one dtype.
     """
     n = t.size
+    a0 = b0 = a1 = b1 = a2 = b2 = a3 = b3 = 0.0
     for i in range(w.size):
         wi = w[i]
         if not wi > 0:
             continue
         ci = np.float64(c[i])
-        for j in range(len(rates)):
-            ri = np.float64(rates[j][i])
-            if not np.isfinite(ri):
-                continue
-            if ri > 0 and np.isfinite(ci):
-                cap = ci if ci > 0.0 else 0.0
-                x = cap / ri
-                if whole_years:  # searchsorted(t, x, side="right") for t = min(0, 1, 2, ..., D)
-                    lo = n if x >= t[n - 1] else int(np.floor(x)) + 1
-                else:
-                    lo, hi = 0, n  # searchsorted(t, x, side="right"): the years with t <= x
-                    while lo < hi:
-                        mid = (lo + hi) // 2
-                        if t[mid] <= x:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                wr[j, lo] += wi * ri
-                wc[j, lo] += wi * cap
-            else:
-                wr[j, n] += wi * ri
-                wc[j, n] += 0.0
+        fin = np.isfinite(ci)
+        a0, b0, lo, dr, dc = _lane(a0, b0, wi, ci, fin, r0[i], t, n, whole_years)
+        if lo < n:
+            wr[0, lo] += dr
+            wc[0, lo] += dc
+        a1, b1, lo, dr, dc = _lane(a1, b1, wi, ci, fin, r1[i], t, n, whole_years)
+        if lo < n:
+            wr[1, lo] += dr
+            wc[1, lo] += dc
+        a2, b2, lo, dr, dc = _lane(a2, b2, wi, ci, fin, r2[i], t, n, whole_years)
+        if lo < n:
+            wr[2, lo] += dr
+            wc[2, lo] += dc
+        a3, b3, lo, dr, dc = _lane(a3, b3, wi, ci, fin, r3[i], t, n, whole_years)
+        if lo < n:
+            wr[3, lo] += dr
+            wc[3, lo] += dc
+    for lane, (a, b) in enumerate(((a0, b0), (a1, b1), (a2, b2), (a3, b3))):
+        wr[lane, n] += a
+        wc[lane, n] += b
 
 
 def weighted_sums(weight: ArrayLike, values: ArrayLike) -> FloatArray:

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scsmap.rules.trajectory import (
-    _bins_loop,
     path_bins,
+    path_bins_many,
     practice_cumulative,
     practice_path_sums,
     practice_paths_sums,
@@ -67,8 +67,7 @@ def test_path_sums_equal_the_sum_of_cumulative_changes_year_by_year(seed, durati
     # closed form of whole years (0, 1, 2, ...); float32 rates and room as their float64 values
     t = np.minimum(np.asarray(years, dtype="f8"), duration)
     for whole_years in (False, True):
-        wr, wc = np.zeros((1, t.size + 1)), np.zeros((1, t.size + 1))
-        _bins_loop(w, (r,), c, t, wr, wc, whole_years)
+        wr, wc = path_bins_many(w, [r], c, t, whole_years)
         for a, b in zip((wr[0], wc[0]), path_bins(w, r, c, t)):
             np.testing.assert_array_equal(a, b)
     r32, c32 = r.astype("f4"), c.astype("f4")
@@ -149,8 +148,36 @@ def test_the_compiled_bins_are_bincounts_bits_with_zero_rates(whole):
     years = list(range(31)) if whole else [0.0, 0.5, 3.0, 7.0, 19.0, 40.0]
     t = np.minimum(np.asarray(years, dtype="f8"), 20.0)
     for rate in (r, r.astype("f4")):
-        wr, wc = np.zeros((1, t.size + 1)), np.zeros((1, t.size + 1))
-        _bins_loop(w, (np.ascontiguousarray(rate),), c, t, wr, wc, whole)
+        wr, wc = path_bins_many(w, [np.ascontiguousarray(rate)], c, t, whole)
         expect_wr, expect_wc = path_bins(w, rate, c, t)
         assert wr[0].tobytes() == expect_wr.tobytes()
         assert wc[0].tobytes() == expect_wc.tobytes()
+
+
+@pytest.mark.parametrize("k", [1, 4, 5, 9])
+def test_each_lane_of_the_compiled_bins_is_its_layers_bincount(k):
+    """Layers binned four at a time (free lanes filled): each row equals numpy.bincount's bins of its own layer
+    alone, as bytes, whatever its lane and its neighbours (zero runs, NaN, negative rates, capped cells)."""
+    rng = np.random.default_rng(k)
+    n = 4_000
+    w = rng.uniform(0, 10, n) * (rng.random(n) > 0.1)
+    c = rng.uniform(-1, 8, n)
+    c[rng.random(n) < 0.1] = NAN
+    rates = []
+    for j in range(k):
+        r = rng.normal(0.1 * j, 0.4, n)
+        r[rng.random(n) < 0.1 * (j % 4)] = np.where(j % 2, 0.0, -0.0)
+        r[rng.random(n) < 0.05 * (j % 3)] = NAN
+        rates.append(r.astype("f4"))
+    for years in (list(range(31)), [0.0, 0.5, 3.0, 7.0, 19.0, 40.0]):
+        t = np.minimum(np.asarray(years, dtype="f8"), 20.0)
+        wr, wc = path_bins_many(w, rates, c.astype("f4"), t, years[1] == 1)
+        assert wr.shape == wc.shape == (k, t.size + 1)
+        for j, r in enumerate(rates):
+            expect_wr, expect_wc = path_bins(w, r, c.astype("f4"), t)
+            assert wr[j].tobytes() == expect_wr.tobytes(), j
+            assert wc[j].tobytes() == expect_wc.tobytes(), j
+    with pytest.raises(ValueError, match="no rate layer"):
+        path_bins_many(w, [], c, t, False)
+    with pytest.raises(ValueError, match="one dtype"):
+        path_bins_many(w, [rates[0], rates[0].astype("f8")], c, t, False)
