@@ -29,13 +29,19 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dask
 import dask.threaded
+from dask.core import flatten, reverse_dict
+
+try:  # dask's graph nodes and alias resolution (recent dask); without them the graph goes to the scheduler as it is
+    from dask._task_spec import DependenciesMapping, convert_legacy_graph, resolve_aliases
+except ImportError:  # pragma: no cover - older dask
+    resolve_aliases = None
 
 from ..config import ComputeConfig
 from ..errors import ConfigError
@@ -109,9 +115,42 @@ class Engine:
         https://github.com/dask/dask/issues/9888; seen once in CI on the 3-window test). Unfused, a
         key is always the same task.
         """
-        if self.client is None:  # the function, not "threads": that name makes dask import distributed for a client
-            return dask.compute(*args, scheduler=dask.threaded.get)
+        if self.client is None:  # a function, not "threads": that name makes dask import distributed for a client
+            return dask.compute(*args, scheduler=threaded_get)
         return dask.compute(*args, scheduler=self.client.get, optimize_graph=False)
+
+
+def threaded_get(dsk: Any, keys: Any, **kwargs: Any) -> Any:
+    """:func:`dask.threaded.get` on the optimised graph with its alias chains collapsed.
+
+    dask's fusion of a chain of blockwise layers leaves an ``Alias`` task under the chain's original output key
+    when a later layer refers to it: a task that only hands on another task's result, yet goes to a worker and
+    back like any other. dask's own ``resolve_aliases`` moves a task under its alias's key where that alias is
+    the task's only dependent (as dask's tests use it; the local schedulers do not call it). The 8-product 1e7-pixel
+    benchmark's graph goes from 1,793 to 1,505 tasks (288 of its 332 aliases), the compute stage 0.03 s
+    faster (docs/scaling.md). The results are the same objects: an alias's value is its target's.
+
+    Parameters
+    ----------
+    dsk : Mapping or dask expression
+        What :func:`dask.compute` hands its scheduler: a graph, or an expression whose ``__dask_graph__`` is
+        the optimised graph.
+    keys : key or nested list of keys
+        The keys to compute (kept, never renamed).
+    **kwargs
+        Passed to :func:`dask.threaded.get`.
+
+    Returns
+    -------
+    Any
+        The results of ``keys``, nested as ``keys``.
+    """
+    graph = dict(dsk if isinstance(dsk, Mapping) else dsk.__dask_graph__())
+    if resolve_aliases is not None:
+        graph = convert_legacy_graph(graph)
+        wanted = set(flatten(keys)) if isinstance(keys, list) else {keys}
+        graph = resolve_aliases(graph, wanted, reverse_dict(DependenciesMapping(graph)))
+    return dask.threaded.get(graph, keys, **kwargs)
 
 
 def _quiet_distributed() -> None:
