@@ -341,7 +341,22 @@ def _to_canonical(
         overflow of scale/offset.
     """
     conv = conversion(layer, spec.units)
-    factor, shift = conv.factor, conv.shift
+    fs, fo = file_scale
+    a = np.float32(fs * spec.scale * conv.factor)
+    b = np.float32((fo * spec.scale + spec.offset) * conv.factor + conv.shift)
+    args = (dtype, nodata, a, b, conv.transform)
+    if isinstance(raw, xr.DataArray):  # one task per block, not a lazy xarray operation per step
+        meta = np.empty((0,) * raw.ndim, np.float32)
+        data = raw.data.map_blocks(_canonical_block, *args, dtype=np.float32, meta=meta)
+        return xr.DataArray(data, coords=raw.coords, dims=raw.dims, name=raw.name)
+    return _finite_block(_canonical_block(np.asarray(raw), *args), layer, source)
+
+
+def _canonical_block(
+    raw: np.ndarray, dtype: np.dtype, nodata: float | None, a: np.float32, b: np.float32, transform: str | None
+) -> np.ndarray:
+    """:func:`_to_canonical` of a block of the file's values: nodata masked (a float nodata also within 1e-6 of
+    it, relative), float32, ``x * a + b`` (the scales and the unit conversion), then the unit's transform."""
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         if np.issubdtype(dtype, np.floating):
             nod = np.asarray(nodata).astype(dtype)
@@ -352,21 +367,12 @@ def _to_canonical(
         invalid = None
     x = raw.astype("float32")
     if invalid is not None:
-        x = (
-            xr.where(invalid, np.float32(np.nan), x)
-            if isinstance(x, xr.DataArray)
-            else np.where(invalid, np.float32(np.nan), x)
-        )
-    fs, fo = file_scale
-    a = np.float32(fs * spec.scale * factor)
-    b = np.float32((fo * spec.scale + spec.offset) * factor + shift)
+        x = np.where(invalid, np.float32(np.nan), x)
     if a != 1 or b != 0:
-        with np.errstate(over="ignore"):  # an overflow becomes inf, refused below
+        with np.errstate(over="ignore"):  # an overflow becomes inf, refused by the checks
             x = x * a + b
-    if conv.transform is not None:  # angles -> percent slope: 100 tan(angle)
-        x = np.tan(np.radians(x) if conv.transform == "tan_degree" else x) * np.float32(100.0)
-    if isinstance(x, np.ndarray):
-        return _finite_block(x, layer, source)
+    if transform is not None:  # angles -> percent slope: 100 tan(angle)
+        x = np.tan(np.radians(x) if transform == "tan_degree" else x) * np.float32(100.0)
     return x
 
 
