@@ -204,11 +204,11 @@ def _file_scale(
     return fs, fo
 
 
-def _location(transform: Any, crs: RioCRS, row: int, col: int) -> str:
+def _location(transform: Any, crs_wkt: str, row: int, col: int) -> str:
     """Where a pixel is, for messages: its longitude and latitude (or its CRS coordinates)."""
     x, y = transform @ (col + 0.5, row + 0.5)
     try:
-        lon, lat = Geometry({"type": "Point", "coordinates": (x, y)}, crs=crs.to_wkt()).to_crs("EPSG:4326").coords[0]
+        lon, lat = Geometry({"type": "Point", "coordinates": (x, y)}, crs=crs_wkt).to_crs("EPSG:4326").coords[0]
         return f"lon {lon:.4f}, lat {lat:.4f}"
     except Exception:  # pragma: no cover - a CRS without a path to lon/lat
         return f"x {x:.6g}, y {y:.6g}"
@@ -221,7 +221,7 @@ def _check_block(
     valid: tuple[float, float] | None,
     unit: str,
     transform: Any,
-    crs: RioCRS,
+    crs_wkt: str,
     window: tuple[int, int, int, int],
     block_info: dict | None = None,
 ) -> np.ndarray:
@@ -245,7 +245,7 @@ def _check_block(
             row, col = max(wr0, r0) + r, max(wc0, c0) + c
             raise InputError(
                 f"layer {layer!r}: value {sub[b, r, c]:g} {unit} at row {row}, column {col} "
-                f"({_location(transform, crs, row, col)}) of {source}, band {b0 + b + 1} of the layer, is outside "
+                f"({_location(transform, crs_wkt, row, col)}) of {source}, band {b0 + b + 1} of the layer, is outside "
                 f"the physical range {valid[0]:g}..{valid[1]:g} {unit} ({int(bad.sum())} such value(s) in that block)",
                 f"mask it in the file or as inputs.{layer}.nodata, or declare the units the file really stores "
                 f"(inputs.{layer}.units, scale)",
@@ -298,10 +298,10 @@ def check_pixels(data: xr.DataArray, info: SourceInfo) -> xr.DataArray:
     gbox = info.geobox
     window = info.window or (0, gbox.shape.y, 0, gbox.shape.x)
     lspec = LAYERS[info.layer]
-    crs = RioCRS.from_wkt(gbox.crs.to_wkt())
     source = " / ".join(info.paths)
+    crs_wkt = gbox.crs.to_wkt()  # a string: dask names the task from its arguments, and hashes a str fastest
     checked = data.data.map_blocks(
-        _check_block, info.layer, source, lspec.valid_range, lspec.unit, gbox.affine, crs, window, dtype=data.dtype
+        _check_block, info.layer, source, lspec.valid_range, lspec.unit, gbox.affine, crs_wkt, window, dtype=data.dtype
     )
     return data.copy(data=checked)
 

@@ -9,6 +9,8 @@ and the numpy soil classes where a WRB layer is mapped.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import xarray as xr
 
@@ -50,13 +52,8 @@ def climate_zone(
         float32 zone codes, NaN where unknown; the provenance text.
     """
     extra = [a for a in (elevation, frost_days) if a is not None]
-
-    def block(m, p, e, tx, *rest):
-        it = iter(rest)
-        el = next(it) if elevation is not None else None
-        fr = next(it) if frost_days is not None else None
-        return climate_zone_codes(m, p, e, el, tx, fr)
-
+    # a module function, not a closure: dask names the task by hashing its function, and a closure's layers with it
+    block = functools.partial(_zone_block, has_elevation=elevation is not None, has_frost_days=frost_days is not None)
     codes = xr.apply_ufunc(block, mat, map_, pet, warmest_month, *extra, dask="parallelized", output_dtypes=["float32"])
     text = (
         "IPCC 2019 decision tree (Vol 4 Ch 3 Annex 3A.5) on MAT, MAP, annual PET, warmest month"
@@ -64,6 +61,22 @@ def climate_zone(
         + (", frost days" if frost_days is not None else " (no frost days: 2006 rule MAT > 18 degC for tropical)")
     )
     return codes, text
+
+
+def _zone_block(
+    m: np.ndarray,
+    p: np.ndarray,
+    e: np.ndarray,
+    tx: np.ndarray,
+    *rest: np.ndarray,
+    has_elevation: bool,
+    has_frost_days: bool,
+) -> np.ndarray:
+    """:func:`climate_zone_codes` of a block; ``rest`` holds the elevation and the frost days, those given."""
+    it = iter(rest)
+    elevation = next(it) if has_elevation else None
+    frost_days = next(it) if has_frost_days else None
+    return climate_zone_codes(m, p, e, elevation, tx, frost_days)
 
 
 def soil_class(
