@@ -59,3 +59,19 @@ def test_canonical_values_by_hand_on_the_lazy_path(tmp_path):
     data, _ = open_layer("slope", InputConfig(path=str(path), units="degree"), 1)
     expect = np.array([[0.0, 100.0], [100 * np.tan(np.radians(30.0)), np.nan]], "f4")  # 100 tan(angle)
     np.testing.assert_allclose(data.values[0], expect, rtol=1e-6, atol=1e-5)
+
+
+def test_a_value_outside_the_physical_range_is_refused_where_it_is():
+    """The block check names the value, its row and column in the file and its longitude and latitude (the pixel
+    centre, by hand: 10 + 2.5 x 0.01 E, 51 - 1.5 x 0.01 N)."""
+    import pytest
+
+    from scsmap.errors import InputError
+    from scsmap.io.read import _check_block
+
+    block = np.full((1, 3, 4), 20.0, "f4")
+    block[0, 1, 2] = 250.0
+    wkt = rasterio.crs.CRS.from_epsg(4326).to_wkt()
+    transform = from_origin(10.0, 51.0, 0.01, 0.01)
+    with pytest.raises(InputError, match=r"value 250 % at row 1, column 2 \(lon 10\.0250, lat 50\.9850\)"):
+        _check_block(block, "clay", "clay.tif", (0.0, 100.0), "%", transform, wkt, (0, 3, 0, 4))
