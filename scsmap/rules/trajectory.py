@@ -305,6 +305,8 @@ def _bins_loop(  # noqa: PLR0913 - the four lanes' layers
             continue
         ci = np.float64(c[i])
         fin = np.isfinite(ci)
+        # each lane's earlier bin is added here, not in _lane: a helper that writes into wr and wc took 40 times as
+        # long (158 against 4 ms for four layers of a 1024 x 1024 block; numba does not keep the arrays it is passed)
         a0, b0, lo, dr, dc = _lane(a0, b0, wi, ci, fin, r0[i], t, n, whole_years)
         if lo < n:
             wr[0, lo] += dr
