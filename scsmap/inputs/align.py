@@ -100,13 +100,25 @@ class AlignedInputs:
 
     def native_over_region(self, name: str) -> xr.DataArray:
         """Input layer ``name`` on its source grid, cut to the pixels that cover the region grid
-        (2 source pixels of margin for the resampling kernels), (band, y, x), lazily."""
+        (2 source pixels of margin for the resampling kernels), (band, y, x), lazily; its grid is
+        :meth:`native_grid`."""
+        rows, cols = self._region_slices(name)
+        return self.native[name].isel(y=rows, x=cols)
+
+    def native_grid(self, name: str) -> GeoBox:
+        """The grid of :meth:`native_over_region`: the file's own geotransform cut to its window, exactly.
+
+        A layer computed from that cut (an annual climate summary) has lost the file's ``GeoTransform`` in
+        xarray's arithmetic; its coordinates would give odc-geo a rebuilt grid (a 0.01 degree pixel as
+        0.009999999999999787 degree), so :meth:`to_grid` warps it from this one."""
+        return self.sources[name].geobox[self._region_slices(name)]
+
+    def _region_slices(self, name: str) -> tuple[slice, slice]:
+        """(rows, columns) of input ``name``'s source grid that cover the region grid, 2 pixels of margin."""
         gb = self.sources[name].geobox
         bounds = self.geobox.extent.to_crs(gb.crs).boundingbox
         win = covering_window(bounds, gb.affine, gb.shape.y, gb.shape.x, margin=2)
-        return self.native[name].isel(
-            y=slice(win.row_off, win.row_off + win.height), x=slice(win.col_off, win.col_off + win.width)
-        )
+        return slice(win.row_off, win.row_off + win.height), slice(win.col_off, win.col_off + win.width)
 
     def to_grid(self, name: str, data: xr.DataArray) -> xr.DataArray:
         """A layer computed on the source grid of input ``name``, warped onto the region grid as ``name`` is.
@@ -116,14 +128,16 @@ class AlignedInputs:
         name : str
             An input layer; its resampling (:attr:`resampling`) is used.
         data : xarray.DataArray
-            (y, x) on the source grid of ``name`` (from :meth:`native_over_region`).
+            (y, x) on the source grid of ``name`` (from :meth:`native_over_region`), warped from
+            :meth:`native_grid`.
 
         Returns
         -------
         xarray.DataArray
             (y, x) on the region grid, NaN outside the boundary.
         """
-        return reproject(data, self.geobox, self.resampling[name], self.chunks, mask=self.mask)
+        source = self.native_grid(name)
+        return reproject(data, self.geobox, self.resampling[name], self.chunks, mask=self.mask, source=source)
 
     def to_grid_together(self, layers: dict[str, tuple[str, xr.DataArray]]) -> dict[str, xr.DataArray]:
         """Layers computed on the source grids of inputs, each warped as :meth:`to_grid` warps it, in fewer GDAL calls.
@@ -149,17 +163,18 @@ class AlignedInputs:
         out: dict[str, xr.DataArray] = {}
         for name, (grid, data) in layers.items():
             method = self.resampling[grid]
-            key = _group_key(data, self.sources[grid], method, self.geobox) if self.group_warps else None
+            source = self.native_grid(grid)
+            key = _group_key(source, data, self.sources[grid], method, self.geobox) if self.group_warps else None
             if key is None:
                 out[name] = self.to_grid(grid, data)
             else:
                 together.setdefault(key, []).append(name)
-        for (*_, method, _), names in together.items():
+        for (source, _, method, _), names in together.items():
             if len(names) < 2:
                 out[names[0]] = self.to_grid(layers[names[0]][0], layers[names[0]][1])
                 continue
             members = [layers[n][1].expand_dims("band") for n in names]
-            warped, group = reproject_group(members, self.geobox, method, self.chunks, self.mask)
+            warped, group = reproject_group(members, self.geobox, method, self.chunks, self.mask, source=source)
             out.update((n, w.isel(band=0, drop=True)) for n, w in zip(names, warped, strict=True))
             self.warp_groups.append(group)
         return {name: out[name] for name in layers}
@@ -361,7 +376,7 @@ def _warp_groups(
     for name, (data, info) in opened.items():
         if LAYERS[name].months or LAYERS[name].yearly or data.shape[0] != 1:
             continue
-        if (key := _group_key(data, info, resampling[name], geobox)) is not None:
+        if (key := _group_key(data.odc.geobox, data, info, resampling[name], geobox)) is not None:
             candidates.setdefault(key, []).append(name)
     grouped: dict[str, xr.DataArray] = {}
     groups: list[WarpGroup] = []
@@ -374,12 +389,14 @@ def _warp_groups(
     return grouped, groups
 
 
-def _group_key(data: xr.DataArray, info: SourceInfo, method: str, geobox: GeoBox) -> tuple[Any, ...] | None:
-    """What layers warped together share (source grid, chunking, resampling, dtype), or None for a layer whose
-    source is less than :data:`GROUP_MIN_UPSAMPLING` times coarser than ``geobox`` on a side."""
+def _group_key(
+    source: GeoBox, data: xr.DataArray, info: SourceInfo, method: str, geobox: GeoBox
+) -> tuple[Any, ...] | None:
+    """What layers warped together share (source grid ``source``, chunking, resampling, dtype), or None for a layer
+    whose source is less than :data:`GROUP_MIN_UPSAMPLING` times coarser than ``geobox`` on a side."""
     if _source_pixel_size(info, geobox) < GROUP_MIN_UPSAMPLING * _pixel_size(geobox):
         return None
-    return (data.odc.geobox, data.data.chunks[-2:], method, data.dtype)
+    return (source, data.data.chunks[-2:], method, data.dtype)
 
 
 def _pixel_size(geobox: GeoBox) -> float:

@@ -271,7 +271,7 @@ class Derived(Resolver):
             return None
         temp = self._combine_temperature(recipe, [self._native(n) for n in recipe])
         data = self.inputs.native_over_region(recipe[0])
-        lat = latitude(data.odc.geobox, (max(data.chunks[1]), max(data.chunks[2])))
+        lat = latitude(self.inputs.native_grid(recipe[0]), (max(data.chunks[1]), max(data.chunks[2])))
         lat = lat.assign_coords(y=data.y, x=data.x).chunk(y=data.chunks[1], x=data.chunks[2])  # exactly the data's
         if hargreaves:
             tmin, tmax = self._native("temperature_min"), self._native("temperature_max")

@@ -46,7 +46,12 @@ KERNEL_RADIUS = {"cubic": 2}
 
 
 def reproject(
-    data: xr.DataArray, geobox: GeoBox, resampling: str, chunks: tuple[int, int], mask: xr.DataArray | None = None
+    data: xr.DataArray,
+    geobox: GeoBox,
+    resampling: str,
+    chunks: tuple[int, int],
+    mask: xr.DataArray | None = None,
+    source: GeoBox | None = None,
 ) -> xr.DataArray:
     """Warp ``data`` onto ``geobox``, lazily, chunk by chunk.
 
@@ -64,6 +69,11 @@ def reproject(
     mask : xarray.DataArray, optional
         bool (y, x) on ``geobox`` with these chunks: NaN where it is False, set in each chunk's warp task
         (what ``.where(mask)`` gives, without a task and a copy per chunk).
+    source : GeoBox, optional
+        The source grid of ``data``, exactly (default: ``data.odc.geobox``). A layer made by xarray arithmetic
+        from a cut of a file has lost the file's ``GeoTransform``, and odc-geo rebuilds its grid from the pixel
+        centres' coordinates, which gives a 0.01 degree pixel as 0.009999999999999787 degree
+        (:func:`source_grid`).
 
     Returns
     -------
@@ -75,10 +85,26 @@ def reproject(
     Raises
     ------
     ValueError
-        A ``mask`` not chunked as the destination.
+        A ``mask`` not chunked as the destination, or a ``source`` whose shape is not that of ``data``.
     """
     in_mask = None if mask is None else mask.data
-    return _on_grid(data, geobox, _warp_dask(data.data, data.odc.geobox, geobox, resampling, chunks, mask=in_mask))
+    src_box = source_grid(data, source)
+    return _on_grid(data, geobox, _warp_dask(data.data, src_box, geobox, resampling, chunks, mask=in_mask))
+
+
+def source_grid(data: xr.DataArray, source: GeoBox | None) -> GeoBox:
+    """The source grid of ``data`` (y, x on its last two axes): ``source`` when given, else ``data.odc.geobox``.
+
+    Raises
+    ------
+    ValueError
+        A ``source`` whose shape (y, x) is not that of ``data``'s last two axes.
+    """
+    if source is None:
+        return data.odc.geobox
+    if tuple(source.shape.yx) != tuple(data.shape[-2:]):
+        raise ValueError(f"a source grid of shape {tuple(source.shape.yx)} for data of shape {data.shape}")
+    return source
 
 
 def _on_grid(data: xr.DataArray, geobox: GeoBox, warped: da.Array) -> xr.DataArray:
@@ -117,7 +143,12 @@ class WarpGroup:
 
 
 def reproject_group(
-    datas: Sequence[xr.DataArray], geobox: GeoBox, resampling: str, chunks: tuple[int, int], mask: xr.DataArray
+    datas: Sequence[xr.DataArray],
+    geobox: GeoBox,
+    resampling: str,
+    chunks: tuple[int, int],
+    mask: xr.DataArray,
+    source: GeoBox | None = None,
 ) -> tuple[list[xr.DataArray], WarpGroup]:
     """Warp layers on one source grid onto ``geobox`` together: what :func:`reproject` gives each, in fewer GDAL calls.
 
@@ -132,8 +163,8 @@ def reproject_group(
     datas : sequence of xarray.DataArray
         Floating point (band, y, x) with one band, dask-backed, all with the same dtype, source geobox and
         chunks; NaN is nodata.
-    geobox, resampling, chunks, mask
-        As :func:`reproject` takes them (the mask is not optional here).
+    geobox, resampling, chunks, mask, source
+        As :func:`reproject` takes them (the mask is not optional here; ``source`` is every member's).
 
     Returns
     -------
@@ -145,16 +176,17 @@ def reproject_group(
     Raises
     ------
     ValueError
-        Members of different source grids, chunks, dtypes or band counts, or a mask not chunked as the
-        destination.
+        Members of different source grids, chunks, dtypes or band counts, a mask not chunked as the
+        destination, or a ``source`` whose shape is not the members'.
     """
     first = datas[0]
+    src_box = source_grid(first, source)
     for d in datas[1:]:
-        if d.odc.geobox != first.odc.geobox or d.data.chunks != first.data.chunks or d.dtype != first.dtype:
+        if source_grid(d, source) != src_box or d.data.chunks != first.data.chunks or d.dtype != first.dtype:
             raise ValueError("the members of a warp group need one source grid, chunking and dtype")
     if first.ndim != 3 or first.shape[0] != 1:
         raise ValueError(f"the members of a warp group have one band (band, y, x), not the shape {first.shape}")
-    arrays, group = _warp_group_dask([d.data for d in datas], first.odc.geobox, geobox, resampling, chunks, mask.data)
+    arrays, group = _warp_group_dask([d.data for d in datas], src_box, geobox, resampling, chunks, mask.data)
     return [_on_grid(d, geobox, a) for d, a in zip(datas, arrays, strict=True)], group
 
 

@@ -175,3 +175,46 @@ def test_summaries_warped_together_are_those_warped_one_by_one(demo_raw, write_c
             g.keep(set(only_map.data.__dask_graph__().layers))
         np.testing.assert_array_equal(only_map.values, values["map"])
         assert calls and set(calls) == {1}, calls  # MAP alone in each chunk's call
+
+
+def test_summaries_are_warped_from_the_files_own_grid(tmp_path, monkeypatch):
+    """An annual summary is computed on a cut of the climate file, and xarray's arithmetic drops the file's
+    ``GeoTransform``: its warp takes the file's grid cut to the window (0.01 degree pixels, as written), not
+    the grid odc-geo rebuilds from the pixel centres (0.009999999999999787 degree, 10.480000000000002 E)."""
+    import scsmap.inputs.warp as warp_module
+
+    n, res, west, north = 400, 0.01, 10.0, 51.0  # the benchmark's climate grid (benchmarks/scaling.py)
+    t12 = np.stack([np.full((n, n), 5.0 + m) for m in range(12)])
+    _write(tmp_path / "t.tif", t12, from_origin(west, north, res, res))
+    _write(tmp_path / "p.tif", t12 * 10.0, from_origin(west, north, res, res))
+    _write(tmp_path / "soc.tif", np.full((1, n, n), 50.0), from_origin(west, north, res, res))
+    raw = {
+        "extends": str(CONFIGS / "defaults.yaml"),
+        "region": {"name": "t", "iso3": "TST", "bbox": [10.5, 50.0, 10.8, 50.3]},
+        "grid": {"resolution": 0.0025, "chunk_size": 64, "snap": "none"},
+        "inputs": {
+            "temperature": {"path": str(tmp_path / "t.tif"), "units": "degC"},
+            "precipitation": {"path": str(tmp_path / "p.tif"), "units": "mm month-1"},
+            "soc_stock": {"path": str(tmp_path / "soc.tif"), "units": "t ha-1"},
+        },
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    cfg = load_config(tmp_path / "c.yaml")
+    inputs = assemble_inputs(cfg)
+    sources: list = []
+    for fn in ("_warp_dask", "_warp_group_dask"):
+        real = getattr(warp_module, fn)
+        spy = lambda src, box, *a, _r=real, **k: sources.append(box) or _r(src, box, *a, **k)  # noqa: E731
+        monkeypatch.setattr(warp_module, fn, spy)
+    d = Derived(cfg, inputs)
+    mat, annual_map = d.get("mat"), d.get("map")
+    assert "on the source grid of" in d.provenance["mat"]
+    assert sources
+    for box in sources:
+        a = box.affine
+        assert (a.a, a.e) == (res, -res), tuple(a)  # exactly the file's pixel size
+        col, row = (a.c - west) / res, (north - a.f) / res
+        assert round(col) > 0 and round(row) > 0  # a cut of the file
+        assert abs(a.c - (west + round(col) * res)) < 1e-12 and abs(a.f - (north - round(row) * res)) < 1e-12
+    np.testing.assert_allclose(mat.values[np.isfinite(mat.values)], 10.5, rtol=1e-6)
+    np.testing.assert_allclose(annual_map.values[np.isfinite(annual_map.values)], 1260.0, rtol=1e-6)

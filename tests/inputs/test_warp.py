@@ -290,6 +290,16 @@ def test_a_group_refuses_members_of_different_grids():
         warp_module.reproject_group([_source(False)], dst, "bilinear", (32, 32), _region_mask(dst))
 
 
+def test_a_source_grid_of_another_shape_is_refused():
+    """The exact source grid a caller gives (AlignedInputs.native_grid) must be the data's own shape."""
+    dst = GRIDS["refine inside"]
+    wrong = SRC[1:, :]
+    with pytest.raises(ValueError, match="source grid of shape"):
+        reproject(_source(False), dst, "bilinear", (32, 32), source=wrong)
+    with pytest.raises(ValueError, match="source grid of shape"):
+        warp_module.reproject_group(_members(holes=False), dst, "bilinear", (32, 32), _region_mask(dst), source=wrong)
+
+
 @pytest.mark.parametrize("resampling", ["bilinear", "cubic"])
 def test_a_call_of_several_bands_is_cut_where_a_call_of_one_is(resampling):
     """A destination larger than GDAL's 64 MB warp memory: the call of 3 bands (3 x 64 MB allowed) gives each band
