@@ -440,7 +440,8 @@ def test_layers_warped_together_make_the_same_maps(tmp_path, demo_raw, write_con
     monkeypatch.setattr(warp_module, "warp_plane", lambda src, *a, **k: count(src) or real(src, *a, **k))
     members: list[int] = []  # the members of each warp group made
     group = align.reproject_group
-    monkeypatch.setattr(align, "reproject_group", lambda datas, *a, **k: members.append(len(datas)) or group(datas, *a, **k))
+    spy = lambda datas, *a, **k: members.append(len(datas)) or group(datas, *a, **k)  # noqa: E731
+    monkeypatch.setattr(align, "reproject_group", spy)
     together = run(load(config), out_dir=tmp_path / "together")
     assert members == [3, 4]  # clay, silt and sand; MAT, MAP, annual PET and the warmest month
     assert 3 in bands and 4 in bands  # soil layers and the 4 summaries (the IPCC zone reads them all), one call
