@@ -13,7 +13,7 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dask.array as da
 import numpy as np
@@ -39,6 +39,9 @@ from .kernels import compile_note
 from .plan import Plan
 from .scheduler import Engine
 from .windows import block_window, plan_windows, store_in_windows
+
+if TYPE_CHECKING:
+    from ..inputs.align import AlignedInputs
 
 log = logging.getLogger("scsmap")
 
@@ -148,9 +151,16 @@ def _pixel_stats(arr: da.Array, is_class: bool, step: int, total: int, group: st
     )
 
 
-def _masked(values: da.Array, mask: da.Array) -> da.Array:
-    """A product's blocks masked to the region (:func:`scsmap.io.written.masked_block`), NaN outside it."""
+def _masked(values: da.Array, inputs: AlignedInputs) -> da.Array:
+    """A product's blocks masked to the region (:func:`scsmap.io.written.masked_block`), NaN outside it.
+
+    A float product of a region without a boundary is not masked: its mask is True everywhere
+    (:func:`scsmap.grid.boundary_mask`), so masking would give the same blocks, at a task per block.
+    """
     dtype = masked_dtype(values.dtype)
+    if inputs.boundary is None and dtype == values.dtype:
+        return values
+    mask = inputs.mask.data
     return da.map_blocks(masked_block, values, mask, dtype=dtype, meta=np.empty((0,) * values.ndim, dtype))
 
 
@@ -203,7 +213,7 @@ def _region_sums(plan: Plan, arrays: dict[str, da.Array], weight: xr.DataArray) 
     targets = {}
     if "rate_best" in values:  # the national share of the 4 per 1000 target
         # the same tasks as the target_4p1000 product's when the run writes it (dask names them from their inputs)
-        targets["rate_best"] = _masked(plan.model.layer("target_4p1000").data, plan.inputs.mask.data)
+        targets["rate_best"] = _masked(plan.model.layer("target_4p1000").data, plan.inputs)
     return lazy_sums(weight.data, values, targets, classes)
 
 
@@ -244,7 +254,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     writes_ghg = any(isinstance(p.source, Select) and p.source.stack is Stack.GHG for p in plan.todo)
     if not writes_ghg:  # the GHG stack reads every practice output; without it, only those the run reads are made
         model.keep_practice_outputs(practice_outputs_read(plan.todo, model))
-    arrays = {p.id: _masked(model.layer(p.source).data, inputs.mask.data) for p in plan.todo}
+    arrays = {p.id: _masked(model.layer(p.source).data, inputs) for p in plan.todo}
     written = {p.id: as_written(p, cfg) for p in plan.todo}  # ghg.rate_units: t C or t CO2 in the files
     curve = curve_layers(model, inputs.mask, writes_ghg)
     footprint = inputs.footprint.to_crs(gb.crs).geom if inputs.footprint is not None else None

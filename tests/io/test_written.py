@@ -77,3 +77,45 @@ def test_written_block_of_other_dtypes_goes_through_numpy():
 def test_masked_dtype_is_that_of_the_block(dtype):
     values = np.zeros((2, 3), dtype)
     assert masked_dtype(dtype) == masked_block(values, np.ones((2, 3), bool)).dtype
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_block_masked_already_is_not_copied(dtype):
+    """Where every pixel outside the mask is NaN with numpy.nan's bits, the block itself is numpy.where's result
+    (no copy); a value or another NaN (-nan, as an invalid operation gives on x86) outside it is masked in a copy."""
+    values = _block(dtype)
+    mask = np.random.default_rng(2).random(values.shape) < 0.7
+    values[~mask] = np.nan
+    assert masked_block(values, mask) is values
+    np.testing.assert_array_equal(
+        values.view(f"u{values.itemsize}"), np.where(mask, values, np.nan).view(f"u{values.itemsize}")
+    )
+    assert masked_block(values, np.ones(values.shape, bool)) is values  # a block inside the region
+    for outside in (-np.array(np.nan, dtype), np.array(1.5, dtype)):
+        other = values.copy()
+        other[np.argwhere(~mask)[0][0], np.argwhere(~mask)[0][1]] = outside
+        got = masked_block(other, mask)
+        assert got is not other
+        expected = np.where(mask, other, np.nan)
+        np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
+
+
+def test_a_region_without_boundary_is_not_masked():
+    """Its mask is True everywhere (scsmap.grid.boundary_mask): float products keep their blocks, without a task per
+    block; a region with a boundary, and integer products (which masking turns into float64), are masked."""
+    from types import SimpleNamespace
+
+    import dask.array as da
+
+    from scsmap.pipeline.compute import _masked
+
+    values = da.from_array(_block("float32", (8, 6)), chunks=4)
+    mask = da.from_array(np.arange(48).reshape(8, 6) % 5 > 0, chunks=4)
+    assert _masked(values, SimpleNamespace(boundary=None, mask=SimpleNamespace(data=mask))) is values
+    masked = _masked(values, SimpleNamespace(boundary="a boundary", mask=SimpleNamespace(data=mask)))
+    np.testing.assert_array_equal(masked.compute(), np.where(mask.compute(), values.compute(), np.nan))
+    codes = da.from_array(np.arange(48, dtype="uint8").reshape(8, 6), chunks=4)
+    as_float = _masked(
+        codes, SimpleNamespace(boundary=None, mask=SimpleNamespace(data=da.ones((8, 6), bool, chunks=4)))
+    )
+    assert as_float.dtype == np.float64
