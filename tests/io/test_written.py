@@ -119,3 +119,20 @@ def test_a_region_without_boundary_is_not_masked():
         codes, SimpleNamespace(boundary=None, mask=SimpleNamespace(data=da.ones((8, 6), bool, chunks=4)))
     )
     assert as_float.dtype == np.float64
+
+
+def test_a_finite_block_of_the_files_dtype_is_written_as_it_is():
+    """No value to replace and no cast: the block itself is the result (not copied); one NaN or ±inf, or another
+    dtype, and it is a new array, numpy's bit for bit."""
+    values = np.random.default_rng(3).normal(0, 100, (37, 53)).astype("float32")
+    assert written_block(values, -9999.0, "float32") is values
+    for bad in (np.nan, np.inf, -np.inf):
+        other = values.copy()
+        other[36, 52] = bad
+        got = written_block(other, -9999.0, "float32")
+        assert got is not other and got[36, 52] == -9999.0
+        np.testing.assert_array_equal(got.view("u4"), np.where(np.isfinite(other), other, np.float32(-9999)).view("u4"))
+    wider = values.astype("float64")
+    got = written_block(wider, -9999.0, "float32")
+    assert got.dtype == np.float32 and got is not wider
+    np.testing.assert_array_equal(got, values)
