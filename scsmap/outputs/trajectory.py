@@ -52,15 +52,15 @@ def trajectory_practice_outputs(model: Model) -> list[str]:
 
 
 def trajectory_layers(
-    model: Model, mask: xr.DataArray, practices_on: bool = True, rothc_on: bool = True
+    model: Model, mask: xr.DataArray | None, practices_on: bool = True, rothc_on: bool = True
 ) -> dict[str, Any]:
     """The lazy layers the trajectory is summed from; empty when the run makes none.
 
     Parameters
     ----------
     model : Model
-    mask : xarray.DataArray
-        The region mask.
+    mask : xarray.DataArray or None
+        The region mask; None for a region without a boundary (every cell is inside: nothing is masked).
     practices_on, rothc_on : bool
         The run computes the practice stack / the GSOCseq stack anyway (the trajectory adds no stack of its own).
 
@@ -94,7 +94,8 @@ def trajectory_layers(
         recorded = model.trajectory_years()
         pairs = [(s, y) for s in SCENARIOS for y in recorded]
         if pairs:
-            out["rothc"] = stack.sel(gsocseq_output=[f"dsoc_{s}_y{y}" for s, y in pairs]).where(mask)
+            rothc = stack.sel(gsocseq_output=[f"dsoc_{s}_y{y}" for s, y in pairs])
+            out["rothc"] = rothc if mask is None else rothc.where(mask)
             out["rothc_names"] = pairs
     except Unavailable:
         pass
@@ -126,7 +127,8 @@ def trajectory_terms(layers: dict[str, Any], weight: Any) -> dict[str, Any]:
     if not layers:
         return {}
     years, duration = layers["years"], layers["duration"]
-    weight = da.where(layers["mask"].data, weight, 0.0)
+    if layers["mask"] is not None:
+        weight = da.where(layers["mask"].data, weight, 0.0)
     out: dict[str, Any] = {}
     practices = layers["practices"]
     if practices:  # every pathway in one pass over a block's cells (pathway x year sums)

@@ -261,7 +261,8 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     weight = weight_grid(gb, inputs.chunks, footprint)
     total = int(np.prod(gb.shape.yx))
     stacks = {p.source.stack for p in plan.todo if isinstance(p.source, Select)}
-    traj = trajectory_layers(model, inputs.mask, Stack.PRACTICES in stacks, Stack.GSOCSEQ in stacks)
+    region_mask = None if inputs.boundary is None else inputs.mask  # no boundary: every cell is inside
+    traj = trajectory_layers(model, region_mask, Stack.PRACTICES in stacks, Stack.GSOCSEQ in stacks)
 
     products = [written[p.id][0] for p in plan.todo]
     specs, sources, targets, values, datasets = {}, [], [], {}, []
