@@ -17,7 +17,9 @@ References measured in the same run:
   overviews) from arrays already in memory, as many files at a time as the run converts — what any
   pipeline pays for its output. It runs in its own process after the run; grids over
   ``SCSMAP_FLOOR_MAX_PIXELS`` (default 2.5e7) are timed on a window of that many pixels and scaled
-  linearly. The last line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size);
+  linearly. The last line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size;
+  with ``--repeat N``, each size runs N times, each run followed by its floor, and the ratio is the median of
+  the N pairs' ratios: one run and one floor vary by about 10 % from one to the next on the benchmark machine);
 * the smallest size, extrapolated linearly in pixels (time) and flat (memory).
 
 Both children set glibc's malloc as the ``scsmap`` command sets it for its process
@@ -32,6 +34,7 @@ Usage::
     python benchmarks/scaling.py --pixels 1e6 1.6e9 --exclude soc_t0,land_use,mat,map
     python benchmarks/scaling.py --pixels 1e6 1.6e9 --products target_4p1000,saturation_ratio,rate_no_till,rate_best
     python benchmarks/scaling.py --scheduler processes
+    python benchmarks/scaling.py --pixels 1e6 1e7 --repeat 5  # the median of 5 run / floor pairs
 """
 
 from __future__ import annotations
@@ -295,6 +298,19 @@ def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
     return result | floor
 
 
+def median_repeat(repeats: list[dict]) -> dict:
+    """The repeat whose ratio (run / its floor) is the median (the lower of the two middle ones for an even count),
+    with ``ratio_median`` (the median of the ratios) and the largest peak RSS of all."""
+    for x in repeats:
+        x["ratio"] = x["wall"] / x["io_floor"]
+    ratios = sorted(x["ratio"] for x in repeats)
+    middle = ratios[(len(ratios) - 1) // 2]
+    row = dict(next(x for x in repeats if x["ratio"] == middle))
+    row["ratio_median"] = float(np.median(ratios))
+    row["peak_rss_mb"] = max(x["peak_rss_mb"] for x in repeats)
+    return row
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in ("--floor", "--child"):
         from scsmap.pipeline.heap import batch_malloc
@@ -323,7 +339,15 @@ def main() -> None:
     ap.add_argument("--pass-pixels", type=float, default=None, help="compute.pass_pixels (default: the config's)")
     ap.add_argument("--products", default="", help="comma-separated product ids to run (default: every rule product)")
     ap.add_argument("--tmp", default=None, help="parent of the temporary directory (default: system temp)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each size, each followed by its floor; the ratio is the median of the pairs' (default 1)",
+    )
     a = ap.parse_args()
+    if a.repeat < 1:
+        raise SystemExit("--repeat: at least 1")
     if max(a.pixels) ** 0.5 * a.resolution > SPAN - 0.6:
         raise SystemExit("the largest grid does not fit in the synthetic inputs: use a finer --resolution")
     with tempfile.TemporaryDirectory(prefix="scsmap-scaling-", dir=a.tmp) as tmp:
@@ -349,8 +373,11 @@ def main() -> None:
         for px in sorted(a.pixels):
             cfg = make_config(tmp, inputs, px, a.resolution, a.chunk, products, a.pass_pixels)
             out = tmp / f"out_{int(px)}"
-            r = run_size(cfg, out, a.scheduler)
-            shutil.rmtree(out, ignore_errors=True)
+            repeats = []
+            for _ in range(a.repeat):  # each run followed by its floor: the pair sees one state of the machine
+                repeats.append(run_size(cfg, out, a.scheduler))
+                shutil.rmtree(out, ignore_errors=True)
+            r = median_repeat(repeats)
             rows.append(r)
             base = rows[0]
             lin = base["wall"] * r["pixels"] / base["pixels"]
@@ -371,8 +398,14 @@ def main() -> None:
                 flush=True,
             )
             print("    peak RSS after: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in r["rss_after"].items()), flush=True)
-        last = rows[-1]
-        print(f"ratio_to_io_floor: {last['wall'] / last['io_floor']:.3f}")
+            if len(repeats) > 1:
+                print(
+                    "    repeats (run / floor): "
+                    + ", ".join(f"{x['wall']:.2f} / {x['io_floor']:.2f} s = {x['ratio']:.3f}" for x in repeats)
+                    + f"; the row above is the median ratio's (x{r['ratio_median']:.3f}), peak RSS the largest",
+                    flush=True,
+                )
+        print(f"ratio_to_io_floor: {rows[-1]['ratio_median']:.3f}")
 
 
 if __name__ == "__main__":
