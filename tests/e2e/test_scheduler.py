@@ -424,3 +424,42 @@ def test_threaded_engine_gives_an_aliases_readers_its_target_when_the_target_has
         assert threaded_get(graph(), ["z", "w"]) == (30, 6)
     assert sorted(ran) == ["w", "x", "z"]
     assert threaded_get(graph(), ["y", "z"]) == (3, 30)
+
+
+def test_threaded_engine_fuses_a_selection_into_its_only_reader():
+    """A selection (getitem) with one reader runs inside that reader, chains of selections too; a selection with two
+    readers, or asked for, stays a task of its own. Values computed by hand."""
+    import operator
+
+    from dask._task_spec import Task, TaskRef
+    from dask.array.chunk import getitem
+    from dask.callbacks import Callback
+
+    from scsmap.pipeline.scheduler import fuse_getitems, threaded_get
+
+    stack = np.arange(24.0).reshape(2, 3, 4)  # two planes of 3 x 4
+
+    def graph():
+        return {
+            "stack": Task("stack", np.copy, stack),
+            "p0": Task("p0", getitem, TaskRef("stack"), (0,)),  # one reader (s): fused into it
+            "p1": Task("p1", getitem, TaskRef("stack"), (1,)),  # two readers (s, t): kept
+            "q": Task("q", getitem, TaskRef("stack"), (0,)),  # a chain of selections: fused whole into t
+            "row": Task("row", operator.getitem, TaskRef("q"), 2),
+            "cell": Task("cell", getitem, TaskRef("row"), 3),
+            "s": Task("s", np.add, TaskRef("p0"), TaskRef("p1")),
+            "t": Task("t", np.add, TaskRef("cell"), TaskRef("p1")),
+        }
+
+    fused = fuse_getitems(graph(), {"s", "t"})
+    assert sorted(fused) == ["p1", "s", "stack", "t"]
+    assert fused["s"].dependencies == {"stack", "p1"} and fused["t"].dependencies == {"stack", "p1"}
+    ran = []
+    with Callback(pretask=lambda key, dsk, state: ran.append(key)):
+        s, t = threaded_get(graph(), ["s", "t"])
+    assert sorted(ran) == ["p1", "s", "stack", "t"]
+    np.testing.assert_array_equal(s, stack[0] + stack[1])
+    np.testing.assert_array_equal(t, 11.0 + stack[1])  # stack[0, 2, 3] = 2 * 4 + 3
+    assert sorted(fuse_getitems(graph(), {"s", "t", "p0"})) == ["p0", "p1", "s", "stack", "t"]  # asked for: kept
+    p0, s = threaded_get(graph(), ["p0", "s"])
+    np.testing.assert_array_equal(p0, stack[0])
