@@ -51,11 +51,9 @@ def masked_block(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return np.where(mask, values, np.nan)
     flat, inside = np.ascontiguousarray(values).reshape(-1), np.ascontiguousarray(mask).reshape(-1)
     bits = flat.view(f"u{flat.itemsize}")
-    if _masked_already(bits, inside, np.array(np.nan, values.dtype).view(bits.dtype)[()]):
-        return values
-    out = np.empty(values.shape, dtype=values.dtype)
-    _masked(flat, inside, out.reshape(-1))
-    return out
+    out = np.empty(values.shape, dtype=values.dtype)  # not touched (no page written) when it is not needed
+    nan_bits = np.array(np.nan, values.dtype).view(bits.dtype)[()]
+    return out if _masked(flat, bits, inside, nan_bits, out.reshape(-1)) else values
 
 
 def masked_dtype(dtype: str | np.dtype) -> np.dtype:
@@ -88,43 +86,41 @@ def written_block(values: np.ndarray, nodata: float, dtype: str | np.dtype) -> n
     if values.dtype not in FLOATS or out_dtype not in FLOATS:
         return np.where(np.isfinite(values), values, np.float32(nodata)).astype(out_dtype)
     flat = np.ascontiguousarray(values).reshape(-1)
-    if values.dtype == out_dtype and _all_finite(flat):
-        return values
-    out = np.empty(values.shape, dtype=out_dtype)
+    out = np.empty(values.shape, dtype=out_dtype)  # not touched (no page written) when it is not needed
     fill = out_dtype.type(np.float32(nodata))
-    _written(flat, fill, out.reshape(-1))
-    return out
+    return out if _written(flat, fill, out.reshape(-1), values.dtype != out_dtype) else values
 
 
 @njit(nogil=True, cache=True)
-def _masked(values: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:
-    """``out[i]``: ``values[i]`` where ``mask[i]``, else NaN (flat arrays of one length)."""
+def _masked(values: np.ndarray, bits: np.ndarray, mask: np.ndarray, nan_bits: int, out: np.ndarray) -> bool:
+    """``out[i]``: ``values[i]`` where ``mask[i]``, else NaN (flat arrays of one length), unless every value outside
+    ``mask`` has the bits ``nan_bits`` already (``bits``: the values viewed as unsigned integers of their size):
+    then ``out`` is not written. Returns whether it was.
+
+    One kernel for both steps, so that a run that masks compiles it whether or not a block needs the copy (the
+    compile note counts a module's kernels: :mod:`scsmap.pipeline.kernels`)."""
+    for i in range(bits.shape[0]):
+        if not mask[i] and bits[i] != nan_bits:
+            break
+    else:
+        return False
     for i in range(values.shape[0]):
         out[i] = values[i] if mask[i] else np.nan
-
-
-@njit(nogil=True, cache=True)
-def _masked_already(bits: np.ndarray, mask: np.ndarray, nan_bits: int) -> bool:
-    """Whether every value outside ``mask`` has the bits ``nan_bits`` (``bits``: the values viewed as unsigned
-    integers of their size; flat arrays of one length)."""
-    for i in range(bits.shape[0]):  # noqa: SIM110 - a loop numba compiles, not a generator
-        if not mask[i] and bits[i] != nan_bits:
-            return False
     return True
 
 
 @njit(nogil=True, cache=True)
-def _all_finite(values: np.ndarray) -> bool:
-    """Whether every value of a flat float array is finite."""
-    for i in range(values.shape[0]):  # noqa: SIM110 - a loop numba compiles, not a generator
-        if not np.isfinite(values[i]):
+def _written(values: np.ndarray, nodata: float, out: np.ndarray, cast: bool) -> bool:
+    """``out[i]``: ``values[i]`` cast to ``out``'s dtype where it is finite, else ``nodata`` (flat arrays), unless
+    nothing is to be cast (``cast`` False) and every value is finite: then ``out`` is not written. Returns whether
+    it was (one kernel for both steps, as :func:`_masked`)."""
+    if not cast:
+        for i in range(values.shape[0]):
+            if not np.isfinite(values[i]):
+                break
+        else:
             return False
-    return True
-
-
-@njit(nogil=True, cache=True)
-def _written(values: np.ndarray, nodata: float, out: np.ndarray) -> None:
-    """``out[i]``: ``values[i]`` cast to ``out``'s dtype where it is finite, else ``nodata`` (flat arrays)."""
     for i in range(values.shape[0]):
         v = values[i]
         out[i] = v if np.isfinite(v) else nodata
+    return True
