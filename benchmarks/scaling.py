@@ -19,7 +19,8 @@ References measured in the same run:
   ``SCSMAP_FLOOR_MAX_PIXELS`` (default 2.5e7) are timed on a window of that many pixels and scaled
   linearly. The last line of the output is ``ratio_to_io_floor: <float>`` (run wall / floor, largest size;
   with ``--repeat N``, each size runs N times, each run followed by its floor, and the ratio is the median of
-  the N pairs' ratios: one run and one floor vary by about 10 % from one to the next on the benchmark machine);
+  the N pairs' ratios, the lower middle one for an even N: one run and one floor vary by about 10 % from one
+  to the next on the benchmark machine);
 * the smallest size, extrapolated linearly in pixels (time) and flat (memory).
 
 Both children set glibc's malloc as the ``scsmap`` command sets it for its process
@@ -300,13 +301,11 @@ def run_size(config: Path, out: Path, scheduler: str | None) -> dict:
 
 def median_repeat(repeats: list[dict]) -> dict:
     """The repeat whose ratio (run / its floor) is the median (the lower of the two middle ones for an even count),
-    with ``ratio_median`` (the median of the ratios) and the largest peak RSS of all."""
+    with that ratio as ``ratio_median`` (the figure every line prints) and the largest peak RSS of all."""
     for x in repeats:
         x["ratio"] = x["wall"] / x["io_floor"]
-    ratios = sorted(x["ratio"] for x in repeats)
-    middle = ratios[(len(ratios) - 1) // 2]
-    row = dict(next(x for x in repeats if x["ratio"] == middle))
-    row["ratio_median"] = float(np.median(ratios))
+    row = dict(sorted(repeats, key=lambda x: x["ratio"])[(len(repeats) - 1) // 2])
+    row["ratio_median"] = row["ratio"]
     row["peak_rss_mb"] = max(x["peak_rss_mb"] for x in repeats)
     return row
 
@@ -343,7 +342,8 @@ def main() -> None:
         "--repeat",
         type=int,
         default=1,
-        help="runs of each size, each followed by its floor; the ratio is the median of the pairs' (default 1)",
+        help="runs of each size, each followed by its floor; the ratio is the median pair's (the lower middle one "
+        "for an even count; default 1)",
     )
     a = ap.parse_args()
     if a.repeat < 1:
