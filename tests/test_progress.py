@@ -79,18 +79,48 @@ def test_cold_numba_cache_is_announced(tmp_path):
 
 
 def test_every_kernel_module_has_cached_kernels():
-    """The kernel index paths are found in every module named (a numba upgrade that hides them shows here)."""
+    """Every kernel a use names is a cached numba dispatcher of its module (a numba upgrade that hides the index paths,
+    or a renamed kernel, shows here), and every cached kernel of those modules is named by a use."""
     import importlib
 
-    from scsmap.pipeline.kernels import KERNEL_MODULES, _index_paths
+    from scsmap.pipeline.kernels import KERNEL_MODULES, KERNEL_USES, _index_paths
 
+    named = {k for kernels in KERNEL_USES.values() for k in kernels}
+    cached = set()
     for name in KERNEL_MODULES:
-        assert _index_paths(importlib.import_module(name)), name
+        paths = _index_paths(importlib.import_module(name))
+        assert paths, name
+        cached |= paths.keys()
+    assert named == cached
+
+
+def test_a_kernel_no_run_of_a_use_calls_is_not_announced(tmp_path):
+    """With the GSOCseq run's own kernels cached, a GSOCseq run without a warm-up announces nothing: the warm-up's
+    month loop (``scsmap.rothc.compiled._loop``, in the same module) is a use of its own (a module-wide count
+    announced it as compiling on every North Macedonia run)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from scsmap.pipeline.kernels import KERNEL_USES, _index_paths, uncached_kernels\n"
+        "import importlib\n"
+        "for k in KERNEL_USES['gsocseq']:\n"
+        "    index = _index_paths(importlib.import_module(k.rsplit('.', 1)[0]))[k]\n"
+        "    os.makedirs(os.path.dirname(index), exist_ok=True); open(index, 'w').close()\n"
+        "print(uncached_kernels(['gsocseq'])); print(uncached_kernels(['gsocseq', 'gsocseq warm-up']))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "['scsmap.rothc.compiled._loop']"]
 
 
 def test_the_compile_note_announces_what_the_run_compiles(tmp_path, demo_raw, write_config):
     """A run on an empty numba cache announces N kernels exactly when it compiles N (their cache index files
-    appear); a rule-only run announces none of the practice, GHG or RothC kernels; the next run announces nothing."""
+    appear); a rule-only run announces none of the practice, GHG or RothC kernels; a region without a boundary
+    masks no product, so its run neither compiles nor announces the masking kernel, and the first run with a
+    boundary announces that one; the next run announces nothing."""
     import os
     import re
     import subprocess
@@ -100,12 +130,15 @@ def test_the_compile_note_announces_what_the_run_compiles(tmp_path, demo_raw, wr
 
     demo_raw["outputs"] = {**demo_raw.get("outputs", {}), "products": ["target_4p1000", "saturation_ratio"]}
     config = write_config(demo_raw)
+    bbox_only = write_config(
+        {**demo_raw, "region": {"name": "a box", "iso3": "MKD", "bbox": [21.0, 41.5, 21.5, 42.0]}}, "box"
+    )
     cache = tmp_path / "numba-cache"
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
 
-    def announced(out: str) -> int:
+    def announced(out: str, cfg=config) -> int:
         run = subprocess.run(
-            [sys.executable, "-m", "scsmap", "run", str(config), "--out", str(tmp_path / out)],
+            [sys.executable, "-m", "scsmap", "run", str(cfg), "--out", str(tmp_path / out)],
             env=env,
             capture_output=True,
             text=True,
@@ -115,10 +148,15 @@ def test_the_compile_note_announces_what_the_run_compiles(tmp_path, demo_raw, wr
         note = re.search(r"first run: compiling (\d+) kernels?, once \(about \d+ s\)", run.stdout + run.stderr)
         return int(note.group(1)) if note else 0
 
-    first = announced("first")
-    compiled = sorted(p.name for p in cache.rglob("*.nbi"))
-    assert first == len(compiled) >= 1, compiled
-    rules_only = {"practices", "ghg", "gsocseq"}
-    modules = {name.split(".")[0] for name in compiled}  # numba names an index <module>.<function>-<line>...
-    assert modules.isdisjoint(m.rsplit(".", 1)[1] for u in rules_only for m in KERNEL_USES[u]), compiled
+    def compiled() -> list[str]:
+        return sorted(p.name for p in cache.rglob("*.nbi"))
+
+    first = announced("first", bbox_only)
+    without_boundary = compiled()
+    assert first == len(without_boundary) >= 1, without_boundary
+    assert not any(name.startswith("written._masked") for name in without_boundary), without_boundary
+    rules_only = {"practices", "ghg", "gsocseq", "gsocseq warm-up"}
+    modules = {name.split(".")[0] for name in without_boundary}  # numba names an index <module>.<function>-<line>...
+    assert modules.isdisjoint(k.split(".")[-2] for u in rules_only for k in KERNEL_USES[u]), without_boundary
+    assert announced("boundary") == len(compiled()) - len(without_boundary) == 1, compiled()
     assert announced("second") == 0

@@ -254,7 +254,9 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     writes_ghg = any(isinstance(p.source, Select) and p.source.stack is Stack.GHG for p in plan.todo)
     if not writes_ghg:  # the GHG stack reads every practice output; without it, only those the run reads are made
         model.keep_practice_outputs(practice_outputs_read(plan.todo, model))
-    arrays = {p.id: _masked(model.layer(p.source).data, inputs) for p in plan.todo}
+    layers = {p.id: model.layer(p.source).data for p in plan.todo}
+    arrays = {k: _masked(a, inputs) for k, a in layers.items()}
+    masked = any(arrays[k] is not a for k, a in layers.items())  # the region's target is masked only with these
     written = {p.id: as_written(p, cfg) for p in plan.todo}  # ghg.rate_units: t C or t CO2 in the files
     curve = curve_layers(model, inputs.mask, writes_ghg)
     footprint = inputs.footprint.to_crs(gb.crs).geom if inputs.footprint is not None else None
@@ -319,7 +321,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 
         in_source = {k: c["valid_pixels_source"] for k, c in inputs.counts.items()}
         detail = f"{len(products)} products" + (f", {len(windows)} windows" if windows else "")
-        uses = _kernel_uses(model, tree) + (["overviews"] if first_level else [])
+        uses = _kernel_uses(model, tree, products, masked, first_level)
         detail += f"; {note}" if (note := compile_note(uses)) else ""
         with progress.stage("compute", detail=detail) as stage:
             if windows is None:  # one pass: maps, statistics and sums together
@@ -353,14 +355,27 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
 OVERVIEW_TILE = 256
 
 
-def _kernel_uses(model: Model, tree: dict[str, Any]) -> list[str]:
-    """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers,
-    IPCC classes, land-use classes (of a land-cover layer) and slope (of an elevation layer) the model made for it,
-    the products' pixel statistics and written blocks, the trajectory and the zonal sums when the run takes them."""
-    uses = [s.value for s in Stack if s.value in model.resolved] + ["pixel statistics", "written blocks"]
-    uses += ["ipcc classes"] if {"ipcc_climate_zone", "ipcc_soil_class"} & model.resolved else []
-    uses += ["land-use classes"] if "land_use" in model.resolved and not model.derived.has_input("land_use") else []
-    uses += ["slope"] if "slope" in model.resolved and not model.derived.has_input("slope") else []
+def _kernel_uses(
+    model: Model, tree: dict[str, Any], products: list[Product], masked: bool, first_level: bool
+) -> list[str]:
+    """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers
+    the model made for it (and the GSOCseq warm-up when it has a warm-up climate), the IPCC climate zones and soil
+    classes (the latter from texture: a WRB layer is mapped in numpy), land-use classes (of a land-cover layer) and
+    slope (of an elevation layer) it made, the products' pixel statistics, the region's area, the continuous products'
+    written blocks, the masked blocks when a product is masked (``masked``), the first overview levels of continuous
+    products (``first_level``), the trajectory and the zonal sums when the run takes them."""
+    derived = model.derived
+    continuous = any(not p.is_class_map for p in products)
+    uses = [s.value for s in Stack if s.value in model.resolved] + ["pixel statistics", "region area"]
+    warm_up = Stack.GSOCSEQ.value in model.resolved and derived.has_input("temperature_warmup")
+    uses += ["gsocseq warm-up"] if warm_up else []
+    uses += ["written blocks"] if continuous else []
+    uses += ["masked blocks"] if masked else []
+    uses += ["overviews"] if first_level and continuous else []
+    uses += ["ipcc climate zones"] if "ipcc_climate_zone" in model.resolved else []
+    uses += ["ipcc soil classes"] if "ipcc_soil_class" in model.resolved and not derived.has_input("wrb") else []
+    uses += ["land-use classes"] if "land_use" in model.resolved and not derived.has_input("land_use") else []
+    uses += ["slope"] if "slope" in model.resolved and not derived.has_input("slope") else []
     uses += ["trajectory"] if tree["trajectory"] else []
     return uses + (["zonal sums"] if tree["region"].get("moments") else [])
 

@@ -10,30 +10,41 @@ import os
 from collections.abc import Iterable
 from types import ModuleType
 
-#: the modules of scsmap's cached numba kernels (``@njit(cache=True)``) each use needs: the model's stack layers
-#: (:class:`scsmap.layers.keys.Stack` values), the national trajectory, the zonal sums of the summary, the
-#: first overview levels of the products, the IPCC climate zones and soil classes, the products' pixel statistics, the
-#: products' blocks as written (masked, nodata), the land-use classes of a land-cover layer and the slope of an
-#: elevation layer
+#: the cached numba kernels (``@njit(cache=True)``, module.function) each use needs: the model's stack layers
+#: (:class:`scsmap.layers.keys.Stack` values) and the GSOCseq warm-up, the national trajectory, the region's area and
+#: zonal sums, the first overview levels of continuous products, the IPCC climate zones and soil classes, the products'
+#: pixel statistics, the continuous products' blocks as written (nodata) and the masked blocks, the land-use classes
+#: of a land-cover layer and the slope of an elevation layer. Named kernel by kernel, not module by module: a module
+#: may hold kernels that only some runs call (a GSOCseq run without a warm-up never runs
+#: ``scsmap.rothc.compiled._loop``), and a kernel no run of a use calls would be announced as compiling on every run
 KERNEL_USES: dict[str, tuple[str, ...]] = {
-    "practices": ("scsmap.rules.practices_compiled",),
-    "ghg": ("scsmap.rules.ghg_compiled",),
-    "gsocseq": ("scsmap.rothc.compiled", "scsmap.rothc.compiled_moisture"),
-    "trajectory": ("scsmap.rules.trajectory",),
-    "zonal sums": ("scsmap.outputs.zonal",),
-    "overviews": ("scsmap.io.overviews",),
-    "ipcc classes": ("scsmap.rules.ipcc_classes_compiled",),
-    "pixel statistics": ("scsmap.outputs.pixel_sums",),
-    "written blocks": ("scsmap.io.written",),
-    "land-use classes": ("scsmap.rules.land_use_compiled",),
-    "slope": ("scsmap.rules.terrain_compiled",),
+    "practices": ("scsmap.rules.practices_compiled._loop",),
+    "ghg": ("scsmap.rules.ghg_compiled._loop",),
+    "gsocseq": (
+        "scsmap.rothc.compiled._annual_map_loop",
+        "scsmap.rothc.compiled._advance_loop",
+        "scsmap.rothc.compiled_moisture._cycle_loop",
+        "scsmap.rothc.compiled_moisture._settle_loop",
+    ),
+    "gsocseq warm-up": ("scsmap.rothc.compiled._loop",),
+    "trajectory": ("scsmap.rules.trajectory._bins_loop",),
+    "region area": ("scsmap.outputs.zonal._sum_in_order",),
+    "zonal sums": ("scsmap.outputs.zonal._moments_loop",),
+    "overviews": ("scsmap.io.overviews._average_2x2",),
+    "ipcc climate zones": ("scsmap.rules.ipcc_classes_compiled._zone_loop",),
+    "ipcc soil classes": ("scsmap.rules.ipcc_classes_compiled._soil_loop",),
+    "pixel statistics": ("scsmap.outputs.pixel_sums._pairwise", "scsmap.outputs.pixel_sums._count"),
+    "written blocks": ("scsmap.io.written._written",),
+    "masked blocks": ("scsmap.io.written._masked",),
+    "land-use classes": ("scsmap.rules.land_use_compiled._reclass_loop",),
+    "slope": ("scsmap.rules.terrain_compiled._slope_loop",),
 }
 
 #: compile time of one kernel, about (the demo run: 16.2 s with an empty cache, 6.7 s after, for 7 kernels)
 SECONDS_PER_KERNEL = 1.4
 
 #: the modules that define scsmap's cached numba kernels
-KERNEL_MODULES = tuple(m for modules in KERNEL_USES.values() for m in modules)
+KERNEL_MODULES = tuple(dict.fromkeys(k.rsplit(".", 1)[0] for kernels in KERNEL_USES.values() for k in kernels))
 
 
 def _index_paths(module: ModuleType) -> dict[str, str]:
@@ -68,12 +79,12 @@ def uncached_kernels(uses: Iterable[str] | None = None) -> list[str]:
     KeyError
         For a use that is not in :data:`KERNEL_USES`.
     """
-    modules = KERNEL_MODULES if uses is None else sorted({m for u in uses for m in KERNEL_USES[u]})
+    kernels = sorted({k for u in (KERNEL_USES if uses is None else uses) for k in KERNEL_USES[u]})
     missing = []
-    for name in modules:
-        for kernel, index in _index_paths(importlib.import_module(name)).items():
-            if not os.path.exists(index):
-                missing.append(kernel)
+    for kernel in kernels:
+        index = _index_paths(importlib.import_module(kernel.rsplit(".", 1)[0])).get(kernel)
+        if index is not None and not os.path.exists(index):
+            missing.append(kernel)
     return sorted(missing)
 
 
