@@ -148,7 +148,10 @@ class Derived(Resolver):
             raise Unavailable(f"no `{name}` input layer and no `fill.{name}` in the config")
         if fill.constant is not None:
             self.note(name, f"constant {fill.constant:g}" + (f" ({fill.source})" if fill.source else ""))
-            return empty_like_grid(self.inputs.geobox, self.inputs.chunks, fill.constant).where(self.inputs.mask)
+            layer = empty_like_grid(self.inputs.geobox, self.inputs.chunks, fill.constant)
+            # masked to the boundary; a region without one has a mask True everywhere, and its constant layer stays a
+            # view of one value (no block of it is made; scsmap.rules.saturation_compiled reads the value)
+            return layer if self.inputs.boundary is None else layer.where(self.inputs.mask)
         raise Unavailable(f"fill.{name}: only constants are supported for {name}")
 
     def _input_or_fill(self, name: str) -> xr.DataArray:

@@ -198,11 +198,29 @@ class Model(Resolver):
             raise Unavailable(why)
         return self.get(Stack.GSOCSEQ.value)
 
-    def _capacity(self) -> xr.DataArray:
-        s = self.cfg.parameters.saturation
+    def _capacity_layers(self) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray | None]:
+        """Clay, silt, bulk density, coarse fragments and (Georgiou) the HAC share the capacity is made from."""
         clay, silt, bd, cf = (self.get(n) for n in ("clay", "silt", "bulk_density", "coarse_fragments"))
-        hac = self.get("clay_activity") if s.method != "hassink1997" else None
-        return saturation.capacity(clay, silt, bd, cf, hac, self.cfg.parameters.depth_cm, s)
+        hac = self.get("clay_activity") if self.cfg.parameters.saturation.method != "hassink1997" else None
+        return clay, silt, bd, cf, hac
+
+    def _capacity(self) -> xr.DataArray:
+        return saturation.capacity(
+            *self._capacity_layers(), self.cfg.parameters.depth_cm, self.cfg.parameters.saturation
+        )
+
+    def capacity_compiled(self) -> bool:
+        """Whether the MAOC capacity is computed by the compiled kernel (:func:`scsmap.layers.saturation.compiled`).
+
+        Returns
+        -------
+        bool
+            False too when the capacity cannot be made (a layer is unavailable).
+        """
+        try:
+            return saturation.compiled(*self._capacity_layers(), self.cfg.parameters.saturation)
+        except Unavailable:
+            return False
 
     def _climate_zone(self) -> xr.DataArray:
         mat, map_, pet = self.get("mat"), self.get("map"), self.get("pet_annual")

@@ -6,10 +6,13 @@ lazy layers as they are).
 
 from __future__ import annotations
 
+import dask.array as da
+import numpy as np
 import xarray as xr
 
 from ..config.schema import SaturationConfig
 from ..rules.saturation import capacity_georgiou, capacity_hassink, saturation_deficit, saturation_ratio
+from ..rules.saturation_compiled import capacity_block, compiled_dtype
 
 
 def capacity(
@@ -41,21 +44,72 @@ def capacity(
     Returns
     -------
     xarray.DataArray
-        MAOC capacity [t ha-1], dims (y, x).
+        MAOC capacity [t ha-1], dims (y, x). Layers of one float dtype are computed by the compiled
+        :func:`scsmap.rules.saturation_compiled.capacity_block` (the same floats), others by the numpy expression.
 
     References
     ----------
     Georgiou, K. et al. (2022) Nat. Commun. 13:3797; Hassink, J. (1997) Plant Soil 191:77-87;
     docs/methods/saturation.md §4.1-4.2.
     """
+    hassink = s.method == "hassink1997"
+    layers = [clay, silt, bulk_density, coarse_fragments] + ([] if hassink else [hac_share])
+    if compiled(clay, silt, bulk_density, coarse_fragments, hac_share, s):  # block by block
+        dtype = compiled_dtype(*(a.dtype for a in layers if a is not None))
+        coefficients = dict(
+            method=s.method,
+            depth_cm=depth_cm,
+            slope_hac=s.georgiou_slope_hac,
+            slope_lac=s.georgiou_slope_lac,
+            silt_share=s.hassink_silt_share,
+            intercept=s.hassink_intercept,
+            slope=s.hassink_slope,
+        )
+
+        def block(c: np.ndarray, si: np.ndarray, bd: np.ndarray, cf: np.ndarray, *hac: np.ndarray) -> np.ndarray:
+            return capacity_block(c, si, bd, cf, hac[0] if hac else None, **coefficients)
+
+        arrays = [a.data if isinstance(a.data, da.Array) else da.from_array(a.data) for a in layers]
+        # meta: dask need not call the kernel on an empty block (its first call loads numba)
+        data = da.map_blocks(block, *arrays, dtype=dtype, meta=np.empty((0,) * clay.ndim, dtype))
+        return xr.DataArray(data, coords=clay.coords, dims=clay.dims)
     args = dict(clay=clay, silt=silt, bulk_density=bulk_density, depth_cm=depth_cm, coarse_fragments=coarse_fragments)
-    if s.method == "hassink1997":
+    if hassink:
         return capacity_hassink(
             **args, silt_share=s.hassink_silt_share, intercept=s.hassink_intercept, slope=s.hassink_slope
         )
     return capacity_georgiou(
         **args, hac_share=hac_share, slope_hac=s.georgiou_slope_hac, slope_lac=s.georgiou_slope_lac
     )
+
+
+def compiled(
+    clay: xr.DataArray,
+    silt: xr.DataArray,
+    bulk_density: xr.DataArray,
+    coarse_fragments: xr.DataArray,
+    hac_share: xr.DataArray | None,
+    s: SaturationConfig,
+) -> bool:
+    """Whether :func:`capacity` of these layers is computed by the compiled kernel (one float dtype, the same dims
+    and shape, and Georgiou's HAC share given), as the compile note of the run must know
+    (:mod:`scsmap.pipeline.kernels`).
+
+    Parameters
+    ----------
+    clay, silt, bulk_density, coarse_fragments, hac_share, s
+        As :func:`capacity`.
+
+    Returns
+    -------
+    bool
+    """
+    layers = [clay, silt, bulk_density, coarse_fragments] + ([] if s.method == "hassink1997" else [hac_share])
+    if any(a is None for a in layers):  # (`None in layers` would compare the arrays)
+        return False
+    if any(a.dims != clay.dims or a.shape != clay.shape for a in layers if a is not None):  # xarray would broadcast
+        return False
+    return compiled_dtype(*(a.dtype for a in layers if a is not None)) is not None
 
 
 def ratio(soc: xr.DataArray, capacity_: xr.DataArray, f_maoc: float) -> xr.DataArray:

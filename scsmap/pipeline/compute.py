@@ -359,7 +359,8 @@ def _kernel_uses(
     model: Model, tree: dict[str, Any], products: list[Product], masked: bool, first_level: bool
 ) -> list[str]:
     """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers
-    the model made for it (and the GSOCseq warm-up when it has a warm-up climate), the IPCC climate zones and soil
+    the model made for it (and the GSOCseq warm-up when it has a warm-up climate), the MAOC capacity when the model
+    made it with the compiled kernel, the IPCC climate zones and soil
     classes (the latter from texture: a WRB layer is mapped in numpy), land-use classes (of a land-cover layer) and
     slope (of an elevation layer) it made, the products' pixel statistics, the region's area, the continuous products'
     written blocks, the masked blocks when a product is masked (``masked``), the first overview levels of continuous
@@ -372,6 +373,7 @@ def _kernel_uses(
     uses += ["written blocks"] if continuous else []
     uses += ["masked blocks"] if masked else []
     uses += ["overviews"] if first_level and continuous else []
+    uses += ["saturation capacity"] if "saturation_capacity" in model.resolved and model.capacity_compiled() else []
     uses += ["ipcc climate zones"] if "ipcc_climate_zone" in model.resolved else []
     uses += ["ipcc soil classes"] if "ipcc_soil_class" in model.resolved and not derived.has_input("wrb") else []
     uses += ["land-use classes"] if "land_use" in model.resolved and not derived.has_input("land_use") else []

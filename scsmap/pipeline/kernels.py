@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from types import ModuleType
 
 #: the cached numba kernels (``@njit(cache=True)``, module.function) each use needs: the model's stack layers
-#: (:class:`scsmap.layers.keys.Stack` values) and the GSOCseq warm-up, the national trajectory, the region's area and
-#: zonal sums, the first overview levels of continuous products, the IPCC climate zones and soil classes, the products'
-#: pixel statistics, the continuous products' blocks as written (nodata) and the masked blocks, the land-use classes
-#: of a land-cover layer and the slope of an elevation layer. Named kernel by kernel, not module by module: a module
-#: may hold kernels that only some runs call (a GSOCseq run without a warm-up never runs
-#: ``scsmap.rothc.compiled._loop``), and a kernel no run of a use calls would be announced as compiling on every run
+#: (:class:`scsmap.layers.keys.Stack` values) and the GSOCseq warm-up, the MAOC capacity, the national trajectory,
+#: the region's area and zonal sums, the first overview levels of continuous products, the IPCC climate zones and soil
+#: classes, the products' pixel statistics, the continuous products' blocks as written (nodata) and the masked
+#: blocks, the land-use classes of a land-cover layer and the slope of an elevation layer. Named kernel by kernel,
+#: not module by module: a module may hold kernels that only some runs call (a GSOCseq run without a warm-up never
+#: runs ``scsmap.rothc.compiled._loop``), and a kernel no run of a use calls would be announced as compiling on
+#: every run
 KERNEL_USES: dict[str, tuple[str, ...]] = {
     "practices": ("scsmap.rules.practices_compiled._loop",),
     "ghg": ("scsmap.rules.ghg_compiled._loop",),
@@ -27,6 +28,7 @@ KERNEL_USES: dict[str, tuple[str, ...]] = {
         "scsmap.rothc.compiled_moisture._settle_loop",
     ),
     "gsocseq warm-up": ("scsmap.rothc.compiled._loop",),
+    "saturation capacity": ("scsmap.rules.saturation_compiled._capacity_loop",),
     "trajectory": ("scsmap.rules.trajectory._bins_loop",),
     "region area": ("scsmap.outputs.zonal._sum_in_order",),
     "zonal sums": ("scsmap.outputs.zonal._moments_loop",),
