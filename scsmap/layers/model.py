@@ -210,7 +210,7 @@ class Model(Resolver):
         )
 
     def capacity_compiled(self) -> bool:
-        """Whether the MAOC capacity is computed by the compiled kernel (:func:`scsmap.layers.saturation.compiled`).
+        """Whether the compiled kernel computes the MAOC capacity (:func:`scsmap.layers.saturation.capacity_dtype`).
 
         Returns
         -------
@@ -218,7 +218,7 @@ class Model(Resolver):
             False too when the capacity cannot be made (a layer is unavailable).
         """
         try:
-            return saturation.compiled(*self._capacity_layers(), self.cfg.parameters.saturation)
+            return saturation.capacity_dtype(*self._capacity_layers(), self.cfg.parameters.saturation) is not None
         except Unavailable:
             return False
 

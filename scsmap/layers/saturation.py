@@ -53,9 +53,9 @@ def capacity(
     docs/methods/saturation.md §4.1-4.2.
     """
     hassink = s.method == "hassink1997"
-    layers = [clay, silt, bulk_density, coarse_fragments] + ([] if hassink else [hac_share])
-    if compiled(clay, silt, bulk_density, coarse_fragments, hac_share, s):  # block by block
-        dtype = compiled_dtype(*(a.dtype for a in layers if a is not None))
+    dtype = capacity_dtype(clay, silt, bulk_density, coarse_fragments, hac_share, s)
+    if dtype is not None:  # compiled, block by block
+        layers = [clay, silt, bulk_density, coarse_fragments] + ([] if hac_share is None or hassink else [hac_share])
         coefficients = dict(
             method=s.method,
             depth_cm=depth_cm,
@@ -83,17 +83,17 @@ def capacity(
     )
 
 
-def compiled(
+def capacity_dtype(
     clay: xr.DataArray,
     silt: xr.DataArray,
     bulk_density: xr.DataArray,
     coarse_fragments: xr.DataArray,
     hac_share: xr.DataArray | None,
     s: SaturationConfig,
-) -> bool:
-    """Whether :func:`capacity` of these layers is computed by the compiled kernel (one float dtype, the same dims
-    and shape, and Georgiou's HAC share given), as the compile note of the run must know
-    (:mod:`scsmap.pipeline.kernels`).
+) -> np.dtype | None:
+    """The dtype the compiled kernel computes :func:`capacity` of these layers in, or None where the numpy expression
+    computes it (layers of mixed dtypes, dims or shapes, or no HAC share for Georgiou). The run's compile note asks
+    it too (:mod:`scsmap.pipeline.kernels`).
 
     Parameters
     ----------
@@ -102,14 +102,14 @@ def compiled(
 
     Returns
     -------
-    bool
+    numpy.dtype or None
+        :func:`scsmap.rules.saturation_compiled.compiled_dtype` of the layers the method reads.
     """
     layers = [clay, silt, bulk_density, coarse_fragments] + ([] if s.method == "hassink1997" else [hac_share])
-    if any(a is None for a in layers):  # (`None in layers` would compare the arrays)
-        return False
-    if any(a.dims != clay.dims or a.shape != clay.shape for a in layers if a is not None):  # xarray would broadcast
-        return False
-    return compiled_dtype(*(a.dtype for a in layers if a is not None)) is not None
+    present = [a for a in layers if a is not None]  # (`None in layers` would compare the arrays)
+    if len(present) < len(layers) or any(a.dims != clay.dims or a.shape != clay.shape for a in present):
+        return None  # no HAC share; or layers xarray would broadcast
+    return compiled_dtype(*(a.dtype for a in present))
 
 
 def ratio(soc: xr.DataArray, capacity_: xr.DataArray, f_maoc: float) -> xr.DataArray:

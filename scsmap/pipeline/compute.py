@@ -360,11 +360,11 @@ def _kernel_uses(
 ) -> list[str]:
     """What this run computes with compiled kernels (:data:`scsmap.pipeline.kernels.KERNEL_USES`): the stack layers
     the model made for it (and the GSOCseq warm-up when it has a warm-up climate), the MAOC capacity when the model
-    made it with the compiled kernel, the IPCC climate zones and soil
-    classes (the latter from texture: a WRB layer is mapped in numpy), land-use classes (of a land-cover layer) and
-    slope (of an elevation layer) it made, the products' pixel statistics, the region's area, the continuous products'
-    written blocks, the masked blocks when a product is masked (``masked``), the first overview levels of continuous
-    products (``first_level``), the trajectory and the zonal sums when the run takes them."""
+    made it with the compiled kernel, the IPCC climate zones and soil classes (the latter from texture: a WRB layer
+    is mapped in numpy), the land-use classes (of a land-cover layer) and slope (of an elevation layer) it made, the
+    products' pixel statistics, the region's area, the continuous products' written blocks, the masked blocks when a
+    product is masked (``masked``), the first overview levels of continuous products (``first_level``), the
+    trajectory and the zonal sums when the run takes them."""
     derived = model.derived
     continuous = any(not p.is_class_map for p in products)
     uses = [s.value for s in Stack if s.value in model.resolved] + ["pixel statistics", "region area"]
