@@ -93,6 +93,13 @@ class AlignedInputs:
     warp_groups: list[WarpGroup] = field(default_factory=list)
     group_warps: bool = False
 
+    @property
+    def region_mask(self) -> xr.DataArray | None:
+        """:attr:`mask` where it masks a cell; None for a region without a boundary, whose mask is True everywhere
+        (:func:`scsmap.grid.boundary_mask`): masking with it would change nothing, at a task and a new block per
+        chunk."""
+        return None if self.boundary is None else self.mask
+
     def same_source_grid(self, *names: str) -> bool:
         """True when the input layers ``names`` are all on one source grid (shape, transform, CRS)."""
         boxes = [self.sources[n].geobox for n in names]

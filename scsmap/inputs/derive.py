@@ -149,9 +149,10 @@ class Derived(Resolver):
         if fill.constant is not None:
             self.note(name, f"constant {fill.constant:g}" + (f" ({fill.source})" if fill.source else ""))
             layer = empty_like_grid(self.inputs.geobox, self.inputs.chunks, fill.constant)
-            # masked to the boundary; a region without one has a mask True everywhere, and its constant layer stays a
-            # view of one value (no block of it is made; scsmap.rules.saturation_compiled reads the value)
-            return layer if self.inputs.boundary is None else layer.where(self.inputs.mask)
+            # masked to the boundary; without one the constant layer stays a view of one value (no block of it is
+            # made; scsmap.rules.saturation_compiled reads the value)
+            mask = self.inputs.region_mask
+            return layer if mask is None else layer.where(mask)
         raise Unavailable(f"fill.{name}: only constants are supported for {name}")
 
     def _input_or_fill(self, name: str) -> xr.DataArray:

@@ -98,7 +98,7 @@ def _masked(values: np.ndarray, bits: np.ndarray, mask: np.ndarray, nan_bits: in
     then ``out`` is not written. Returns whether it was.
 
     One kernel for both steps, so that a run that masks compiles it whether or not a block needs the copy (the
-    compile note counts a module's kernels: :mod:`scsmap.pipeline.kernels`)."""
+    compile note counts the kernels a run uses: :mod:`scsmap.pipeline.kernels`)."""
     for i in range(bits.shape[0]):
         if not mask[i] and bits[i] != nan_bits:
             break

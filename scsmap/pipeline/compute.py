@@ -154,11 +154,12 @@ def _pixel_stats(arr: da.Array, is_class: bool, step: int, total: int, group: st
 def _masked(values: da.Array, inputs: AlignedInputs) -> da.Array:
     """A product's blocks masked to the region (:func:`scsmap.io.written.masked_block`), NaN outside it.
 
-    A float product of a region without a boundary is not masked: its mask is True everywhere
-    (:func:`scsmap.grid.boundary_mask`), so masking would give the same blocks, at a task per block.
+    A float product of a region without a boundary is not masked (its
+    :attr:`~scsmap.inputs.align.AlignedInputs.region_mask` is None): masking would give the same blocks, at a task
+    per block.
     """
     dtype = masked_dtype(values.dtype)
-    if inputs.boundary is None and dtype == values.dtype:
+    if inputs.region_mask is None and dtype == values.dtype:
         return values
     mask = inputs.mask.data
     return da.map_blocks(masked_block, values, mask, dtype=dtype, meta=np.empty((0,) * values.ndim, dtype))
@@ -263,8 +264,7 @@ def compute_run(plan: Plan, engine: Engine, staging: Path, progress: Progress) -
     weight = weight_grid(gb, inputs.chunks, footprint)
     total = int(np.prod(gb.shape.yx))
     stacks = {p.source.stack for p in plan.todo if isinstance(p.source, Select)}
-    region_mask = None if inputs.boundary is None else inputs.mask  # no boundary: every cell is inside
-    traj = trajectory_layers(model, region_mask, Stack.PRACTICES in stacks, Stack.GSOCSEQ in stacks)
+    traj = trajectory_layers(model, inputs.region_mask, Stack.PRACTICES in stacks, Stack.GSOCSEQ in stacks)
 
     products = [written[p.id][0] for p in plan.todo]
     specs, sources, targets, values, datasets = {}, [], [], {}, []

@@ -107,17 +107,21 @@ def test_a_region_without_boundary_is_not_masked():
 
     import dask.array as da
 
+    from scsmap.inputs.align import AlignedInputs
     from scsmap.pipeline.compute import _masked
+
+    def inputs(boundary, mask):  # a stand-in with AlignedInputs' own region_mask
+        ns = SimpleNamespace(boundary=boundary, mask=SimpleNamespace(data=mask))
+        ns.region_mask = AlignedInputs.region_mask.fget(ns)
+        return ns
 
     values = da.from_array(_block("float32", (8, 6)), chunks=4)
     mask = da.from_array(np.arange(48).reshape(8, 6) % 5 > 0, chunks=4)
-    assert _masked(values, SimpleNamespace(boundary=None, mask=SimpleNamespace(data=mask))) is values
-    masked = _masked(values, SimpleNamespace(boundary="a boundary", mask=SimpleNamespace(data=mask)))
+    assert _masked(values, inputs(None, mask)) is values
+    masked = _masked(values, inputs("a boundary", mask))
     np.testing.assert_array_equal(masked.compute(), np.where(mask.compute(), values.compute(), np.nan))
     codes = da.from_array(np.arange(48, dtype="uint8").reshape(8, 6), chunks=4)
-    as_float = _masked(
-        codes, SimpleNamespace(boundary=None, mask=SimpleNamespace(data=da.ones((8, 6), bool, chunks=4)))
-    )
+    as_float = _masked(codes, inputs(None, da.ones((8, 6), bool, chunks=4)))
     assert as_float.dtype == np.float64
 
 
